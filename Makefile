@@ -1,0 +1,38 @@
+# Thin wrapper over CMake: `make demo` and `make check` do all the set-up.
+BUILD ?= build
+SAN_BUILD ?= build-sanitize
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build demo check check-sanitize bench format clean
+
+all: build
+
+deps:
+	sh scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	sh scripts/demo.sh $(BUILD)
+
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) check-sanitize
+
+check-sanitize: deps
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Sanitize $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	sh scripts/bench.sh $(BUILD)
+
+format:
+	clang-format -i models/*.[ch] sim/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -1,0 +1,87 @@
+/*
+ * device.h - the contract a migratable device implements (one file per kind:
+ * sim/sim_device.c, real/devices/emu, real/devices/null, real/devices/vfio).
+ *
+ * It is the Linux VFIO migration uAPI seen through an ops table: one call per
+ * ioctl the migration driver would make.  The engine walks multi-arc paths
+ * itself (vfio_fsm_next) and asks the device for one direct arc at a time, so
+ * every arc's latency is observable.
+ *
+ * All entries are called from engine tasks and may block.  Costs:
+ *   sim  - drawn from the device's profile (scenario), taken as simulated
+ *          time; a contention domain serialises (or caps the concurrency of)
+ *          the arc work of devices sharing one PF firmware;
+ *   real - whatever the device or the kernel takes.
+ * Errors are negative errno values; a failing set_state may leave the device
+ * in VFIO_STATE_ERROR (the device records that in `state`).
+ */
+#ifndef SWITCHOVER_DEVICE_H
+#define SWITCHOVER_DEVICE_H
+
+#include <stdint.h>
+
+#include "runtime.h"
+#include "vfio_fsm.h"
+
+/* VFIO_PRECOPY_INFO_REINIT: initial bytes were re-initialised (PRECOPY_INFOv2). */
+#define DEVICE_PRECOPY_REINIT (1u << 0)
+
+struct device_precopy_info {
+	uint64_t initial_bytes; /* critical data still to read before STOP_COPY */
+	uint64_t dirty_bytes;   /* other precopy data available now */
+	uint32_t flags;         /* DEVICE_PRECOPY_* (only after opting into v2) */
+};
+
+struct device;
+
+struct device_ops {
+	const char *kind; /* "sim", "emu", "null", "vfio" */
+
+	/* Opt into VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 at init.  Called once
+	 * by the engine before migration for PRE_COPY-capable devices.  Returns
+	 * 0, -ENOTTY (not supported: carry on without REINIT) or another
+	 * negative errno (the device cannot migrate).  May be NULL (= -ENOTTY). */
+	int (*enable_precopy_info_v2)(struct device *d);
+
+	/* VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE for one direct arc from d->state
+	 * to `to` (vfio_fsm_is_arc holds).  Called by the migration thread, a
+	 * transition task, or the failure notifier.  Blocks for the arc's cost.
+	 * On success the device sets d->state = to. */
+	int (*set_state)(struct device *d, enum vfio_state to);
+
+	/* VFIO_MIG_GET_PRECOPY_INFO on the data fd; only in PRE_COPY*.  Cheap
+	 * (sim: query_s of the profile). */
+	int (*precopy_info)(struct device *d, struct device_precopy_info *out);
+
+	/* VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: the (estimated) stop-copy size. */
+	int (*stop_copy_size)(struct device *d, uint64_t *bytes);
+
+	/* read() on the saving data fd: up to `max` bytes into buf (buf may be
+	 * NULL when the world carries no data).  *got == 0 means: nothing left
+	 * now (PRE_COPY*) or end of state (STOP_COPY). */
+	int (*read)(struct device *d, void *buf, uint64_t max, uint64_t *got);
+
+	/* write() on the resuming data fd (destination, RESUMING): `bytes` of
+	 * state, buf NULL in sim.  Blocks for the load cost (fixed + per byte;
+	 * the mlx5 pre-allocation happens here). */
+	int (*write)(struct device *d, const void *buf, uint64_t bytes);
+
+	/* VFIO_DEVICE_RESET: leave ERROR, back to RUNNING.  May be NULL. */
+	int (*reset)(struct device *d);
+
+	/* Release the device (the engine never calls it mid-run). */
+	void (*free)(struct device *d);
+};
+
+struct device {
+	const struct device_ops *ops;
+	void *priv;
+	int index;            /* position in the scenario's device list */
+	enum rt_side side;    /* source or destination instance */
+	uint32_t caps;        /* VFIO_CAP_* */
+	enum vfio_state state;
+	char name[48];        /* device id, e.g. "vf3" */
+	char qom_path[96];    /* e.g. "/machine/peripheral/vf3" */
+};
+
+#endif

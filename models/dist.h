@@ -1,0 +1,52 @@
+/*
+ * dist.h - probability distributions of latencies and costs (GSL-backed).
+ *
+ * Written in scenarios as `20ms` (fixed), `fixed(20ms)`, `uniform(10ms, 30ms)`,
+ * `normal(mean=20ms, sd=2ms)`, `lognormal(median=20ms, sigma=0.5)`,
+ * `gamma(shape=2, scale=10ms)`, `empirical(5ms, 7ms, 30ms)`.
+ * Draws are never negative (a normal draw below zero is clamped to 0).
+ */
+#ifndef SWITCHOVER_DIST_H
+#define SWITCHOVER_DIST_H
+
+#include <stddef.h>
+
+struct gsl_rng; /* forward; use gsl/gsl_rng.h where drawing */
+
+enum dist_kind {
+	DIST_FIXED = 0,   /* a = value */
+	DIST_UNIFORM,     /* a = low, b = high */
+	DIST_NORMAL,      /* a = mean, b = standard deviation */
+	DIST_LOGNORMAL,   /* a = median, b = sigma of log */
+	DIST_GAMMA,       /* a = shape, b = scale */
+	DIST_EMPIRICAL,   /* samples[0..n_samples), drawn uniformly */
+};
+
+struct dist {
+	enum dist_kind kind;
+	double a, b;
+	double *samples; /* owned; DIST_EMPIRICAL only */
+	size_t n_samples;
+};
+
+/*
+ * Parse `text` (a distribution of seconds) into *out.  Returns 0, or -1 with
+ * a message (what is wrong and what would be right) in err.
+ */
+int dist_parse(const char *text, struct dist *out, char *err, size_t errlen);
+/* Canonical text form, parseable by dist_parse. */
+void dist_format(const struct dist *d, char *buf, size_t len);
+/* One draw using `rng` (a gsl_rng *). */
+double dist_sample(const struct dist *d, struct gsl_rng *rng);
+/* Mean of the distribution (for documentation and bounds). */
+double dist_mean(const struct dist *d);
+/* Deep copy; returns 0 or -ENOMEM. */
+int dist_copy(struct dist *dst, const struct dist *src);
+void dist_free(struct dist *d);
+static inline struct dist dist_fixed(double v)
+{
+	struct dist d = {DIST_FIXED, v, 0, NULL, 0};
+	return d;
+}
+
+#endif

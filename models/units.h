@@ -1,0 +1,24 @@
+/*
+ * units.h - quantities written as people write them.
+ *
+ *   sizes:      100MiB, 1.5GiB, 512KB, 4096 (bytes), 1GB (10^9)
+ *   rates:      100Gbps, 25Gbit/s, 800Mbps (bits/s); 10GiB/s, 1.2GB/s (bytes/s)
+ *   durations:  300ms, 2s, 150us, 500ns, 1.5min
+ * Parsers return 0 or -1 with a message naming the expected form in err.
+ */
+#ifndef SWITCHOVER_UNITS_H
+#define SWITCHOVER_UNITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int units_parse_bytes(const char *text, uint64_t *bytes, char *err, size_t errlen);
+int units_parse_rate(const char *text, double *bytes_per_s, char *err, size_t errlen);
+int units_parse_duration(const char *text, double *seconds, char *err, size_t errlen);
+
+/* Human forms for output: "100 MiB", "12.5 GB/s", "3.20 ms". */
+void units_format_bytes(uint64_t bytes, char *buf, size_t len);
+void units_format_rate(double bytes_per_s, char *buf, size_t len);
+void units_format_duration(double seconds, char *buf, size_t len);
+
+#endif

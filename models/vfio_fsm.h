@@ -1,0 +1,59 @@
+/*
+ * vfio_fsm.h - the kernel's VFIO migration state machine as data.
+ *
+ * States and capability bits carry their uAPI values.  The legal direct arcs
+ * and the next-step rule mirror vfio_mig_get_next_state(): from any state to
+ * any target, the next arc on the shortest path that avoids states the device
+ * does not support, never passes through ERROR, and never passes through a
+ * saving or resuming state unless that state is the target.
+ */
+#ifndef SWITCHOVER_VFIO_FSM_H
+#define SWITCHOVER_VFIO_FSM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum vfio_state {
+	VFIO_STATE_ERROR = 0,
+	VFIO_STATE_STOP = 1,
+	VFIO_STATE_RUNNING = 2,
+	VFIO_STATE_STOP_COPY = 3,
+	VFIO_STATE_RESUMING = 4,
+	VFIO_STATE_RUNNING_P2P = 5,
+	VFIO_STATE_PRE_COPY = 6,
+	VFIO_STATE_PRE_COPY_P2P = 7,
+};
+#define VFIO_STATE_COUNT 8
+
+/* VFIO_DEVICE_FEATURE_MIGRATION flags. */
+#define VFIO_CAP_STOP_COPY (1u << 0)
+#define VFIO_CAP_P2P (1u << 1)
+#define VFIO_CAP_PRE_COPY (1u << 2)
+#define VFIO_CAP_ALL (VFIO_CAP_STOP_COPY | VFIO_CAP_P2P | VFIO_CAP_PRE_COPY)
+
+/* Upper-case uAPI name ("PRE_COPY_P2P"), or "?" for an invalid value. */
+const char *vfio_state_name(enum vfio_state s);
+/* QMP event spelling ("pre-copy-p2p"). */
+const char *vfio_state_qmp_name(enum vfio_state s);
+/* Lower-case scenario spelling ("pre_copy_p2p"); returns -1 when unknown. */
+int vfio_state_parse(const char *name);
+
+/* Does the device (with capability flags `caps`) support state s? */
+bool vfio_fsm_state_supported(enum vfio_state s, uint32_t caps);
+/* Is from -> to one of the direct arcs a driver implements? */
+bool vfio_fsm_is_arc(enum vfio_state from, enum vfio_state to);
+/* Is s in the saving group (PRE_COPY, PRE_COPY_P2P, STOP_COPY)? */
+bool vfio_fsm_is_saving(enum vfio_state s);
+
+/*
+ * Next state on the way from `from` to `to` for a device with `caps`.
+ * Returns `to` when from == to.  Returns VFIO_STATE_ERROR when the target
+ * cannot be reached (unsupported state, STOP_COPY -> PRE_COPY*, ERROR as
+ * source or target, STOP_COPY not in caps).
+ */
+enum vfio_state vfio_fsm_next(enum vfio_state from, enum vfio_state to, uint32_t caps);
+
+/* Number of arcs vfio_fsm_next takes from `from` to `to`, or -1. */
+int vfio_fsm_distance(enum vfio_state from, enum vfio_state to, uint32_t caps);
+
+#endif

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install the Debian packages switchover needs to build, test and run.
+# Non-interactive; a no-op (no apt call) when everything is already there.
+set -eu
+
+PACKAGES="build-essential cmake pkg-config git
+libsimgrid-dev libgsl-dev libcyaml-dev libyaml-dev libcunit1-dev
+libhdf5-dev libplot-dev plotutils"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null 2>&1 || { echo "install-deps: need root or sudo to install:$missing" >&2; exit 1; }
+	SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,32 @@
+/* test_util.h - small helpers shared by the CUnit suites. */
+#ifndef SWITCHOVER_TEST_UTIL_H
+#define SWITCHOVER_TEST_UTIL_H
+
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Path of a file in the source tree ("scenarios/null.yaml"). */
+static inline const char *test_src_path(const char *rel)
+{
+	static char buf[4][1024];
+	static int slot;
+	const char *root = getenv("SWITCHOVER_SOURCE_DIR");
+	char *b = buf[slot++ & 3];
+	snprintf(b, sizeof buf[0], "%s/%s", root ? root : SWITCHOVER_SOURCE_DIR, rel);
+	return b;
+}
+
+#define TEST_SUITE(name, ...)                                                                   \
+	do {                                                                                    \
+		CU_pSuite s_ = CU_add_suite(name, NULL, NULL);                                  \
+		struct {                                                                        \
+			const char *n;                                                          \
+			CU_TestFunc f;                                                          \
+		} t_[] = {__VA_ARGS__};                                                         \
+		for (size_t i_ = 0; i_ < sizeof t_ / sizeof t_[0]; i_++)                        \
+			CU_add_test(s_, t_[i_].n, t_[i_].f);                                    \
+	} while (0)
+#define TEST(f) {#f, f}
+
+#endif
