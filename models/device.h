@@ -80,6 +80,9 @@ struct device {
 	enum rt_side side;    /* source or destination instance */
 	uint32_t caps;        /* VFIO_CAP_* */
 	enum vfio_state state;
+	/* Cost of the last set_state, excluding time spent waiting for a shared
+	 * resource (sim: the drawn latency; real: the measured call). */
+	double last_work_s;
 	char name[48];        /* device id, e.g. "vf3" */
 	char qom_path[96];    /* e.g. "/machine/peripheral/vf3" */
 };

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-struct gsl_rng; /* forward; use gsl/gsl_rng.h where drawing */
+#include <gsl/gsl_rng.h>
 
 enum dist_kind {
 	DIST_FIXED = 0,   /* a = value */
@@ -36,8 +36,8 @@ struct dist {
 int dist_parse(const char *text, struct dist *out, char *err, size_t errlen);
 /* Canonical text form, parseable by dist_parse. */
 void dist_format(const struct dist *d, char *buf, size_t len);
-/* One draw using `rng` (a gsl_rng *). */
-double dist_sample(const struct dist *d, struct gsl_rng *rng);
+/* One draw from `rng`. */
+double dist_sample(const struct dist *d, gsl_rng *rng);
 /* Mean of the distribution (for documentation and bounds). */
 double dist_mean(const struct dist *d);
 /* Deep copy; returns 0 or -ENOMEM. */

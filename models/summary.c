@@ -1,0 +1,433 @@
+/*
+ * summary.c - downtime breakdown, per-device attribution, invariants and the
+ * analytic bound of one run, computed from its trace.
+ */
+#include "summary.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const phase_names[PHASE_COUNT] = {
+    "src_prepare", "src_main", "final_query", "stopcopy", "dst_load", "dst_prepare", "dst_main",
+};
+
+static const char *const invariant_names[INV_COUNT] = {
+    "p2p_before_leaving_p2p",
+    "prepare_pass_before_main_pass",
+    "threads_joined_in_depth_and_pass",
+    "vfio_p2p_before_non_vfio_main",
+};
+
+const char *phase_name(enum phase p) { return (unsigned)p < PHASE_COUNT ? phase_names[p] : "?"; }
+
+const char *invariant_name(enum invariant i)
+{
+	return (unsigned)i < INV_COUNT ? invariant_names[i] : "?";
+}
+
+static bool is_p2p_state(int s) { return s == VFIO_STATE_RUNNING_P2P || s == VFIO_STATE_PRE_COPY_P2P; }
+
+static void violate(struct run_summary *sum, enum invariant i, double t, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void violate(struct run_summary *sum, enum invariant i, double t, const char *fmt, ...)
+{
+	struct invariant_result *r = &sum->inv[i];
+	if (!r->held)
+		return; /* keep the first */
+	r->held = false;
+	r->t = t;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->first_violation, sizeof r->first_violation, fmt, ap);
+	va_end(ap);
+}
+
+/* Per-side state of the invariant walk over one VM stop (source) or VM
+ * start (destination). */
+struct side_walk {
+	bool active;       /* the side's notify has begun */
+	bool main_seen;    /* a main-pass handler has run */
+	int pass;          /* pass in progress, -1 outside */
+	bool *reached;     /* device reached P2P in this notify */
+};
+
+struct walk {
+	const struct scenario *s;
+	const struct trace *tr;
+	struct run_summary *sum;
+	size_t n;
+	bool *p2p_capable;
+	const char *const *names;
+	struct side_walk side[2];
+	int join_pass_barrier; /* parallel-barrier joins in the main pass */
+};
+
+/* First device of `side` that is P2P-capable and has not reached P2P. */
+static int first_not_in_p2p(const struct walk *w, int side)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->p2p_capable[i] && !w->side[side].reached[i])
+			return (int)i;
+	return -1;
+}
+
+static const char *side_name(int side) { return side == 0 ? "source" : "destination"; }
+
+/* Has a handler of a depth other than `depth` begun on `side` in (from, to)? */
+static bool other_depth_between(const struct walk *w, int side, int depth, double from,
+				size_t from_idx, size_t to_idx)
+{
+	for (size_t k = from_idx + 1; k < to_idx; k++) {
+		const struct trace_event *e = &w->tr->ev[k];
+		if (e->kind == TRACE_HANDLER_BEGIN && e->side == side && e->t >= from &&
+		    (int)e->value != depth)
+			return true;
+	}
+	return false;
+}
+
+static void check_threads(struct walk *w)
+{
+	const struct trace *tr = w->tr;
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *sp = &tr->ev[k];
+		if (sp->kind != TRACE_THREAD_SPAWN)
+			continue;
+		int want_pass = w->join_pass_barrier ? TRACE_PASS_MAIN : sp->pass;
+		size_t j;
+		size_t notify_end = tr->n;
+		for (j = k + 1; j < tr->n; j++) {
+			const struct trace_event *e = &tr->ev[j];
+			if (e->kind == TRACE_PASS_END && e->side == sp->side &&
+			    e->pass == TRACE_PASS_MAIN && notify_end == tr->n)
+				notify_end = j;
+			if (e->kind == TRACE_THREAD_JOIN && e->side == sp->side &&
+			    e->device == sp->device)
+				break;
+		}
+		const char *dev = w->names[sp->device];
+		if (j == tr->n || j > notify_end) {
+			violate(w->sum, INV_THREADS_JOINED, sp->t,
+				"%s thread of %s spawned at %.6f s was not joined before the %s "
+				"notify ended",
+				side_name(sp->side), dev, sp->t, side_name(sp->side));
+			continue;
+		}
+		const struct trace_event *jn = &tr->ev[j];
+		if (jn->pass != want_pass) {
+			violate(w->sum, INV_THREADS_JOINED, jn->t,
+				"%s thread of %s joined in the %s pass, expected the %s pass",
+				side_name(sp->side), dev, jn->pass ? "main" : "prepare",
+				want_pass ? "main" : "prepare");
+			continue;
+		}
+		/* Depth barrier: from the start of the joining pass to the join. */
+		double from = sp->t;
+		size_t from_idx = k;
+		if (jn->pass != sp->pass) {
+			for (size_t q = k + 1; q < j; q++)
+				if (tr->ev[q].kind == TRACE_PASS_BEGIN && tr->ev[q].side == sp->side &&
+				    tr->ev[q].pass == jn->pass) {
+					from = tr->ev[q].t;
+					from_idx = q;
+				}
+		}
+		if (other_depth_between(w, sp->side, (int)sp->value, from, from_idx, j))
+			violate(w->sum, INV_THREADS_JOINED, jn->t,
+				"%s thread of %s (depth %d) was joined after a handler of another "
+				"depth ran",
+				side_name(sp->side), dev, (int)sp->value);
+	}
+}
+
+static void walk_invariants(struct walk *w)
+{
+	const struct trace *tr = w->tr;
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *e = &tr->ev[k];
+		int sd = e->side;
+		struct side_walk *sw = &w->side[sd & 1];
+		switch (e->kind) {
+		case TRACE_VM_STOP:
+		case TRACE_VM_START: {
+			struct side_walk *s2 = &w->side[e->kind == TRACE_VM_STOP ? 0 : 1];
+			s2->active = true;
+			s2->main_seen = false;
+			memset(s2->reached, 0, w->n * sizeof *s2->reached);
+			break;
+		}
+		case TRACE_PASS_BEGIN:
+			sw->pass = e->pass;
+			break;
+		case TRACE_HANDLER_BEGIN:
+			if (!sw->active)
+				break;
+			if (e->pass == TRACE_PASS_MAIN) {
+				sw->main_seen = true;
+				if (e->device < 0) {
+					int d = first_not_in_p2p(w, sd);
+					if (d >= 0)
+						violate(w->sum, INV_P2P_BEFORE_NON_VFIO_MAIN, e->t,
+							"%s handler %s (main pass) ran at %.6f s while %s "
+							"was not yet in its P2P state",
+							side_name(sd), e->text ? e->text : "?", e->t,
+							w->names[d]);
+				}
+			} else if (sw->main_seen) {
+				violate(w->sum, INV_PREPARE_BEFORE_MAIN, e->t,
+					"%s prepare handler %s ran at %.6f s after a main-pass handler",
+					side_name(sd), e->text ? e->text : "?", e->t);
+			}
+			break;
+		case TRACE_ARC_BEGIN:
+			if (sw->active && is_p2p_state(e->from) && !is_p2p_state(e->to)) {
+				int d = first_not_in_p2p(w, sd);
+				if (d >= 0)
+					violate(w->sum, INV_P2P_BEFORE_LEAVING, e->t,
+						"%s %s left %s (-> %s) at %.6f s before %s reached P2P",
+						side_name(sd), w->names[e->device],
+						vfio_state_name(e->from), vfio_state_name(e->to), e->t,
+						w->names[d]);
+			}
+			break;
+		case TRACE_ARC_END:
+			if (sw->active && !e->text && is_p2p_state(e->to) && e->device >= 0 &&
+			    (size_t)e->device < w->n)
+				sw->reached[e->device] = true;
+			break;
+		case TRACE_VM_RUNNING:
+			w->side[1].active = false;
+			break;
+		case TRACE_MARK:
+			if (e->from == TRACE_MARK_FINAL_QUERY_END)
+				w->side[0].active = false;
+			break;
+		default:
+			break;
+		}
+	}
+	check_threads(w);
+}
+
+/* ---- phases, attribution, bounds ---------------------------------------- */
+
+struct marks {
+	double stop, src_prep_end, src_main_end, fq_end, sc_sent, vm_start, dst_prep_end, running;
+	double setup;
+};
+
+static void find_marks(const struct trace *tr, struct marks *mk)
+{
+	double nan = NAN;
+	*mk = (struct marks){nan, nan, nan, nan, nan, nan, nan, nan, nan};
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *e = &tr->ev[k];
+		switch (e->kind) {
+		case TRACE_SETUP:
+			mk->setup = e->t;
+			break;
+		case TRACE_VM_STOP:
+			mk->stop = e->t;
+			break;
+		case TRACE_PASS_END:
+			if (e->side == RT_SIDE_SRC && !isnan(mk->stop))
+				*(e->pass == TRACE_PASS_PREPARE ? &mk->src_prep_end : &mk->src_main_end) =
+				    e->t;
+			else if (e->side == RT_SIDE_DST && e->pass == TRACE_PASS_PREPARE)
+				mk->dst_prep_end = e->t;
+			break;
+		case TRACE_MARK:
+			if (e->from == TRACE_MARK_FINAL_QUERY_END)
+				mk->fq_end = e->t;
+			else if (e->from == TRACE_MARK_STOPCOPY_SENT)
+				mk->sc_sent = e->t;
+			break;
+		case TRACE_VM_START:
+			mk->vm_start = e->t;
+			break;
+		case TRACE_VM_RUNNING:
+			mk->running = e->t;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Work per (side, step) per device inside the downtime window, and the
+ * non-VFIO handler time per (side, pass). */
+struct step_work {
+	double *work[2][2]; /* [side][step][device] */
+	double handlers[2][2];
+};
+
+static void attribute(const struct scenario *s, const struct trace *tr, const struct marks *mk,
+		      struct run_summary *sum, struct step_work *sw)
+{
+	size_t n = sum->n_devices;
+	double *arc_begin = calloc(2 * n + 1, sizeof *arc_begin);
+	/* Non-VFIO handlers run one at a time in their side's notifying task. */
+	double handler_begin[2] = {0, 0};
+	if (!arc_begin)
+		return;
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *e = &tr->ev[k];
+		bool in_window = e->t >= mk->stop && e->t <= mk->running;
+		int side = e->side & 1;
+		if (e->kind == TRACE_ARC_BEGIN && e->device >= 0) {
+			arc_begin[side * n + e->device] = e->t;
+		} else if (e->kind == TRACE_ARC_END && e->device >= 0 && in_window &&
+			   (e->pass == TRACE_PASS_PREPARE || e->pass == TRACE_PASS_MAIN)) {
+			struct device_attribution *a = &sum->dev[e->device];
+			double dt = e->t - arc_begin[side * n + e->device];
+			double *slot = side == RT_SIDE_SRC
+					   ? (e->pass == TRACE_PASS_PREPARE ? &a->src_prepare_s
+									    : &a->src_main_s)
+					   : (e->pass == TRACE_PASS_PREPARE ? &a->dst_prepare_s
+									    : &a->dst_main_s);
+			*slot += dt;
+			sw->work[side][e->pass][e->device] += e->value;
+		} else if (e->kind == TRACE_LOAD_END && e->device >= 0 && e->t > mk->stop &&
+			   e->t <= mk->running) {
+			sum->dev[e->device].load_s += e->value;
+		} else if (e->kind == TRACE_SEND && e->device >= 0 && e->text &&
+			   strcmp(e->text, "stop-copy") == 0) {
+			sum->dev[e->device].stopcopy_bytes += (uint64_t)e->value;
+		} else if (e->kind == TRACE_HANDLER_BEGIN && e->device < 0 && in_window) {
+			handler_begin[side] = e->t;
+		} else if (e->kind == TRACE_HANDLER_END && e->device < 0 && in_window &&
+			   e->pass >= 0) {
+			sw->handlers[side][e->pass] += e->t - handler_begin[side];
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct device_attribution *a = &sum->dev[i];
+		a->total_s = a->src_prepare_s + a->src_main_s + a->load_s + a->dst_prepare_s +
+			     a->dst_main_s;
+	}
+	free(arc_begin);
+}
+
+/* Ideal time of one transition step: the slowest device, or the busiest
+ * contention domain (its work divided by its capacity), or the non-VFIO
+ * handlers of that pass if they take longer. */
+static double ideal_step(const struct scenario *s, const double *work, size_t n, double handlers,
+			 double *serial)
+{
+	double best = handlers;
+	double *domain = calloc(s->n_domains + 1, sizeof *domain);
+	*serial += handlers;
+	for (size_t i = 0; i < n; i++) {
+		*serial += work[i];
+		if (work[i] > best)
+			best = work[i];
+		int d = scenario_device_group(s, i, NULL)->domain;
+		if (d >= 0 && domain)
+			domain[d] += work[i];
+	}
+	for (size_t d = 0; domain && d < s->n_domains; d++)
+		if (domain[d] / s->domains[d].capacity > best)
+			best = domain[d] / s->domains[d].capacity;
+	free(domain);
+	return best;
+}
+
+int summary_from_trace(const struct scenario *s, const struct trace *tr,
+		       const struct mig_result *res, struct run_summary *out)
+{
+	memset(out, 0, sizeof *out);
+	size_t n = scenario_device_count(s);
+	out->n_devices = n;
+	out->status = res->status;
+	snprintf(out->error, sizeof out->error, "%s", res->error);
+	out->dev = calloc(n + 1, sizeof *out->dev);
+	struct walk w = {.s = s, .tr = tr, .sum = out, .n = n};
+	w.p2p_capable = calloc(n + 1, sizeof *w.p2p_capable);
+	char **names = calloc(n + 1, sizeof *names);
+	char *name_buf = calloc(n + 1, 48);
+	struct step_work sw = {0};
+	int rc = -ENOMEM;
+	for (int a = 0; a < 2; a++) {
+		w.side[a].reached = calloc(n + 1, sizeof(bool));
+		for (int b = 0; b < 2; b++)
+			sw.work[a][b] = calloc(n + 1, sizeof(double));
+	}
+	if (!out->dev || !w.p2p_capable || !names || !name_buf || !w.side[0].reached ||
+	    !w.side[1].reached || !sw.work[0][0] || !sw.work[0][1] || !sw.work[1][0] ||
+	    !sw.work[1][1])
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		w.p2p_capable[i] = scenario_device_group(s, i, NULL)->caps & VFIO_CAP_P2P;
+		names[i] = name_buf + 48 * i;
+		scenario_device_name(s, i, names[i], 48);
+	}
+	w.names = (const char *const *)names;
+	w.join_pass_barrier = s->strategy == STRATEGY_PARALLEL_BARRIER;
+	for (int i = 0; i < INV_COUNT; i++)
+		out->inv[i].held = true;
+	w.side[0].pass = w.side[1].pass = -1;
+	walk_invariants(&w);
+
+	struct marks mk;
+	find_marks(tr, &mk);
+	double bounds[PHASE_COUNT + 1] = {mk.stop,   mk.src_prep_end, mk.src_main_end,
+					  mk.fq_end, mk.sc_sent,      mk.vm_start,
+					  mk.dst_prep_end, mk.running};
+	for (int p = 0; p < PHASE_COUNT; p++)
+		out->phase_s[p] = bounds[p + 1] - bounds[p];
+	out->downtime_s = mk.running - mk.stop;
+	out->total_s = mk.running - mk.setup;
+
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *e = &tr->ev[k];
+		if (e->kind == TRACE_ROUND)
+			out->precopy_rounds++;
+		else if (e->kind == TRACE_THREAD_SPAWN)
+			out->threads_spawned++;
+		else if (e->kind == TRACE_SWITCHOVER && e->text) {
+			snprintf(out->switchover_reason, sizeof out->switchover_reason, "%s",
+				 e->text);
+			out->forced_switchover = strncmp(e->text, "forced", 6) == 0;
+		} else if (e->kind == TRACE_SEND && e->text) {
+			if (strcmp(e->text, "precopy") == 0)
+				out->precopy_bytes += (uint64_t)e->value;
+			else if (!isnan(mk.stop) && e->t >= mk.stop)
+				out->stopcopy_bytes += (uint64_t)e->value;
+		}
+	}
+
+	attribute(s, tr, &mk, out, &sw);
+	double fixed = out->phase_s[PHASE_FINAL_QUERY] + out->phase_s[PHASE_STOPCOPY] +
+		       out->phase_s[PHASE_DST_LOAD];
+	out->bound_s = fixed;
+	out->serial_s = fixed;
+	for (int side = 0; side < 2; side++)
+		for (int step = 0; step < 2; step++)
+			out->bound_s += ideal_step(s, sw.work[side][step], n,
+						   sw.handlers[side][step], &out->serial_s);
+	out->efficiency = out->bound_s / out->downtime_s;
+	rc = 0;
+out:
+	for (int a = 0; a < 2; a++) {
+		free(w.side[a].reached);
+		for (int b = 0; b < 2; b++)
+			free(sw.work[a][b]);
+	}
+	free(w.p2p_capable);
+	free(names);
+	free(name_buf);
+	if (rc)
+		summary_free(out);
+	return rc;
+}
+
+void summary_free(struct run_summary *sum)
+{
+	free(sum->dev);
+	sum->dev = NULL;
+}

@@ -1,0 +1,100 @@
+/*
+ * trace.h - the run's event log.
+ *
+ * Every step the engine takes is appended here with its time: state arcs,
+ * handler calls, thread spawns and joins, queries, records sent and loaded,
+ * phase marks.  The summary (summary.c), the invariant checks, the golden
+ * traces and later the HDF5 trace table are all derived from this log, so
+ * both worlds produce the same kind of result.  Appending is safe from
+ * concurrent tasks (real world) and cheap (sim).
+ */
+#ifndef SWITCHOVER_TRACE_H
+#define SWITCHOVER_TRACE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum trace_kind {
+	TRACE_RUN_BEGIN = 0,
+	TRACE_RUN_END,      /* value = status (0 completed), text = error */
+	TRACE_SETUP,        /* migration setup begins */
+	TRACE_ROUND,        /* precopy round begins; value = round number */
+	TRACE_QUERY,        /* pending query; from = trace_query_kind, value = bytes */
+	TRACE_SWITCHOVER,   /* decision; value = pending bytes, text = reason */
+	TRACE_VM_STOP,      /* source vCPUs stopped: downtime starts */
+	TRACE_VM_START,     /* destination VM start begins (handlers next) */
+	TRACE_VM_RUNNING,   /* destination running: downtime ends */
+	TRACE_PASS_BEGIN,   /* side, pass */
+	TRACE_PASS_END,
+	TRACE_HANDLER_BEGIN, /* side, pass, text = handler, value = depth,
+			       device = VFIO device or -1 (non-VFIO handler) */
+	TRACE_HANDLER_END,
+	TRACE_THREAD_SPAWN, /* device, side, pass, value = depth */
+	TRACE_THREAD_JOIN,
+	TRACE_ARC_BEGIN,    /* device, side, pass = step (-1 outside a VM stop/start), from, to */
+	TRACE_ARC_END,      /* value = work seconds (cost excluding queueing), text = error or NULL */
+	TRACE_SEND,         /* a record crossed the stream: device or -1 (RAM), value = bytes */
+	TRACE_LOAD_BEGIN,   /* destination write: device, value = bytes */
+	TRACE_LOAD_END,
+	TRACE_MARK,         /* phase boundary: from = trace_mark */
+	TRACE_ERROR,        /* text = message */
+	TRACE_KIND_COUNT
+};
+
+enum trace_pass { TRACE_PASS_PREPARE = 0, TRACE_PASS_MAIN = 1 };
+enum trace_query_kind { TRACE_QUERY_ESTIMATE = 0, TRACE_QUERY_EXACT = 1, TRACE_QUERY_FINAL = 2 };
+enum trace_mark {
+	TRACE_MARK_FINAL_QUERY_END = 0,
+	TRACE_MARK_STOPCOPY_SENT = 1, /* last stop-copy record crossed the link */
+	TRACE_MARK_LOAD_DONE = 2,     /* destination loaded the last record */
+};
+
+struct trace_event {
+	double t;          /* seconds since run start */
+	const char *task;  /* interned task name */
+	int32_t device;    /* device index or -1 */
+	uint16_t kind;     /* enum trace_kind */
+	int8_t side;       /* enum rt_side (0 source, 1 destination) */
+	int8_t pass;       /* enum trace_pass, or -1 */
+	int8_t from, to;   /* kind-specific (states, query kind, mark) */
+	double value;      /* kind-specific (bytes, seconds, depth, round) */
+	const char *text;  /* interned or NULL */
+};
+
+struct trace {
+	struct trace_event *ev;
+	size_t n, cap;
+	char **strings; /* interned strings owned by the trace */
+	size_t n_strings, cap_strings;
+	atomic_flag lock; /* short critical sections only: never blocks in sim */
+	int oom;          /* an append failed for lack of memory */
+};
+
+void trace_init(struct trace *tr);
+void trace_free(struct trace *tr);
+/* Copy `s` into the trace's string pool; returns the pooled copy (NULL if s is). */
+const char *trace_intern(struct trace *tr, const char *s);
+/* Append a copy of *e; its task and text are interned. */
+void trace_add(struct trace *tr, const struct trace_event *e);
+/* Append with designated fields: TRACE_ADD(tr, .t = now, .kind = TRACE_SETUP).
+ * device and pass default to -1; overriding a default is the point here, so
+ * the override-init warning is silenced for this initializer only. */
+#if defined(__clang__)
+#define TRACE_OVERRIDE_INIT_OFF _Pragma("clang diagnostic ignored \"-Winitializer-overrides\"")
+#else
+#define TRACE_OVERRIDE_INIT_OFF _Pragma("GCC diagnostic ignored \"-Woverride-init\"")
+#endif
+#define TRACE_ADD(tr, ...)                                                                       \
+	do {                                                                                     \
+		_Pragma("GCC diagnostic push") TRACE_OVERRIDE_INIT_OFF trace_add(                \
+		    (tr), &(struct trace_event){.device = -1, .pass = -1, __VA_ARGS__});          \
+		_Pragma("GCC diagnostic pop")                                                    \
+	} while (0)
+
+const char *trace_kind_name(enum trace_kind k);
+/* Readable timeline, one event per line (the --trace output and golden files). */
+void trace_print(const struct trace *tr, FILE *out, const char *const *device_names);
+
+#endif
