@@ -1,0 +1,722 @@
+/*
+ * sim_runtime.c - struct rt_ops on SimGrid 3.32 (C API only): tasks are
+ * actors, time is SimGrid's clock, channel frames cross the platform's link
+ * through SimGrid's network model.
+ *
+ * Facts about SimGrid 3.32 this file relies on (checked by
+ * tests/test_sim_runtime.c and in SimGrid's src/kernel/EngineImpl.cpp):
+ *  - simgrid_init and simgrid_load_platform work once per process, but
+ *    simgrid_run may be called again and again with new actors; the clock
+ *    keeps going, so a run's now() is the clock minus the run's start.
+ *  - When no actor can progress while some are still blocked, simgrid_run
+ *    logs "Oops! Deadlock detected" (category ker_engine, CRITICAL, stderr),
+ *    dumps the actors (INFO), kills them all (a C++ exception unwinds their
+ *    stacks; code after the blocking call never runs) and returns normally.
+ *    So a deadlock is recoverable: we silence ker_engine, and after
+ *    simgrid_run any task of ours that has not reached the end of its
+ *    function was blocked forever; each task records which operation it is
+ *    blocked in, which makes a better report than SimGrid's dump.
+ *  - Actors run one at a time (contexts/nthreads is 1), so plain C fields
+ *    shared between tasks (event flags, channel queues) need no locking;
+ *    only waiting needs SimGrid.
+ */
+#include "sim_runtime.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <simgrid/actor.h>
+#include <simgrid/barrier.h>
+#include <simgrid/cond.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <simgrid/link.h>
+#include <simgrid/mutex.h>
+#include <simgrid/semaphore.h>
+#include <xbt/config.h>
+#include <xbt/log.h>
+
+XBT_LOG_EXTERNAL_CATEGORY(ker_engine);
+
+/*
+ * The raw context factory (SimGrid's default and fastest) switches stacks
+ * behind AddressSanitizer's back: as soon as an actor ends, ASan warns
+ * "ignoring requested __asan_handle_no_return ... False positive error
+ * reports may follow".  Under ASan every actor is a real thread instead, whose stack
+ * ASan knows.  The factory can only be chosen before simgrid_init.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SIM_CONTEXT_FACTORY "thread"
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SIM_CONTEXT_FACTORY "thread"
+#endif
+#endif
+#ifndef SIM_CONTEXT_FACTORY
+#define SIM_CONTEXT_FACTORY "raw"
+#endif
+
+struct sim_rt;
+
+struct rt_task {
+	struct sim_rt *srt;
+	sg_actor_t actor; /* referenced, so join works after the actor ended */
+	rt_task_fn fn;
+	void *arg;
+	const char *op;              /* blocking operation in progress, NULL if none */
+	const char *op_obj;          /* name of the object it waits on, or NULL */
+	int ended;                   /* fn returned (a task killed by SimGrid never gets here) */
+	struct rt_task *prev, *next; /* the run's tasks not yet joined */
+	char name[];
+};
+
+struct rt_mutex {
+	struct sim_rt *srt;
+	sg_mutex_t m;
+};
+
+/*
+ * QEMU's QemuEvent: set wakes everyone waiting at that moment, even if the
+ * event is reset before they get to run (qemu_event_wait does not re-check),
+ * hence the generation counter.
+ */
+struct rt_event {
+	struct sim_rt *srt;
+	sg_mutex_t m;
+	sg_cond_t c;
+	int set;
+	unsigned gen;     /* incremented by each effective set */
+	unsigned waiters; /* tasks past the fast path; set skips notify when 0 */
+};
+
+struct rt_sem {
+	struct sim_rt *srt;
+	sg_sem_t s;
+};
+
+struct rt_barrier {
+	struct sim_rt *srt;
+	sg_bar_t b;
+};
+
+/*
+ * A frame crosses the link as a direct host-to-host transfer
+ * (sg_host_sendto), which needs no receiving actor; on arrival the sender
+ * queues the header here and releases `arrived`.  Hence send costs exactly
+ * the transfer whether or not anyone receives, and no daemon actor or
+ * mailbox outlives a run.
+ */
+struct rt_chan {
+	struct sim_rt *srt;
+	sg_host_t from, to;
+	sg_sem_t arrived;   /* frames in `q` not yet received */
+	struct rt_frame *q; /* ring buffer */
+	size_t cap, head, count;
+	char name[];
+};
+
+struct sim_rt {
+	struct rt rt;
+	struct sim_runtime_config cfg;
+	struct sim_runtime_stats stats;
+	double t0;                          /* SimGrid clock at the start of the current run */
+	struct rt_task *tasks, *tasks_tail; /* the run's tasks not yet joined, in start order */
+};
+
+/* The platform, built once per process. */
+static int g_init_state; /* 0 not tried, 1 ready, -1 failed */
+static sg_host_t g_host[2];
+static sg_link_t g_link[2]; /* [RT_SIDE_SRC]: src->dst, [RT_SIDE_DST]: dst->src */
+static struct sim_rt *g_running;
+
+static struct sim_rt *srt_of(struct rt *rt)
+{
+	return rt->priv;
+}
+
+/* Record what the calling task is about to block in, for the deadlock report. */
+static struct rt_task *task_enter(const char *op, const char *obj)
+{
+	struct rt_task *t = sg_actor_self_get_data();
+	if (t) {
+		t->op = op;
+		t->op_obj = obj;
+	}
+	return t;
+}
+
+static void task_leave(struct rt_task *t)
+{
+	if (t)
+		t->op = NULL;
+}
+
+static void sim_sleep(struct sim_rt *s, double seconds)
+{
+	if (!(seconds > 0))
+		return;
+	s->stats.sleeps++;
+	sg_actor_sleep_for(seconds);
+}
+
+/* ---- clock and tasks ---- */
+
+static double op_now(struct rt *rt)
+{
+	return simgrid_get_clock() - srt_of(rt)->t0;
+}
+
+static void op_sleep(struct rt *rt, double seconds)
+{
+	sim_sleep(srt_of(rt), seconds);
+}
+
+static void task_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	struct rt_task *t = sg_actor_self_get_data();
+	t->fn(t->arg);
+	t->ended = 1;
+}
+
+static struct rt_task *task_start(struct sim_rt *s, enum rt_side side, const char *name,
+                                  rt_task_fn fn, void *arg)
+{
+	size_t len = strlen(name);
+	struct rt_task *t = calloc(1, sizeof *t + len + 1);
+	if (!t)
+		return NULL;
+	memcpy(t->name, name, len + 1);
+	t->srt = s;
+	t->fn = fn;
+	t->arg = arg;
+	t->actor = sg_actor_init(t->name, g_host[side == RT_SIDE_DST]);
+	sg_actor_ref(t->actor);
+	sg_actor_set_data(t->actor, t);
+	t->prev = s->tasks_tail;
+	if (s->tasks_tail)
+		s->tasks_tail->next = t;
+	else
+		s->tasks = t;
+	s->tasks_tail = t;
+	s->stats.spawns++;
+	sg_actor_start(t->actor, task_main, 0, NULL);
+	return t;
+}
+
+static void task_release(struct sim_rt *s, struct rt_task *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		s->tasks = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		s->tasks_tail = t->prev;
+	sg_actor_unref(t->actor);
+	free(t);
+}
+
+static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *name, rt_task_fn fn,
+                                void *arg)
+{
+	struct sim_rt *s = srt_of(rt);
+	sim_sleep(s, s->cfg.thread_create_s);
+	return task_start(s, side, name, fn, arg);
+}
+
+static void op_join(struct rt *rt, struct rt_task *task)
+{
+	struct sim_rt *s = srt_of(rt);
+	struct rt_task *self = task_enter("join of task", task->name);
+	s->stats.joins++;
+	sg_actor_join(task->actor, -1);
+	task_leave(self);
+	sim_sleep(s, s->cfg.thread_join_s);
+	task_release(s, task);
+}
+
+/* ---- mutex ---- */
+
+static struct rt_mutex *op_mutex_new(struct rt *rt)
+{
+	struct rt_mutex *m = malloc(sizeof *m);
+	if (!m)
+		return NULL;
+	m->srt = srt_of(rt);
+	m->m = sg_mutex_init();
+	return m;
+}
+
+static void op_mutex_lock(struct rt_mutex *m)
+{
+	struct rt_task *self = task_enter("mutex_lock", NULL);
+	m->srt->stats.sync_ops++;
+	sg_mutex_lock(m->m);
+	task_leave(self);
+}
+
+static void op_mutex_unlock(struct rt_mutex *m)
+{
+	m->srt->stats.sync_ops++;
+	sg_mutex_unlock(m->m);
+}
+
+static void op_mutex_free(struct rt_mutex *m)
+{
+	if (!m)
+		return;
+	sg_mutex_destroy(m->m);
+	free(m);
+}
+
+/* ---- event ---- */
+
+static struct rt_event *op_event_new(struct rt *rt)
+{
+	struct rt_event *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->srt = srt_of(rt);
+	e->m = sg_mutex_init();
+	e->c = sg_cond_init();
+	return e;
+}
+
+/*
+ * Without a waiter there is nothing for SimGrid to do.  A task that has
+ * passed the fast path of wait but not yet entered sg_cond_wait cannot miss
+ * this set: it re-checks under the mutex, and no other task runs between
+ * that check and its cond_wait (actors are not preempted).
+ */
+static void op_event_set(struct rt_event *e)
+{
+	if (e->set)
+		return;
+	e->set = 1;
+	e->gen++;
+	if (e->waiters) {
+		e->srt->stats.sync_ops++;
+		sg_cond_notify_all(e->c);
+	}
+}
+
+static void op_event_reset(struct rt_event *e)
+{
+	e->set = 0;
+}
+
+static void op_event_wait(struct rt_event *e)
+{
+	if (e->set)
+		return;
+	unsigned gen = e->gen;
+	struct rt_task *self = task_enter("event_wait", NULL);
+	e->waiters++;
+	e->srt->stats.sync_ops += 2;
+	sg_mutex_lock(e->m);
+	while (!e->set && e->gen == gen) {
+		e->srt->stats.sync_ops++;
+		sg_cond_wait(e->c, e->m);
+	}
+	sg_mutex_unlock(e->m);
+	e->waiters--;
+	task_leave(self);
+}
+
+static void op_event_free(struct rt_event *e)
+{
+	if (!e)
+		return;
+	sg_cond_destroy(e->c);
+	sg_mutex_destroy(e->m);
+	free(e);
+}
+
+/* ---- semaphore ---- */
+
+static struct rt_sem *op_sem_new(struct rt *rt, unsigned initial)
+{
+	struct rt_sem *s = malloc(sizeof *s);
+	if (!s)
+		return NULL;
+	s->srt = srt_of(rt);
+	s->s = sg_sem_init((int)initial);
+	return s;
+}
+
+static void op_sem_acquire(struct rt_sem *s)
+{
+	struct rt_task *self = task_enter("sem_acquire", NULL);
+	s->srt->stats.sync_ops++;
+	sg_sem_acquire(s->s);
+	task_leave(self);
+}
+
+static void op_sem_release(struct rt_sem *s)
+{
+	s->srt->stats.sync_ops++;
+	sg_sem_release(s->s);
+}
+
+static void op_sem_free(struct rt_sem *s)
+{
+	if (!s)
+		return;
+	sg_sem_destroy(s->s);
+	free(s);
+}
+
+/* ---- barrier ---- */
+
+/* NULL when count is 0 (SimGrid would abort) or on ENOMEM. */
+static struct rt_barrier *op_barrier_new(struct rt *rt, unsigned count)
+{
+	if (count == 0)
+		return NULL;
+	struct rt_barrier *b = malloc(sizeof *b);
+	if (!b)
+		return NULL;
+	b->srt = srt_of(rt);
+	b->b = sg_barrier_init(count);
+	return b;
+}
+
+static void op_barrier_wait(struct rt_barrier *b)
+{
+	struct rt_task *self = task_enter("barrier_wait", NULL);
+	b->srt->stats.sync_ops++;
+	sg_barrier_wait(b->b);
+	task_leave(self);
+}
+
+static void op_barrier_free(struct rt_barrier *b)
+{
+	if (!b)
+		return;
+	sg_barrier_destroy(b->b);
+	free(b);
+}
+
+/* ---- channels ---- */
+
+static struct rt_chan *op_chan_new(struct rt *rt, enum rt_side from, const char *name)
+{
+	size_t len = strlen(name);
+	struct rt_chan *c = calloc(1, sizeof *c + len + 1);
+	if (!c)
+		return NULL;
+	memcpy(c->name, name, len + 1);
+	c->srt = srt_of(rt);
+	c->from = g_host[from == RT_SIDE_DST];
+	c->to = g_host[from != RT_SIDE_DST];
+	c->arrived = sg_sem_init(0);
+	return c;
+}
+
+/* Room for one more frame, made before the transfer so that a failure costs no time. */
+static int chan_reserve(struct rt_chan *c)
+{
+	if (c->count < c->cap)
+		return 0;
+	size_t cap = c->cap ? 2 * c->cap : 16;
+	struct rt_frame *q = malloc(cap * sizeof *q);
+	if (!q)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->count; i++)
+		q[i] = c->q[(c->head + i) % c->cap];
+	free(c->q);
+	c->q = q;
+	c->cap = cap;
+	c->head = 0;
+	return 0;
+}
+
+static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
+{
+	int rc = chan_reserve(c);
+	if (rc)
+		return rc;
+	struct rt_task *self = task_enter("send on channel", c->name);
+	c->srt->stats.sends++;
+	sg_host_sendto(c->from, c->to, (double)RT_FRAME_HEADER_BYTES + (double)f->bytes);
+	task_leave(self);
+	struct rt_frame *slot = &c->q[(c->head + c->count) % c->cap];
+	*slot = *f;
+	slot->data = NULL; /* sizes travel in sim, not bytes */
+	c->count++;
+	sg_sem_release(c->arrived);
+	return 0;
+}
+
+static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
+{
+	struct rt_task *self = task_enter("recv on channel", c->name);
+	c->srt->stats.recvs++;
+	sg_sem_acquire(c->arrived);
+	task_leave(self);
+	*f = c->q[c->head];
+	c->head = (c->head + 1) % c->cap;
+	c->count--;
+	return 0;
+}
+
+static void op_chan_free(struct rt_chan *c)
+{
+	if (!c)
+		return;
+	sg_sem_destroy(c->arrived);
+	free(c->q);
+	free(c);
+}
+
+static const struct rt_ops sim_ops = {
+    .now = op_now,
+    .sleep = op_sleep,
+    .spawn = op_spawn,
+    .join = op_join,
+    .mutex_new = op_mutex_new,
+    .mutex_lock = op_mutex_lock,
+    .mutex_unlock = op_mutex_unlock,
+    .mutex_free = op_mutex_free,
+    .event_new = op_event_new,
+    .event_set = op_event_set,
+    .event_reset = op_event_reset,
+    .event_wait = op_event_wait,
+    .event_free = op_event_free,
+    .sem_new = op_sem_new,
+    .sem_acquire = op_sem_acquire,
+    .sem_release = op_sem_release,
+    .sem_free = op_sem_free,
+    .barrier_new = op_barrier_new,
+    .barrier_wait = op_barrier_wait,
+    .barrier_free = op_barrier_free,
+    .chan_new = op_chan_new,
+    .chan_send = op_chan_send,
+    .chan_recv = op_chan_recv,
+    .chan_free = op_chan_free,
+};
+
+/* ---- engine and platform ---- */
+
+/*
+ * SimGrid's default network model (LV08) multiplies latency by 13.01 and
+ * bandwidth by 0.97 and weighs flows by route; CM02 without factors is the
+ * plain fluid model: one transfer of B bytes takes latency + B / bandwidth,
+ * concurrent flows share max-min fairly (equal latency gives equal shares).
+ * Cross-traffic would charge 5% of every flow to the reverse direction.  The
+ * TCP window bounds a flow to TCP-gamma / (2 latency), 2 GB/s at 1 ms with
+ * the default 4 MiB: made large enough never to bind.
+ */
+static void configure_models(void)
+{
+	sg_cfg_set_string("network/model", "CM02");
+	sg_cfg_set_double("network/latency-factor", 1.0);
+	sg_cfg_set_double("network/bandwidth-factor", 1.0);
+	sg_cfg_set_double("network/weight-S", 0.0);
+	sg_cfg_set_boolean("network/crosstraffic", "no");
+	sg_cfg_set_double("network/TCP-gamma", 1e30);
+}
+
+/*
+ * SPLITDUPLEX makes "wire" two links, wire_UP (src->dst) and wire_DOWN
+ * (dst->src), so the return path never shares the forward bandwidth.  The
+ * values here are placeholders: every run sets its own.
+ */
+static const char platform_xml[] =
+    "<?xml version='1.0'?>\n"
+    "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+    "<platform version=\"4.1\">\n"
+    "  <zone id=\"switchover\" routing=\"Full\">\n"
+    "    <host id=\"src\" speed=\"1Gf\"/>\n"
+    "    <host id=\"dst\" speed=\"1Gf\"/>\n"
+    "    <link id=\"wire\" bandwidth=\"1GBps\" latency=\"0\" sharing_policy=\"SPLITDUPLEX\"/>\n"
+    "    <route src=\"src\" dst=\"dst\"><link_ctn id=\"wire\" direction=\"UP\"/></route>\n"
+    "  </zone>\n"
+    "</platform>\n";
+
+static int load_platform(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (snprintf(path, sizeof path, "%s/switchover-platform-XXXXXX", dir) >= (int)sizeof path)
+		return -1;
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	size_t len = sizeof platform_xml - 1;
+	ssize_t n = write(fd, platform_xml, len);
+	if (close(fd) != 0 || n != (ssize_t)len) {
+		unlink(path);
+		return -1;
+	}
+	simgrid_load_platform(path);
+	unlink(path);
+	g_host[RT_SIDE_SRC] = sg_host_by_name("src");
+	g_host[RT_SIDE_DST] = sg_host_by_name("dst");
+	g_link[RT_SIDE_SRC] = sg_link_by_name("wire_UP");
+	g_link[RT_SIDE_DST] = sg_link_by_name("wire_DOWN");
+	return g_host[0] && g_host[1] && g_link[0] && g_link[1] ? 0 : -1;
+}
+
+int sim_runtime_global_init(void)
+{
+	if (g_init_state)
+		return g_init_state > 0 ? 0 : -1;
+	/* simgrid_init removes the options it parses from argv, which must
+	 * therefore be writable.  Logging is set first so that the
+	 * configuration changes are not reported on stderr. */
+	static char arg0[] = "switchover";
+	static char arg_log[] = "--log=root.thres:critical";
+	static char arg_ctx[] = "--cfg=contexts/factory:" SIM_CONTEXT_FACTORY;
+	static char *argv[] = {arg0, arg_log, arg_ctx, NULL};
+	int argc = 3;
+	/* SimGrid's SIGINT handler prints the actors and calls exit(1): the
+	 * caller's Ctrl-C handling (or the default) is kept instead. */
+	struct sigaction old_int;
+	sigaction(SIGINT, NULL, &old_int);
+	simgrid_init(&argc, argv);
+	sigaction(SIGINT, &old_int, NULL);
+	/* Deadlocks are reported by sim_runtime_run, with task names.  The
+	 * category must be initialised (ISENABLED does it) or its first use
+	 * would reset the threshold to the inherited one. */
+	(void)XBT_LOG_ISENABLED(ker_engine, xbt_log_priority_critical);
+	xbt_log_threshold_set(&_XBT_LOGV(ker_engine), xbt_log_priority_infinite);
+	configure_models();
+	g_init_state = load_platform() == 0 ? 1 : -1;
+	return g_init_state > 0 ? 0 : -1;
+}
+
+/* ---- runs ---- */
+
+struct rt *sim_runtime_new(const struct sim_runtime_config *cfg)
+{
+	struct sim_rt *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->cfg = *cfg;
+	s->rt.ops = &sim_ops;
+	s->rt.priv = s;
+	s->rt.carries_data = 0;
+	return &s->rt;
+}
+
+__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, int rc,
+                                                      const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static const char *config_error(const struct sim_runtime_config *c)
+{
+	if (!(c->bandwidth_Bps > 0) || !isfinite(c->bandwidth_Bps))
+		return "bandwidth_Bps must be a finite number > 0";
+	if (!(c->latency_s >= 0) || !isfinite(c->latency_s))
+		return "latency_s must be a finite number >= 0";
+	if (!(c->thread_create_s >= 0) || !isfinite(c->thread_create_s))
+		return "thread_create_s must be a finite number >= 0";
+	if (!(c->thread_join_s >= 0) || !isfinite(c->thread_join_s))
+		return "thread_join_s must be a finite number >= 0";
+	return NULL;
+}
+
+/* vsnprintf at *off, keeping err terminated and *off within it when truncated. */
+__attribute__((format(printf, 4, 5))) static void append(char *err, size_t errlen, size_t *off,
+                                                         const char *fmt, ...)
+{
+	if (*off >= errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(err + *off, errlen - *off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*off += (size_t)n;
+}
+
+/* "deadlock at t=...: N task(s) blocked forever: 'a' in recv on channel 'x', ..." */
+static void report_deadlock(const struct sim_rt *s, unsigned blocked, char *err, size_t errlen)
+{
+	if (!err || !errlen)
+		return;
+	size_t off = 0;
+	append(err, errlen, &off,
+	       "deadlock at t=%.9f s: %u task(s) blocked forever:", simgrid_get_clock() - s->t0,
+	       blocked);
+	const char *sep = " ";
+	for (const struct rt_task *t = s->tasks; t; t = t->next) {
+		if (t->ended)
+			continue;
+		append(err, errlen, &off, "%s'%s' in %s", sep, t->name,
+		       t->op ? t->op : "a wait outside this runtime");
+		if (t->op && t->op_obj)
+			append(err, errlen, &off, " '%s'", t->op_obj);
+		sep = ", ";
+	}
+}
+
+int sim_runtime_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct sim_rt *s = srt_of(rt);
+	if (err && errlen)
+		err[0] = '\0';
+	if (sim_runtime_global_init() != 0)
+		return fail(err, errlen, -EIO,
+		            "SimGrid could not be initialised: the platform file could not be "
+		            "written (check TMPDIR)");
+	if (g_running)
+		return fail(err, errlen, -EBUSY,
+		            "a SimGrid run is already in progress in this process; runs cannot "
+		            "nest or overlap");
+	const char *bad = config_error(&s->cfg);
+	if (bad)
+		return fail(err, errlen, -EINVAL, "invalid sim runtime configuration: %s", bad);
+	for (int d = 0; d < 2; d++) {
+		sg_link_set_bandwidth(g_link[d], s->cfg.bandwidth_Bps);
+		sg_link_set_latency(g_link[d], s->cfg.latency_s);
+	}
+	s->t0 = simgrid_get_clock();
+	if (!task_start(s, RT_SIDE_SRC, "root", fn, arg))
+		return fail(err, errlen, -ENOMEM, "out of memory starting the root task");
+	g_running = s;
+	simgrid_run();
+	g_running = NULL;
+
+	/* Tasks never joined (the root, or ended ones the engine did not join)
+	 * are released here; any that did not end were killed by SimGrid. */
+	unsigned blocked = 0;
+	for (const struct rt_task *t = s->tasks; t; t = t->next)
+		blocked += !t->ended;
+	if (blocked)
+		report_deadlock(s, blocked, err, errlen);
+	while (s->tasks)
+		task_release(s, s->tasks);
+	return blocked ? -EDEADLK : 0;
+}
+
+void sim_runtime_get_stats(const struct rt *rt, struct sim_runtime_stats *out)
+{
+	*out = ((const struct sim_rt *)rt->priv)->stats;
+}
+
+void sim_runtime_free(struct rt *rt)
+{
+	if (rt)
+		free(srt_of(rt));
+}

@@ -1,0 +1,88 @@
+/*
+ * sim_runtime.h - the SimGrid world's runtime: struct rt_ops on SimGrid 3.32
+ * actors, synchronisation objects and its network model.
+ *
+ * One process holds one SimGrid engine with one fixed platform: two hosts,
+ * "src" and "dst", joined by one full-duplex link (each direction has the
+ * whole bandwidth; flows in the same direction share it equally, max-min).
+ * The engine is started once (sim_runtime_global_init) and then drives any
+ * number of runs, one after another; each run sets the link to its rt's
+ * configuration and starts its clock at 0.
+ *
+ * Costs in simulated time (everything else is free):
+ *   sleep(dt)      dt
+ *   spawn          thread_create_s, paid by the caller before the task starts
+ *   join           waiting for the task, then thread_join_s
+ *   chan_send      latency_s + (RT_FRAME_HEADER_BYTES + bytes) / bandwidth
+ *                  share, whether or not a receiver is waiting
+ *   waits          until the object is signalled (mutex, event, sem, barrier,
+ *                  chan_recv)
+ *
+ * Threading: SimGrid is process-global, so runs never overlap or nest, and
+ * every rt entry point except the constructors must be called by a task of
+ * the run in progress.
+ */
+#ifndef SWITCHOVER_SIM_RUNTIME_H
+#define SWITCHOVER_SIM_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime.h"
+
+struct sim_runtime_config {
+	double bandwidth_Bps;   /* link bandwidth, bytes/s, each direction; > 0 */
+	double latency_s;       /* one-way link latency; >= 0 */
+	double thread_create_s; /* charged to the caller of spawn; >= 0 */
+	double thread_join_s;   /* charged to the caller of join, after the task ended; >= 0 */
+};
+
+/*
+ * Actor-level operations this rt performed over all its runs, so that a
+ * benchmark can replay the same amount of work on bare SimGrid
+ * (bench_bare_simgrid) and compare.  Only operations that reach SimGrid count.
+ */
+struct sim_runtime_stats {
+	uint64_t spawns;   /* actors started, the root task of every run included */
+	uint64_t joins;    /* sg_actor_join calls */
+	uint64_t sleeps;   /* sg_actor_sleep_for calls, spawn/join charges included */
+	uint64_t sends;    /* frames sent: one host-to-host transfer plus one semaphore release */
+	uint64_t recvs;    /* frames received: one semaphore acquire */
+	uint64_t sync_ops; /* mutex/sem/barrier/cond calls made for mutex, event, sem, barrier */
+};
+
+/*
+ * Initialise SimGrid and load the two-host platform, once per process; later
+ * calls return the first call's result.  Logging is set to critical only.
+ * Returns 0, or -1 when the platform file could not be written.  SimGrid
+ * aborts the process on errors of its own (a broken installation).
+ */
+int sim_runtime_global_init(void);
+
+/* A runtime with `cfg` (copied; checked by sim_runtime_run).  NULL on ENOMEM.
+ * Does not need SimGrid to be initialised. */
+struct rt *sim_runtime_new(const struct sim_runtime_config *cfg);
+
+/*
+ * Run fn(arg) as the root task on the "src" host and drive the simulation
+ * until every task of this run has ended.  now() is 0 when fn starts.
+ * Initialises SimGrid if needed.  Returns 0, or:
+ *   -EDEADLK  tasks were left blocked forever; err names each of them and
+ *             what it was blocked in.  SimGrid has killed them (their
+ *             functions never return), so their own allocations are lost;
+ *             every object of this runtime stays valid and must be freed
+ *             as usual.  The next run works normally.
+ *   -EINVAL   the configuration is invalid (err says which field);
+ *   -EBUSY    a run is already in progress in this process;
+ *   -ENOMEM, -EIO  the root task could not be created / SimGrid could not
+ *             be initialised.
+ * err (may be NULL) receives a one-line message; "" on success.
+ */
+int sim_runtime_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen);
+
+void sim_runtime_get_stats(const struct rt *rt, struct sim_runtime_stats *out);
+
+/* Free a runtime between runs (never during one).  NULL is allowed. */
+void sim_runtime_free(struct rt *rt);
+
+#endif
