@@ -7,7 +7,8 @@
  * tests/test_sim_runtime.c and in SimGrid's src/kernel/EngineImpl.cpp):
  *  - simgrid_init and simgrid_load_platform work once per process, but
  *    simgrid_run may be called again and again with new actors; the clock
- *    keeps going, so a run's now() is the clock minus the run's start.
+ *    keeps going (it cannot be reset with the C API), so a run's now() is
+ *    the clock minus the run's start; see run_start() for determinism.
  *  - When no actor can progress while some are still blocked, simgrid_run
  *    logs "Oops! Deadlock detected" (category ker_engine, CRITICAL, stderr),
  *    dumps the actors (INFO), kills them all (a C++ exception unwinds their
@@ -134,6 +135,26 @@ static int g_init_state; /* 0 not tried, 1 ready, -1 failed */
 static sg_host_t g_host[2];
 static sg_link_t g_link[2]; /* [RT_SIDE_SRC]: src->dst, [RT_SIDE_DST]: dst->src */
 static struct sim_rt *g_running;
+
+/*
+ * SimGrid keeps absolute dates, so the same run started at two clock values
+ * rounds differently (1e-16 s apart after a few runs) and the engine's
+ * traces would not be bit-identical from one run to the next.  Every run
+ * therefore starts on a whole second inside the binade [2^16, 2^17) s:
+ * there all doubles share one spacing (2^-36 s, 15 ps) and the start is a
+ * multiple of it, so every date of the run is start + the same rounded
+ * offset, and differences of dates are exact (Sterbenz).  Runs are thus
+ * bit-identical wherever they fall, at a 15 ps resolution, until a process
+ * has simulated 2^16 s (18 h) in total; later runs move to the next binades
+ * (twice coarser each) and are identical among themselves only.
+ */
+#define SIM_EPOCH_S 65536.0
+
+static double run_start(void)
+{
+	double t = ceil(simgrid_get_clock());
+	return t < SIM_EPOCH_S ? SIM_EPOCH_S : t;
+}
 
 static struct sim_rt *srt_of(struct rt *rt)
 {
@@ -691,6 +712,7 @@ int sim_runtime_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t e
 		sg_link_set_bandwidth(g_link[d], s->cfg.bandwidth_Bps);
 		sg_link_set_latency(g_link[d], s->cfg.latency_s);
 	}
+	simgrid_run_until(run_start()); /* no actors: only moves the clock */
 	s->t0 = simgrid_get_clock();
 	if (!task_start(s, RT_SIDE_SRC, "root", fn, arg))
 		return fail(err, errlen, -ENOMEM, "out of memory starting the root task");

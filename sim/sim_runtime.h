@@ -18,6 +18,11 @@
  *   waits          until the object is signalled (mutex, event, sem, barrier,
  *                  chan_recv)
  *
+ * Determinism: the same calls give bit-identical times, in any run of the
+ * process, as long as the process has simulated less than 18 h in total
+ * (SimGrid's clock only goes forward; see run_start() in sim_runtime.c).
+ * Times have a resolution of 2^-36 s (15 ps).
+ *
  * Threading: SimGrid is process-global, so runs never overlap or nest, and
  * every rt entry point except the constructors must be called by a task of
  * the run in progress.
