@@ -23,9 +23,10 @@
  * (SimGrid's clock only goes forward; see run_start() in sim_runtime.c).
  * Times have a resolution of 2^-36 s (15 ps).
  *
- * Threading: SimGrid is process-global, so runs never overlap or nest, and
- * every rt entry point except the constructors must be called by a task of
- * the run in progress.
+ * Threading: SimGrid is process-global, so runs never overlap or nest.
+ * Objects (mutex, event, sem, barrier, channel) may be made and freed
+ * outside a run; every other rt entry point must be called by a task of the
+ * run in progress.
  */
 #ifndef SWITCHOVER_SIM_RUNTIME_H
 #define SWITCHOVER_SIM_RUNTIME_H
