@@ -1,0 +1,498 @@
+/*
+ * dist.c - latency and cost distributions: parse, print, draw (GSL).
+ *
+ * The text form is what scenario files carry, so dist_format() writes a form
+ * dist_parse() reads back to the identical struct (scenario_to_yaml() round
+ * trips through it).  Durations inside are parsed by units_parse_duration();
+ * parameters without a unit (sigma, shape) are plain non-negative numbers.
+ */
+#include "dist.h"
+
+#include <errno.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "units.h"
+
+enum param_type { PARAM_DURATION, PARAM_NUMBER };
+
+struct dist_spec {
+	const char *name;
+	enum dist_kind kind;
+	size_t n_params; /* 0: a list of samples (empirical) */
+	const char *param[2];
+	enum param_type type[2];
+	const char *example;
+};
+
+static const struct dist_spec specs[] = {
+    {"fixed", DIST_FIXED, 1, {"value", NULL}, {PARAM_DURATION, 0}, "fixed(20ms)"},
+    {"uniform",
+     DIST_UNIFORM,
+     2,
+     {"low", "high"},
+     {PARAM_DURATION, PARAM_DURATION},
+     "uniform(10ms, 30ms)"},
+    {"normal",
+     DIST_NORMAL,
+     2,
+     {"mean", "sd"},
+     {PARAM_DURATION, PARAM_DURATION},
+     "normal(mean=20ms, sd=2ms)"},
+    {"lognormal",
+     DIST_LOGNORMAL,
+     2,
+     {"median", "sigma"},
+     {PARAM_DURATION, PARAM_NUMBER},
+     "lognormal(median=20ms, sigma=0.5)"},
+    {"gamma",
+     DIST_GAMMA,
+     2,
+     {"shape", "scale"},
+     {PARAM_NUMBER, PARAM_DURATION},
+     "gamma(shape=2, scale=10ms)"},
+    {"empirical", DIST_EMPIRICAL, 0, {NULL, NULL}, {0, 0}, "empirical(5ms, 7ms, 30ms)"},
+};
+#define N_SPECS (sizeof(specs) / sizeof(specs[0]))
+
+#define DIST_FORMS                                                                                 \
+	"20ms, fixed(20ms), uniform(10ms, 30ms), normal(mean=20ms, sd=2ms), "                      \
+	"lognormal(median=20ms, sigma=0.5), gamma(shape=2, scale=10ms) or "                        \
+	"empirical(5ms, 7ms, 30ms)"
+
+static const struct dist_spec *spec_of(enum dist_kind kind)
+{
+	for (size_t i = 0; i < N_SPECS; i++)
+		if (specs[i].kind == kind)
+			return &specs[i];
+	return NULL;
+}
+
+/* Trim spaces in place: returns the first non-space, cuts trailing ones. */
+static char *trim(char *s)
+{
+	char *e;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		*--e = '\0';
+	return s;
+}
+
+/* A unit-less parameter (sigma, shape): a finite number >= 0. */
+static int parse_number(const char *text, double *v, char *err, size_t errlen)
+{
+	char *end;
+	size_t n = strlen(text);
+
+	/* strtod alone would take "nan", "inf" and hex floats. */
+	if (n == 0 || strspn(text, "0123456789.eE+-") != n || text[0] == 'e' || text[0] == 'E') {
+		snprintf(err, errlen, "'%s' is not a number: expected a plain number such as 0.5",
+		         text);
+		return -1;
+	}
+	errno = 0;
+	*v = strtod(text, &end);
+	if (*end || errno == ERANGE || !isfinite(*v)) {
+		snprintf(err, errlen, "'%s' is not a number: expected a plain number such as 0.5",
+		         text);
+		return -1;
+	}
+	if (*v < 0) {
+		snprintf(err, errlen, "'%s' is negative: expected a number >= 0", text);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_param(enum param_type type, const char *text, double *v, char *err, size_t errlen)
+{
+	if (type == PARAM_NUMBER)
+		return parse_number(text, v, err, errlen);
+	return units_parse_duration(text, v, err, errlen);
+}
+
+/* Parameter constraints beyond "not negative", with what would be right. */
+static int check_params(const struct dist_spec *sp, const struct dist *d, char *err, size_t errlen)
+{
+	switch (d->kind) {
+	case DIST_UNIFORM:
+		if (d->b < d->a) {
+			snprintf(err, errlen,
+			         "uniform: high is below low: expected low <= high, as in %s",
+			         sp->example);
+			return -1;
+		}
+		break;
+	case DIST_LOGNORMAL:
+		if (!(d->a > 0)) {
+			snprintf(err, errlen, "lognormal: median must be > 0, as in %s",
+			         sp->example);
+			return -1;
+		}
+		break;
+	case DIST_GAMMA:
+		if (!(d->a > 0) || !(d->b > 0)) {
+			snprintf(err, errlen, "gamma: shape and scale must be > 0, as in %s",
+			         sp->example);
+			return -1;
+		}
+		break;
+	case DIST_EMPIRICAL:
+		if (d->n_samples == 0) {
+			snprintf(err, errlen, "empirical needs at least one sample, as in %s",
+			         sp->example);
+			return -1;
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int parse_args_missing(const struct dist_spec *sp, const bool have[2], char *err,
+                              size_t errlen)
+{
+	for (size_t i = 0; i < sp->n_params; i++) {
+		if (!have[i]) {
+			snprintf(err, errlen, "%s: missing %s: expected %s", sp->name, sp->param[i],
+			         sp->example);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Split "a, b=c, ..." at commas and fill d's parameters (or samples). */
+static int parse_args(const struct dist_spec *sp, char *args, struct dist *d, char *err,
+                      size_t errlen)
+{
+	bool have[2] = {false, false};
+	size_t cap = 0;
+	char sub[256];
+	char *arg, *next;
+
+	if (!*trim(args))
+		return sp->n_params ? parse_args_missing(sp, have, err, errlen)
+		                    : check_params(sp, d, err, errlen);
+	for (arg = args; arg; arg = next) {
+		char *eq, *value;
+		size_t slot;
+		double v;
+
+		next = strchr(arg, ',');
+		if (next)
+			*next++ = '\0';
+		eq = strchr(arg, '=');
+		if (eq)
+			*eq = '\0';
+		value = trim(eq ? eq + 1 : arg);
+		if (!*value) {
+			snprintf(err, errlen, "%s: empty argument: expected %s", sp->name,
+			         sp->example);
+			return -1;
+		}
+		if (sp->n_params == 0) {
+			if (eq) {
+				snprintf(
+				    err, errlen,
+				    "empirical takes a list of samples without names, as in %s",
+				    sp->example);
+				return -1;
+			}
+			if (parse_param(PARAM_DURATION, value, &v, sub, sizeof(sub))) {
+				snprintf(err, errlen, "empirical sample %zu: %s", d->n_samples + 1,
+				         sub);
+				return -1;
+			}
+			if (d->n_samples == cap) {
+				size_t ncap = cap ? 2 * cap : 8;
+				double *ns = realloc(d->samples, ncap * sizeof(*ns));
+				if (!ns) {
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+				d->samples = ns;
+				cap = ncap;
+			}
+			d->samples[d->n_samples++] = v;
+			continue;
+		}
+		if (eq) {
+			char *key = trim(arg);
+			for (slot = 0; slot < sp->n_params; slot++)
+				if (strcmp(key, sp->param[slot]) == 0)
+					break;
+			if (slot == sp->n_params) {
+				snprintf(err, errlen, "%s has no parameter '%s': expected %s",
+				         sp->name, key, sp->example);
+				return -1;
+			}
+		} else {
+			/* A positional argument fills the first parameter not yet given. */
+			for (slot = 0; slot < sp->n_params && have[slot]; slot++)
+				;
+			if (slot >= sp->n_params) {
+				snprintf(err, errlen, "too many arguments to %s: expected %s",
+				         sp->name, sp->example);
+				return -1;
+			}
+		}
+		if (have[slot]) {
+			snprintf(err, errlen, "%s: %s given twice: expected %s", sp->name,
+			         sp->param[slot], sp->example);
+			return -1;
+		}
+		if (parse_param(sp->type[slot], value, &v, sub, sizeof(sub))) {
+			snprintf(err, errlen, "%s: %s: %s", sp->name, sp->param[slot], sub);
+			return -1;
+		}
+		have[slot] = true;
+		if (slot == 0)
+			d->a = v;
+		else
+			d->b = v;
+	}
+	if (parse_args_missing(sp, have, err, errlen))
+		return -1;
+	return check_params(sp, d, err, errlen);
+}
+
+int dist_parse(const char *text, struct dist *out, char *err, size_t errlen)
+{
+	struct dist d = {DIST_FIXED, 0, 0, NULL, 0};
+	char *copy, *s, *open, *close;
+	const struct dist_spec *sp = NULL;
+	char sub[256];
+	int rc = -1;
+
+	if (!text) {
+		snprintf(err, errlen, "empty distribution: expected %s", DIST_FORMS);
+		return -1;
+	}
+	copy = strdup(text);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s = trim(copy);
+	open = strchr(s, '(');
+	if (!open) {
+		/* A bare duration is a fixed value. */
+		if (units_parse_duration(s, &d.a, sub, sizeof(sub)) == 0)
+			rc = 0;
+		else if (*s && (*s < '0' || *s > '9') && *s != '.' && *s != '-' && *s != '+')
+			snprintf(err, errlen, "unknown distribution '%s': expected %s", s,
+			         DIST_FORMS);
+		else
+			snprintf(err, errlen, "%s", sub);
+		goto out;
+	}
+	close = strrchr(s, ')');
+	if (!close || close < open || close[1] != '\0') {
+		snprintf(err, errlen,
+		         "'%s': expected NAME(ARGUMENTS) with nothing after ')', as in %s", s,
+		         DIST_FORMS);
+		goto out;
+	}
+	*open = '\0';
+	*close = '\0';
+	for (size_t i = 0; i < N_SPECS; i++)
+		if (strcmp(trim(s), specs[i].name) == 0)
+			sp = &specs[i];
+	if (!sp) {
+		snprintf(err, errlen, "unknown distribution '%s': expected %s", trim(s),
+		         DIST_FORMS);
+		goto out;
+	}
+	d.kind = sp->kind;
+	if (strchr(open + 1, '(')) {
+		snprintf(err, errlen, "%s: nested parentheses: expected %s", sp->name, sp->example);
+		goto out;
+	}
+	rc = parse_args(sp, open + 1, &d, err, errlen);
+out:
+	free(copy);
+	if (rc) {
+		dist_free(&d);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+/*
+ * The shortest "<number><unit>" that units_parse_duration() turns back into
+ * exactly `s`; the unit is the largest one the value is at least 1 of.
+ */
+static void format_duration_exact(double s, char *buf, size_t len)
+{
+	static const struct {
+		const char *suffix;
+		double per_s;
+	} u[] = {{"s", 1}, {"ms", 1e3}, {"us", 1e6}, {"ns", 1e9}};
+	char tmp[64], sub[8];
+	double back;
+
+	if (s == 0 || !isfinite(s)) {
+		snprintf(buf, len, s == 0 ? "0" : "%g", s);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+		double m = s * u[i].per_s;
+		int p0;
+		if (m < 1 && i + 1 < sizeof(u) / sizeof(u[0]))
+			continue;
+		/* Start at the integer digits so 100 prints as "100", not "1e+02". */
+		p0 = m >= 1 ? (int)floor(log10(m)) + 1 : 1;
+		for (int p = p0 < 1 ? 1 : p0; p <= 17; p++) {
+			snprintf(tmp, sizeof(tmp), "%.*g%s", p, m, u[i].suffix);
+			if (units_parse_duration(tmp, &back, sub, sizeof(sub)) == 0 && back == s) {
+				snprintf(buf, len, "%s", tmp);
+				return;
+			}
+		}
+	}
+	/* Seconds written with 17 digits always convert back exactly. */
+	snprintf(buf, len, "%.17gs", s);
+}
+
+/* The shortest plain number strtod() turns back into exactly v. */
+static void format_number_exact(double v, char *buf, size_t len)
+{
+	char tmp[64];
+	for (int p = 1; p <= 17; p++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", p, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	snprintf(buf, len, "%s", tmp);
+}
+
+static void format_param(enum param_type t, double v, char *buf, size_t len)
+{
+	if (t == PARAM_NUMBER)
+		format_number_exact(v, buf, len);
+	else
+		format_duration_exact(v, buf, len);
+}
+
+void dist_format(const struct dist *d, char *buf, size_t len)
+{
+	const struct dist_spec *sp = spec_of(d->kind);
+	char a[64], b[64];
+	size_t used;
+
+	if (!len)
+		return;
+	if (!sp) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	switch (d->kind) {
+	case DIST_FIXED:
+		format_duration_exact(d->a, buf, len);
+		return;
+	case DIST_UNIFORM:
+		format_param(sp->type[0], d->a, a, sizeof(a));
+		format_param(sp->type[1], d->b, b, sizeof(b));
+		snprintf(buf, len, "%s(%s, %s)", sp->name, a, b);
+		return;
+	case DIST_EMPIRICAL:
+		used = (size_t)snprintf(buf, len, "%s(", sp->name);
+		for (size_t i = 0; i < d->n_samples && used < len; i++) {
+			format_duration_exact(d->samples[i], a, sizeof(a));
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", a);
+		}
+		if (used < len)
+			snprintf(buf + used, len - used, ")");
+		return;
+	default:
+		format_param(sp->type[0], d->a, a, sizeof(a));
+		format_param(sp->type[1], d->b, b, sizeof(b));
+		snprintf(buf, len, "%s(%s=%s, %s=%s)", sp->name, sp->param[0], a, sp->param[1], b);
+		return;
+	}
+}
+
+double dist_sample(const struct dist *d, gsl_rng *r)
+{
+	double v;
+
+	switch (d->kind) {
+	case DIST_FIXED:
+		return d->a;
+	case DIST_UNIFORM:
+		return d->a + (d->b - d->a) * gsl_rng_uniform(r);
+	case DIST_NORMAL:
+		v = d->a + gsl_ran_gaussian(r, d->b);
+		return v > 0 ? v : 0;
+	case DIST_LOGNORMAL:
+		return gsl_ran_lognormal(r, log(d->a), d->b);
+	case DIST_GAMMA:
+		return gsl_ran_gamma(r, d->a, d->b);
+	case DIST_EMPIRICAL:
+		/* gsl_rng_uniform is in [0, 1), so the index is always < n. */
+		return d->n_samples
+		           ? d->samples[(size_t)(gsl_rng_uniform(r) * (double)d->n_samples)]
+		           : 0;
+	}
+	return 0;
+}
+
+double dist_mean(const struct dist *d)
+{
+	double sum = 0, z;
+
+	switch (d->kind) {
+	case DIST_FIXED:
+		return d->a;
+	case DIST_UNIFORM:
+		return (d->a + d->b) / 2;
+	case DIST_NORMAL:
+		/* Draws are clamped at 0, so the mean is E[max(0, X)]. */
+		if (d->b == 0)
+			return d->a > 0 ? d->a : 0;
+		z = d->a / d->b;
+		return d->a * gsl_cdf_ugaussian_P(z) + d->b * gsl_ran_ugaussian_pdf(z);
+	case DIST_LOGNORMAL:
+		return d->a * exp(d->b * d->b / 2);
+	case DIST_GAMMA:
+		return d->a * d->b;
+	case DIST_EMPIRICAL:
+		for (size_t i = 0; i < d->n_samples; i++)
+			sum += d->samples[i];
+		return d->n_samples ? sum / (double)d->n_samples : 0;
+	}
+	return 0;
+}
+
+int dist_copy(struct dist *dst, const struct dist *src)
+{
+	struct dist d = *src;
+
+	d.samples = NULL;
+	if (src->kind == DIST_EMPIRICAL && src->n_samples) {
+		d.samples = malloc(src->n_samples * sizeof(*d.samples));
+		if (!d.samples)
+			return -ENOMEM;
+		memcpy(d.samples, src->samples, src->n_samples * sizeof(*d.samples));
+	}
+	*dst = d;
+	return 0;
+}
+
+void dist_free(struct dist *d)
+{
+	free(d->samples);
+	d->samples = NULL;
+	d->n_samples = 0;
+}

@@ -1,0 +1,332 @@
+/*
+ * units.c - parse and print sizes, rates and durations as people write them.
+ *
+ * Numbers are scanned by hand rather than with strtod() so that "nan",
+ * "inf", hex floats and signs never slip through as quantities.  Decimal
+ * multipliers divide or multiply by exact powers of ten (300ms is 300 / 1e3,
+ * not 300 * 1e-3) so that a value printed in its shortest form and parsed
+ * again is the same double: scenario_to_yaml() relies on that.
+ */
+#include "units.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A unit suffix: value = number * mul / div (exactly one of them is not 1). */
+struct unit {
+	const char *suffix;
+	double mul;
+	double div;
+};
+
+static const struct unit size_units[] = {
+    {"", 1, 1},
+    {"B", 1, 1},
+    {"KiB", 1024.0, 1},
+    {"MiB", 1048576.0, 1},
+    {"GiB", 1073741824.0, 1},
+    {"TiB", 1099511627776.0, 1},
+    {"PiB", 1125899906842624.0, 1},
+    {"EiB", 1152921504606846976.0, 1},
+    {"kB", 1e3, 1},
+    {"KB", 1e3, 1},
+    {"MB", 1e6, 1},
+    {"GB", 1e9, 1},
+    {"TB", 1e12, 1},
+    {"PB", 1e15, 1},
+    {"EB", 1e18, 1},
+};
+
+/* Bits per second divide by 8 last, so 100Gbps is exactly 12.5e9 B/s. */
+static const struct unit rate_units[] = {
+    {"B/s", 1, 1},
+    {"kB/s", 1e3, 1},
+    {"KB/s", 1e3, 1},
+    {"MB/s", 1e6, 1},
+    {"GB/s", 1e9, 1},
+    {"TB/s", 1e12, 1},
+    {"KiB/s", 1024.0, 1},
+    {"MiB/s", 1048576.0, 1},
+    {"GiB/s", 1073741824.0, 1},
+    {"TiB/s", 1099511627776.0, 1},
+    {"bps", 1, 8},
+    {"bit/s", 1, 8},
+    {"kbps", 1e3, 8},
+    {"Kbps", 1e3, 8},
+    {"kbit/s", 1e3, 8},
+    {"Kbit/s", 1e3, 8},
+    {"kb/s", 1e3, 8},
+    {"Mbps", 1e6, 8},
+    {"Mbit/s", 1e6, 8},
+    {"Mb/s", 1e6, 8},
+    {"Gbps", 1e9, 8},
+    {"Gbit/s", 1e9, 8},
+    {"Gb/s", 1e9, 8},
+    {"Tbps", 1e12, 8},
+    {"Tbit/s", 1e12, 8},
+    {"Tb/s", 1e12, 8},
+};
+
+static const struct unit duration_units[] = {
+    {"ns", 1, 1e9}, {"us", 1, 1e6}, {"\xc2\xb5s", 1, 1e6}, {"ms", 1, 1e3},
+    {"s", 1, 1},    {"min", 60, 1}, {"h", 3600, 1},
+};
+
+#define N_UNITS(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * A scanned number: the digits before and after the point kept apart, so
+ * that sizes can be computed in integers when they are whole.
+ */
+struct number {
+	double value;      /* the whole number as a double */
+	uint64_t int_part; /* digits before the point (valid if !int_overflow) */
+	double frac;       /* the part after the point, in [0, 1) */
+	bool int_overflow; /* integer part does not fit in uint64_t */
+	bool exponent;     /* written with e/E: only value is meaningful */
+};
+
+/*
+ * Scan [0-9]+(.[0-9]*)?([eE][+-]?[0-9]+)? or .[0-9]+...  Returns the end of
+ * the number, or NULL when `s` does not start with one.
+ */
+static const char *scan_number(const char *s, struct number *n)
+{
+	const char *p = s, *digits_start, *end;
+	char *copy, *dot;
+	bool any = false;
+
+	memset(n, 0, sizeof(*n));
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		any = true;
+		if (n->int_part > (UINT64_MAX - d) / 10)
+			n->int_overflow = true;
+		else
+			n->int_part = n->int_part * 10 + d;
+	}
+	if (*p == '.') {
+		p++;
+		digits_start = p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		any = any || p > digits_start;
+	}
+	if (!any)
+		return NULL;
+	if (*p == 'e' || *p == 'E') {
+		const char *q = p + 1;
+		if (*q == '+' || *q == '-')
+			q++;
+		if (*q >= '0' && *q <= '9') {
+			while (*q >= '0' && *q <= '9')
+				q++;
+			p = q;
+			n->exponent = true;
+		}
+	}
+	end = p;
+	/* The syntax is checked above; strtod only converts what we accepted. */
+	copy = strndup(s, (size_t)(end - s));
+	if (!copy)
+		return NULL;
+	n->value = strtod(copy, NULL);
+	dot = strchr(copy, '.');
+	if (dot && !n->exponent)
+		n->frac = strtod(dot, NULL); /* a lone "." converts to 0 */
+	free(copy);
+	return end;
+}
+
+/* The unit of a bare 0, which needs none. */
+static const struct unit bare_zero = {"", 1, 1};
+
+/*
+ * Split `text` into a number and a unit from `units`.  `what` and `examples`
+ * make the error message; `bare_zero_only`: a number without a unit is only
+ * accepted when it is 0 (a bare "50" could mean any unit).
+ */
+static int parse_quantity(const char *text, const struct unit *units, size_t n_units,
+                          const char *what, const char *examples, bool bare_zero_only,
+                          struct number *num, const struct unit **unit, char *err, size_t errlen)
+{
+	const char *p, *end;
+
+	if (!text || !*text) {
+		snprintf(err, errlen, "empty %s: expected %s", what, examples);
+		return -1;
+	}
+	p = text;
+	if (*p == '-') {
+		snprintf(err, errlen, "negative %s '%s': expected a value >= 0 such as %s", what,
+		         text, examples);
+		return -1;
+	}
+	if (*p == '+')
+		p++;
+	end = scan_number(p, num);
+	if (!end) {
+		snprintf(err, errlen, "'%s' is not a %s: expected a number and a unit, such as %s",
+		         text, what, examples);
+		return -1;
+	}
+	while (*end == ' ')
+		end++;
+	for (size_t i = 0; i < n_units; i++) {
+		if (strcmp(end, units[i].suffix) == 0) {
+			*unit = &units[i];
+			return 0;
+		}
+	}
+	if (!*end) {
+		if (bare_zero_only && num->value == 0) {
+			*unit = &bare_zero;
+			return 0;
+		}
+		snprintf(err, errlen, "%s '%s' has no unit: write it with one, such as %s", what,
+		         text, examples);
+		return -1;
+	}
+	snprintf(err, errlen, "unknown unit '%s' in %s '%s': expected %s", end, what, text,
+	         examples);
+	return -1;
+}
+
+#define SIZE_EXAMPLES     "100MiB, 1.5GiB, 512KB, 1GB or 4096 (bytes)"
+#define RATE_EXAMPLES     "100Gbps, 25Gbit/s, 800Mbps (bits/s), 10GiB/s, 1.2GB/s (bytes/s) or 0"
+#define DURATION_EXAMPLES "300ms, 2s, 150us, 500ns, 1.5min or 0"
+
+int units_parse_bytes(const char *text, uint64_t *bytes, char *err, size_t errlen)
+{
+	struct number n;
+	const struct unit *u;
+	/* 2^64 as a double: the first value that does not fit. */
+	const double limit = 18446744073709551616.0;
+
+	if (parse_quantity(text, size_units, N_UNITS(size_units), "size", SIZE_EXAMPLES, false, &n,
+	                   &u, err, errlen))
+		return -1;
+	if (!n.exponent && !n.int_overflow) {
+		/* Whole part in integers, so 16383PiB or 2^64-1 are exact. */
+		uint64_t mul = (uint64_t)u->mul, whole;
+		double frac = nearbyint(n.frac * u->mul);
+		if (__builtin_mul_overflow(n.int_part, mul, &whole) || frac >= limit ||
+		    __builtin_add_overflow(whole, (uint64_t)frac, &whole))
+			goto overflow;
+		*bytes = whole;
+		return 0;
+	}
+	{
+		double v = nearbyint(n.value * u->mul);
+		if (!(v < limit))
+			goto overflow;
+		*bytes = (uint64_t)v;
+	}
+	return 0;
+overflow:
+	snprintf(err, errlen, "size '%s' is too large: at most 16 EiB (2^64 - 1 bytes)", text);
+	return -1;
+}
+
+int units_parse_rate(const char *text, double *bytes_per_s, char *err, size_t errlen)
+{
+	struct number n;
+	const struct unit *u;
+	double v;
+
+	if (parse_quantity(text, rate_units, N_UNITS(rate_units), "rate", RATE_EXAMPLES, true, &n,
+	                   &u, err, errlen))
+		return -1;
+	v = n.value * u->mul / u->div;
+	if (!isfinite(v)) {
+		snprintf(err, errlen, "rate '%s' is too large", text);
+		return -1;
+	}
+	*bytes_per_s = v;
+	return 0;
+}
+
+int units_parse_duration(const char *text, double *seconds, char *err, size_t errlen)
+{
+	struct number n;
+	const struct unit *u;
+	double v;
+
+	if (parse_quantity(text, duration_units, N_UNITS(duration_units), "duration",
+	                   DURATION_EXAMPLES, true, &n, &u, err, errlen))
+		return -1;
+	v = n.value * u->mul / u->div;
+	if (!isfinite(v)) {
+		snprintf(err, errlen, "duration '%s' is too large", text);
+		return -1;
+	}
+	*seconds = v;
+	return 0;
+}
+
+/* Three significant digits without an exponent: "1.18", "12.5", "100". */
+static void format_3sig(double v, const char *unit, char *buf, size_t len)
+{
+	double a = fabs(v);
+	int decimals = a < 9.995 ? 2 : a < 99.95 ? 1 : 0;
+	snprintf(buf, len, "%.*f %s", decimals, v, unit);
+}
+
+void units_format_bytes(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const names[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	double v = (double)bytes;
+	size_t i = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%u B", (unsigned)bytes);
+		return;
+	}
+	while (v >= 1023.5 && i + 1 < N_UNITS(names)) {
+		v /= 1024;
+		i++;
+	}
+	format_3sig(v, names[i], buf, len);
+}
+
+void units_format_rate(double bytes_per_s, char *buf, size_t len)
+{
+	static const char *const names[] = {"B/s", "kB/s", "MB/s", "GB/s", "TB/s", "PB/s"};
+	double v = bytes_per_s;
+	size_t i = 0;
+
+	if (!isfinite(v)) {
+		snprintf(buf, len, "%g B/s", v);
+		return;
+	}
+	if (v == 0) {
+		snprintf(buf, len, "0 B/s");
+		return;
+	}
+	while (fabs(v) >= 999.5 && i + 1 < N_UNITS(names)) {
+		v /= 1000;
+		i++;
+	}
+	format_3sig(v, names[i], buf, len);
+}
+
+void units_format_duration(double seconds, char *buf, size_t len)
+{
+	double a = fabs(seconds);
+
+	if (!isfinite(seconds))
+		snprintf(buf, len, "%g s", seconds);
+	else if (seconds == 0)
+		snprintf(buf, len, "0 s");
+	else if (a < 999.5e-9)
+		format_3sig(seconds * 1e9, "ns", buf, len);
+	else if (a < 999.5e-6)
+		format_3sig(seconds * 1e6, "us", buf, len);
+	else if (a < 999.5e-3)
+		format_3sig(seconds * 1e3, "ms", buf, len);
+	else
+		format_3sig(seconds, "s", buf, len);
+}

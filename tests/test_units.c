@@ -1,0 +1,537 @@
+/*
+ * test_units.c - quantities (units.c) and distributions (dist.c).
+ *
+ * Units: every accepted form, exact conversions (a duration printed in its
+ * shortest form must parse back to the same double), rounding of sizes, and
+ * every kind of bad input.  Distributions: parsing and its errors, the
+ * canonical text round trip, and the moments of 100k draws from a fixed
+ * mt19937 seed.
+ */
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dist.h"
+#include "test_util.h"
+#include "units.h"
+
+static char err[512];
+
+/* The last error message must contain `frag` (say what is wrong and what is right). */
+static void check_msg(const char *input, const char *frag)
+{
+	bool ok = strstr(err, frag) != NULL;
+	if (!ok)
+		fprintf(stderr, "%s: got '%s', want '%s'\n", input ? input : "(null)", err, frag);
+	CU_ASSERT(ok);
+}
+
+#define BYTES_OK(text, want)                                                                       \
+	do {                                                                                       \
+		uint64_t v_ = 0;                                                                   \
+		int rc_ = units_parse_bytes(text, &v_, err, sizeof err);                           \
+		if (rc_)                                                                           \
+			fprintf(stderr, "%s: %s\n", text, err);                                    \
+		CU_ASSERT_EQUAL(rc_, 0);                                                           \
+		CU_ASSERT_EQUAL(v_, (uint64_t)(want));                                             \
+	} while (0)
+
+/* Parses must fail with a message containing `frag`. */
+#define BYTES_BAD(text, frag)                                                                      \
+	do {                                                                                       \
+		uint64_t v_ = 0;                                                                   \
+		err[0] = '\0';                                                                     \
+		CU_ASSERT_EQUAL(units_parse_bytes(text, &v_, err, sizeof err), -1);                \
+		check_msg(text, frag);                                                             \
+	} while (0)
+
+#define RATE_OK(text, want)                                                                        \
+	do {                                                                                       \
+		double v_ = -1;                                                                    \
+		int rc_ = units_parse_rate(text, &v_, err, sizeof err);                            \
+		if (rc_)                                                                           \
+			fprintf(stderr, "%s: %s\n", text, err);                                    \
+		CU_ASSERT_EQUAL(rc_, 0);                                                           \
+		CU_ASSERT_EQUAL(v_, (double)(want));                                               \
+	} while (0)
+
+#define RATE_BAD(text, frag)                                                                       \
+	do {                                                                                       \
+		double v_ = 0;                                                                     \
+		err[0] = '\0';                                                                     \
+		CU_ASSERT_EQUAL(units_parse_rate(text, &v_, err, sizeof err), -1);                 \
+		check_msg(text, frag);                                                             \
+	} while (0)
+
+#define DUR_OK(text, want)                                                                         \
+	do {                                                                                       \
+		double v_ = -1;                                                                    \
+		int rc_ = units_parse_duration(text, &v_, err, sizeof err);                        \
+		if (rc_)                                                                           \
+			fprintf(stderr, "%s: %s\n", text, err);                                    \
+		CU_ASSERT_EQUAL(rc_, 0);                                                           \
+		CU_ASSERT_EQUAL(v_, (double)(want));                                               \
+	} while (0)
+
+#define DUR_BAD(text, frag)                                                                        \
+	do {                                                                                       \
+		double v_ = 0;                                                                     \
+		err[0] = '\0';                                                                     \
+		CU_ASSERT_EQUAL(units_parse_duration(text, &v_, err, sizeof err), -1);             \
+		check_msg(text, frag);                                                             \
+	} while (0)
+
+static void test_bytes_forms(void)
+{
+	BYTES_OK("0", 0);
+	BYTES_OK("4096", 4096);
+	BYTES_OK("4096B", 4096);
+	BYTES_OK("100MiB", 100ull << 20);
+	BYTES_OK("100 MiB", 100ull << 20);
+	BYTES_OK("1.5GiB", 3ull << 29);
+	BYTES_OK("512KB", 512000);
+	BYTES_OK("512kB", 512000);
+	BYTES_OK("1GB", 1000000000);
+	BYTES_OK("2TiB", 2ull << 40);
+	BYTES_OK("3TB", 3000000000000ull);
+	BYTES_OK("1PiB", 1ull << 50);
+	BYTES_OK("1EiB", 1ull << 60);
+	BYTES_OK(".5KiB", 512);
+	BYTES_OK("1e3", 1000);
+	BYTES_OK("+7", 7);
+	/* Whole parts stay exact beyond 2^53. */
+	BYTES_OK("18446744073709551615", UINT64_MAX);
+	BYTES_OK("15EiB", 15ull << 60);
+}
+
+static void test_bytes_rounding(void)
+{
+	BYTES_OK("1.0005KiB", 1025); /* 1024.512 -> nearest */
+	BYTES_OK("1.0004KiB", 1024); /* 1024.41 */
+	BYTES_OK("0.3B", 0);
+	BYTES_OK("1.1GB", 1100000000); /* 1.1 * 1e9 is not exact in binary */
+	BYTES_OK("0.001MiB", 1049);    /* 1048.576 */
+}
+
+static void test_bytes_errors(void)
+{
+	BYTES_BAD("", "empty size");
+	BYTES_BAD(NULL, "empty size");
+	BYTES_BAD("-1MiB", "negative");
+	BYTES_BAD("100MB/h", "unknown unit 'MB/h'");
+	BYTES_BAD("100MiBx", "unknown unit 'MiBx'");
+	BYTES_BAD("12 apples", "unknown unit 'apples'");
+	BYTES_BAD("MiB", "not a size");
+	BYTES_BAD("nan", "not a size");
+	BYTES_BAD("NaN", "not a size");
+	BYTES_BAD("inf", "not a size");
+	BYTES_BAD("0x10", "unknown unit 'x10'");
+	BYTES_BAD(".", "not a size");
+	BYTES_BAD("1..2", "unknown unit");
+	BYTES_BAD("16EiB", "too large");
+	BYTES_BAD("18446744073709551616", "too large");
+	BYTES_BAD("99999999999999999999999", "too large");
+	BYTES_BAD("1e30", "too large");
+	/* The message says what a right value looks like. */
+	BYTES_BAD("lots", "100MiB");
+}
+
+static void test_rate_forms(void)
+{
+	RATE_OK("100Gbps", 12.5e9);
+	RATE_OK("25Gbit/s", 3.125e9);
+	RATE_OK("25Gb/s", 3.125e9);
+	RATE_OK("800Mbps", 1e8);
+	RATE_OK("8bps", 1);
+	RATE_OK("8kbps", 1000);
+	RATE_OK("1Tbps", 1.25e11);
+	RATE_OK("10GiB/s", 10737418240.0);
+	RATE_OK("1.2GB/s", 1.2e9);
+	RATE_OK("512MiB/s", 536870912.0);
+	RATE_OK("3B/s", 3);
+	RATE_OK("0", 0);
+	RATE_OK("0.0", 0);
+	RATE_OK("0MB/s", 0);
+}
+
+static void test_rate_errors(void)
+{
+	RATE_BAD("", "empty rate");
+	RATE_BAD("100", "has no unit");
+	RATE_BAD("100MB/h", "unknown unit 'MB/h'");
+	RATE_BAD("100GBps", "unknown unit 'GBps'");
+	RATE_BAD("-1Gbps", "negative");
+	RATE_BAD("nan", "not a rate");
+	RATE_BAD("1e999Gbps", "too large");
+	RATE_BAD("5Gbps!", "unknown unit");
+}
+
+static void test_duration_forms(void)
+{
+	/* Division by exact powers of ten: 300ms is exactly the double 0.3. */
+	DUR_OK("300ms", 0.3);
+	DUR_OK("2s", 2);
+	DUR_OK("150us", 150e-6);
+	DUR_OK("150\xc2\xb5s", 150e-6);
+	DUR_OK("500ns", 500e-9);
+	DUR_OK("1.5min", 90);
+	DUR_OK("1h", 3600);
+	DUR_OK("0", 0);
+	DUR_OK("0s", 0);
+	DUR_OK("0.1s", 0.1);
+	DUR_OK("100ms", 0.1);
+	DUR_OK("1e-3s", 1e-3);
+	DUR_OK("2.5 ms", 2.5e-3);
+}
+
+static void test_duration_errors(void)
+{
+	DUR_BAD("", "empty duration");
+	DUR_BAD("300", "has no unit");
+	DUR_BAD("5 parsecs", "unknown unit 'parsecs'");
+	DUR_BAD("-1s", "negative");
+	DUR_BAD("1e400s", "too large");
+	DUR_BAD("nan", "not a duration");
+	DUR_BAD("10msec", "unknown unit 'msec'");
+	DUR_BAD("s", "not a duration");
+}
+
+static void test_format(void)
+{
+	char buf[64];
+
+	units_format_bytes(0, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "0 B");
+	units_format_bytes(1023, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "1023 B");
+	units_format_bytes(1024, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "1.00 KiB");
+	units_format_bytes(100ull << 20, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "100 MiB");
+	units_format_bytes(3ull << 29, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "1.50 GiB");
+	units_format_bytes(1234567, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "1.18 MiB");
+	units_format_bytes((1ull << 20) - 1, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "1.00 MiB");
+	units_format_bytes(UINT64_MAX, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "16.0 EiB");
+
+	units_format_rate(12.5e9, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "12.5 GB/s");
+	units_format_rate(0, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "0 B/s");
+	units_format_rate(999, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "999 B/s");
+	units_format_rate(1073741824.0, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "1.07 GB/s");
+
+	units_format_duration(3.2e-3, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "3.20 ms");
+	units_format_duration(0.3, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "300 ms");
+	units_format_duration(2, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "2.00 s");
+	units_format_duration(150e-6, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "150 us");
+	units_format_duration(5e-10, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "0.50 ns");
+	units_format_duration(0, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "0 s");
+	units_format_duration(0.9996, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "1.00 s");
+	units_format_duration(-2e-3, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "-2.00 ms");
+	/* A short buffer truncates, never overflows. */
+	units_format_duration(0.3, buf, 4);
+	CU_ASSERT_STRING_EQUAL(buf, "300");
+}
+
+/* ---- distributions ---- */
+
+static struct dist parse_ok(const char *text)
+{
+	struct dist d = {0};
+	int rc = dist_parse(text, &d, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", text, err);
+	CU_ASSERT_EQUAL(rc, 0);
+	return d;
+}
+
+static void test_dist_parse(void)
+{
+	struct dist d;
+
+	d = parse_ok("20ms");
+	CU_ASSERT_EQUAL(d.kind, DIST_FIXED);
+	CU_ASSERT_EQUAL(d.a, 0.02);
+	d = parse_ok("0");
+	CU_ASSERT_EQUAL(d.kind, DIST_FIXED);
+	CU_ASSERT_EQUAL(d.a, 0);
+	d = parse_ok("fixed(20ms)");
+	CU_ASSERT_EQUAL(d.kind, DIST_FIXED);
+	CU_ASSERT_EQUAL(d.a, 0.02);
+	d = parse_ok(" uniform( 10ms ,30ms ) ");
+	CU_ASSERT_EQUAL(d.kind, DIST_UNIFORM);
+	CU_ASSERT_EQUAL(d.a, 0.01);
+	CU_ASSERT_EQUAL(d.b, 0.03);
+	d = parse_ok("normal(mean=20ms, sd=2ms)");
+	CU_ASSERT_EQUAL(d.kind, DIST_NORMAL);
+	CU_ASSERT_EQUAL(d.a, 0.02);
+	CU_ASSERT_EQUAL(d.b, 0.002);
+	/* Named arguments in any order, or positional. */
+	d = parse_ok("normal(sd=2ms, mean=20ms)");
+	CU_ASSERT_EQUAL(d.a, 0.02);
+	CU_ASSERT_EQUAL(d.b, 0.002);
+	d = parse_ok("normal(20ms, 2ms)");
+	CU_ASSERT_EQUAL(d.a, 0.02);
+	d = parse_ok("lognormal(median=20ms, sigma=0.5)");
+	CU_ASSERT_EQUAL(d.kind, DIST_LOGNORMAL);
+	CU_ASSERT_EQUAL(d.a, 0.02);
+	CU_ASSERT_EQUAL(d.b, 0.5);
+	d = parse_ok("gamma(shape=2, scale=10ms)");
+	CU_ASSERT_EQUAL(d.kind, DIST_GAMMA);
+	CU_ASSERT_EQUAL(d.a, 2);
+	CU_ASSERT_EQUAL(d.b, 0.01);
+	d = parse_ok("empirical(5ms, 7ms, 30ms)");
+	CU_ASSERT_EQUAL(d.kind, DIST_EMPIRICAL);
+	CU_ASSERT_EQUAL_FATAL(d.n_samples, 3);
+	CU_ASSERT_EQUAL(d.samples[0], 0.005);
+	CU_ASSERT_EQUAL(d.samples[2], 0.03);
+	dist_free(&d);
+	CU_ASSERT_PTR_NULL(d.samples);
+	CU_ASSERT_EQUAL(d.n_samples, 0);
+}
+
+#define DIST_BAD(text, frag)                                                                       \
+	do {                                                                                       \
+		struct dist d_ = dist_fixed(-1);                                                   \
+		err[0] = '\0';                                                                     \
+		CU_ASSERT_EQUAL(dist_parse(text, &d_, err, sizeof err), -1);                       \
+		check_msg(text, frag);                                                             \
+		CU_ASSERT_EQUAL(d_.a, -1); /* untouched on error */                                \
+	} while (0)
+
+static void test_dist_errors(void)
+{
+	DIST_BAD(NULL, "empty distribution");
+	DIST_BAD("", "empty duration");
+	DIST_BAD("weibull(1, 2)", "unknown distribution 'weibull'");
+	DIST_BAD("fast", "unknown distribution 'fast'");
+	DIST_BAD("20", "has no unit");
+	DIST_BAD("normal(mean=20ms)", "missing sd");
+	DIST_BAD("normal(mean=20ms, sd=-2ms)", "negative");
+	DIST_BAD("normal(mean=-1ms, sd=2ms)", "negative");
+	DIST_BAD("normal(mean=1ms, sd=1ms, 3ms)", "too many arguments");
+	DIST_BAD("normal(mean=1ms, mean=2ms)", "mean given twice");
+	DIST_BAD("normal(avg=1ms, sd=1ms)", "no parameter 'avg'");
+	DIST_BAD("uniform(30ms, 10ms)", "high is below low");
+	DIST_BAD("uniform(10ms,,30ms)", "empty argument");
+	DIST_BAD("lognormal(median=0, sigma=1)", "median must be > 0");
+	DIST_BAD("lognormal(median=1ms, sigma=nan)", "not a number");
+	DIST_BAD("lognormal(median=1ms, sigma=-1)", "negative");
+	DIST_BAD("lognormal(median=1ms, sigma=inf)", "not a number");
+	DIST_BAD("gamma(shape=0, scale=1ms)", "must be > 0");
+	DIST_BAD("gamma(shape=2, scale=1)", "has no unit");
+	DIST_BAD("empirical()", "at least one sample");
+	DIST_BAD("empirical( )", "at least one sample");
+	DIST_BAD("empirical(1ms, x)", "sample 2");
+	DIST_BAD("empirical(a=1ms)", "without names");
+	DIST_BAD("uniform(1ms, 2ms) extra", "nothing after");
+	DIST_BAD("uniform(1ms, 2ms", "nothing after");
+	DIST_BAD("uniform(1ms, (2ms))", "nested parentheses");
+	DIST_BAD("fixed(nanms)", "not a duration");
+}
+
+static void roundtrip(const char *text, const char *canonical)
+{
+	struct dist d = parse_ok(text), e = {0};
+	char buf[256];
+
+	dist_format(&d, buf, sizeof buf);
+	if (canonical)
+		CU_ASSERT_STRING_EQUAL(buf, canonical);
+	CU_ASSERT_EQUAL_FATAL(dist_parse(buf, &e, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(e.kind, d.kind);
+	CU_ASSERT_EQUAL(e.a, d.a);
+	CU_ASSERT_EQUAL(e.b, d.b);
+	CU_ASSERT_EQUAL_FATAL(e.n_samples, d.n_samples);
+	for (size_t i = 0; i < d.n_samples; i++)
+		CU_ASSERT_EQUAL(e.samples[i], d.samples[i]);
+	dist_free(&d);
+	dist_free(&e);
+}
+
+static void test_dist_format_roundtrip(void)
+{
+	roundtrip("20ms", "20ms");
+	roundtrip("fixed(0.1s)", "100ms");
+	roundtrip("0", "0");
+	roundtrip("1.5min", "90s");
+	roundtrip("2.5us", "2.5us");
+	roundtrip("0.3ns", "0.3ns");
+	roundtrip("uniform(10ms, 30ms)", "uniform(10ms, 30ms)");
+	roundtrip("normal(20ms, 2ms)", "normal(mean=20ms, sd=2ms)");
+	roundtrip("lognormal(median=20ms, sigma=0.5)", "lognormal(median=20ms, sigma=0.5)");
+	roundtrip("gamma(shape=2.25, scale=10ms)", "gamma(shape=2.25, scale=10ms)");
+	roundtrip("empirical(5ms, 7ms, 30ms)", "empirical(5ms, 7ms, 30ms)");
+	/* Awkward values still come back bit for bit. */
+	roundtrip("0.333333333333333314829616256247390992939472198486328125s", NULL);
+	roundtrip("1e-7s", "100ns");
+	roundtrip("123456789.123s", NULL);
+	roundtrip("normal(mean=0.1234567ms, sd=1e-9s)", NULL);
+
+	/* Random doubles: exact round trip through the text form. */
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 42);
+	for (int i = 0; i < 2000; i++) {
+		struct dist d = dist_fixed(gsl_rng_uniform(r) * pow(10, (double)(i % 12) - 9)), e;
+		char buf[64];
+		dist_format(&d, buf, sizeof buf);
+		CU_ASSERT_EQUAL_FATAL(dist_parse(buf, &e, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(e.a, d.a);
+	}
+	gsl_rng_free(r);
+}
+
+static void test_dist_copy(void)
+{
+	struct dist d = parse_ok("empirical(1ms, 2ms)"), c;
+
+	CU_ASSERT_EQUAL_FATAL(dist_copy(&c, &d), 0);
+	CU_ASSERT_PTR_NOT_EQUAL(c.samples, d.samples);
+	CU_ASSERT_EQUAL(c.n_samples, 2);
+	CU_ASSERT_EQUAL(c.samples[1], 0.002);
+	dist_free(&d);
+	CU_ASSERT_EQUAL(c.samples[0], 0.001);
+	dist_free(&c);
+}
+
+#define N_DRAWS 100000
+
+/* Mean of N_DRAWS draws with mt19937 seeded 1. */
+static double sample_mean(const struct dist *d, double *min, double *max)
+{
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	double sum = 0;
+
+	gsl_rng_set(r, 1);
+	*min = INFINITY;
+	*max = -INFINITY;
+	for (int i = 0; i < N_DRAWS; i++) {
+		double v = dist_sample(d, r);
+		sum += v;
+		*min = fmin(*min, v);
+		*max = fmax(*max, v);
+	}
+	gsl_rng_free(r);
+	return sum / N_DRAWS;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static void test_dist_sampling(void)
+{
+	double lo, hi, m;
+	struct dist d;
+
+	d = parse_ok("20ms");
+	m = sample_mean(&d, &lo, &hi);
+	CU_ASSERT_EQUAL(lo, 0.02);
+	CU_ASSERT_EQUAL(hi, 0.02);
+
+	d = parse_ok("uniform(10ms, 30ms)");
+	m = sample_mean(&d, &lo, &hi);
+	CU_ASSERT_DOUBLE_EQUAL(m, 0.02, 0.0002);
+	CU_ASSERT(lo >= 0.01 && hi < 0.03);
+	CU_ASSERT_DOUBLE_EQUAL(dist_mean(&d), 0.02, 1e-15);
+
+	d = parse_ok("normal(mean=20ms, sd=2ms)");
+	m = sample_mean(&d, &lo, &hi);
+	CU_ASSERT_DOUBLE_EQUAL(m, 0.02, 0.00005);
+	CU_ASSERT_DOUBLE_EQUAL(dist_mean(&d), 0.02, 1e-12);
+
+	d = parse_ok("gamma(shape=2, scale=10ms)");
+	m = sample_mean(&d, &lo, &hi);
+	CU_ASSERT_DOUBLE_EQUAL(m, 0.02, 0.0003);
+	CU_ASSERT(lo > 0);
+	CU_ASSERT_DOUBLE_EQUAL(dist_mean(&d), 0.02, 1e-15);
+
+	/* Lognormal: the median is the given one; mean = median * e^(sigma^2/2). */
+	d = parse_ok("lognormal(median=20ms, sigma=0.5)");
+	{
+		gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+		double *v = malloc(N_DRAWS * sizeof *v);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+		gsl_rng_set(r, 1);
+		for (int i = 0; i < N_DRAWS; i++)
+			v[i] = dist_sample(&d, r);
+		qsort(v, N_DRAWS, sizeof *v, cmp_double);
+		CU_ASSERT_DOUBLE_EQUAL(v[N_DRAWS / 2], 0.02, 0.0002);
+		CU_ASSERT(v[0] > 0);
+		free(v);
+		gsl_rng_free(r);
+	}
+	m = sample_mean(&d, &lo, &hi);
+	CU_ASSERT_DOUBLE_EQUAL(dist_mean(&d), 0.02 * exp(0.125), 1e-15);
+	CU_ASSERT_DOUBLE_EQUAL(m, dist_mean(&d), 0.0002);
+}
+
+static void test_dist_normal_clamped(void)
+{
+	/* Mean 1 ms, sd 10 ms: about 46% of raw draws are negative. */
+	struct dist d = parse_ok("normal(mean=1ms, sd=10ms)");
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	int zeros = 0;
+	double sum = 0;
+
+	gsl_rng_set(r, 1);
+	for (int i = 0; i < N_DRAWS; i++) {
+		double v = dist_sample(&d, r);
+		CU_ASSERT_FATAL(v >= 0);
+		zeros += v == 0;
+		sum += v;
+	}
+	gsl_rng_free(r);
+	CU_ASSERT_DOUBLE_EQUAL((double)zeros / N_DRAWS, 0.4602, 0.005);
+	/* dist_mean is the mean of the clamped draws, E[max(0, X)]. */
+	CU_ASSERT_DOUBLE_EQUAL(sum / N_DRAWS, dist_mean(&d), 0.0001);
+	CU_ASSERT(dist_mean(&d) > 0.001);
+}
+
+static void test_dist_empirical_draws(void)
+{
+	struct dist d = parse_ok("empirical(5ms, 7ms, 30ms)");
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	int hits[3] = {0, 0, 0};
+
+	gsl_rng_set(r, 1);
+	for (int i = 0; i < N_DRAWS; i++) {
+		double v = dist_sample(&d, r);
+		int k = v == 0.005 ? 0 : v == 0.007 ? 1 : v == 0.03 ? 2 : -1;
+		CU_ASSERT_FATAL(k >= 0);
+		hits[k]++;
+	}
+	gsl_rng_free(r);
+	for (int k = 0; k < 3; k++)
+		CU_ASSERT_DOUBLE_EQUAL((double)hits[k] / N_DRAWS, 1.0 / 3, 0.01);
+	CU_ASSERT_DOUBLE_EQUAL(dist_mean(&d), 0.014, 1e-15);
+	dist_free(&d);
+}
+
+void register_tests(void)
+{
+	TEST_SUITE("units", TEST(test_bytes_forms), TEST(test_bytes_rounding),
+	           TEST(test_bytes_errors), TEST(test_rate_forms), TEST(test_rate_errors),
+	           TEST(test_duration_forms), TEST(test_duration_errors), TEST(test_format));
+	TEST_SUITE("dist", TEST(test_dist_parse), TEST(test_dist_errors),
+	           TEST(test_dist_format_roundtrip), TEST(test_dist_copy), TEST(test_dist_sampling),
+	           TEST(test_dist_normal_clamped), TEST(test_dist_empirical_draws));
+}
