@@ -306,8 +306,6 @@ static void dst_load_task(void *arg)
 {
 	struct mig *m = arg;
 	const struct rt_ops *o = m->rt->ops;
-	int batch_dev = -1;  /* device whose consecutive records are being loaded */
-	double batch_work = 0;
 	for (;;) {
 		struct rt_frame f;
 		int rc = o->chan_recv(m->stream, &f);
@@ -323,12 +321,6 @@ static void dst_load_task(void *arg)
 				 (int)f.device, m->dst.n);
 			return;
 		}
-		if (batch_dev >= 0 && (f.kind != MIG_REC_DEV_DATA || f.device != batch_dev)) {
-			TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = DST_TASK,
-				  .kind = TRACE_LOAD_END, .device = batch_dev, .side = RT_SIDE_DST,
-				  .value = batch_work);
-			batch_dev = -1;
-		}
 		switch (f.kind) {
 		case MIG_REC_SETUP:
 			mig_device_goto(&m->dst.devs[f.device], VFIO_STATE_RESUMING, -1, DST_TASK);
@@ -337,19 +329,17 @@ static void dst_load_task(void *arg)
 			break;
 		case MIG_REC_DEV_DATA: {
 			struct device *d = m->dst.devs[f.device].dev;
-			if (batch_dev < 0) {
-				batch_dev = f.device;
-				batch_work = 0;
-				TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = DST_TASK,
-					  .kind = TRACE_LOAD_BEGIN, .device = batch_dev,
-					  .side = RT_SIDE_DST);
-			}
 			double t0 = rt_now(m->rt);
+			TRACE_ADD(m->tr, .t = t0, .task = DST_TASK, .kind = TRACE_LOAD_BEGIN,
+				  .device = f.device, .side = RT_SIDE_DST, .value = (double)f.bytes);
 			rc = d->ops->write(d, f.data, f.bytes);
-			batch_work += rt_now(m->rt) - t0;
+			double t1 = rt_now(m->rt);
+			TRACE_ADD(m->tr, .t = t1, .task = DST_TASK, .kind = TRACE_LOAD_END,
+				  .device = f.device, .side = RT_SIDE_DST, .value = t1 - t0);
 			if (rc)
-				mig_fail(m, rc, DST_TASK, "destination device %s: loading %llu bytes failed: %s",
-					 d->name, (unsigned long long)f.bytes, strerror(-rc));
+				mig_fail(m, rc, DST_TASK,
+					 "destination device %s: loading %llu bytes failed: %s", d->name,
+					 (unsigned long long)f.bytes, strerror(-rc));
 			break;
 		}
 		case MIG_REC_EOS:
@@ -441,7 +431,9 @@ static int64_t src_precopy(struct mig *m)
 	if (!avail)
 		return -ENOMEM;
 	uint64_t ram_pending = s->ram_bytes;
-	double bw = s->bandwidth_Bps;
+	/* Like QEMU's threshold_size, the threshold is 0 until a round has
+	 * measured the bandwidth: only an empty pending set switches over before. */
+	double bw = 0;
 	double t_begin = rt_now(m->rt);
 	unsigned round = 0;
 	const char *reason;
@@ -453,13 +445,13 @@ static int64_t src_precopy(struct mig *m)
 			break;
 		trace_query(m, TRACE_QUERY_ESTIMATE, pending);
 		double threshold = bw * s->downtime_limit_s;
-		if ((double)pending < threshold) {
+		if ((double)pending <= threshold) {
 			pending = ram_pending;
 			if ((rc = query_exact(m, &pending)))
 				break;
 			trace_query(m, TRACE_QUERY_EXACT, pending);
 		}
-		if ((double)pending < threshold) {
+		if (pending == 0 || (double)pending < threshold) {
 			reason = "converged";
 			break;
 		}
@@ -489,8 +481,9 @@ static int64_t src_precopy(struct mig *m)
 			break;
 		sent += ram_pending;
 		double dt = rt_now(m->rt) - t_round;
-		if (dt > 0 && sent > 0)
-			bw = (double)sent / dt; /* QEMU uses the measured bandwidth */
+		/* QEMU uses the measured bandwidth; a round that moved nothing
+		 * measures nothing, so the link's nominal bandwidth stands in. */
+		bw = dt > 0 && sent > 0 ? (double)sent / dt : s->bandwidth_Bps;
 		double dirtied = s->ram_dirty_Bps * dt;
 		ram_pending = dirtied < (double)s->ram_bytes ? (uint64_t)dirtied : s->ram_bytes;
 	}

@@ -105,10 +105,12 @@ struct rt_ops {
 	/* An ordered, reliable, one-way channel of frames from `from` to the
 	 * other side (the migration stream, a multifd channel, or the return
 	 * path).  One sending and one receiving task at a time.
-	 *   send: blocks until the frame has crossed the link (sim: latency +
-	 *         bytes / share of bandwidth, flows sharing the link through
-	 *         SimGrid's network model; real: written to the socket).  The
-	 *         receiver need not be waiting: the far end buffers.
+	 *   send: blocks while the frame is transmitted (sim: bytes / share
+	 *         of bandwidth, flows sharing the link through SimGrid's network
+	 *         model; real: written to the socket).  The receiver need not be
+	 *         waiting: the far end buffers.  The frame reaches the receiver
+	 *         one link latency after its last byte left, so a stream of
+	 *         records pays the latency once, not once per record.
 	 *   recv: blocks until a frame arrives; the frame's data (if any) stays
 	 *         valid until the next recv on the channel.
 	 * Both return 0, or a negative errno when the channel broke or (recv)

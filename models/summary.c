@@ -78,17 +78,17 @@ static int first_not_in_p2p(const struct walk *w, int side)
 
 static const char *side_name(int side) { return side == 0 ? "source" : "destination"; }
 
-/* Has a handler of a depth other than `depth` begun on `side` in (from, to)? */
-static bool other_depth_between(const struct walk *w, int side, int depth, double from,
-				size_t from_idx, size_t to_idx)
+/* First handler of a depth other than `depth` begun on `side` between the
+ * events from_idx and to_idx, or NULL. */
+static const struct trace_event *other_depth_between(const struct walk *w, int side, int depth,
+						     size_t from_idx, size_t to_idx)
 {
 	for (size_t k = from_idx + 1; k < to_idx; k++) {
 		const struct trace_event *e = &w->tr->ev[k];
-		if (e->kind == TRACE_HANDLER_BEGIN && e->side == side && e->t >= from &&
-		    (int)e->value != depth)
-			return true;
+		if (e->kind == TRACE_HANDLER_BEGIN && e->side == side && (int)e->value != depth)
+			return e;
 	}
-	return false;
+	return NULL;
 }
 
 static void check_threads(struct walk *w)
@@ -127,21 +127,21 @@ static void check_threads(struct walk *w)
 			continue;
 		}
 		/* Depth barrier: from the start of the joining pass to the join. */
-		double from = sp->t;
 		size_t from_idx = k;
 		if (jn->pass != sp->pass) {
 			for (size_t q = k + 1; q < j; q++)
 				if (tr->ev[q].kind == TRACE_PASS_BEGIN && tr->ev[q].side == sp->side &&
-				    tr->ev[q].pass == jn->pass) {
-					from = tr->ev[q].t;
+				    tr->ev[q].pass == jn->pass)
 					from_idx = q;
-				}
 		}
-		if (other_depth_between(w, sp->side, (int)sp->value, from, from_idx, j))
-			violate(w->sum, INV_THREADS_JOINED, jn->t,
-				"%s thread of %s (depth %d) was joined after a handler of another "
-				"depth ran",
-				side_name(sp->side), dev, (int)sp->value);
+		const struct trace_event *h =
+		    other_depth_between(w, sp->side, (int)sp->value, from_idx, j);
+		if (h)
+			violate(w->sum, INV_THREADS_JOINED, h->t,
+				"%s thread of %s (depth %d) was still running when handler %s "
+				"(depth %d) ran at %.6f s",
+				side_name(sp->side), dev, (int)sp->value, h->text ? h->text : "?",
+				(int)h->value, h->t);
 	}
 }
 
@@ -266,8 +266,8 @@ struct step_work {
 	double handlers[2][2];
 };
 
-static void attribute(const struct scenario *s, const struct trace *tr, const struct marks *mk,
-		      struct run_summary *sum, struct step_work *sw)
+static void attribute(const struct trace *tr, const struct marks *mk, struct run_summary *sum,
+		      struct step_work *sw)
 {
 	size_t n = sum->n_devices;
 	double *arc_begin = calloc(2 * n + 1, sizeof *arc_begin);
@@ -401,7 +401,7 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 		}
 	}
 
-	attribute(s, tr, &mk, out, &sw);
+	attribute(tr, &mk, out, &sw);
 	double fixed = out->phase_s[PHASE_FINAL_QUERY] + out->phase_s[PHASE_STOPCOPY] +
 		       out->phase_s[PHASE_DST_LOAD];
 	out->bound_s = fixed;

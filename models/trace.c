@@ -41,19 +41,52 @@ void trace_free(struct trace *tr)
 	for (size_t i = 0; i < tr->n_strings; i++)
 		free(tr->strings[i]);
 	free(tr->strings);
+	free(tr->index);
 	free(tr->ev);
 	memset(tr, 0, sizeof *tr);
 }
 
-/* Caller holds the lock.  Linear search is fine: the pool holds task names,
- * handler names and error texts, a few per device. */
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+	return h;
+}
+
+/* Re-hash every string into a table of `cap` slots. */
+static int rehash(struct trace *tr, size_t cap)
+{
+	uint32_t *idx = calloc(cap, sizeof *idx);
+	if (!idx)
+		return -1;
+	for (size_t i = 0; i < tr->n_strings; i++) {
+		size_t slot = hash_str(tr->strings[i]) & (cap - 1);
+		while (idx[slot])
+			slot = (slot + 1) & (cap - 1);
+		idx[slot] = (uint32_t)i + 1;
+	}
+	free(tr->index);
+	tr->index = idx;
+	tr->index_cap = cap;
+	return 0;
+}
+
+/* Caller holds the lock.  Task names, handler names and error texts repeat
+ * on every event, so look-ups go through a hash table. */
 static const char *intern_locked(struct trace *tr, const char *s)
 {
 	if (!s)
 		return NULL;
-	for (size_t i = tr->n_strings; i-- > 0;)
-		if (strcmp(tr->strings[i], s) == 0)
-			return tr->strings[i];
+	if (2 * (tr->n_strings + 1) > tr->index_cap &&
+	    rehash(tr, tr->index_cap ? 2 * tr->index_cap : 64)) {
+		tr->oom = 1;
+		return NULL;
+	}
+	size_t slot = hash_str(s) & (tr->index_cap - 1);
+	for (; tr->index[slot]; slot = (slot + 1) & (tr->index_cap - 1))
+		if (strcmp(tr->strings[tr->index[slot] - 1], s) == 0)
+			return tr->strings[tr->index[slot] - 1];
 	if (tr->n_strings == tr->cap_strings) {
 		size_t cap = tr->cap_strings ? 2 * tr->cap_strings : 64;
 		char **p = realloc(tr->strings, cap * sizeof *p);
@@ -70,6 +103,7 @@ static const char *intern_locked(struct trace *tr, const char *s)
 		return NULL;
 	}
 	tr->strings[tr->n_strings++] = copy;
+	tr->index[slot] = (uint32_t)tr->n_strings;
 	return copy;
 }
 
@@ -156,9 +190,13 @@ void trace_print(const struct trace *tr, FILE *out, const char *const *names)
 		case TRACE_ROUND:
 			fprintf(out, "round=%.0f", e->value);
 			break;
-		case TRACE_SEND:
 		case TRACE_LOAD_BEGIN:
+			fprintf(out, "bytes=%.0f", e->value);
+			break;
 		case TRACE_LOAD_END:
+			fprintf(out, "work=%.6fms", e->value * 1e3);
+			break;
+		case TRACE_SEND:
 		case TRACE_SWITCHOVER:
 			fprintf(out, "bytes=%.0f%s%s", e->value, e->text ? " " : "",
 				e->text ? e->text : "");

@@ -36,8 +36,8 @@ enum trace_kind {
 	TRACE_ARC_BEGIN,    /* device, side, pass = step (-1 outside a VM stop/start), from, to */
 	TRACE_ARC_END,      /* value = work seconds (cost excluding queueing), text = error or NULL */
 	TRACE_SEND,         /* a record crossed the stream: device or -1 (RAM), value = bytes */
-	TRACE_LOAD_BEGIN,   /* destination write: device, value = bytes */
-	TRACE_LOAD_END,
+	TRACE_LOAD_BEGIN,   /* destination write() of one record: device, value = bytes */
+	TRACE_LOAD_END,     /* ... returned; value = seconds it took */
 	TRACE_MARK,         /* phase boundary: from = trace_mark */
 	TRACE_ERROR,        /* text = message */
 	TRACE_KIND_COUNT
@@ -68,6 +68,8 @@ struct trace {
 	size_t n, cap;
 	char **strings; /* interned strings owned by the trace */
 	size_t n_strings, cap_strings;
+	uint32_t *index; /* open-addressing hash of strings: slot -> index + 1, 0 empty */
+	size_t index_cap; /* power of two, kept at most half full */
 	atomic_flag lock; /* short critical sections only: never blocks in sim */
 	int oom;          /* an append failed for lack of memory */
 };

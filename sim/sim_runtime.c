@@ -108,16 +108,24 @@ struct rt_barrier {
 
 /*
  * A frame crosses the link as a direct host-to-host transfer
- * (sg_host_sendto), which needs no receiving actor; on arrival the sender
- * queues the header here and releases `arrived`.  Hence send costs exactly
- * the transfer whether or not anyone receives, and no daemon actor or
- * mailbox outlives a run.
+ * (sg_host_sendto), which needs no receiving actor; when its last byte is
+ * out the sender queues the header here, stamped with its arrival time (one
+ * link latency later), and releases `arrived`.  Hence send costs exactly the
+ * serialisation whether or not anyone receives, a stream of records pays the
+ * latency once (as a TCP stream does) rather than once per record, and no
+ * daemon actor or mailbox outlives a run.  The SimGrid link itself has zero
+ * latency; the latency is applied here.
  */
+struct chan_slot {
+	struct rt_frame f;
+	double arrive; /* SimGrid clock at which the receiver may have it */
+};
+
 struct rt_chan {
 	struct sim_rt *srt;
 	sg_host_t from, to;
-	sg_sem_t arrived;   /* frames in `q` not yet received */
-	struct rt_frame *q; /* ring buffer */
+	sg_sem_t arrived;     /* frames in `q` not yet received */
+	struct chan_slot *q; /* ring buffer */
 	size_t cap, head, count;
 	char name[];
 };
@@ -449,7 +457,7 @@ static int chan_reserve(struct rt_chan *c)
 	if (c->count < c->cap)
 		return 0;
 	size_t cap = c->cap ? 2 * c->cap : 16;
-	struct rt_frame *q = malloc(cap * sizeof *q);
+	struct chan_slot *q = malloc(cap * sizeof *q);
 	if (!q)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->count; i++)
@@ -470,9 +478,10 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	c->srt->stats.sends++;
 	sg_host_sendto(c->from, c->to, (double)RT_FRAME_HEADER_BYTES + (double)f->bytes);
 	task_leave(self);
-	struct rt_frame *slot = &c->q[(c->head + c->count) % c->cap];
-	*slot = *f;
-	slot->data = NULL; /* sizes travel in sim, not bytes */
+	struct chan_slot *slot = &c->q[(c->head + c->count) % c->cap];
+	slot->f = *f;
+	slot->f.data = NULL; /* sizes travel in sim, not bytes */
+	slot->arrive = simgrid_get_clock() + c->srt->cfg.latency_s;
 	c->count++;
 	sg_sem_release(c->arrived);
 	return 0;
@@ -483,8 +492,13 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 	struct rt_task *self = task_enter("recv on channel", c->name);
 	c->srt->stats.recvs++;
 	sg_sem_acquire(c->arrived);
+	double arrive = c->q[c->head].arrive;
+	if (arrive > simgrid_get_clock()) {
+		c->srt->stats.sleeps++;
+		sg_actor_sleep_until(arrive);
+	}
 	task_leave(self);
-	*f = c->q[c->head];
+	*f = c->q[c->head].f;
 	c->head = (c->head + 1) % c->cap;
 	c->count--;
 	return 0;
@@ -710,7 +724,7 @@ int sim_runtime_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t e
 		return fail(err, errlen, -EINVAL, "invalid sim runtime configuration: %s", bad);
 	for (int d = 0; d < 2; d++) {
 		sg_link_set_bandwidth(g_link[d], s->cfg.bandwidth_Bps);
-		sg_link_set_latency(g_link[d], s->cfg.latency_s);
+		sg_link_set_latency(g_link[d], 0); /* applied per channel: see struct rt_chan */
 	}
 	simgrid_run_until(run_start()); /* no actors: only moves the clock */
 	s->t0 = simgrid_get_clock();

@@ -13,8 +13,10 @@
  *   sleep(dt)      dt
  *   spawn          thread_create_s, paid by the caller before the task starts
  *   join           waiting for the task, then thread_join_s
- *   chan_send      latency_s + (RT_FRAME_HEADER_BYTES + bytes) / bandwidth
- *                  share, whether or not a receiver is waiting
+ *   chan_send      (RT_FRAME_HEADER_BYTES + bytes) / bandwidth share, whether
+ *                  or not a receiver is waiting; the receiver gets the frame
+ *                  latency_s after its last byte left (a stream pays the
+ *                  latency once, not once per record)
  *   waits          until the object is signalled (mutex, event, sem, barrier,
  *                  chan_recv)
  *

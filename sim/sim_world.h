@@ -21,4 +21,9 @@
 int sim_world_run(const struct scenario *s, unsigned run, struct trace *trace,
 		  struct mig_result *res, char *err, size_t errlen);
 
+/* SimGrid operations performed by every sim_world_run of this process (the
+ * benchmark replays the same amount on bare SimGrid). */
+struct sim_runtime_stats;
+void sim_world_total_stats(struct sim_runtime_stats *out);
+
 #endif

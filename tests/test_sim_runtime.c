@@ -161,14 +161,17 @@ struct drainer {
 	struct rt *rt;
 	struct rt_chan *chan;
 	int n;
+	double got[8]; /* when each frame was received */
 };
 
 static void drain(void *arg)
 {
 	struct drainer *d = arg;
 	struct rt_frame f;
-	for (int i = 0; i < d->n; i++)
+	for (int i = 0; i < d->n; i++) {
 		CU_ASSERT_EQUAL(d->rt->ops->chan_recv(d->chan, &f), 0);
+		d->got[i] = rt_now(d->rt);
+	}
 }
 
 /* Senders run concurrently from t=0, each on its own channel. */
@@ -177,6 +180,7 @@ struct xfer_ctx {
 	int nsenders;
 	enum rt_side side[2];
 	struct sender s[2];
+	struct drainer d[2];
 	double t0;
 };
 
@@ -185,12 +189,12 @@ static void xfer_root(void *arg)
 	struct xfer_ctx *c = arg;
 	struct rt *rt = c->rt;
 	struct rt_task *t[4];
-	struct drainer d[2];
+	struct drainer *d = c->d;
 	c->t0 = rt_now(rt);
 	for (int i = 0; i < c->nsenders; i++) {
 		c->s[i].rt = rt;
 		c->s[i].chan = rt->ops->chan_new(rt, c->side[i], i ? "second" : "first");
-		d[i] = (struct drainer){rt, c->s[i].chan, c->s[i].n};
+		d[i] = (struct drainer){.rt = rt, .chan = c->s[i].chan, .n = c->s[i].n};
 	}
 	for (int i = 0; i < c->nsenders; i++) {
 		t[2 * i] = rt_spawn(rt, c->side[i], "sender", send_all, &c->s[i]);
@@ -217,10 +221,13 @@ static void test_transfer_alone(void)
 		run_ok(c.rt, xfer_root, &c);
 		CU_ASSERT_EQUAL(c.t0, 0.0);
 		CU_ASSERT_EQUAL(c.s[0].rc, 0);
+		/* The sender is busy for the serialisation only; every record
+		 * reaches the (waiting) receiver one latency after its last byte. */
 		double t = 0;
 		for (int i = 0; i < 4; i++) {
-			t += lat + (HDR + c.s[0].bytes[i]) / bw;
+			t += (HDR + c.s[0].bytes[i]) / bw;
 			NEAR(c.s[0].done[i], t);
+			NEAR(c.d[0].got[i], t + lat);
 		}
 		sim_runtime_free(c.rt);
 	}
@@ -234,8 +241,9 @@ static void test_transfers_share_bandwidth(void)
 	c.s[1] = (struct sender){.n = 1, .bytes = {b}};
 	run_ok(c.rt, xfer_root, &c);
 	/* Half the bandwidth each until the smaller ends, then all of it. */
-	NEAR(c.s[0].done[0], lat + 2 * (HDR + a) / bw);
-	NEAR(c.s[1].done[0], lat + (HDR + a + HDR + b) / bw);
+	NEAR(c.s[0].done[0], 2 * (HDR + a) / bw);
+	NEAR(c.s[1].done[0], (HDR + a + HDR + b) / bw);
+	NEAR(c.d[1].got[0], (HDR + a + HDR + b) / bw + lat);
 	sim_runtime_free(c.rt);
 }
 
@@ -248,8 +256,9 @@ static void test_return_path_does_not_share(void)
 	c.s[0] = (struct sender){.n = 1, .bytes = {a}};
 	c.s[1] = (struct sender){.n = 1, .bytes = {a}};
 	run_ok(c.rt, xfer_root, &c);
-	NEAR(c.s[0].done[0], lat + (HDR + a) / bw);
-	NEAR(c.s[1].done[0], lat + (HDR + a) / bw);
+	NEAR(c.s[0].done[0], (HDR + a) / bw);
+	NEAR(c.s[1].done[0], (HDR + a) / bw);
+	NEAR(c.d[1].got[0], (HDR + a) / bw + lat);
 	sim_runtime_free(c.rt);
 }
 
@@ -298,7 +307,7 @@ static void test_send_buffers_in_order(void)
 	run_ok(c.rt, buffer_root, &c);
 	double t = 0;
 	for (int i = 0; i < 3; i++) {
-		t += lat + (HDR + 1e6 * (i + 1)) / bw;
+		t += (HDR + 1e6 * (i + 1)) / bw;
 		NEAR(c.sent[i], t); /* the receiver was asleep all along */
 		NEAR(c.got_at[i], 10.0);
 		CU_ASSERT_EQUAL(c.got[i].kind, 7u + (uint32_t)i);
@@ -542,10 +551,10 @@ static void test_objects_made_outside_run(void)
 	c.barrier = o->barrier_new(c.rt, 2);
 	c.chan = o->chan_new(c.rt, RT_SIDE_SRC, "made-before");
 	run_ok(c.rt, outside_root, &c);
-	double xfer = lat + (HDR + 1000) / bw;
-	NEAR(c.peer_got, xfer);
-	NEAR(c.peer_woke, xfer + 1.0);
-	NEAR(c.root_passed, xfer + 1.0);
+	double ser = (HDR + 1000) / bw;
+	NEAR(c.peer_got, ser + lat);
+	NEAR(c.peer_woke, ser + 1.0);
+	NEAR(c.root_passed, ser + 1.0);
 	o->chan_free(c.chan);
 	o->barrier_free(c.barrier);
 	o->sem_free(c.sem);
@@ -565,7 +574,8 @@ static void test_three_runs_own_clock_and_link(void)
 		c.s[0] = (struct sender){.n = 1, .bytes = {a}};
 		run_ok(c.rt, xfer_root, &c);
 		CU_ASSERT_EQUAL(c.t0, 0.0);
-		NEAR(c.s[0].done[0], links[k][1] + (HDR + a) / links[k][0]);
+		NEAR(c.s[0].done[0], (HDR + a) / links[k][0]);
+		NEAR(c.d[0].got[0], (HDR + a) / links[k][0] + links[k][1]);
 		sim_runtime_free(c.rt);
 	}
 }
@@ -737,8 +747,9 @@ static void mixed_peer(void *arg)
 	c->times[1] = rt_now(c->rt);
 }
 
-/* Counted operations: spawns 2 (root, peer), joins 1, sleeps 3 (one plus
- * the two charges), sends 2, recvs 2, sync 6 (event wait 3 + set 1 + sem 2). */
+/* Counted operations: spawns 2 (root, peer), joins 1, sleeps 5 (one, the two
+ * charges, and the peer waiting out the latency of each frame), sends 2,
+ * recvs 2, sync 6 (event wait 3 + set 1 + sem 2). */
 static void mixed_root(void *arg)
 {
 	struct mixed_ctx *c = arg;
@@ -779,13 +790,13 @@ static void test_stats_counts(void)
 	run_mixed(t, &st);
 	CU_ASSERT_EQUAL(st.spawns, 2);
 	CU_ASSERT_EQUAL(st.joins, 1);
-	CU_ASSERT_EQUAL(st.sleeps, 3);
+	CU_ASSERT_EQUAL(st.sleeps, 5);
 	CU_ASSERT_EQUAL(st.sends, 2);
 	CU_ASSERT_EQUAL(st.recvs, 2);
 	CU_ASSERT_EQUAL(st.sync_ops, 6);
-	double xfer = 3.3e-4 + (HDR + 123456) / 1.1e8;
-	NEAR(t[0], 7e-5 + 2 * xfer);
-	NEAR(t[1], 7e-5 + 2 * xfer + 0.3); /* the root's set */
+	double ser = (HDR + 123456) / 1.1e8;
+	NEAR(t[0], 7e-5 + 2 * ser + 3.3e-4); /* second frame: sent, then one latency */
+	NEAR(t[1], 7e-5 + 2 * ser + 0.3);    /* the root's set */
 	NEAR(t[2], t[1]);
 	NEAR(t[3], t[1] + 3e-5);
 }
