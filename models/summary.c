@@ -78,78 +78,137 @@ static int first_not_in_p2p(const struct walk *w, int side)
 
 static const char *side_name(int side) { return side == 0 ? "source" : "destination"; }
 
-/* First handler of a depth other than `depth` begun on `side` between the
- * events from_idx and to_idx, or NULL. */
-static const struct trace_event *other_depth_between(const struct walk *w, int side, int depth,
-						     size_t from_idx, size_t to_idx)
+/*
+ * Threads joined in their depth and pass, in one pass over the trace.  A
+ * thread is "watched" from its spawn (parallel-prio) or from the start of the
+ * pass that joins it (parallel-barrier) until its join; while watched, no
+ * handler of another depth may begin on its side.
+ */
+#define DEPTH_SLOTS (32768 + 1) /* qdev depths 0..32767 and -1 (subsystems) */
+
+struct open_thread {
+	bool open, watched;
+	int pass, depth;
+	double t;
+};
+
+struct thread_walk {
+	struct open_thread *th[2]; /* [side][device] */
+	unsigned *watched_at_depth[2];
+	unsigned watched[2];
+};
+
+static int thread_walk_init(struct thread_walk *tw, size_t n)
 {
-	for (size_t k = from_idx + 1; k < to_idx; k++) {
-		const struct trace_event *e = &w->tr->ev[k];
-		if (e->kind == TRACE_HANDLER_BEGIN && e->side == side && (int)e->value != depth)
-			return e;
+	memset(tw, 0, sizeof *tw);
+	for (int s = 0; s < 2; s++) {
+		tw->th[s] = calloc(n + 1, sizeof *tw->th[s]);
+		tw->watched_at_depth[s] = calloc(DEPTH_SLOTS, sizeof *tw->watched_at_depth[s]);
+		if (!tw->th[s] || !tw->watched_at_depth[s])
+			return -1;
 	}
-	return NULL;
+	return 0;
 }
 
-static void check_threads(struct walk *w)
+static void thread_walk_free(struct thread_walk *tw)
 {
-	const struct trace *tr = w->tr;
-	for (size_t k = 0; k < tr->n; k++) {
-		const struct trace_event *sp = &tr->ev[k];
-		if (sp->kind != TRACE_THREAD_SPAWN)
-			continue;
-		int want_pass = w->join_pass_barrier ? TRACE_PASS_MAIN : sp->pass;
-		size_t j;
-		size_t notify_end = tr->n;
-		for (j = k + 1; j < tr->n; j++) {
-			const struct trace_event *e = &tr->ev[j];
-			if (e->kind == TRACE_PASS_END && e->side == sp->side &&
-			    e->pass == TRACE_PASS_MAIN && notify_end == tr->n)
-				notify_end = j;
-			if (e->kind == TRACE_THREAD_JOIN && e->side == sp->side &&
-			    e->device == sp->device)
+	for (int s = 0; s < 2; s++) {
+		free(tw->th[s]);
+		free(tw->watched_at_depth[s]);
+	}
+}
+
+static void watch(struct thread_walk *tw, int side, struct open_thread *t, bool on)
+{
+	if (t->watched == on)
+		return;
+	t->watched = on;
+	tw->watched_at_depth[side][t->depth + 1] += on ? 1 : -1;
+	tw->watched[side] += on ? 1 : -1;
+}
+
+static void thread_event(struct walk *w, struct thread_walk *tw, const struct trace_event *e)
+{
+	int sd = e->side & 1;
+	const char *dev = e->device >= 0 && (size_t)e->device < w->n ? w->names[e->device] : "?";
+	struct open_thread *t = e->device >= 0 && (size_t)e->device < w->n ? &tw->th[sd][e->device]
+									 : NULL;
+	switch (e->kind) {
+	case TRACE_THREAD_SPAWN:
+		if (!t)
+			break;
+		*t = (struct open_thread){.open = true, .pass = e->pass, .depth = (int)e->value, .t = e->t};
+		if (!w->join_pass_barrier)
+			watch(tw, sd, t, true);
+		break;
+	case TRACE_PASS_BEGIN:
+		/* parallel-barrier: watched from the start of the joining pass */
+		if (w->join_pass_barrier && e->pass == TRACE_PASS_MAIN)
+			for (size_t i = 0; i < w->n; i++)
+				if (tw->th[sd][i].open)
+					watch(tw, sd, &tw->th[sd][i], true);
+		break;
+	case TRACE_HANDLER_BEGIN: {
+		int depth = (int)e->value;
+		if (tw->watched[sd] == tw->watched_at_depth[sd][depth + 1])
+			break;
+		for (size_t i = 0; i < w->n; i++) {
+			const struct open_thread *o = &tw->th[sd][i];
+			if (o->watched && o->depth != depth) {
+				violate(w->sum, INV_THREADS_JOINED, e->t,
+					"%s thread of %s (depth %d) was still running when handler "
+					"%s (depth %d) ran at %.6f s",
+					side_name(sd), w->names[i], o->depth, e->text ? e->text : "?",
+					depth, e->t);
 				break;
+			}
 		}
-		const char *dev = w->names[sp->device];
-		if (j == tr->n || j > notify_end) {
-			violate(w->sum, INV_THREADS_JOINED, sp->t,
+		break;
+	}
+	case TRACE_THREAD_JOIN: {
+		if (!t || !t->open)
+			break;
+		int want = w->join_pass_barrier ? TRACE_PASS_MAIN : t->pass;
+		if (e->pass != want)
+			violate(w->sum, INV_THREADS_JOINED, e->t,
+				"%s thread of %s joined in the %s pass, expected the %s pass",
+				side_name(sd), dev, e->pass ? "main" : "prepare",
+				want ? "main" : "prepare");
+		watch(tw, sd, t, false);
+		t->open = false;
+		break;
+	}
+	case TRACE_PASS_END:
+		if (e->pass != TRACE_PASS_MAIN)
+			break;
+		for (size_t i = 0; i < w->n; i++) {
+			struct open_thread *o = &tw->th[sd][i];
+			if (!o->open)
+				continue;
+			violate(w->sum, INV_THREADS_JOINED, o->t,
 				"%s thread of %s spawned at %.6f s was not joined before the %s "
 				"notify ended",
-				side_name(sp->side), dev, sp->t, side_name(sp->side));
-			continue;
+				side_name(sd), w->names[i], o->t, side_name(sd));
+			watch(tw, sd, o, false);
+			o->open = false;
 		}
-		const struct trace_event *jn = &tr->ev[j];
-		if (jn->pass != want_pass) {
-			violate(w->sum, INV_THREADS_JOINED, jn->t,
-				"%s thread of %s joined in the %s pass, expected the %s pass",
-				side_name(sp->side), dev, jn->pass ? "main" : "prepare",
-				want_pass ? "main" : "prepare");
-			continue;
-		}
-		/* Depth barrier: from the start of the joining pass to the join. */
-		size_t from_idx = k;
-		if (jn->pass != sp->pass) {
-			for (size_t q = k + 1; q < j; q++)
-				if (tr->ev[q].kind == TRACE_PASS_BEGIN && tr->ev[q].side == sp->side &&
-				    tr->ev[q].pass == jn->pass)
-					from_idx = q;
-		}
-		const struct trace_event *h =
-		    other_depth_between(w, sp->side, (int)sp->value, from_idx, j);
-		if (h)
-			violate(w->sum, INV_THREADS_JOINED, h->t,
-				"%s thread of %s (depth %d) was still running when handler %s "
-				"(depth %d) ran at %.6f s",
-				side_name(sp->side), dev, (int)sp->value, h->text ? h->text : "?",
-				(int)h->value, h->t);
+		break;
+	default:
+		break;
 	}
 }
 
-static void walk_invariants(struct walk *w)
+static int walk_invariants(struct walk *w)
 {
 	const struct trace *tr = w->tr;
+	struct thread_walk tw;
+	if (thread_walk_init(&tw, w->n)) {
+		thread_walk_free(&tw);
+		return -1;
+	}
 	for (size_t k = 0; k < tr->n; k++) {
 		const struct trace_event *e = &tr->ev[k];
+		thread_event(w, &tw, e);
 		int sd = e->side;
 		struct side_walk *sw = &w->side[sd & 1];
 		switch (e->kind) {
@@ -211,7 +270,8 @@ static void walk_invariants(struct walk *w)
 			break;
 		}
 	}
-	check_threads(w);
+	thread_walk_free(&tw);
+	return 0;
 }
 
 /* ---- phases, attribution, bounds ---------------------------------------- */
@@ -371,7 +431,8 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 	for (int i = 0; i < INV_COUNT; i++)
 		out->inv[i].held = true;
 	w.side[0].pass = w.side[1].pass = -1;
-	walk_invariants(&w);
+	if (walk_invariants(&w))
+		goto out;
 
 	struct marks mk;
 	find_marks(tr, &mk);
