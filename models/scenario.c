@@ -31,11 +31,12 @@
 #define SCENARIO_DEFAULT_CHUNK_BYTES (1 * MiB)
 /*
  * Measured 2026-11-21 on the project's 2-core Debian 12 VM (gcc 12.2, glibc
- * 2.36): 10000 pairs of pthread_create + pthread_join of a thread that just
- * returns, each call timed alone with CLOCK_MONOTONIC; median per call over
- * eight runs of `gcc -O2 thr.c -lpthread && ./thr` (per-run medians: create
- * 12.1-15.2 us, join 13.1-29.3 us; join includes waiting for the new thread
- * to be scheduled and exit).  To move into bench/.
+ * 2.36) with bench/bench_threads (`build/bench/bench_threads 10000`): 10000
+ * pairs of pthread_create + pthread_join of a thread that just returns, each
+ * call timed alone with CLOCK_MONOTONIC; median per call over eight runs
+ * (per-run medians: create 12.1-19 us, join 13.1-29.3 us; join includes
+ * waiting for the new thread to be scheduled and exit).  docs/performance.md
+ * keeps the numbers.
  */
 #define SCENARIO_DEFAULT_THREAD_CREATE_S 13e-6
 #define SCENARIO_DEFAULT_THREAD_JOIN_S   14e-6

@@ -3,7 +3,7 @@
 # Non-interactive; a no-op (no apt call) when everything is already there.
 set -eu
 
-PACKAGES="build-essential cmake pkg-config git
+PACKAGES="build-essential cmake pkg-config git python3
 libsimgrid-dev libgsl-dev libcyaml-dev libyaml-dev libcunit1-dev
 libhdf5-dev libplot-dev plotutils"
 

@@ -1,0 +1,98 @@
+#!/bin/sh
+# CLI behaviour the README promises: help, exit statuses, error messages that
+# name file, line and key, and the JSON/CSV shapes scripts rely on.
+# usage: check_cli.sh SWITCHOVER_BINARY SOURCE_DIR
+set -u
+SW=$1
+SRC=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+pass=0
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect STATUS PATTERN -- command...: exit status and a pattern in stdout+stderr
+expect() {
+	want=$1 pattern=$2
+	shift 3
+	"$@" >"$TMP/out" 2>&1
+	got=$?
+	if [ "$got" != "$want" ]; then
+		bad "$* exited $got, expected $want"; sed 's/^/    /' "$TMP/out" | head -5
+	elif ! grep -q -- "$pattern" "$TMP/out"; then
+		bad "$* output lacks '$pattern'"; sed 's/^/    /' "$TMP/out" | head -5
+	else
+		ok
+	fi
+}
+
+expect 0 "usage: switchover COMMAND" -- "$SW" --help
+expect 0 "usage: switchover sim FILE" -- "$SW" sim --help
+expect 0 "usage: switchover sim FILE" -- "$SW" help sim
+expect 0 "switchover 0" -- "$SW" --version
+expect 2 "usage: switchover COMMAND" -- "$SW"
+expect 2 "unknown command 'simulate'" -- "$SW" simulate
+expect 2 "missing scenario FILE" -- "$SW" sim
+expect 2 "unknown option '--fast'" -- "$SW" sim "$SRC/scenarios/null.yaml" --fast
+expect 2 "--strategy 'quick'" -- "$SW" sim "$SRC/scenarios/null.yaml" --strategy quick
+expect 2 "--runs must be at least 1" -- "$SW" sim "$SRC/scenarios/null.yaml" --runs 0
+expect 2 "--runs 'x'" -- "$SW" sim "$SRC/scenarios/null.yaml" --runs x
+expect 2 "--format 'xml'" -- "$SW" sim "$SRC/scenarios/null.yaml" --format xml
+expect 2 "needs a value" -- "$SW" sim "$SRC/scenarios/null.yaml" --seed
+expect 2 "nope.yaml" -- "$SW" sim "$TMP/nope.yaml"
+expect 2 "--trace-run 5: the scenario has runs 0..2" -- "$SW" sim "$SRC/scenarios/null.yaml" --trace-run 5
+
+# A broken file: the message names file, line and key.
+printf 'name: broken\ndevices:\n  - name: vf\n    count: 2\n    state_size: 100MB/h\n' >"$TMP/broken.yaml"
+expect 2 "broken.yaml:5: devices\[0\].state_size" -- "$SW" sim "$TMP/broken.yaml"
+expect 2 "--set vm.ram=lots" -- "$SW" sim "$SRC/scenarios/null.yaml" --set vm.ram=lots
+
+# Results: the table, the comparison, the trace.
+expect 0 "downtime     median 0.000 ms" -- "$SW" sim "$SRC/scenarios/null.yaml" --quiet
+expect 0 "comparison (cx7-1vf" -- "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --strategy all --runs 2 --quiet
+expect 0 "vm-running" -- "$SW" sim "$SRC/scenarios/null.yaml" --trace --quiet
+
+# JSON: one object with the documented keys.
+if "$SW" sim "$SRC/scenarios/cx7-2vf.yaml" --runs 3 --format json --quiet >"$TMP/one.json" &&
+	python3 - "$TMP/one.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+for k in ("downtime_s", "phases_s", "strategy", "runs", "status", "invariants", "efficiency"):
+    assert k in o, k
+for k in ("median", "p5", "p95", "mean"):
+    assert isinstance(o["downtime_s"][k], float), k
+assert o["runs"] == 3 and o["status"] == "completed" and o["strategy"] == "parallel-prio"
+assert set(o["phases_s"]) == {"src_prepare", "src_main", "final_query", "stopcopy",
+                              "dst_load", "dst_prepare", "dst_main"}
+assert abs(sum(o["phases_s"].values()) - o["downtime_s"]["median"]) < 1e-9
+assert all(v is True for v in o["invariants"].values()), o["invariants"]
+assert len(o["device_attribution_s"]) == 2
+PY
+then ok; else bad "json output of cx7-2vf"; fi
+
+if "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --strategy all --runs 2 --format json --quiet >"$TMP/all.json" &&
+	python3 - "$TMP/all.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert [r["strategy"] for r in o["results"]] == ["sequential", "parallel-prio", "parallel-barrier"]
+barrier = o["results"][2]
+assert barrier["invariants"]["vfio_p2p_before_non_vfio_main"] is False
+assert "virtio" in barrier["violations"]["vfio_p2p_before_non_vfio_main"]["first"]
+PY
+then ok; else bad "json output of --strategy all"; fi
+
+# CSV: a header and one row per run.
+"$SW" sim "$SRC/scenarios/null.yaml" --runs 4 --format csv --quiet >"$TMP/runs.csv"
+rows=$(wc -l <"$TMP/runs.csv")
+if [ "$rows" = 5 ] && head -1 "$TMP/runs.csv" | grep -q "^scenario,strategy,run,status,downtime_s"; then ok; else bad "csv has $rows lines"; fi
+
+# Same seed, same output; another seed, another output.
+a=$("$SW" sim "$SRC/scenarios/demo/depths-stragglers.yaml" --runs 3 --format json --quiet)
+b=$("$SW" sim "$SRC/scenarios/demo/depths-stragglers.yaml" --runs 3 --format json --quiet)
+c=$("$SW" sim "$SRC/scenarios/demo/depths-stragglers.yaml" --runs 3 --seed 99 --format json --quiet)
+if [ "$a" = "$b" ] && [ "$a" != "$c" ]; then ok; else bad "determinism of the command's output"; fi
+
+echo "$pass passed, $fails failed"
+[ "$fails" = 0 ]
