@@ -100,6 +100,8 @@ void cli_sim_help(FILE *out)
 		"                   results); times in ms since the run started\n"
 		"  --trace-run K    which run --trace prints (default 0)\n"
 		"  --quiet          no progress on stderr\n"
+		"  --resolved       print the scenario with every default filled in (YAML)\n"
+		"                   after --set, and exit without running\n"
 		"  -h, --help       this help\n\n"
 		"json: {scenario, strategy, runs, completed, failed, status, downtime_s:{median,\n"
 		"p5,p95,mean,min,max}, phases_s:{phase: median}, bound_s, serial_s, efficiency,\n"
@@ -170,6 +172,7 @@ struct sim_opts {
 	bool trace;
 	unsigned trace_run;
 	bool quiet;
+	bool resolved;
 };
 
 static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
@@ -179,7 +182,8 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 	    {"seed", required_argument, NULL, 'x'},     {"set", required_argument, NULL, 'S'},
 	    {"format", required_argument, NULL, 'f'},   {"trace", no_argument, NULL, 't'},
 	    {"trace-run", required_argument, NULL, 'T'}, {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	    {"resolved", no_argument, NULL, 'R'},       {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct sim_opts){.strategy = -1, .runs = -1, .seed_set = 0};
 	o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
@@ -238,6 +242,9 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'R':
+			o->resolved = true;
 			break;
 		case 'h':
 			cli_sim_help(stdout);
@@ -325,6 +332,16 @@ int cli_sim(int argc, char **argv)
 		s->runs = (unsigned)o.runs;
 	if (o.seed_set)
 		s->seed = o.seed;
+	if (o.resolved) {
+		char *yaml = scenario_to_yaml(s);
+		int st = yaml && fputs(yaml, stdout) >= 0 && fflush(stdout) == 0 ? CLI_EXIT_OK
+										 : CLI_EXIT_ERROR;
+		if (st)
+			fprintf(stderr, "switchover sim: cannot print the resolved scenario\n");
+		free(yaml);
+		scenario_free(s);
+		return st;
+	}
 	if (o.trace && o.trace_run >= s->runs) {
 		fprintf(stderr, "switchover sim: --trace-run %u: the scenario has runs 0..%u\n",
 			o.trace_run, s->runs - 1);

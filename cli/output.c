@@ -116,7 +116,8 @@ void output_table(FILE *out, const struct scenario *s, const struct output_resul
 	}
 	if (n < 2)
 		return;
-	fprintf(out, "\ncomparison (%s, %zu devices, downtime in ms):\n", s->name, r[0].agg->n_devices);
+	fprintf(out, "\ncomparison (%s, %zu device%s, downtime in ms):\n", s->name, r[0].agg->n_devices,
+		r[0].agg->n_devices == 1 ? "" : "s");
 	fprintf(out, "  %-18s %10s %10s %10s %10s %s\n", "strategy", "median", "p5", "p95",
 		"efficiency", "invariants violated");
 	for (size_t k = 0; k < n; k++) {

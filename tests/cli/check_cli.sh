@@ -49,6 +49,13 @@ printf 'name: broken\ndevices:\n  - name: vf\n    count: 2\n    state_size: 100M
 expect 2 "broken.yaml:5: devices\[0\].state_size" -- "$SW" sim "$TMP/broken.yaml"
 expect 2 "--set vm.ram=lots" -- "$SW" sim "$SRC/scenarios/null.yaml" --set vm.ram=lots
 
+# --resolved prints YAML that loads back and runs the same.
+"$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --set runs=2 --resolved >"$TMP/resolved.yaml"
+expect 0 "state_size:" -- cat "$TMP/resolved.yaml"
+a=$("$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --runs 2 --format json --quiet)
+b=$("$SW" sim "$TMP/resolved.yaml" --format json --quiet)
+if [ "$a" = "$b" ]; then ok; else bad "the resolved scenario runs differently"; fi
+
 # Results: the table, the comparison, the trace.
 expect 0 "downtime     median 0.000 ms" -- "$SW" sim "$SRC/scenarios/null.yaml" --quiet
 expect 0 "comparison (cx7-1vf" -- "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --strategy all --runs 2 --quiet

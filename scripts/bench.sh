@@ -1,0 +1,12 @@
+#!/bin/sh
+# make bench: the harness's own speed and memory (numbers for docs/performance.md).
+set -eu
+BUILD=${1:-build}
+echo "== time per simulated run of the 4-VF scenario (target <= 5 ms, <= 2x bare SimGrid)"
+"$BUILD/bench/bench_sim" per-run scenarios/cx7-4vf.yaml --runs 500
+echo
+echo "== one run with 4096 devices (target <= 10 s, <= 2 GiB, <= 2x bare SimGrid)"
+"$BUILD/bench/bench_sim" many bench/many-devices.yaml --devices 4096
+echo
+echo "== pthread create/join on this machine (the sim defaults thread_create/thread_join)"
+"$BUILD/bench/bench_threads" 10000
