@@ -43,8 +43,10 @@ struct device_ops {
 	 * negative errno (the device cannot migrate).  May be NULL (= -ENOTTY). */
 	int (*enable_precopy_info_v2)(struct device *d);
 
-	/* VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE for one direct arc from d->state
-	 * to `to` (vfio_fsm_is_arc holds).  Called by the migration thread, a
+	/* VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE for one step from d->state to
+	 * `to`, as vfio_fsm_next gives it (vfio_fsm_is_device_arc holds: a
+	 * device without P2P also gets RUNNING <-> STOP and PRE_COPY ->
+	 * STOP_COPY).  Called by the migration thread, a
 	 * transition task, or the failure notifier.  Blocks for the arc's cost.
 	 * On success the device sets d->state = to. */
 	int (*set_state)(struct device *d, enum vfio_state to);

@@ -50,7 +50,7 @@ static int sim_set_state(struct device *d, enum vfio_state to)
 {
 	struct sim_dev *sd = sd_of(d);
 	enum vfio_state from = d->state;
-	if (!vfio_fsm_is_arc(from, to) || !vfio_fsm_state_supported(to, d->caps))
+	if (!vfio_fsm_is_device_arc(from, to, d->caps))
 		return -EINVAL;
 	double lat = dist_sample(&sd->g->arc_latency[from][to], sd->rng);
 	work(sd, lat);
