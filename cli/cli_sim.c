@@ -1,7 +1,6 @@
 /*
  * cli_sim.c - `switchover sim`: run a scenario in the SimGrid world and
- * print downtime, its breakdown, invariants and efficiency; plus the command
- * table and top-level help.
+ * print downtime, its breakdown, invariants and efficiency.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,63 +19,6 @@
 #include "scenario_yaml.h"
 #include "sim_world.h"
 #include "summary.h"
-
-#ifndef SWITCHOVER_VERSION
-#define SWITCHOVER_VERSION "0"
-#endif
-#ifndef SWITCHOVER_GIT_REV
-#define SWITCHOVER_GIT_REV "unknown"
-#endif
-
-const struct cli_command cli_commands[] = {
-    {"sim", "run a scenario in the SimGrid world (simulated downtime)", cli_sim, cli_sim_help},
-    {NULL, NULL, NULL, NULL},
-};
-
-static void main_help(FILE *out)
-{
-	fprintf(out, "usage: switchover COMMAND [OPTIONS] ...\n\n"
-		     "Downtime of VMs with VFIO devices during live migration: simulate it,\n"
-		     "measure it, and find where it goes.\n\ncommands:\n");
-	for (const struct cli_command *c = cli_commands; c->name; c++)
-		fprintf(out, "  %-10s %s\n", c->name, c->summary);
-	fprintf(out, "\n`switchover COMMAND --help` explains a command.\n"
-		     "  --version  print the version\n"
-		     "exit status: 0 all migrations completed, 1 some migration failed,\n"
-		     "             2 bad input (command line, scenario) or the world could not run\n");
-}
-
-int cli_main(int argc, char **argv)
-{
-	if (argc < 2) {
-		main_help(stderr);
-		return CLI_EXIT_ERROR;
-	}
-	const char *cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-		if (argc > 2 && strcmp(cmd, "help") == 0) {
-			for (const struct cli_command *c = cli_commands; c->name; c++)
-				if (!strcmp(c->name, argv[2])) {
-					c->help(stdout);
-					return CLI_EXIT_OK;
-				}
-		}
-		main_help(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (!strcmp(cmd, "--version")) {
-		printf("switchover %s (%s)\n", SWITCHOVER_VERSION, SWITCHOVER_GIT_REV);
-		return CLI_EXIT_OK;
-	}
-	for (const struct cli_command *c = cli_commands; c->name; c++)
-		if (!strcmp(c->name, cmd))
-			return c->run(argc - 1, argv + 1);
-	fprintf(stderr, "switchover: unknown command '%s'; commands are:", cmd);
-	for (const struct cli_command *c = cli_commands; c->name; c++)
-		fprintf(stderr, " %s", c->name);
-	fprintf(stderr, " (see switchover --help)\n");
-	return CLI_EXIT_ERROR;
-}
 
 void cli_sim_help(FILE *out)
 {
