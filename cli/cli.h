@@ -9,7 +9,12 @@
 #ifndef SWITCHOVER_CLI_H
 #define SWITCHOVER_CLI_H
 
+#include <stddef.h>
 #include <stdio.h>
+
+#include "migration.h"
+#include "scenario.h"
+#include "trace.h"
 
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAILED_RUNS 1
@@ -24,7 +29,21 @@ struct cli_command {
 
 extern const struct cli_command cli_commands[];
 
-int cli_main(int argc, char **argv);
+/* A world a scenario can run in: `switchover NAME FILE ...` runs it. */
+struct cli_world {
+	const char *name;     /* the subcommand: "sim" */
+	const char *describe; /* completes "Run the scenario FILE in ...": "the SimGrid world" */
+	/* One run: append to `tr` (initialised), fill `res`; 0 when the engine
+	 * ran (res->status says whether the migration completed), else a
+	 * negative errno with a message in err. */
+	int (*run)(const struct scenario *s, unsigned run, struct trace *tr,
+		   struct mig_result *res, char *err, size_t errlen);
+};
+
+/* The run command of world `w` (argv[0] is the subcommand name). */
+int cli_run_world(const struct cli_world *w, int argc, char **argv);
+void cli_run_help(const struct cli_world *w, FILE *out);
+
 int cli_sim(int argc, char **argv);
 void cli_sim_help(FILE *out);
 

@@ -1,0 +1,365 @@
+/*
+ * cli_run.c - `switchover sim` (and every other world's run command): run a
+ * scenario N times in a world and print downtime, its breakdown, invariants
+ * and efficiency.  The world is a struct cli_world; the options, the
+ * statistics and the output are the same for all of them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aggregate.h"
+#include "cli.h"
+#include "output.h"
+#include "scenario.h"
+#include "scenario_yaml.h"
+#include <stdarg.h>
+#include "summary.h"
+
+/* The world whose command is running (one per process). */
+static const struct cli_world *cur;
+
+static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void errorf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "switchover %s: ", cur->name);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+void cli_run_help(const struct cli_world *w, FILE *out)
+{
+	fprintf(out,
+		"usage: switchover %s FILE [OPTIONS]\n\n"
+		"Run the scenario FILE (YAML, see docs/scenarios.md) in\n"
+		"%s.\n"
+		"Print the downtime (median, p5, p95, mean over the runs), its breakdown into\n"
+		"phases, each device's share, the ordering invariants and the efficiency\n"
+		"against the ideal-parallel bound.\n\n"
+		"options:\n"
+		"  --strategy S     sequential | parallel-prio | parallel-barrier, or 'all' to\n"
+		"                   run and compare the three (default: the scenario's)\n"
+		"  --runs N         runs per strategy (default: the scenario's `runs`)\n"
+		"  --seed X         base seed (default: the scenario's `seed`); run i of seed X\n"
+		"                   always draws the same numbers\n"
+		"  --set KEY=VALUE  override a scenario key before validation, repeatable:\n"
+		"                   --set vm.ram=8GiB --set devices[0].count=16\n"
+		"                   --set devices.count=4 (every device group)\n"
+		"  --format F       table (default) | json | csv (one row per run)\n"
+		"  --trace          print the event timeline of one run (stdout, before the\n"
+		"                   results); times in ms since the run started\n"
+		"  --trace-run K    which run --trace prints (default 0)\n"
+		"  --quiet          no progress on stderr\n"
+		"  --resolved       print the scenario with every default filled in (YAML)\n"
+		"                   after --set, and exit without running\n"
+		"  -h, --help       this help\n\n"
+		"json: {scenario, strategy, runs, completed, failed, status, downtime_s:{median,\n"
+		"p5,p95,mean,min,max}, phases_s:{phase: median}, bound_s, serial_s, efficiency,\n"
+		"precopy_rounds, forced_switchovers, invariants:{name: held}, violations:{name:\n"
+		"first violation}, devices:[...]}; with --strategy all, {scenario, results:[...]}.\n\n"
+		"phases: src_prepare, src_main, final_query, stopcopy, dst_load, dst_prepare,\n"
+		"dst_main; they add up to the downtime (source VM stop to destination running).\n"
+		"invariants: p2p_before_leaving_p2p, prepare_pass_before_main_pass,\n"
+		"threads_joined_in_depth_and_pass, vfio_p2p_before_non_vfio_main (the last\n"
+		"one is expected to break under parallel-barrier).\n\n"
+		"exit status: 0 all migrations completed, 1 some migration failed,\n"
+		"2 bad input or the world could not run.\n",
+		w->name, w->describe);
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Progress on stderr: on a terminal a live counter, otherwise a line every
+ * 10 s so long CI runs show they are alive. */
+struct progress {
+	bool quiet, tty;
+	double start, last;
+};
+
+static void progress_update(struct progress *p, const char *what, unsigned done, unsigned total)
+{
+	if (p->quiet)
+		return;
+	double now = wall_now();
+	if (p->tty && (now - p->last >= 0.2 || done == total)) {
+		fprintf(stderr, "\r%s: run %u/%u", what, done, total);
+		if (done == total)
+			fprintf(stderr, "\r\033[K");
+		p->last = now;
+	} else if (!p->tty && now - p->last >= 10) {
+		fprintf(stderr, "%s: run %u/%u (%.0f s)\n", what, done, total, now - p->start);
+		p->last = now;
+	}
+}
+
+static int parse_uint(const char *opt, const char *text, unsigned long long max,
+		      unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 0);
+	if (errno || end == text || *end || text[0] == '-' || v > max) {
+		errorf("%s '%s': expected an integer from 0 to %llu\n",
+			opt, text, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+struct sim_opts {
+	const char *file;
+	int strategy; /* -1: scenario's, STRATEGY_COUNT: all */
+	long long runs, seed_set;
+	unsigned long long seed;
+	const char **sets;
+	size_t n_sets;
+	enum output_format format;
+	bool trace;
+	unsigned trace_run;
+	bool quiet;
+	bool resolved;
+};
+
+static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
+{
+	static const struct option longopts[] = {
+	    {"strategy", required_argument, NULL, 's'}, {"runs", required_argument, NULL, 'r'},
+	    {"seed", required_argument, NULL, 'x'},     {"set", required_argument, NULL, 'S'},
+	    {"format", required_argument, NULL, 'f'},   {"trace", no_argument, NULL, 't'},
+	    {"trace-run", required_argument, NULL, 'T'}, {"quiet", no_argument, NULL, 'q'},
+	    {"resolved", no_argument, NULL, 'R'},       {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	*o = (struct sim_opts){.strategy = -1, .runs = -1, .seed_set = 0};
+	o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
+	if (!o->sets)
+		return CLI_EXIT_ERROR;
+	optind = 1;
+	opterr = 0;
+	int c;
+	unsigned long long v;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (!strcmp(optarg, "all")) {
+				o->strategy = STRATEGY_COUNT;
+			} else if ((o->strategy = strategy_parse(optarg)) < 0) {
+				errorf("--strategy '%s': expected sequential, "
+					"parallel-prio, parallel-barrier or all\n",
+					optarg);
+				return CLI_EXIT_ERROR;
+			}
+			break;
+		case 'r':
+			if (parse_uint("--runs", optarg, 1000000, &v))
+				return CLI_EXIT_ERROR;
+			if (v == 0) {
+				errorf("--runs must be at least 1\n");
+				return CLI_EXIT_ERROR;
+			}
+			o->runs = (long long)v;
+			break;
+		case 'x':
+			if (parse_uint("--seed", optarg, UINT64_MAX, &o->seed))
+				return CLI_EXIT_ERROR;
+			o->seed_set = 1;
+			break;
+		case 'S':
+			o->sets[o->n_sets++] = optarg;
+			break;
+		case 'f':
+			if ((int)(o->format = output_format_parse(optarg)) < 0) {
+				errorf("--format '%s': expected table, json or csv\n",
+					optarg);
+				return CLI_EXIT_ERROR;
+			}
+			break;
+		case 't':
+			o->trace = true;
+			break;
+		case 'T':
+			if (parse_uint("--trace-run", optarg, 1000000, &v))
+				return CLI_EXIT_ERROR;
+			o->trace_run = (unsigned)v;
+			o->trace = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'R':
+			o->resolved = true;
+			break;
+		case 'h':
+			cli_run_help(cur, stdout);
+			return -1;
+		case ':':
+			errorf("%s needs a value (see switchover %s --help)\n", argv[optind - 1],
+			       cur->name);
+			return CLI_EXIT_ERROR;
+		default:
+			errorf("unknown option '%s' (see switchover %s --help)\n", argv[optind - 1],
+			       cur->name);
+			return CLI_EXIT_ERROR;
+		}
+	}
+	if (optind != argc - 1) {
+		errorf("%s (see switchover %s --help)\n",
+		       optind == argc ? "missing scenario FILE" : "expected one scenario FILE, got several",
+		       cur->name);
+		return CLI_EXIT_ERROR;
+	}
+	o->file = argv[optind];
+	return 0;
+}
+
+/* Run every run of `s` with its current strategy into runs[]. */
+static int run_strategy(const struct scenario *s, const struct sim_opts *o,
+			struct run_summary *runs, struct progress *prog)
+{
+	char what[96];
+	snprintf(what, sizeof what, "%s %s %s", cur->name, s->name, strategy_name(s->strategy));
+	for (unsigned r = 0; r < s->runs; r++) {
+		struct trace tr;
+		struct mig_result res;
+		char err[512] = "";
+		trace_init(&tr);
+		int rc = cur->run(s, r, &tr, &res, err, sizeof err);
+		if (rc) {
+			errorf("%s: run %u: %s\n", s->file ? s->file : s->name,
+				r, err);
+			trace_free(&tr);
+			return -1;
+		}
+		if (o->trace && r == o->trace_run) {
+			const char **names = calloc(scenario_device_count(s) + 1, sizeof *names);
+			char *buf = calloc(scenario_device_count(s) + 1, 48);
+			for (size_t i = 0; names && buf && i < scenario_device_count(s); i++) {
+				names[i] = buf + 48 * i;
+				scenario_device_name(s, i, buf + 48 * i, 48);
+			}
+			printf("# trace: %s, strategy %s, run %u (times in ms)\n", s->name,
+			       strategy_name(s->strategy), r);
+			trace_print(&tr, stdout, names && buf ? names : NULL);
+			free(names);
+			free(buf);
+		}
+		rc = summary_from_trace(s, &tr, &res, &runs[r]);
+		trace_free(&tr);
+		if (rc) {
+			errorf("out of memory summarising run %u\n", r);
+			return -1;
+		}
+		progress_update(prog, what, r + 1, s->runs);
+	}
+	return 0;
+}
+
+int cli_run_world(const struct cli_world *w, int argc, char **argv)
+{
+	cur = w;
+	struct sim_opts o;
+	int rc = parse_sim_opts(argc, argv, &o);
+	if (rc) {
+		free(o.sets);
+		return rc < 0 ? CLI_EXIT_OK : rc;
+	}
+	struct scenario *s = NULL;
+	char err[1024];
+	if (scenario_load_file(o.file, o.sets, o.n_sets, &s, err, sizeof err)) {
+		errorf("%s\n", err);
+		free(o.sets);
+		return CLI_EXIT_ERROR;
+	}
+	free(o.sets);
+	if (o.runs > 0)
+		s->runs = (unsigned)o.runs;
+	if (o.seed_set)
+		s->seed = o.seed;
+	if (o.resolved) {
+		char *yaml = scenario_to_yaml(s);
+		int st = yaml && fputs(yaml, stdout) >= 0 && fflush(stdout) == 0 ? CLI_EXIT_OK
+										 : CLI_EXIT_ERROR;
+		if (st)
+			errorf("cannot print the resolved scenario\n");
+		free(yaml);
+		scenario_free(s);
+		return st;
+	}
+	if (o.trace && o.trace_run >= s->runs) {
+		errorf("--trace-run %u: the scenario has runs 0..%u\n",
+			o.trace_run, s->runs - 1);
+		scenario_free(s);
+		return CLI_EXIT_ERROR;
+	}
+
+	enum strategy_kind list[STRATEGY_COUNT];
+	size_t n_strat = 0;
+	if (o.strategy == STRATEGY_COUNT)
+		for (int k = 0; k < STRATEGY_COUNT; k++)
+			list[n_strat++] = (enum strategy_kind)k;
+	else
+		list[n_strat++] = o.strategy >= 0 ? (enum strategy_kind)o.strategy : s->strategy;
+
+	struct output_result res[STRATEGY_COUNT];
+	struct aggregate agg[STRATEGY_COUNT];
+	struct run_summary *runs[STRATEGY_COUNT] = {0};
+	struct progress prog = {.quiet = o.quiet, .tty = isatty(2), .start = wall_now()};
+	prog.last = prog.start;
+	size_t done = 0;
+	int exit_status = CLI_EXIT_OK;
+	for (size_t k = 0; k < n_strat; k++) {
+		s->strategy = list[k];
+		runs[k] = calloc(s->runs, sizeof *runs[k]);
+		if (!runs[k] || run_strategy(s, &o, runs[k], &prog)) {
+			if (!runs[k])
+				errorf("out of memory\n");
+			exit_status = CLI_EXIT_ERROR;
+			break;
+		}
+		if (aggregate_runs(runs[k], s->runs, &agg[k])) {
+			errorf("out of memory\n");
+			exit_status = CLI_EXIT_ERROR;
+			break;
+		}
+		res[k] = (struct output_result){list[k], runs[k], &agg[k]};
+		done++;
+		if (agg[k].failed)
+			exit_status = CLI_EXIT_FAILED_RUNS;
+	}
+	if (exit_status != CLI_EXIT_ERROR) {
+		if (o.format == OUTPUT_JSON)
+			output_json(stdout, s, res, done);
+		else if (o.format == OUTPUT_CSV)
+			output_csv(stdout, s, res, done);
+		else
+			output_table(stdout, s, res, done);
+	}
+	for (size_t k = 0; k < n_strat; k++) {
+		if (k < done)
+			aggregate_free(&agg[k]);
+		for (unsigned r = 0; runs[k] && r < s->runs; r++)
+			summary_free(&runs[k][r]);
+		free(runs[k]);
+	}
+	scenario_free(s);
+	if (fflush(stdout) != 0) {
+		errorf("writing the results failed\n");
+		return CLI_EXIT_ERROR;
+	}
+	return exit_status;
+}
