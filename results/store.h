@@ -1,0 +1,75 @@
+/*
+ * store.h - the HDF5 result file: every run of a command, durable.
+ *
+ * Schema (documented in docs/results.md, version RESULTS_SCHEMA_VERSION):
+ *   /meta       attributes: schema_version, tool_version, git_revision, backend
+ *               ("sim" | "real"), scenario_name, seed, host, start_time (UTC
+ *               ISO 8601), command_line, units ("seconds", "bytes")
+ *   /scenario   the fully resolved scenario (scenario_to_yaml), a string
+ *   /runs/<n>   one group per run, n = 0, 1, ... across strategies; attributes:
+ *               strategy, run (index within its strategy), status, error,
+ *               downtime_s, total_s, bound_s, serial_s, efficiency,
+ *               precopy_rounds, forced_switchover, switchover_reason,
+ *               threads_spawned, precopy_bytes, stopcopy_bytes, one attribute
+ *               per phase (phase_<name>_s) and per invariant (inv_<name>: held
+ *               0/1, inv_<name>_first: first violation)
+ *   /runs/<n>/trace    compound table, one row per trace event
+ *   /runs/<n>/phases   compound table (device, phase, start, end): the run's
+ *                      phases (device -1) and each device's arcs by step
+ *   /runs/<n>/devices  compound table: per-device attribution
+ *   /summary    compound table, one row per run (pandas-friendly)
+ * A writer works on "<path>.tmp-<pid>" and renames it to <path> only when
+ * complete, so no reader ever sees a half-written file under the final name.
+ */
+#ifndef SWITCHOVER_STORE_H
+#define SWITCHOVER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+#include "summary.h"
+#include "trace.h"
+
+#define RESULTS_SCHEMA_VERSION 1
+
+struct results_writer;
+
+/* Start a result file for `s` run in world `backend` ("sim", "real").
+ * command_line is recorded as is.  Returns 0 or -1 with err. */
+int results_writer_open(struct results_writer **out, const char *path, const struct scenario *s,
+			const char *backend, const char *command_line, char *err, size_t errlen);
+/* Add one run (s->strategy is the run's strategy).  0 or -1 with err. */
+int results_writer_add_run(struct results_writer *w, const struct scenario *s, unsigned run,
+			   const struct trace *tr, const struct run_summary *sum, char *err,
+			   size_t errlen);
+/* Write /summary, close, rename into place, free w.  0 or -1 with err (then
+ * nothing is left under the final name). */
+int results_writer_finish(struct results_writer *w, char *err, size_t errlen);
+/* Close, remove the temporary file, free w. */
+void results_writer_abort(struct results_writer *w);
+
+struct results_run {
+	enum strategy_kind strategy;
+	unsigned run;
+	struct run_summary sum; /* as written (n_devices, dev included) */
+	struct trace trace;
+};
+
+struct results {
+	int schema_version;
+	char tool_version[32], git_revision[48], backend[16], scenario_name[128];
+	char host[128], start_time[40], command_line[1024];
+	uint64_t seed;
+	char *scenario_yaml;
+	struct scenario *scenario; /* parsed back from scenario_yaml */
+	size_t n_runs;
+	struct results_run *runs;
+};
+
+/* Read and validate a result file.  A foreign, damaged or newer-schema file
+ * gives -1 with err saying what is wrong (file, object, expected). */
+int results_read(const char *path, struct results **out, char *err, size_t errlen);
+void results_free(struct results *r);
+
+#endif
