@@ -56,17 +56,22 @@ static void table_devices(FILE *out, const struct scenario *s, const struct aggr
 				}
 		shown = TABLE_MAX_DEVICES;
 	}
-	fprintf(out, "devices (median ms of each device's own time inside the downtime%s):\n",
+	fprintf(out,
+		"devices (median ms of each device's own time inside the downtime%s;\n"
+		"  ev_lead: non-responsive minus guard event, negative = event late; late: runs\n"
+		"  whose guard missed the RDMA timeout):\n",
 		shown < n ? "; the slowest shown" : "");
-	fprintf(out, "  %-12s %10s %10s %10s %10s %10s %10s %12s\n", "device", "src_prep", "src_main",
-		"load", "dst_prep", "dst_main", "total", "stopcopy_MiB");
+	fprintf(out, "  %-12s %10s %10s %10s %10s %10s %10s %12s %10s %6s\n", "device", "src_prep",
+		"src_main", "load", "dst_prep", "dst_main", "total", "stopcopy_MiB", "ev_lead", "late");
 	for (size_t k = 0; k < shown; k++) {
 		const struct device_attribution *d = &a->dev[order[k]];
 		char name[48];
 		device_name(s, order[k], name);
-		fprintf(out, "  %-12s %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f %12.2f\n", name,
-			ms(d->src_prepare_s), ms(d->src_main_s), ms(d->load_s), ms(d->dst_prepare_s),
-			ms(d->dst_main_s), ms(d->total_s), (double)d->stopcopy_bytes / 1048576.0);
+		fprintf(out, "  %-12s %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f %12.2f %10.3f %6u\n",
+			name, ms(d->src_prepare_s), ms(d->src_main_s), ms(d->load_s),
+			ms(d->dst_prepare_s), ms(d->dst_main_s), ms(d->total_s),
+			(double)d->stopcopy_bytes / 1048576.0, ms(d->event_lead_s),
+			a->dev_rdma_misses[order[k]]);
 	}
 	if (shown < n)
 		fprintf(out, "  ... %zu more devices (all of them are in --format json)\n", n - shown);
@@ -92,6 +97,28 @@ static void table_one(FILE *out, const struct scenario *s, const struct output_r
 	fprintf(out, "precopy     %.0f rounds (median), %u forced switchover%s, total migration %.3f s\n",
 		a->rounds.median, a->forced, a->forced == 1 ? "" : "s", a->total.median);
 	fprintf(out, "threads     %u transition threads per run\n", a->threads_per_run);
+	if (s->ack_src != ACK_OFF) {
+		fprintf(out,
+			"ack         %s on the source, %s on the destination, late-ACK rule %s: "
+			"requested %.0f, received %.0f (median per run), REINITs seen %.0f\n",
+			ack_mode_name(s->ack_src), ack_mode_name(s->ack_dst),
+			late_ack_rule_name(s->late_ack_rule), a->acks_requested.median,
+			a->acks_received.median, a->reinits_seen.median);
+		fprintf(out, "            ACK delay median %.3f ms (ready to switchover); %.0f "
+			     "rounds waiting for an ACK, %.0f of them for REINIT (median)\n",
+			ms(a->ack_delay.median), a->rounds_waiting_ack.median,
+			a->rounds_added_by_reinit.median);
+	}
+	if (a->failed)
+		fprintf(out, "failures    %u/%u runs (%.1f%%); recovery (devices back to RUNNING) "
+			     "median %.3f ms\n",
+			a->failed, a->runs, 100.0 * a->failed / a->runs, ms(a->recovery.median));
+	fprintf(out, "events      %s, RDMA timeout %.3f ms: %u of %u guards late or missing",
+		event_design_name(s->event_design), ms(s->rdma_timeout_s), a->rdma_misses, a->guards);
+	if (!isnan(a->event_lead.median))
+		fprintf(out, "; lead median %.3f ms, min %.3f ms", ms(a->event_lead.median),
+			ms(a->event_lead.min));
+	fputc('\n', out);
 	fprintf(out, "phases (median ms; they add up to the downtime):\n");
 	for (int p = 0; p < PHASE_COUNT; p++)
 		fprintf(out, "  %-12s %12.3f\n", phase_name(p), ms(a->phase[p].median));
@@ -207,6 +234,35 @@ static void json_one(FILE *out, const struct scenario *s, const struct output_re
 	json_number(out, a->rounds.median);
 	fprintf(out, ",\"forced_switchovers\":%u,\"threads_per_run\":%u", a->forced,
 		a->threads_per_run);
+	fputs(",\"switchover_ack\":{\"source\":", out);
+	json_string(out, ack_mode_name(s->ack_src));
+	fputs(",\"destination\":", out);
+	json_string(out, ack_mode_name(s->ack_dst));
+	fputs(",\"late_ack_rule\":", out);
+	json_string(out, late_ack_rule_name(s->late_ack_rule));
+	fputs(",\"requested\":", out);
+	json_number(out, a->acks_requested.median);
+	fputs(",\"received\":", out);
+	json_number(out, a->acks_received.median);
+	fputs(",\"reinits_seen\":", out);
+	json_number(out, a->reinits_seen.median);
+	fputs(",\"rounds_waiting\":", out);
+	json_number(out, a->rounds_waiting_ack.median);
+	fputs(",\"rounds_added_by_reinit\":", out);
+	json_number(out, a->rounds_added_by_reinit.median);
+	fputs(",\"delay_s\":", out);
+	json_quantiles(out, &a->ack_delay);
+	fprintf(out, "},\"failures\":{\"runs\":%u,\"rate\":", a->failed);
+	json_number(out, a->runs ? (double)a->failed / a->runs : 0);
+	fputs(",\"recovery_s\":", out);
+	json_quantiles(out, &a->recovery);
+	fputs("},\"events\":{\"design\":", out);
+	json_string(out, event_design_name(s->event_design));
+	fputs(",\"rdma_timeout_s\":", out);
+	json_number(out, s->rdma_timeout_s);
+	fprintf(out, ",\"guards\":%u,\"late\":%u,\"lead_s\":", a->guards, a->rdma_misses);
+	json_quantiles(out, &a->event_lead);
+	fputc('}', out);
 	fputs(",\"invariants\":{", out);
 	for (int v = 0; v < INV_COUNT; v++)
 		fprintf(out, "%s\"%s\":%s", v ? "," : "", invariant_name(v),
@@ -240,7 +296,10 @@ static void json_one(FILE *out, const struct scenario *s, const struct output_re
 		json_number(out, d->dst_main_s);
 		fputs(",\"total\":", out);
 		json_number(out, d->total_s);
-		fprintf(out, ",\"stopcopy_bytes\":%llu}", (unsigned long long)d->stopcopy_bytes);
+		fputs(",\"event_lead\":", out);
+		json_number(out, d->event_lead_s);
+		fprintf(out, ",\"stopcopy_bytes\":%llu,\"rdma_late_runs\":%u}",
+			(unsigned long long)d->stopcopy_bytes, a->dev_rdma_misses[i]);
 	}
 	fputs("]}", out);
 }
@@ -268,7 +327,10 @@ void output_csv(FILE *out, const struct scenario *s, const struct output_result 
 	fputs("scenario,strategy,run,status,downtime_s,total_s", out);
 	for (int p = 0; p < PHASE_COUNT; p++)
 		fprintf(out, ",%s_s", phase_name(p));
-	fputs(",bound_s,serial_s,efficiency,precopy_rounds,forced", out);
+	fputs(",bound_s,serial_s,efficiency,precopy_rounds,forced,acks_requested,acks_received,"
+	      "reinits_seen,ack_delay_s,rounds_waiting_ack,rounds_added_by_reinit,recovery_s,"
+	      "rdma_guards,rdma_misses",
+	      out);
 	for (int v = 0; v < INV_COUNT; v++)
 		fprintf(out, ",%s", invariant_name(v));
 	fputs(",error\n", out);
@@ -279,8 +341,11 @@ void output_csv(FILE *out, const struct scenario *s, const struct output_result 
 				x->status ? "failed" : "completed", x->downtime_s, x->total_s);
 			for (int p = 0; p < PHASE_COUNT; p++)
 				fprintf(out, ",%.9g", x->phase_s[p]);
-			fprintf(out, ",%.9g,%.9g,%.9g,%u,%d", x->bound_s, x->serial_s, x->efficiency,
-				x->precopy_rounds, x->forced_switchover);
+			fprintf(out, ",%.9g,%.9g,%.9g,%u,%d,%u,%u,%u,%.9g,%u,%u,%.9g,%u,%u", x->bound_s,
+				x->serial_s, x->efficiency, x->precopy_rounds, x->forced_switchover,
+				x->acks_requested, x->acks_received, x->reinits_seen, x->ack_delay_s,
+				x->rounds_waiting_ack, x->rounds_added_by_reinit, x->recovery_s,
+				x->rdma_guards, x->rdma_misses);
 			for (int v = 0; v < INV_COUNT; v++)
 				fprintf(out, ",%d", x->inv[v].held);
 			fputc(',', out);

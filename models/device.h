@@ -26,6 +26,15 @@
 /* VFIO_PRECOPY_INFO_REINIT: initial bytes were re-initialised (PRECOPY_INFOv2). */
 #define DEVICE_PRECOPY_REINIT (1u << 0)
 
+/*
+ * What a chunk of device data is, as the source device says it (read) and
+ * the engine carries it to the destination device (write).  A real device
+ * knows what it loads and may ignore the hint; a modelled device uses it to
+ * pick the load cost (initial bytes drive mlx5's slow pre-allocation).
+ */
+#define DEVICE_DATA_STATE   0u /* ordinary state (dirty precopy data, stop-copy state) */
+#define DEVICE_DATA_INITIAL 1u /* precopy initial bytes */
+
 struct device_precopy_info {
 	uint64_t initial_bytes; /* critical data still to read before STOP_COPY */
 	uint64_t dirty_bytes;   /* other precopy data available now */
@@ -38,9 +47,10 @@ struct device_ops {
 	const char *kind; /* "sim", "emu", "null", "vfio" */
 
 	/* Opt into VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 at init.  Called once
-	 * by the engine before migration for PRE_COPY-capable devices.  Returns
-	 * 0, -ENOTTY (not supported: carry on without REINIT) or another
-	 * negative errno (the device cannot migrate).  May be NULL (= -ENOTTY). */
+	 * by the engine at setup for PRE_COPY-capable source devices.  Returns
+	 * 0 (precopy_info then reports DEVICE_PRECOPY_REINIT), -ENOTTY (not
+	 * supported: carry on without REINIT) or another negative errno (the
+	 * device cannot migrate).  May be NULL (= -ENOTTY). */
 	int (*enable_precopy_info_v2)(struct device *d);
 
 	/* VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE for one step from d->state to
@@ -60,13 +70,15 @@ struct device_ops {
 
 	/* read() on the saving data fd: up to `max` bytes into buf (buf may be
 	 * NULL when the world carries no data).  *got == 0 means: nothing left
-	 * now (PRE_COPY*) or end of state (STOP_COPY). */
-	int (*read)(struct device *d, void *buf, uint64_t max, uint64_t *got);
+	 * now (PRE_COPY*) or end of state (STOP_COPY).  *hint: DEVICE_DATA_* of
+	 * the chunk (a chunk never mixes kinds; real devices say STATE). */
+	int (*read)(struct device *d, void *buf, uint64_t max, uint64_t *got, uint32_t *hint);
 
 	/* write() on the resuming data fd (destination, RESUMING): `bytes` of
-	 * state, buf NULL in sim.  Blocks for the load cost (fixed + per byte;
-	 * the mlx5 pre-allocation happens here). */
-	int (*write)(struct device *d, const void *buf, uint64_t bytes);
+	 * state, buf NULL in sim, hint as the source device read it.  Blocks for
+	 * the load cost (fixed + per byte; initial bytes cost the pre-allocation
+	 * of mlx5, a different profile). */
+	int (*write)(struct device *d, const void *buf, uint64_t bytes, uint32_t hint);
 
 	/* VFIO_DEVICE_RESET: leave ERROR, back to RUNNING.  May be NULL. */
 	int (*reset)(struct device *d);
@@ -78,15 +90,19 @@ struct device_ops {
 struct device {
 	const struct device_ops *ops;
 	void *priv;
-	int index;            /* position in the scenario's device list */
-	enum rt_side side;    /* source or destination instance */
-	uint32_t caps;        /* VFIO_CAP_* */
+	int index;         /* position in the scenario's device list */
+	enum rt_side side; /* source or destination instance */
+	uint32_t caps;     /* VFIO_CAP_* */
 	enum vfio_state state;
 	/* Cost of the last set_state, excluding time spent waiting for a shared
 	 * resource (sim: the drawn latency; real: the measured call). */
 	double last_work_s;
-	char name[48];        /* device id, e.g. "vf3" */
-	char qom_path[96];    /* e.g. "/machine/peripheral/vf3" */
+	/* Set by the engine: when the source VM stopped (run seconds), < 0
+	 * while it runs.  Modelled devices consult it (the guest's workload
+	 * stops with the VM; a final REINIT check may fail); real ones ignore it. */
+	double vm_stopped_at;
+	char name[48];     /* device id, e.g. "vf3" */
+	char qom_path[96]; /* e.g. "/machine/peripheral/vf3" */
 };
 
 #endif

@@ -13,6 +13,7 @@
 #define SWITCHOVER_MIGRATION_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "device.h"
@@ -23,13 +24,26 @@
 
 /* Migration-stream record kinds (struct rt_frame.kind). */
 enum mig_rec {
-	MIG_REC_SETUP = 1, /* device section setup: destination goes STOP -> RESUMING */
-	MIG_REC_RAM,       /* RAM pages; bytes */
-	MIG_REC_DEV_DATA,  /* device state chunk; device, bytes; value = MIG_DATA_* */
-	MIG_REC_EOS,       /* end of stream: destination starts the VM */
+	MIG_REC_SETUP = 1,  /* device section setup: destination goes STOP -> RESUMING */
+	MIG_REC_SETUP_DONE, /* all devices set up; the return path is open */
+	MIG_REC_RAM,        /* RAM pages; bytes */
+	MIG_REC_DEV_DATA,   /* device state chunk; device, bytes; value = DEVICE_DATA_* hint */
+	MIG_REC_DEV_FLAG,   /* device flag; device; value = MIG_FLAG_* */
+	MIG_REC_EOS,        /* end of stream: destination starts the VM */
+	MIG_REC_ABORT,      /* the source failed: destination must not start the VM */
 };
-#define MIG_DATA_PRECOPY 0u
-#define MIG_DATA_STOPCOPY 1u
+#define MIG_FLAG_INIT_DATA_SENT 1u /* VFIO_MIG_FLAG_DEV_INIT_DATA_SENT */
+
+/* Return-path messages (destination -> source, struct rt_frame.kind). */
+enum mig_ret {
+	MIG_RET_ACK = 1,     /* switchover ACK; device = the approving device or -1 */
+	MIG_RET_RUNNING = 2, /* destination VM running: the migration completed */
+	MIG_RET_FAILED = 3,  /* destination failed; value = errno */
+};
+
+/* QEMU's migration rate-limit window (BUFFER_DELAY): a precopy round with
+ * nothing to send (waiting for a switchover ACK) lasts this long. */
+#define MIG_IDLE_ROUND_S 0.1
 
 struct mig;
 struct mig_multifd;
@@ -45,9 +59,18 @@ struct mig_device {
 	/* Transition task per pass (parallel-prio), or [TRACE_PASS_PREPARE]
 	 * carrying both steps (parallel-barrier). */
 	struct rt_task *thread[2];
-	int thread_pass; /* pass the running thread performs (parallel-prio) */
+	int thread_pass;    /* pass the running thread performs (parallel-prio) */
 	int thread_running; /* direction the running thread performs */
 	char task_name[2][64];
+	/* source: switchover-ack and REINIT state (VFIOMigration's fields) */
+	bool v2_enabled;         /* PRECOPY_INFOv2 opted in */
+	bool queried;            /* first precopy query after setup done */
+	bool init_data_sent;     /* INIT_DATA_SENT sent for the current initial bytes */
+	const char *ack_request; /* a request for the next pending query to collect: reason */
+	uint64_t init_left;      /* initial bytes still to read, as last queried */
+	bool reinit_wait;        /* an outstanding request came from a REINIT */
+	/* destination: legacy approval given */
+	bool approved;
 };
 
 struct mig_side {
@@ -72,9 +95,11 @@ struct mig_handler {
 struct mig_config {
 	struct rt *rt;
 	const struct scenario *scn;
-	struct device **src; /* scenario_device_count() devices, initially RUNNING */
-	struct device **dst; /* the same count, initially STOP */
-	unsigned run;        /* run index: seeds the handlers' random streams */
+	struct device **src; /* scenario_device_count() devices, initially RUNNING;
+	                        NULL when this process only runs the destination */
+	struct device **dst; /* the same count, initially STOP; NULL when this
+	                        process only runs the source */
+	unsigned run;        /* run index: seeds the random streams of the run */
 	struct trace *trace;
 };
 
@@ -88,32 +113,53 @@ struct mig {
 	struct rt *rt;
 	const struct scenario *scn;
 	struct trace *tr;
+	bool has_src, has_dst;
 	struct mig_side src, dst;
 	struct mig_handler *handlers;
 	size_t n_handlers;
 	struct rt_chan *stream;
+	struct rt_chan *ret;         /* return path */
 	struct mig_multifd *multifd; /* multifd channels (migration.c) */
 	unsigned n_multifd;
 	void *buf; /* chunk buffer when the world carries data */
 	struct mig_result *res;
+	struct rt_mutex *lock; /* res, ack_pending, failed: touched by several tasks */
+	atomic_int failed;
+	int ack_pending; /* source switchover-ack counter */
+	gsl_rng *stop_gap_rng;
 };
 
 /*
- * Run one migration.  Blocks the calling task (the world's root task on
- * the source side) until the destination VM runs or the migration failed.
- * Returns 0 when it ran (res->status says whether the migration completed),
- * or a negative errno when it could not run at all (res->error says why).
+ * Run one migration, both ends in this process (cfg->src and cfg->dst
+ * given).  Blocks the calling task (the world's root task on the source
+ * side) until the destination VM runs or the migration failed and the
+ * source recovered.  Returns 0 when it ran (res->status says whether the
+ * migration completed), or a negative errno when it could not run at all
+ * (res->error says why).
  */
 int migration_run(const struct mig_config *cfg, struct mig_result *res);
+/* The source end alone (cfg->dst NULL): the destination runs elsewhere,
+ * reached through the world's channels ("main", "multifd<i>",
+ * "return-path").  Returns when the destination reported running or
+ * failed, or the return path broke. */
+int migration_run_source(const struct mig_config *cfg, struct mig_result *res);
+/* The destination end alone (cfg->src NULL). */
+int migration_run_destination(const struct mig_config *cfg, struct mig_result *res);
 
 /* Move a device to `target` one direct arc at a time (vfio_fsm_next),
- * tracing every arc with `step` (enum trace_pass or -1).  Returns 0 or the
- * first arc's negative errno. */
-int mig_device_goto(struct mig_device *md, enum vfio_state target, int step, const char *task);
+ * tracing every arc with `step` (enum trace_pass or -1) and `reason`, and
+ * emitting the QMP events of the scenario's event design (one transition is
+ * one QEMU set_state call).  Returns 0 or the first arc's negative errno. */
+int mig_device_goto(struct mig_device *md, enum vfio_state target, int step, const char *task,
+                    const char *reason);
 
 /* The transition a VFIO handler performs (QEMU's vfio_vmstate_change_prepare
- * for the prepare pass, vfio_vmstate_change for the main pass). */
+ * for the prepare pass, with the final REINIT check on the source;
+ * vfio_vmstate_change for the main pass). */
 int mig_device_transition(struct mig_device *md, bool running, int pass, const char *task);
+
+/* The QOM path QEMU gives a -device with id `name` ("/machine/peripheral/vf0"). */
+void mig_qom_path(const char *name, char *buf, size_t len);
 
 /* Record a failure (first one wins) in the result and the trace. */
 void mig_fail(struct mig *m, int err, const char *task, const char *fmt, ...)

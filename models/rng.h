@@ -13,8 +13,11 @@
 
 #include <gsl/gsl_rng.h>
 
-/* Stream ids: devices use their index; handlers RNG_STREAM_HANDLER + index. */
-#define RNG_STREAM_HANDLER (UINT64_C(1) << 40)
+/* Stream ids: devices use their index; handlers RNG_STREAM_HANDLER + index;
+ * a device's workload and fault draws RNG_STREAM_WORKLOAD + its index, so
+ * enabling them leaves its latency draws unchanged. */
+#define RNG_STREAM_HANDLER  (UINT64_C(1) << 40)
+#define RNG_STREAM_WORKLOAD (UINT64_C(1) << 41)
 
 /* A new mt19937 generator for the stream; NULL on ENOMEM.  gsl_rng_free it. */
 gsl_rng *rng_stream_new(uint64_t seed, uint64_t run, uint64_t stream);

@@ -20,16 +20,24 @@ static const char *const invariant_names[INV_COUNT] = {
     "prepare_pass_before_main_pass",
     "threads_joined_in_depth_and_pass",
     "vfio_p2p_before_non_vfio_main",
+    "ack_no_underflow",
+    "ack_per_device_0_or_1",
 };
 
-const char *phase_name(enum phase p) { return (unsigned)p < PHASE_COUNT ? phase_names[p] : "?"; }
+const char *phase_name(enum phase p)
+{
+	return (unsigned)p < PHASE_COUNT ? phase_names[p] : "?";
+}
 
 const char *invariant_name(enum invariant i)
 {
 	return (unsigned)i < INV_COUNT ? invariant_names[i] : "?";
 }
 
-static bool is_p2p_state(int s) { return s == VFIO_STATE_RUNNING_P2P || s == VFIO_STATE_PRE_COPY_P2P; }
+static bool is_p2p_state(int s)
+{
+	return s == VFIO_STATE_RUNNING_P2P || s == VFIO_STATE_PRE_COPY_P2P;
+}
 
 static void violate(struct run_summary *sum, enum invariant i, double t, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -50,10 +58,10 @@ static void violate(struct run_summary *sum, enum invariant i, double t, const c
 /* Per-side state of the invariant walk over one VM stop (source) or VM
  * start (destination). */
 struct side_walk {
-	bool active;       /* the side's notify has begun */
-	bool main_seen;    /* a main-pass handler has run */
-	int pass;          /* pass in progress, -1 outside */
-	bool *reached;     /* device reached P2P in this notify */
+	bool active;    /* the side's notify has begun */
+	bool main_seen; /* a main-pass handler has run */
+	int pass;       /* pass in progress, -1 outside */
+	bool *reached;  /* device reached P2P in this notify */
 };
 
 struct walk {
@@ -76,7 +84,10 @@ static int first_not_in_p2p(const struct walk *w, int side)
 	return -1;
 }
 
-static const char *side_name(int side) { return side == 0 ? "source" : "destination"; }
+static const char *side_name(int side)
+{
+	return side == 0 ? "source" : "destination";
+}
 
 /*
  * Threads joined in their depth and pass, in one pass over the trace.  A
@@ -131,13 +142,14 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 {
 	int sd = e->side & 1;
 	const char *dev = e->device >= 0 && (size_t)e->device < w->n ? w->names[e->device] : "?";
-	struct open_thread *t = e->device >= 0 && (size_t)e->device < w->n ? &tw->th[sd][e->device]
-									 : NULL;
+	struct open_thread *t =
+	    e->device >= 0 && (size_t)e->device < w->n ? &tw->th[sd][e->device] : NULL;
 	switch (e->kind) {
 	case TRACE_THREAD_SPAWN:
 		if (!t)
 			break;
-		*t = (struct open_thread){.open = true, .pass = e->pass, .depth = (int)e->value, .t = e->t};
+		*t = (struct open_thread){
+		    .open = true, .pass = e->pass, .depth = (int)e->value, .t = e->t};
 		if (!w->join_pass_barrier)
 			watch(tw, sd, t, true);
 		break;
@@ -156,10 +168,10 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 			const struct open_thread *o = &tw->th[sd][i];
 			if (o->watched && o->depth != depth) {
 				violate(w->sum, INV_THREADS_JOINED, e->t,
-					"%s thread of %s (depth %d) was still running when handler "
-					"%s (depth %d) ran at %.6f s",
-					side_name(sd), w->names[i], o->depth, e->text ? e->text : "?",
-					depth, e->t);
+				        "%s thread of %s (depth %d) was still running when handler "
+				        "%s (depth %d) ran at %.6f s",
+				        side_name(sd), w->names[i], o->depth,
+				        e->text ? e->text : "?", depth, e->t);
 				break;
 			}
 		}
@@ -171,9 +183,9 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 		int want = w->join_pass_barrier ? TRACE_PASS_MAIN : t->pass;
 		if (e->pass != want)
 			violate(w->sum, INV_THREADS_JOINED, e->t,
-				"%s thread of %s joined in the %s pass, expected the %s pass",
-				side_name(sd), dev, e->pass ? "main" : "prepare",
-				want ? "main" : "prepare");
+			        "%s thread of %s joined in the %s pass, expected the %s pass",
+			        side_name(sd), dev, e->pass ? "main" : "prepare",
+			        want ? "main" : "prepare");
 		watch(tw, sd, t, false);
 		t->open = false;
 		break;
@@ -186,9 +198,9 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 			if (!o->open)
 				continue;
 			violate(w->sum, INV_THREADS_JOINED, o->t,
-				"%s thread of %s spawned at %.6f s was not joined before the %s "
-				"notify ended",
-				side_name(sd), w->names[i], o->t, side_name(sd));
+			        "%s thread of %s spawned at %.6f s was not joined before the %s "
+			        "notify ended",
+			        side_name(sd), w->names[i], o->t, side_name(sd));
 			watch(tw, sd, o, false);
 			o->open = false;
 		}
@@ -232,26 +244,29 @@ static int walk_invariants(struct walk *w)
 					int d = first_not_in_p2p(w, sd);
 					if (d >= 0)
 						violate(w->sum, INV_P2P_BEFORE_NON_VFIO_MAIN, e->t,
-							"%s handler %s (main pass) ran at %.6f s while %s "
-							"was not yet in its P2P state",
-							side_name(sd), e->text ? e->text : "?", e->t,
-							w->names[d]);
+						        "%s handler %s (main pass) ran at %.6f s "
+						        "while %s "
+						        "was not yet in its P2P state",
+						        side_name(sd), e->text ? e->text : "?",
+						        e->t, w->names[d]);
 				}
 			} else if (sw->main_seen) {
-				violate(w->sum, INV_PREPARE_BEFORE_MAIN, e->t,
-					"%s prepare handler %s ran at %.6f s after a main-pass handler",
-					side_name(sd), e->text ? e->text : "?", e->t);
+				violate(
+				    w->sum, INV_PREPARE_BEFORE_MAIN, e->t,
+				    "%s prepare handler %s ran at %.6f s after a main-pass handler",
+				    side_name(sd), e->text ? e->text : "?", e->t);
 			}
 			break;
 		case TRACE_ARC_BEGIN:
 			if (sw->active && is_p2p_state(e->from) && !is_p2p_state(e->to)) {
 				int d = first_not_in_p2p(w, sd);
 				if (d >= 0)
-					violate(w->sum, INV_P2P_BEFORE_LEAVING, e->t,
-						"%s %s left %s (-> %s) at %.6f s before %s reached P2P",
-						side_name(sd), w->names[e->device],
-						vfio_state_name(e->from), vfio_state_name(e->to), e->t,
-						w->names[d]);
+					violate(
+					    w->sum, INV_P2P_BEFORE_LEAVING, e->t,
+					    "%s %s left %s (-> %s) at %.6f s before %s reached P2P",
+					    side_name(sd), w->names[e->device],
+					    vfio_state_name(e->from), vfio_state_name(e->to), e->t,
+					    w->names[d]);
 			}
 			break;
 		case TRACE_ARC_END:
@@ -296,8 +311,8 @@ static void find_marks(const struct trace *tr, struct marks *mk)
 			break;
 		case TRACE_PASS_END:
 			if (e->side == RT_SIDE_SRC && !isnan(mk->stop))
-				*(e->pass == TRACE_PASS_PREPARE ? &mk->src_prep_end : &mk->src_main_end) =
-				    e->t;
+				*(e->pass == TRACE_PASS_PREPARE ? &mk->src_prep_end
+				                                : &mk->src_main_end) = e->t;
 			else if (e->side == RT_SIDE_DST && e->pass == TRACE_PASS_PREPARE)
 				mk->dst_prep_end = e->t;
 			break;
@@ -327,7 +342,7 @@ struct step_work {
 };
 
 static void attribute(const struct trace *tr, const struct marks *mk, struct run_summary *sum,
-		      struct step_work *sw)
+                      struct step_work *sw)
 {
 	size_t n = sum->n_devices;
 	double *arc_begin = calloc(2 * n + 1, sizeof *arc_begin);
@@ -342,33 +357,33 @@ static void attribute(const struct trace *tr, const struct marks *mk, struct run
 		if (e->kind == TRACE_ARC_BEGIN && e->device >= 0) {
 			arc_begin[side * n + e->device] = e->t;
 		} else if (e->kind == TRACE_ARC_END && e->device >= 0 && in_window &&
-			   (e->pass == TRACE_PASS_PREPARE || e->pass == TRACE_PASS_MAIN)) {
+		           (e->pass == TRACE_PASS_PREPARE || e->pass == TRACE_PASS_MAIN)) {
 			struct device_attribution *a = &sum->dev[e->device];
 			double dt = e->t - arc_begin[side * n + e->device];
 			double *slot = side == RT_SIDE_SRC
-					   ? (e->pass == TRACE_PASS_PREPARE ? &a->src_prepare_s
-									    : &a->src_main_s)
-					   : (e->pass == TRACE_PASS_PREPARE ? &a->dst_prepare_s
-									    : &a->dst_main_s);
+			                   ? (e->pass == TRACE_PASS_PREPARE ? &a->src_prepare_s
+			                                                    : &a->src_main_s)
+			                   : (e->pass == TRACE_PASS_PREPARE ? &a->dst_prepare_s
+			                                                    : &a->dst_main_s);
 			*slot += dt;
 			sw->work[side][e->pass][e->device] += e->value;
 		} else if (e->kind == TRACE_LOAD_END && e->device >= 0 && e->t > mk->stop &&
-			   e->t <= mk->running) {
+		           e->t <= mk->running) {
 			sum->dev[e->device].load_s += e->value;
 		} else if (e->kind == TRACE_SEND && e->device >= 0 && e->text &&
-			   strcmp(e->text, "stop-copy") == 0) {
+		           strcmp(e->text, "stop-copy") == 0) {
 			sum->dev[e->device].stopcopy_bytes += (uint64_t)e->value;
 		} else if (e->kind == TRACE_HANDLER_BEGIN && e->device < 0 && in_window) {
 			handler_begin[side] = e->t;
 		} else if (e->kind == TRACE_HANDLER_END && e->device < 0 && in_window &&
-			   e->pass >= 0) {
+		           e->pass >= 0) {
 			sw->handlers[side][e->pass] += e->t - handler_begin[side];
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct device_attribution *a = &sum->dev[i];
-		a->total_s = a->src_prepare_s + a->src_main_s + a->load_s + a->dst_prepare_s +
-			     a->dst_main_s;
+		a->total_s =
+		    a->src_prepare_s + a->src_main_s + a->load_s + a->dst_prepare_s + a->dst_main_s;
 	}
 	free(arc_begin);
 }
@@ -377,7 +392,7 @@ static void attribute(const struct trace *tr, const struct marks *mk, struct run
  * contention domain (its work divided by its capacity), or the non-VFIO
  * handlers of that pass if they take longer. */
 static double ideal_step(const struct scenario *s, const double *work, size_t n, double handlers,
-			 double *serial)
+                         double *serial)
 {
 	double best = handlers;
 	double *domain = calloc(s->n_domains + 1, sizeof *domain);
@@ -397,8 +412,105 @@ static double ideal_step(const struct scenario *s, const double *work, size_t n,
 	return best;
 }
 
+static bool is_guard_state(const char *t)
+{
+	return t && (!strcmp(t, "pre-copy-p2p-prepare") || !strcmp(t, "pre-copy-p2p") ||
+	             !strcmp(t, "running-p2p"));
+}
+
+/*
+ * Switchover-ack counts and invariants, REINITs, ACK delay, waiting rounds,
+ * recovery, and each source device's RDMA-guard lead time.  `req` has room
+ * for n ints (requests minus ACKs per device).
+ */
+static void ack_and_events(const struct scenario *s, const struct trace *tr, const struct marks *mk,
+                           struct run_summary *out, int *req, double *t_nonresp, double *t_guard,
+                           const char *const *names)
+{
+	size_t n = out->n_devices;
+	bool per_device = s->ack_src == ACK_NEW && s->ack_dst == ACK_NEW;
+	double t_ready = NAN, t_switch = NAN, t_rec0 = NAN, t_rec1 = NAN;
+	for (size_t i = 0; i < n; i++)
+		t_nonresp[i] = t_guard[i] = NAN;
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *e = &tr->ev[k];
+		bool dev = e->device >= 0 && (size_t)e->device < n;
+		switch (e->kind) {
+		case TRACE_ACK_REQUEST:
+			out->acks_requested++;
+			if (per_device && dev && ++req[e->device] > 1)
+				violate(out, INV_ACK_PER_DEVICE, e->t,
+				        "%s requested a switchover ACK at %.6f s with one already "
+				        "outstanding",
+				        names[e->device], e->t);
+			break;
+		case TRACE_ACK_SENT:
+			out->acks_sent++;
+			if (per_device && dev && --req[e->device] < 0)
+				violate(
+				    out, INV_ACK_PER_DEVICE, e->t,
+				    "an ACK for %s was sent at %.6f s with no request outstanding",
+				    names[e->device], e->t);
+			break;
+		case TRACE_ACK_RECV:
+			out->acks_received++;
+			if (e->value < 0)
+				violate(out, INV_ACK_NO_UNDERFLOW, e->t,
+				        "an ACK arrived at %.6f s with none pending (underflow)",
+				        e->t);
+			break;
+		case TRACE_PRECOPY_INFO:
+			out->reinits_seen += e->from != 0;
+			break;
+		case TRACE_ROUND:
+			if (e->text) {
+				out->rounds_waiting_ack++;
+				out->rounds_added_by_reinit += strcmp(e->text, "reinit") == 0;
+			}
+			break;
+		case TRACE_MARK:
+			if (e->from == TRACE_MARK_READY)
+				t_ready = e->t;
+			else if (e->from == TRACE_MARK_RECOVERY_BEGIN)
+				t_rec0 = e->t;
+			else if (e->from == TRACE_MARK_RECOVERY_END)
+				t_rec1 = e->t;
+			break;
+		case TRACE_SWITCHOVER:
+			t_switch = e->t;
+			break;
+		case TRACE_QMP_EVENT:
+			out->qmp_events++;
+			if (dev && e->side == RT_SIDE_SRC && isnan(t_guard[e->device]) &&
+			    is_guard_state(e->text))
+				t_guard[e->device] = e->t;
+			break;
+		case TRACE_ARC_BEGIN:
+			/* Non-responsive from its own first step toward P2P in the stop. */
+			if (s->nonresponsive_from == NONRESPONSIVE_TRANSITION && dev &&
+			    e->side == RT_SIDE_SRC && e->t >= mk->stop &&
+			    isnan(t_nonresp[e->device]))
+				t_nonresp[e->device] = e->t;
+			break;
+		default:
+			break;
+		}
+	}
+	out->ack_delay_s = t_switch - t_ready;
+	out->recovery_s = t_rec1 - t_rec0;
+	for (size_t i = 0; i < n; i++) {
+		double nr =
+		    s->nonresponsive_from == NONRESPONSIVE_VM_STOP ? mk->stop : t_nonresp[i];
+		out->dev[i].event_lead_s = nr - t_guard[i];
+		/* Only devices that went quiescent can miss the guard. */
+		out->dev[i].rdma_miss = !isnan(nr) && !(t_guard[i] <= nr + s->rdma_timeout_s);
+		out->rdma_guards += !isnan(nr);
+		out->rdma_misses += out->dev[i].rdma_miss;
+	}
+}
+
 int summary_from_trace(const struct scenario *s, const struct trace *tr,
-		       const struct mig_result *res, struct run_summary *out)
+                       const struct mig_result *res, struct run_summary *out)
 {
 	memset(out, 0, sizeof *out);
 	size_t n = scenario_device_count(s);
@@ -436,9 +548,8 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 
 	struct marks mk;
 	find_marks(tr, &mk);
-	double bounds[PHASE_COUNT + 1] = {mk.stop,   mk.src_prep_end, mk.src_main_end,
-					  mk.fq_end, mk.sc_sent,      mk.vm_start,
-					  mk.dst_prep_end, mk.running};
+	double bounds[PHASE_COUNT + 1] = {mk.stop,    mk.src_prep_end, mk.src_main_end, mk.fq_end,
+	                                  mk.sc_sent, mk.vm_start,     mk.dst_prep_end, mk.running};
 	for (int p = 0; p < PHASE_COUNT; p++)
 		out->phase_s[p] = bounds[p + 1] - bounds[p];
 	out->downtime_s = mk.running - mk.stop;
@@ -452,7 +563,7 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 			out->threads_spawned++;
 		else if (e->kind == TRACE_SWITCHOVER && e->text) {
 			snprintf(out->switchover_reason, sizeof out->switchover_reason, "%s",
-				 e->text);
+			         e->text);
 			out->forced_switchover = strncmp(e->text, "forced", 6) == 0;
 		} else if (e->kind == TRACE_SEND && e->text) {
 			if (strcmp(e->text, "precopy") == 0)
@@ -463,14 +574,24 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 	}
 
 	attribute(tr, &mk, out, &sw);
+	int *req = calloc(n + 1, sizeof *req);
+	double *t_nonresp = calloc(n + 1, sizeof *t_nonresp);
+	double *t_guard = calloc(n + 1, sizeof *t_guard);
+	if (req && t_nonresp && t_guard)
+		ack_and_events(s, tr, &mk, out, req, t_nonresp, t_guard, w.names);
+	free(req);
+	free(t_nonresp);
+	free(t_guard);
+	if (!req || !t_nonresp || !t_guard)
+		goto out;
 	double fixed = out->phase_s[PHASE_FINAL_QUERY] + out->phase_s[PHASE_STOPCOPY] +
-		       out->phase_s[PHASE_DST_LOAD];
+	               out->phase_s[PHASE_DST_LOAD];
 	out->bound_s = fixed;
 	out->serial_s = fixed;
 	for (int side = 0; side < 2; side++)
 		for (int step = 0; step < 2; step++)
 			out->bound_s += ideal_step(s, sw.work[side][step], n,
-						   sw.handlers[side][step], &out->serial_s);
+			                           sw.handlers[side][step], &out->serial_s);
 	out->efficiency = out->bound_s / out->downtime_s;
 	rc = 0;
 out:

@@ -48,30 +48,40 @@ enum invariant {
 	/* Every VFIO device reached P2P before any non-VFIO main-pass handler
 	 * ran (parallel-barrier is expected to break it). */
 	INV_P2P_BEFORE_NON_VFIO_MAIN,
+	/* The source's switchover-ACK counter never went below zero. */
+	INV_ACK_NO_UNDERFLOW,
+	/* Per device, ACK requests minus ACKs sent for it is 0 or 1 at all
+	 * times (re-usable ACK on both ends; holds trivially otherwise). */
+	INV_ACK_PER_DEVICE,
 	INV_COUNT
 };
 const char *invariant_name(enum invariant i); /* "p2p_before_leaving_p2p" */
 
 struct invariant_result {
 	bool held;
-	double t;             /* time of the first violation */
+	double t; /* time of the first violation */
 	char first_violation[192];
 };
 
 /* One device's own time inside the downtime window. */
 struct device_attribution {
 	double src_prepare_s, src_main_s; /* arc time (including waiting for its domain) */
-	double load_s;                     /* destination write() time */
+	double load_s;                    /* destination write() time */
 	double dst_prepare_s, dst_main_s;
 	uint64_t stopcopy_bytes;
-	double total_s;                    /* sum of the above times */
+	double total_s; /* sum of the above times */
+	/* RDMA guard: when the device became non-responsive minus when its
+	 * guard event (the first QMP event saying it goes quiescent) was
+	 * emitted; negative = the event came after.  NaN: no such event. */
+	double event_lead_s;
+	bool rdma_miss; /* no guard within the RDMA timeout */
 };
 
 struct run_summary {
-	int status;           /* 0 completed, negative errno when failed */
+	int status; /* 0 completed, negative errno when failed */
 	char error[256];
-	double downtime_s;    /* NaN when the run failed before the VM ran */
-	double total_s;       /* setup to destination running */
+	double downtime_s; /* NaN when the run failed before the VM ran */
+	double total_s;    /* setup to destination running */
 	double phase_s[PHASE_COUNT];
 	unsigned precopy_rounds;
 	bool forced_switchover;
@@ -85,15 +95,27 @@ struct run_summary {
 	double bound_s;
 	/* Everything one after another: the sequential expectation. */
 	double serial_s;
-	double efficiency;    /* bound_s / downtime_s */
+	double efficiency; /* bound_s / downtime_s */
+	/* switchover-ack and REINIT */
+	unsigned acks_requested, acks_received, acks_sent;
+	unsigned reinits_seen;       /* precopy-info answers with REINIT, final checks included */
+	double ack_delay_s;          /* first "ready to switch over" to the switchover; NaN if
+	                                never ready */
+	unsigned rounds_waiting_ack; /* precopy rounds run while ready, waiting for an ACK */
+	unsigned rounds_added_by_reinit; /* ... of which while a REINIT request was outstanding */
+	double recovery_s; /* failure notifier (devices back to RUNNING); NaN if none */
+	/* migration events */
+	unsigned qmp_events;
+	unsigned rdma_guards; /* source devices that went non-responsive */
+	unsigned rdma_misses; /* ... whose guard came too late or never */
 	struct invariant_result inv[INV_COUNT];
 	size_t n_devices;
 	struct device_attribution *dev;
 };
 
-/* Derive the summary of one run; returns 0 or -ENOMEM. */
+/* Derive the summary of one run (the trace of both ends); returns 0 or -ENOMEM. */
 int summary_from_trace(const struct scenario *s, const struct trace *tr,
-		       const struct mig_result *res, struct run_summary *out);
+                       const struct mig_result *res, struct run_summary *out);
 void summary_free(struct run_summary *sum);
 
 #endif

@@ -9,17 +9,36 @@
 #include "vfio_fsm.h"
 
 static const char *const kind_names[TRACE_KIND_COUNT] = {
-    [TRACE_RUN_BEGIN] = "run-begin",     [TRACE_RUN_END] = "run-end",
-    [TRACE_SETUP] = "setup",             [TRACE_ROUND] = "round",
-    [TRACE_QUERY] = "query",             [TRACE_SWITCHOVER] = "switchover",
-    [TRACE_VM_STOP] = "vm-stop",         [TRACE_VM_START] = "vm-start",
-    [TRACE_VM_RUNNING] = "vm-running",   [TRACE_PASS_BEGIN] = "pass-begin",
-    [TRACE_PASS_END] = "pass-end",       [TRACE_HANDLER_BEGIN] = "handler-begin",
-    [TRACE_HANDLER_END] = "handler-end", [TRACE_THREAD_SPAWN] = "thread-spawn",
-    [TRACE_THREAD_JOIN] = "thread-join", [TRACE_ARC_BEGIN] = "arc-begin",
-    [TRACE_ARC_END] = "arc-end",         [TRACE_SEND] = "send",
-    [TRACE_LOAD_BEGIN] = "load-begin",   [TRACE_LOAD_END] = "load-end",
-    [TRACE_MARK] = "mark",               [TRACE_ERROR] = "error",
+    [TRACE_RUN_BEGIN] = "run-begin",
+    [TRACE_RUN_END] = "run-end",
+    [TRACE_SETUP] = "setup",
+    [TRACE_ROUND] = "round",
+    [TRACE_QUERY] = "query",
+    [TRACE_SWITCHOVER] = "switchover",
+    [TRACE_VM_STOP] = "vm-stop",
+    [TRACE_VM_START] = "vm-start",
+    [TRACE_VM_RUNNING] = "vm-running",
+    [TRACE_PASS_BEGIN] = "pass-begin",
+    [TRACE_PASS_END] = "pass-end",
+    [TRACE_HANDLER_BEGIN] = "handler-begin",
+    [TRACE_HANDLER_END] = "handler-end",
+    [TRACE_THREAD_SPAWN] = "thread-spawn",
+    [TRACE_THREAD_JOIN] = "thread-join",
+    [TRACE_ARC_BEGIN] = "arc-begin",
+    [TRACE_ARC_END] = "arc-end",
+    [TRACE_SEND] = "send",
+    [TRACE_LOAD_BEGIN] = "load-begin",
+    [TRACE_LOAD_END] = "load-end",
+    [TRACE_MARK] = "mark",
+    [TRACE_ERROR] = "error",
+    [TRACE_PRECOPY_INFO] = "precopy-info",
+    [TRACE_ACK_REQUEST] = "ack-request",
+    [TRACE_ACK_PENDING] = "ack-pending",
+    [TRACE_ACK_RECV] = "ack-recv",
+    [TRACE_ACK_SENT] = "ack-sent",
+    [TRACE_APPROVE] = "approve",
+    [TRACE_INIT_DATA_SENT] = "init-data-sent",
+    [TRACE_QMP_EVENT] = "qmp-event",
 };
 
 static void lock(struct trace *tr)
@@ -28,7 +47,10 @@ static void lock(struct trace *tr)
 		;
 }
 
-static void unlock(struct trace *tr) { atomic_flag_clear_explicit(&tr->lock, memory_order_release); }
+static void unlock(struct trace *tr)
+{
+	atomic_flag_clear_explicit(&tr->lock, memory_order_release);
+}
 
 void trace_init(struct trace *tr)
 {
@@ -145,27 +167,32 @@ static const char *pass_name(int p)
 {
 	return p == TRACE_PASS_PREPARE ? "prepare" : p == TRACE_PASS_MAIN ? "main" : "-";
 }
-static const char *side_name(int s) { return s == 0 ? "src" : "dst"; }
+static const char *side_name(int s)
+{
+	return s == 0 ? "src" : "dst";
+}
 
 void trace_print(const struct trace *tr, FILE *out, const char *const *names)
 {
 	static const char *const query_names[] = {"estimate", "exact", "final"};
-	static const char *const mark_names[] = {"final-query-end", "stopcopy-sent", "load-done"};
+	static const char *const mark_names[TRACE_MARK_COUNT] = {
+	    "final-query-end", "stopcopy-sent", "load-done",  "ready",
+	    "recovery-begin",  "recovery-end",  "src-running"};
 	for (size_t i = 0; i < tr->n; i++) {
 		const struct trace_event *e = &tr->ev[i];
 		const char *dev = e->device >= 0 && names ? names[e->device] : "-";
 		fprintf(out, "[%12.6f] %-18s %-14s %-8s ", e->t * 1e3, e->task ? e->task : "-",
-			trace_kind_name(e->kind), dev);
+		        trace_kind_name(e->kind), dev);
 		switch (e->kind) {
 		case TRACE_ARC_BEGIN:
-			fprintf(out, "%s %s -> %s", side_name(e->side), vfio_state_name(e->from),
-				vfio_state_name(e->to));
+			fprintf(out, "%s %s -> %s%s%s", side_name(e->side),
+			        vfio_state_name(e->from), vfio_state_name(e->to),
+			        e->text ? " reason=" : "", e->text ? e->text : "");
 			break;
 		case TRACE_ARC_END:
 			fprintf(out, "%s %s -> %s work=%.6fms%s%s", side_name(e->side),
-				vfio_state_name(e->from),
-				vfio_state_name(e->to), e->value * 1e3, e->text ? " error: " : "",
-				e->text ? e->text : "");
+			        vfio_state_name(e->from), vfio_state_name(e->to), e->value * 1e3,
+			        e->text ? " error: " : "", e->text ? e->text : "");
 			break;
 		case TRACE_PASS_BEGIN:
 		case TRACE_PASS_END:
@@ -173,19 +200,48 @@ void trace_print(const struct trace *tr, FILE *out, const char *const *names)
 			break;
 		case TRACE_HANDLER_BEGIN:
 		case TRACE_HANDLER_END:
-			fprintf(out, "%s %s %s depth=%.0f", e->text ? e->text : "?", side_name(e->side),
-				pass_name(e->pass), e->value);
+			fprintf(out, "%s %s %s depth=%.0f", e->text ? e->text : "?",
+			        side_name(e->side), pass_name(e->pass), e->value);
 			break;
 		case TRACE_THREAD_SPAWN:
 		case TRACE_THREAD_JOIN:
-			fprintf(out, "%s %s depth=%.0f", side_name(e->side), pass_name(e->pass), e->value);
+			fprintf(out, "%s %s depth=%.0f", side_name(e->side), pass_name(e->pass),
+			        e->value);
 			break;
 		case TRACE_QUERY:
 			fprintf(out, "%s pending=%.0f",
-				(unsigned)e->from < 3 ? query_names[e->from] : "?", e->value);
+			        (unsigned)e->from < 3 ? query_names[e->from] : "?", e->value);
 			break;
 		case TRACE_MARK:
-			fprintf(out, "%s", (unsigned)e->from < 3 ? mark_names[e->from] : "?");
+			fprintf(out, "%s",
+			        (unsigned)e->from < TRACE_MARK_COUNT ? mark_names[e->from] : "?");
+			break;
+		case TRACE_PRECOPY_INFO:
+			fprintf(out, "initial=%.0f%s%s%s%s", e->value, e->from ? " REINIT" : "",
+			        e->to ? " final-check" : "", e->text ? " error: " : "",
+			        e->text ? e->text : "");
+			break;
+		case TRACE_ACK_REQUEST:
+			fprintf(out, "%s pending=%.0f", e->text ? e->text : "?", e->value);
+			break;
+		case TRACE_ACK_PENDING:
+			fprintf(out, "%s pending=%.0f",
+			        (unsigned)e->from < 3 ? query_names[e->from] : "?", e->value);
+			break;
+		case TRACE_ACK_RECV:
+			fprintf(out, "pending=%.0f", e->value);
+			break;
+		case TRACE_ACK_SENT:
+			fprintf(out, "%s", e->text ? e->text : "");
+			break;
+		case TRACE_APPROVE:
+			fprintf(out, "legacy-remaining=%.0f", e->value);
+			break;
+		case TRACE_QMP_EVENT:
+			fprintf(out, "%s %s %s", side_name(e->side),
+			        e->from == TRACE_QMP_MIGRATION_PREPARE ? "VFIO_MIGRATION_PREPARE"
+			                                               : "VFIO_MIGRATION",
+			        e->text ? e->text : "?");
 			break;
 		case TRACE_ROUND:
 			fprintf(out, "round=%.0f", e->value);
@@ -199,7 +255,7 @@ void trace_print(const struct trace *tr, FILE *out, const char *const *names)
 		case TRACE_SEND:
 		case TRACE_SWITCHOVER:
 			fprintf(out, "bytes=%.0f%s%s", e->value, e->text ? " " : "",
-				e->text ? e->text : "");
+			        e->text ? e->text : "");
 			break;
 		default:
 			if (e->text)

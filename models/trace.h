@@ -18,49 +18,72 @@
 
 enum trace_kind {
 	TRACE_RUN_BEGIN = 0,
-	TRACE_RUN_END,      /* value = status (0 completed), text = error */
-	TRACE_SETUP,        /* migration setup begins */
-	TRACE_ROUND,        /* precopy round begins; value = round number */
-	TRACE_QUERY,        /* pending query; from = trace_query_kind, value = bytes */
-	TRACE_SWITCHOVER,   /* decision; value = pending bytes, text = reason */
-	TRACE_VM_STOP,      /* source vCPUs stopped: downtime starts */
-	TRACE_VM_START,     /* destination VM start begins (handlers next) */
-	TRACE_VM_RUNNING,   /* destination running: downtime ends */
-	TRACE_PASS_BEGIN,   /* side, pass */
+	TRACE_RUN_END,    /* value = status (0 completed), text = error */
+	TRACE_SETUP,      /* migration setup begins */
+	TRACE_ROUND,      /* precopy round begins; value = round number */
+	TRACE_QUERY,      /* pending query; from = trace_query_kind, value = bytes */
+	TRACE_SWITCHOVER, /* decision; value = pending bytes, text = reason */
+	TRACE_VM_STOP,    /* source vCPUs stopped: downtime starts */
+	TRACE_VM_START,   /* destination VM start begins (handlers next) */
+	TRACE_VM_RUNNING, /* destination running: downtime ends */
+	TRACE_PASS_BEGIN, /* side, pass */
 	TRACE_PASS_END,
 	TRACE_HANDLER_BEGIN, /* side, pass, text = handler, value = depth,
-			       device = VFIO device or -1 (non-VFIO handler) */
+	                       device = VFIO device or -1 (non-VFIO handler) */
 	TRACE_HANDLER_END,
 	TRACE_THREAD_SPAWN, /* device, side, pass, value = depth */
 	TRACE_THREAD_JOIN,
-	TRACE_ARC_BEGIN,    /* device, side, pass = step (-1 outside a VM stop/start), from, to */
-	TRACE_ARC_END,      /* value = work seconds (cost excluding queueing), text = error or NULL */
-	TRACE_SEND,         /* a record crossed the stream: device or -1 (RAM), value = bytes */
-	TRACE_LOAD_BEGIN,   /* destination write() of one record: device, value = bytes */
-	TRACE_LOAD_END,     /* ... returned; value = seconds it took */
-	TRACE_MARK,         /* phase boundary: from = trace_mark */
-	TRACE_ERROR,        /* text = message */
+	TRACE_ARC_BEGIN,  /* device, side, pass = step (-1 outside a VM stop/start), from, to,
+	                     text = reason ("setup", "vm-stop", "vm-start", "cleanup", ...) */
+	TRACE_ARC_END,    /* value = work seconds (cost excluding queueing), text = error or NULL */
+	TRACE_SEND,       /* a record crossed the stream: device or -1 (RAM), value = bytes */
+	TRACE_LOAD_BEGIN, /* destination write() of one record: device, value = bytes */
+	TRACE_LOAD_END,   /* ... returned; value = seconds it took */
+	TRACE_MARK,       /* phase boundary: from = trace_mark */
+	TRACE_ERROR,      /* text = message */
+	/* switchover-ack, REINIT, events (DOMAIN.md sections 5-7) */
+	TRACE_PRECOPY_INFO,   /* source query: device, value = initial bytes, from = REINIT flag,
+	                         to = 1 for the final check in the prepare handler, text = error */
+	TRACE_ACK_REQUEST,    /* source: device asked for an ACK; value = pending count after,
+	                         text = "initial", "reinit" or "late" */
+	TRACE_ACK_PENDING,    /* source, after a pending query: from = trace_query_kind,
+	                         value = pending count (the requests collected are the
+	                         ack-request events since the query began) */
+	TRACE_ACK_RECV,       /* source return-path task got an ACK: value = pending count after */
+	TRACE_ACK_SENT,       /* destination sent an ACK: device approving it, or -1 (legacy, or
+	                         no users); text = "legacy", "no-users" or "new" */
+	TRACE_APPROVE,        /* destination approved a device (loaded its INIT_DATA_SENT);
+	                         value = legacy count still needed, or 0 */
+	TRACE_INIT_DATA_SENT, /* source sent the device's INIT_DATA_SENT flag */
+	TRACE_QMP_EVENT,      /* device, side, from = trace_qmp kind, text = device-state */
 	TRACE_KIND_COUNT
 };
+
+enum trace_qmp { TRACE_QMP_MIGRATION = 0, TRACE_QMP_MIGRATION_PREPARE = 1 };
 
 enum trace_pass { TRACE_PASS_PREPARE = 0, TRACE_PASS_MAIN = 1 };
 enum trace_query_kind { TRACE_QUERY_ESTIMATE = 0, TRACE_QUERY_EXACT = 1, TRACE_QUERY_FINAL = 2 };
 enum trace_mark {
 	TRACE_MARK_FINAL_QUERY_END = 0,
-	TRACE_MARK_STOPCOPY_SENT = 1, /* last stop-copy record crossed the link */
-	TRACE_MARK_LOAD_DONE = 2,     /* destination loaded the last record */
+	TRACE_MARK_STOPCOPY_SENT = 1,  /* last stop-copy record crossed the link */
+	TRACE_MARK_LOAD_DONE = 2,      /* destination loaded the last record */
+	TRACE_MARK_READY = 3,          /* pending below the threshold for the first time */
+	TRACE_MARK_RECOVERY_BEGIN = 4, /* failure notifier starts returning devices to RUNNING */
+	TRACE_MARK_RECOVERY_END = 5,
+	TRACE_MARK_SRC_RUNNING = 6, /* source VM running again after a failure */
 };
+#define TRACE_MARK_COUNT 7
 
 struct trace_event {
-	double t;          /* seconds since run start */
-	const char *task;  /* interned task name */
-	int32_t device;    /* device index or -1 */
-	uint16_t kind;     /* enum trace_kind */
-	int8_t side;       /* enum rt_side (0 source, 1 destination) */
-	int8_t pass;       /* enum trace_pass, or -1 */
-	int8_t from, to;   /* kind-specific (states, query kind, mark) */
-	double value;      /* kind-specific (bytes, seconds, depth, round) */
-	const char *text;  /* interned or NULL */
+	double t;         /* seconds since run start */
+	const char *task; /* interned task name */
+	int32_t device;   /* device index or -1 */
+	uint16_t kind;    /* enum trace_kind */
+	int8_t side;      /* enum rt_side (0 source, 1 destination) */
+	int8_t pass;      /* enum trace_pass, or -1 */
+	int8_t from, to;  /* kind-specific (states, query kind, mark) */
+	double value;     /* kind-specific (bytes, seconds, depth, round) */
+	const char *text; /* interned or NULL */
 };
 
 struct trace {
@@ -68,7 +91,7 @@ struct trace {
 	size_t n, cap;
 	char **strings; /* interned strings owned by the trace */
 	size_t n_strings, cap_strings;
-	uint32_t *index; /* open-addressing hash of strings: slot -> index + 1, 0 empty */
+	uint32_t *index;  /* open-addressing hash of strings: slot -> index + 1, 0 empty */
 	size_t index_cap; /* power of two, kept at most half full */
 	atomic_flag lock; /* short critical sections only: never blocks in sim */
 	int oom;          /* an append failed for lack of memory */
@@ -88,11 +111,11 @@ void trace_add(struct trace *tr, const struct trace_event *e);
 #else
 #define TRACE_OVERRIDE_INIT_OFF _Pragma("GCC diagnostic ignored \"-Woverride-init\"")
 #endif
-#define TRACE_ADD(tr, ...)                                                                       \
-	do {                                                                                     \
-		_Pragma("GCC diagnostic push") TRACE_OVERRIDE_INIT_OFF trace_add(                \
-		    (tr), &(struct trace_event){.device = -1, .pass = -1, __VA_ARGS__});          \
-		_Pragma("GCC diagnostic pop")                                                    \
+#define TRACE_ADD(tr, ...)                                                                         \
+	do {                                                                                       \
+		_Pragma("GCC diagnostic push") TRACE_OVERRIDE_INIT_OFF trace_add(                  \
+		    (tr), &(struct trace_event){.device = -1, .pass = -1, __VA_ARGS__});           \
+		_Pragma("GCC diagnostic pop")                                                      \
 	} while (0)
 
 const char *trace_kind_name(enum trace_kind k);

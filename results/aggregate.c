@@ -38,6 +38,28 @@ static void field_quantiles(const struct run_summary *runs, size_t n, double *bu
 	aggregate_quantiles(buf, k, q);
 }
 
+/* Quantiles of the double at `offset` over every run where it is a number. */
+static void defined_quantiles(const struct run_summary *runs, size_t n, double *buf,
+			      size_t offset, struct quantiles *q)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		double v = *(const double *)((const char *)&runs[i] + offset);
+		if (!isnan(v))
+			buf[k++] = v;
+	}
+	aggregate_quantiles(buf, k, q);
+}
+
+/* Quantiles of the unsigned at `offset` over every run. */
+static void count_quantiles(const struct run_summary *runs, size_t n, double *buf, size_t offset,
+			    struct quantiles *q)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = *(const unsigned *)((const char *)&runs[i] + offset);
+	aggregate_quantiles(buf, n, q);
+}
+
 static void device_medians(const struct run_summary *runs, size_t n, double *buf,
 			   struct aggregate *a)
 {
@@ -48,6 +70,7 @@ static void device_medians(const struct run_summary *runs, size_t n, double *buf
 	    offsetof(struct device_attribution, dst_prepare_s),
 	    offsetof(struct device_attribution, dst_main_s),
 	    offsetof(struct device_attribution, total_s),
+	    offsetof(struct device_attribution, event_lead_s),
 	};
 	for (size_t d = 0; d < a->n_devices; d++) {
 		for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
@@ -71,7 +94,8 @@ int aggregate_runs(const struct run_summary *runs, size_t n, struct aggregate *a
 	a->n_devices = n ? runs[0].n_devices : 0;
 	double *buf = calloc(n + 1, sizeof *buf);
 	a->dev = calloc(a->n_devices + 1, sizeof *a->dev);
-	if (!buf || !a->dev) {
+	a->dev_rdma_misses = calloc(a->n_devices + 1, sizeof *a->dev_rdma_misses);
+	if (!buf || !a->dev || !a->dev_rdma_misses) {
 		free(buf);
 		aggregate_free(a);
 		return -ENOMEM;
@@ -113,12 +137,42 @@ int aggregate_runs(const struct run_summary *runs, size_t n, struct aggregate *a
 			buf[k++] = runs[i].precopy_rounds;
 	aggregate_quantiles(buf, k, &a->rounds);
 	device_medians(runs, n, buf, a);
+#define COUNT(f, q) count_quantiles(runs, n, buf, offsetof(struct run_summary, f), q)
+	COUNT(acks_requested, &a->acks_requested);
+	COUNT(acks_received, &a->acks_received);
+	COUNT(reinits_seen, &a->reinits_seen);
+	COUNT(rounds_waiting_ack, &a->rounds_waiting_ack);
+	COUNT(rounds_added_by_reinit, &a->rounds_added_by_reinit);
+#undef COUNT
+	defined_quantiles(runs, n, buf, offsetof(struct run_summary, ack_delay_s), &a->ack_delay);
+	defined_quantiles(runs, n, buf, offsetof(struct run_summary, recovery_s), &a->recovery);
 	free(buf);
+	/* Lead times: every source device of every run. */
+	double *leads = calloc(n * a->n_devices + 1, sizeof *leads);
+	if (!leads) {
+		aggregate_free(a);
+		return -ENOMEM;
+	}
+	size_t n_leads = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t d = 0; d < a->n_devices && d < runs[i].n_devices; d++) {
+			const struct device_attribution *x = &runs[i].dev[d];
+			if (!isnan(x->event_lead_s))
+				leads[n_leads++] = x->event_lead_s;
+			a->dev_rdma_misses[d] += x->rdma_miss;
+		}
+		a->rdma_misses += runs[i].rdma_misses;
+		a->guards += runs[i].rdma_guards;
+	}
+	aggregate_quantiles(leads, n_leads, &a->event_lead);
+	free(leads);
 	return 0;
 }
 
 void aggregate_free(struct aggregate *a)
 {
 	free(a->dev);
+	free(a->dev_rdma_misses);
 	a->dev = NULL;
+	a->dev_rdma_misses = NULL;
 }

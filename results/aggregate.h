@@ -26,8 +26,17 @@ struct aggregate {
 	unsigned violated[INV_COUNT];   /* runs in which the invariant broke */
 	char first_violation[INV_COUNT][192];
 	unsigned first_violation_run[INV_COUNT];
+	/* switchover-ack, REINIT: medians per run over every run */
+	struct quantiles acks_requested, acks_received, reinits_seen, rounds_waiting_ack,
+	    rounds_added_by_reinit;
+	struct quantiles ack_delay; /* runs that became ready */
+	struct quantiles recovery;  /* runs whose failure notifier ran */
+	/* events: over every source device of every run that stopped the VM */
+	struct quantiles event_lead;
+	unsigned guards, rdma_misses;
 	size_t n_devices;
 	struct device_attribution *dev; /* per device, medians over completed runs */
+	unsigned *dev_rdma_misses;      /* per device, runs in which its guard was late */
 };
 
 /* Quantiles of x[0..n) (x is sorted in place); NaNs when n == 0. */
