@@ -1,0 +1,825 @@
+/*
+ * rt_pthread.c - struct rt_ops on pthreads, CLOCK_MONOTONIC and sockets.
+ *
+ * A channel is a socketpair: the sending task writes framed bytes
+ * (transport.c) into one end, a pump thread reads the other end into an
+ * in-memory queue, and the receiving task takes frames from that queue.
+ * The pump is what lets the far end buffer without limit as in sim: a
+ * socket buffer alone would hold the sender back whenever the destination
+ * loads slower than the link carries, moving time from the stop-copy phase
+ * into the load phase and breaking the comparison with sim phase by phase.
+ *
+ * The link is emulated as sim_runtime.c does (see struct rt_chan there): the
+ * sender reserves the link for (header + bytes) / bandwidth from when it is
+ * free, stamps the frame with the end of that reservation (its last byte
+ * leaves then), writes it, and sleeps to that time; the pump makes the frame
+ * available one latency after the stamp.  Stamps travel beside the socket
+ * in a queue in this process (the wire format stays that of a real link),
+ * pushed before the bytes are written so the pump always finds its stamp.
+ */
+#include "rt_pthread.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "transport.h"
+
+#define DEFAULT_STACK_BYTES    ((size_t)256 * 1024)
+#define DEFAULT_MAX_DATA_BYTES (UINT64_C(256) << 20)
+
+struct rtp;
+
+struct rt_task {
+	struct rtp *p;
+	pthread_t th;
+	rt_task_fn fn;
+	void *arg;
+	bool claimed;                /* rtp_run is joining it */
+	struct rt_task *prev, *next; /* tasks not yet joined */
+	char name[];
+};
+
+struct rt_mutex {
+	pthread_mutex_t m;
+};
+
+/* QEMU's QemuEvent: set wakes everyone waiting at that moment, even if the
+ * event is reset before they run, hence the generation counter. */
+struct rt_event {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	int set;
+	unsigned gen;
+};
+
+struct rt_sem {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	unsigned count;
+};
+
+struct rt_barrier {
+	pthread_barrier_t b;
+};
+
+struct chan_slot {
+	struct rt_frame f;
+	double arrive; /* run time at which the receiver may have it */
+};
+
+struct rt_chan {
+	struct rtp *p;
+	enum rt_side from;
+	int fd_tx, fd_rx;
+	pthread_t pump;
+	bool pump_started;
+	pthread_mutex_t m;
+	pthread_cond_t c; /* on CLOCK_MONOTONIC: frames or an error arrived */
+	double *stamps;   /* departure times, sender -> pump (ring) */
+	size_t s_cap, s_head, s_count;
+	struct chan_slot *q; /* frames received, not yet taken (ring) */
+	size_t cap, head, count;
+	int rx_err;   /* why the pump stopped; recv returns it once q is empty */
+	int tx_err;   /* sends fail with this */
+	bool closing; /* chan_free is shutting the pump down */
+	bool stalled; /* an injected stall: sends are dropped */
+	unsigned fault_seen;
+	void *held; /* payload of the frame the receiver has */
+	char name[];
+};
+
+struct rtp {
+	struct rt rt;
+	struct rtp_config cfg;
+	double t0; /* CLOCK_MONOTONIC at the start of the run */
+	pthread_attr_t attr;
+	pthread_mutex_t lock; /* tasks, link, last_error, stats, fault */
+	struct rt_task *tasks;
+	double link_free[2]; /* run time at which each direction is free */
+	struct rtp_fault fault;
+	struct rtp_stats stats;
+	char last_error[256];
+};
+
+static struct rtp *rtp_of(struct rt *rt)
+{
+	return rt->priv;
+}
+
+static double run_now(struct rtp *p)
+{
+	return transport_now() - p->t0;
+}
+
+static void sleep_until_abs(double t)
+{
+	struct timespec ts;
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* The first failure wins: later ones are its consequences. */
+__attribute__((format(printf, 2, 3))) static void record_error(struct rtp *p, const char *fmt, ...)
+{
+	pthread_mutex_lock(&p->lock);
+	if (!p->last_error[0]) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(p->last_error, sizeof p->last_error, fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static int cond_init_monotonic(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+	if (pthread_condattr_init(&a))
+		return -1;
+	int rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC) || pthread_cond_init(c, &a);
+	pthread_condattr_destroy(&a);
+	return rc ? -1 : 0;
+}
+
+static struct timespec abs_timespec(double t)
+{
+	struct timespec ts = {.tv_sec = (time_t)t};
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* ---- clock and tasks ---- */
+
+static double op_now(struct rt *rt)
+{
+	return run_now(rtp_of(rt));
+}
+
+static void op_sleep(struct rt *rt, double seconds)
+{
+	(void)rt;
+	if (seconds > 0)
+		sleep_until_abs(transport_now() + seconds);
+}
+
+static void *task_main(void *arg)
+{
+	struct rt_task *t = arg;
+	/* Emulated device arcs are sleeps: the default 50 us slack would add
+	 * that much to every arc, and sim has none. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	char short_name[16];
+	snprintf(short_name, sizeof short_name, "%s", t->name);
+	pthread_setname_np(pthread_self(), short_name);
+	t->fn(t->arg);
+	return NULL;
+}
+
+static void task_unlink(struct rtp *p, struct rt_task *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		p->tasks = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+}
+
+static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *name, rt_task_fn fn,
+                                void *arg)
+{
+	(void)side; /* one process plays both sides */
+	struct rtp *p = rtp_of(rt);
+	size_t len = strlen(name);
+	struct rt_task *t = calloc(1, sizeof *t + len + 1);
+	if (!t)
+		return NULL;
+	memcpy(t->name, name, len + 1);
+	t->p = p;
+	t->fn = fn;
+	t->arg = arg;
+	pthread_mutex_lock(&p->lock);
+	t->next = p->tasks;
+	if (p->tasks)
+		p->tasks->prev = t;
+	p->tasks = t;
+	p->stats.spawns++;
+	pthread_mutex_unlock(&p->lock);
+	if (pthread_create(&t->th, &p->attr, task_main, t)) {
+		pthread_mutex_lock(&p->lock);
+		task_unlink(p, t);
+		pthread_mutex_unlock(&p->lock);
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void op_join(struct rt *rt, struct rt_task *t)
+{
+	struct rtp *p = rtp_of(rt);
+	pthread_join(t->th, NULL);
+	pthread_mutex_lock(&p->lock);
+	task_unlink(p, t);
+	pthread_mutex_unlock(&p->lock);
+	free(t);
+}
+
+/* ---- mutex, event, semaphore, barrier ---- */
+
+static struct rt_mutex *op_mutex_new(struct rt *rt)
+{
+	(void)rt;
+	struct rt_mutex *m = malloc(sizeof *m);
+	if (m && pthread_mutex_init(&m->m, NULL)) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void op_mutex_lock(struct rt_mutex *m)
+{
+	pthread_mutex_lock(&m->m);
+}
+static void op_mutex_unlock(struct rt_mutex *m)
+{
+	pthread_mutex_unlock(&m->m);
+}
+
+static void op_mutex_free(struct rt_mutex *m)
+{
+	if (!m)
+		return;
+	pthread_mutex_destroy(&m->m);
+	free(m);
+}
+
+static struct rt_event *op_event_new(struct rt *rt)
+{
+	(void)rt;
+	struct rt_event *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	if (pthread_mutex_init(&e->m, NULL)) {
+		free(e);
+		return NULL;
+	}
+	if (pthread_cond_init(&e->c, NULL)) {
+		pthread_mutex_destroy(&e->m);
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static void op_event_set(struct rt_event *e)
+{
+	pthread_mutex_lock(&e->m);
+	if (!e->set) {
+		e->set = 1;
+		e->gen++;
+		pthread_cond_broadcast(&e->c);
+	}
+	pthread_mutex_unlock(&e->m);
+}
+
+static void op_event_reset(struct rt_event *e)
+{
+	pthread_mutex_lock(&e->m);
+	e->set = 0;
+	pthread_mutex_unlock(&e->m);
+}
+
+static void op_event_wait(struct rt_event *e)
+{
+	pthread_mutex_lock(&e->m);
+	unsigned gen = e->gen;
+	while (!e->set && e->gen == gen)
+		pthread_cond_wait(&e->c, &e->m);
+	pthread_mutex_unlock(&e->m);
+}
+
+static void op_event_free(struct rt_event *e)
+{
+	if (!e)
+		return;
+	pthread_cond_destroy(&e->c);
+	pthread_mutex_destroy(&e->m);
+	free(e);
+}
+
+static struct rt_sem *op_sem_new(struct rt *rt, unsigned initial)
+{
+	(void)rt;
+	struct rt_sem *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	if (pthread_mutex_init(&s->m, NULL)) {
+		free(s);
+		return NULL;
+	}
+	if (pthread_cond_init(&s->c, NULL)) {
+		pthread_mutex_destroy(&s->m);
+		free(s);
+		return NULL;
+	}
+	s->count = initial;
+	return s;
+}
+
+static void op_sem_acquire(struct rt_sem *s)
+{
+	pthread_mutex_lock(&s->m);
+	while (s->count == 0)
+		pthread_cond_wait(&s->c, &s->m);
+	s->count--;
+	pthread_mutex_unlock(&s->m);
+}
+
+static void op_sem_release(struct rt_sem *s)
+{
+	pthread_mutex_lock(&s->m);
+	s->count++;
+	pthread_cond_signal(&s->c);
+	pthread_mutex_unlock(&s->m);
+}
+
+static void op_sem_free(struct rt_sem *s)
+{
+	if (!s)
+		return;
+	pthread_cond_destroy(&s->c);
+	pthread_mutex_destroy(&s->m);
+	free(s);
+}
+
+/* NULL when count is 0 (as in sim) or on ENOMEM. */
+static struct rt_barrier *op_barrier_new(struct rt *rt, unsigned count)
+{
+	(void)rt;
+	if (count == 0)
+		return NULL;
+	struct rt_barrier *b = malloc(sizeof *b);
+	if (b && pthread_barrier_init(&b->b, NULL, count)) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void op_barrier_wait(struct rt_barrier *b)
+{
+	pthread_barrier_wait(&b->b);
+}
+
+static void op_barrier_free(struct rt_barrier *b)
+{
+	if (!b)
+		return;
+	pthread_barrier_destroy(&b->b);
+	free(b);
+}
+
+/* ---- channels ---- */
+
+/* Grow a ring of `elem`-byte entries to hold one more; caller holds c->m. */
+static int ring_reserve(void **ring, size_t elem, size_t *cap, size_t *head, size_t count)
+{
+	if (count < *cap)
+		return 0;
+	size_t ncap = *cap ? 2 * *cap : 16;
+	char *n = malloc(ncap * elem);
+	if (!n)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++)
+		memcpy(n + i * elem, (char *)*ring + ((*head + i) % *cap) * elem, elem);
+	free(*ring);
+	*ring = n;
+	*cap = ncap;
+	*head = 0;
+	return 0;
+}
+
+static void pump_stop(struct rt_chan *c, int rc, const char *why)
+{
+	pthread_mutex_lock(&c->m);
+	c->rx_err = rc;
+	bool report = !c->closing;
+	pthread_cond_broadcast(&c->c);
+	pthread_mutex_unlock(&c->m);
+	if (report)
+		record_error(c->p, "channel '%s': %s", c->name, why);
+	/* The sender must notice too, as it would when a real peer drops the
+	 * connection after a protocol error. */
+	shutdown(c->fd_rx, SHUT_RDWR);
+}
+
+static void *pump_main(void *arg)
+{
+	struct rt_chan *c = arg;
+	struct rtp *p = c->p;
+	char err[200];
+	for (;;) {
+		struct rt_frame f;
+		void *payload;
+		/* Between frames the stream may be idle for as long as the source
+		 * likes (recv's timeout judges that); inside a frame it may not. */
+		int rc = transport_wait_readable(c->fd_rx, INFINITY);
+		if (!rc)
+			rc = transport_recv_frame(
+			    c->fd_rx, p->cfg.max_data_bytes, transport_now() + p->cfg.io_timeout_s,
+			    p->cfg.io_timeout_s, &f, &payload, err, sizeof err);
+		if (rc) {
+			pump_stop(c, rc, err);
+			return NULL;
+		}
+		pthread_mutex_lock(&c->m);
+		double arrive = run_now(p);
+		if (c->s_count) {
+			arrive = c->stamps[c->s_head] + p->cfg.latency_s;
+			c->s_head = (c->s_head + 1) % c->s_cap;
+			c->s_count--;
+		}
+		rc = ring_reserve((void **)&c->q, sizeof *c->q, &c->cap, &c->head, c->count);
+		if (!rc) {
+			c->q[(c->head + c->count) % c->cap] = (struct chan_slot){f, arrive};
+			c->count++;
+			pthread_cond_broadcast(&c->c);
+		}
+		pthread_mutex_unlock(&c->m);
+		if (rc) {
+			free(payload);
+			pump_stop(c, rc, "out of memory queueing a frame");
+			return NULL;
+		}
+	}
+}
+
+static struct rt_chan *op_chan_new(struct rt *rt, enum rt_side from, const char *name)
+{
+	struct rtp *p = rtp_of(rt);
+	size_t len = strlen(name);
+	struct rt_chan *c = calloc(1, sizeof *c + len + 1);
+	if (!c)
+		return NULL;
+	memcpy(c->name, name, len + 1);
+	c->p = p;
+	c->from = from;
+	c->fd_tx = c->fd_rx = -1;
+	int fds[2];
+	if (pthread_mutex_init(&c->m, NULL)) {
+		free(c);
+		return NULL;
+	}
+	if (cond_init_monotonic(&c->c)) {
+		pthread_mutex_destroy(&c->m);
+		free(c);
+		return NULL;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) {
+		rt->ops->chan_free(c);
+		return NULL;
+	}
+	c->fd_tx = fds[0];
+	c->fd_rx = fds[1];
+	if (pthread_create(&c->pump, &p->attr, pump_main, c)) {
+		rt->ops->chan_free(c);
+		return NULL;
+	}
+	c->pump_started = true;
+	return c;
+}
+
+/* Does the armed fault apply to this frame?  Counts matching frames. */
+static enum rtp_fault_action fault_for(struct rt_chan *c, const struct rt_frame *f)
+{
+	struct rtp *p = c->p;
+	enum rtp_fault_action a = RTP_FAULT_NONE;
+	pthread_mutex_lock(&p->lock);
+	const struct rtp_fault *ft = &p->fault;
+	if (ft->action != RTP_FAULT_NONE && !strcmp(ft->chan, c->name) &&
+	    (!ft->kind || ft->kind == f->kind) && (!ft->match_value || ft->value == f->value) &&
+	    c->fault_seen++ == ft->nth)
+		a = ft->action;
+	pthread_mutex_unlock(&p->lock);
+	return a;
+}
+
+/* Perform an injected fault instead of sending `f`; returns send's result. */
+static int inject(struct rt_chan *c, const struct rt_frame *f, enum rtp_fault_action a,
+                  double deadline)
+{
+	uint8_t hdr[TRANSPORT_HDR_BYTES];
+	transport_encode_hdr(hdr, f, TRANSPORT_VERSION);
+	switch (a) {
+	case RTP_FAULT_DISCONNECT:
+		shutdown(c->fd_tx, SHUT_RDWR);
+		return c->tx_err = -EPIPE;
+	case RTP_FAULT_TRUNCATE:
+		if (f->bytes == 0)
+			transport_write_full(c->fd_tx, hdr, sizeof hdr / 2, deadline);
+		else if (!transport_write_full(c->fd_tx, hdr, sizeof hdr, deadline))
+			transport_write_filler(c->fd_tx, (f->bytes + 1) / 2, deadline);
+		shutdown(c->fd_tx, SHUT_RDWR);
+		return c->tx_err = -EPIPE;
+	case RTP_FAULT_GARBAGE:
+		memset(hdr, 0xa5, sizeof hdr);
+		return transport_write_full(c->fd_tx, hdr, sizeof hdr, deadline);
+	case RTP_FAULT_BAD_VERSION:
+		return transport_send_frame(c->fd_tx, f, TRANSPORT_VERSION + 1, deadline, NULL, 0);
+	case RTP_FAULT_STALL:
+		c->stalled = true;
+		return transport_write_full(c->fd_tx, hdr, sizeof hdr / 2, deadline);
+	case RTP_FAULT_NONE:
+		break;
+	}
+	return 0;
+}
+
+static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
+{
+	struct rtp *p = c->p;
+	if (c->tx_err)
+		return c->tx_err;
+	enum rtp_fault_action fault = fault_for(c, f);
+	double cost =
+	    p->cfg.bandwidth_Bps > 0
+	        ? ((double)RT_FRAME_HEADER_BYTES + (double)f->bytes) / p->cfg.bandwidth_Bps
+	        : 0;
+	pthread_mutex_lock(&p->lock);
+	double now = run_now(p);
+	double *link = &p->link_free[c->from == RT_SIDE_DST];
+	double depart = (*link > now ? *link : now) + cost;
+	*link = depart;
+	p->stats.frames_sent++;
+	p->stats.bytes_sent += f->bytes;
+	pthread_mutex_unlock(&p->lock);
+
+	pthread_mutex_lock(&c->m);
+	int rc =
+	    ring_reserve((void **)&c->stamps, sizeof *c->stamps, &c->s_cap, &c->s_head, c->s_count);
+	if (!rc)
+		c->stamps[(c->s_head + c->s_count++) % c->s_cap] = depart;
+	pthread_mutex_unlock(&c->m);
+	if (rc)
+		return rc;
+
+	double deadline = transport_now() + p->cfg.io_timeout_s;
+	char err[200];
+	if (fault != RTP_FAULT_NONE)
+		rc = inject(c, f, fault, deadline);
+	else if (!c->stalled)
+		rc =
+		    transport_send_frame(c->fd_tx, f, TRANSPORT_VERSION, deadline, err, sizeof err);
+	if (rc) {
+		if (fault == RTP_FAULT_NONE)
+			record_error(p, "channel '%s': %s", c->name, err);
+		c->tx_err = rc;
+		return rc;
+	}
+	sleep_until_abs(p->t0 + depart);
+	return 0;
+}
+
+static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
+{
+	struct rtp *p = c->p;
+	free(c->held);
+	c->held = NULL;
+	struct timespec deadline = abs_timespec(transport_now() + p->cfg.io_timeout_s);
+	pthread_mutex_lock(&c->m);
+	int rc = 0;
+	while (c->count == 0 && c->rx_err == 0 && rc == 0)
+		rc = pthread_cond_timedwait(&c->c, &c->m, &deadline);
+	if (c->count == 0) {
+		bool timed_out = !c->rx_err;
+		int err = timed_out ? -ETIMEDOUT : c->rx_err;
+		pthread_mutex_unlock(&c->m);
+		if (timed_out)
+			record_error(p, "channel '%s': no frame for %.3g s (the I/O timeout)",
+			             c->name, p->cfg.io_timeout_s);
+		return err;
+	}
+	struct chan_slot s = c->q[c->head];
+	c->head = (c->head + 1) % c->cap;
+	c->count--;
+	pthread_mutex_unlock(&c->m);
+	if (s.arrive > run_now(p))
+		sleep_until_abs(p->t0 + s.arrive);
+	*f = s.f;
+	c->held = s.f.data;
+	return 0;
+}
+
+static void op_chan_free(struct rt_chan *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->m);
+	c->closing = true;
+	pthread_mutex_unlock(&c->m);
+	if (c->fd_tx >= 0)
+		shutdown(c->fd_tx, SHUT_RDWR);
+	if (c->fd_rx >= 0)
+		shutdown(c->fd_rx, SHUT_RDWR);
+	if (c->pump_started)
+		pthread_join(c->pump, NULL);
+	if (c->fd_tx >= 0)
+		close(c->fd_tx);
+	if (c->fd_rx >= 0)
+		close(c->fd_rx);
+	for (size_t i = 0; i < c->count; i++)
+		free(c->q[(c->head + i) % c->cap].f.data);
+	free(c->q);
+	free(c->stamps);
+	free(c->held);
+	pthread_cond_destroy(&c->c);
+	pthread_mutex_destroy(&c->m);
+	free(c);
+}
+
+static const struct rt_ops rtp_ops = {
+    .now = op_now,
+    .sleep = op_sleep,
+    .spawn = op_spawn,
+    .join = op_join,
+    .mutex_new = op_mutex_new,
+    .mutex_lock = op_mutex_lock,
+    .mutex_unlock = op_mutex_unlock,
+    .mutex_free = op_mutex_free,
+    .event_new = op_event_new,
+    .event_set = op_event_set,
+    .event_reset = op_event_reset,
+    .event_wait = op_event_wait,
+    .event_free = op_event_free,
+    .sem_new = op_sem_new,
+    .sem_acquire = op_sem_acquire,
+    .sem_release = op_sem_release,
+    .sem_free = op_sem_free,
+    .barrier_new = op_barrier_new,
+    .barrier_wait = op_barrier_wait,
+    .barrier_free = op_barrier_free,
+    .chan_new = op_chan_new,
+    .chan_send = op_chan_send,
+    .chan_recv = op_chan_recv,
+    .chan_free = op_chan_free,
+};
+
+/* ---- the runtime ---- */
+
+static const char *config_error(const struct rtp_config *c)
+{
+	if (!(c->bandwidth_Bps >= 0) || !isfinite(c->bandwidth_Bps))
+		return "bandwidth_Bps must be a finite number >= 0 (0: no pacing)";
+	if (!(c->latency_s >= 0) || !isfinite(c->latency_s))
+		return "latency_s must be a finite number >= 0";
+	if (!(c->io_timeout_s > 0) || !isfinite(c->io_timeout_s))
+		return "io_timeout_s must be a finite number > 0";
+	return NULL;
+}
+
+struct rt *rtp_new(const struct rtp_config *cfg, char *err, size_t errlen)
+{
+	const char *bad = config_error(cfg);
+	if (bad) {
+		if (err && errlen)
+			snprintf(err, errlen, "invalid real runtime configuration: %s", bad);
+		return NULL;
+	}
+	struct rtp *p = calloc(1, sizeof *p);
+	if (!p)
+		goto oom;
+	p->cfg = *cfg;
+	if (!p->cfg.max_data_bytes)
+		p->cfg.max_data_bytes = DEFAULT_MAX_DATA_BYTES;
+	if (!p->cfg.stack_bytes)
+		p->cfg.stack_bytes = DEFAULT_STACK_BYTES;
+	if (pthread_mutex_init(&p->lock, NULL)) {
+		free(p);
+		goto oom;
+	}
+	if (pthread_attr_init(&p->attr) ||
+	    pthread_attr_setstacksize(&p->attr, p->cfg.stack_bytes)) {
+		pthread_mutex_destroy(&p->lock);
+		free(p);
+		goto oom;
+	}
+	p->rt.ops = &rtp_ops;
+	p->rt.priv = p;
+	p->rt.carries_data = 1;
+	p->t0 = transport_now();
+	return &p->rt;
+oom:
+	if (err && errlen)
+		snprintf(err, errlen, "out of memory creating the real runtime");
+	return NULL;
+}
+
+int rtp_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct rtp *p = rtp_of(rt);
+	if (err && errlen)
+		err[0] = '\0';
+	pthread_mutex_lock(&p->lock);
+	p->last_error[0] = '\0';
+	p->link_free[0] = p->link_free[1] = 0;
+	pthread_mutex_unlock(&p->lock);
+	p->t0 = transport_now();
+	struct rt_task *root = op_spawn(rt, RT_SIDE_SRC, "root", fn, arg);
+	if (!root) {
+		if (err && errlen)
+			snprintf(err, errlen,
+			         "cannot start the root task: out of threads or memory");
+		return -EAGAIN;
+	}
+	op_join(rt, root);
+	/* Tasks the engine left unjoined must end by themselves (every
+	 * blocking channel operation is bounded); give them that long. */
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t)ceil(p->cfg.io_timeout_s) + 1;
+	int stuck = 0;
+	size_t off = 0;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		struct rt_task *t = p->tasks;
+		while (t && t->claimed)
+			t = t->next;
+		if (t)
+			t->claimed = true;
+		pthread_mutex_unlock(&p->lock);
+		if (!t)
+			break;
+		if (pthread_timedjoin_np(t->th, NULL, &deadline)) {
+			if (err && errlen && off < errlen) {
+				int n = snprintf(
+				    err + off, errlen - off, "%s'%s'",
+				    stuck ? ", " : "tasks still running after the run: ", t->name);
+				off += n > 0 ? (size_t)n : 0;
+			}
+			stuck++;
+			continue;
+		}
+		pthread_mutex_lock(&p->lock);
+		task_unlink(p, t);
+		pthread_mutex_unlock(&p->lock);
+		free(t);
+	}
+	return stuck ? -EDEADLK : 0;
+}
+
+const char *rtp_last_error(struct rt *rt)
+{
+	return rtp_of(rt)->last_error;
+}
+
+void rtp_set_fault(struct rt *rt, const struct rtp_fault *f)
+{
+	struct rtp *p = rtp_of(rt);
+	pthread_mutex_lock(&p->lock);
+	if (f)
+		p->fault = *f;
+	else
+		p->fault.action = RTP_FAULT_NONE;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void rtp_get_stats(struct rt *rt, struct rtp_stats *out)
+{
+	struct rtp *p = rtp_of(rt);
+	pthread_mutex_lock(&p->lock);
+	*out = p->stats;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void rtp_free(struct rt *rt)
+{
+	if (!rt)
+		return;
+	struct rtp *p = rtp_of(rt);
+	pthread_attr_destroy(&p->attr);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}

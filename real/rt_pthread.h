@@ -1,0 +1,105 @@
+/*
+ * rt_pthread.h - the real world's runtime: struct rt_ops on pthreads and
+ * CLOCK_MONOTONIC, with channels that move real bytes through sockets.
+ *
+ * Costs are whatever the machine takes, except for the link, which is
+ * emulated so that a real run can be compared with its simulation:
+ *   sleep(dt)     clock_nanosleep(TIMER_ABSTIME) to now + dt; tasks run with
+ *                 a 1 ns timer slack so a sleep overshoots by microseconds,
+ *                 not the default 50 us;
+ *   spawn/join    pthread_create / pthread_join (small stacks, so glibc's
+ *                 stack cache makes a transition thread cheap, as in QEMU);
+ *   chan_send     the frame is written to a socket; the sender is then held
+ *                 until the link (one per direction, shared by that
+ *                 direction's channels in FIFO order) has carried
+ *                 (RT_FRAME_HEADER_BYTES + bytes) / bandwidth, the charge of
+ *                 the sim world, or longer if the copy itself takes longer;
+ *   chan_recv     a pump thread per channel drains the socket into memory
+ *                 (the far end buffers without limit, as in sim), and a
+ *                 frame is handed over one link latency after its last byte
+ *                 left the sender.
+ * Concurrent flows in one direction are served first come, first served
+ * rather than max-min fair as in sim; the total time of a set of flows is
+ * the same, which is what the engine's multifd rounds wait for.
+ *
+ * Every blocking channel operation is bounded by the I/O timeout: recv
+ * returns -ETIMEDOUT when no frame arrived for that long, -EPIPE when the
+ * peer closed the channel at a frame boundary, -EPROTO when the stream was
+ * malformed or truncated (rtp_last_error() says how); send returns -EPIPE
+ * once the receiving end is gone.  A dead or silent peer never hangs a run.
+ *
+ * Threading: every entry point may be called from any task.  Objects may be
+ * made and freed outside a run; one rt runs one root task at a time.
+ */
+#ifndef SWITCHOVER_RT_PTHREAD_H
+#define SWITCHOVER_RT_PTHREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime.h"
+
+struct rtp_config {
+	double bandwidth_Bps;    /* emulated link, each direction; 0: no pacing */
+	double latency_s;        /* one-way link latency; >= 0 */
+	double io_timeout_s;     /* bound of every blocking channel operation; > 0 */
+	uint64_t max_data_bytes; /* largest payload a frame may carry; 0: 256 MiB */
+	size_t stack_bytes;      /* task stack size; 0: 256 KiB */
+};
+
+/* Default I/O timeout: longer than any silence of a sane migration stream
+ * (the source VM stop), short enough that a dead peer is noticed. */
+#define RTP_DEFAULT_IO_TIMEOUT_S 10.0
+
+/* Injected faults, for the robustness tests: on the `nth` frame (from 0) of
+ * channel `chan` whose kind is `kind` (0: any kind) and, if match_value,
+ * whose value is `value`, the sender does this instead of sending it. */
+enum rtp_fault_action {
+	RTP_FAULT_NONE = 0,
+	RTP_FAULT_DISCONNECT,  /* both ends closed: the peer vanished */
+	RTP_FAULT_TRUNCATE,    /* header and half the payload, then closed */
+	RTP_FAULT_GARBAGE,     /* 32 bytes that are no frame header */
+	RTP_FAULT_BAD_VERSION, /* the frame with another transport version */
+	RTP_FAULT_STALL,       /* half the header, then silence (a hung peer) */
+};
+
+struct rtp_fault {
+	enum rtp_fault_action action;
+	char chan[32];
+	uint32_t kind;
+	int match_value;
+	uint64_t value;
+	unsigned nth;
+};
+
+/* A runtime with `cfg` (copied).  NULL on ENOMEM or an invalid config
+ * (err says which field). */
+struct rt *rtp_new(const struct rtp_config *cfg, char *err, size_t errlen);
+
+/*
+ * Run fn(arg) as the root task of a run: now() is 0 when it starts.
+ * Returns when it has returned and every task it spawned ended (tasks the
+ * engine did not join are joined here).  0, or -EDEADLK when tasks were
+ * still running an I/O timeout after the root ended (err names them; the
+ * rt must then be leaked, not freed), or -EAGAIN/-ENOMEM when the root
+ * thread could not start.
+ */
+int rtp_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen);
+
+/* The first channel failure of the rt ("channel 'main': frame of transport
+ * version 2, expected 1"), or "" when none.  Reset by rtp_run. */
+const char *rtp_last_error(struct rt *rt);
+
+/* Arm a fault (NULL or RTP_FAULT_NONE disarms).  Set before a run. */
+void rtp_set_fault(struct rt *rt, const struct rtp_fault *f);
+
+/* Operations performed, for the benchmarks. */
+struct rtp_stats {
+	uint64_t spawns, frames_sent, bytes_sent;
+};
+void rtp_get_stats(struct rt *rt, struct rtp_stats *out);
+
+/* Free an rt between runs.  NULL is allowed. */
+void rtp_free(struct rt *rt);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * transport.h - the real world's wire format and blocking I/O with deadlines,
+ * over any connected stream socket (a socketpair in one process, TCP
+ * between a source and a destination process).
+ *
+ * A frame is a fixed 32-byte header followed by its payload:
+ *
+ *   offset size  field
+ *    0     2     magic "SO"
+ *    2     1     version (TRANSPORT_VERSION)
+ *    3     1     flags (TRANSPORT_F_*; unknown bits are an error)
+ *    4     4     kind     (struct rt_frame.kind)
+ *    8     4     device   (struct rt_frame.device, two's complement)
+ *   12     4     reserved, 0
+ *   16     8     value    (struct rt_frame.value)
+ *   24     8     bytes    (payload length)
+ *
+ * little-endian.  A frame whose sender had no payload buffer (the engine's
+ * RAM records) carries `bytes` filler bytes flagged TRANSPORT_F_FILLER: the
+ * transfer is as long as the real one, and the receiver discards them.
+ *
+ * A connection starts with a hello in each direction (24 bytes: magic
+ * "SWOVHELO", version, role, ACK mode, channel index, reserved, scenario
+ * hash); both ends check that they speak the same version, run the same
+ * scenario with the same ACK mode and play opposite roles.
+ *
+ * Every error is a negative errno with a message in `err`: -EPROTO for a
+ * malformed, truncated or mismatching stream, -EPIPE when the peer closed
+ * the connection at a frame boundary, -ETIMEDOUT when a deadline passed.
+ * Nothing here allocates more than the caller's limit, blocks past a
+ * deadline, or raises SIGPIPE.
+ */
+#ifndef SWITCHOVER_TRANSPORT_H
+#define SWITCHOVER_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime.h"
+
+#define TRANSPORT_VERSION     1u
+#define TRANSPORT_HDR_BYTES   32u
+#define TRANSPORT_HELLO_BYTES 24u
+#define TRANSPORT_F_FILLER    0x01u /* payload is filler: discard it, deliver data NULL */
+/* Filler frames are never buffered, but a length beyond this is garbage. */
+#define TRANSPORT_MAX_FILLER_BYTES (UINT64_C(1) << 50)
+
+/* A decoded frame header. */
+struct transport_hdr {
+	uint32_t kind;
+	int32_t device;
+	uint64_t value;
+	uint64_t bytes;
+	uint8_t version;
+	uint8_t flags;
+};
+
+/* Seconds on CLOCK_MONOTONIC: the clock every deadline below is on. */
+double transport_now(void);
+
+/* Encode the header of `f` (filler when f->data is NULL and f->bytes > 0)
+ * with `version` (TRANSPORT_VERSION except in tests of a mismatch). */
+void transport_encode_hdr(uint8_t out[TRANSPORT_HDR_BYTES], const struct rt_frame *f,
+                          uint8_t version);
+
+/*
+ * Decode and check a header: magic, version, flags, reserved bytes, and a
+ * payload of at most `max_data_bytes` (TRANSPORT_MAX_FILLER_BYTES for
+ * filler).  Returns 0 or -EPROTO with what is wrong in err.
+ */
+int transport_decode_hdr(const uint8_t in[TRANSPORT_HDR_BYTES], uint64_t max_data_bytes,
+                         struct transport_hdr *h, char *err, size_t errlen);
+
+/*
+ * Write all `len` bytes to the socket by `deadline` (transport_now() time;
+ * INFINITY: none).  0, -EPIPE (peer gone), -ETIMEDOUT, or another -errno.
+ */
+int transport_write_full(int fd, const void *buf, size_t len, double deadline);
+/* `len` filler bytes (zeros). */
+int transport_write_filler(int fd, uint64_t len, double deadline);
+
+/*
+ * Read exactly `len` bytes by `deadline`.  0; -EPIPE when the peer closed
+ * before the first byte; -EPROTO when it closed after some (truncated);
+ * -ETIMEDOUT; or another -errno.  buf NULL discards the bytes.
+ */
+int transport_read_full(int fd, void *buf, uint64_t len, double deadline);
+
+/* Wait until the socket is readable (data, end of file or error) or
+ * `deadline` passed: 0 or -ETIMEDOUT. */
+int transport_wait_readable(int fd, double deadline);
+
+/*
+ * Send one frame (header and payload, or filler) by `deadline`, encoded
+ * with `version`.  Returns as transport_write_full; err says which part.
+ */
+int transport_send_frame(int fd, const struct rt_frame *f, uint8_t version, double deadline,
+                         char *err, size_t errlen);
+
+/*
+ * Receive one frame: the header by `deadline`, then its payload within
+ * io_timeout_s of the header (a sender that stalls mid-frame is dead).  A
+ * payload is malloc'd into *payload (NULL for filler or an empty one; the
+ * caller frees it) and f->data points to it.  Errors as above; a truncated
+ * header or payload is -EPROTO.
+ */
+int transport_recv_frame(int fd, uint64_t max_data_bytes, double deadline, double io_timeout_s,
+                         struct rt_frame *f, void **payload, char *err, size_t errlen);
+
+/* One end's hello. */
+struct transport_hello {
+	uint8_t version;
+	uint8_t role;     /* enum rt_side of the sender of the hello */
+	uint8_t ack_mode; /* the engine's switchover-ack mode */
+	uint8_t channel;  /* 0 the main stream, 1.. the multifd channels */
+	uint64_t scenario_hash;
+};
+
+void transport_encode_hello(uint8_t out[TRANSPORT_HELLO_BYTES], const struct transport_hello *h);
+/* Decode a hello: 0, or -EPROTO when the magic or reserved bytes are wrong
+ * (the peer is not a switchover process). */
+int transport_decode_hello(const uint8_t in[TRANSPORT_HELLO_BYTES], struct transport_hello *h,
+                           char *err, size_t errlen);
+/* Check the peer's hello against ours: same version, scenario and ACK mode,
+ * the other role, the same channel.  0 or -EPROTO naming the mismatch. */
+int transport_check_hello(const struct transport_hello *mine, const struct transport_hello *peer,
+                          char *err, size_t errlen);
+/* Send ours, read and check the peer's, by `deadline`.  *peer gets the
+ * peer's hello when it could be read. */
+int transport_handshake(int fd, const struct transport_hello *mine, struct transport_hello *peer,
+                        double deadline, char *err, size_t errlen);
+
+/* FNV-1a 64 of `len` bytes: the scenario hash of the hello (taken over the
+ * resolved scenario text, so equal scenarios hash alike). */
+uint64_t transport_hash(const void *data, size_t len);
+
+#endif

@@ -1,0 +1,392 @@
+/*
+ * test_transport.c - the real world's wire format and deadline-bounded I/O:
+ * every header field survives a round trip; every kind of malformed,
+ * truncated or mismatching input is -EPROTO with a message saying what was
+ * wrong, never a crash, a huge allocation or a hang; a silent peer is
+ * -ETIMEDOUT within the deadline; random bytes never decode to anything but
+ * a checked header or an error.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "test_util.h"
+#include "transport.h"
+
+#define MiB (UINT64_C(1) << 20)
+
+static void pair(int fds[2])
+{
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+}
+
+static void close_pair(int fds[2])
+{
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void encoded(uint8_t hdr[TRANSPORT_HDR_BYTES], uint64_t bytes, void *data)
+{
+	struct rt_frame f = {7, -3, UINT64_C(0x0123456789abcdef), bytes, data};
+	transport_encode_hdr(hdr, &f, TRANSPORT_VERSION);
+}
+
+static void test_header_round_trip(void)
+{
+	char data[5] = "abcd";
+	uint8_t hdr[TRANSPORT_HDR_BYTES];
+	struct transport_hdr h;
+	char err[200];
+	encoded(hdr, sizeof data, data);
+	CU_ASSERT_EQUAL(transport_decode_hdr(hdr, 64, &h, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(h.kind, 7);
+	CU_ASSERT_EQUAL(h.device, -3);
+	CU_ASSERT_EQUAL(h.value, UINT64_C(0x0123456789abcdef));
+	CU_ASSERT_EQUAL(h.bytes, sizeof data);
+	CU_ASSERT_EQUAL(h.flags, 0);
+	CU_ASSERT_EQUAL(h.version, TRANSPORT_VERSION);
+	/* No buffer but a size: filler, exempt from the data limit. */
+	encoded(hdr, 100 * MiB, NULL);
+	CU_ASSERT_EQUAL(transport_decode_hdr(hdr, 64, &h, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(h.flags, TRANSPORT_F_FILLER);
+	CU_ASSERT_EQUAL(h.bytes, 100 * MiB);
+}
+
+/* Decode `hdr` and expect -EPROTO with `what` in the message. */
+static void expect_bad(const uint8_t *hdr, uint64_t max, const char *what)
+{
+	struct transport_hdr h;
+	char err[200] = "";
+	CU_ASSERT_EQUAL(transport_decode_hdr(hdr, max, &h, err, sizeof err), -EPROTO);
+	if (!strstr(err, what))
+		fprintf(stderr, "message '%s' lacks '%s'\n", err, what);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, what));
+}
+
+static void test_malformed_headers(void)
+{
+	uint8_t hdr[TRANSPORT_HDR_BYTES];
+	char data[8];
+	encoded(hdr, sizeof data, data);
+	hdr[0] = 'X';
+	expect_bad(hdr, 64, "magic");
+	encoded(hdr, sizeof data, data);
+	hdr[2] = TRANSPORT_VERSION + 1;
+	expect_bad(hdr, 64, "version 2, expected 1");
+	encoded(hdr, sizeof data, data);
+	hdr[3] = 0x80;
+	expect_bad(hdr, 64, "unknown flags");
+	encoded(hdr, sizeof data, data);
+	hdr[13] = 1;
+	expect_bad(hdr, 64, "reserved");
+	/* A length beyond the receiver's limit is refused before any allocation. */
+	encoded(hdr, UINT64_MAX, data);
+	expect_bad(hdr, 64, "at most 64");
+	encoded(hdr, UINT64_MAX, NULL);
+	expect_bad(hdr, 64, "payload of");
+}
+
+static void test_random_bytes_never_crash(void)
+{
+	srand(42);
+	unsigned ok = 0;
+	for (int i = 0; i < 200000; i++) {
+		uint8_t hdr[TRANSPORT_HDR_BYTES];
+		for (size_t k = 0; k < sizeof hdr; k++)
+			hdr[k] = (uint8_t)rand();
+		/* Mostly right magic and version, so the later checks are reached. */
+		if (i % 4) {
+			hdr[0] = 'S';
+			hdr[1] = 'O';
+			hdr[2] = TRANSPORT_VERSION;
+		}
+		if (i % 8 == 1)
+			hdr[3] &= TRANSPORT_F_FILLER;
+		if (i % 16 == 1)
+			memset(hdr + 12, 0, 4);
+		struct transport_hdr h;
+		int rc = transport_decode_hdr(hdr, MiB, &h, NULL, 0);
+		CU_ASSERT(rc == 0 || rc == -EPROTO);
+		if (rc == 0) {
+			ok++;
+			CU_ASSERT(
+			    h.bytes <=
+			    ((h.flags & TRANSPORT_F_FILLER) ? TRANSPORT_MAX_FILLER_BYTES : MiB));
+		}
+	}
+	CU_ASSERT(ok > 0); /* the loop reached the accepting path too */
+}
+
+/* ---- frames over a socket ---- */
+
+struct sender {
+	int fd;
+	struct rt_frame f;
+	int rc;
+};
+
+static void *send_main(void *arg)
+{
+	struct sender *s = arg;
+	s->rc = transport_send_frame(s->fd, &s->f, TRANSPORT_VERSION, transport_now() + 5, NULL, 0);
+	return NULL;
+}
+
+static void test_frames_over_socket(void)
+{
+	int fds[2];
+	pair(fds);
+	/* Larger than the socket buffer: the sender needs the reader. */
+	uint64_t n = 3 * MiB;
+	uint8_t *buf = malloc(n);
+	CU_ASSERT_FATAL(buf != NULL);
+	for (uint64_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	struct sender s = {fds[0], {3, 5, 9, n, buf}, -1};
+	pthread_t th;
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, send_main, &s) == 0);
+	struct rt_frame f;
+	void *payload;
+	char err[200];
+	int rc = transport_recv_frame(fds[1], MiB * 4, transport_now() + 5, 5, &f, &payload, err,
+	                              sizeof err);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(s.rc, 0);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(f.kind, 3);
+	CU_ASSERT_EQUAL(f.device, 5);
+	CU_ASSERT_EQUAL(f.value, 9);
+	CU_ASSERT_EQUAL(f.bytes, n);
+	CU_ASSERT(f.data == payload && memcmp(payload, buf, n) == 0);
+	free(payload);
+
+	/* Filler: as many bytes on the wire, delivered without a buffer. */
+	s.f = (struct rt_frame){4, -1, 0, n, NULL};
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, send_main, &s) == 0);
+	rc =
+	    transport_recv_frame(fds[1], 16, transport_now() + 5, 5, &f, &payload, err, sizeof err);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(f.bytes, n);
+	CU_ASSERT_PTR_NULL(f.data);
+	CU_ASSERT_PTR_NULL(payload);
+	free(buf);
+	close_pair(fds);
+}
+
+/* Write `len` bytes of `bytes` then close the writing end; receive. */
+static int recv_after(const void *bytes, size_t len, char *err, size_t errlen)
+{
+	int fds[2];
+	pair(fds);
+	if (len)
+		CU_ASSERT_EQUAL(transport_write_full(fds[0], bytes, len, transport_now() + 1), 0);
+	close(fds[0]);
+	struct rt_frame f;
+	void *payload;
+	int rc =
+	    transport_recv_frame(fds[1], MiB, transport_now() + 1, 1, &f, &payload, err, errlen);
+	CU_ASSERT_PTR_NULL(payload);
+	close(fds[1]);
+	return rc;
+}
+
+static void test_truncated_stream(void)
+{
+	uint8_t frame[TRANSPORT_HDR_BYTES + 100];
+	uint8_t data[100] = {0};
+	encoded(frame, sizeof data, data);
+	memcpy(frame + TRANSPORT_HDR_BYTES, data, sizeof data);
+	char err[200];
+	/* Closed at a frame boundary: the peer left, not a protocol error. */
+	CU_ASSERT_EQUAL(recv_after(frame, 0, err, sizeof err), -EPIPE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "closed the connection"));
+	/* Inside the header, inside the payload. */
+	CU_ASSERT_EQUAL(recv_after(frame, 10, err, sizeof err), -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "truncated frame"));
+	CU_ASSERT_EQUAL(recv_after(frame, TRANSPORT_HDR_BYTES + 50, err, sizeof err), -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "inside a payload of 100 bytes"));
+	/* Whole: fine. */
+	struct rt_frame f;
+	void *payload;
+	int fds[2];
+	pair(fds);
+	CU_ASSERT_EQUAL(transport_write_full(fds[0], frame, sizeof frame, transport_now() + 1), 0);
+	close(fds[0]);
+	CU_ASSERT_EQUAL(transport_recv_frame(fds[1], MiB, transport_now() + 1, 1, &f, &payload, err,
+	                                     sizeof err),
+	                0);
+	free(payload);
+	CU_ASSERT_EQUAL(transport_recv_frame(fds[1], MiB, transport_now() + 1, 1, &f, &payload, err,
+	                                     sizeof err),
+	                -EPIPE);
+	close(fds[1]);
+}
+
+static void test_version_mismatch_on_the_wire(void)
+{
+	uint8_t frame[TRANSPORT_HDR_BYTES];
+	struct rt_frame fr = {1, 0, 0, 0, NULL};
+	transport_encode_hdr(frame, &fr, TRANSPORT_VERSION + 1);
+	char err[200];
+	CU_ASSERT_EQUAL(recv_after(frame, sizeof frame, err, sizeof err), -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "transport version 2, expected 1"));
+}
+
+static void test_silent_peer_times_out(void)
+{
+	int fds[2];
+	pair(fds);
+	struct rt_frame f;
+	void *payload;
+	char err[200];
+	double t0 = transport_now();
+	CU_ASSERT_EQUAL(
+	    transport_recv_frame(fds[1], MiB, t0 + 0.1, 0.1, &f, &payload, err, sizeof err),
+	    -ETIMEDOUT);
+	double dt = transport_now() - t0;
+	CU_ASSERT(dt >= 0.1 && dt < 2.0);
+	/* A peer that stops inside a payload is dead too. */
+	uint8_t frame[TRANSPORT_HDR_BYTES + 10];
+	uint8_t data[100] = {0};
+	encoded(frame, sizeof data, data);
+	CU_ASSERT_EQUAL(transport_write_full(fds[0], frame, sizeof frame, t0 + 1), 0);
+	t0 = transport_now();
+	CU_ASSERT_EQUAL(
+	    transport_recv_frame(fds[1], MiB, t0 + 1, 0.1, &f, &payload, err, sizeof err),
+	    -ETIMEDOUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "stalled"));
+	CU_ASSERT(transport_now() - t0 < 2.0);
+	/* A reader that never reads: the writer gives up at its deadline. */
+	uint8_t *big = calloc(1, 8 * MiB);
+	t0 = transport_now();
+	CU_ASSERT_EQUAL(transport_write_full(fds[0], big, 8 * MiB, t0 + 0.1), -ETIMEDOUT);
+	CU_ASSERT(transport_now() - t0 < 2.0);
+	free(big);
+	close_pair(fds);
+	/* Writing to a closed peer: -EPIPE, and no SIGPIPE kills the test. */
+	pair(fds);
+	close(fds[1]);
+	CU_ASSERT_EQUAL(transport_write_full(fds[0], frame, sizeof frame, transport_now() + 1),
+	                -EPIPE);
+	close(fds[0]);
+}
+
+/* ---- hello ---- */
+
+static const struct transport_hello src_hello = {TRANSPORT_VERSION, RT_SIDE_SRC, 2, 0,
+                                                 UINT64_C(0xfeedface)};
+
+static void test_hello_checks(void)
+{
+	uint8_t buf[TRANSPORT_HELLO_BYTES];
+	struct transport_hello h, dst = src_hello;
+	char err[200];
+	dst.role = RT_SIDE_DST;
+	transport_encode_hello(buf, &src_hello);
+	CU_ASSERT_EQUAL(transport_decode_hello(buf, &h, err, sizeof err), 0);
+	CU_ASSERT(h.version == src_hello.version && h.role == src_hello.role &&
+	          h.ack_mode == src_hello.ack_mode && h.channel == src_hello.channel &&
+	          h.scenario_hash == src_hello.scenario_hash);
+	CU_ASSERT_EQUAL(transport_check_hello(&dst, &h, err, sizeof err), 0);
+
+	struct transport_hello p;
+	p = src_hello;
+	p.version = 9;
+	CU_ASSERT_EQUAL(transport_check_hello(&dst, &p, err, sizeof err), -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "transport version 9"));
+	p = src_hello;
+	p.scenario_hash++;
+	CU_ASSERT_EQUAL(transport_check_hello(&dst, &p, err, sizeof err), -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "another scenario"));
+	p = src_hello;
+	p.ack_mode = 1;
+	CU_ASSERT_EQUAL(transport_check_hello(&dst, &p, err, sizeof err), -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "switchover-ack mode differs"));
+	CU_ASSERT_EQUAL(transport_check_hello(&src_hello, &src_hello, err, sizeof err), -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "both ends play the source"));
+	p = src_hello;
+	p.channel = 3;
+	CU_ASSERT_EQUAL(transport_check_hello(&dst, &p, err, sizeof err), -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "channel 3"));
+
+	memcpy(buf, "GET / HTTP/1.1\r\nHost: x\r\n", sizeof buf);
+	CU_ASSERT_EQUAL(transport_decode_hello(buf, &h, err, sizeof err), -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "did not start with a switchover hello"));
+}
+
+struct shaker {
+	int fd;
+	struct transport_hello mine, peer;
+	int rc;
+	char err[200];
+};
+
+static void *shake_main(void *arg)
+{
+	struct shaker *s = arg;
+	s->rc = transport_handshake(s->fd, &s->mine, &s->peer, transport_now() + 2, s->err,
+	                            sizeof s->err);
+	return NULL;
+}
+
+static void test_handshake(void)
+{
+	int fds[2];
+	pair(fds);
+	struct shaker a = {.fd = fds[0], .mine = src_hello}, b = {.fd = fds[1], .mine = src_hello};
+	b.mine.role = RT_SIDE_DST;
+	pthread_t th;
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, shake_main, &a) == 0);
+	shake_main(&b);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(a.rc, 0);
+	CU_ASSERT_EQUAL(b.rc, 0);
+	CU_ASSERT_EQUAL(b.peer.role, RT_SIDE_SRC);
+	close_pair(fds);
+
+	/* Mismatched scenario: both ends refuse, each saying why. */
+	pair(fds);
+	a.fd = fds[0];
+	b.fd = fds[1];
+	b.mine.scenario_hash = 1;
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, shake_main, &a) == 0);
+	shake_main(&b);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(a.rc, -EPROTO);
+	CU_ASSERT_EQUAL(b.rc, -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.err, "another scenario"));
+	close_pair(fds);
+
+	/* A peer that never answers, and one that hangs up. */
+	pair(fds);
+	double t0 = transport_now();
+	char err[200];
+	struct transport_hello peer;
+	CU_ASSERT_EQUAL(transport_handshake(fds[0], &src_hello, &peer, t0 + 0.1, err, sizeof err),
+	                -ETIMEDOUT);
+	CU_ASSERT(transport_now() - t0 < 2.0);
+	close(fds[1]);
+	CU_ASSERT(transport_handshake(fds[0], &src_hello, &peer, t0 + 1, err, sizeof err) < 0);
+	close(fds[0]);
+}
+
+static void test_hash(void)
+{
+	CU_ASSERT_EQUAL(transport_hash("", 0), UINT64_C(1469598103934665603));
+	CU_ASSERT_NOT_EQUAL(transport_hash("a: 1\n", 5), transport_hash("a: 2\n", 5));
+}
+
+void register_tests(void)
+{
+	TEST_SUITE("transport", TEST(test_header_round_trip), TEST(test_malformed_headers),
+	           TEST(test_random_bytes_never_crash), TEST(test_frames_over_socket),
+	           TEST(test_truncated_stream), TEST(test_version_mismatch_on_the_wire),
+	           TEST(test_silent_peer_times_out), TEST(test_hello_checks), TEST(test_handshake),
+	           TEST(test_hash));
+}
