@@ -1,0 +1,207 @@
+/*
+ * device_model.c - draws and byte accounting of a modelled VFIO device,
+ * shared by the sim and real worlds (see device_model.h).
+ */
+#include "device_model.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "migration.h"
+#include "rng.h"
+
+static bool guest_running_precopy(const struct device *d)
+{
+	return d->state == VFIO_STATE_PRE_COPY || d->state == VFIO_STATE_PRE_COPY_P2P;
+}
+
+int devmodel_init(struct devmodel *dm, struct device *d, const struct scenario *s, size_t index,
+                  enum rt_side side, unsigned run)
+{
+	*dm = (struct devmodel){.s = s, .next_poisson = INFINITY};
+	dm->g = scenario_device_group(s, index, &dm->in_group);
+	dm->group = (int)(dm->g - s->groups);
+	uint64_t id = (((uint64_t)dm->group << 24 | dm->in_group) << 1) | (uint64_t)side;
+	dm->rng = rng_stream_new(s->seed, run, id);
+	dm->wrng = rng_stream_new(s->seed, run, RNG_STREAM_WORKLOAD + id);
+	if (!dm->rng || !dm->wrng) {
+		devmodel_free(dm);
+		return -ENOMEM;
+	}
+	d->index = (int)index;
+	d->side = side;
+	d->caps = dm->g->caps;
+	d->state = side == RT_SIDE_SRC ? VFIO_STATE_RUNNING : VFIO_STATE_STOP;
+	d->vm_stopped_at = -1;
+	scenario_device_name(s, index, d->name, sizeof d->name);
+	mig_qom_path(d->name, d->qom_path, sizeof d->qom_path);
+	return 0;
+}
+
+void devmodel_free(struct devmodel *dm)
+{
+	gsl_rng_free(dm->rng);
+	gsl_rng_free(dm->wrng);
+	dm->rng = dm->wrng = NULL;
+}
+
+/* Apply every workload event up to now (or up to the VM stop). */
+static void advance(struct devmodel *dm, const struct device *d, double now)
+{
+	if (!guest_running_precopy(d))
+		return;
+	double until = d->vm_stopped_at >= 0 && d->vm_stopped_at < now ? d->vm_stopped_at : now;
+	dm->dirty_left += (uint64_t)(dm->g->precopy_dirty_Bps * fmax(0, until - dm->dirty_since));
+	dm->dirty_since = fmax(dm->dirty_since, until);
+	double rel = until - dm->setup_t;
+	for (;;) {
+		double t_list = dm->next_time < dm->g->n_reinit_times
+		                    ? dm->g->reinit_times[dm->next_time]
+		                    : INFINITY;
+		double t = fmin(t_list, dm->next_poisson);
+		if (t > rel)
+			break;
+		if (t == t_list)
+			dm->next_time++;
+		else
+			dm->next_poisson += gsl_ran_exponential(dm->wrng, dm->g->reinit_interval_s);
+		uint64_t chunk = (uint64_t)dist_sample(&dm->g->reinit_chunk, dm->wrng);
+		if (dm->v2_enabled) {
+			dm->initial_left += chunk;
+			dm->reinit_flag = 1;
+		} else {
+			dm->hidden_initial += chunk;
+		}
+	}
+}
+
+/* Does an injected fault hit this arc now? */
+static bool fault_hits(struct devmodel *dm, enum vfio_state from, enum vfio_state to)
+{
+	for (size_t i = 0; i < dm->s->n_faults; i++) {
+		const struct scn_fault *f = &dm->s->faults[i];
+		if (f->group == dm->group &&
+		    (f->device < 0 || (unsigned)f->device == dm->in_group) && f->from == from &&
+		    f->to == to && gsl_rng_uniform(dm->wrng) < f->probability)
+			return true;
+	}
+	return false;
+}
+
+int devmodel_enable_v2(struct devmodel *dm)
+{
+	switch (dm->g->precopy_info_v2) {
+	case PRECOPY_V2_SUPPORTED:
+		dm->v2_enabled = 1;
+		return 0;
+	case PRECOPY_V2_ERROR:
+		return -EIO;
+	default:
+		return -ENOTTY;
+	}
+}
+
+int devmodel_arc_begin(struct devmodel *dm, const struct device *d, double now, enum vfio_state to,
+                       double *latency_s, bool *fail)
+{
+	if (!vfio_fsm_is_device_arc(d->state, to, d->caps))
+		return -EINVAL;
+	advance(dm, d, now);
+	*latency_s = dist_sample(&dm->g->arc_latency[d->state][to], dm->rng);
+	*fail = fault_hits(dm, d->state, to);
+	return 0;
+}
+
+void devmodel_arc_end(struct devmodel *dm, const struct device *d, double now, enum vfio_state to)
+{
+	if (to == VFIO_STATE_PRE_COPY && d->state == VFIO_STATE_RUNNING) {
+		dm->initial_left = dm->g->initial_bytes;
+		dm->dirty_left = dm->hidden_initial = 0;
+		dm->dirty_since = dm->setup_t = now;
+		dm->next_time = 0;
+		dm->next_poisson = dm->g->reinit_interval_s > 0
+		                       ? gsl_ran_exponential(dm->wrng, dm->g->reinit_interval_s)
+		                       : INFINITY;
+	} else if (to == VFIO_STATE_STOP_COPY) {
+		dm->stopcopy_initial_left = dm->initial_left + dm->hidden_initial;
+		dm->state_left = dm->g->state_bytes + dm->dirty_left;
+		dm->initial_left = dm->dirty_left = dm->hidden_initial = 0;
+	}
+}
+
+double devmodel_query_begin(struct devmodel *dm, const struct device *d, double now)
+{
+	advance(dm, d, now);
+	return dist_sample(&dm->g->query_latency, dm->rng);
+}
+
+int devmodel_precopy_info(struct devmodel *dm, const struct device *d,
+                          struct device_precopy_info *out)
+{
+	/* The final REINIT check is the one query made with the VM stopped. */
+	if (d->vm_stopped_at >= 0 && dm->g->final_check_failure > 0 &&
+	    gsl_rng_uniform(dm->wrng) < dm->g->final_check_failure)
+		return -EIO;
+	*out = (struct device_precopy_info){dm->initial_left, dm->dirty_left,
+	                                    dm->reinit_flag ? DEVICE_PRECOPY_REINIT : 0};
+	dm->reinit_flag = 0;
+	return 0;
+}
+
+uint64_t devmodel_stop_copy_size(const struct devmodel *dm, const struct device *d)
+{
+	return d->state == VFIO_STATE_STOP_COPY
+	           ? dm->stopcopy_initial_left + dm->state_left
+	           : dm->g->state_bytes + dm->initial_left + dm->dirty_left + dm->hidden_initial;
+}
+
+static uint64_t take(uint64_t *left, uint64_t max)
+{
+	uint64_t n = *left < max ? *left : max;
+	*left -= n;
+	return n;
+}
+
+int devmodel_read(struct devmodel *dm, const struct device *d, double now, uint64_t max,
+                  uint64_t *got, uint32_t *hint)
+{
+	if (d->state == VFIO_STATE_STOP_COPY) {
+		*hint = dm->stopcopy_initial_left ? DEVICE_DATA_INITIAL : DEVICE_DATA_STATE;
+		*got = dm->stopcopy_initial_left ? take(&dm->stopcopy_initial_left, max)
+		                                 : take(&dm->state_left, max);
+	} else if (guest_running_precopy(d)) {
+		advance(dm, d, now);
+		*hint = dm->initial_left ? DEVICE_DATA_INITIAL : DEVICE_DATA_STATE;
+		*got = dm->initial_left ? take(&dm->initial_left, max) : take(&dm->dirty_left, max);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+uint64_t devmodel_stopcopy_left(const struct devmodel *dm)
+{
+	return dm->stopcopy_initial_left + dm->state_left;
+}
+
+double devmodel_load_cost(const struct devmodel *dm, uint64_t bytes, uint32_t hint)
+{
+	bool initial = hint == DEVICE_DATA_INITIAL;
+	double fixed = initial ? dm->g->init_load_fixed_s : dm->g->load_fixed_s;
+	double rate = initial ? dm->g->init_load_Bps : dm->g->load_Bps;
+	return fixed + (rate > 0 ? (double)bytes / rate : 0);
+}
+
+double devmodel_reset_begin(struct devmodel *dm)
+{
+	return dist_sample(&dm->g->arc_latency[VFIO_STATE_STOP][VFIO_STATE_RUNNING_P2P], dm->rng);
+}
+
+void devmodel_reset_end(struct devmodel *dm)
+{
+	dm->initial_left = dm->dirty_left = dm->state_left = 0;
+	dm->hidden_initial = dm->stopcopy_initial_left = 0;
+}

@@ -1,0 +1,106 @@
+/*
+ * device_model.h - what a modelled VFIO device does, apart from how it
+ * spends time and moves bytes: the draws (arc and query latencies, injected
+ * faults, final-check failures, the REINIT workload) and the byte accounting
+ * (initial, dirty, hidden and stop-copy bytes, and the hint of each chunk).
+ *
+ * Both worlds' modelled devices are built on it, so a scenario means the
+ * same device in each: sim/sim_device.c spends the drawn times as simulated
+ * time and counts bytes; real/devices/emu.c sleeps them and streams the
+ * bytes through real file descriptors.  The calls mirror device.h: a device
+ * calls *_begin before it spends a cost and *_end after, so that the random
+ * draws happen in one order in both worlds and runs with one seed draw the
+ * same numbers.
+ *
+ * The REINIT workload runs while the guest runs: from PRE_COPY entry to the
+ * VM stop (device.vm_stopped_at).  It is evaluated lazily at every call,
+ * which gives the same result as a generator task without one.  With
+ * PRECOPY_INFOv2 enabled a re-initialisation adds its chunk to the initial
+ * bytes and raises DEVICE_PRECOPY_REINIT at the next precopy-info query;
+ * without it the device cannot say so, and the chunk travels with the
+ * stop-copy state.  Workload, fault and final-check draws come from a
+ * stream of their own, so they leave the latency draws unchanged.
+ *
+ * Not thread-safe: one device's calls are serialised by the engine.
+ */
+#ifndef SWITCHOVER_DEVICE_MODEL_H
+#define SWITCHOVER_DEVICE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "device.h"
+#include "scenario.h"
+
+struct devmodel {
+	const struct scenario *s;
+	const struct scn_device_group *g;
+	int group;
+	unsigned in_group;
+	gsl_rng *rng;  /* latencies */
+	gsl_rng *wrng; /* workload, faults, final-check failures */
+	uint64_t initial_left, dirty_left, state_left;
+	uint64_t hidden_initial; /* re-initialised bytes the device could not report */
+	uint64_t stopcopy_initial_left;
+	double dirty_since;
+	int v2_enabled;
+	int reinit_flag;
+	double setup_t;      /* PRE_COPY entry: the workload's time origin */
+	size_t next_time;    /* next entry of reinit_times */
+	double next_poisson; /* setup-relative time of the next Poisson event */
+};
+
+/*
+ * The model of device instance `index` of `s` on `side` for run `run`, and
+ * the identity of `d` (index, side, caps, initial state, name, QOM path).
+ * Its streams are keyed by (seed, run, group, index in group, side): growing
+ * one group leaves the draws of every other device unchanged.  0 or -ENOMEM.
+ */
+int devmodel_init(struct devmodel *dm, struct device *d, const struct scenario *s, size_t index,
+                  enum rt_side side, unsigned run);
+void devmodel_free(struct devmodel *dm);
+
+/* enable_precopy_info_v2: 0, -ENOTTY or -EIO as the group says. */
+int devmodel_enable_v2(struct devmodel *dm);
+
+/*
+ * set_state to `to`, before the arc's work: -EINVAL when d->state -> to is
+ * no direct arc of the device; else the workload is brought up to `now` and
+ * *latency_s (the work) and *fail (an injected fault hits the arc) drawn.
+ */
+int devmodel_arc_begin(struct devmodel *dm, const struct device *d, double now, enum vfio_state to,
+                       double *latency_s, bool *fail);
+/* After the work, at `now`: the accounting of the arc d->state -> to (the
+ * caller then sets d->state, or ERROR when *fail said so). */
+void devmodel_arc_end(struct devmodel *dm, const struct device *d, double now, enum vfio_state to);
+
+/* A precopy-info or data-size query, before its work: brings the workload
+ * up to `now` and draws the query's latency. */
+double devmodel_query_begin(struct devmodel *dm, const struct device *d, double now);
+/* precopy_info after the query's work: -EIO when the final REINIT check
+ * (the query made with the VM stopped) fails, else 0 and *out. */
+int devmodel_precopy_info(struct devmodel *dm, const struct device *d,
+                          struct device_precopy_info *out);
+/* stop_copy_size after the query's work. */
+uint64_t devmodel_stop_copy_size(const struct devmodel *dm, const struct device *d);
+
+/* read(): how many bytes (at most max) the data fd yields now, and their
+ * DEVICE_DATA_* hint (a chunk never mixes kinds); -EINVAL outside the
+ * saving states.  *got == 0: nothing now (PRE_COPY*) or end of state. */
+int devmodel_read(struct devmodel *dm, const struct device *d, double now, uint64_t max,
+                  uint64_t *got, uint32_t *hint);
+/* Bytes the device will yield in STOP_COPY from now on (the end of state). */
+uint64_t devmodel_stopcopy_left(const struct devmodel *dm);
+
+/* write(): the load cost of `bytes` of data of kind `hint`. */
+double devmodel_load_cost(const struct devmodel *dm, uint64_t bytes, uint32_t hint);
+
+/* VFIO_DEVICE_RESET: its work (as long as STOP -> RUNNING_P2P), and after
+ * it the accounting of a device back in RUNNING. */
+double devmodel_reset_begin(struct devmodel *dm);
+void devmodel_reset_end(struct devmodel *dm);
+
+#endif
