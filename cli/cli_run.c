@@ -20,6 +20,7 @@
 #include "scenario.h"
 #include "scenario_yaml.h"
 #include <stdarg.h>
+#include "store.h"
 #include "summary.h"
 
 /* The world whose command is running (one per process). */
@@ -58,6 +59,10 @@ void cli_run_help(const struct cli_world *w, FILE *out)
 		"  --trace          print the event timeline of one run (stdout, before the\n"
 		"                   results); times in ms since the run started\n"
 		"  --trace-run K    which run --trace prints (default 0)\n"
+		"  -o, --output FILE.h5\n"
+		"                   also write every run (summary, phases, trace) to the HDF5\n"
+		"                   result file FILE.h5 (docs/results.md); it appears only when\n"
+		"                   complete (written as FILE.h5.tmp-PID, then renamed)\n"
 		"  --quiet          no progress on stderr\n"
 		"  --resolved       print the scenario with every default filled in (YAML)\n"
 		"                   after --set, and exit without running\n"
@@ -133,6 +138,7 @@ struct sim_opts {
 	unsigned trace_run;
 	bool quiet;
 	bool resolved;
+	const char *output; /* -o FILE.h5 */
 };
 
 static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
@@ -143,6 +149,7 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 	    {"format", required_argument, NULL, 'f'},   {"trace", no_argument, NULL, 't'},
 	    {"trace-run", required_argument, NULL, 'T'}, {"quiet", no_argument, NULL, 'q'},
 	    {"resolved", no_argument, NULL, 'R'},       {"help", no_argument, NULL, 'h'},
+	    {"output", required_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct sim_opts){.strategy = -1, .runs = -1, .seed_set = 0};
@@ -153,7 +160,7 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 	opterr = 0;
 	int c;
 	unsigned long long v;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (!strcmp(optarg, "all")) {
@@ -204,6 +211,9 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 		case 'R':
 			o->resolved = true;
 			break;
+		case 'o':
+			o->output = optarg;
+			break;
 		case 'h':
 			cli_run_help(cur, stdout);
 			return -1;
@@ -227,9 +237,10 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 	return 0;
 }
 
-/* Run every run of `s` with its current strategy into runs[]. */
+/* Run every run of `s` with its current strategy into runs[] (and into the
+ * result file when there is one). */
 static int run_strategy(const struct scenario *s, const struct sim_opts *o,
-			struct run_summary *runs, struct progress *prog)
+			struct run_summary *runs, struct progress *prog, struct results_writer *w)
 {
 	char what[96];
 	snprintf(what, sizeof what, "%s %s %s", cur->name, s->name, strategy_name(s->strategy));
@@ -259,6 +270,11 @@ static int run_strategy(const struct scenario *s, const struct sim_opts *o,
 			free(buf);
 		}
 		rc = summary_from_trace(s, &tr, &res, &runs[r]);
+		if (!rc && w && results_writer_add_run(w, s, r, &tr, &runs[r], err, sizeof err)) {
+			errorf("%s\n", err);
+			trace_free(&tr);
+			return -1;
+		}
 		trace_free(&tr);
 		if (rc) {
 			errorf("out of memory summarising run %u\n", r);
@@ -267,6 +283,46 @@ static int run_strategy(const struct scenario *s, const struct sim_opts *o,
 		progress_update(prog, what, r + 1, s->runs);
 	}
 	return 0;
+}
+
+/* Start the result file of -o: the command line is recorded as typed. */
+static int output_open(const struct sim_opts *o, const struct scenario *s, int argc, char **argv,
+		       struct results_writer **w)
+{
+	size_t len = sizeof "switchover";
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *line = malloc(len);
+	if (!line) {
+		errorf("out of memory\n");
+		return -1;
+	}
+	strcpy(line, "switchover");
+	for (int i = 0; i < argc; i++)
+		strcat(strcat(line, " "), argv[i]);
+	char err[1024];
+	int rc = results_writer_open(w, o->output, s, cur->name, line, err, sizeof err);
+	free(line);
+	if (rc)
+		errorf("%s\n", err);
+	return rc;
+}
+
+/* The result file is kept only when the command did not fail. */
+static int output_close(struct results_writer *w, int exit_status)
+{
+	char err[1024];
+	if (!w)
+		return exit_status;
+	if (exit_status == CLI_EXIT_ERROR) {
+		results_writer_abort(w);
+		return exit_status;
+	}
+	if (results_writer_finish(w, err, sizeof err)) {
+		errorf("%s\n", err);
+		return CLI_EXIT_ERROR;
+	}
+	return exit_status;
 }
 
 int cli_run_world(const struct cli_world *w, int argc, char **argv)
@@ -306,6 +362,11 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 		scenario_free(s);
 		return CLI_EXIT_ERROR;
 	}
+	struct results_writer *out = NULL;
+	if (o.output && output_open(&o, s, argc, argv, &out)) {
+		scenario_free(s);
+		return CLI_EXIT_ERROR;
+	}
 
 	enum strategy_kind list[STRATEGY_COUNT];
 	size_t n_strat = 0;
@@ -325,7 +386,7 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 	for (size_t k = 0; k < n_strat; k++) {
 		s->strategy = list[k];
 		runs[k] = calloc(s->runs, sizeof *runs[k]);
-		if (!runs[k] || run_strategy(s, &o, runs[k], &prog)) {
+		if (!runs[k] || run_strategy(s, &o, runs[k], &prog, out)) {
 			if (!runs[k])
 				errorf("out of memory\n");
 			exit_status = CLI_EXIT_ERROR;
@@ -359,7 +420,7 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 	scenario_free(s);
 	if (fflush(stdout) != 0) {
 		errorf("writing the results failed\n");
-		return CLI_EXIT_ERROR;
+		exit_status = CLI_EXIT_ERROR;
 	}
-	return exit_status;
+	return output_close(out, exit_status);
 }

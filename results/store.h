@@ -12,14 +12,24 @@
  *               precopy_rounds, forced_switchover, switchover_reason,
  *               threads_spawned, precopy_bytes, stopcopy_bytes, one attribute
  *               per phase (phase_<name>_s) and per invariant (inv_<name>: held
- *               0/1, inv_<name>_first: first violation)
- *   /runs/<n>/trace    compound table, one row per trace event
+ *               0/1, inv_<name>_first: first violation, inv_<name>_t: its time)
+ *   /runs/<n>/trace    compound table, one row per trace event: (t, task,
+ *                      device, kind, side, pass, from, to, value, text);
+ *                      kind is an HDF5 enum named by trace_kind_name()
  *   /runs/<n>/phases   compound table (device, phase, start, end): the run's
  *                      phases (device -1) and each device's arcs by step
- *   /runs/<n>/devices  compound table: per-device attribution
- *   /summary    compound table, one row per run (pandas-friendly)
+ *                      (src_prepare ... dst_main; src_other/dst_other for
+ *                      arcs outside the VM stop/start passes)
+ *   /runs/<n>/devices  compound table: per-device attribution (device, name,
+ *                      the device_attribution fields)
+ *   /summary    compound table, one row per run (pandas-friendly): n, strategy,
+ *               run, the scalar attributes, n_devices, phase_<name>_s, inv_<name>
  * A writer works on "<path>.tmp-<pid>" and renames it to <path> only when
  * complete, so no reader ever sees a half-written file under the final name.
+ * The file's first 512 bytes (an HDF5 user block) hold the length and CRC-32
+ * of the rest; the reader checks them before HDF5 parses anything.
+ * Errors are "PATH: what is wrong" (with HDF5's reason when HDF5 failed);
+ * nothing is printed.  Not thread-safe (HDF5's serial build is not).
  */
 #ifndef SWITCHOVER_STORE_H
 #define SWITCHOVER_STORE_H
@@ -70,6 +80,11 @@ struct results {
 /* Read and validate a result file.  A foreign, damaged or newer-schema file
  * gives -1 with err saying what is wrong (file, object, expected). */
 int results_read(const char *path, struct results **out, char *err, size_t errlen);
+/* results_read with flags: RESULTS_READ_NO_TRACE leaves every run's trace
+ * empty (still validated), for readers that need only the summaries. */
+#define RESULTS_READ_NO_TRACE 1u
+int results_read_flags(const char *path, unsigned flags, struct results **out, char *err,
+		       size_t errlen);
 void results_free(struct results *r);
 
 #endif

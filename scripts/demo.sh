@@ -1,7 +1,7 @@
 #!/bin/sh
 # make demo: run the default scenarios in the sim world (the embedded default
 # backend) and print how the three transition strategies compare.
-# Results (JSON per scenario, CSV per run) are written to out/demo/.
+# Results (JSON per scenario, CSV per run, HDF5 result files) are written to out/demo/.
 set -eu
 BUILD=${1:-build}
 SW="$BUILD/cli/switchover"
@@ -13,7 +13,7 @@ echo "   published: 1 VF 497 ms seq / 493 ms par; 4 VFs 1385 ms seq / 986 ms par
 echo "   (the model's defaults are not fitted to these numbers; see docs/model.md)"
 for n in 1 2 4; do
 	f=scenarios/cx7-${n}vf.yaml
-	"$SW" sim "$f" --strategy all --quiet --format json > "$OUT/cx7-${n}vf.json"
+	"$SW" sim "$f" --strategy all --quiet --format json -o "$OUT/cx7-${n}vf.h5" > "$OUT/cx7-${n}vf.json"
 	"$SW" sim "$f" --strategy all --quiet | sed -n '/^comparison/,$p'
 done
 
@@ -22,7 +22,7 @@ echo "== strategies vs number of devices (scenarios/demo/cx7-sweep.yaml), median
 printf '%8s %14s %14s %17s\n' devices sequential parallel-prio parallel-barrier
 for n in 1 2 4 8 16 32 64; do
 	"$SW" sim scenarios/demo/cx7-sweep.yaml --strategy all --set devices.count=$n --quiet \
-		--format csv > "$OUT/cx7-sweep-$n.csv"
+		--format csv -o "$OUT/cx7-sweep-$n.h5" > "$OUT/cx7-sweep-$n.csv"
 	"$SW" sim scenarios/demo/cx7-sweep.yaml --strategy all --set devices.count=$n --quiet |
 		awk -v n=$n '/^comparison/ {c=1; next} c && $1 ~ /^(sequential|parallel)/ {m[$1]=$2}
 			END {printf "%8d %14.1f %14.1f %17.1f\n", n, m["sequential"], m["parallel-prio"], m["parallel-barrier"]}'
@@ -31,7 +31,8 @@ done
 for f in scenarios/demo/shared-firmware.yaml scenarios/demo/depths-stragglers.yaml; do
 	echo
 	echo "== $f"
-	"$SW" sim "$f" --strategy all --quiet | sed -n '/^comparison/,$p'
+	"$SW" sim "$f" --strategy all --quiet -o "$OUT/$(basename "$f" .yaml).h5" |
+		sed -n '/^comparison/,$p'
 done
 echo
 echo "results written to $OUT/"

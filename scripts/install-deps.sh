@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config git python3
 libsimgrid-dev libgsl-dev libcyaml-dev libyaml-dev libcunit1-dev
-libhdf5-dev libplot-dev plotutils"
+libhdf5-dev libplot-dev plotutils python3-h5py"
 
 missing=""
 for p in $PACKAGES; do

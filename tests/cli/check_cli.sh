@@ -101,5 +101,57 @@ b=$("$SW" sim "$SRC/scenarios/demo/depths-stragglers.yaml" --runs 3 --format jso
 c=$("$SW" sim "$SRC/scenarios/demo/depths-stragglers.yaml" --runs 3 --seed 99 --format json --quiet)
 if [ "$a" = "$b" ] && [ "$a" != "$c" ]; then ok; else bad "determinism of the command's output"; fi
 
+# Result files (-o FILE.h5) and compare: a slower arc is a regression (exit 1),
+# a file against itself is not (exit 0), its mirror image an improvement.
+expect 0 "downtime" -- "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --runs 8 --quiet -o "$TMP/base.h5"
+expect 0 "downtime" -- "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --runs 8 --quiet \
+	--set 'devices[0].latency.pre_copy_p2p_to_stop_copy=200ms' --output "$TMP/slow.h5"
+if ls "$TMP"/*.tmp-* >/dev/null 2>&1; then bad "a temporary result file was left behind"; else ok; fi
+expect 1 "^verdict: regression: parallel-prio downtime median +" -- "$SW" compare "$TMP/base.h5" "$TMP/slow.h5"
+expect 0 "^verdict: no significant change" -- "$SW" compare "$TMP/base.h5" "$TMP/base.h5"
+expect 0 "^verdict: improvement" -- "$SW" compare "$TMP/slow.h5" "$TMP/base.h5" --metric phase:src_main
+expect 0 "usage: switchover compare BASE.h5 NEW.h5" -- "$SW" compare --help
+expect 2 "null.yaml: not an HDF5 file" -- "$SW" compare "$TMP/base.h5" "$SRC/scenarios/null.yaml"
+expect 2 "nope.h5: No such file or directory" -- "$SW" compare "$TMP/base.h5" "$TMP/nope.h5"
+expect 2 "base.h5: no runs of strategy sequential (it has parallel-prio)" -- \
+	"$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --strategy sequential
+expect 2 "--metric 'latency'" -- "$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --metric latency
+expect 2 "--threshold 'lots'" -- "$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --threshold lots
+expect 2 "expected two result files" -- "$SW" compare "$TMP/base.h5"
+expect 2 "no-dir/x.h5: cannot create" -- "$SW" sim "$SRC/scenarios/null.yaml" --quiet -o "$TMP/no-dir/x.h5"
+if "$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --format json >"$TMP/cmp.json"; then
+	bad "compare --format json of a regression exited 0"
+elif python3 - "$TMP/cmp.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["verdict"] == "regression" and o["metric"] == "downtime", o["verdict"]
+s = o["strategies"][0]
+assert s["strategy"] == "parallel-prio" and s["metric"]["ci_s"][0] > 0, s["metric"]
+assert abs(s["metric"]["diff_s"] - 0.120) < 1e-6, s["metric"]["diff_s"]
+assert set(s["phases"]) == {"src_prepare", "src_main", "final_query", "stopcopy",
+                            "dst_load", "dst_prepare", "dst_main"}
+PY
+then ok; else bad "json output of compare"; fi
+
+# The file is plain HDF5: h5py (python3-h5py) reads the documented layout.
+PYH5=python3
+python3 -c 'import h5py' 2>/dev/null || PYH5=/usr/bin/python3
+if $PYH5 - "$TMP/base.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    assert f["meta"].attrs["schema_version"] == 1 and f["meta"].attrs["backend"] == "sim"
+    assert f["scenario"][()].decode().startswith("name: cx7-1vf")
+    s = f["summary"][()]
+    assert len(s) == 8 and (s["status"] == 0).all() and (s["strategy"] == b"parallel-prio").all()
+    r = f["runs/7"]
+    assert abs(r.attrs["downtime_s"] - s["downtime_s"][7]) == 0
+    kinds = h5py.check_enum_dtype(r["trace"].dtype["kind"])
+    t = r["trace"][()]
+    assert (t["kind"] == kinds["vm-stop"]).sum() == 1
+    assert set(r["phases"].dtype.names) == {"device", "phase", "start", "end"}
+    assert r["devices"][0]["name"] == b"vf"
+PY
+then ok; else bad "h5py cannot read the result file (python3-h5py installed? scripts/install-deps.sh)"; fi
+
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ]

@@ -1,0 +1,470 @@
+/*
+ * cli_compare.c - `switchover compare BASE.h5 NEW.h5`: did NEW regress?
+ * Reads two result files, compares the chosen metric and every phase per
+ * strategy (results/compare.c), prints a table or JSON with the verdict
+ * last, and exits 0 (no significant regression), 1 (regression) or 2
+ * (error), so a pipeline can gate on it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "compare.h"
+#include "store.h"
+
+/* compare's own meaning of exit status 1. */
+#define COMPARE_EXIT_REGRESSION 1
+/* One warning line (names two files). */
+#define WARN_LEN 1024
+
+void cli_compare_help(FILE *out)
+{
+	fprintf(out,
+	        "usage: switchover compare BASE.h5 NEW.h5 [OPTIONS]\n\n"
+	        "Compare two result files (written with `switchover sim ... -o FILE.h5`): did\n"
+	        "NEW get slower than BASE?  For each strategy with runs in both files, the\n"
+	        "median of the metric and of every phase on each side, the difference of the\n"
+	        "medians (NEW - BASE) with a bootstrap confidence interval, and a two-sided\n"
+	        "Mann-Whitney U test.  Only completed runs count.\n\n"
+	        "verdict: regression when the median grew by more than the threshold, the\n"
+	        "interval lies entirely above 0 and p < 1 - confidence; improvement is the\n"
+	        "mirror image; anything else is no significant change.  With several\n"
+	        "strategies, one regression makes the verdict a regression.\n\n"
+	        "options:\n"
+	        "  --metric M       downtime (default) | total | phase:NAME, NAME one of\n"
+	        "                   src_prepare, src_main, final_query, stopcopy, dst_load,\n"
+	        "                   dst_prepare, dst_main\n"
+	        "  --threshold T    relative change of the median that matters: 5%% (default),\n"
+	        "                   or a fraction (0.05)\n"
+	        "  --confidence C   of the interval and the test: 0.95 (default) or 95%%\n"
+	        "  --strategy S     compare only S (sequential, parallel-prio,\n"
+	        "                   parallel-barrier); default: every strategy in both files\n"
+	        "  --resamples N    bootstrap resamples (default 10000)\n"
+	        "  --seed N         bootstrap seed (default 1): the same files and options\n"
+	        "                   always give the same verdict\n"
+	        "  --format F       table (default) | json\n"
+	        "  -h, --help       this help\n\n"
+	        "The verdict is the last line, e.g.\n"
+	        "  verdict: regression: downtime median +12.3%% (794.2 -> 891.9 ms), 95%% CI\n"
+	        "  [+88.1, +107.0] ms, Mann-Whitney p = 2.1e-06\n"
+	        "json: {base, new, metric, threshold, confidence, resamples, seed, warnings,\n"
+	        "strategies: [{strategy, runs_base, runs_new, metric: STATS, phases: {NAME:\n"
+	        "STATS}}], verdict}; STATS = {n_base, n_new, base_median_s, new_median_s,\n"
+	        "diff_s, rel, ci_s: [lo, hi], u, p, p_method, verdict}.\n\n"
+	        "exit status: 0 no significant regression, 1 regression, 2 error (unreadable\n"
+	        "file, no completed runs, no strategy in common, bad option).  Different\n"
+	        "scenario names or worlds are only a warning.\n");
+}
+
+static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void errorf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "switchover compare: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+/* "5%" or "0.05" (fraction) into [0, max]. */
+static int parse_fraction(const char *opt, const char *text, double max, bool open_ends,
+                          const char *example, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (end != text && *end == '%' && end[1] == 0) {
+		v /= 100;
+		end++;
+	}
+	if (errno || end == text || *end || !isfinite(v) || v < 0 || v > max ||
+	    (open_ends && (v <= 0 || v >= max))) {
+		errorf("%s '%s': expected a percentage or a fraction (%s)%s\n", opt, text, example,
+		       open_ends ? " strictly between 0 and 1" : "");
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_count(const char *opt, const char *text, unsigned long long min,
+                       unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 0);
+	if (errno || end == text || *end || text[0] == '-' || v < min || v > max) {
+		errorf("%s '%s': expected an integer from %llu to %llu\n", opt, text, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+struct compare_cli {
+	const char *base, *new_;
+	struct compare_metric metric;
+	struct compare_opts opts;
+	int strategy;
+	bool json;
+};
+
+/* 0 to go on, -1 after --help, CLI_EXIT_ERROR on a bad command line. */
+static int parse(int argc, char **argv, struct compare_cli *c)
+{
+	static const struct option longopts[] = {
+	    {"metric", required_argument, NULL, 'm'},
+	    {"threshold", required_argument, NULL, 't'},
+	    {"confidence", required_argument, NULL, 'c'},
+	    {"strategy", required_argument, NULL, 's'},
+	    {"resamples", required_argument, NULL, 'r'},
+	    {"seed", required_argument, NULL, 'x'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	*c = (struct compare_cli){.opts = compare_defaults, .strategy = -1};
+	c->metric = (struct compare_metric){COMPARE_DOWNTIME, 0};
+	optind = 1;
+	opterr = 0;
+	int ch;
+	unsigned long long v;
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			if (compare_metric_parse(optarg, &c->metric)) {
+				errorf("--metric '%s': expected downtime, total or phase:NAME with "
+				       "NAME one of src_prepare, src_main, final_query, stopcopy, "
+				       "dst_load, dst_prepare, dst_main\n",
+				       optarg);
+				return CLI_EXIT_ERROR;
+			}
+			break;
+		case 't':
+			if (parse_fraction("--threshold", optarg, 10, false, "5% or 0.05",
+			                   &c->opts.threshold))
+				return CLI_EXIT_ERROR;
+			break;
+		case 'c':
+			if (parse_fraction("--confidence", optarg, 1, true, "95% or 0.95",
+			                   &c->opts.confidence))
+				return CLI_EXIT_ERROR;
+			break;
+		case 's':
+			if ((c->strategy = strategy_parse(optarg)) < 0) {
+				errorf("--strategy '%s': expected sequential, parallel-prio or "
+				       "parallel-barrier\n",
+				       optarg);
+				return CLI_EXIT_ERROR;
+			}
+			break;
+		case 'r':
+			if (parse_count("--resamples", optarg, 100, 10000000, &v))
+				return CLI_EXIT_ERROR;
+			c->opts.resamples = (unsigned)v;
+			break;
+		case 'x':
+			if (parse_count("--seed", optarg, 0, UINT64_MAX, &v))
+				return CLI_EXIT_ERROR;
+			c->opts.seed = v;
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") && strcmp(optarg, "json")) {
+				errorf("--format '%s': expected table or json\n", optarg);
+				return CLI_EXIT_ERROR;
+			}
+			c->json = !strcmp(optarg, "json");
+			break;
+		case 'h':
+			cli_compare_help(stdout);
+			return -1;
+		case ':':
+			errorf("%s needs a value (see switchover compare --help)\n",
+			       argv[optind - 1]);
+			return CLI_EXIT_ERROR;
+		default:
+			errorf("unknown option '%s' (see switchover compare --help)\n",
+			       argv[optind - 1]);
+			return CLI_EXIT_ERROR;
+		}
+	}
+	if (argc - optind != 2) {
+		errorf("expected two result files, BASE.h5 and NEW.h5, got %d (see switchover "
+		       "compare --help)\n",
+		       argc - optind);
+		return CLI_EXIT_ERROR;
+	}
+	c->base = argv[optind];
+	c->new_ = argv[optind + 1];
+	return 0;
+}
+
+static double ms(double s)
+{
+	return s * 1e3;
+}
+
+/* One sentence: "downtime median +12.3% (794.2 -> 891.9 ms), 95% CI [...] ms, ...". */
+static void describe(char *buf, size_t len, const char *what, const struct compare_stats *st,
+                     double confidence)
+{
+	char rel[32];
+	if (isinf(st->rel))
+		snprintf(rel, sizeof rel, "%s", st->rel > 0 ? "+inf%" : "-inf%");
+	else
+		snprintf(rel, sizeof rel, "%+.1f%%", st->rel * 100);
+	snprintf(buf, len,
+	         "%s median %s (%.1f -> %.1f ms), %g%% CI [%+.1f, %+.1f] ms, Mann-Whitney p = "
+	         "%.2g",
+	         what, rel, ms(st->base_median), ms(st->new_median), confidence * 100,
+	         ms(st->ci_lo), ms(st->ci_hi), st->p);
+}
+
+static const char *change_mark(enum compare_verdict v)
+{
+	return v == COMPARE_REGRESSION    ? "regression"
+	       : v == COMPARE_IMPROVEMENT ? "improvement"
+	                                  : "-";
+}
+
+static void table_row(FILE *out, const char *name, const struct compare_stats *st)
+{
+	char rel[16], ci[48];
+	if (isinf(st->rel))
+		snprintf(rel, sizeof rel, "%s", st->rel > 0 ? "+inf" : "-inf");
+	else
+		snprintf(rel, sizeof rel, "%+.1f%%", st->rel * 100);
+	snprintf(ci, sizeof ci, "[%+.3f, %+.3f]", ms(st->ci_lo), ms(st->ci_hi));
+	fprintf(out, "  %-13s %11.3f %11.3f %+10.3f %8s  %-24s %8.2g%s  %s\n", name,
+	        ms(st->base_median), ms(st->new_median), ms(st->diff), rel, ci, st->p,
+	        st->p_exact ? "*" : " ", change_mark(st->verdict));
+}
+
+static void print_table(FILE *out, const struct compare_cli *c, const struct results *rb,
+                        const struct results *rn, const struct compare_report *rep)
+{
+	char metric[32];
+	compare_metric_name(&rep->metric, metric, sizeof metric);
+	fprintf(out, "base  %s: %s, %s world, %zu runs, written %s\n", c->base, rb->scenario_name,
+	        rb->backend, rb->n_runs, rb->start_time);
+	fprintf(out, "new   %s: %s, %s world, %zu runs, written %s\n", c->new_, rn->scenario_name,
+	        rn->backend, rn->n_runs, rn->start_time);
+	fprintf(out,
+	        "metric %s; regression: median up by more than %g%% with %g%% confidence\n"
+	        "(percentile bootstrap of the difference of medians, %u resamples, seed %llu;\n"
+	        "two-sided Mann-Whitney U, * = exact p)\n",
+	        metric, rep->opts.threshold * 100, rep->opts.confidence * 100, rep->opts.resamples,
+	        (unsigned long long)rep->opts.seed);
+	for (size_t k = 0; k < rep->n; k++) {
+		const struct compare_strategy *s = &rep->strategy[k];
+		fprintf(out, "\n%s: %zu vs %zu completed runs (of %u and %u)\n",
+		        strategy_name(s->strategy), s->metric.n_base, s->metric.n_new, s->runs_base,
+		        s->runs_new);
+		fprintf(out, "  %-13s %11s %11s %10s %8s  %-24s %9s  %s\n", "", "base ms", "new ms",
+		        "diff ms", "rel", "CI of diff ms", "p", "change");
+		table_row(out, metric, &s->metric);
+		for (int p = 0; p < PHASE_COUNT; p++)
+			table_row(out, phase_name((enum phase)p), &s->phase[p]);
+	}
+	fputc('\n', out);
+	char line[512], what[64];
+	if (rep->n == 1) {
+		snprintf(what, sizeof what, "%s %s", strategy_name(rep->strategy[0].strategy),
+		         metric);
+		describe(line, sizeof line, what, &rep->strategy[0].metric, rep->opts.confidence);
+		fprintf(out, "verdict: %s: %s\n", compare_verdict_name(rep->verdict), line);
+		return;
+	}
+	for (size_t k = 0; k < rep->n; k++) {
+		snprintf(what, sizeof what, "%s %s", strategy_name(rep->strategy[k].strategy),
+		         metric);
+		describe(line, sizeof line, what, &rep->strategy[k].metric, rep->opts.confidence);
+		fprintf(out, "%s: %s\n", compare_verdict_name(rep->strategy[k].metric.verdict),
+		        line);
+	}
+	fprintf(out, "verdict: %s (", compare_verdict_name(rep->verdict));
+	for (size_t k = 0; k < rep->n; k++)
+		fprintf(out, "%s%s %s", k ? "; " : "", strategy_name(rep->strategy[k].strategy),
+		        compare_verdict_name(rep->strategy[k].metric.verdict));
+	fprintf(out, ")\n");
+}
+
+static void json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+static void json_num(FILE *out, double v)
+{
+	if (isfinite(v))
+		fprintf(out, "%.17g", v);
+	else
+		fputs("null", out);
+}
+
+static void json_stats(FILE *out, const struct compare_stats *st)
+{
+	fprintf(out, "{\"n_base\": %zu, \"n_new\": %zu, \"base_median_s\": ", st->n_base,
+	        st->n_new);
+	json_num(out, st->base_median);
+	fputs(", \"new_median_s\": ", out);
+	json_num(out, st->new_median);
+	fputs(", \"diff_s\": ", out);
+	json_num(out, st->diff);
+	fputs(", \"rel\": ", out);
+	json_num(out, st->rel);
+	fputs(", \"ci_s\": [", out);
+	json_num(out, st->ci_lo);
+	fputs(", ", out);
+	json_num(out, st->ci_hi);
+	fputs("], \"u\": ", out);
+	json_num(out, st->u);
+	fputs(", \"p\": ", out);
+	json_num(out, st->p);
+	fprintf(out, ", \"p_method\": \"%s\", \"verdict\": ", st->p_exact ? "exact" : "normal");
+	json_str(out, compare_verdict_name(st->verdict));
+	fputc('}', out);
+}
+
+static void json_file(FILE *out, const char *path, const struct results *r)
+{
+	fputs("{\"file\": ", out);
+	json_str(out, path);
+	fputs(", \"scenario\": ", out);
+	json_str(out, r->scenario_name);
+	fputs(", \"backend\": ", out);
+	json_str(out, r->backend);
+	fprintf(out, ", \"runs\": %zu}", r->n_runs);
+}
+
+static void print_json(FILE *out, const struct compare_cli *c, const struct results *rb,
+                       const struct results *rn, const struct compare_report *rep,
+                       char warnings[][WARN_LEN], size_t n_warnings)
+{
+	char metric[32];
+	compare_metric_name(&rep->metric, metric, sizeof metric);
+	fputs("{\"base\": ", out);
+	json_file(out, c->base, rb);
+	fputs(", \"new\": ", out);
+	json_file(out, c->new_, rn);
+	fputs(", \"metric\": ", out);
+	json_str(out, metric);
+	fputs(", \"threshold\": ", out);
+	json_num(out, rep->opts.threshold);
+	fputs(", \"confidence\": ", out);
+	json_num(out, rep->opts.confidence);
+	fprintf(out, ", \"resamples\": %u, \"seed\": %llu, \"warnings\": [", rep->opts.resamples,
+	        (unsigned long long)rep->opts.seed);
+	for (size_t i = 0; i < n_warnings; i++) {
+		fputs(i ? ", " : "", out);
+		json_str(out, warnings[i]);
+	}
+	fputs("], \"strategies\": [", out);
+	for (size_t k = 0; k < rep->n; k++) {
+		const struct compare_strategy *s = &rep->strategy[k];
+		fprintf(
+		    out,
+		    "%s{\"strategy\": \"%s\", \"runs_base\": %u, \"runs_new\": %u, \"metric\": ",
+		    k ? ", " : "", strategy_name(s->strategy), s->runs_base, s->runs_new);
+		json_stats(out, &s->metric);
+		fputs(", \"phases\": {", out);
+		for (int p = 0; p < PHASE_COUNT; p++) {
+			fprintf(out, "%s\"%s\": ", p ? ", " : "", phase_name((enum phase)p));
+			json_stats(out, &s->phase[p]);
+		}
+		fputs("}}", out);
+	}
+	fputs("], \"verdict\": ", out);
+	json_str(out, compare_verdict_name(rep->verdict));
+	fputs("}\n", out);
+}
+
+/* Things worth knowing that do not stop the comparison. */
+static size_t collect_warnings(const struct compare_cli *c, const struct results *rb,
+                               const struct results *rn, const struct compare_report *rep,
+                               char w[][WARN_LEN], size_t max)
+{
+	size_t n = 0;
+	if (strcmp(rb->scenario_name, rn->scenario_name) && n < max)
+		snprintf(w[n++], WARN_LEN, "the scenarios differ: %s in %s, %s in %s",
+		         rb->scenario_name, c->base, rn->scenario_name, c->new_);
+	if (strcmp(rb->backend, rn->backend) && n < max)
+		snprintf(w[n++], WARN_LEN, "the worlds differ: %s in %s, %s in %s", rb->backend,
+		         c->base, rn->backend, c->new_);
+	for (size_t k = 0; k < rep->n && n + 3 <= max; k++) {
+		const struct compare_strategy *s = &rep->strategy[k];
+		if (s->metric.n_base < s->runs_base)
+			snprintf(w[n++], WARN_LEN,
+			         "%s: %u of %u %s runs failed (only completed runs count)", c->base,
+			         s->runs_base - (unsigned)s->metric.n_base, s->runs_base,
+			         strategy_name(s->strategy));
+		if (s->metric.n_new < s->runs_new)
+			snprintf(w[n++], WARN_LEN,
+			         "%s: %u of %u %s runs failed (only completed runs count)", c->new_,
+			         s->runs_new - (unsigned)s->metric.n_new, s->runs_new,
+			         strategy_name(s->strategy));
+		if (s->metric.n_base < 5 || s->metric.n_new < 5)
+			snprintf(w[n++], WARN_LEN,
+			         "%s: %zu vs %zu completed runs: too few for the test to see much",
+			         strategy_name(s->strategy), s->metric.n_base, s->metric.n_new);
+	}
+	return n;
+}
+
+int cli_compare(int argc, char **argv)
+{
+	struct compare_cli c;
+	int rc = parse(argc, argv, &c);
+	if (rc)
+		return rc < 0 ? CLI_EXIT_OK : rc;
+	struct results *rb = NULL, *rn = NULL;
+	char err[1024];
+	if (results_read_flags(c.base, RESULTS_READ_NO_TRACE, &rb, err, sizeof err) ||
+	    results_read_flags(c.new_, RESULTS_READ_NO_TRACE, &rn, err, sizeof err)) {
+		errorf("%s\n", err);
+		results_free(rb);
+		return CLI_EXIT_ERROR;
+	}
+	struct compare_report rep;
+	int status = CLI_EXIT_ERROR;
+	if (compare_results(rb, rn, c.base, c.new_, &c.metric, c.strategy, &c.opts, &rep, err,
+	                    sizeof err)) {
+		errorf("%s\n", err);
+		goto out;
+	}
+	char warnings[16][WARN_LEN];
+	size_t n_warnings = collect_warnings(&c, rb, rn, &rep, warnings, 16);
+	for (size_t i = 0; i < n_warnings; i++)
+		fprintf(stderr, "switchover compare: warning: %s\n", warnings[i]);
+	if (c.json)
+		print_json(stdout, &c, rb, rn, &rep, warnings, n_warnings);
+	else
+		print_table(stdout, &c, rb, rn, &rep);
+	if (fflush(stdout) != 0) {
+		errorf("writing the comparison failed\n");
+		goto out;
+	}
+	status = rep.verdict == COMPARE_REGRESSION ? COMPARE_EXIT_REGRESSION : CLI_EXIT_OK;
+out:
+	results_free(rb);
+	results_free(rn);
+	return status;
+}

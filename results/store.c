@@ -1,0 +1,1489 @@
+/*
+ * store.c - the HDF5 result file of store.h (HDF5 1.10 C API): a writer that
+ * only ever shows a complete file under the final name, and a reader that
+ * checks every object it touches and turns HDF5's error stack into one
+ * message naming the file and the object.
+ *
+ * Decisions (docs/results.md documents them for users):
+ *  - The file starts with a 512-byte HDF5 user block holding a plain-text
+ *    header: the length and CRC-32 of the HDF5 part, written after HDF5 has
+ *    closed the file.  HDF5 1.10 is not hardened against damaged input, so
+ *    the reader checks length and checksum before HDF5 parses a byte; h5py and
+ *    the HDF5 tools skip the user block and read the file as usual.  A file
+ *    without the header (rewritten by h5repack, or written by another tool) is
+ *    still read, with every object validated but no checksum.
+ *  - One table description (struct field) per table serves the writer's
+ *    compound types, the reader's memory types and the reader's column
+ *    checks, so the three cannot drift apart.
+ *  - Tables are contiguous and uncompressed: writing stays cheap and the
+ *    reader can bound a table's size by the file's size.
+ *  - trace.kind is an HDF5 enum type whose names are trace_kind_name()s;
+ *    strings in the trace and phase tables are variable-length (NULL and ""
+ *    stay distinct), in /summary and /devices fixed-length (bounded by the
+ *    summary's own arrays).
+ *
+ * HDF5 prints its error stack on stderr by default; every entry point here
+ * turns that off for its duration and restores the caller's setting.  Not
+ * thread-safe (neither is Debian's serial HDF5 build).
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "scenario_yaml.h"
+
+#ifndef SWITCHOVER_VERSION
+#define SWITCHOVER_VERSION "0"
+#endif
+#ifndef SWITCHOVER_GIT_REV
+#define SWITCHOVER_GIT_REV "unknown"
+#endif
+
+/* The user block: HDF5 requires a power of two of at least 512 bytes. */
+#define HEADER_BYTES 512
+#define HEADER_MAGIC "switchover result file\n"
+
+/* ---- HDF5 errors ------------------------------------------------------- */
+
+struct h5_quiet {
+	H5E_auto2_t func;
+	void *data;
+};
+
+static void quiet_begin(struct h5_quiet *q)
+{
+	H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static void quiet_end(const struct h5_quiet *q)
+{
+	H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+struct h5_walk {
+	char outer[160], inner[160];
+	unsigned n;
+};
+
+static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+	struct h5_walk *w = data;
+	const char *d = e->desc && *e->desc ? e->desc : "error";
+	if (n == 0)
+		snprintf(w->outer, sizeof w->outer, "%s", d);
+	snprintf(w->inner, sizeof w->inner, "%s", d);
+	w->n++;
+	return 0;
+}
+
+/* Why the last HDF5 call failed, as " (HDF5: API level: innermost cause)",
+ * or "" when HDF5 recorded nothing. */
+static void h5_reason(char *buf, size_t len)
+{
+	struct h5_walk w = {.n = 0};
+	buf[0] = 0;
+	H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &w);
+	if (!w.n)
+		return;
+	if (w.n == 1 || !strcmp(w.outer, w.inner))
+		snprintf(buf, len, " (HDF5: %s)", w.outer);
+	else
+		snprintf(buf, len, " (HDF5: %s: %s)", w.outer, w.inner);
+}
+
+/* ---- table and attribute descriptions ---------------------------------- */
+
+enum field_type {
+	F_F64,
+	F_I32,
+	F_U32,
+	F_U64,
+	F_I8,
+	F_U8,
+	F_BOOL, /* bool in memory, uint8 0/1 in the file */
+	F_KIND, /* enum trace_kind: uint16 in memory, HDF5 enum in the file */
+	F_VSTR, /* char * in memory, variable-length string in the file */
+	F_FSTR, /* char[len] in memory; fixed-length column, or string attribute */
+};
+
+struct field {
+	const char *name;
+	size_t off;
+	enum field_type type;
+	size_t len; /* F_FSTR: bytes including the NUL */
+};
+
+#define FIELD(st, m, t)                                                                            \
+	{                                                                                          \
+#m, offsetof(st, m), t, sizeof(((st *)0)->m)                                       \
+	}
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Types shared by every table of one writer or reader. */
+struct h5_types {
+	hid_t vstr;      /* variable-length UTF-8 string */
+	hid_t kind_mem;  /* enum trace_kind over native uint16 */
+	hid_t kind_file; /* the same over little-endian uint16 */
+};
+
+static void types_close(struct h5_types *ty)
+{
+	hid_t *all[] = {&ty->vstr, &ty->kind_mem, &ty->kind_file};
+	for (size_t i = 0; i < NFIELDS(all); i++) {
+		if (*all[i] > 0)
+			H5Tclose(*all[i]);
+		*all[i] = H5I_INVALID_HID;
+	}
+}
+
+static int types_create(struct h5_types *ty)
+{
+	*ty = (struct h5_types){H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID};
+	ty->vstr = H5Tcopy(H5T_C_S1);
+	if (ty->vstr < 0 || H5Tset_size(ty->vstr, H5T_VARIABLE) < 0 ||
+	    H5Tset_cset(ty->vstr, H5T_CSET_UTF8) < 0)
+		goto fail;
+	ty->kind_mem = H5Tenum_create(H5T_NATIVE_UINT16);
+	ty->kind_file = H5Tenum_create(H5T_STD_U16LE);
+	if (ty->kind_mem < 0 || ty->kind_file < 0)
+		goto fail;
+	for (uint16_t k = 0; k < TRACE_KIND_COUNT; k++) {
+		const char *name = trace_kind_name((enum trace_kind)k);
+		if (H5Tenum_insert(ty->kind_mem, name, &k) < 0 ||
+		    H5Tenum_insert(ty->kind_file, name, &k) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	types_close(ty);
+	return -1;
+}
+
+/* The HDF5 type of one field, native (memory) or little-endian (file);
+ * the caller closes it. */
+static hid_t field_type(const struct field *f, bool file, const struct h5_types *ty)
+{
+	switch (f->type) {
+	case F_F64:
+		return H5Tcopy(file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE);
+	case F_I32:
+		return H5Tcopy(file ? H5T_STD_I32LE : H5T_NATIVE_INT32);
+	case F_U32:
+		return H5Tcopy(file ? H5T_STD_U32LE : H5T_NATIVE_UINT32);
+	case F_U64:
+		return H5Tcopy(file ? H5T_STD_U64LE : H5T_NATIVE_UINT64);
+	case F_I8:
+		return H5Tcopy(file ? H5T_STD_I8LE : H5T_NATIVE_INT8);
+	case F_U8:
+	case F_BOOL:
+		return H5Tcopy(file ? H5T_STD_U8LE : H5T_NATIVE_UINT8);
+	case F_KIND:
+		return H5Tcopy(file ? ty->kind_file : ty->kind_mem);
+	case F_VSTR:
+		return H5Tcopy(ty->vstr);
+	case F_FSTR: {
+		hid_t t = H5Tcopy(H5T_C_S1);
+		if (t < 0 || H5Tset_size(t, f->len) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+		    H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+			if (t >= 0)
+				H5Tclose(t);
+			return H5I_INVALID_HID;
+		}
+		return t;
+	}
+	}
+	return H5I_INVALID_HID;
+}
+
+/* A compound type of the fields: at their struct offsets in memory, packed
+ * in field order in the file. */
+static hid_t compound_type(const struct field *f, size_t nf, size_t mem_size, bool file,
+                           const struct h5_types *ty)
+{
+	size_t size = 0;
+	for (size_t i = 0; i < nf; i++) {
+		hid_t t = field_type(&f[i], file, ty);
+		if (t < 0)
+			return H5I_INVALID_HID;
+		size += H5Tget_size(t);
+		H5Tclose(t);
+	}
+	hid_t c = H5Tcreate(H5T_COMPOUND, file ? size : mem_size);
+	if (c < 0)
+		return H5I_INVALID_HID;
+	size_t off = 0;
+	for (size_t i = 0; i < nf; i++) {
+		hid_t t = field_type(&f[i], file, ty);
+		herr_t rc = t < 0 ? -1 : H5Tinsert(c, f[i].name, file ? off : f[i].off, t);
+		if (t >= 0) {
+			off += H5Tget_size(t);
+			H5Tclose(t);
+		}
+		if (rc < 0) {
+			H5Tclose(c);
+			return H5I_INVALID_HID;
+		}
+	}
+	return c;
+}
+
+/* The file's class and what a reader expects, for column and attribute checks. */
+static H5T_class_t field_class(enum field_type t)
+{
+	switch (t) {
+	case F_F64:
+		return H5T_FLOAT;
+	case F_KIND:
+		return H5T_ENUM;
+	case F_VSTR:
+	case F_FSTR:
+		return H5T_STRING;
+	default:
+		return H5T_INTEGER;
+	}
+}
+
+static const char *class_name(H5T_class_t c)
+{
+	switch (c) {
+	case H5T_INTEGER:
+		return "an integer";
+	case H5T_FLOAT:
+		return "a floating-point number";
+	case H5T_STRING:
+		return "a string";
+	case H5T_ENUM:
+		return "an enum";
+	case H5T_COMPOUND:
+		return "a compound";
+	default:
+		return "another type";
+	}
+}
+
+/* ---- the tables -------------------------------------------------------- */
+
+/* /runs/<n>/trace rows are struct trace_event itself. */
+static const struct field trace_fields[] = {
+    FIELD(struct trace_event, t, F_F64),      FIELD(struct trace_event, task, F_VSTR),
+    FIELD(struct trace_event, device, F_I32), FIELD(struct trace_event, kind, F_KIND),
+    FIELD(struct trace_event, side, F_I8),    FIELD(struct trace_event, pass, F_I8),
+    FIELD(struct trace_event, from, F_I8),    FIELD(struct trace_event, to, F_I8),
+    FIELD(struct trace_event, value, F_F64),  FIELD(struct trace_event, text, F_VSTR),
+};
+
+struct phase_row {
+	int32_t device;
+	const char *phase;
+	double start, end;
+};
+
+static const struct field phase_fields[] = {
+    FIELD(struct phase_row, device, F_I32),
+    FIELD(struct phase_row, phase, F_VSTR),
+    FIELD(struct phase_row, start, F_F64),
+    FIELD(struct phase_row, end, F_F64),
+};
+
+struct device_row {
+	int32_t device;
+	char name[48];
+	double src_prepare_s, src_main_s, load_s, dst_prepare_s, dst_main_s, total_s;
+	uint64_t stopcopy_bytes;
+	double event_lead_s;
+	uint8_t rdma_miss;
+};
+
+static const struct field device_fields[] = {
+    FIELD(struct device_row, device, F_I32),         FIELD(struct device_row, name, F_FSTR),
+    FIELD(struct device_row, src_prepare_s, F_F64),  FIELD(struct device_row, src_main_s, F_F64),
+    FIELD(struct device_row, load_s, F_F64),         FIELD(struct device_row, dst_prepare_s, F_F64),
+    FIELD(struct device_row, dst_main_s, F_F64),     FIELD(struct device_row, total_s, F_F64),
+    FIELD(struct device_row, stopcopy_bytes, F_U64), FIELD(struct device_row, event_lead_s, F_F64),
+    FIELD(struct device_row, rdma_miss, F_U8),
+};
+
+/* Attributes of /runs/<n> that are run_summary fields: the scalars, one
+ * per phase (phase_<name>_s) and three per invariant (inv_<name>, and the
+ * run-attribute-only inv_<name>_first and inv_<name>_t). */
+#define RUN_FIXED  24
+#define RUN_FIELDS (RUN_FIXED + PHASE_COUNT + 3 * INV_COUNT)
+
+struct run_fields {
+	struct field f[RUN_FIELDS];
+	bool summary[RUN_FIELDS]; /* also a /summary column */
+	char names[RUN_FIELDS][64];
+};
+
+static void run_fields(struct run_fields *r)
+{
+	static const struct field fixed[RUN_FIXED] = {
+	    FIELD(struct run_summary, status, F_I32),
+	    FIELD(struct run_summary, error, F_FSTR),
+	    FIELD(struct run_summary, downtime_s, F_F64),
+	    FIELD(struct run_summary, total_s, F_F64),
+	    FIELD(struct run_summary, bound_s, F_F64),
+	    FIELD(struct run_summary, serial_s, F_F64),
+	    FIELD(struct run_summary, efficiency, F_F64),
+	    FIELD(struct run_summary, precopy_rounds, F_U32),
+	    FIELD(struct run_summary, forced_switchover, F_BOOL),
+	    FIELD(struct run_summary, switchover_reason, F_FSTR),
+	    FIELD(struct run_summary, threads_spawned, F_U32),
+	    FIELD(struct run_summary, precopy_bytes, F_U64),
+	    FIELD(struct run_summary, stopcopy_bytes, F_U64),
+	    FIELD(struct run_summary, acks_requested, F_U32),
+	    FIELD(struct run_summary, acks_received, F_U32),
+	    FIELD(struct run_summary, acks_sent, F_U32),
+	    FIELD(struct run_summary, reinits_seen, F_U32),
+	    FIELD(struct run_summary, ack_delay_s, F_F64),
+	    FIELD(struct run_summary, rounds_waiting_ack, F_U32),
+	    FIELD(struct run_summary, rounds_added_by_reinit, F_U32),
+	    FIELD(struct run_summary, recovery_s, F_F64),
+	    FIELD(struct run_summary, qmp_events, F_U32),
+	    FIELD(struct run_summary, rdma_guards, F_U32),
+	    FIELD(struct run_summary, rdma_misses, F_U32),
+	};
+	memcpy(r->f, fixed, sizeof fixed);
+	size_t k = RUN_FIXED;
+	for (size_t i = 0; i < k; i++)
+		r->summary[i] = true;
+	for (int p = 0; p < PHASE_COUNT; p++, k++) {
+		snprintf(r->names[k], 64, "phase_%s_s", phase_name((enum phase)p));
+		r->f[k] = (struct field){r->names[k],
+		                         offsetof(struct run_summary, phase_s) + p * sizeof(double),
+		                         F_F64, sizeof(double)};
+		r->summary[k] = true;
+	}
+	for (int i = 0; i < INV_COUNT; i++) {
+		size_t base =
+		    offsetof(struct run_summary, inv) + i * sizeof(struct invariant_result);
+		const char *name = invariant_name((enum invariant)i);
+		snprintf(r->names[k], 64, "inv_%s", name);
+		r->f[k] = (struct field){r->names[k],
+		                         base + offsetof(struct invariant_result, held), F_BOOL, 1};
+		r->summary[k++] = true;
+		snprintf(r->names[k], 64, "inv_%s_first", name);
+		r->f[k] = (struct field){
+		    r->names[k], base + offsetof(struct invariant_result, first_violation), F_FSTR,
+		    sizeof(((struct invariant_result *)0)->first_violation)};
+		r->summary[k++] = false;
+		snprintf(r->names[k], 64, "inv_%s_t", name);
+		r->f[k] = (struct field){r->names[k], base + offsetof(struct invariant_result, t),
+		                         F_F64, sizeof(double)};
+		r->summary[k++] = false;
+	}
+}
+
+/* Bytes a field takes in memory. */
+static size_t field_size(const struct field *f)
+{
+	switch (f->type) {
+	case F_F64:
+	case F_U64:
+		return 8;
+	case F_I32:
+	case F_U32:
+		return 4;
+	case F_KIND:
+		return 2;
+	case F_VSTR:
+		return sizeof(char *);
+	case F_FSTR:
+		return f->len;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * /summary: n, strategy, run, n_devices, then the run attributes marked
+ * summary, laid out in a row at run time (each column aligned to its size),
+ * so a run attribute added to run_fields is a /summary column too.
+ */
+#define SUMMARY_MAX (4 + RUN_FIELDS)
+
+struct summary_layout {
+	struct field col[SUMMARY_MAX];        /* at their offsets in a row */
+	const struct field *src[SUMMARY_MAX]; /* the run attribute it copies, or NULL */
+	size_t n, row_size;
+	struct run_fields run;
+};
+
+static void summary_add(struct summary_layout *L, const char *name, enum field_type t, size_t len,
+                        const struct field *src)
+{
+	struct field f = {name, 0, t == F_BOOL ? F_U8 : t, len};
+	size_t size = field_size(&f), align = size >= 8 ? 8 : size >= 4 ? 4 : 1;
+	f.off = (L->row_size + align - 1) / align * align;
+	L->row_size = f.off + size;
+	L->src[L->n] = src;
+	L->col[L->n++] = f;
+}
+
+static void summary_layout(struct summary_layout *L)
+{
+	memset(L, 0, sizeof *L);
+	run_fields(&L->run);
+	summary_add(L, "n", F_U32, 4, NULL);
+	summary_add(L, "strategy", F_FSTR, 24, NULL);
+	summary_add(L, "run", F_U32, 4, NULL);
+	summary_add(L, "n_devices", F_U32, 4, NULL);
+	for (size_t i = 0; i < RUN_FIELDS; i++)
+		if (L->run.summary[i])
+			summary_add(L, L->run.f[i].name, L->run.f[i].type, L->run.f[i].len,
+			            &L->run.f[i]);
+	L->row_size = (L->row_size + 7) / 8 * 8;
+}
+
+/* One /summary row: the run's attributes copied into their columns. */
+static void summary_fill(const struct summary_layout *L, char *row, uint32_t n,
+                         const char *strategy, uint32_t run, const struct run_summary *sum)
+{
+	uint32_t n_devices = (uint32_t)sum->n_devices;
+	memset(row, 0, L->row_size);
+	memcpy(row + L->col[0].off, &n, sizeof n);
+	snprintf(row + L->col[1].off, L->col[1].len, "%s", strategy);
+	memcpy(row + L->col[2].off, &run, sizeof run);
+	memcpy(row + L->col[3].off, &n_devices, sizeof n_devices);
+	for (size_t i = 4; i < L->n; i++) {
+		const char *from = (const char *)sum + L->src[i]->off;
+		if (L->col[i].type == F_FSTR)
+			snprintf(row + L->col[i].off, L->col[i].len, "%s", from);
+		else
+			memcpy(row + L->col[i].off, from, field_size(&L->col[i]));
+	}
+}
+
+/* /meta attributes besides schema_version, which is read first on its own. */
+static const struct field meta_fields[] = {
+    FIELD(struct results, tool_version, F_FSTR), FIELD(struct results, git_revision, F_FSTR),
+    FIELD(struct results, backend, F_FSTR),      FIELD(struct results, scenario_name, F_FSTR),
+    FIELD(struct results, seed, F_U64),          FIELD(struct results, host, F_FSTR),
+    FIELD(struct results, start_time, F_FSTR),   FIELD(struct results, command_line, F_FSTR),
+};
+
+static const char units[] = "time: seconds; sizes: bytes; rates: bytes per second";
+
+/* ---- writing ----------------------------------------------------------- */
+
+struct results_writer {
+	char *path, *tmp;
+	hid_t file, runs;
+	struct h5_types ty;
+	struct summary_layout summary;
+	char *rows; /* /summary, summary.row_size bytes each */
+	size_t n_rows, cap_rows;
+};
+
+/* One scalar attribute from the field at `base`; strings are written as
+ * variable-length UTF-8 (h5py gives them back as str). */
+static int attr_put(hid_t obj, const struct field *f, const void *base, const struct h5_types *ty)
+{
+	const char *p = (const char *)base + f->off;
+	const char *str = p;
+	uint8_t flag;
+	const void *v = p;
+	if (f->type == F_FSTR || f->type == F_VSTR) {
+		if (f->type == F_VSTR)
+			str = *(const char *const *)p ? *(const char *const *)p : "";
+		v = &str;
+	} else if (f->type == F_BOOL) {
+		flag = *(const bool *)p;
+		v = &flag;
+	}
+	struct field as = *f;
+	if (as.type == F_FSTR)
+		as.type = F_VSTR;
+	hid_t ft = field_type(&as, true, ty), mt = field_type(&as, false, ty);
+	hid_t sp = H5Screate(H5S_SCALAR);
+	hid_t a = ft < 0 || mt < 0 || sp < 0
+	              ? H5I_INVALID_HID
+	              : H5Acreate2(obj, f->name, ft, sp, H5P_DEFAULT, H5P_DEFAULT);
+	herr_t rc = a < 0 ? -1 : H5Awrite(a, mt, v);
+	if (a >= 0)
+		H5Aclose(a);
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (ft >= 0)
+		H5Tclose(ft);
+	if (mt >= 0)
+		H5Tclose(mt);
+	return rc < 0 ? -1 : 0;
+}
+
+static int attr_put_str(hid_t obj, const char *name, const char *s, const struct h5_types *ty)
+{
+	struct field f = {name, 0, F_VSTR, 0};
+	return attr_put(obj, &f, &s, ty);
+}
+
+/* A 1-D table of n rows at `rows` (row_size bytes each). */
+static int table_write(hid_t loc, const char *name, const struct field *f, size_t nf,
+                       size_t row_size, const void *rows, size_t n, const struct h5_types *ty)
+{
+	hid_t mt = compound_type(f, nf, row_size, false, ty);
+	hid_t ft = compound_type(f, nf, row_size, true, ty);
+	hsize_t dims = n;
+	hid_t sp = H5Screate_simple(1, &dims, NULL);
+	hid_t d = mt < 0 || ft < 0 || sp < 0
+	              ? H5I_INVALID_HID
+	              : H5Dcreate2(loc, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	herr_t rc = d < 0 ? -1 : n ? H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) : 0;
+	if (d >= 0)
+		H5Dclose(d);
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (ft >= 0)
+		H5Tclose(ft);
+	if (mt >= 0)
+		H5Tclose(mt);
+	return rc < 0 ? -1 : 0;
+}
+
+static int werr(const struct results_writer *w, char *err, size_t errlen, const char *what)
+{
+	char why[400];
+	h5_reason(why, sizeof why);
+	snprintf(err, errlen, "%s: %s%s", w->path, what, why);
+	return -1;
+}
+
+static void writer_free(struct results_writer *w)
+{
+	types_close(&w->ty);
+	free(w->rows);
+	free(w->path);
+	free(w->tmp);
+	free(w);
+}
+
+int results_writer_open(struct results_writer **out, const char *path, const struct scenario *s,
+                        const char *backend, const char *command_line, char *err, size_t errlen)
+{
+	struct h5_quiet q;
+	quiet_begin(&q);
+	*out = NULL;
+	struct results_writer *w = calloc(1, sizeof *w);
+	size_t tmplen = strlen(path) + 32;
+	if (w) {
+		w->file = w->runs = H5I_INVALID_HID;
+		w->path = strdup(path);
+		w->tmp = malloc(tmplen);
+	}
+	if (w)
+		summary_layout(&w->summary);
+	if (!w || !w->path || !w->tmp || types_create(&w->ty)) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	snprintf(w->tmp, tmplen, "%s.tmp-%ld", path, (long)getpid());
+	/* Create it ourselves first: errno says plainly why a directory is
+	 * not writable, where HDF5 would bury it in its error stack. */
+	int fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create %s: %s", path, w->tmp, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
+	if (fcpl >= 0 && fapl >= 0 && H5Pset_userblock(fcpl, HEADER_BYTES) >= 0 &&
+	    H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
+		w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, fapl);
+	if (fcpl >= 0)
+		H5Pclose(fcpl);
+	if (fapl >= 0)
+		H5Pclose(fapl);
+	if (w->file < 0) {
+		werr(w, err, errlen, "cannot create the HDF5 file");
+		goto fail_unlink;
+	}
+
+	struct results meta = {.seed = s->seed};
+	snprintf(meta.tool_version, sizeof meta.tool_version, "%s", SWITCHOVER_VERSION);
+	snprintf(meta.git_revision, sizeof meta.git_revision, "%s", SWITCHOVER_GIT_REV);
+	snprintf(meta.backend, sizeof meta.backend, "%s", backend);
+	snprintf(meta.scenario_name, sizeof meta.scenario_name, "%s", s->name);
+	if (gethostname(meta.host, sizeof meta.host - 1))
+		snprintf(meta.host, sizeof meta.host, "unknown");
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(meta.start_time, sizeof meta.start_time, "%Y-%m-%dT%H:%M:%SZ",
+	         gmtime_r(&now, &tm));
+	snprintf(meta.command_line, sizeof meta.command_line, "%s",
+	         command_line ? command_line : "");
+	hid_t g = H5Gcreate2(w->file, "meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	int32_t version = RESULTS_SCHEMA_VERSION;
+	struct field vf = {"schema_version", 0, F_I32, 4};
+	int rc = g < 0 || attr_put(g, &vf, &version, &w->ty);
+	for (size_t i = 0; !rc && i < NFIELDS(meta_fields); i++)
+		rc = attr_put(g, &meta_fields[i], &meta, &w->ty);
+	if (!rc)
+		rc = attr_put_str(g, "units", units, &w->ty);
+	if (g >= 0)
+		H5Gclose(g);
+	if (rc) {
+		werr(w, err, errlen, "cannot write /meta");
+		goto fail_close;
+	}
+
+	char *yaml = scenario_to_yaml(s);
+	if (!yaml) {
+		snprintf(err, errlen, "%s: cannot render the scenario as YAML (out of memory)",
+		         path);
+		goto fail_close;
+	}
+	hid_t sp = H5Screate(H5S_SCALAR);
+	hid_t d = sp < 0 ? H5I_INVALID_HID
+	                 : H5Dcreate2(w->file, "scenario", w->ty.vstr, sp, H5P_DEFAULT, H5P_DEFAULT,
+	                              H5P_DEFAULT);
+	rc = d < 0 || H5Dwrite(d, w->ty.vstr, H5S_ALL, H5S_ALL, H5P_DEFAULT, &yaml) < 0;
+	free(yaml);
+	if (d >= 0)
+		H5Dclose(d);
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (rc) {
+		werr(w, err, errlen, "cannot write /scenario");
+		goto fail_close;
+	}
+	w->runs = H5Gcreate2(w->file, "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	if (w->runs < 0) {
+		werr(w, err, errlen, "cannot create /runs");
+		goto fail_close;
+	}
+	quiet_end(&q);
+	*out = w;
+	return 0;
+fail_close:
+	H5Fclose(w->file);
+fail_unlink:
+	unlink(w->tmp);
+fail:
+	if (w)
+		writer_free(w);
+	quiet_end(&q);
+	return -1;
+}
+
+static const char *arc_phase(int side, int pass)
+{
+	static const char *const names[2][3] = {{"src_other", "src_prepare", "src_main"},
+	                                        {"dst_other", "dst_prepare", "dst_main"}};
+	return names[side & 1][pass == TRACE_PASS_PREPARE ? 1 : pass == TRACE_PASS_MAIN ? 2 : 0];
+}
+
+/* The run's phases (device -1, from the VM stop on, each as long as the
+ * summary says) and every device arc (from its begin to its end event). */
+static int phase_rows(const struct trace *tr, const struct run_summary *sum, struct phase_row **out,
+                      size_t *n_out)
+{
+	size_t n = 0, nd = sum->n_devices;
+	for (size_t k = 0; k < tr->n; k++)
+		n += tr->ev[k].kind == TRACE_ARC_END;
+	struct phase_row *rows = calloc(n + PHASE_COUNT, sizeof *rows);
+	double *begin = calloc(2 * nd + 1, sizeof *begin);
+	if (!rows || !begin) {
+		free(rows);
+		free(begin);
+		return -1;
+	}
+	double t = NAN;
+	for (size_t k = 0; k < tr->n && isnan(t); k++)
+		if (tr->ev[k].kind == TRACE_VM_STOP)
+			t = tr->ev[k].t;
+	size_t r = 0;
+	for (int p = 0; p < PHASE_COUNT; p++, r++) {
+		rows[r] = (struct phase_row){-1, phase_name((enum phase)p), t, t + sum->phase_s[p]};
+		t = rows[r].end;
+	}
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *e = &tr->ev[k];
+		if (e->device < 0 || (size_t)e->device >= nd)
+			continue;
+		double *b = &begin[(size_t)(e->side & 1) * nd + (size_t)e->device];
+		if (e->kind == TRACE_ARC_BEGIN)
+			*b = e->t;
+		else if (e->kind == TRACE_ARC_END)
+			rows[r++] =
+			    (struct phase_row){e->device, arc_phase(e->side, e->pass), *b, e->t};
+	}
+	free(begin);
+	*out = rows;
+	*n_out = r;
+	return 0;
+}
+
+int results_writer_add_run(struct results_writer *w, const struct scenario *s, unsigned run,
+                           const struct trace *tr, const struct run_summary *sum, char *err,
+                           size_t errlen)
+{
+	struct h5_quiet q;
+	quiet_begin(&q);
+	char name[32], what[64];
+	unsigned n = (unsigned)w->n_rows;
+	snprintf(name, sizeof name, "%u", n);
+	snprintf(what, sizeof what, "cannot write /runs/%u", n);
+	int rc = -1;
+	struct phase_row *phases = NULL;
+	struct device_row *devs = NULL;
+	hid_t g = H5I_INVALID_HID;
+	if (w->n_rows == w->cap_rows) {
+		size_t cap = w->cap_rows ? 2 * w->cap_rows : 64;
+		char *p = realloc(w->rows, cap * w->summary.row_size);
+		if (!p) {
+			snprintf(err, errlen, "%s: out of memory", w->path);
+			goto out;
+		}
+		w->rows = p;
+		w->cap_rows = cap;
+	}
+	size_t n_phases;
+	devs = calloc(sum->n_devices + 1, sizeof *devs);
+	if (!devs || phase_rows(tr, sum, &phases, &n_phases)) {
+		snprintf(err, errlen, "%s: out of memory", w->path);
+		goto out;
+	}
+	g = H5Gcreate2(w->runs, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	if (g < 0) {
+		werr(w, err, errlen, what);
+		goto out;
+	}
+	const struct run_fields *rf = &w->summary.run;
+	struct field runf = {"run", 0, F_U32, 4};
+	uint32_t run32 = run;
+	int bad = attr_put_str(g, "strategy", strategy_name(s->strategy), &w->ty) ||
+	          attr_put(g, &runf, &run32, &w->ty);
+	for (size_t i = 0; !bad && i < RUN_FIELDS; i++)
+		bad = attr_put(g, &rf->f[i], sum, &w->ty);
+	for (size_t i = 0; i < sum->n_devices; i++) {
+		const struct device_attribution *a = &sum->dev[i];
+		devs[i] = (struct device_row){
+		    .device = (int32_t)i,
+		    .src_prepare_s = a->src_prepare_s,
+		    .src_main_s = a->src_main_s,
+		    .load_s = a->load_s,
+		    .dst_prepare_s = a->dst_prepare_s,
+		    .dst_main_s = a->dst_main_s,
+		    .total_s = a->total_s,
+		    .stopcopy_bytes = a->stopcopy_bytes,
+		    .event_lead_s = a->event_lead_s,
+		    .rdma_miss = a->rdma_miss,
+		};
+		scenario_device_name(s, i, devs[i].name, sizeof devs[i].name);
+	}
+	if (bad ||
+	    table_write(g, "trace", trace_fields, NFIELDS(trace_fields), sizeof(struct trace_event),
+	                tr->ev, tr->n, &w->ty) ||
+	    table_write(g, "phases", phase_fields, NFIELDS(phase_fields), sizeof *phases, phases,
+	                n_phases, &w->ty) ||
+	    table_write(g, "devices", device_fields, NFIELDS(device_fields), sizeof *devs, devs,
+	                sum->n_devices, &w->ty)) {
+		werr(w, err, errlen, what);
+		goto out;
+	}
+	summary_fill(&w->summary, w->rows + w->n_rows++ * w->summary.row_size, n,
+	             strategy_name(s->strategy), run, sum);
+	rc = 0;
+out:
+	if (g >= 0)
+		H5Gclose(g);
+	free(phases);
+	free(devs);
+	quiet_end(&q);
+	return rc;
+}
+
+/* CRC-32 of the bytes from the end of the user block to `size`. */
+static int file_crc(int fd, off_t size, uLong *crc, char *why, size_t whylen)
+{
+	static unsigned char buf[1 << 16];
+	*crc = crc32(0L, Z_NULL, 0);
+	for (off_t off = HEADER_BYTES; off < size;) {
+		ssize_t got = pread(fd, buf, sizeof buf, off);
+		if (got <= 0) {
+			snprintf(why, whylen, "%s", got ? strerror(errno) : "the file shrank");
+			return -1;
+		}
+		*crc = crc32(*crc, buf, (uInt)got);
+		off += got;
+	}
+	return 0;
+}
+
+/* Fill the user block: length and CRC-32 of everything after it. */
+static int write_header(int fd, char *why, size_t whylen)
+{
+	struct stat st;
+	uLong crc;
+	if (fstat(fd, &st)) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	if (file_crc(fd, st.st_size, &crc, why, whylen))
+		return -1;
+	char head[HEADER_BYTES] = {0};
+	snprintf(head, sizeof head,
+	         HEADER_MAGIC "schema_version %d\nhdf5_bytes %lld\ncrc32 %08lx\n"
+	                      "The HDF5 file follows this 512-byte user block; h5py, pandas and "
+	                      "the HDF5 tools read it as usual.\n",
+	         RESULTS_SCHEMA_VERSION, (long long)(st.st_size - HEADER_BYTES),
+	         (unsigned long)crc);
+	if (pwrite(fd, head, sizeof head, 0) != (ssize_t)sizeof head || fsync(fd)) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int results_writer_finish(struct results_writer *w, char *err, size_t errlen)
+{
+	struct h5_quiet q;
+	quiet_begin(&q);
+	int rc = -1;
+	if (table_write(w->file, "summary", w->summary.col, w->summary.n, w->summary.row_size,
+	                w->rows, w->n_rows, &w->ty)) {
+		werr(w, err, errlen, "cannot write /summary");
+		H5Gclose(w->runs);
+		H5Fclose(w->file);
+		goto out;
+	}
+	H5Gclose(w->runs);
+	if (H5Fclose(w->file) < 0) {
+		werr(w, err, errlen, "cannot close the HDF5 file");
+		goto out;
+	}
+	char why[256];
+	int fd = open(w->tmp, O_RDWR);
+	if (fd < 0 || write_header(fd, why, sizeof why)) {
+		if (fd < 0)
+			snprintf(why, sizeof why, "%s", strerror(errno));
+		snprintf(err, errlen, "%s: cannot finish %s: %s", w->path, w->tmp, why);
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	if (close(fd) || rename(w->tmp, w->path)) {
+		snprintf(err, errlen, "%s: cannot rename %s into place: %s", w->path, w->tmp,
+		         strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc)
+		unlink(w->tmp);
+	writer_free(w);
+	quiet_end(&q);
+	return rc;
+}
+
+void results_writer_abort(struct results_writer *w)
+{
+	if (!w)
+		return;
+	struct h5_quiet q;
+	quiet_begin(&q);
+	H5Gclose(w->runs);
+	H5Fclose(w->file);
+	unlink(w->tmp);
+	writer_free(w);
+	quiet_end(&q);
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+struct rd {
+	const char *path;
+	char *err;
+	size_t errlen;
+	uint64_t file_size;
+	struct h5_types ty;
+	struct results *r;
+	unsigned flags;
+};
+
+/* "PATH: message", plus HDF5's reason when `h5` says an HDF5 call failed. */
+static int fail(struct rd *rd, bool h5, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(struct rd *rd, bool h5, const char *fmt, ...)
+{
+	char why[400] = "", msg[768];
+	if (h5)
+		h5_reason(why, sizeof why);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(rd->err, rd->errlen, "%s: %s%s", rd->path, msg, why);
+	return -1;
+}
+
+/* The user block, when there is one of ours: the HDF5 part must have the
+ * length and checksum it had when it was written. */
+static int check_header(struct rd *rd)
+{
+	int fd = open(rd->path, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st)) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return fail(rd, false, "%s", strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(rd, false, "not a regular file");
+	}
+	rd->file_size = (uint64_t)st.st_size;
+	char head[HEADER_BYTES + 1] = {0};
+	ssize_t got = pread(fd, head, HEADER_BYTES, 0);
+	int rc = 0;
+	if (got == HEADER_BYTES && !strncmp(head, HEADER_MAGIC, strlen(HEADER_MAGIC))) {
+		long long want_bytes;
+		unsigned long want_crc;
+		int version;
+		int got_fields = sscanf(head + strlen(HEADER_MAGIC),
+		                        "schema_version %d\nhdf5_bytes %lld\ncrc32 %lx", &version,
+		                        &want_bytes, &want_crc);
+		/* A newer switchover may lay the file out differently: say so
+		 * before judging it by this version's rules. */
+		if (got_fields >= 1 && version > RESULTS_SCHEMA_VERSION) {
+			rc = fail(rd, false, "schema version %d is newer than this switchover (%d)",
+			          version, RESULTS_SCHEMA_VERSION);
+		} else if (got_fields != 3 || want_bytes < 0) {
+			rc = fail(rd, false,
+			          "damaged: the header (first 512 bytes) cannot be parsed");
+		} else if ((uint64_t)want_bytes + HEADER_BYTES != rd->file_size) {
+			rc =
+			    fail(rd, false,
+			         "damaged: %" PRIu64 " bytes, expected %llu (truncated or extended "
+			         "after it was written)",
+			         rd->file_size, (unsigned long long)want_bytes + HEADER_BYTES);
+		} else {
+			uLong crc;
+			char why[128];
+			if (file_crc(fd, st.st_size, &crc, why, sizeof why))
+				rc = fail(rd, false, "%s", why);
+			if (!rc && crc != want_crc)
+				rc = fail(rd, false,
+				          "damaged: checksum %08lx, expected %08lx (the file was "
+				          "altered after it was written)",
+				          (unsigned long)crc, want_crc);
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+/* An object's location and the expected kind, or a message naming it. */
+static int open_group(struct rd *rd, hid_t loc, const char *name, const char *objpath, hid_t *g,
+                      const char *missing_hint)
+{
+	htri_t ex = H5Lexists(loc, name, H5P_DEFAULT);
+	if (ex < 0)
+		return fail(rd, true, "%s: cannot look it up", objpath);
+	if (ex == 0)
+		return fail(rd, false, "%s missing%s", objpath, missing_hint);
+	H5O_info_t info;
+	if (H5Oget_info_by_name(loc, name, &info, H5P_DEFAULT) < 0)
+		return fail(rd, true, "%s: cannot read its header", objpath);
+	if (info.type != H5O_TYPE_GROUP)
+		return fail(rd, false, "%s is not a group", objpath);
+	*g = H5Gopen2(loc, name, H5P_DEFAULT);
+	return *g < 0 ? fail(rd, true, "%s: cannot open", objpath) : 0;
+}
+
+static int open_dataset(struct rd *rd, hid_t loc, const char *name, const char *objpath, hid_t *d)
+{
+	htri_t ex = H5Lexists(loc, name, H5P_DEFAULT);
+	if (ex < 0)
+		return fail(rd, true, "%s: cannot look it up", objpath);
+	if (ex == 0)
+		return fail(rd, false, "%s missing", objpath);
+	H5O_info_t info;
+	if (H5Oget_info_by_name(loc, name, &info, H5P_DEFAULT) < 0)
+		return fail(rd, true, "%s: cannot read its header", objpath);
+	if (info.type != H5O_TYPE_DATASET)
+		return fail(rd, false, "%s is not a dataset", objpath);
+	*d = H5Dopen2(loc, name, H5P_DEFAULT);
+	return *d < 0 ? fail(rd, true, "%s: cannot open", objpath) : 0;
+}
+
+/* One string from an attribute (attr >= 0) or a scalar dataset, either
+ * variable- or fixed-length; malloc'd into *out. */
+static int read_string(struct rd *rd, hid_t attr, hid_t dset, const char *where, char **out)
+{
+	hid_t ft = attr >= 0 ? H5Aget_type(attr) : H5Dget_type(dset);
+	hid_t sp = attr >= 0 ? H5Aget_space(attr) : H5Dget_space(dset);
+	hid_t mt = H5I_INVALID_HID;
+	int rc = -1;
+	*out = NULL;
+	if (ft < 0 || sp < 0) {
+		fail(rd, true, "%s: cannot read its type", where);
+		goto out;
+	}
+	if (H5Tget_class(ft) != H5T_STRING) {
+		fail(rd, false, "%s is %s, expected a string", where, class_name(H5Tget_class(ft)));
+		goto out;
+	}
+	if (H5Sget_simple_extent_npoints(sp) != 1) {
+		fail(rd, false, "%s holds %lld values, expected one string", where,
+		     (long long)H5Sget_simple_extent_npoints(sp));
+		goto out;
+	}
+	htri_t var = H5Tis_variable_str(ft);
+	if (var > 0) {
+		char *s = NULL;
+		herr_t e = attr >= 0
+		               ? H5Aread(attr, rd->ty.vstr, &s)
+		               : H5Dread(dset, rd->ty.vstr, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s);
+		if (e < 0) {
+			fail(rd, true, "%s: cannot read", where);
+			goto out;
+		}
+		*out = strdup(s ? s : "");
+		H5free_memory(s);
+	} else {
+		size_t size = H5Tget_size(ft);
+		if (var < 0 || size == 0 || size > rd->file_size) {
+			fail(rd, false,
+			     "%s: a string of %zu bytes cannot be in this file (damaged)", where,
+			     size);
+			goto out;
+		}
+		mt = H5Tcopy(H5T_C_S1);
+		*out = calloc(1, size + 1);
+		if (mt < 0 || !*out || H5Tset_size(mt, size + 1) < 0 ||
+		    H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 ||
+		    (attr >= 0 ? H5Aread(attr, mt, *out)
+		               : H5Dread(dset, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out)) < 0) {
+			fail(rd, true, "%s: cannot read", where);
+			goto out;
+		}
+	}
+	if (!*out) {
+		fail(rd, false, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	if (mt >= 0)
+		H5Tclose(mt);
+	if (ft >= 0)
+		H5Tclose(ft);
+	if (sp >= 0)
+		H5Sclose(sp);
+	return rc;
+}
+
+/* One scalar attribute into the field at `base`, checking its class. */
+static int attr_get(struct rd *rd, hid_t obj, const char *objpath, const struct field *f,
+                    void *base)
+{
+	char where[256];
+	snprintf(where, sizeof where, "%s: attribute '%s'", objpath, f->name);
+	htri_t ex = H5Aexists(obj, f->name);
+	if (ex <= 0)
+		return fail(rd, ex < 0, "%s missing", where);
+	hid_t a = H5Aopen(obj, f->name, H5P_DEFAULT);
+	if (a < 0)
+		return fail(rd, true, "%s: cannot open", where);
+	char *p = (char *)base + f->off;
+	int rc = 0;
+	if (f->type == F_FSTR || f->type == F_VSTR) {
+		char *s;
+		rc = read_string(rd, a, H5I_INVALID_HID, where, &s);
+		if (!rc && f->type == F_FSTR) {
+			snprintf(p, f->len, "%s", s);
+			free(s);
+		} else if (!rc) {
+			*(char **)p = s;
+		}
+		H5Aclose(a);
+		return rc;
+	}
+	hid_t ft = H5Aget_type(a), sp = H5Aget_space(a);
+	hid_t mt = field_type(f, false, &rd->ty);
+	uint8_t flag = 0;
+	if (ft < 0 || sp < 0 || mt < 0)
+		rc = fail(rd, true, "%s: cannot read its type", where);
+	else if (H5Tget_class(ft) != field_class(f->type))
+		rc = fail(rd, false, "%s is %s, expected %s", where, class_name(H5Tget_class(ft)),
+		          class_name(field_class(f->type)));
+	else if (H5Sget_simple_extent_npoints(sp) != 1)
+		rc = fail(rd, false, "%s holds %lld values, expected one", where,
+		          (long long)H5Sget_simple_extent_npoints(sp));
+	else if (H5Aread(a, mt, f->type == F_BOOL ? (void *)&flag : (void *)p) < 0)
+		rc = fail(rd, true, "%s: cannot read", where);
+	else if (f->type == F_BOOL)
+		*(bool *)p = flag != 0;
+	if (ft >= 0)
+		H5Tclose(ft);
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (mt >= 0)
+		H5Tclose(mt);
+	H5Aclose(a);
+	return rc;
+}
+
+typedef int (*row_fn)(struct rd *rd, void *ctx, const void *row, size_t i, const char *objpath);
+
+/*
+ * Check that loc/name is a 1-D table with every column of f (by name and
+ * class), then, when `fn` is given, read it through the memory type (HDF5
+ * converts by column name) and hand each row to fn.  *n_rows gets the
+ * number of rows.
+ */
+static int table_read(struct rd *rd, hid_t loc, const char *name, const char *objpath,
+                      const struct field *f, size_t nf, size_t row_size, row_fn fn, void *ctx,
+                      size_t *n_rows)
+{
+	hid_t d, ft = H5I_INVALID_HID, sp = H5I_INVALID_HID, mt = H5I_INVALID_HID;
+	hid_t dcpl = H5I_INVALID_HID;
+	char *buf = NULL;
+	bool read = false;
+	int rc = -1;
+	if (open_dataset(rd, loc, name, objpath, &d))
+		return -1;
+	ft = H5Dget_type(d);
+	sp = H5Dget_space(d);
+	dcpl = H5Dget_create_plist(d);
+	if (ft < 0 || sp < 0 || dcpl < 0) {
+		fail(rd, true, "%s: cannot read its type", objpath);
+		goto out;
+	}
+	if (H5Tget_class(ft) != H5T_COMPOUND) {
+		fail(rd, false, "%s is %s, expected a table (compound)", objpath,
+		     class_name(H5Tget_class(ft)));
+		goto out;
+	}
+	hsize_t dims[H5S_MAX_RANK];
+	if (H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, dims, NULL) != 1) {
+		fail(rd, false, "%s is not a one-dimensional table", objpath);
+		goto out;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		int idx = H5Tget_member_index(ft, f[i].name);
+		if (idx < 0) {
+			fail(rd, false, "%s: column '%s' missing", objpath, f[i].name);
+			goto out;
+		}
+		H5T_class_t c = H5Tget_member_class(ft, (unsigned)idx);
+		hid_t mtype = H5Tget_member_type(ft, (unsigned)idx);
+		htri_t var = mtype < 0 ? -1 : H5Tis_variable_str(mtype);
+		if (mtype >= 0)
+			H5Tclose(mtype);
+		if (c != field_class(f[i].type)) {
+			fail(rd, false, "%s: column '%s' is %s, expected %s", objpath, f[i].name,
+			     class_name(c), class_name(field_class(f[i].type)));
+			goto out;
+		}
+		if (c == H5T_STRING && var != (f[i].type == F_VSTR)) {
+			fail(rd, false, "%s: column '%s' is a %s string, expected a %s one",
+			     objpath, f[i].name, var > 0 ? "variable-length" : "fixed-length",
+			     f[i].type == F_VSTR ? "variable-length" : "fixed-length");
+			goto out;
+		}
+	}
+	/* A damaged header can claim any number of rows; an uncompressed table
+	 * cannot be bigger than the file, a compressed one hardly beyond 1000x. */
+	size_t rowbytes = H5Tget_size(ft);
+	uint64_t limit = H5Pget_layout(dcpl) == H5D_CHUNKED ? rd->file_size * 1000 : rd->file_size;
+	if (rowbytes == 0 || dims[0] > limit / rowbytes) {
+		fail(rd, false,
+		     "%s: %llu rows of %zu bytes cannot be in a %" PRIu64 "-byte file (damaged)",
+		     objpath, (unsigned long long)dims[0], rowbytes, rd->file_size);
+		goto out;
+	}
+	*n_rows = (size_t)dims[0];
+	if (!fn || !*n_rows) {
+		rc = 0;
+		goto out;
+	}
+	mt = compound_type(f, nf, row_size, false, &rd->ty);
+	buf = calloc(*n_rows, row_size);
+	if (mt < 0 || !buf) {
+		fail(rd, mt < 0, "%s: out of memory", objpath);
+		goto out;
+	}
+	if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+		fail(rd, true, "%s: cannot read", objpath);
+		goto out;
+	}
+	read = true;
+	rc = 0;
+	for (size_t i = 0; !rc && i < *n_rows; i++)
+		rc = fn(rd, ctx, buf + i * row_size, i, objpath);
+out:
+	if (read)
+		H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
+	free(buf);
+	if (mt >= 0)
+		H5Tclose(mt);
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	if (ft >= 0)
+		H5Tclose(ft);
+	if (sp >= 0)
+		H5Sclose(sp);
+	H5Dclose(d);
+	return rc;
+}
+
+static int trace_row(struct rd *rd, void *ctx, const void *row, size_t i, const char *objpath)
+{
+	struct results_run *run = ctx;
+	const struct trace_event *e = row;
+	if (e->device < -1 || (e->device >= 0 && (size_t)e->device >= run->sum.n_devices))
+		return fail(rd, false,
+		            "%s: row %zu: device %d out of range (the run has %zu devices)",
+		            objpath, i, e->device, run->sum.n_devices);
+	if (e->kind >= TRACE_KIND_COUNT || e->side < 0 || e->side > 1 || e->pass < -1 ||
+	    e->pass > 1)
+		return fail(rd, false, "%s: row %zu: kind %u, side %d, pass %d out of range",
+		            objpath, i, e->kind, e->side, e->pass);
+	trace_add(&run->trace, e);
+	return run->trace.oom ? fail(rd, false, "out of memory") : 0;
+}
+
+static int device_row(struct rd *rd, void *ctx, const void *row, size_t i, const char *objpath)
+{
+	struct results_run *run = ctx;
+	const struct device_row *d = row;
+	if (d->device != (int32_t)i)
+		return fail(rd, false, "%s: row %zu holds device %d, expected %zu", objpath, i,
+		            d->device, i);
+	/* Field by field: the array is zeroed, padding included, so whole
+	 * structs compare equal to what was written. */
+	struct device_attribution *a = &run->sum.dev[i];
+	a->src_prepare_s = d->src_prepare_s;
+	a->src_main_s = d->src_main_s;
+	a->load_s = d->load_s;
+	a->dst_prepare_s = d->dst_prepare_s;
+	a->dst_main_s = d->dst_main_s;
+	a->stopcopy_bytes = d->stopcopy_bytes;
+	a->total_s = d->total_s;
+	a->event_lead_s = d->event_lead_s;
+	a->rdma_miss = d->rdma_miss != 0;
+	return 0;
+}
+
+static int read_run(struct rd *rd, hid_t runs, size_t n, struct results_run *run)
+{
+	char name[32], objpath[64], sub[96];
+	snprintf(name, sizeof name, "%zu", n);
+	snprintf(objpath, sizeof objpath, "/runs/%zu", n);
+	hid_t g;
+	if (open_group(rd, runs, name, objpath, &g, ""))
+		return -1;
+	struct run_fields rf;
+	run_fields(&rf);
+	char strategy[32];
+	struct field sf = {"strategy", 0, F_FSTR, sizeof strategy};
+	struct field runf = {"run", 0, F_U32, 4};
+	uint32_t idx = 0;
+	int rc = attr_get(rd, g, objpath, &sf, strategy) || attr_get(rd, g, objpath, &runf, &idx);
+	for (size_t i = 0; !rc && i < RUN_FIELDS; i++)
+		rc = attr_get(rd, g, objpath, &rf.f[i], &run->sum);
+	int st = rc ? -1 : strategy_parse(strategy);
+	if (!rc && st < 0)
+		rc = fail(rd, false,
+		          "%s: strategy '%s' unknown (expected sequential, parallel-prio or "
+		          "parallel-barrier)",
+		          objpath, strategy);
+	run->strategy = (enum strategy_kind)(st < 0 ? 0 : st);
+	run->run = idx;
+
+	size_t n_dev = 0, n_rows;
+	size_t want = scenario_device_count(rd->r->scenario);
+	snprintf(sub, sizeof sub, "%s/devices", objpath);
+	if (!rc)
+		rc = table_read(rd, g, "devices", sub, device_fields, NFIELDS(device_fields),
+		                sizeof(struct device_row), NULL, NULL, &n_dev);
+	if (!rc && n_dev != want)
+		rc =
+		    fail(rd, false, "%s: %zu rows, the scenario has %zu devices", sub, n_dev, want);
+	if (!rc) {
+		run->sum.n_devices = n_dev;
+		run->sum.dev = calloc(n_dev + 1, sizeof *run->sum.dev);
+		rc = run->sum.dev
+		         ? table_read(rd, g, "devices", sub, device_fields, NFIELDS(device_fields),
+		                      sizeof(struct device_row), device_row, run, &n_rows)
+		         : fail(rd, false, "out of memory");
+	}
+	snprintf(sub, sizeof sub, "%s/phases", objpath);
+	if (!rc)
+		rc = table_read(rd, g, "phases", sub, phase_fields, NFIELDS(phase_fields),
+		                sizeof(struct phase_row), NULL, NULL, &n_rows);
+	snprintf(sub, sizeof sub, "%s/trace", objpath);
+	if (!rc)
+		rc = table_read(rd, g, "trace", sub, trace_fields, NFIELDS(trace_fields),
+		                sizeof(struct trace_event),
+		                rd->flags & RESULTS_READ_NO_TRACE ? NULL : trace_row, run, &n_rows);
+	H5Gclose(g);
+	return rc;
+}
+
+static int read_file(struct rd *rd, hid_t file)
+{
+	struct results *r = rd->r;
+	hid_t g;
+	if (open_group(rd, file, "meta", "/meta", &g, ": not a switchover result file"))
+		return -1;
+	int32_t version = 0;
+	struct field vf = {"schema_version", 0, F_I32, 4};
+	int rc = attr_get(rd, g, "/meta", &vf, &version);
+	if (!rc && version > RESULTS_SCHEMA_VERSION)
+		rc = fail(rd, false, "schema version %d is newer than this switchover (%d)",
+		          version, RESULTS_SCHEMA_VERSION);
+	else if (!rc && version < 1)
+		rc = fail(rd, false, "/meta: schema version %d is not valid (versions start at 1)",
+		          version);
+	r->schema_version = version;
+	for (size_t i = 0; !rc && i < NFIELDS(meta_fields); i++)
+		rc = attr_get(rd, g, "/meta", &meta_fields[i], r);
+	H5Gclose(g);
+	if (rc)
+		return -1;
+
+	hid_t d;
+	if (open_dataset(rd, file, "scenario", "/scenario", &d))
+		return -1;
+	rc = read_string(rd, H5I_INVALID_HID, d, "/scenario", &r->scenario_yaml);
+	H5Dclose(d);
+	if (rc)
+		return -1;
+	char name[1100], err[1024];
+	snprintf(name, sizeof name, "%s:/scenario", rd->path);
+	if (scenario_load_text(name, r->scenario_yaml, strlen(r->scenario_yaml), NULL, 0,
+	                       &r->scenario, err, sizeof err)) {
+		snprintf(rd->err, rd->errlen, "%s", err);
+		return -1;
+	}
+
+	hid_t runs;
+	if (open_group(rd, file, "runs", "/runs", &runs, ""))
+		return -1;
+	H5G_info_t info;
+	if (H5Gget_info(runs, &info) < 0) {
+		H5Gclose(runs);
+		return fail(rd, true, "/runs: cannot list");
+	}
+	if (info.nlinks > rd->file_size) {
+		H5Gclose(runs);
+		return fail(rd, false, "/runs: %llu runs cannot be in this file (damaged)",
+		            (unsigned long long)info.nlinks);
+	}
+	r->runs = calloc((size_t)info.nlinks + 1, sizeof *r->runs);
+	if (!r->runs) {
+		H5Gclose(runs);
+		return fail(rd, false, "out of memory");
+	}
+	for (size_t n = 0; !rc && n < info.nlinks; n++) {
+		trace_init(&r->runs[n].trace);
+		r->n_runs = n + 1;
+		rc = read_run(rd, runs, n, &r->runs[n]);
+	}
+	H5Gclose(runs);
+	if (rc)
+		return -1;
+
+	struct summary_layout sl;
+	summary_layout(&sl);
+	size_t rows;
+	if (table_read(rd, file, "summary", "/summary", sl.col, sl.n, sl.row_size, NULL, NULL,
+	               &rows))
+		return -1;
+	if (rows != r->n_runs)
+		return fail(rd, false, "/summary: %zu rows, expected one per run (%zu)", rows,
+		            r->n_runs);
+	return 0;
+}
+
+int results_read_flags(const char *path, unsigned flags, struct results **out, char *err,
+                       size_t errlen)
+{
+	struct h5_quiet q;
+	quiet_begin(&q);
+	*out = NULL;
+	struct rd rd = {.path = path, .err = err, .errlen = errlen, .flags = flags};
+	hid_t file = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
+	int rc = -1;
+	if (types_create(&rd.ty)) {
+		fail(&rd, true, "cannot set up HDF5 types");
+		goto out;
+	}
+	if (check_header(&rd))
+		goto out;
+	htri_t is = H5Fis_hdf5(path);
+	if (is <= 0) {
+		fail(&rd, false, "not an HDF5 file");
+		goto out;
+	}
+	fapl = H5Pcreate(H5P_FILE_ACCESS);
+	if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+		fail(&rd, true, "cannot set up HDF5");
+		goto out;
+	}
+	file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	if (file < 0) {
+		fail(&rd, true, "cannot open the HDF5 file");
+		goto out;
+	}
+	rd.r = calloc(1, sizeof *rd.r);
+	if (!rd.r) {
+		fail(&rd, false, "out of memory");
+		goto out;
+	}
+	if (read_file(&rd, file))
+		goto out;
+	*out = rd.r;
+	rd.r = NULL;
+	rc = 0;
+out:
+	results_free(rd.r);
+	if (file >= 0)
+		H5Fclose(file);
+	if (fapl >= 0)
+		H5Pclose(fapl);
+	types_close(&rd.ty);
+	quiet_end(&q);
+	return rc;
+}
+
+int results_read(const char *path, struct results **out, char *err, size_t errlen)
+{
+	return results_read_flags(path, 0, out, err, errlen);
+}
+
+void results_free(struct results *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_runs; i++) {
+		trace_free(&r->runs[i].trace);
+		summary_free(&r->runs[i].sum);
+	}
+	free(r->runs);
+	free(r->scenario_yaml);
+	scenario_free(r->scenario);
+	free(r);
+}

@@ -1,0 +1,304 @@
+/*
+ * test_compare.c - regression verdicts (results/compare.c): Mann-Whitney
+ * p-values against independently computed ones, verdicts on synthetic
+ * samples with known differences, the bootstrap's reproducibility, and
+ * which runs of two result files are compared.
+ */
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <string.h>
+
+#include "compare.h"
+#include "test_util.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Expected p-values come from scipy 1.10.1 (Debian python3-scipy):
+ *   scipy.stats.mannwhitneyu(new, base, alternative='two-sided', method=M)
+ * with M = 'exact' for samples without ties, 'asymptotic' (tie correction,
+ * use_continuity=True) otherwise; U is the statistic of `new`.
+ */
+static void test_mann_whitney_exact(void)
+{
+	double u, p;
+	bool exact;
+	/* By hand: new {3, 4} beats base {1, 2} in all 4 pairs; of the
+	 * C(4, 2) = 6 equally likely orderings only one has U = 4 and one
+	 * U = 0, so p = 2/6. */
+	double b0[] = {1, 2}, n0[] = {3, 4};
+	p = compare_mann_whitney(n0, 2, b0, 2, &u, &exact);
+	CU_ASSERT(exact);
+	CU_ASSERT_DOUBLE_EQUAL(u, 4, 0);
+	CU_ASSERT_DOUBLE_EQUAL(p, 1.0 / 3, 1e-15);
+	/* scipy: U = 25.0, p = 0.08225108225108226 */
+	double b1[] = {1.1, 2.3, 3.5, 4.2, 5.0}, n1[] = {2.0, 4.5, 6.1, 7.7, 8.9, 9.2};
+	p = compare_mann_whitney(n1, N(n1), b1, N(b1), &u, &exact);
+	CU_ASSERT(exact);
+	CU_ASSERT_DOUBLE_EQUAL(u, 25, 0);
+	CU_ASSERT_DOUBLE_EQUAL(p, 0.08225108225108226, 1e-13);
+	/* The order of the samples changes U, not p. */
+	CU_ASSERT_DOUBLE_EQUAL(compare_mann_whitney(b1, N(b1), n1, N(n1), &u, &exact), p, 1e-15);
+	CU_ASSERT_DOUBLE_EQUAL(u, 5, 0);
+	/* 20 x 20 = 400 pairs, the largest exact case.  scipy: U = 322.0,
+	 * p = 0.0006675619675571311 */
+	double b2[20], n2[20];
+	for (int i = 0; i < 20; i++) {
+		b2[i] = i;
+		n2[i] = i + 7.5;
+	}
+	p = compare_mann_whitney(n2, 20, b2, 20, &u, &exact);
+	CU_ASSERT(exact);
+	CU_ASSERT_DOUBLE_EQUAL(u, 322, 0);
+	CU_ASSERT_DOUBLE_EQUAL(p, 0.0006675619675571311, 1e-15);
+}
+
+static void test_mann_whitney_normal(void)
+{
+	double u, p;
+	bool exact;
+	/* Ties: normal approximation with tie correction.  scipy: U = 58.5,
+	 * p = 0.03175895714806371 */
+	double b1[] = {1, 2, 2, 3, 3, 3, 4, 5}, n1[] = {2, 3, 4, 4, 5, 5, 6, 7, 7};
+	p = compare_mann_whitney(n1, N(n1), b1, N(b1), &u, &exact);
+	CU_ASSERT(!exact);
+	CU_ASSERT_DOUBLE_EQUAL(u, 58.5, 0);
+	CU_ASSERT_DOUBLE_EQUAL(p, 0.03175895714806371, 1e-12);
+	/* 30 x 30 without ties (beyond the exact limit).  scipy: U = 623.0,
+	 * p = 0.010762612595411516 for
+	 *   base[i] = 100 + 10 sin(1.7 i) + 0.01 i
+	 *   new[i] = (100 + 10 sin(2.3 i + 0.5) + 0.013 i) * 1.05 */
+	double b2[30], n2[30];
+	for (int i = 0; i < 30; i++) {
+		b2[i] = 100 + 10 * sin(i * 1.7) + i * 0.01;
+		n2[i] = (100 + 10 * sin(i * 2.3 + 0.5) + i * 0.013) * 1.05;
+	}
+	p = compare_mann_whitney(n2, 30, b2, 30, &u, &exact);
+	CU_ASSERT(!exact);
+	CU_ASSERT_DOUBLE_EQUAL(u, 623, 0);
+	CU_ASSERT_DOUBLE_EQUAL(p, 0.010762612595411516, 1e-12);
+	/* Every value equal: no evidence at all. */
+	double same[] = {5, 5, 5};
+	CU_ASSERT_DOUBLE_EQUAL(compare_mann_whitney(same, 3, same, 3, &u, &exact), 1, 0);
+	CU_ASSERT(isnan(compare_mann_whitney(same, 0, same, 3, &u, &exact)));
+}
+
+/* n draws of N(mean, sd), clamped at 0 like a duration, from stream `seed`. */
+static void draw(double *x, size_t n, double mean, double sd, unsigned long seed)
+{
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	gsl_rng_set(r, seed);
+	for (size_t i = 0; i < n; i++)
+		x[i] = fmax(0, mean + gsl_ran_gaussian(r, sd));
+	gsl_rng_free(r);
+}
+
+static struct compare_stats cmp(const double *b, size_t nb, const double *n, size_t nn)
+{
+	struct compare_stats st;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(
+	    compare_samples(b, nb, n, nn, &compare_defaults, &st, err, sizeof err), 0);
+	return st;
+}
+
+static void test_verdicts(void)
+{
+	/* Downtimes around 800 ms with 5% noise, 30 runs a side. */
+	double base[30], other[30], up[30], down[30];
+	draw(base, 30, 0.8, 0.04, 1);
+	draw(other, 30, 0.8, 0.04, 2);
+	for (int i = 0; i < 30; i++) {
+		up[i] = other[i] * 1.2;
+		down[i] = other[i] * 0.8;
+	}
+	struct compare_stats st = cmp(base, 30, base, 30);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	CU_ASSERT_DOUBLE_EQUAL(st.diff, 0, 0);
+	CU_ASSERT(st.ci_lo <= 0 && st.ci_hi >= 0);
+	CU_ASSERT(st.p > 0.99);
+
+	st = cmp(base, 30, other, 30); /* the same distribution */
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	CU_ASSERT(st.ci_lo < 0 && st.ci_hi > 0);
+
+	st = cmp(base, 30, up, 30); /* +20% */
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_REGRESSION);
+	CU_ASSERT(st.ci_lo > 0);
+	CU_ASSERT(st.ci_lo < st.diff && st.diff < st.ci_hi);
+	CU_ASSERT_DOUBLE_EQUAL(st.rel, 0.2, 0.05);
+	CU_ASSERT(st.p < 1e-6);
+	CU_ASSERT(!st.p_exact);
+
+	st = cmp(base, 30, down, 30); /* -20% */
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_IMPROVEMENT);
+	CU_ASSERT(st.ci_hi < 0);
+	CU_ASSERT_DOUBLE_EQUAL(st.rel, -0.2, 0.05);
+
+	/* Heavy overlap, few runs: +10% in the medians means nothing here. */
+	double b5[5], n5[5];
+	draw(b5, 5, 0.8, 0.2, 3);
+	draw(n5, 5, 0.88, 0.2, 4);
+	st = cmp(b5, 5, n5, 5);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	CU_ASSERT(st.p_exact);
+	CU_ASSERT(st.p > 0.05);
+	CU_ASSERT(st.ci_lo < 0 && st.ci_hi > 0);
+
+	/* Certain but small (+2% with 0.1% noise): below the threshold. */
+	double tight[30], tight_up[30];
+	draw(tight, 30, 0.8, 0.0008, 5);
+	draw(tight_up, 30, 0.816, 0.0008, 6);
+	st = cmp(tight, 30, tight_up, 30);
+	CU_ASSERT(st.ci_lo > 0 && st.p < 1e-6);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	struct compare_opts strict = compare_defaults;
+	strict.threshold = 0.01;
+	char err[256];
+	CU_ASSERT_EQUAL(compare_samples(tight, 30, tight_up, 30, &strict, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_REGRESSION);
+
+	/* Deterministic samples: the interval is exact. */
+	double ones[] = {1, 1, 1, 1}, halves[] = {1.5, 1.5, 1.5};
+	st = cmp(ones, 4, halves, 3);
+	CU_ASSERT_DOUBLE_EQUAL(st.ci_lo, 0.5, 0);
+	CU_ASSERT_DOUBLE_EQUAL(st.ci_hi, 0.5, 0);
+	CU_ASSERT_DOUBLE_EQUAL(st.rel, 0.5, 0);
+
+	/* From 0 (a phase that did not exist) to something. */
+	double zeros[] = {0, 0, 0, 0, 0, 0}, some[] = {1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3};
+	st = cmp(zeros, 6, some, 6);
+	CU_ASSERT(isinf(st.rel) && st.rel > 0);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_REGRESSION);
+
+	CU_ASSERT_EQUAL(
+	    compare_samples(ones, 0, halves, 3, &compare_defaults, &st, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no sample"));
+}
+
+static void test_bootstrap_reproducible(void)
+{
+	double b[25], n[25];
+	draw(b, 25, 0.8, 0.1, 7);
+	draw(n, 25, 0.85, 0.1, 8);
+	struct compare_stats a = cmp(b, 25, n, 25), c = cmp(b, 25, n, 25);
+	CU_ASSERT_EQUAL(a.ci_lo, c.ci_lo);
+	CU_ASSERT_EQUAL(a.ci_hi, c.ci_hi);
+	struct compare_opts o = compare_defaults;
+	o.seed = 2;
+	char err[256];
+	CU_ASSERT_EQUAL(compare_samples(b, 25, n, 25, &o, &c, err, sizeof err), 0);
+	CU_ASSERT(a.ci_lo != c.ci_lo || a.ci_hi != c.ci_hi);
+	CU_ASSERT_DOUBLE_EQUAL(a.ci_lo, c.ci_lo, 0.02); /* another seed, about the same */
+	CU_ASSERT_EQUAL(a.p, c.p);
+	/* A 99% interval contains the 95% one. */
+	o = compare_defaults;
+	o.confidence = 0.99;
+	CU_ASSERT_EQUAL(compare_samples(b, 25, n, 25, &o, &c, err, sizeof err), 0);
+	CU_ASSERT(c.ci_lo <= a.ci_lo && c.ci_hi >= a.ci_hi);
+}
+
+static void test_metric_parse(void)
+{
+	struct compare_metric m;
+	char name[32];
+	CU_ASSERT_EQUAL(compare_metric_parse("downtime", &m), 0);
+	CU_ASSERT_EQUAL(m.kind, COMPARE_DOWNTIME);
+	CU_ASSERT_EQUAL(compare_metric_parse("total", &m), 0);
+	CU_ASSERT_EQUAL(m.kind, COMPARE_TOTAL);
+	CU_ASSERT_EQUAL(compare_metric_parse("phase:stopcopy", &m), 0);
+	CU_ASSERT_EQUAL(m.kind, COMPARE_PHASE);
+	CU_ASSERT_EQUAL(m.phase, PHASE_STOPCOPY);
+	compare_metric_name(&m, name, sizeof name);
+	CU_ASSERT_STRING_EQUAL(name, "phase:stopcopy");
+	struct run_summary s = {.downtime_s = 1, .total_s = 2};
+	s.phase_s[PHASE_STOPCOPY] = 3;
+	CU_ASSERT_EQUAL(compare_metric_value(&m, &s), 3);
+	CU_ASSERT_EQUAL(compare_metric_parse("phase:nope", &m), -1);
+	CU_ASSERT_EQUAL(compare_metric_parse("phase:", &m), -1);
+	CU_ASSERT_EQUAL(compare_metric_parse("latency", &m), -1);
+}
+
+/* A result file's worth of runs: `n` of strategy st with downtime
+ * base + i ms, the last one failed (with a downtime that must not count). */
+static void add_runs(struct results *r, enum strategy_kind st, size_t n, double base)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct results_run *run = &r->runs[r->n_runs++];
+		memset(run, 0, sizeof *run);
+		run->strategy = st;
+		run->run = (unsigned)i;
+		run->sum.downtime_s = base + i * 1e-3;
+		for (int p = 0; p < PHASE_COUNT; p++)
+			run->sum.phase_s[p] = run->sum.downtime_s / PHASE_COUNT;
+		if (i == n - 1) {
+			run->sum.status = -5;
+			run->sum.downtime_s = 1e9;
+		}
+	}
+}
+
+static void test_compare_results(void)
+{
+	static struct results_run ra[32], rb[32], rc[8], rd[8];
+	struct results a = {.runs = ra}, b = {.runs = rb};
+	add_runs(&a, STRATEGY_SEQUENTIAL, 11, 1.0);
+	add_runs(&a, STRATEGY_PARALLEL_PRIO, 11, 0.5);
+	add_runs(&b, STRATEGY_PARALLEL_PRIO, 11, 0.6); /* +20% */
+	add_runs(&b, STRATEGY_PARALLEL_BARRIER, 11, 0.5);
+	struct compare_metric m = {COMPARE_DOWNTIME, 0};
+	struct compare_report rep;
+	char err[512];
+	/* Only parallel-prio is in both. */
+	CU_ASSERT_EQUAL_FATAL(compare_results(&a, &b, "a.h5", "b.h5", &m, -1, &compare_defaults,
+	                                      &rep, err, sizeof err),
+	                      0);
+	CU_ASSERT_EQUAL(rep.n, 1);
+	CU_ASSERT_EQUAL(rep.strategy[0].strategy, STRATEGY_PARALLEL_PRIO);
+	CU_ASSERT_EQUAL(rep.strategy[0].runs_base, 11);
+	CU_ASSERT_EQUAL(rep.strategy[0].metric.n_base, 10); /* the failed run does not count */
+	CU_ASSERT_DOUBLE_EQUAL(rep.strategy[0].metric.base_median, 0.5045, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(rep.strategy[0].metric.new_median, 0.6045, 1e-12);
+	CU_ASSERT_EQUAL(rep.verdict, COMPARE_REGRESSION);
+	CU_ASSERT_EQUAL(rep.strategy[0].phase[PHASE_SRC_MAIN].verdict, COMPARE_REGRESSION);
+
+	CU_ASSERT_EQUAL(compare_results(&a, &b, "a.h5", "b.h5", &m, STRATEGY_SEQUENTIAL,
+	                                &compare_defaults, &rep, err, sizeof err),
+	                -1);
+	CU_ASSERT_STRING_EQUAL(err, "b.h5: no runs of strategy sequential (it has parallel-prio, "
+	                            "parallel-barrier)");
+
+	struct results c = {.runs = rc};
+	add_runs(&c, STRATEGY_PARALLEL_BARRIER, 3, 0.5);
+	CU_ASSERT_EQUAL(compare_results(&a, &c, "a.h5", "c.h5", &m, -1, &compare_defaults, &rep,
+	                                err, sizeof err),
+	                -1);
+	CU_ASSERT_STRING_EQUAL(err, "no strategy in common: a.h5 has sequential, parallel-prio, "
+	                            "c.h5 has parallel-barrier");
+
+	struct results d = {.runs = rd};
+	add_runs(&d, STRATEGY_SEQUENTIAL, 1, 0.5); /* its only run failed */
+	CU_ASSERT_EQUAL(compare_results(&a, &d, "a.h5", "d.h5", &m, -1, &compare_defaults, &rep,
+	                                err, sizeof err),
+	                -1);
+	CU_ASSERT_STRING_EQUAL(err, "d.h5: no completed run of sequential (1 run, all failed)");
+
+	/* The same file against itself: nothing changed anywhere. */
+	CU_ASSERT_EQUAL(compare_results(&a, &a, "a.h5", "a.h5", &m, -1, &compare_defaults, &rep,
+	                                err, sizeof err),
+	                0);
+	CU_ASSERT_EQUAL(rep.n, 2);
+	CU_ASSERT_EQUAL(rep.verdict, COMPARE_SAME);
+	for (size_t k = 0; k < rep.n; k++)
+		for (int p = 0; p < PHASE_COUNT; p++)
+			CU_ASSERT_EQUAL(rep.strategy[k].phase[p].verdict, COMPARE_SAME);
+}
+
+void register_tests(void)
+{
+	TEST_SUITE("compare", TEST(test_mann_whitney_exact), TEST(test_mann_whitney_normal),
+	           TEST(test_verdicts), TEST(test_bootstrap_reproducible), TEST(test_metric_parse),
+	           TEST(test_compare_results));
+}
