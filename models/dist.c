@@ -1,10 +1,12 @@
 /*
- * dist.c - latency and cost distributions: parse, print, draw (GSL).
+ * dist.c - latency, cost and size distributions: parse, print, draw (GSL).
  *
  * The text form is what scenario files carry, so dist_format() writes a form
- * dist_parse() reads back to the identical struct (scenario_to_yaml() round
- * trips through it).  Durations inside are parsed by units_parse_duration();
- * parameters without a unit (sigma, shape) are plain non-negative numbers.
+ * the parser reads back to the identical struct (scenario_to_yaml() round
+ * trips through it).  One parser serves both units: the quantities inside
+ * are durations (units_parse_duration()) or sizes (units_parse_bytes())
+ * according to the unit asked for; parameters without a unit (sigma, shape)
+ * are plain non-negative numbers in both.
  */
 #include "dist.h"
 
@@ -14,13 +16,17 @@
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "units.h"
 
-enum param_type { PARAM_DURATION, PARAM_NUMBER };
+/* A quantity in the distribution's unit, or a plain number. */
+enum param_type { PARAM_QUANTITY, PARAM_NUMBER };
+
+#define N_UNITS 2
 
 struct dist_spec {
 	const char *name;
@@ -28,43 +34,52 @@ struct dist_spec {
 	size_t n_params; /* 0: a list of samples (empirical) */
 	const char *param[2];
 	enum param_type type[2];
-	const char *example;
+	const char *example[N_UNITS]; /* [enum dist_unit] */
 };
 
 static const struct dist_spec specs[] = {
-    {"fixed", DIST_FIXED, 1, {"value", NULL}, {PARAM_DURATION, 0}, "fixed(20ms)"},
+    {"fixed", DIST_FIXED, 1, {"value", NULL}, {PARAM_QUANTITY, 0}, {"fixed(20ms)", "fixed(4MiB)"}},
     {"uniform",
      DIST_UNIFORM,
      2,
      {"low", "high"},
-     {PARAM_DURATION, PARAM_DURATION},
-     "uniform(10ms, 30ms)"},
+     {PARAM_QUANTITY, PARAM_QUANTITY},
+     {"uniform(10ms, 30ms)", "uniform(1MiB, 8MiB)"}},
     {"normal",
      DIST_NORMAL,
      2,
      {"mean", "sd"},
-     {PARAM_DURATION, PARAM_DURATION},
-     "normal(mean=20ms, sd=2ms)"},
+     {PARAM_QUANTITY, PARAM_QUANTITY},
+     {"normal(mean=20ms, sd=2ms)", "normal(mean=4MiB, sd=1MiB)"}},
     {"lognormal",
      DIST_LOGNORMAL,
      2,
      {"median", "sigma"},
-     {PARAM_DURATION, PARAM_NUMBER},
-     "lognormal(median=20ms, sigma=0.5)"},
+     {PARAM_QUANTITY, PARAM_NUMBER},
+     {"lognormal(median=20ms, sigma=0.5)", "lognormal(median=4MiB, sigma=0.5)"}},
     {"gamma",
      DIST_GAMMA,
      2,
      {"shape", "scale"},
-     {PARAM_NUMBER, PARAM_DURATION},
-     "gamma(shape=2, scale=10ms)"},
-    {"empirical", DIST_EMPIRICAL, 0, {NULL, NULL}, {0, 0}, "empirical(5ms, 7ms, 30ms)"},
+     {PARAM_NUMBER, PARAM_QUANTITY},
+     {"gamma(shape=2, scale=10ms)", "gamma(shape=2, scale=2MiB)"}},
+    {"empirical",
+     DIST_EMPIRICAL,
+     0,
+     {NULL, NULL},
+     {0, 0},
+     {"empirical(5ms, 7ms, 30ms)", "empirical(1MiB, 4MiB, 8MiB)"}},
 };
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
 
-#define DIST_FORMS                                                                                 \
-	"20ms, fixed(20ms), uniform(10ms, 30ms), normal(mean=20ms, sd=2ms), "                      \
-	"lognormal(median=20ms, sigma=0.5), gamma(shape=2, scale=10ms) or "                        \
-	"empirical(5ms, 7ms, 30ms)"
+static const char *const dist_forms[N_UNITS] = {
+    [DIST_UNIT_SECONDS] = "20ms, fixed(20ms), uniform(10ms, 30ms), normal(mean=20ms, sd=2ms), "
+                          "lognormal(median=20ms, sigma=0.5), gamma(shape=2, scale=10ms) or "
+                          "empirical(5ms, 7ms, 30ms)",
+    [DIST_UNIT_BYTES] = "4MiB, fixed(4MiB), uniform(1MiB, 8MiB), normal(mean=4MiB, sd=1MiB), "
+                        "lognormal(median=4MiB, sigma=0.5), gamma(shape=2, scale=2MiB) or "
+                        "empirical(1MiB, 4MiB, 8MiB)",
+};
 
 static const struct dist_spec *spec_of(enum dist_kind kind)
 {
@@ -86,37 +101,27 @@ static char *trim(char *s)
 	return s;
 }
 
-/* A unit-less parameter (sigma, shape): a finite number >= 0. */
-static int parse_number(const char *text, double *v, char *err, size_t errlen)
+/* One parameter: a quantity in `unit`, or a plain number (sigma, shape). */
+static int parse_param(enum param_type type, enum dist_unit unit, const char *text, double *v,
+                       char *err, size_t errlen)
 {
-	char *end;
-	size_t n = strlen(text);
+	uint64_t bytes;
 
-	/* strtod alone would take "nan", "inf" and hex floats. */
-	if (n == 0 || strspn(text, "0123456789.eE+-") != n || text[0] == 'e' || text[0] == 'E') {
-		snprintf(err, errlen, "'%s' is not a number: expected a plain number such as 0.5",
-		         text);
-		return -1;
-	}
-	errno = 0;
-	*v = strtod(text, &end);
-	if (*end || errno == ERANGE || !isfinite(*v)) {
-		snprintf(err, errlen, "'%s' is not a number: expected a plain number such as 0.5",
-		         text);
-		return -1;
-	}
-	if (*v < 0) {
-		snprintf(err, errlen, "'%s' is negative: expected a number >= 0", text);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_param(enum param_type type, const char *text, double *v, char *err, size_t errlen)
-{
 	if (type == PARAM_NUMBER)
-		return parse_number(text, v, err, errlen);
-	return units_parse_duration(text, v, err, errlen);
+		return units_parse_number(text, v, err, errlen);
+	if (unit == DIST_UNIT_SECONDS)
+		return units_parse_duration(text, v, err, errlen);
+	if (units_parse_bytes(text, &bytes, err, errlen))
+		return -1;
+	/* Compared as integers: 2^53 + 1 would round to 2^53 as a double. */
+	if (bytes > (uint64_t)DIST_MAX_BYTES) {
+		snprintf(err, errlen,
+		         "size '%s' is too large for a distribution: at most 8PiB (2^53 bytes)",
+		         text);
+		return -1;
+	}
+	*v = (double)bytes;
+	return 0;
 }
 
 /* Parameter constraints beyond "not negative", with what would be right. */
@@ -127,28 +132,28 @@ static int check_params(const struct dist_spec *sp, const struct dist *d, char *
 		if (d->b < d->a) {
 			snprintf(err, errlen,
 			         "uniform: high is below low: expected low <= high, as in %s",
-			         sp->example);
+			         sp->example[d->unit]);
 			return -1;
 		}
 		break;
 	case DIST_LOGNORMAL:
 		if (!(d->a > 0)) {
 			snprintf(err, errlen, "lognormal: median must be > 0, as in %s",
-			         sp->example);
+			         sp->example[d->unit]);
 			return -1;
 		}
 		break;
 	case DIST_GAMMA:
 		if (!(d->a > 0) || !(d->b > 0)) {
 			snprintf(err, errlen, "gamma: shape and scale must be > 0, as in %s",
-			         sp->example);
+			         sp->example[d->unit]);
 			return -1;
 		}
 		break;
 	case DIST_EMPIRICAL:
 		if (d->n_samples == 0) {
 			snprintf(err, errlen, "empirical needs at least one sample, as in %s",
-			         sp->example);
+			         sp->example[d->unit]);
 			return -1;
 		}
 		break;
@@ -158,13 +163,13 @@ static int check_params(const struct dist_spec *sp, const struct dist *d, char *
 	return 0;
 }
 
-static int parse_args_missing(const struct dist_spec *sp, const bool have[2], char *err,
-                              size_t errlen)
+static int parse_args_missing(const struct dist_spec *sp, enum dist_unit unit, const bool have[2],
+                              char *err, size_t errlen)
 {
 	for (size_t i = 0; i < sp->n_params; i++) {
 		if (!have[i]) {
 			snprintf(err, errlen, "%s: missing %s: expected %s", sp->name, sp->param[i],
-			         sp->example);
+			         sp->example[unit]);
 			return -1;
 		}
 	}
@@ -181,7 +186,7 @@ static int parse_args(const struct dist_spec *sp, char *args, struct dist *d, ch
 	char *arg, *next;
 
 	if (!*trim(args))
-		return sp->n_params ? parse_args_missing(sp, have, err, errlen)
+		return sp->n_params ? parse_args_missing(sp, d->unit, have, err, errlen)
 		                    : check_params(sp, d, err, errlen);
 	for (arg = args; arg; arg = next) {
 		char *eq, *value;
@@ -197,7 +202,7 @@ static int parse_args(const struct dist_spec *sp, char *args, struct dist *d, ch
 		value = trim(eq ? eq + 1 : arg);
 		if (!*value) {
 			snprintf(err, errlen, "%s: empty argument: expected %s", sp->name,
-			         sp->example);
+			         sp->example[d->unit]);
 			return -1;
 		}
 		if (sp->n_params == 0) {
@@ -205,10 +210,10 @@ static int parse_args(const struct dist_spec *sp, char *args, struct dist *d, ch
 				snprintf(
 				    err, errlen,
 				    "empirical takes a list of samples without names, as in %s",
-				    sp->example);
+				    sp->example[d->unit]);
 				return -1;
 			}
-			if (parse_param(PARAM_DURATION, value, &v, sub, sizeof(sub))) {
+			if (parse_param(PARAM_QUANTITY, d->unit, value, &v, sub, sizeof(sub))) {
 				snprintf(err, errlen, "empirical sample %zu: %s", d->n_samples + 1,
 				         sub);
 				return -1;
@@ -233,7 +238,7 @@ static int parse_args(const struct dist_spec *sp, char *args, struct dist *d, ch
 					break;
 			if (slot == sp->n_params) {
 				snprintf(err, errlen, "%s has no parameter '%s': expected %s",
-				         sp->name, key, sp->example);
+				         sp->name, key, sp->example[d->unit]);
 				return -1;
 			}
 		} else {
@@ -242,16 +247,16 @@ static int parse_args(const struct dist_spec *sp, char *args, struct dist *d, ch
 				;
 			if (slot >= sp->n_params) {
 				snprintf(err, errlen, "too many arguments to %s: expected %s",
-				         sp->name, sp->example);
+				         sp->name, sp->example[d->unit]);
 				return -1;
 			}
 		}
 		if (have[slot]) {
 			snprintf(err, errlen, "%s: %s given twice: expected %s", sp->name,
-			         sp->param[slot], sp->example);
+			         sp->param[slot], sp->example[d->unit]);
 			return -1;
 		}
-		if (parse_param(sp->type[slot], value, &v, sub, sizeof(sub))) {
+		if (parse_param(sp->type[slot], d->unit, value, &v, sub, sizeof(sub))) {
 			snprintf(err, errlen, "%s: %s: %s", sp->name, sp->param[slot], sub);
 			return -1;
 		}
@@ -261,21 +266,23 @@ static int parse_args(const struct dist_spec *sp, char *args, struct dist *d, ch
 		else
 			d->b = v;
 	}
-	if (parse_args_missing(sp, have, err, errlen))
+	if (parse_args_missing(sp, d->unit, have, err, errlen))
 		return -1;
 	return check_params(sp, d, err, errlen);
 }
 
-int dist_parse(const char *text, struct dist *out, char *err, size_t errlen)
+/* The one parser behind dist_parse() and dist_parse_bytes(). */
+static int parse_in_unit(const char *text, enum dist_unit unit, struct dist *out, char *err,
+                         size_t errlen)
 {
-	struct dist d = {DIST_FIXED, 0, 0, NULL, 0};
+	struct dist d = {.kind = DIST_FIXED, .unit = unit};
 	char *copy, *s, *open, *close;
 	const struct dist_spec *sp = NULL;
 	char sub[256];
 	int rc = -1;
 
 	if (!text) {
-		snprintf(err, errlen, "empty distribution: expected %s", DIST_FORMS);
+		snprintf(err, errlen, "empty distribution: expected %s", dist_forms[unit]);
 		return -1;
 	}
 	copy = strdup(text);
@@ -286,12 +293,12 @@ int dist_parse(const char *text, struct dist *out, char *err, size_t errlen)
 	s = trim(copy);
 	open = strchr(s, '(');
 	if (!open) {
-		/* A bare duration is a fixed value. */
-		if (units_parse_duration(s, &d.a, sub, sizeof(sub)) == 0)
+		/* A bare quantity is a fixed value. */
+		if (parse_param(PARAM_QUANTITY, unit, s, &d.a, sub, sizeof(sub)) == 0)
 			rc = 0;
 		else if (*s && (*s < '0' || *s > '9') && *s != '.' && *s != '-' && *s != '+')
 			snprintf(err, errlen, "unknown distribution '%s': expected %s", s,
-			         DIST_FORMS);
+			         dist_forms[unit]);
 		else
 			snprintf(err, errlen, "%s", sub);
 		goto out;
@@ -300,7 +307,7 @@ int dist_parse(const char *text, struct dist *out, char *err, size_t errlen)
 	if (!close || close < open || close[1] != '\0') {
 		snprintf(err, errlen,
 		         "'%s': expected NAME(ARGUMENTS) with nothing after ')', as in %s", s,
-		         DIST_FORMS);
+		         dist_forms[unit]);
 		goto out;
 	}
 	*open = '\0';
@@ -310,12 +317,13 @@ int dist_parse(const char *text, struct dist *out, char *err, size_t errlen)
 			sp = &specs[i];
 	if (!sp) {
 		snprintf(err, errlen, "unknown distribution '%s': expected %s", trim(s),
-		         DIST_FORMS);
+		         dist_forms[unit]);
 		goto out;
 	}
 	d.kind = sp->kind;
 	if (strchr(open + 1, '(')) {
-		snprintf(err, errlen, "%s: nested parentheses: expected %s", sp->name, sp->example);
+		snprintf(err, errlen, "%s: nested parentheses: expected %s", sp->name,
+		         sp->example[unit]);
 		goto out;
 	}
 	rc = parse_args(sp, open + 1, &d, err, errlen);
@@ -327,6 +335,16 @@ out:
 	}
 	*out = d;
 	return 0;
+}
+
+int dist_parse(const char *text, struct dist *out, char *err, size_t errlen)
+{
+	return parse_in_unit(text, DIST_UNIT_SECONDS, out, err, errlen);
+}
+
+int dist_parse_bytes(const char *text, struct dist *out, char *err, size_t errlen)
+{
+	return parse_in_unit(text, DIST_UNIT_BYTES, out, err, errlen);
 }
 
 /*
@@ -365,22 +383,25 @@ static void format_duration_exact(double s, char *buf, size_t len)
 	snprintf(buf, len, "%.17gs", s);
 }
 
-/* The shortest plain number strtod() turns back into exactly v. */
-static void format_number_exact(double v, char *buf, size_t len)
+/*
+ * Bytes as units_parse_bytes() reads them back: exact for the whole numbers
+ * up to DIST_MAX_BYTES the parser produces; anything else (only a
+ * hand-built dist can hold it) is printed as the nearest whole byte.
+ */
+static void format_bytes(double v, char *buf, size_t len)
 {
-	char tmp[64];
-	for (int p = 1; p <= 17; p++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", p, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	snprintf(buf, len, "%s", tmp);
+	if (v >= 0 && v <= DIST_MAX_BYTES && v == floor(v))
+		units_format_bytes_exact((uint64_t)v, buf, len);
+	else
+		snprintf(buf, len, "%.17g", v);
 }
 
-static void format_param(enum param_type t, double v, char *buf, size_t len)
+static void format_param(enum param_type t, enum dist_unit unit, double v, char *buf, size_t len)
 {
 	if (t == PARAM_NUMBER)
-		format_number_exact(v, buf, len);
+		units_format_number_exact(v, buf, len);
+	else if (unit == DIST_UNIT_BYTES)
+		format_bytes(v, buf, len);
 	else
 		format_duration_exact(v, buf, len);
 }
@@ -399,25 +420,25 @@ void dist_format(const struct dist *d, char *buf, size_t len)
 	}
 	switch (d->kind) {
 	case DIST_FIXED:
-		format_duration_exact(d->a, buf, len);
+		format_param(PARAM_QUANTITY, d->unit, d->a, buf, len);
 		return;
 	case DIST_UNIFORM:
-		format_param(sp->type[0], d->a, a, sizeof(a));
-		format_param(sp->type[1], d->b, b, sizeof(b));
+		format_param(sp->type[0], d->unit, d->a, a, sizeof(a));
+		format_param(sp->type[1], d->unit, d->b, b, sizeof(b));
 		snprintf(buf, len, "%s(%s, %s)", sp->name, a, b);
 		return;
 	case DIST_EMPIRICAL:
 		used = (size_t)snprintf(buf, len, "%s(", sp->name);
 		for (size_t i = 0; i < d->n_samples && used < len; i++) {
-			format_duration_exact(d->samples[i], a, sizeof(a));
+			format_param(PARAM_QUANTITY, d->unit, d->samples[i], a, sizeof(a));
 			used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", a);
 		}
 		if (used < len)
 			snprintf(buf + used, len - used, ")");
 		return;
 	default:
-		format_param(sp->type[0], d->a, a, sizeof(a));
-		format_param(sp->type[1], d->b, b, sizeof(b));
+		format_param(sp->type[0], d->unit, d->a, a, sizeof(a));
+		format_param(sp->type[1], d->unit, d->b, b, sizeof(b));
 		snprintf(buf, len, "%s(%s=%s, %s=%s)", sp->name, sp->param[0], a, sp->param[1], b);
 		return;
 	}

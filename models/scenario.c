@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units.h"
+
 #define KiB (1024ull)
 #define MiB (1024ull * KiB)
 #define GiB (1024ull * MiB)
@@ -42,6 +44,35 @@
 #define SCENARIO_DEFAULT_THREAD_JOIN_S   14e-6
 #define SCENARIO_DEFAULT_RUNS            10
 #define SCENARIO_DEFAULT_SEED            1
+/* QEMU's switchover-ack capability is off unless management enables it. */
+#define SCENARIO_DEFAULT_ACK ACK_OFF
+/* The rule settled in review (DOMAIN §6): fail only when the final query
+ * itself collected a new ACK request. */
+#define SCENARIO_DEFAULT_LATE_ACK LATE_ACK_SETTLED
+/*
+ * ASSUMPTION, not measured: the time from the last switchover check to
+ * vm_stop() holding the BQL.  In QEMU both happen on the migration thread a
+ * few calls apart, so the order is tens of microseconds to a few hundred;
+ * 100 us is a round middle value.
+ */
+#define SCENARIO_DEFAULT_STOP_GAP_S 100e-6
+/* The final upstream design (DOMAIN §7): VFIO_MIGRATION after each
+ * transition plus pre-copy-p2p-prepare before PRE_COPY -> PRE_COPY_P2P. */
+#define SCENARIO_DEFAULT_EVENTS EVENTS_PREPARE_BEFORE_P2P
+/* DOMAIN §7: management's RDMA timeouts are "tens of ms". */
+#define SCENARIO_DEFAULT_RDMA_TIMEOUT_S 50e-3
+/* Harness choice, the conservative reading: once the vCPUs stop, the
+ * guest's driver no longer answers for the device, whatever the device
+ * itself still does. */
+#define SCENARIO_DEFAULT_NONRESPONSIVE NONRESPONSIVE_VM_STOP
+/*
+ * ASSUMPTION, not measured: one REINIT chunk is 1 MiB, the initial bytes of
+ * the mlx5-cx7 profile (itself a guess); the published REINIT setup
+ * (DOMAIN §6) gives no chunk size.
+ */
+#define SCENARIO_DEFAULT_REINIT_CHUNK_BYTES (1 * MiB)
+/* A fault injected without a probability always fires. */
+#define SCENARIO_DEFAULT_FAULT_PROBABILITY 1.0
 
 const struct scenario scenario_default = {
     .ram_bytes = SCENARIO_DEFAULT_RAM_BYTES,
@@ -56,20 +87,46 @@ const struct scenario scenario_default = {
     .chunk_bytes = SCENARIO_DEFAULT_CHUNK_BYTES,
     .thread_create_s = SCENARIO_DEFAULT_THREAD_CREATE_S,
     .thread_join_s = SCENARIO_DEFAULT_THREAD_JOIN_S,
+    .ack_src = SCENARIO_DEFAULT_ACK,
+    .ack_dst = SCENARIO_DEFAULT_ACK,
+    .late_ack_rule = SCENARIO_DEFAULT_LATE_ACK,
+    .stop_gap = {.kind = DIST_FIXED, .a = SCENARIO_DEFAULT_STOP_GAP_S, .unit = DIST_UNIT_SECONDS},
+    .event_design = SCENARIO_DEFAULT_EVENTS,
+    .rdma_timeout_s = SCENARIO_DEFAULT_RDMA_TIMEOUT_S,
+    .nonresponsive_from = SCENARIO_DEFAULT_NONRESPONSIVE,
     .runs = SCENARIO_DEFAULT_RUNS,
     .seed = SCENARIO_DEFAULT_SEED,
 };
 
 const struct scn_domain scenario_default_domain = {.capacity = 1};
 
-/* A VFIO device behind one bridge; a plain handler at the root. */
+/* A VFIO device behind one bridge, without a REINIT workload; a plain
+ * handler at the root. */
 const struct scn_device_group scenario_default_group = {
-    .profile = "generic", .count = 1, .depth = 1, .domain = -1};
+    .profile = "generic",
+    .count = 1,
+    .depth = 1,
+    .reinit_chunk = {.kind = DIST_FIXED,
+                     .a = (double)SCENARIO_DEFAULT_REINIT_CHUNK_BYTES,
+                     .unit = DIST_UNIT_BYTES},
+    /* Harness choice: the final REINIT check fails only when a study asks. */
+    .final_check_failure = 0,
+    .domain = -1};
 
-const struct scn_handler scenario_default_handler = {.depth = 0,
-                                                     .pass = HANDLER_PASS_MAIN,
-                                                     .side = HANDLER_SIDE_BOTH,
-                                                     .cost = {DIST_FIXED, 0, 0, NULL, 0}};
+const struct scn_handler scenario_default_handler = {
+    .depth = 0,
+    .pass = HANDLER_PASS_MAIN,
+    .side = HANDLER_SIDE_BOTH,
+    .cost = {.kind = DIST_FIXED, .a = 0, .unit = DIST_UNIT_SECONDS}};
+
+const struct scn_fault scenario_default_fault = {
+    .group = -1, .device = -1, .probability = SCENARIO_DEFAULT_FAULT_PROBABILITY};
+
+const struct scenario_cap scenario_caps[SCENARIO_CAP_COUNT] = {
+    {VFIO_CAP_STOP_COPY, "stop_copy"},
+    {VFIO_CAP_P2P, "p2p"},
+    {VFIO_CAP_PRE_COPY, "pre_copy"},
+};
 
 const struct scenario_arc scenario_arcs[SCENARIO_ARC_COUNT] = {
 #define ARC_ENTRY(f, t, key) {VFIO_STATE_##f, VFIO_STATE_##t, key},
@@ -86,7 +143,12 @@ const struct scenario_arc scenario_arcs[SCENARIO_ARC_COUNT] = {
  * driver does it (saving the state on entering STOP_COPY, restoring it on
  * leaving RESUMING / entering RUNNING_P2P) so that one VF costs a few hundred
  * ms as in the 1-VF row of DOMAIN §9.  Calibration against that table is a
- * later issue; until then treat every number here as a placeholder.
+ * later issue; until then every number here is an order-of-magnitude
+ * assumption, not a measurement.
+ * The destination load of initial bytes (init_load) is where mlx5 does its
+ * resource pre-allocation; 500 us per write() + 256 MiB/s is an
+ * order-of-magnitude ASSUMPTION for that pre-allocation, NOT fitted to any
+ * measurement.
  */
 static const struct scenario_profile_arc mlx5_cx7_arcs[] = {
     {VFIO_STATE_RUNNING, VFIO_STATE_PRE_COPY, 10e-3},
@@ -99,9 +161,15 @@ static const struct scenario_profile_arc mlx5_cx7_arcs[] = {
     {VFIO_STATE_RUNNING_P2P, VFIO_STATE_RUNNING, 10e-3},
 };
 
+/*
+ * Every profile answers PRECOPY_INFOv2 with ENOTTY (precopy_info_v2 =
+ * unsupported, the zero value): no kernel up to 6.12 implements it, so a
+ * REINIT study opts in per scenario.
+ */
 static const struct scenario_profile profiles[] = {
     /* A plausible device that is not any real one: 16 MiB of state, 1 ms
      * per arc, 10 us per query, instant destination load. */
+    /* Initial bytes load like any data (init_load = load). */
     {
         .name = "generic",
         .caps = VFIO_CAP_ALL,
@@ -109,6 +177,8 @@ static const struct scenario_profile profiles[] = {
         .initial_bytes = 0,
         .latency_default_s = 1e-3,
         .query_s = 10e-6,
+        .init_load_fixed_s = 0,
+        .init_load_Bps = 0,
     },
     {
         .name = "mlx5-cx7",
@@ -121,6 +191,9 @@ static const struct scenario_profile profiles[] = {
         .n_arcs = sizeof(mlx5_cx7_arcs) / sizeof(mlx5_cx7_arcs[0]),
         .load_fixed_s = 0.5e-3,
         .load_Bps = (double)(1 * GiB),
+        /* Per write() like load.fixed; the pre-allocation is in the rate. */
+        .init_load_fixed_s = 500e-6,
+        .init_load_Bps = (double)(256 * MiB),
     },
     /* The zero-cost device (fio's null engine): every cost 0, so tests can
      * check exact times and benchmarks measure the harness alone. */
@@ -152,25 +225,93 @@ bool scenario_profile_arc(const struct scenario_profile *p, enum vfio_state from
 	return false;
 }
 
-/* ---- strategies ---- */
+/* ---- names of enum values ---- */
 
-static const char *const strategy_names[STRATEGY_COUNT] = {
+/* Each table is in value order, NULL-terminated: the words scenario files
+ * use, which the loader looks up and the *_name() functions print. */
+const char *const scenario_strategy_names[] = {
     [STRATEGY_SEQUENTIAL] = "sequential",
     [STRATEGY_PARALLEL_PRIO] = "parallel-prio",
     [STRATEGY_PARALLEL_BARRIER] = "parallel-barrier",
+    [STRATEGY_COUNT] = NULL,
 };
+const char *const scenario_ack_mode_names[] = {
+    [ACK_OFF] = "off", [ACK_LEGACY] = "legacy", [ACK_NEW] = "new", [ACK_NEW + 1] = NULL};
+const char *const scenario_late_ack_rule_names[] = {
+    [LATE_ACK_V2] = "v2",
+    [LATE_ACK_SAVED_COUNT] = "saved-count",
+    [LATE_ACK_SETTLED] = "settled",
+    [LATE_ACK_SETTLED + 1] = NULL,
+};
+const char *const scenario_event_design_names[] = {
+    [EVENTS_NONE] = "none",
+    [EVENTS_AFTER_ONLY] = "after-only",
+    [EVENTS_PREPARE_BEFORE_P2P] = "prepare-before-p2p",
+    [EVENTS_PREPARE_EVERY] = "prepare-every-transition",
+    [EVENTS_PREPARE_EVERY + 1] = NULL,
+};
+const char *const scenario_nonresponsive_from_names[] = {
+    [NONRESPONSIVE_VM_STOP] = "vm-stop",
+    [NONRESPONSIVE_TRANSITION] = "transition",
+    [NONRESPONSIVE_TRANSITION + 1] = NULL,
+};
+const char *const scenario_precopy_v2_names[] = {
+    [PRECOPY_V2_UNSUPPORTED] = "unsupported",
+    [PRECOPY_V2_SUPPORTED] = "supported",
+    [PRECOPY_V2_ERROR] = "error",
+    [PRECOPY_V2_ERROR + 1] = NULL,
+};
+
+/* names[v], or "?" for a value outside the table (a hand-built scenario). */
+static const char *name_in(const char *const *names, unsigned v)
+{
+	for (unsigned i = 0; names[i]; i++)
+		if (i == v)
+			return names[i];
+	return "?";
+}
+
+static int parse_in(const char *const *names, const char *word)
+{
+	for (int i = 0; word && names[i]; i++)
+		if (strcmp(word, names[i]) == 0)
+			return i;
+	return -1;
+}
 
 const char *strategy_name(enum strategy_kind s)
 {
-	return (unsigned)s < STRATEGY_COUNT ? strategy_names[s] : "?";
+	return name_in(scenario_strategy_names, (unsigned)s);
 }
 
 int strategy_parse(const char *name)
 {
-	for (int i = 0; name && i < STRATEGY_COUNT; i++)
-		if (strcmp(name, strategy_names[i]) == 0)
-			return i;
-	return -1;
+	return parse_in(scenario_strategy_names, name);
+}
+
+const char *ack_mode_name(enum ack_mode m)
+{
+	return name_in(scenario_ack_mode_names, (unsigned)m);
+}
+
+const char *late_ack_rule_name(enum late_ack_rule r)
+{
+	return name_in(scenario_late_ack_rule_names, (unsigned)r);
+}
+
+const char *event_design_name(enum event_design d)
+{
+	return name_in(scenario_event_design_names, (unsigned)d);
+}
+
+const char *nonresponsive_from_name(enum nonresponsive_from n)
+{
+	return name_in(scenario_nonresponsive_from_names, (unsigned)n);
+}
+
+const char *precopy_v2_name(enum precopy_v2 v)
+{
+	return name_in(scenario_precopy_v2_names, (unsigned)v);
 }
 
 /* ---- device instances ---- */
@@ -210,6 +351,61 @@ void scenario_device_name(const struct scenario *s, size_t i, char *buf, size_t 
 		snprintf(buf, len, "%s%u", g->name, k);
 }
 
+/* Is `name` "<group><index>" with index the canonical decimal of an
+ * instance of g (count > 1)?  Sets *index. */
+static bool instance_of(const struct scn_device_group *g, const char *name, unsigned *index)
+{
+	size_t n = strlen(g->name);
+	const char *d = name + n;
+	unsigned long v = 0;
+
+	if (g->count < 2 || strncmp(name, g->name, n) != 0 || !*d ||
+	    strspn(d, "0123456789") != strlen(d) || (d[0] == '0' && d[1]) || strlen(d) > 9)
+		return false;
+	v = strtoul(d, NULL, 10);
+	if (v >= g->count)
+		return false;
+	*index = (unsigned)v;
+	return true;
+}
+
+size_t scenario_device_lookup(const struct scenario *s, const char *name, int *group, int *device)
+{
+	size_t found = 0;
+	unsigned k;
+
+	for (size_t g = 0; name && g < s->n_groups; g++) {
+		const struct scn_device_group *grp = &s->groups[g];
+		int dev;
+
+		if (grp->name && strcmp(grp->name, name) == 0)
+			dev = -1;
+		else if (grp->name && instance_of(grp, name, &k))
+			dev = (int)k;
+		else
+			continue;
+		if (!found++) {
+			*group = (int)g;
+			*device = dev;
+		}
+	}
+	return found;
+}
+
+void scenario_fault_target(const struct scenario *s, const struct scn_fault *f, char *buf,
+                           size_t len)
+{
+	const struct scn_device_group *g =
+	    f->group >= 0 && (size_t)f->group < s->n_groups ? &s->groups[f->group] : NULL;
+
+	if (!g)
+		snprintf(buf, len, "?");
+	else if (f->device < 0 || g->count == 1)
+		snprintf(buf, len, "%s", g->name ? g->name : "");
+	else
+		snprintf(buf, len, "%s%d", g->name ? g->name : "", f->device);
+}
+
 /* ---- freeing ---- */
 
 void scenario_free(struct scenario *s)
@@ -230,6 +426,8 @@ void scenario_free(struct scenario *s)
 			for (int t = 0; t < VFIO_STATE_COUNT; t++)
 				dist_free(&g->arc_latency[f][t]);
 		dist_free(&g->query_latency);
+		free(g->reinit_times);
+		dist_free(&g->reinit_chunk);
 	}
 	free(s->groups);
 	for (size_t i = 0; i < s->n_handlers; i++) {
@@ -237,6 +435,8 @@ void scenario_free(struct scenario *s)
 		dist_free(&s->handlers[i].cost);
 	}
 	free(s->handlers);
+	free(s->faults);
+	dist_free(&s->stop_gap);
 	free(s);
 }
 
@@ -302,6 +502,78 @@ static bool find_duplicate(struct owned_name *v, size_t n, size_t *first, size_t
 static bool seconds_ok(double s)
 {
 	return isfinite(s) && s >= 0;
+}
+
+/* A rate in bytes per second: finite, >= 0 (0 = instant). */
+static bool rate_ok(double r)
+{
+	return isfinite(r) && r >= 0;
+}
+
+static bool dist_eq(const struct dist *a, const struct dist *b)
+{
+	if (a->kind != b->kind || a->unit != b->unit || a->a != b->a || a->b != b->b ||
+	    a->n_samples != b->n_samples)
+		return false;
+	for (size_t i = 0; i < a->n_samples; i++)
+		if (a->samples[i] != b->samples[i])
+			return false;
+	return true;
+}
+
+/* NaN fails both comparisons. */
+static bool probability_ok(double p)
+{
+	return p >= 0 && p <= 1;
+}
+
+/* "stop_copy, pre_copy": the capability names of `caps`. */
+static void caps_text(uint32_t caps, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < SCENARIO_CAP_COUNT && used < len; i++)
+		if (caps & scenario_caps[i].bit)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+			                         scenario_caps[i].name);
+}
+
+/* The latency key of arc from -> to, or NULL when it has none. */
+static const char *arc_key(enum vfio_state from, enum vfio_state to)
+{
+	for (size_t i = 0; i < SCENARIO_ARC_COUNT; i++)
+		if (scenario_arcs[i].from == from && scenario_arcs[i].to == to)
+			return scenario_arcs[i].key;
+	return NULL;
+}
+
+/* The arc keys a device with `caps` can take, for messages. */
+static void device_arcs_text(uint32_t caps, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < SCENARIO_ARC_COUNT && used < len; i++)
+		if (vfio_fsm_is_device_arc(scenario_arcs[i].from, scenario_arcs[i].to, caps))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+			                         scenario_arcs[i].key);
+}
+
+/* Word lists for messages: "off, legacy or new". */
+static void names_text(const char *const *names, char *buf, size_t len)
+{
+	size_t used = 0, n = 0;
+
+	buf[0] = '\0';
+	while (names[n])
+		n++;
+	for (size_t i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		                         i == 0       ? ""
+		                         : i + 1 == n ? " or "
+		                                      : ", ",
+		                         names[i]);
 }
 
 static int validate_names(const struct scenario *s, char *path, size_t pathlen, char *err,
@@ -371,10 +643,183 @@ out:
 	return rc;
 }
 
+/* The two ends' switchover-ack settings (DOMAIN §5). */
+static int validate_ack(const struct scenario *s, char *path, size_t pathlen, char *err,
+                        size_t errlen)
+{
+	char words[64];
+
+	names_text(scenario_ack_mode_names, words, sizeof(words));
+	if (ack_mode_name(s->ack_src)[0] == '?') {
+		snprintf(err, errlen, "unknown switchover-ack mode: expected %s", words);
+		FAIL("migration.switchover_ack");
+	}
+	if (ack_mode_name(s->ack_dst)[0] == '?') {
+		snprintf(err, errlen, "unknown switchover-ack mode: expected same or %s", words);
+		FAIL("migration.switchover_ack_destination");
+	}
+	if ((s->ack_src == ACK_OFF) != (s->ack_dst == ACK_OFF)) {
+		snprintf(err, errlen,
+		         "switchover_ack is %s on the source but %s on the destination: the "
+		         "capability is negotiated, so both ends have it or neither; a mismatch "
+		         "is legacy on one end and new on the other (or write same)",
+		         ack_mode_name(s->ack_src), ack_mode_name(s->ack_dst));
+		FAIL("migration.switchover_ack_destination");
+	}
+	return 0;
+fail:
+	return -1;
+}
+
+/* The keys that only a device with pre_copy can use. */
+static int validate_group_precopy(const struct scn_device_group *g, size_t i, char *path,
+                                  size_t pathlen, char *err, size_t errlen)
+{
+	bool pre_copy = g->caps & VFIO_CAP_PRE_COPY;
+
+	if (!seconds_ok(g->init_load_fixed_s)) {
+		snprintf(err, errlen, "must be a duration >= 0");
+		FAIL("devices[%zu].init_load.fixed", i);
+	}
+	if (!rate_ok(g->init_load_Bps)) {
+		snprintf(err, errlen, "must be a rate >= 0 (0 = instant)");
+		FAIL("devices[%zu].init_load.rate", i);
+	}
+	if (!pre_copy && (g->init_load_fixed_s > 0 || g->init_load_Bps > 0)) {
+		snprintf(err, errlen,
+		         "a load cost of initial bytes without pre_copy (only precopy has "
+		         "initial bytes): add pre_copy to capabilities or remove init_load");
+		FAIL("devices[%zu].init_load", i);
+	}
+	if (precopy_v2_name(g->precopy_info_v2)[0] == '?') {
+		snprintf(err, errlen, "expected supported, unsupported or error");
+		FAIL("devices[%zu].precopy_info_v2", i);
+	}
+	if (!pre_copy && g->precopy_info_v2 != PRECOPY_V2_UNSUPPORTED) {
+		snprintf(err, errlen,
+		         "precopy_info_v2 is %s without pre_copy: QEMU only asks a device with "
+		         "pre_copy to opt in to PRECOPY_INFOv2 (DOMAIN.md section 6); add pre_copy "
+		         "to capabilities or remove precopy_info_v2",
+		         precopy_v2_name(g->precopy_info_v2));
+		FAIL("devices[%zu].precopy_info_v2", i);
+	}
+	for (size_t k = 0; k < g->n_reinit_times; k++) {
+		char a[32], b[32];
+
+		if (!seconds_ok(g->reinit_times[k])) {
+			snprintf(err, errlen, "must be a duration >= 0 (since setup)");
+			FAIL("devices[%zu].reinit.times[%zu]", i, k);
+		}
+		if (k && g->reinit_times[k] < g->reinit_times[k - 1]) {
+			units_format_duration(g->reinit_times[k], a, sizeof(a));
+			units_format_duration(g->reinit_times[k - 1], b, sizeof(b));
+			snprintf(err, errlen,
+			         "%s comes after %s in the list but is earlier: list the times in "
+			         "increasing order",
+			         a, b);
+			FAIL("devices[%zu].reinit.times[%zu]", i, k);
+		}
+	}
+	if (!seconds_ok(g->reinit_interval_s)) {
+		snprintf(err, errlen, "must be a duration >= 0 (0 = no Poisson REINITs)");
+		FAIL("devices[%zu].reinit.interval", i);
+	}
+	if (g->reinit_chunk.unit != DIST_UNIT_BYTES) {
+		snprintf(err, errlen, "must be a distribution of sizes, such as 4MiB");
+		FAIL("devices[%zu].reinit.chunk", i);
+	}
+	/* Any REINIT setting counts, even a chunk size alone. */
+	if (!pre_copy && (g->n_reinit_times || g->reinit_interval_s > 0 ||
+	                  !dist_eq(&g->reinit_chunk, &scenario_default_group.reinit_chunk))) {
+		snprintf(err, errlen,
+		         "reinit set without pre_copy (REINIT re-initialises precopy "
+		         "initial bytes): add pre_copy to capabilities or remove reinit");
+		FAIL("devices[%zu].reinit", i);
+	}
+	if (!probability_ok(g->final_check_failure)) {
+		snprintf(err, errlen, "%g: expected a probability from 0 to 1",
+		         g->final_check_failure);
+		FAIL("devices[%zu].final_check_failure", i);
+	}
+	if (!pre_copy && g->final_check_failure > 0) {
+		snprintf(err, errlen,
+		         "a failing final REINIT check without pre_copy (the check is a "
+		         "precopy-info query, made only by a pre_copy device): add pre_copy to "
+		         "capabilities or remove final_check_failure");
+		FAIL("devices[%zu].final_check_failure", i);
+	}
+	return 0;
+fail:
+	return -1;
+}
+
+/* Injected arc failures: a device that exists, an arc it can take. */
+static int validate_faults(const struct scenario *s, char *path, size_t pathlen, char *err,
+                           size_t errlen)
+{
+	for (size_t i = 0; i < s->n_faults; i++) {
+		const struct scn_fault *f = &s->faults[i];
+		const struct scn_device_group *g;
+		char name[SCENARIO_MAX_NAME + 16], caps[64], arcs[512];
+		const char *key;
+		int back_g, back_d;
+
+		if (f->group < 0 || (size_t)f->group >= s->n_groups) {
+			snprintf(err, errlen, "no such device group (index %d of %zu)", f->group,
+			         s->n_groups);
+			FAIL("faults[%zu].device", i);
+		}
+		g = &s->groups[f->group];
+		if (f->device < -1 || (f->device >= 0 && (unsigned)f->device >= g->count)) {
+			snprintf(err, errlen,
+			         "device %d of group '%s', which has %u: expected 0 to %u, or -1 "
+			         "for all",
+			         f->device, g->name, g->count, g->count - 1);
+			FAIL("faults[%zu].device", i);
+		}
+		/* The name the file carries must lead back to this very device. */
+		scenario_fault_target(s, f, name, sizeof(name));
+		if (scenario_device_lookup(s, name, &back_g, &back_d) != 1) {
+			snprintf(err, errlen,
+			         "'%s' names more than one device (a group name that is also "
+			         "an instance name, <group><index>, of another group): rename one "
+			         "group",
+			         name);
+			FAIL("faults[%zu].device", i);
+		}
+		key = arc_key(f->from, f->to);
+		if (!key) {
+			snprintf(err, errlen,
+			         "%s -> %s is not an arc of the VFIO state machine: expected a "
+			         "latency arc key such as pre_copy_p2p_to_stop_copy",
+			         vfio_state_name(f->from), vfio_state_name(f->to));
+			FAIL("faults[%zu].arc", i);
+		}
+		if (!vfio_fsm_is_device_arc(f->from, f->to, g->caps)) {
+			caps_text(g->caps, caps, sizeof(caps));
+			device_arcs_text(g->caps, arcs, sizeof(arcs));
+			snprintf(err, errlen,
+			         "%s '%s' (capabilities %s) never takes the arc %s: expected "
+			         "one of %s",
+			         f->device < 0 ? "device group" : "device", name, caps, key, arcs);
+			FAIL("faults[%zu].arc", i);
+		}
+		if (!probability_ok(f->probability)) {
+			snprintf(err, errlen, "%g: expected a probability from 0 to 1",
+			         f->probability);
+			FAIL("faults[%zu].probability", i);
+		}
+	}
+	return 0;
+fail:
+	return -1;
+}
+
 int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char *err,
                       size_t errlen)
 {
 	size_t total = 0;
+	char words[128];
 	int rc;
 
 	if (!name_ok(s->name, "._-")) {
@@ -431,6 +876,31 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 	if (!seconds_ok(s->thread_join_s)) {
 		snprintf(err, errlen, "must be a duration >= 0");
 		FAIL("migration.thread_join");
+	}
+	if (validate_ack(s, path, pathlen, err, errlen))
+		goto fail;
+	if (late_ack_rule_name(s->late_ack_rule)[0] == '?') {
+		names_text(scenario_late_ack_rule_names, words, sizeof(words));
+		snprintf(err, errlen, "unknown late-ACK rule: expected %s", words);
+		FAIL("migration.late_ack_rule");
+	}
+	if (s->stop_gap.unit != DIST_UNIT_SECONDS) {
+		snprintf(err, errlen, "must be a distribution of durations, such as 100us");
+		FAIL("migration.stop_gap");
+	}
+	if (event_design_name(s->event_design)[0] == '?') {
+		names_text(scenario_event_design_names, words, sizeof(words));
+		snprintf(err, errlen, "unknown event design: expected %s", words);
+		FAIL("events.design");
+	}
+	if (!(isfinite(s->rdma_timeout_s) && s->rdma_timeout_s > 0)) {
+		snprintf(err, errlen, "the RDMA timeout must be a duration > 0, such as 50ms");
+		FAIL("events.rdma_timeout");
+	}
+	if (nonresponsive_from_name(s->nonresponsive_from)[0] == '?') {
+		names_text(scenario_nonresponsive_from_names, words, sizeof(words));
+		snprintf(err, errlen, "expected %s", words);
+		FAIL("events.nonresponsive_from");
 	}
 	for (size_t i = 0; i < s->n_domains; i++) {
 		const struct scn_domain *d = &s->domains[i];
@@ -503,10 +973,12 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 			snprintf(err, errlen, "must be a duration >= 0");
 			FAIL("devices[%zu].load.fixed", i);
 		}
-		if (!(isfinite(g->load_Bps) && g->load_Bps >= 0)) {
+		if (!rate_ok(g->load_Bps)) {
 			snprintf(err, errlen, "must be a rate >= 0 (0 = instant)");
 			FAIL("devices[%zu].load.rate", i);
 		}
+		if (validate_group_precopy(g, i, path, pathlen, err, errlen))
+			goto fail;
 		if (g->domain < -1 || g->domain >= (int)s->n_domains) {
 			snprintf(err, errlen, "no such domain (index %d of %zu)", g->domain,
 			         s->n_domains);
@@ -545,7 +1017,10 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		}
 	}
 	rc = validate_names(s, path, pathlen, err, errlen);
-	return rc;
+	if (rc)
+		return rc;
+	/* After the names: a fault's device is found by its name. */
+	return validate_faults(s, path, pathlen, err, errlen);
 fail:
 	return -1;
 }
@@ -557,29 +1032,43 @@ static bool str_eq(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static bool dist_eq(const struct dist *a, const struct dist *b)
-{
-	if (a->kind != b->kind || a->a != b->a || a->b != b->b || a->n_samples != b->n_samples)
-		return false;
-	for (size_t i = 0; i < a->n_samples; i++)
-		if (a->samples[i] != b->samples[i])
-			return false;
-	return true;
-}
-
 static bool group_eq(const struct scn_device_group *a, const struct scn_device_group *b)
 {
 	if (!str_eq(a->name, b->name) || !str_eq(a->profile, b->profile) || a->count != b->count ||
 	    a->depth != b->depth || a->caps != b->caps || a->state_bytes != b->state_bytes ||
 	    a->initial_bytes != b->initial_bytes || a->precopy_dirty_Bps != b->precopy_dirty_Bps ||
 	    !dist_eq(&a->query_latency, &b->query_latency) || a->load_fixed_s != b->load_fixed_s ||
-	    a->load_Bps != b->load_Bps || a->domain != b->domain)
+	    a->load_Bps != b->load_Bps || a->init_load_fixed_s != b->init_load_fixed_s ||
+	    a->init_load_Bps != b->init_load_Bps || a->precopy_info_v2 != b->precopy_info_v2 ||
+	    a->n_reinit_times != b->n_reinit_times ||
+	    a->reinit_interval_s != b->reinit_interval_s ||
+	    !dist_eq(&a->reinit_chunk, &b->reinit_chunk) ||
+	    a->final_check_failure != b->final_check_failure || a->domain != b->domain)
 		return false;
+	for (size_t i = 0; i < a->n_reinit_times; i++)
+		if (a->reinit_times[i] != b->reinit_times[i])
+			return false;
 	for (int f = 0; f < VFIO_STATE_COUNT; f++)
 		for (int t = 0; t < VFIO_STATE_COUNT; t++)
 			if (!dist_eq(&a->arc_latency[f][t], &b->arc_latency[f][t]))
 				return false;
 	return true;
+}
+
+/* In a group of one, device 0 and -1 (every device) are the same device,
+ * and a file cannot tell them apart. */
+static int fault_device(const struct scenario *s, const struct scn_fault *f)
+{
+	bool single =
+	    f->group >= 0 && (size_t)f->group < s->n_groups && s->groups[f->group].count == 1;
+	return single && f->device == 0 ? -1 : f->device;
+}
+
+/* Faults of a and b, given that a and b have equal groups. */
+static bool fault_eq(const struct scenario *s, const struct scn_fault *x, const struct scn_fault *y)
+{
+	return x->group == y->group && fault_device(s, x) == fault_device(s, y) &&
+	       x->from == y->from && x->to == y->to && x->probability == y->probability;
 }
 
 bool scenario_equal(const struct scenario *a, const struct scenario *b)
@@ -591,9 +1080,13 @@ bool scenario_equal(const struct scenario *a, const struct scenario *b)
 	    a->downtime_limit_s != b->downtime_limit_s || a->strategy != b->strategy ||
 	    a->max_iterations != b->max_iterations || a->max_time_s != b->max_time_s ||
 	    a->chunk_bytes != b->chunk_bytes || a->thread_create_s != b->thread_create_s ||
-	    a->thread_join_s != b->thread_join_s || a->n_domains != b->n_domains ||
-	    a->n_groups != b->n_groups || a->n_handlers != b->n_handlers || a->runs != b->runs ||
-	    a->seed != b->seed)
+	    a->thread_join_s != b->thread_join_s || a->ack_src != b->ack_src ||
+	    a->ack_dst != b->ack_dst || a->late_ack_rule != b->late_ack_rule ||
+	    !dist_eq(&a->stop_gap, &b->stop_gap) || a->event_design != b->event_design ||
+	    a->rdma_timeout_s != b->rdma_timeout_s ||
+	    a->nonresponsive_from != b->nonresponsive_from || a->n_faults != b->n_faults ||
+	    a->n_domains != b->n_domains || a->n_groups != b->n_groups ||
+	    a->n_handlers != b->n_handlers || a->runs != b->runs || a->seed != b->seed)
 		return false;
 	for (size_t i = 0; i < a->n_domains; i++)
 		if (!str_eq(a->domains[i].name, b->domains[i].name) ||
@@ -608,5 +1101,8 @@ bool scenario_equal(const struct scenario *a, const struct scenario *b)
 		    x->side != y->side || !dist_eq(&x->cost, &y->cost))
 			return false;
 	}
+	for (size_t i = 0; i < a->n_faults; i++)
+		if (!fault_eq(a, &a->faults[i], &b->faults[i]))
+			return false;
 	return true;
 }

@@ -430,7 +430,7 @@ static int fail(struct loader *L, const char *path, const char *fmt, ...)
 /* "FILE:LINE: KEY: msg" or "--set KEY=VALUE: KEY: msg"; returns -1. */
 static int fail(struct loader *L, const char *path, const char *fmt, ...)
 {
-	char msg[768];
+	char msg[1280];
 	va_list ap;
 	int set = set_for(L, path);
 
@@ -830,7 +830,10 @@ struct raw_network {
 };
 struct raw_migration {
 	char *downtime_limit, *strategy, *max_iterations, *max_time, *chunk_size, *thread_create,
-	    *thread_join;
+	    *thread_join, *switchover_ack, *switchover_ack_destination, *late_ack_rule, *stop_gap;
+};
+struct raw_events {
+	char *design, *rdma_timeout, *nonresponsive_from;
 };
 struct raw_domain {
 	char *name, *capacity;
@@ -842,6 +845,11 @@ struct raw_latency {
 struct raw_load {
 	char *fixed, *rate;
 };
+struct raw_reinit {
+	char **times;
+	unsigned times_count;
+	char *interval, *chunk;
+};
 struct raw_device {
 	char *name, *profile, *count, *depth;
 	char **capabilities;
@@ -849,7 +857,14 @@ struct raw_device {
 	char *state_size, *initial_bytes, *precopy_dirty_rate;
 	struct raw_latency *latency;
 	struct raw_load *load;
+	char *precopy_info_v2;
+	struct raw_load *init_load;
+	struct raw_reinit *reinit;
+	char *final_check_failure;
 	char *domain;
+};
+struct raw_fault {
+	char *device, *arc, *probability;
 };
 struct raw_handler {
 	char *name, *depth, *subsystem, *pass, *side, *cost;
@@ -859,12 +874,15 @@ struct raw_top {
 	struct raw_vm *vm;
 	struct raw_network *network;
 	struct raw_migration *migration;
+	struct raw_events *events;
 	struct raw_domain *domains;
 	unsigned domains_count;
 	struct raw_device *devices;
 	unsigned devices_count;
 	struct raw_handler *handlers;
 	unsigned handlers_count;
+	struct raw_fault *faults;
+	unsigned faults_count;
 	char *runs, *seed;
 };
 
@@ -895,6 +913,16 @@ static const cyaml_schema_field_t migration_fields[] = {
     STR("chunk_size", OPT, struct raw_migration, chunk_size),
     STR("thread_create", OPT, struct raw_migration, thread_create),
     STR("thread_join", OPT, struct raw_migration, thread_join),
+    STR("switchover_ack", OPT, struct raw_migration, switchover_ack),
+    STR("switchover_ack_destination", OPT, struct raw_migration, switchover_ack_destination),
+    STR("late_ack_rule", OPT, struct raw_migration, late_ack_rule),
+    STR("stop_gap", OPT, struct raw_migration, stop_gap),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_field_t events_fields[] = {
+    STR("design", OPT, struct raw_events, design),
+    STR("rdma_timeout", OPT, struct raw_events, rdma_timeout),
+    STR("nonresponsive_from", OPT, struct raw_events, nonresponsive_from),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_field_t domain_fields[] = {
@@ -918,6 +946,13 @@ static const cyaml_schema_field_t load_fields[] = {
     STR("rate", OPT, struct raw_load, rate),
     CYAML_FIELD_END,
 };
+static const cyaml_schema_field_t reinit_fields[] = {
+    CYAML_FIELD_SEQUENCE("times", CYAML_FLAG_POINTER | OPT, struct raw_reinit, times, &string_entry,
+                         0, CYAML_UNLIMITED),
+    STR("interval", OPT, struct raw_reinit, interval),
+    STR("chunk", OPT, struct raw_reinit, chunk),
+    CYAML_FIELD_END,
+};
 static const cyaml_schema_field_t device_fields[] = {
     STR("name", REQ, struct raw_device, name),
     STR("profile", OPT, struct raw_device, profile),
@@ -930,6 +965,10 @@ static const cyaml_schema_field_t device_fields[] = {
     STR("precopy_dirty_rate", OPT, struct raw_device, precopy_dirty_rate),
     CYAML_FIELD_MAPPING_PTR("latency", OPT, struct raw_device, latency, latency_fields),
     CYAML_FIELD_MAPPING_PTR("load", OPT, struct raw_device, load, load_fields),
+    STR("precopy_info_v2", OPT, struct raw_device, precopy_info_v2),
+    CYAML_FIELD_MAPPING_PTR("init_load", OPT, struct raw_device, init_load, load_fields),
+    CYAML_FIELD_MAPPING_PTR("reinit", OPT, struct raw_device, reinit, reinit_fields),
+    STR("final_check_failure", OPT, struct raw_device, final_check_failure),
     STR("domain", OPT, struct raw_device, domain),
     CYAML_FIELD_END,
 };
@@ -946,18 +985,29 @@ static const cyaml_schema_field_t handler_fields[] = {
 };
 static const cyaml_schema_value_t handler_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_handler, handler_fields)};
+static const cyaml_schema_field_t fault_fields[] = {
+    STR("device", REQ, struct raw_fault, device),
+    STR("arc", REQ, struct raw_fault, arc),
+    STR("probability", OPT, struct raw_fault, probability),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t fault_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_fault, fault_fields)};
 static const cyaml_schema_field_t top_fields[] = {
     STR("name", REQ, struct raw_top, name),
     STR("description", OPT, struct raw_top, description),
     CYAML_FIELD_MAPPING_PTR("vm", OPT, struct raw_top, vm, vm_fields),
     CYAML_FIELD_MAPPING_PTR("network", OPT, struct raw_top, network, network_fields),
     CYAML_FIELD_MAPPING_PTR("migration", OPT, struct raw_top, migration, migration_fields),
+    CYAML_FIELD_MAPPING_PTR("events", OPT, struct raw_top, events, events_fields),
     CYAML_FIELD_SEQUENCE("domains", CYAML_FLAG_POINTER | OPT, struct raw_top, domains,
                          &domain_entry, 0, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("devices", CYAML_FLAG_POINTER, struct raw_top, devices, &device_entry, 0,
                          CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("handlers", CYAML_FLAG_POINTER | OPT, struct raw_top, handlers,
                          &handler_entry, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("faults", CYAML_FLAG_POINTER | OPT, struct raw_top, faults, &fault_entry,
+                         0, CYAML_UNLIMITED),
     STR("runs", OPT, struct raw_top, runs),
     STR("seed", OPT, struct raw_top, seed),
     CYAML_FIELD_END,
@@ -1200,38 +1250,92 @@ static int get_duration(struct loader *L, const char *path, const char *text, do
 	return 0;
 }
 
-/* Parse `text` into *out, or set *out to a copy of `dflt` when absent. */
+/* A probability: a plain number from 0 to 1. */
+static int get_probability(struct loader *L, const char *path, const char *text, double *out)
+{
+	char msg[384];
+	double v;
+
+	if (!text)
+		return 0;
+	if (units_parse_number(text, &v, msg, sizeof(msg)))
+		return fail(L, path, "%s (a probability from 0 to 1)", msg);
+	if (v > 1)
+		return fail(L, path,
+		            "%s is above 1: expected a probability from 0 to 1, such as 0.05",
+		            text);
+	*out = v;
+	return 0;
+}
+
+/*
+ * Parse `text` into *out in the unit of `dflt` (durations or sizes), or set
+ * *out to a copy of `dflt` when absent.
+ */
 static int get_dist(struct loader *L, const char *path, const char *text, const struct dist *dflt,
                     struct dist *out)
 {
 	char msg[512];
+	int rc;
 
 	if (!text)
 		return dist_copy(out, dflt) ? fail_oom(L) : 0;
-	if (dist_parse(text, out, msg, sizeof(msg)))
-		return fail(L, path, "%s", msg);
-	return 0;
+	rc = dflt->unit == DIST_UNIT_BYTES ? dist_parse_bytes(text, out, msg, sizeof(msg))
+	                                   : dist_parse(text, out, msg, sizeof(msg));
+	return rc ? fail(L, path, "%s", msg) : 0;
+}
+
+/* "a, b or c" into buf. */
+static void word_list(const char *const *names, char *buf, size_t len)
+{
+	size_t used = 0, n = 0;
+
+	buf[0] = '\0';
+	while (names[n])
+		n++;
+	for (size_t i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		                         i == 0       ? ""
+		                         : i + 1 == n ? " or "
+		                                      : ", ",
+		                         names[i]);
+}
+
+/* Index of `text` in `names` (NULL-terminated), or -1. */
+static int word_index(const char *text, const char *const *names)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(text, names[i]) == 0)
+			return i;
+	return -1;
 }
 
 /* One of `names` (NULL-terminated); returns its index or -1 (reported). */
 static int get_word(struct loader *L, const char *path, const char *text, const char *const *names,
                     const char *what)
 {
-	char list[256] = "";
-	size_t used = 0, n = 0;
+	char list[1024];
+	int k = word_index(text, names);
 
-	for (int i = 0; names[i]; i++)
-		if (strcmp(text, names[i]) == 0)
-			return i;
-	while (names[n])
-		n++;
-	for (size_t i = 0; i < n && used < sizeof(list); i++)
-		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
-		                         i == 0       ? ""
-		                         : i + 1 == n ? " or "
-		                                      : ", ",
-		                         names[i]);
+	if (k >= 0)
+		return k;
+	word_list(names, list, sizeof(list));
 	return fail(L, path, "unknown %s '%s': expected %s", what, text, list);
+}
+
+/* An optional word key: *k (the value's index) is left alone when absent. */
+static int get_enum(struct loader *L, const char *path, const char *text, const char *const *names,
+                    const char *what, int *k)
+{
+	int v;
+
+	if (!text)
+		return 0;
+	v = get_word(L, path, text, names, what);
+	if (v < 0)
+		return -1;
+	*k = v;
+	return 0;
 }
 
 static int dup_str(struct loader *L, const char *text, char **out)
@@ -1267,9 +1371,11 @@ static int convert_domains(struct loader *L, const struct raw_top *r, struct sce
 static int convert_caps(struct loader *L, const struct raw_device *d, const char *dev,
                         uint32_t *caps)
 {
-	static const char *const names[] = {"stop_copy", "p2p", "pre_copy", NULL};
-	static const uint32_t bits[] = {VFIO_CAP_STOP_COPY, VFIO_CAP_P2P, VFIO_CAP_PRE_COPY};
+	const char *names[SCENARIO_CAP_COUNT + 1] = {NULL};
 	char path[PATH_LEN];
+
+	for (size_t i = 0; i < SCENARIO_CAP_COUNT; i++)
+		names[i] = scenario_caps[i].name;
 
 	snprintf(path, sizeof(path), "%s.capabilities", dev);
 	/* An empty list must not mean "the profile's": only absence does. */
@@ -1282,7 +1388,7 @@ static int convert_caps(struct loader *L, const struct raw_device *d, const char
 		k = get_word(L, path, d->capabilities[j], names, "capability");
 		if (k < 0)
 			return -1;
-		*caps |= bits[k];
+		*caps |= scenario_caps[k].bit;
 	}
 	return 0;
 }
@@ -1322,6 +1428,68 @@ static int convert_latency(struct loader *L, const struct raw_latency *lat,
 	fixed = dist_fixed(p->query_s);
 	snprintf(path, sizeof(path), "%s.latency.query", dev);
 	return get_dist(L, path, lat ? lat->query : NULL, &fixed, &g->query_latency);
+}
+
+static int convert_reinit(struct loader *L, const struct raw_reinit *r, const char *dev,
+                          struct scn_device_group *g)
+{
+	char path[PATH_LEN];
+	const struct dist chunk = scenario_default_group.reinit_chunk;
+
+	snprintf(path, sizeof(path), "%s.reinit.chunk", dev);
+	if (get_dist(L, path, r ? r->chunk : NULL, &chunk, &g->reinit_chunk))
+		return -1;
+	if (!r)
+		return 0;
+	snprintf(path, sizeof(path), "%s.reinit.interval", dev);
+	if (get_duration(L, path, r->interval, &g->reinit_interval_s))
+		return -1;
+	if (!r->times_count)
+		return 0;
+	g->reinit_times = calloc(r->times_count, sizeof(*g->reinit_times));
+	if (!g->reinit_times)
+		return fail_oom(L);
+	g->n_reinit_times = r->times_count;
+	for (unsigned k = 0; k < r->times_count; k++) {
+		snprintf(path, sizeof(path), "%s.reinit.times[%u]", dev, k);
+		if (get_duration(L, path, r->times[k], &g->reinit_times[k]))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The keys of switchover-ack and REINIT (DOMAIN.md sections 5-6).  Like
+ * initial_bytes, the profile's init_load applies only while the group keeps
+ * pre_copy; validation refuses these keys set without it.
+ */
+static int convert_precopy_keys(struct loader *L, const struct raw_device *d,
+                                const struct scenario_profile *p, const char *dev,
+                                struct scn_device_group *g)
+{
+	char path[PATH_LEN];
+	int k = (int)g->precopy_info_v2;
+
+	if (g->caps & VFIO_CAP_PRE_COPY) {
+		k = (int)p->precopy_info_v2;
+		g->init_load_fixed_s = p->init_load_fixed_s;
+		g->init_load_Bps = p->init_load_Bps;
+	}
+	snprintf(path, sizeof(path), "%s.precopy_info_v2", dev);
+	if (get_enum(L, path, d->precopy_info_v2, scenario_precopy_v2_names,
+	             "precopy_info_v2 answer", &k))
+		return -1;
+	g->precopy_info_v2 = (enum precopy_v2)k;
+	snprintf(path, sizeof(path), "%s.init_load.fixed", dev);
+	if (get_duration(L, path, d->init_load ? d->init_load->fixed : NULL, &g->init_load_fixed_s))
+		return -1;
+	snprintf(path, sizeof(path), "%s.init_load.rate", dev);
+	if (get_rate(L, path, d->init_load ? d->init_load->rate : NULL, &g->init_load_Bps))
+		return -1;
+	if (convert_reinit(L, d->reinit, dev, g))
+		return -1;
+	snprintf(path, sizeof(path), "%s.final_check_failure", dev);
+	return get_probability(L, path, d->final_check_failure, &g->final_check_failure);
 }
 
 static int convert_device(struct loader *L, const struct raw_device *d, size_t i,
@@ -1377,6 +1545,8 @@ static int convert_device(struct loader *L, const struct raw_device *d, size_t i
 		return -1;
 	snprintf(path, sizeof(path), "%s.load.rate", dev);
 	if (get_rate(L, path, d->load ? d->load->rate : NULL, &g->load_Bps))
+		return -1;
+	if (convert_precopy_keys(L, d, p, dev, g))
 		return -1;
 	if (d->domain) {
 		char list[256] = "";
@@ -1454,12 +1624,127 @@ static int convert_handler(struct loader *L, const struct raw_handler *h, size_t
 	return 0;
 }
 
+/* migration.switchover_ack, its destination, the late-ACK rule, stop_gap. */
+static int convert_ack(struct loader *L, const struct raw_migration *m, struct scenario *s)
+{
+	static const char path_dst[] = "migration.switchover_ack_destination";
+	int src = (int)s->ack_src, rule = (int)s->late_ack_rule;
+
+	if (get_enum(L, "migration.switchover_ack", m->switchover_ack, scenario_ack_mode_names,
+	             "switchover_ack mode", &src))
+		return -1;
+	s->ack_src = (enum ack_mode)src;
+	s->ack_dst = s->ack_src;
+	if (m->switchover_ack_destination && strcmp(m->switchover_ack_destination, "same") != 0) {
+		int dst = word_index(m->switchover_ack_destination, scenario_ack_mode_names);
+		char list[64];
+
+		if (dst < 0) {
+			word_list(scenario_ack_mode_names, list, sizeof(list));
+			return fail(
+			    L, path_dst,
+			    "unknown switchover_ack mode '%s': expected same (as the source) "
+			    "or %s",
+			    m->switchover_ack_destination, list);
+		}
+		s->ack_dst = (enum ack_mode)dst;
+	}
+	if (get_enum(L, "migration.late_ack_rule", m->late_ack_rule, scenario_late_ack_rule_names,
+	             "late-ACK rule", &rule))
+		return -1;
+	s->late_ack_rule = (enum late_ack_rule)rule;
+	if (m->stop_gap) {
+		/* Replaces the default, which owns nothing. */
+		struct dist gap = s->stop_gap;
+		if (get_dist(L, "migration.stop_gap", m->stop_gap, &gap, &s->stop_gap))
+			return -1;
+	}
+	return 0;
+}
+
+static int convert_events(struct loader *L, const struct raw_events *e, struct scenario *s)
+{
+	int design = (int)s->event_design, from = (int)s->nonresponsive_from;
+
+	if (!e)
+		return 0;
+	if (get_enum(L, "events.design", e->design, scenario_event_design_names, "event design",
+	             &design) ||
+	    get_duration(L, "events.rdma_timeout", e->rdma_timeout, &s->rdma_timeout_s) ||
+	    get_enum(L, "events.nonresponsive_from", e->nonresponsive_from,
+	             scenario_nonresponsive_from_names, "nonresponsive_from", &from))
+		return -1;
+	s->event_design = (enum event_design)design;
+	s->nonresponsive_from = (enum nonresponsive_from)from;
+	return 0;
+}
+
+/* "vf (vf0 to vf3), nic": the names a fault may use, for messages. */
+static void device_names(const struct scenario *s, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t g = 0; g < s->n_groups && used < len; g++) {
+		const struct scn_device_group *grp = &s->groups[g];
+		if (grp->count == 1)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", g ? ", " : "",
+			                         grp->name);
+		else
+			used += (size_t)snprintf(buf + used, len - used, "%s%s (%s0 to %s%u)",
+			                         g ? ", " : "", grp->name, grp->name, grp->name,
+			                         grp->count - 1);
+	}
+}
+
+static int convert_faults(struct loader *L, const struct raw_top *r, struct scenario *s)
+{
+	const char *arcs[SCENARIO_ARC_COUNT + 1] = {NULL};
+	char path[PATH_LEN], list[1024];
+
+	if (!r->faults_count)
+		return 0;
+	for (size_t i = 0; i < SCENARIO_ARC_COUNT; i++)
+		arcs[i] = scenario_arcs[i].key;
+	s->faults = calloc(r->faults_count, sizeof(*s->faults));
+	if (!s->faults)
+		return fail_oom(L);
+	s->n_faults = r->faults_count;
+	for (size_t i = 0; i < r->faults_count; i++) {
+		const struct raw_fault *f = &r->faults[i];
+		struct scn_fault *o = &s->faults[i];
+		size_t n;
+		int k;
+
+		*o = scenario_default_fault;
+		snprintf(path, sizeof(path), "faults[%zu].device", i);
+		/* A name that matches twice is left to scenario_validate(), which
+		 * checks hand-built scenarios the same way. */
+		n = scenario_device_lookup(s, f->device, &o->group, &o->device);
+		if (n == 0) {
+			device_names(s, list, sizeof(list));
+			return fail(L, path,
+			            "unknown device '%s': expected a device group (every device of "
+			            "it) or one device of a group: %s",
+			            f->device, list);
+		}
+		snprintf(path, sizeof(path), "faults[%zu].arc", i);
+		k = get_word(L, path, f->arc, arcs, "arc");
+		if (k < 0)
+			return -1;
+		o->from = scenario_arcs[k].from;
+		o->to = scenario_arcs[k].to;
+		snprintf(path, sizeof(path), "faults[%zu].probability", i);
+		if (get_probability(L, path, f->probability, &o->probability))
+			return -1;
+	}
+	return 0;
+}
+
 static int convert(struct loader *L, const struct raw_top *r, struct scenario *s)
 {
 	const struct raw_migration *m = r->migration;
 	const struct raw_network *n = r->network;
-	static const char *const strategies[] = {"sequential", "parallel-prio", "parallel-barrier",
-	                                         NULL};
 
 	if (dup_str(L, L->name, &s->file) || dup_str(L, r->name, &s->name))
 		return -1;
@@ -1474,11 +1759,11 @@ static int convert(struct loader *L, const struct raw_top *r, struct scenario *s
 	                       SCENARIO_MAX_MULTIFD, &s->multifd_channels)))
 		return -1;
 	if (m) {
-		int k = 0;
+		int k = (int)s->strategy;
 		if (get_duration(L, "migration.downtime_limit", m->downtime_limit,
 		                 &s->downtime_limit_s) ||
-		    (m->strategy && (k = get_word(L, "migration.strategy", m->strategy, strategies,
-		                                  "strategy")) < 0) ||
+		    get_enum(L, "migration.strategy", m->strategy, scenario_strategy_names,
+		             "strategy", &k) ||
 		    get_unsigned(L, "migration.max_iterations", m->max_iterations, 1,
 		                 SCENARIO_MAX_ITERATIONS, &s->max_iterations) ||
 		    get_duration(L, "migration.max_time", m->max_time, &s->max_time_s) ||
@@ -1487,10 +1772,11 @@ static int convert(struct loader *L, const struct raw_top *r, struct scenario *s
 		                 &s->thread_create_s) ||
 		    get_duration(L, "migration.thread_join", m->thread_join, &s->thread_join_s))
 			return -1;
-		if (m->strategy)
-			s->strategy = (enum strategy_kind)k;
+		s->strategy = (enum strategy_kind)k;
+		if (convert_ack(L, m, s))
+			return -1;
 	}
-	if (convert_domains(L, r, s))
+	if (convert_events(L, r->events, s) || convert_domains(L, r, s))
 		return -1;
 	if (r->devices_count) {
 		s->groups = calloc(r->devices_count, sizeof(*s->groups));
@@ -1516,6 +1802,8 @@ static int convert(struct loader *L, const struct raw_top *r, struct scenario *s
 		if (convert_handler(L, &r->handlers[i], i, &s->handlers[i]))
 			return -1;
 	}
+	if (convert_faults(L, r, s))
+		return -1;
 	{
 		uint64_t seed = s->seed;
 		if (get_unsigned(L, "runs", r->runs, 1, SCENARIO_MAX_RUNS, &s->runs) ||
@@ -1547,7 +1835,7 @@ int scenario_load_text(const char *name_for_errors, const char *text, size_t len
 	struct walk_result wr;
 	struct raw_top *raw = NULL;
 	struct scenario *s = NULL;
-	char vpath[PATH_LEN], vmsg[512];
+	char vpath[PATH_LEN], vmsg[1024];
 	cyaml_err_t ce;
 	int rc;
 
@@ -1756,21 +2044,6 @@ static void emit_end_seq(struct emit *m)
 }
 
 /* Exact forms: each parses back to the very same number. */
-static void fmt_bytes(uint64_t v, char *buf, size_t len)
-{
-	static const char *const names[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-	int best = -1;
-
-	for (int i = 0; i < 6; i++)
-		if (v && v % (1ull << (10 * (i + 1))) == 0)
-			best = i;
-	if (best < 0)
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-	else
-		snprintf(buf, len, "%llu%s", (unsigned long long)(v >> (10 * (best + 1))),
-		         names[best]);
-}
-
 static void fmt_rate(double v, char *buf, size_t len)
 {
 	/* Byte units first: on a tie (10MB/s vs 80Mbps) bytes read better. */
@@ -1820,7 +2093,7 @@ static void fmt_rate(double v, char *buf, size_t len)
 static void emit_bytes(struct emit *m, const char *key, uint64_t v)
 {
 	char buf[64];
-	fmt_bytes(v, buf, sizeof(buf));
+	units_format_bytes_exact(v, buf, sizeof(buf));
 	emit_kv(m, key, buf);
 }
 
@@ -1851,6 +2124,13 @@ static void emit_duration(struct emit *m, const char *key, double v)
 	emit_dist(m, key, &d);
 }
 
+static void emit_probability(struct emit *m, const char *key, double v)
+{
+	char buf[64];
+	units_format_number_exact(v, buf, sizeof(buf));
+	emit_kv(m, key, buf);
+}
+
 static void emit_uint(struct emit *m, const char *key, unsigned long long v)
 {
 	char buf[32];
@@ -1860,22 +2140,15 @@ static void emit_uint(struct emit *m, const char *key, unsigned long long v)
 
 static void emit_group(struct emit *m, const struct scenario *s, const struct scn_device_group *g)
 {
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} caps[] = {{VFIO_CAP_STOP_COPY, "stop_copy"},
-	            {VFIO_CAP_P2P, "p2p"},
-	            {VFIO_CAP_PRE_COPY, "pre_copy"}};
-
 	emit_map(m, NULL, false);
 	emit_kv(m, "name", g->name);
 	emit_kv(m, "profile", g->profile ? g->profile : "generic");
 	emit_uint(m, "count", g->count);
 	emit_uint(m, "depth", (unsigned long long)g->depth);
 	emit_seq(m, "capabilities", true);
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
-		if (g->caps & caps[i].bit)
-			emit_scalar(m, caps[i].name);
+	for (size_t i = 0; i < SCENARIO_CAP_COUNT; i++)
+		if (g->caps & scenario_caps[i].bit)
+			emit_scalar(m, scenario_caps[i].name);
 	emit_end_seq(m);
 	emit_bytes(m, "state_size", g->state_bytes);
 	emit_bytes(m, "initial_bytes", g->initial_bytes);
@@ -1890,6 +2163,24 @@ static void emit_group(struct emit *m, const struct scenario *s, const struct sc
 	emit_duration(m, "fixed", g->load_fixed_s);
 	emit_rate(m, "rate", g->load_Bps);
 	emit_end_map(m);
+	emit_kv(m, "precopy_info_v2", precopy_v2_name(g->precopy_info_v2));
+	emit_map(m, "init_load", true);
+	emit_duration(m, "fixed", g->init_load_fixed_s);
+	emit_rate(m, "rate", g->init_load_Bps);
+	emit_end_map(m);
+	emit_map(m, "reinit", false);
+	emit_seq(m, "times", true);
+	for (size_t i = 0; i < g->n_reinit_times; i++) {
+		struct dist t = dist_fixed(g->reinit_times[i]);
+		char buf[64];
+		dist_format(&t, buf, sizeof(buf));
+		emit_scalar(m, buf);
+	}
+	emit_end_seq(m);
+	emit_duration(m, "interval", g->reinit_interval_s);
+	emit_dist(m, "chunk", &g->reinit_chunk);
+	emit_end_map(m);
+	emit_probability(m, "final_check_failure", g->final_check_failure);
 	if (g->domain >= 0 && (size_t)g->domain < s->n_domains)
 		emit_kv(m, "domain", s->domains[g->domain].name);
 	emit_end_map(m);
@@ -1909,6 +2200,22 @@ static void emit_handler(struct emit *m, const struct scn_handler *h)
 	emit_kv(m, "pass", passes[(unsigned)h->pass <= HANDLER_PASS_BOTH ? h->pass : 0]);
 	emit_kv(m, "side", sides[(unsigned)h->side <= HANDLER_SIDE_DST ? h->side : 0]);
 	emit_dist(m, "cost", &h->cost);
+	emit_end_map(m);
+}
+
+static void emit_fault(struct emit *m, const struct scenario *s, const struct scn_fault *f)
+{
+	char name[SCENARIO_MAX_NAME + 16];
+	const char *key = "?";
+
+	for (size_t i = 0; i < SCENARIO_ARC_COUNT; i++)
+		if (scenario_arcs[i].from == f->from && scenario_arcs[i].to == f->to)
+			key = scenario_arcs[i].key;
+	scenario_fault_target(s, f, name, sizeof(name));
+	emit_map(m, NULL, true);
+	emit_kv(m, "device", name);
+	emit_kv(m, "arc", key);
+	emit_probability(m, "probability", f->probability);
 	emit_end_map(m);
 }
 
@@ -1945,6 +2252,16 @@ char *scenario_to_yaml(const struct scenario *s)
 	emit_bytes(&m, "chunk_size", s->chunk_bytes);
 	emit_duration(&m, "thread_create", s->thread_create_s);
 	emit_duration(&m, "thread_join", s->thread_join_s);
+	emit_kv(&m, "switchover_ack", ack_mode_name(s->ack_src));
+	emit_kv(&m, "switchover_ack_destination",
+	        s->ack_dst == s->ack_src ? "same" : ack_mode_name(s->ack_dst));
+	emit_kv(&m, "late_ack_rule", late_ack_rule_name(s->late_ack_rule));
+	emit_dist(&m, "stop_gap", &s->stop_gap);
+	emit_end_map(&m);
+	emit_map(&m, "events", false);
+	emit_kv(&m, "design", event_design_name(s->event_design));
+	emit_duration(&m, "rdma_timeout", s->rdma_timeout_s);
+	emit_kv(&m, "nonresponsive_from", nonresponsive_from_name(s->nonresponsive_from));
 	emit_end_map(&m);
 	if (s->n_domains) {
 		emit_seq(&m, "domains", false);
@@ -1964,6 +2281,12 @@ char *scenario_to_yaml(const struct scenario *s)
 		emit_seq(&m, "handlers", false);
 		for (size_t i = 0; i < s->n_handlers; i++)
 			emit_handler(&m, &s->handlers[i]);
+		emit_end_seq(&m);
+	}
+	if (s->n_faults) {
+		emit_seq(&m, "faults", false);
+		for (size_t i = 0; i < s->n_faults; i++)
+			emit_fault(&m, s, &s->faults[i]);
 		emit_end_seq(&m);
 	}
 	emit_uint(&m, "runs", s->runs);

@@ -97,9 +97,40 @@ extern const struct scenario_arc scenario_arcs[SCENARIO_ARC_COUNT];
 extern const struct scenario scenario_default;
 extern const struct scn_domain scenario_default_domain;
 extern const struct scn_handler scenario_default_handler;
-/* count, depth, domain and profile name of a device group; the profile
- * fills the rest. */
+/* count, depth, domain, profile name and REINIT workload (none; chunk
+ * 1 MiB) of a device group; the profile fills the rest. */
 extern const struct scn_device_group scenario_default_group;
+/* probability 1; group and device are unset (-1). */
+extern const struct scn_fault scenario_default_fault;
+
+/* The words scenario files use for enum values, in value order and
+ * NULL-terminated (strategy_name() and friends print from them). */
+extern const char *const scenario_strategy_names[];
+extern const char *const scenario_ack_mode_names[];
+extern const char *const scenario_late_ack_rule_names[];
+extern const char *const scenario_event_design_names[];
+extern const char *const scenario_nonresponsive_from_names[];
+extern const char *const scenario_precopy_v2_names[];
+
+/* The capability names of `capabilities:`, in the order they print. */
+struct scenario_cap {
+	uint32_t bit; /* VFIO_CAP_* */
+	const char *name;
+};
+#define SCENARIO_CAP_COUNT 3
+extern const struct scenario_cap scenario_caps[SCENARIO_CAP_COUNT];
+
+/*
+ * The device a fault's `device:` names: a group name (*device = -1: every
+ * device of the group) or an instance name ("vf3": *device = 3, its index
+ * in the group).  Returns how many devices the name matches (0: none; more
+ * than 1: a group name that is also another group's instance name), with
+ * the first match in *group, *device.
+ */
+size_t scenario_device_lookup(const struct scenario *s, const char *name, int *group, int *device);
+/* The name a file gives fault `f`'s device: the inverse of the above. */
+void scenario_fault_target(const struct scenario *s, const struct scn_fault *f, char *buf,
+                           size_t len);
 
 /* A latency a profile sets for one arc (others take its default). */
 struct scenario_profile_arc {
@@ -120,6 +151,9 @@ struct scenario_profile {
 	size_t n_arcs;
 	double load_fixed_s;
 	double load_Bps;
+	double init_load_fixed_s; /* destination load of initial bytes */
+	double init_load_Bps;
+	enum precopy_v2 precopy_info_v2;
 };
 
 /* The profile called `name`, or NULL. */
@@ -133,9 +167,9 @@ bool scenario_profile_arc(const struct scenario_profile *p, enum vfio_state from
 /*
  * Check what a loaded or hand-built scenario must satisfy beyond its types:
  * names, ranges, capabilities (STOP_COPY mandatory; more than one device
- * only if all have P2P), domains, unique names.  Returns 0, or -1 with the
- * key path of the culprit in `path` ("devices[1].capabilities") and the
- * problem in `err`.
+ * only if all have P2P; precopy keys only with PRE_COPY), domains, unique
+ * names, both ends' switchover-ack, faults on devices and arcs that exist.  Returns 0, or -1 with
+ * the key path of the culprit in `path` ("devices[1].capabilities") and the problem in `err`.
  */
 int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char *err,
                       size_t errlen);

@@ -9,6 +9,7 @@
  */
 #include "units.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -265,6 +266,63 @@ int units_parse_duration(const char *text, double *seconds, char *err, size_t er
 	}
 	*seconds = v;
 	return 0;
+}
+
+int units_parse_number(const char *text, double *v, char *err, size_t errlen)
+{
+	char *end;
+	double x;
+	size_t n = text ? strlen(text) : 0;
+
+	/* strtod alone would take "nan", "inf" and hex floats. */
+	if (n == 0 || strspn(text, "0123456789.eE+-") != n || text[0] == 'e' || text[0] == 'E') {
+		snprintf(err, errlen, "'%s' is not a number: expected a plain number such as 0.5",
+		         text ? text : "");
+		return -1;
+	}
+	errno = 0;
+	x = strtod(text, &end);
+	if (*end || errno == ERANGE || !isfinite(x)) {
+		snprintf(err, errlen, "'%s' is not a number: expected a plain number such as 0.5",
+		         text);
+		return -1;
+	}
+	if (x < 0) {
+		snprintf(err, errlen, "'%s' is negative: expected a number >= 0", text);
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+void units_format_bytes_exact(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const names[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	int best = -1;
+
+	/* The largest binary unit that divides exactly; decimal units are
+	 * never needed for exactness, and binary ones read better for sizes. */
+	for (int i = 0; i < 6; i++)
+		if (bytes && bytes % (1ull << (10 * (i + 1))) == 0)
+			best = i;
+	if (best < 0)
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+	else
+		snprintf(buf, len, "%llu%s", (unsigned long long)(bytes >> (10 * (best + 1))),
+		         names[best]);
+}
+
+void units_format_number_exact(double v, char *buf, size_t len)
+{
+	char tmp[64];
+
+	/* The shortest %g form strtod() turns back into exactly v. */
+	for (int p = 1; p <= 17; p++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", p, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	snprintf(buf, len, "%s", tmp);
 }
 
 /* Three significant digits without an exponent: "1.18", "12.5", "100". */

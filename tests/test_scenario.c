@@ -110,6 +110,17 @@ static void test_minimal_defaults(void)
 	CU_ASSERT_EQUAL(s->thread_join_s, scenario_default.thread_join_s);
 	CU_ASSERT(s->thread_create_s > 1e-6 && s->thread_create_s < 1e-3);
 	CU_ASSERT(s->thread_join_s > 1e-6 && s->thread_join_s < 1e-3);
+	/* Switchover-ack, late-ACK rule, stop gap, events (docs/scenarios.md). */
+	CU_ASSERT_EQUAL(s->ack_src, ACK_OFF);
+	CU_ASSERT_EQUAL(s->ack_dst, ACK_OFF);
+	CU_ASSERT_EQUAL(s->late_ack_rule, LATE_ACK_SETTLED);
+	CU_ASSERT(is_fixed(&s->stop_gap, 100e-6));
+	CU_ASSERT_EQUAL(s->stop_gap.unit, DIST_UNIT_SECONDS);
+	CU_ASSERT_EQUAL(s->event_design, EVENTS_PREPARE_BEFORE_P2P);
+	CU_ASSERT_EQUAL(s->rdma_timeout_s, 50e-3);
+	CU_ASSERT_EQUAL(s->nonresponsive_from, NONRESPONSIVE_VM_STOP);
+	CU_ASSERT_EQUAL(s->n_faults, 0);
+	CU_ASSERT_PTR_NULL(s->faults);
 	CU_ASSERT_EQUAL(s->runs, 10);
 	CU_ASSERT_EQUAL(s->seed, 1);
 	CU_ASSERT_EQUAL(s->n_domains, 0);
@@ -129,6 +140,16 @@ static void test_minimal_defaults(void)
 	CU_ASSERT(is_fixed(&g->query_latency, 10e-6));
 	CU_ASSERT_EQUAL(g->load_fixed_s, 0);
 	CU_ASSERT_EQUAL(g->load_Bps, 0);
+	/* generic: initial bytes load like its other data (instantly). */
+	CU_ASSERT_EQUAL(g->init_load_fixed_s, 0);
+	CU_ASSERT_EQUAL(g->init_load_Bps, 0);
+	CU_ASSERT_EQUAL(g->precopy_info_v2, PRECOPY_V2_UNSUPPORTED);
+	CU_ASSERT_EQUAL(g->n_reinit_times, 0);
+	CU_ASSERT_PTR_NULL(g->reinit_times);
+	CU_ASSERT_EQUAL(g->reinit_interval_s, 0);
+	CU_ASSERT(g->reinit_chunk.kind == DIST_FIXED && g->reinit_chunk.a == 1.0 * MiB &&
+	          g->reinit_chunk.unit == DIST_UNIT_BYTES);
+	CU_ASSERT_EQUAL(g->final_check_failure, 0);
 	CU_ASSERT_EQUAL(g->domain, -1);
 	/* Pairs of states that are no arc carry nothing. */
 	CU_ASSERT(is_fixed(arc(g, VFIO_STATE_RUNNING, VFIO_STATE_STOP_COPY), 0));
@@ -233,6 +254,9 @@ static void test_profile_fill(void)
 	CU_ASSERT(is_fixed(&g->query_latency, 100e-6));
 	CU_ASSERT_EQUAL(g->load_fixed_s, 0.5e-3);
 	CU_ASSERT_EQUAL(g->load_Bps, 1.0 * GiB);
+	CU_ASSERT_EQUAL(g->init_load_fixed_s, 500e-6);
+	CU_ASSERT_EQUAL(g->init_load_Bps, 256.0 * MiB);
+	CU_ASSERT_EQUAL(g->precopy_info_v2, PRECOPY_V2_UNSUPPORTED);
 	/* Key by key: own arc key, then the profile's arcs, then own default. */
 	CU_ASSERT(is_fixed(arc(g, VFIO_STATE_STOP_COPY, VFIO_STATE_STOP), 3e-3));
 	CU_ASSERT(is_fixed(arc(g, VFIO_STATE_RUNNING, VFIO_STATE_PRE_COPY), 10e-3));
@@ -251,6 +275,9 @@ static void test_profile_fill(void)
 	CU_ASSERT_EQUAL(g->state_bytes, 100 * MiB);
 	CU_ASSERT_EQUAL(g->load_Bps, 0);
 	CU_ASSERT_EQUAL(g->load_fixed_s, 0.5e-3);
+	/* ... nor does its load of initial bytes. */
+	CU_ASSERT_EQUAL(g->init_load_fixed_s, 0);
+	CU_ASSERT_EQUAL(g->init_load_Bps, 0);
 	CU_ASSERT(is_fixed(arc(g, VFIO_STATE_STOP_COPY, VFIO_STATE_STOP), 1e-3));
 	/* The profile's default (5 ms), and its two 5 ms resume arcs. */
 	CU_ASSERT_EQUAL(count_arcs_fixed(g, 5e-3), SCENARIO_ARC_COUNT - 8 + 2);
@@ -269,6 +296,87 @@ static void test_profile_fill(void)
 	CU_ASSERT_EQUAL(g->initial_bytes, 0);
 	CU_ASSERT_EQUAL(g->load_fixed_s, 0);
 	CU_ASSERT_EQUAL(g->load_Bps, 0);
+	CU_ASSERT_EQUAL(g->init_load_fixed_s, 0);
+	CU_ASSERT_EQUAL(g->init_load_Bps, 0);
+	scenario_free(s);
+}
+
+static void test_switchover_explicit(void)
+{
+	struct scenario *s = load_file("tests/data/good/switchover.yaml");
+	const struct scn_device_group *g;
+	const struct scn_fault *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(s->ack_src, ACK_NEW);
+	CU_ASSERT_EQUAL(s->ack_dst, ACK_LEGACY);
+	CU_ASSERT_EQUAL(s->late_ack_rule, LATE_ACK_SAVED_COUNT);
+	CU_ASSERT(s->stop_gap.kind == DIST_UNIFORM && s->stop_gap.a == 50e-6 &&
+	          s->stop_gap.b == 200e-6 && s->stop_gap.unit == DIST_UNIT_SECONDS);
+	CU_ASSERT_EQUAL(s->event_design, EVENTS_PREPARE_EVERY);
+	CU_ASSERT_EQUAL(s->rdma_timeout_s, 30e-3);
+	CU_ASSERT_EQUAL(s->nonresponsive_from, NONRESPONSIVE_TRANSITION);
+
+	CU_ASSERT_EQUAL_FATAL(s->n_groups, 3);
+	g = &s->groups[0];
+	CU_ASSERT_EQUAL(g->precopy_info_v2, PRECOPY_V2_SUPPORTED);
+	CU_ASSERT_EQUAL(g->init_load_fixed_s, 15e-3);
+	CU_ASSERT_EQUAL(g->init_load_Bps, 512.0 * MiB);
+	CU_ASSERT_EQUAL_FATAL(g->n_reinit_times, 3);
+	CU_ASSERT(g->reinit_times[0] == 1 && g->reinit_times[1] == 2.5 &&
+	          g->reinit_times[2] == 2.5);
+	CU_ASSERT_EQUAL(g->reinit_interval_s, 0.5);
+	CU_ASSERT(g->reinit_chunk.kind == DIST_LOGNORMAL && g->reinit_chunk.a == 4.0 * MiB &&
+	          g->reinit_chunk.b == 0.5 && g->reinit_chunk.unit == DIST_UNIT_BYTES);
+	CU_ASSERT_EQUAL(g->final_check_failure, 0.05);
+	g = &s->groups[1];
+	CU_ASSERT_EQUAL(g->precopy_info_v2, PRECOPY_V2_ERROR);
+	/* The profile's init_load, no REINIT times or interval, own chunk. */
+	CU_ASSERT_EQUAL(g->init_load_fixed_s, 500e-6);
+	CU_ASSERT_EQUAL(g->init_load_Bps, 256.0 * MiB);
+	CU_ASSERT_EQUAL(g->n_reinit_times, 0);
+	CU_ASSERT_EQUAL(g->reinit_interval_s, 0);
+	CU_ASSERT(g->reinit_chunk.kind == DIST_UNIFORM && g->reinit_chunk.a == 1.0 * MiB &&
+	          g->reinit_chunk.b == 8.0 * MiB && g->reinit_chunk.unit == DIST_UNIT_BYTES);
+	CU_ASSERT_EQUAL(g->final_check_failure, 0);
+	CU_ASSERT_EQUAL(s->groups[2].precopy_info_v2, PRECOPY_V2_UNSUPPORTED);
+
+	CU_ASSERT_EQUAL_FATAL(s->n_faults, 4);
+	f = &s->faults[0]; /* vf1: one instance */
+	CU_ASSERT(f->group == 0 && f->device == 1);
+	CU_ASSERT(f->from == VFIO_STATE_PRE_COPY_P2P && f->to == VFIO_STATE_STOP_COPY);
+	CU_ASSERT_EQUAL(f->probability, 0.25);
+	f = &s->faults[1]; /* vf: the whole group, probability 1 by default */
+	CU_ASSERT(f->group == 0 && f->device == -1);
+	CU_ASSERT(f->from == VFIO_STATE_STOP && f->to == VFIO_STATE_RUNNING_P2P);
+	CU_ASSERT_EQUAL(f->probability, 1);
+	f = &s->faults[2];
+	CU_ASSERT(f->group == 2 && f->device == -1 && f->probability == 0);
+	CU_ASSERT(f->from == VFIO_STATE_RUNNING_P2P && f->to == VFIO_STATE_STOP);
+	f = &s->faults[3];
+	CU_ASSERT(f->group == 1 && f->device == -1 && f->probability == 1);
+	scenario_free(s);
+
+	s = load_file("tests/data/good/reinit-single-no-p2p.yaml");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT(s->ack_src == ACK_LEGACY && s->ack_dst == ACK_LEGACY); /* same */
+	CU_ASSERT_EQUAL(s->late_ack_rule, LATE_ACK_V2);
+	CU_ASSERT(is_fixed(&s->stop_gap, 0));
+	CU_ASSERT_EQUAL(s->event_design, EVENTS_NONE);
+	CU_ASSERT_EQUAL(s->rdma_timeout_s, 50e-3);
+	g = &s->groups[0];
+	CU_ASSERT_EQUAL(g->n_reinit_times, 0);
+	CU_ASSERT_EQUAL(g->reinit_interval_s, 2);
+	CU_ASSERT_EQUAL_FATAL(g->reinit_chunk.n_samples, 3);
+	CU_ASSERT(g->reinit_chunk.kind == DIST_EMPIRICAL && g->reinit_chunk.samples[0] == 4096 &&
+	          g->reinit_chunk.samples[1] == 65536 && g->reinit_chunk.samples[2] == 1.0 * MiB);
+	/* The no-P2P arcs can fail too. */
+	CU_ASSERT_EQUAL_FATAL(s->n_faults, 2);
+	CU_ASSERT(s->faults[0].from == VFIO_STATE_PRE_COPY &&
+	          s->faults[0].to == VFIO_STATE_STOP_COPY);
+	CU_ASSERT_EQUAL(s->faults[0].probability, 0.5);
+	CU_ASSERT(s->faults[1].from == VFIO_STATE_RUNNING && s->faults[1].to == VFIO_STATE_STOP);
+	CU_ASSERT(s->faults[1].group == 0 && s->faults[1].device == -1);
 	scenario_free(s);
 }
 
@@ -329,6 +437,83 @@ static void test_strategy_names(void)
 	CU_ASSERT_EQUAL(strategy_parse(NULL), -1);
 	CU_ASSERT_PTR_NULL(scenario_profile_find("mlx5"));
 	CU_ASSERT_PTR_NOT_NULL(scenario_profile_find("null"));
+}
+
+/* The words of each enum are the files' words, and print back the same. */
+static void test_enum_names(void)
+{
+	CU_ASSERT_STRING_EQUAL(ack_mode_name(ACK_OFF), "off");
+	CU_ASSERT_STRING_EQUAL(ack_mode_name(ACK_LEGACY), "legacy");
+	CU_ASSERT_STRING_EQUAL(ack_mode_name(ACK_NEW), "new");
+	CU_ASSERT_STRING_EQUAL(ack_mode_name((enum ack_mode)3), "?");
+	CU_ASSERT_STRING_EQUAL(late_ack_rule_name(LATE_ACK_V2), "v2");
+	CU_ASSERT_STRING_EQUAL(late_ack_rule_name(LATE_ACK_SAVED_COUNT), "saved-count");
+	CU_ASSERT_STRING_EQUAL(late_ack_rule_name(LATE_ACK_SETTLED), "settled");
+	CU_ASSERT_STRING_EQUAL(late_ack_rule_name((enum late_ack_rule) - 1), "?");
+	CU_ASSERT_STRING_EQUAL(event_design_name(EVENTS_NONE), "none");
+	CU_ASSERT_STRING_EQUAL(event_design_name(EVENTS_AFTER_ONLY), "after-only");
+	CU_ASSERT_STRING_EQUAL(event_design_name(EVENTS_PREPARE_BEFORE_P2P), "prepare-before-p2p");
+	CU_ASSERT_STRING_EQUAL(event_design_name(EVENTS_PREPARE_EVERY), "prepare-every-transition");
+	CU_ASSERT_STRING_EQUAL(event_design_name((enum event_design)4), "?");
+	CU_ASSERT_STRING_EQUAL(nonresponsive_from_name(NONRESPONSIVE_VM_STOP), "vm-stop");
+	CU_ASSERT_STRING_EQUAL(nonresponsive_from_name(NONRESPONSIVE_TRANSITION), "transition");
+	CU_ASSERT_STRING_EQUAL(nonresponsive_from_name((enum nonresponsive_from)2), "?");
+	CU_ASSERT_STRING_EQUAL(precopy_v2_name(PRECOPY_V2_UNSUPPORTED), "unsupported");
+	CU_ASSERT_STRING_EQUAL(precopy_v2_name(PRECOPY_V2_SUPPORTED), "supported");
+	CU_ASSERT_STRING_EQUAL(precopy_v2_name(PRECOPY_V2_ERROR), "error");
+	CU_ASSERT_STRING_EQUAL(precopy_v2_name((enum precopy_v2)3), "?");
+	/* Every word is accepted by the loader and comes back as the same value. */
+	for (int k = 0; scenario_event_design_names[k]; k++) {
+		char set[96];
+		const char *sets[] = {set};
+		struct scenario *s;
+
+		snprintf(set, sizeof set, "events.design=%s", scenario_event_design_names[k]);
+		s = load_text("name: n\ndevices: [{name: d}]\n", sets, 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+		CU_ASSERT_EQUAL(s->event_design, (enum event_design)k);
+		scenario_free(s);
+	}
+}
+
+/* Faults name devices by group ("vf": all) or instance ("vf3"). */
+static void test_device_lookup(void)
+{
+	struct scenario *s = load_file("tests/data/good/full.yaml");
+	int g = 9, d = 9;
+	char buf[64];
+	struct scn_fault f = scenario_default_fault;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(scenario_device_lookup(s, "vf", &g, &d), 1);
+	CU_ASSERT(g == 0 && d == -1);
+	CU_ASSERT_EQUAL(scenario_device_lookup(s, "vf2", &g, &d), 1);
+	CU_ASSERT(g == 0 && d == 2);
+	CU_ASSERT_EQUAL(scenario_device_lookup(s, "nic", &g, &d), 1);
+	CU_ASSERT(g == 1 && d == -1);
+	/* Only canonical instance names of existing instances. */
+	CU_ASSERT_EQUAL(scenario_device_lookup(s, "vf3", &g, &d), 0);
+	CU_ASSERT_EQUAL(scenario_device_lookup(s, "vf02", &g, &d), 0);
+	CU_ASSERT_EQUAL(scenario_device_lookup(s, "vf+1", &g, &d), 0);
+	CU_ASSERT_EQUAL(scenario_device_lookup(s, "vf99999999999", &g, &d), 0);
+	CU_ASSERT_EQUAL(scenario_device_lookup(s, "nic0", &g, &d), 0);
+	CU_ASSERT_EQUAL(scenario_device_lookup(s, "", &g, &d), 0);
+	CU_ASSERT_EQUAL(scenario_device_lookup(s, NULL, &g, &d), 0);
+	f.group = 0;
+	f.device = 1;
+	scenario_fault_target(s, &f, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "vf1");
+	f.device = -1;
+	scenario_fault_target(s, &f, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "vf");
+	f.group = 1;
+	f.device = 0; /* a group of one: its only device is the group */
+	scenario_fault_target(s, &f, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "nic");
+	f.group = 5;
+	scenario_fault_target(s, &f, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "?");
+	scenario_free(s);
 }
 
 static void test_device_instances(void)
@@ -417,6 +602,53 @@ static void test_set_forms(void)
 		scenario_free(s);
 	}
 	{
+		/* The switchover-ack, REINIT, event and fault keys. */
+		const char *sets[] = {"migration.switchover_ack=legacy",
+		                      "migration.late_ack_rule=v2",
+		                      "migration.stop_gap=normal(mean=1ms, sd=0.1ms)",
+		                      "events.design=after-only",
+		                      "events.rdma_timeout=10ms",
+		                      "events.nonresponsive_from=transition",
+		                      "devices.precopy_info_v2=supported",
+		                      "devices[0].reinit={times: [1s, 2s], chunk: 64KiB}",
+		                      "devices[0].reinit.interval=250ms",
+		                      "devices[1].init_load={fixed: 2ms}",
+		                      "devices[1].final_check_failure=0.125",
+		                      ("faults=[{device: a1, arc: stop_copy_to_stop}, {device: b, "
+		                       "arc: running_to_running_p2p, probability: 0.5}]")};
+		s = load_text(base, sets, sizeof sets / sizeof sets[0]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+		CU_ASSERT(s->ack_src == ACK_LEGACY && s->ack_dst == ACK_LEGACY);
+		CU_ASSERT_EQUAL(s->late_ack_rule, LATE_ACK_V2);
+		CU_ASSERT(s->stop_gap.kind == DIST_NORMAL && s->stop_gap.a == 1e-3);
+		CU_ASSERT_EQUAL(s->event_design, EVENTS_AFTER_ONLY);
+		CU_ASSERT_EQUAL(s->rdma_timeout_s, 10e-3);
+		CU_ASSERT_EQUAL(s->nonresponsive_from, NONRESPONSIVE_TRANSITION);
+		CU_ASSERT(s->groups[0].precopy_info_v2 == PRECOPY_V2_SUPPORTED &&
+		          s->groups[1].precopy_info_v2 == PRECOPY_V2_SUPPORTED);
+		CU_ASSERT_EQUAL_FATAL(s->groups[0].n_reinit_times, 2);
+		CU_ASSERT_EQUAL(s->groups[0].reinit_times[1], 2);
+		CU_ASSERT_EQUAL(s->groups[0].reinit_interval_s, 0.25);
+		CU_ASSERT(s->groups[0].reinit_chunk.a == 65536 &&
+		          s->groups[0].reinit_chunk.unit == DIST_UNIT_BYTES);
+		CU_ASSERT(s->groups[1].init_load_fixed_s == 2e-3 &&
+		          s->groups[1].init_load_Bps == 0);
+		CU_ASSERT_EQUAL(s->groups[1].final_check_failure, 0.125);
+		CU_ASSERT_EQUAL_FATAL(s->n_faults, 2);
+		CU_ASSERT(s->faults[0].group == 0 && s->faults[0].device == 1);
+		CU_ASSERT(s->faults[1].group == 1 && s->faults[1].device == -1 &&
+		          s->faults[1].probability == 0.5);
+		scenario_free(s);
+	}
+	{
+		/* same follows the source whichever --set wrote it. */
+		const char *sets[] = {"migration.switchover_ack_destination=same",
+		                      "migration.switchover_ack=new"};
+		s = load_text(base, sets, 2);
+		CU_ASSERT(s->ack_src == ACK_NEW && s->ack_dst == ACK_NEW);
+		scenario_free(s);
+	}
+	{
 		/* An empty file plus --set can make a whole scenario. */
 		const char *sets[] = {"name=fromset", "devices=[{name: d, profile: null}]"};
 		s = load_text("", sets, 2);
@@ -465,6 +697,34 @@ static void test_set_errors(void)
 	load_fails(base, s12, 1, "--set a..b=1: empty or invalid key");
 	load_fails(base, s13, 1, "--set name[0]=x: name: is not a list");
 	load_fails(base, s14, 1, "--set devices[0]=x: devices[0]: expected a mapping");
+	{
+		/* The mismatch check blames the destination key, even when the
+		 * source key written by another --set made it. */
+		const char *sets[] = {"migration.switchover_ack_destination=new",
+		                      "migration.switchover_ack=off"};
+		load_fails(base, sets, 2,
+		           "--set migration.switchover_ack_destination=new: "
+		           "migration.switchover_ack_destination: switchover_ack is off on the "
+		           "source but new on the destination: the capability is negotiated");
+	}
+	{
+		const char *sets[] = {"faults=[{device: a2, arc: stop_to_resuming}]"};
+		load_fails(
+		    base, sets, 1,
+		    "--set faults=[{device: a2, arc: stop_to_resuming}]: faults[0].device: "
+		    "unknown device 'a2': expected a device group (every device of it) or one "
+		    "device of a group: a (a0 to a1), b");
+	}
+	{
+		const char *sets[] = {"devices[1].capabilities=[stop_copy, p2p]",
+		                      "faults=[{device: b, arc: running_to_pre_copy}]"};
+		load_fails(
+		    base, sets, 2,
+		    "faults[0].arc: device group 'b' (capabilities stop_copy, p2p) never takes "
+		    "the arc running_to_pre_copy: expected one of running_to_running_p2p, "
+		    "running_p2p_to_stop, running_p2p_to_running, stop_to_running_p2p, "
+		    "stop_to_stop_copy, stop_to_resuming, stop_copy_to_stop, resuming_to_stop");
+	}
 	/* An error the --set did not cause still points into the file. */
 	load_fails("name: x\ndevices:\n  - name: d\n    count: 0\n", s1 + 0, 0,
 	           "t.yaml:4: devices[0].count: 0 is out of range");
@@ -506,7 +766,7 @@ static void test_bad_files(void)
 	size_t n = glob_paths("tests/data/bad/*.yaml", &g, 0);
 	bool show = getenv("SWITCHOVER_SHOW_ERRORS") != NULL;
 
-	CU_ASSERT(n >= 25);
+	CU_ASSERT(n >= 90);
 	for (size_t i = 0; i < n; i++) {
 		struct scenario *s = (struct scenario *)&n;
 		char frag[512];
@@ -626,6 +886,16 @@ static void test_to_yaml_text(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(y, "pre_copy_p2p_to_stop_copy: 1ms"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(y, "capabilities: [stop_copy, p2p, pre_copy]"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(y, "ram: 123456789\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(y,
+	                              "  switchover_ack: off\n  switchover_ack_destination: same\n"
+	                              "  late_ack_rule: settled\n  stop_gap: 100us\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(y, "events:\n  design: prepare-before-p2p\n"
+	                                 "  rdma_timeout: 50ms\n  nonresponsive_from: vm-stop\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(y, "  precopy_info_v2: unsupported\n"
+	                                 "  init_load: {fixed: 0, rate: 0}\n  reinit:\n"
+	                                 "    times: []\n    interval: 0\n    chunk: 1MiB\n"
+	                                 "  final_check_failure: 0\n"));
+	CU_ASSERT_PTR_NULL(strstr(y, "faults:"));
 	free(y);
 	/* scenario_equal notices a difference. */
 	t = load_text(base, NULL, 0);
@@ -637,6 +907,90 @@ static void test_to_yaml_text(void)
 	CU_ASSERT(!scenario_equal(s, t));
 	scenario_free(s);
 	scenario_free(t);
+}
+
+/* scenario_equal() sees every new field, and the printed form keeps it. */
+static void test_equal_new_fields(void)
+{
+	enum { N_CHANGES = 19 };
+	const char *sets[] = {"faults=[{device: a, arc: stop_to_resuming, probability: 0.5}]",
+	                      "devices[0].reinit={times: [1s, 2s], interval: 1s, chunk: 2MiB}",
+	                      "migration.switchover_ack=new"};
+	struct scenario *ref = load_text(base, sets, 3);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+	CU_ASSERT(round_trips(ref));
+	for (int k = 0; k < N_CHANGES; k++) {
+		struct scenario *t = load_text(base, sets, 3);
+		struct scn_device_group *g = &t->groups[0];
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		CU_ASSERT(scenario_equal(ref, t));
+		switch (k) {
+		case 0:
+			t->ack_src = ACK_LEGACY;
+			break;
+		case 1:
+			t->ack_dst = ACK_LEGACY;
+			break;
+		case 2:
+			t->late_ack_rule = LATE_ACK_V2;
+			break;
+		case 3:
+			t->stop_gap.a = 1e-6;
+			break;
+		case 4:
+			t->stop_gap.unit = DIST_UNIT_BYTES;
+			break;
+		case 5:
+			t->event_design = EVENTS_NONE;
+			break;
+		case 6:
+			t->rdma_timeout_s = 1;
+			break;
+		case 7:
+			t->nonresponsive_from = NONRESPONSIVE_TRANSITION;
+			break;
+		case 8:
+			g->init_load_fixed_s = 1;
+			break;
+		case 9:
+			g->init_load_Bps = 1;
+			break;
+		case 10:
+			g->precopy_info_v2 = PRECOPY_V2_SUPPORTED;
+			break;
+		case 11:
+			g->reinit_times[1] = 3;
+			break;
+		case 12:
+			g->n_reinit_times = 1;
+			break;
+		case 13:
+			g->reinit_interval_s = 2;
+			break;
+		case 14:
+			g->reinit_chunk.a = 1;
+			break;
+		case 15:
+			g->final_check_failure = 0.5;
+			break;
+		case 16:
+			t->faults[0].probability = 1;
+			break;
+		case 17:
+			t->faults[0].device = 1;
+			break;
+		default:
+			t->faults[0].to = VFIO_STATE_RUNNING_P2P;
+			break;
+		}
+		if (scenario_equal(ref, t))
+			fprintf(stderr, "\nchange %d not seen by scenario_equal\n", k);
+		CU_ASSERT(!scenario_equal(ref, t));
+		scenario_free(t);
+	}
+	scenario_free(ref);
 }
 
 static void test_validate(void)
@@ -659,6 +1013,157 @@ static void test_validate(void)
 	CU_ASSERT_EQUAL(scenario_validate(s, path, sizeof path, err, sizeof err), -1);
 	CU_ASSERT_STRING_EQUAL(path, "migration.strategy");
 	scenario_free(s);
+}
+
+/* Hand-built scenarios (the engine's tests build them) are held to the
+ * same rules as loaded ones: one expected culprit per broken field. */
+static void test_validate_new_fields(void)
+{
+	struct scenario *s = load_text(base, NULL, 0);
+	char path[128];
+	struct scn_fault f = scenario_default_fault;
+	double times[] = {1, 0.5};
+
+#define EXPECT_PATH(want)                                                                          \
+	do {                                                                                       \
+		CU_ASSERT_EQUAL(scenario_validate(s, path, sizeof path, err, sizeof err), -1);     \
+		if (strcmp(path, want) != 0)                                                       \
+			fprintf(stderr, "\nwant %s, got %s: %s\n", want, path, err);               \
+		CU_ASSERT_STRING_EQUAL(path, want);                                                \
+	} while (0)
+#define EXPECT_OK()                                                                                \
+	do {                                                                                       \
+		int rc_ = scenario_validate(s, path, sizeof path, err, sizeof err);                \
+		if (rc_)                                                                           \
+			fprintf(stderr, "\nunexpected: %s: %s\n", path, err);                      \
+		CU_ASSERT_EQUAL(rc_, 0);                                                           \
+	} while (0)
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	/* Forgetting ack_dst when turning the source on is caught. */
+	s->ack_src = ACK_NEW;
+	EXPECT_PATH("migration.switchover_ack_destination");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "both ends have it or neither"));
+	s->ack_dst = ACK_LEGACY; /* a mismatch is a valid experiment */
+	EXPECT_OK();
+	s->ack_dst = (enum ack_mode)3;
+	EXPECT_PATH("migration.switchover_ack_destination");
+	s->ack_src = s->ack_dst = ACK_OFF;
+	s->late_ack_rule = (enum late_ack_rule)3;
+	EXPECT_PATH("migration.late_ack_rule");
+	s->late_ack_rule = LATE_ACK_SETTLED;
+	s->stop_gap.unit = DIST_UNIT_BYTES;
+	EXPECT_PATH("migration.stop_gap");
+	s->stop_gap.unit = DIST_UNIT_SECONDS;
+	s->event_design = (enum event_design)7;
+	EXPECT_PATH("events.design");
+	s->event_design = EVENTS_NONE;
+	s->rdma_timeout_s = NAN;
+	EXPECT_PATH("events.rdma_timeout");
+	s->rdma_timeout_s = 0;
+	EXPECT_PATH("events.rdma_timeout");
+	s->rdma_timeout_s = 1e-3;
+	s->nonresponsive_from = (enum nonresponsive_from)2;
+	EXPECT_PATH("events.nonresponsive_from");
+	s->nonresponsive_from = NONRESPONSIVE_VM_STOP;
+	EXPECT_OK();
+
+	/* Devices. */
+	s->groups[1].init_load_Bps = -1;
+	EXPECT_PATH("devices[1].init_load.rate");
+	s->groups[1].init_load_Bps = 0;
+	s->groups[1].init_load_fixed_s = INFINITY;
+	EXPECT_PATH("devices[1].init_load.fixed");
+	s->groups[1].init_load_fixed_s = 0.001;
+	s->groups[1].caps = VFIO_CAP_STOP_COPY | VFIO_CAP_P2P;
+	EXPECT_PATH("devices[1].init_load");
+	s->groups[1].init_load_fixed_s = 0;
+	s->groups[1].precopy_info_v2 = PRECOPY_V2_ERROR;
+	EXPECT_PATH("devices[1].precopy_info_v2");
+	s->groups[1].precopy_info_v2 = PRECOPY_V2_UNSUPPORTED;
+	s->groups[1].reinit_chunk.a = 2;
+	EXPECT_PATH("devices[1].reinit");
+	s->groups[1].caps = VFIO_CAP_ALL;
+	EXPECT_OK();
+	s->groups[1].reinit_chunk.unit = DIST_UNIT_SECONDS;
+	EXPECT_PATH("devices[1].reinit.chunk");
+	s->groups[1].reinit_chunk.unit = DIST_UNIT_BYTES;
+	s->groups[1].precopy_info_v2 = (enum precopy_v2)5;
+	EXPECT_PATH("devices[1].precopy_info_v2");
+	s->groups[1].precopy_info_v2 = PRECOPY_V2_SUPPORTED;
+	s->groups[0].reinit_times = times;
+	s->groups[0].n_reinit_times = 2;
+	EXPECT_PATH("devices[0].reinit.times[1]");
+	times[1] = -1;
+	EXPECT_PATH("devices[0].reinit.times[1]");
+	times[1] = 1;
+	EXPECT_OK();
+	s->groups[0].reinit_interval_s = -1;
+	EXPECT_PATH("devices[0].reinit.interval");
+	s->groups[0].reinit_interval_s = 0;
+	s->groups[0].final_check_failure = NAN;
+	EXPECT_PATH("devices[0].final_check_failure");
+	s->groups[0].final_check_failure = 1;
+	EXPECT_OK();
+	s->groups[0].reinit_times = NULL;
+	s->groups[0].n_reinit_times = 0;
+
+	/* Faults. */
+	s->faults = &f;
+	s->n_faults = 1;
+	f.from = VFIO_STATE_STOP;
+	f.to = VFIO_STATE_RESUMING;
+	EXPECT_PATH("faults[0].device"); /* group -1 */
+	f.group = 0;
+	f.device = 2; /* group a has 2 devices */
+	EXPECT_PATH("faults[0].device");
+	f.device = 1;
+	EXPECT_OK();
+	f.probability = 1.5;
+	EXPECT_PATH("faults[0].probability");
+	f.probability = NAN;
+	EXPECT_PATH("faults[0].probability");
+	f.probability = 0;
+	f.to = VFIO_STATE_PRE_COPY; /* STOP -> PRE_COPY is no arc */
+	EXPECT_PATH("faults[0].arc");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "STOP -> PRE_COPY is not an arc"));
+	f.from = VFIO_STATE_RUNNING; /* an arc a full-capability device does not take */
+	f.to = VFIO_STATE_STOP;
+	EXPECT_PATH("faults[0].arc");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "device 'a1' (capabilities stop_copy, p2p, pre_copy) "
+	                                   "never takes the arc running_to_stop"));
+	f.to = VFIO_STATE_PRE_COPY;
+	EXPECT_OK();
+	/* In a group of one, device 0 is the group: it prints as the group's
+	 * name, loads back as -1, and counts as equal. */
+	{
+		struct scenario *t = NULL;
+		char *y;
+
+		f.group = 1;
+		f.device = 0;
+		EXPECT_OK();
+		y = scenario_to_yaml(s);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+		CU_ASSERT_PTR_NOT_NULL(strstr(y, "- {device: b, arc: running_to_pre_copy"));
+		CU_ASSERT_EQUAL_FATAL(
+		    scenario_load_text("p", y, strlen(y), NULL, 0, &t, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(t->faults[0].device, -1);
+		CU_ASSERT(scenario_equal(s, t));
+		f.device = -1;
+		CU_ASSERT(scenario_equal(s, t));
+		f.group = 0; /* but in a group of two, -1 is not device 0 */
+		t->faults[0].group = 0;
+		t->faults[0].device = 0;
+		CU_ASSERT(!scenario_equal(s, t));
+		scenario_free(t);
+		free(y);
+	}
+	s->faults = NULL;
+	s->n_faults = 0;
+	scenario_free(s);
+#undef EXPECT_PATH
+#undef EXPECT_OK
 }
 
 /* ---- robustness ---- */
@@ -792,11 +1297,17 @@ static void test_set_mutations(void)
 	    "migration.strategy=parallel-barrier",
 	    "domains=[{name: pf0}]",
 	    "vm={ram: 1GiB}",
+	    "migration={switchover_ack: new, switchover_ack_destination: legacy, stop_gap: 1ms}",
+	    "events={design: none, rdma_timeout: 20ms}",
+	    "devices[0].reinit={times: [1s, 2s], interval: 1s, chunk: 2MiB}",
+	    "faults=[{device: a1, arc: stop_to_resuming, probability: 0.5}]",
+	    "devices.init_load={fixed: 1ms, rate: 1GiB/s}",
 	};
 	size_t loaded = 0;
 
 	rng_state = 7;
-	for (int m = 0; m < 2000; m++) {
+	/* About 360 mutants per seed (as many as when there were 6 seeds). */
+	for (int m = 0; m < 4000; m++) {
 		char buf[160];
 		const char *seed = seeds[m % (sizeof seeds / sizeof seeds[0])];
 		size_t len = strlen(seed);
@@ -824,9 +1335,10 @@ static void test_set_mutations(void)
 void register_tests(void)
 {
 	TEST_SUITE("scenario", TEST(test_minimal_defaults), TEST(test_full_explicit),
-	           TEST(test_profile_fill), TEST(test_arc_keys), TEST(test_strategy_names),
-	           TEST(test_device_instances), TEST(test_set_forms), TEST(test_set_errors),
+	           TEST(test_profile_fill), TEST(test_switchover_explicit), TEST(test_arc_keys),
+	           TEST(test_strategy_names), TEST(test_enum_names), TEST(test_device_instances),
+	           TEST(test_device_lookup), TEST(test_set_forms), TEST(test_set_errors),
 	           TEST(test_bad_files), TEST(test_file_errors), TEST(test_good_files_round_trip),
-	           TEST(test_to_yaml_text), TEST(test_validate), TEST(test_mutations),
-	           TEST(test_set_mutations));
+	           TEST(test_to_yaml_text), TEST(test_equal_new_fields), TEST(test_validate),
+	           TEST(test_validate_new_fields), TEST(test_mutations), TEST(test_set_mutations));
 }

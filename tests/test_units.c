@@ -3,9 +3,9 @@
  *
  * Units: every accepted form, exact conversions (a duration printed in its
  * shortest form must parse back to the same double), rounding of sizes, and
- * every kind of bad input.  Distributions: parsing and its errors, the
- * canonical text round trip, and the moments of 100k draws from a fixed
- * mt19937 seed.
+ * every kind of bad input.  Distributions of durations and of bytes:
+ * parsing and its errors, the canonical text round trip, and the moments of
+ * 100k draws from a fixed mt19937 seed.
  */
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -198,6 +198,82 @@ static void test_duration_errors(void)
 	DUR_BAD("s", "not a duration");
 }
 
+static void test_number(void)
+{
+	static const struct {
+		const char *text;
+		double want;
+	} ok[] = {{"0", 0}, {"0.5", 0.5}, {".25", 0.25}, {"1", 1}, {"2.5e-3", 2.5e-3}, {"+3", 3}};
+	static const struct {
+		const char *text, *frag;
+	} bad[] = {{"", "not a number"},
+	           {"nan", "not a number"},
+	           {"inf", "not a number"},
+	           {"0x1", "not a number"},
+	           {"5%", "not a number"},
+	           {"e5", "not a number"},
+	           {"1e999", "not a number"},
+	           {"-0.1", "'-0.1' is negative: expected a number >= 0"},
+	           {"1,5", "expected a plain number such as 0.5"}};
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		double v = -1;
+		CU_ASSERT_EQUAL(units_parse_number(ok[i].text, &v, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(v, ok[i].want);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		double v = 7;
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(units_parse_number(bad[i].text, &v, err, sizeof err), -1);
+		check_msg(bad[i].text, bad[i].frag);
+		CU_ASSERT_EQUAL(v, 7);
+	}
+	CU_ASSERT_EQUAL(units_parse_number(NULL, &(double){0}, err, sizeof err), -1);
+
+	/* The exact form is the shortest that reads back to the same double. */
+	units_format_number_exact(0.05, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "0.05");
+	units_format_number_exact(1, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "1");
+	units_format_number_exact(0, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "0");
+	units_format_number_exact(1e-300, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "1e-300");
+	for (int i = 1; i < 1000; i++) {
+		double v = 1.0 / i, back = -1;
+		units_format_number_exact(v, buf, sizeof buf);
+		CU_ASSERT_EQUAL_FATAL(units_parse_number(buf, &back, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(back, v);
+	}
+}
+
+static void test_bytes_exact(void)
+{
+	static const struct {
+		uint64_t v;
+		const char *want;
+	} cases[] = {
+	    {0, "0"},
+	    {1000, "1000"},
+	    {4096, "4KiB"},
+	    {3ull << 19, "1536KiB"},
+	    {4ull << 20, "4MiB"},
+	    {15ull << 60, "15EiB"},
+	    {(1ull << 53) + 1, "9007199254740993"},
+	    {UINT64_MAX, "18446744073709551615"},
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint64_t back = 0;
+		units_format_bytes_exact(cases[i].v, buf, sizeof buf);
+		CU_ASSERT_STRING_EQUAL(buf, cases[i].want);
+		CU_ASSERT_EQUAL(units_parse_bytes(buf, &back, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(back, cases[i].v);
+	}
+}
+
 static void test_format(void)
 {
 	char buf[64];
@@ -346,15 +422,100 @@ static void test_dist_errors(void)
 	DIST_BAD("fixed(nanms)", "not a duration");
 }
 
-static void roundtrip(const char *text, const char *canonical)
+static struct dist parse_bytes_ok(const char *text)
 {
-	struct dist d = parse_ok(text), e = {0};
+	struct dist d = {0};
+	int rc = dist_parse_bytes(text, &d, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", text, err);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(d.unit, DIST_UNIT_BYTES);
+	return d;
+}
+
+static void test_dist_bytes_parse(void)
+{
+	struct dist d;
+
+	d = parse_bytes_ok("4MiB");
+	CU_ASSERT(d.kind == DIST_FIXED && d.a == 4 * 1048576.0);
+	d = parse_bytes_ok("4096");
+	CU_ASSERT(d.kind == DIST_FIXED && d.a == 4096);
+	d = parse_bytes_ok("0");
+	CU_ASSERT(d.kind == DIST_FIXED && d.a == 0);
+	d = parse_bytes_ok("1.5KiB");
+	CU_ASSERT_EQUAL(d.a, 1536);
+	d = parse_bytes_ok("fixed(4MiB)");
+	CU_ASSERT(d.kind == DIST_FIXED && d.a == 4 * 1048576.0);
+	d = parse_bytes_ok("uniform(1MiB, 8MiB)");
+	CU_ASSERT(d.kind == DIST_UNIFORM && d.a == 1048576.0 && d.b == 8 * 1048576.0);
+	d = parse_bytes_ok("normal(sd=1MiB, mean=4MiB)");
+	CU_ASSERT(d.kind == DIST_NORMAL && d.a == 4 * 1048576.0 && d.b == 1048576.0);
+	d = parse_bytes_ok("lognormal(median=4MiB, sigma=0.5)");
+	CU_ASSERT(d.kind == DIST_LOGNORMAL && d.a == 4 * 1048576.0 && d.b == 0.5);
+	d = parse_bytes_ok("gamma(shape=2, scale=2MiB)");
+	CU_ASSERT(d.kind == DIST_GAMMA && d.a == 2 && d.b == 2 * 1048576.0);
+	/* 2^53 bytes, the largest a distribution takes. */
+	d = parse_bytes_ok("8PiB");
+	CU_ASSERT_EQUAL(d.a, DIST_MAX_BYTES);
+	d = parse_bytes_ok("empirical(4096, 64KiB, 1MB)");
+	CU_ASSERT_EQUAL_FATAL(d.n_samples, 3);
+	CU_ASSERT(d.samples[0] == 4096 && d.samples[1] == 65536 && d.samples[2] == 1e6);
+	dist_free(&d);
+
+	/* The same text in the other unit is another distribution, or an error. */
+	CU_ASSERT_EQUAL(parse_ok("20ms").unit, DIST_UNIT_SECONDS);
+	CU_ASSERT_EQUAL(dist_fixed(1).unit, DIST_UNIT_SECONDS);
+	CU_ASSERT_EQUAL(dist_fixed_bytes(1).unit, DIST_UNIT_BYTES);
+	CU_ASSERT_EQUAL(dist_fixed_bytes(4096).a, 4096);
+}
+
+#define DIST_BYTES_BAD(text, frag)                                                                 \
+	do {                                                                                       \
+		struct dist d_ = dist_fixed(-1);                                                   \
+		err[0] = '\0';                                                                     \
+		CU_ASSERT_EQUAL(dist_parse_bytes(text, &d_, err, sizeof err), -1);                 \
+		check_msg(text, frag);                                                             \
+		CU_ASSERT_EQUAL(d_.a, -1);                                                         \
+		CU_ASSERT_EQUAL(d_.unit, DIST_UNIT_SECONDS); /* untouched on error */              \
+	} while (0)
+
+static void test_dist_bytes_errors(void)
+{
+	DIST_BYTES_BAD(NULL, "empty distribution: expected 4MiB, fixed(4MiB), uniform(1MiB, 8MiB)");
+	DIST_BYTES_BAD("", "empty size");
+	DIST_BYTES_BAD("4ms", "unknown unit 'ms' in size '4ms': expected 100MiB");
+	DIST_BYTES_BAD("uniform(1ms, 2ms)", "uniform: low: unknown unit 'ms' in size");
+	DIST_BYTES_BAD("-1MiB", "negative size");
+	DIST_BYTES_BAD("16PiB", "size '16PiB' is too large for a distribution: at most 8PiB");
+	DIST_BYTES_BAD("empirical(1MiB, 9007199254740993)", "empirical sample 2: size");
+	DIST_BYTES_BAD("weibull(1MiB, 2)", "unknown distribution 'weibull': expected 4MiB, fixed");
+	DIST_BYTES_BAD("lots", "unknown distribution 'lots': expected 4MiB");
+	/* The examples in messages are in bytes too. */
+	DIST_BYTES_BAD("uniform(8MiB, 1MiB)", "high is below low: expected low <= high, as in "
+	                                      "uniform(1MiB, 8MiB)");
+	DIST_BYTES_BAD("normal(mean=4MiB)", "missing sd: expected normal(mean=4MiB, sd=1MiB)");
+	DIST_BYTES_BAD("lognormal(median=0, sigma=1)", "median must be > 0, as in "
+	                                               "lognormal(median=4MiB, sigma=0.5)");
+	DIST_BYTES_BAD("gamma(shape=2, scale=2ms)", "gamma: scale: unknown unit 'ms'");
+	DIST_BYTES_BAD("gamma(shape=2MiB, scale=2MiB)", "gamma: shape: '2MiB' is not a number");
+	DIST_BYTES_BAD("fixed(4MiB, 5MiB)", "too many arguments to fixed: expected fixed(4MiB)");
+	/* And a duration distribution refuses sizes. */
+	DIST_BAD("4MiB", "unknown unit 'MiB' in duration");
+}
+
+static void roundtrip_in(int (*parse)(const char *, struct dist *, char *, size_t),
+                         const char *text, const char *canonical)
+{
+	struct dist d = {0}, e = {0};
 	char buf[256];
 
+	CU_ASSERT_EQUAL_FATAL(parse(text, &d, err, sizeof err), 0);
 	dist_format(&d, buf, sizeof buf);
 	if (canonical)
 		CU_ASSERT_STRING_EQUAL(buf, canonical);
-	CU_ASSERT_EQUAL_FATAL(dist_parse(buf, &e, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(parse(buf, &e, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(e.unit, d.unit);
 	CU_ASSERT_EQUAL(e.kind, d.kind);
 	CU_ASSERT_EQUAL(e.a, d.a);
 	CU_ASSERT_EQUAL(e.b, d.b);
@@ -363,6 +524,45 @@ static void roundtrip(const char *text, const char *canonical)
 		CU_ASSERT_EQUAL(e.samples[i], d.samples[i]);
 	dist_free(&d);
 	dist_free(&e);
+}
+
+static void roundtrip(const char *text, const char *canonical)
+{
+	roundtrip_in(dist_parse, text, canonical);
+}
+
+static void roundtrip_bytes(const char *text, const char *canonical)
+{
+	roundtrip_in(dist_parse_bytes, text, canonical);
+}
+
+static void test_dist_bytes_roundtrip(void)
+{
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+
+	roundtrip_bytes("4MiB", "4MiB");
+	roundtrip_bytes("4194304", "4MiB");
+	roundtrip_bytes("fixed(1000)", "1000");
+	roundtrip_bytes("1.5GB", "1500000000");
+	roundtrip_bytes("0", "0");
+	roundtrip_bytes("8PiB", "8PiB");
+	roundtrip_bytes("uniform(1MiB, 8MiB)", "uniform(1MiB, 8MiB)");
+	roundtrip_bytes("normal(4MiB, 1MiB)", "normal(mean=4MiB, sd=1MiB)");
+	roundtrip_bytes("lognormal(median=4MiB, sigma=0.5)", "lognormal(median=4MiB, sigma=0.5)");
+	roundtrip_bytes("gamma(shape=2.5, scale=1.5MiB)", "gamma(shape=2.5, scale=1536KiB)");
+	roundtrip_bytes("empirical(4096, 64KiB, 1MB)", "empirical(4KiB, 64KiB, 1000000)");
+
+	/* Random whole byte counts up to 2^53 come back bit for bit. */
+	gsl_rng_set(r, 7);
+	for (int i = 0; i < 2000; i++) {
+		double v = floor(gsl_rng_uniform(r) * pow(2, (double)(i % 54)));
+		struct dist d = dist_fixed_bytes(v), e;
+		char buf[64];
+		dist_format(&d, buf, sizeof buf);
+		CU_ASSERT_EQUAL_FATAL(dist_parse_bytes(buf, &e, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(e.a, d.a);
+	}
+	gsl_rng_free(r);
 }
 
 static void test_dist_format_roundtrip(void)
@@ -526,12 +726,33 @@ static void test_dist_empirical_draws(void)
 	dist_free(&d);
 }
 
+static void test_dist_bytes_sampling(void)
+{
+	double lo, hi, m;
+	struct dist d = parse_bytes_ok("uniform(1MiB, 8MiB)"), c;
+
+	/* Drawing does not care about the unit. */
+	m = sample_mean(&d, &lo, &hi);
+	CU_ASSERT_DOUBLE_EQUAL(dist_mean(&d), 4.5 * 1048576, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(m, dist_mean(&d), 0.01 * 1048576);
+	CU_ASSERT(lo >= 1048576 && hi < 8 * 1048576.0);
+	d = parse_bytes_ok("empirical(1MiB, 2MiB)");
+	CU_ASSERT_EQUAL_FATAL(dist_copy(&c, &d), 0);
+	CU_ASSERT_EQUAL(c.unit, DIST_UNIT_BYTES);
+	CU_ASSERT_EQUAL(c.samples[1], 2 * 1048576.0);
+	dist_free(&d);
+	dist_free(&c);
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("units", TEST(test_bytes_forms), TEST(test_bytes_rounding),
 	           TEST(test_bytes_errors), TEST(test_rate_forms), TEST(test_rate_errors),
-	           TEST(test_duration_forms), TEST(test_duration_errors), TEST(test_format));
+	           TEST(test_duration_forms), TEST(test_duration_errors), TEST(test_number),
+	           TEST(test_bytes_exact), TEST(test_format));
 	TEST_SUITE("dist", TEST(test_dist_parse), TEST(test_dist_errors),
 	           TEST(test_dist_format_roundtrip), TEST(test_dist_copy), TEST(test_dist_sampling),
-	           TEST(test_dist_normal_clamped), TEST(test_dist_empirical_draws));
+	           TEST(test_dist_normal_clamped), TEST(test_dist_empirical_draws),
+	           TEST(test_dist_bytes_parse), TEST(test_dist_bytes_errors),
+	           TEST(test_dist_bytes_roundtrip), TEST(test_dist_bytes_sampling));
 }
