@@ -47,6 +47,10 @@ void cli_run_help(const struct cli_world *w, FILE *out);
 int cli_sim(int argc, char **argv);
 void cli_sim_help(FILE *out);
 
+/* `switchover real`: the run command in the real world (cli_real.c). */
+int cli_real(int argc, char **argv);
+void cli_real_help(FILE *out);
+
 /* `switchover compare`: exit 0 no significant regression, 1 regression, 2 error. */
 int cli_compare(int argc, char **argv);
 void cli_compare_help(FILE *out);

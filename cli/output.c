@@ -78,6 +78,20 @@ static void table_devices(FILE *out, const struct scenario *s, const struct aggr
 	free(order);
 }
 
+/* Per completed run, downtime minus its ideal-parallel bound: how far the
+ * strategy (and, in the real world, the machine) is from ideal.  NaNs when
+ * no run completed. */
+static void over_bound(const struct output_result *r, struct quantiles *q)
+{
+	size_t n = 0;
+	double *x = calloc(r->agg->runs + 1, sizeof *x);
+	for (unsigned i = 0; x && i < r->agg->runs; i++)
+		if (r->runs[i].status == 0 && isfinite(r->runs[i].downtime_s - r->runs[i].bound_s))
+			x[n++] = r->runs[i].downtime_s - r->runs[i].bound_s;
+	aggregate_quantiles(x, n, q);
+	free(x);
+}
+
 static void table_one(FILE *out, const struct scenario *s, const struct output_result *r)
 {
 	const struct aggregate *a = r->agg;
@@ -94,6 +108,13 @@ static void table_one(FILE *out, const struct scenario *s, const struct output_r
 			"efficiency  %.3f (median bound/downtime; ideal-parallel bound %.3f ms, "
 			"all-serial %.3f ms)\n",
 			a->efficiency.median, ms(a->bound.median), ms(a->serial.median));
+	struct quantiles over;
+	over_bound(r, &over);
+	if (!isnan(over.median))
+		fprintf(out,
+			"over bound  median %.3f ms   p95 %.3f   max %.3f   (downtime - bound, per "
+			"run)\n",
+			ms(over.median), ms(over.p95), ms(over.max));
 	fprintf(out, "precopy     %.0f rounds (median), %u forced switchover%s, total migration %.3f s\n",
 		a->rounds.median, a->forced, a->forced == 1 ? "" : "s", a->total.median);
 	fprintf(out, "threads     %u transition threads per run\n", a->threads_per_run);
@@ -228,6 +249,10 @@ static void json_one(FILE *out, const struct scenario *s, const struct output_re
 	json_number(out, a->serial.median);
 	fputs(",\"efficiency\":", out);
 	json_number(out, a->efficiency.median);
+	struct quantiles over;
+	over_bound(r, &over);
+	fputs(",\"over_bound_s\":", out);
+	json_quantiles(out, &over);
 	fputs(",\"total_s\":", out);
 	json_number(out, a->total.median);
 	fputs(",\"precopy_rounds\":", out);

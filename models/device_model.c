@@ -31,14 +31,19 @@ int devmodel_init(struct devmodel *dm, struct device *d, const struct scenario *
 		devmodel_free(dm);
 		return -ENOMEM;
 	}
+	devmodel_identity(d, s, index, side);
+	return 0;
+}
+
+void devmodel_identity(struct device *d, const struct scenario *s, size_t index, enum rt_side side)
+{
 	d->index = (int)index;
 	d->side = side;
-	d->caps = dm->g->caps;
+	d->caps = scenario_device_group(s, index, NULL)->caps;
 	d->state = side == RT_SIDE_SRC ? VFIO_STATE_RUNNING : VFIO_STATE_STOP;
 	d->vm_stopped_at = -1;
 	scenario_device_name(s, index, d->name, sizeof d->name);
 	mig_qom_path(d->name, d->qom_path, sizeof d->qom_path);
-	return 0;
 }
 
 void devmodel_free(struct devmodel *dm)

@@ -61,6 +61,8 @@ struct devmodel {
  */
 int devmodel_init(struct devmodel *dm, struct device *d, const struct scenario *s, size_t index,
                   enum rt_side side, unsigned run);
+/* Only the identity of `d`, for devices without a model (the null device). */
+void devmodel_identity(struct device *d, const struct scenario *s, size_t index, enum rt_side side);
 void devmodel_free(struct devmodel *dm);
 
 /* enable_precopy_info_v2: 0, -ENOTTY or -EIO as the group says. */

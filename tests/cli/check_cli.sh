@@ -153,5 +153,25 @@ with h5py.File(sys.argv[1], "r") as f:
 PY
 then ok; else bad "h5py cannot read the result file (python3-h5py installed? scripts/install-deps.sh)"; fi
 
+# The real world: the run command of sim plus its own options, the same output.
+expect 0 "usage: switchover real FILE" -- "$SW" real --help
+expect 0 "real-world options" -- "$SW" help real
+expect 2 "--devices 'gpu': expected auto, emu or null" -- "$SW" real "$SRC/scenarios/null.yaml" --devices gpu
+expect 2 "--io-timeout 'soon'" -- "$SW" real "$SRC/scenarios/null.yaml" --io-timeout soon
+expect 2 "--io-timeout needs a value" -- "$SW" real "$SRC/scenarios/null.yaml" --io-timeout
+expect 2 "missing scenario FILE" -- "$SW" real --devices emu
+expect 0 "over bound  median" -- "$SW" real "$SRC/scenarios/null.yaml" --quiet --runs 2
+expect 0 "comparison (null" -- "$SW" real "$SRC/scenarios/null.yaml" --strategy all --runs 2 --quiet --devices emu --io-timeout 5s
+if "$SW" real "$SRC/scenarios/cx7-1vf.yaml" --set vm.ram=8MiB --set devices[0].state_size=4MiB \
+	--runs 2 --format json --quiet >"$TMP/real.json" &&
+	python3 - "$TMP/real.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["status"] == "completed" and o["runs"] == 2, o["status"]
+assert abs(sum(o["phases_s"].values()) - o["downtime_s"]["median"]) < 0.05 * o["downtime_s"]["median"]
+assert o["over_bound_s"]["median"] >= 0 and o["over_bound_s"]["median"] < 0.05
+PY
+then ok; else bad "json output of switchover real"; fi
+
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ]

@@ -1,0 +1,119 @@
+/*
+ * cli_real.c - `switchover real`: the run command of cli_run.c in the real
+ * world, plus the options only this world has.  Those are taken out of the
+ * command line here, so the shared parser sees exactly what `sim` accepts
+ * and both commands stay one command.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "real_world.h"
+#include "units.h"
+
+/* The real-world options of this invocation (one command per process). */
+static struct real_world_config real_cfg;
+
+static int real_run(const struct scenario *s, unsigned run, struct trace *tr,
+                    struct mig_result *res, char *err, size_t errlen)
+{
+	return real_world_run(s, run, &real_cfg, tr, res, err, errlen);
+}
+
+static const struct cli_world real_world = {
+    .name = "real",
+    .describe = "the real world (threads, clocks and bytes; emulated devices,\n"
+                "both ends in this process over an emulated link)",
+    .run = real_run,
+};
+
+void cli_real_help(FILE *out)
+{
+	cli_run_help(&real_world, out);
+	fprintf(out, "\nreal-world options:\n"
+	             "  --devices D      auto (default): groups that cost nothing (the `null`\n"
+	             "                   profile as is) get the null device, the others the\n"
+	             "                   emulated one; emu: emulated everywhere; null: null\n"
+	             "                   everywhere (measures the harness alone)\n"
+	             "  --io-timeout T   bound of every blocking stream operation (default 10s):\n"
+	             "                   a dead or silent peer fails the run after T; it must\n"
+	             "                   exceed the longest silence of the stream (the VM stop)\n\n"
+	             "The link is emulated to the scenario's network.bandwidth and latency, so a\n"
+	             "run compares with its simulation; `over bound` is downtime minus the\n"
+	             "ideal-parallel bound of that run.  See docs/real.md.\n");
+}
+
+/* Value of option `name` at argv[*i] ("--name=V" or "--name V"), or NULL
+ * when argv[*i] is another argument.  Advances *i past a separate value. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
+{
+	size_t len = strlen(name);
+	const char *a = argv[*i];
+	if (strncmp(a, name, len))
+		return NULL;
+	if (a[len] == '=')
+		return a + len + 1;
+	if (a[len])
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = 1;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+/* Take this world's options out of argv (compacting it).  Returns 0, or
+ * CLI_EXIT_ERROR after printing what is wrong. */
+static int take_real_opts(int *argc, char **argv)
+{
+	int out = 1;
+	for (int i = 1; i < *argc; i++) {
+		int missing = 0;
+		const char *v;
+		char err[256];
+		if ((v = opt_value(*argc, argv, &i, "--devices", &missing))) {
+			int d = real_devices_parse(v);
+			if (d < 0) {
+				fprintf(
+				    stderr,
+				    "switchover real: --devices '%s': expected auto, emu or null\n",
+				    v);
+				return CLI_EXIT_ERROR;
+			}
+			real_cfg.devices = (enum real_devices)d;
+		} else if ((v = opt_value(*argc, argv, &i, "--io-timeout", &missing))) {
+			if (units_parse_duration(v, &real_cfg.io_timeout_s, err, sizeof err) ||
+			    !(real_cfg.io_timeout_s > 0)) {
+				fprintf(
+				    stderr,
+				    "switchover real: --io-timeout '%s': expected a duration > 0 "
+				    "such as 10s or 500ms\n",
+				    v);
+				return CLI_EXIT_ERROR;
+			}
+		} else if (missing) {
+			fprintf(stderr,
+			        "switchover real: %s needs a value (see switchover real --help)\n",
+			        argv[i]);
+			return CLI_EXIT_ERROR;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
+int cli_real(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			cli_real_help(stdout);
+			return CLI_EXIT_OK;
+		}
+	real_cfg = (struct real_world_config){.devices = REAL_DEVICES_AUTO};
+	int rc = take_real_opts(&argc, argv);
+	return rc ? rc : cli_run_world(&real_world, argc, argv);
+}

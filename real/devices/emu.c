@@ -1,0 +1,366 @@
+/*
+ * emu.c - the emulated VFIO device (see emu.h).
+ *
+ * Costs are deadlines, not sleeps added to the work: an arc of drawn
+ * latency L that also opens a data fd and starts a thread takes max(L, that
+ * work), as the same arc takes L in sim.  The byte pattern of device i is
+ * base[k mod P] ^ tag(i) at stream offset k: P is prime, so a chunk shifted,
+ * dropped or duplicated anywhere shows, and tag(i) differs for any two
+ * devices of a run below 256 (and for most beyond), so does a chunk
+ * delivered to the wrong device.
+ */
+#include "emu.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "device_model.h"
+#include "transport.h"
+
+#define PATTERN_PERIOD 65521u /* prime */
+#define CHUNK          65536u /* device thread I/O unit */
+#define THREAD_STACK   ((size_t)128 * 1024)
+
+static uint8_t pattern_base[PATTERN_PERIOD];
+static pthread_once_t pattern_once = PTHREAD_ONCE_INIT;
+
+static void pattern_init(void)
+{
+	uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
+	for (unsigned i = 0; i < PATTERN_PERIOD; i++) {
+		x ^= x << 13; /* xorshift64 */
+		x ^= x >> 7;
+		x ^= x << 17;
+		pattern_base[i] = (uint8_t)(x >> 32);
+	}
+}
+
+/* The device's bytes at stream offsets [off, off + n). */
+static void pattern_fill(uint8_t *out, uint64_t off, size_t n, uint8_t tag)
+{
+	size_t phase = (size_t)(off % PATTERN_PERIOD);
+	while (n) {
+		size_t seg = PATTERN_PERIOD - phase < n ? PATTERN_PERIOD - phase : n;
+		for (size_t j = 0; j < seg; j++)
+			out[j] = pattern_base[phase + j] ^ tag;
+		out += seg;
+		n -= seg;
+		phase = 0;
+	}
+}
+
+struct emu_dev {
+	struct device d;
+	struct devmodel m;
+	struct rt *rt;
+	struct rt_sem *domain;
+	double io_timeout_s;
+	uint8_t tag;
+	/* The data session: the engine's end of the data fd and the device
+	 * thread on the other end.  fd < 0: none open. */
+	int fd, dev_fd;
+	bool saving; /* feeder (saving) or checker (resuming) */
+	pthread_t th;
+	pthread_mutex_t lk;
+	pthread_cond_t cv;
+	uint64_t grant;  /* saving: bytes the feeder may still produce (lk) */
+	bool final;      /* saving: end of state after them (lk) */
+	bool quit;       /* the session is closing (lk) */
+	uint64_t offset; /* bytes through the session (device thread; read after join) */
+	bool corrupt;    /* resuming: a byte did not match (idem) */
+};
+
+static struct emu_dev *emu_of(struct device *d)
+{
+	return (struct emu_dev *)d;
+}
+
+/* ---- device threads ---- */
+
+static void *feeder_main(void *arg)
+{
+	struct emu_dev *e = arg;
+	uint8_t *buf = malloc(CHUNK);
+	for (bool ok = buf != NULL; ok;) {
+		pthread_mutex_lock(&e->lk);
+		while (!e->grant && !e->final && !e->quit)
+			pthread_cond_wait(&e->cv, &e->lk);
+		uint64_t n = e->grant < CHUNK ? e->grant : CHUNK;
+		e->grant -= n;
+		ok = n && !e->quit;
+		pthread_mutex_unlock(&e->lk);
+		if (!ok)
+			break;
+		pattern_fill(buf, e->offset, (size_t)n, e->tag);
+		/* Blocks while the engine does not read: the engine's end
+		 * closing (session_close) is what ends it then. */
+		ok = transport_write_full(e->dev_fd, buf, (size_t)n, INFINITY) == 0;
+		e->offset += n;
+	}
+	shutdown(e->dev_fd, SHUT_WR); /* end of file: end of state */
+	free(buf);
+	return NULL;
+}
+
+static void *checker_main(void *arg)
+{
+	struct emu_dev *e = arg;
+	uint8_t *buf = malloc(2 * CHUNK);
+	for (;;) {
+		ssize_t n = buf ? recv(e->dev_fd, buf, CHUNK, 0) : -1;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			e->corrupt = true; /* the load could not be checked: fail it */
+		if (n <= 0)
+			break;
+		pattern_fill(buf + CHUNK, e->offset, (size_t)n, e->tag);
+		if (memcmp(buf, buf + CHUNK, (size_t)n))
+			e->corrupt = true;
+		e->offset += (uint64_t)n;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* ---- data sessions ---- */
+
+static int session_open(struct emu_dev *e, bool saving)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	e->fd = sv[0];
+	e->dev_fd = sv[1];
+	e->saving = saving;
+	e->grant = 0;
+	e->final = e->quit = e->corrupt = false;
+	e->offset = 0;
+	pthread_attr_t a;
+	int rc = pthread_attr_init(&a);
+	if (!rc) {
+		pthread_attr_setstacksize(&a, THREAD_STACK);
+		rc = pthread_create(&e->th, &a, saving ? feeder_main : checker_main, e);
+		pthread_attr_destroy(&a);
+	}
+	if (rc) {
+		close(sv[0]);
+		close(sv[1]);
+		e->fd = -1;
+		return -rc;
+	}
+	return 0;
+}
+
+/* Close the data fd; resuming: 0 when every byte loaded was the device's
+ * own in order, else -EIO. */
+static int session_close(struct emu_dev *e)
+{
+	if (e->fd < 0)
+		return 0;
+	pthread_mutex_lock(&e->lk);
+	e->quit = true;
+	pthread_cond_signal(&e->cv);
+	pthread_mutex_unlock(&e->lk);
+	/* Saving: unblock the feeder.  Resuming: end of data, once the checker
+	 * has drained what was written. */
+	shutdown(e->fd, e->saving ? SHUT_RDWR : SHUT_WR);
+	pthread_join(e->th, NULL);
+	close(e->fd);
+	close(e->dev_fd);
+	e->fd = e->dev_fd = -1;
+	return !e->saving && e->corrupt ? -EIO : 0;
+}
+
+static void grant(struct emu_dev *e, uint64_t bytes, bool final)
+{
+	pthread_mutex_lock(&e->lk);
+	e->grant += bytes;
+	e->final = e->final || final;
+	pthread_cond_signal(&e->cv);
+	pthread_mutex_unlock(&e->lk);
+}
+
+/* ---- costs ---- */
+
+/* Work starts once the contention domain admits the device. */
+static double work_begin(struct emu_dev *e)
+{
+	if (e->domain)
+		e->rt->ops->sem_acquire(e->domain);
+	return rt_now(e->rt);
+}
+
+/* Work that began at t0 and costs `cost` ends no earlier than t0 + cost.
+ * Returns how long it took. */
+static double work_end(struct emu_dev *e, double t0, double cost)
+{
+	rt_sleep(e->rt, t0 + cost - rt_now(e->rt));
+	double took = rt_now(e->rt) - t0;
+	if (e->domain)
+		e->rt->ops->sem_release(e->domain);
+	return took;
+}
+
+/* ---- device.h ---- */
+
+static bool guest_running_precopy(const struct device *d)
+{
+	return d->state == VFIO_STATE_PRE_COPY || d->state == VFIO_STATE_PRE_COPY_P2P;
+}
+
+static int emu_set_state(struct device *d, enum vfio_state to)
+{
+	struct emu_dev *e = emu_of(d);
+	enum vfio_state from = d->state;
+	double lat;
+	bool fail;
+	int rc = devmodel_arc_begin(&e->m, d, rt_now(e->rt), to, &lat, &fail);
+	if (rc)
+		return rc;
+	double t0 = work_begin(e);
+	if (!fail && !vfio_fsm_is_saving(from) && vfio_fsm_is_saving(to))
+		rc = session_open(e, true);
+	else if (!fail && vfio_fsm_is_saving(from) && !vfio_fsm_is_saving(to))
+		rc = session_close(e);
+	else if (!fail && to == VFIO_STATE_RESUMING)
+		rc = session_open(e, false);
+	else if (!fail && from == VFIO_STATE_RESUMING)
+		rc = session_close(e); /* validates the loaded state */
+	d->last_work_s = work_end(e, t0, lat);
+	if (fail || rc) {
+		d->state = VFIO_STATE_ERROR;
+		return fail ? -EIO : rc;
+	}
+	devmodel_arc_end(&e->m, d, rt_now(e->rt), to);
+	d->state = to;
+	if (to == VFIO_STATE_STOP_COPY)
+		grant(e, devmodel_stopcopy_left(&e->m), true);
+	return 0;
+}
+
+static int emu_enable_v2(struct device *d)
+{
+	return devmodel_enable_v2(&emu_of(d)->m);
+}
+
+static void query_work(struct emu_dev *e)
+{
+	double cost = devmodel_query_begin(&e->m, &e->d, rt_now(e->rt));
+	work_end(e, work_begin(e), cost);
+}
+
+static int emu_precopy_info(struct device *d, struct device_precopy_info *out)
+{
+	struct emu_dev *e = emu_of(d);
+	if (!guest_running_precopy(d))
+		return -EINVAL;
+	query_work(e);
+	return devmodel_precopy_info(&e->m, d, out);
+}
+
+static int emu_stop_copy_size(struct device *d, uint64_t *bytes)
+{
+	struct emu_dev *e = emu_of(d);
+	query_work(e);
+	*bytes = devmodel_stop_copy_size(&e->m, d);
+	return 0;
+}
+
+static int emu_read(struct device *d, void *buf, uint64_t max, uint64_t *got, uint32_t *hint)
+{
+	struct emu_dev *e = emu_of(d);
+	int rc = devmodel_read(&e->m, d, rt_now(e->rt), max, got, hint);
+	if (rc)
+		return rc;
+	if (e->fd < 0)
+		return -EBADF;
+	double deadline = transport_now() + e->io_timeout_s;
+	if (d->state != VFIO_STATE_STOP_COPY && *got)
+		grant(e, *got, false); /* precopy data appears as it is asked for */
+	if (*got)
+		return transport_read_full(e->fd, buf, *got, deadline) ? -EIO : 0;
+	if (d->state != VFIO_STATE_STOP_COPY)
+		return 0;
+	/* End of state: the data fd must be at end of file too. */
+	uint8_t extra;
+	return transport_read_full(e->fd, &extra, 1, deadline) == -EPIPE ? 0 : -EIO;
+}
+
+static int emu_write(struct device *d, const void *buf, uint64_t bytes, uint32_t hint)
+{
+	struct emu_dev *e = emu_of(d);
+	if (d->state != VFIO_STATE_RESUMING || e->fd < 0 || (!buf && bytes))
+		return -EINVAL;
+	double cost = devmodel_load_cost(&e->m, bytes, hint);
+	double t0 = work_begin(e);
+	int rc = transport_write_full(e->fd, buf, (size_t)bytes, transport_now() + e->io_timeout_s);
+	work_end(e, t0, cost);
+	return rc ? -EIO : 0;
+}
+
+static int emu_reset(struct device *d)
+{
+	struct emu_dev *e = emu_of(d);
+	double lat = devmodel_reset_begin(&e->m);
+	double t0 = work_begin(e);
+	session_close(e);
+	d->last_work_s = work_end(e, t0, lat);
+	d->state = VFIO_STATE_RUNNING;
+	devmodel_reset_end(&e->m);
+	return 0;
+}
+
+static void emu_free(struct device *d)
+{
+	struct emu_dev *e = emu_of(d);
+	session_close(e);
+	devmodel_free(&e->m);
+	pthread_cond_destroy(&e->cv);
+	pthread_mutex_destroy(&e->lk);
+	free(e);
+}
+
+static const struct device_ops emu_ops = {
+    .kind = "emu",
+    .enable_precopy_info_v2 = emu_enable_v2,
+    .set_state = emu_set_state,
+    .precopy_info = emu_precopy_info,
+    .stop_copy_size = emu_stop_copy_size,
+    .read = emu_read,
+    .write = emu_write,
+    .reset = emu_reset,
+    .free = emu_free,
+};
+
+struct device *emu_new(struct rt *rt, const struct scenario *s, size_t index, enum rt_side side,
+                       unsigned run, struct rt_sem *domain, double io_timeout_s)
+{
+	pthread_once(&pattern_once, pattern_init);
+	struct emu_dev *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	if (devmodel_init(&e->m, &e->d, s, index, side, run)) {
+		free(e);
+		return NULL;
+	}
+	if (pthread_mutex_init(&e->lk, NULL) || pthread_cond_init(&e->cv, NULL)) {
+		devmodel_free(&e->m);
+		free(e);
+		return NULL;
+	}
+	e->rt = rt;
+	e->domain = domain;
+	e->io_timeout_s = io_timeout_s;
+	e->tag = (uint8_t)(1 + 37 * index);
+	e->fd = e->dev_fd = -1;
+	e->d.ops = &emu_ops;
+	e->d.priv = e;
+	return &e->d;
+}

@@ -1,0 +1,55 @@
+/*
+ * real_world.h - one run of a scenario in the real world: pthreads, real
+ * clocks, real bytes through sockets, emulated (or null) devices; both
+ * migration roles in this process, connected by socketpairs whose link is
+ * emulated to the scenario's bandwidth and latency (rt_pthread.h).
+ */
+#ifndef SWITCHOVER_REAL_WORLD_H
+#define SWITCHOVER_REAL_WORLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "migration.h"
+#include "rt_pthread.h"
+#include "scenario.h"
+#include "trace.h"
+
+/* Which device implementation the scenario's device groups get. */
+enum real_devices {
+	REAL_DEVICES_AUTO = 0, /* null for groups that cost nothing (real_world_group_is_free),
+	                          emulated for the others */
+	REAL_DEVICES_EMU,      /* emulated for every group */
+	REAL_DEVICES_NULL,     /* null for every group: the harness alone */
+};
+/* "auto", "emu", "null"; parse returns -1 when unknown. */
+const char *real_devices_name(enum real_devices d);
+int real_devices_parse(const char *name);
+
+struct real_world_config {
+	enum real_devices devices;
+	double io_timeout_s;           /* 0: RTP_DEFAULT_IO_TIMEOUT_S */
+	const struct rtp_fault *fault; /* injected into the run (tests); NULL: none */
+};
+
+/*
+ * Does device group `group` of `s` cost nothing and hold no data (every arc
+ * and query a fixed 0, no state, initial or dirty bytes, no REINIT
+ * workload, no faults, no PRECOPY_INFOv2)?  Then the null device behaves
+ * exactly as the emulated one would, without threads or sockets: what the
+ * `null` profile gives unless the group overrides it.
+ */
+bool real_world_group_is_free(const struct scenario *s, size_t group);
+
+/*
+ * Run `s` once (run index `run` selects the random streams, as in sim) and
+ * append its events to `trace` (initialised by the caller).  Returns 0 when
+ * the engine ran: res->status says whether the migration completed, and a
+ * failed one's res->error ends with the transport's own account of a
+ * broken channel when there was one.  Otherwise a negative errno with a
+ * message in err (out of memory, no threads, a task that never ended).
+ */
+int real_world_run(const struct scenario *s, unsigned run, const struct real_world_config *cfg,
+                   struct trace *trace, struct mig_result *res, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,342 @@
+/*
+ * test_real.c - the real world: the emulated device (real time, real bytes
+ * checked end to end, contention domains), the null device, whole runs of
+ * the engine on real threads, and robustness: a stream that is cut,
+ * garbled, truncated, of another version or stalled at each phase of a
+ * migration ends the run with a clear error within the I/O timeout, the
+ * source devices back in RUNNING and the destination VM never started.
+ *
+ * Time checks are lower bounds (real time never runs early) and loose
+ * upper bounds that only catch a hang.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/emu.h"
+#include "devices/null.h"
+#include "migration.h"
+#include "real_world.h"
+#include "rt_pthread.h"
+#include "scenario_yaml.h"
+#include "summary.h"
+#include "test_util.h"
+#include "transport.h"
+
+#define KiB 1024u
+
+static const char *emu_yaml = "name: emu\n"
+                              "vm: {ram: 1MiB}\n"
+                              "network: {bandwidth: 10Gbps, latency: 50us}\n"
+                              "migration: {strategy: parallel-prio}\n"
+                              "domains: [{name: pf, capacity: 1}]\n"
+                              "devices:\n"
+                              "  - name: vf\n"
+                              "    profile: null\n"
+                              "    count: 4\n"
+                              "    state_size: 300KiB\n"
+                              "    initial_bytes: 100KiB\n"
+                              "    latency: {default: 5ms, running_to_pre_copy: 10ms}\n"
+                              "    load: {fixed: 1ms, rate: 1GiB/s}\n"
+                              "    domain: pf\n"
+                              "runs: 1\n";
+
+static struct scenario *load(const char *yaml, const char *const *sets, size_t n_sets)
+{
+	struct scenario *s = NULL;
+	char err[1024];
+	int rc =
+	    scenario_load_text("test.yaml", yaml, strlen(yaml), sets, n_sets, &s, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "scenario: %s\n", err);
+	CU_ASSERT_FATAL(rc == 0);
+	return s;
+}
+
+static struct rt *make_rt(double timeout)
+{
+	struct rtp_config cfg = {.io_timeout_s = timeout};
+	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	CU_ASSERT_FATAL(rt != NULL);
+	return rt;
+}
+
+/* ---- the emulated device ---- */
+
+enum tamper { CLEAN, FLIP_BYTE, SWAP_CHUNKS, OTHER_DEVICE };
+
+struct dev_ctx {
+	struct rt *rt;
+	const struct scenario *s;
+	enum tamper tamper;
+	double arc_s, arc_work_s;
+	int bad_arc_rc;
+	uint64_t initial_read, state_read, initial_hinted;
+	int leave_resuming_rc;
+	enum vfio_state dst_state_after;
+	int eof_again;
+};
+
+/* Source device 0 through PRE_COPY and STOP_COPY; every chunk it yields
+ * is written to destination device 0 (or, tampered with, to another). */
+static void stream_root(void *arg)
+{
+	struct dev_ctx *c = arg;
+	struct device *src = emu_new(c->rt, c->s, 0, RT_SIDE_SRC, 0, NULL, 2);
+	struct device *dst = emu_new(c->rt, c->s, 0, RT_SIDE_DST, 0, NULL, 2);
+	struct device *other = emu_new(c->rt, c->s, 1, RT_SIDE_SRC, 0, NULL, 2);
+	CU_ASSERT_FATAL(src && dst && other);
+	c->bad_arc_rc = src->ops->set_state(src, VFIO_STATE_STOP_COPY);
+	double t0 = rt_now(c->rt);
+	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_PRE_COPY), 0);
+	c->arc_s = rt_now(c->rt) - t0;
+	c->arc_work_s = src->last_work_s;
+	CU_ASSERT_EQUAL(other->ops->set_state(other, VFIO_STATE_PRE_COPY), 0);
+	CU_ASSERT_EQUAL(dst->ops->set_state(dst, VFIO_STATE_RESUMING), 0);
+
+	struct device_precopy_info info;
+	CU_ASSERT_EQUAL(src->ops->precopy_info(src, &info), 0);
+	CU_ASSERT_EQUAL(info.initial_bytes, 100 * KiB);
+	static uint8_t chunk[3][64 * KiB];
+	uint64_t got[3];
+	uint32_t hint;
+	int k = 0;
+	for (;;) {
+		CU_ASSERT_EQUAL(src->ops->read(src, chunk[k], 64 * KiB, &got[k], &hint), 0);
+		if (!got[k])
+			break;
+		c->initial_read += got[k];
+		c->initial_hinted += hint == DEVICE_DATA_INITIAL ? got[k] : 0;
+		if (c->tamper == SWAP_CHUNKS && k == 0) {
+			k = 1; /* held back, written after the next one */
+			continue;
+		}
+		if (c->tamper == FLIP_BYTE)
+			chunk[k][got[k] / 2] ^= 1;
+		CU_ASSERT_EQUAL(dst->ops->write(dst, chunk[k], got[k], hint), 0);
+		if (k == 1) {
+			CU_ASSERT_EQUAL(dst->ops->write(dst, chunk[0], got[0], hint), 0);
+			k = 0;
+		}
+	}
+	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_PRE_COPY_P2P), 0);
+	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_STOP_COPY), 0);
+	uint64_t size;
+	CU_ASSERT_EQUAL(src->ops->stop_copy_size(src, &size), 0);
+	CU_ASSERT_EQUAL(size, 300 * KiB);
+	if (c->tamper == OTHER_DEVICE) { /* another device's state, same length */
+		CU_ASSERT_EQUAL(other->ops->read(other, chunk[2], 64 * KiB, &got[2], &hint), 0);
+		CU_ASSERT_EQUAL(dst->ops->write(dst, chunk[2], got[2], hint), 0);
+	}
+	for (;;) {
+		CU_ASSERT_EQUAL(src->ops->read(src, chunk[0], 64 * KiB, &got[0], &hint), 0);
+		if (!got[0])
+			break;
+		c->state_read += got[0];
+		CU_ASSERT_EQUAL(dst->ops->write(dst, chunk[0], got[0], hint), 0);
+	}
+	CU_ASSERT_EQUAL(src->ops->read(src, chunk[0], 64 * KiB, &got[0], &hint), 0);
+	c->eof_again = got[0] == 0;
+	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_STOP), 0);
+	c->leave_resuming_rc = dst->ops->set_state(dst, VFIO_STATE_STOP);
+	c->dst_state_after = dst->state;
+	src->ops->free(src);
+	dst->ops->free(dst);
+	other->ops->free(other);
+}
+
+static void run_stream(enum tamper t, struct dev_ctx *c)
+{
+	struct scenario *s = load(emu_yaml, NULL, 0);
+	*c = (struct dev_ctx){.rt = make_rt(2), .s = s, .tamper = t};
+	char err[256];
+	CU_ASSERT_EQUAL(rtp_run(c->rt, stream_root, c, err, sizeof err), 0);
+	rtp_free(c->rt);
+	scenario_free(s);
+}
+
+static void test_emu_streams_its_state(void)
+{
+	struct dev_ctx c;
+	run_stream(CLEAN, &c);
+	CU_ASSERT_EQUAL(c.bad_arc_rc, -EINVAL); /* RUNNING -> STOP_COPY is no arc */
+	CU_ASSERT(c.arc_s >= 0.010 && c.arc_work_s >= 0.010 && c.arc_s < 0.5);
+	CU_ASSERT_EQUAL(c.initial_read, 100 * KiB);
+	CU_ASSERT_EQUAL(c.initial_hinted, 100 * KiB);
+	CU_ASSERT_EQUAL(c.state_read, 300 * KiB);
+	CU_ASSERT(c.eof_again);
+	CU_ASSERT_EQUAL(c.leave_resuming_rc, 0);
+	CU_ASSERT_EQUAL(c.dst_state_after, VFIO_STATE_STOP);
+}
+
+/* The destination notices state that is not the source's, in order. */
+static void test_emu_detects_bad_state(void)
+{
+	static const enum tamper bad[] = {FLIP_BYTE, SWAP_CHUNKS, OTHER_DEVICE};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct dev_ctx c;
+		run_stream(bad[i], &c);
+		CU_ASSERT_EQUAL(c.leave_resuming_rc, -EIO);
+		CU_ASSERT_EQUAL(c.dst_state_after, VFIO_STATE_ERROR);
+	}
+}
+
+struct domain_ctx {
+	struct rt *rt;
+	struct device *dev[4];
+	atomic_int done;
+};
+
+static void arc_task(void *arg)
+{
+	struct device *d = arg;
+	CU_ASSERT_EQUAL(d->ops->set_state(d, VFIO_STATE_PRE_COPY), 0);
+}
+
+static void domain_root(void *arg)
+{
+	struct domain_ctx *c = arg;
+	struct rt_task *t[4];
+	for (int i = 0; i < 4; i++)
+		t[i] = rt_spawn(c->rt, RT_SIDE_SRC, "arc", arc_task, c->dev[i]);
+	for (int i = 0; i < 4; i++)
+		rt_join(c->rt, t[i]);
+}
+
+/* Four 10 ms arcs in one domain: capacity 1 serialises them, 2 pairs them. */
+static void test_emu_contention_domain(void)
+{
+	struct scenario *s = load(emu_yaml, NULL, 0);
+	for (unsigned cap = 1; cap <= 2; cap++) {
+		struct domain_ctx c = {.rt = make_rt(2)};
+		struct rt_sem *sem = c.rt->ops->sem_new(c.rt, cap);
+		for (int i = 0; i < 4; i++)
+			c.dev[i] = emu_new(c.rt, s, (size_t)i, RT_SIDE_SRC, 0, sem, 2);
+		double t0 = transport_now();
+		CU_ASSERT_EQUAL(rtp_run(c.rt, domain_root, &c, NULL, 0), 0);
+		double took = transport_now() - t0;
+		CU_ASSERT(took >= 0.040 / cap && took < 0.040 / cap + 0.5);
+		for (int i = 0; i < 4; i++) {
+			CU_ASSERT(c.dev[i]->last_work_s >= 0.010);
+			c.dev[i]->ops->free(c.dev[i]);
+		}
+		c.rt->ops->sem_free(sem);
+		rtp_free(c.rt);
+	}
+	scenario_free(s);
+}
+
+static void test_null_device(void)
+{
+	struct scenario *s = load(emu_yaml, NULL, 0);
+	struct device *d = null_dev_new(s, 2, RT_SIDE_SRC);
+	CU_ASSERT_FATAL(d != NULL);
+	CU_ASSERT_STRING_EQUAL(d->name, "vf2");
+	CU_ASSERT_STRING_EQUAL(d->ops->kind, "null");
+	CU_ASSERT_EQUAL(d->state, VFIO_STATE_RUNNING);
+	CU_ASSERT_EQUAL(d->ops->set_state(d, VFIO_STATE_STOP_COPY), -EINVAL);
+	CU_ASSERT_EQUAL(d->ops->set_state(d, VFIO_STATE_PRE_COPY), 0);
+	uint64_t got = 1;
+	uint32_t hint;
+	CU_ASSERT_EQUAL(d->ops->read(d, NULL, 100, &got, &hint), 0);
+	CU_ASSERT_EQUAL(got, 0);
+	CU_ASSERT_EQUAL(d->ops->write(d, NULL, 0, 0), -EINVAL); /* not RESUMING */
+	d->ops->free(d);
+	scenario_free(s);
+}
+
+static void test_free_groups(void)
+{
+	struct scenario *s = load(emu_yaml, NULL, 0);
+	CU_ASSERT(!real_world_group_is_free(s, 0));
+	scenario_free(s);
+	s = load("name: n\ndevices: [{name: a, profile: null}]\n", NULL, 0);
+	CU_ASSERT(real_world_group_is_free(s, 0));
+	scenario_free(s);
+	const char *lat[] = {"devices[0].latency.stop_to_resuming=1us"};
+	s = load("name: n\ndevices: [{name: a, profile: null}]\n", lat, 1);
+	CU_ASSERT(!real_world_group_is_free(s, 0));
+	scenario_free(s);
+	CU_ASSERT_EQUAL(real_devices_parse("emu"), REAL_DEVICES_EMU);
+	CU_ASSERT_EQUAL(real_devices_parse("fast"), -1);
+}
+
+/* ---- whole runs ---- */
+
+struct run_out {
+	struct trace tr;
+	struct mig_result res;
+	struct run_summary sum;
+	int rc;
+	double wall_s;
+	char err[512];
+};
+
+static void run_real(const struct scenario *s, const struct real_world_config *cfg,
+                     struct run_out *o)
+{
+	trace_init(&o->tr);
+	double t0 = transport_now();
+	o->rc = real_world_run(s, 0, cfg, &o->tr, &o->res, o->err, sizeof o->err);
+	o->wall_s = transport_now() - t0;
+	if (o->rc)
+		fprintf(stderr, "real_world_run: %s\n", o->err);
+	CU_ASSERT_EQUAL_FATAL(o->rc, 0);
+	CU_ASSERT_EQUAL_FATAL(summary_from_trace(s, &o->tr, &o->res, &o->sum), 0);
+}
+
+static void run_free(struct run_out *o)
+{
+	summary_free(&o->sum);
+	trace_free(&o->tr);
+}
+
+static void test_null_scenario_runs(void)
+{
+	struct scenario *s = NULL;
+	char err[512];
+	CU_ASSERT_FATAL(scenario_load_file(test_src_path("scenarios/null.yaml"), NULL, 0, &s, err,
+	                                   sizeof err) == 0);
+	for (int k = 0; k < STRATEGY_COUNT; k++) {
+		s->strategy = (enum strategy_kind)k;
+		struct real_world_config cfg = {0};
+		struct run_out o;
+		run_real(s, &cfg, &o);
+		CU_ASSERT_EQUAL(o.res.status, 0);
+		CU_ASSERT(o.sum.downtime_s >= 0 && o.sum.downtime_s < 0.5);
+		run_free(&o);
+	}
+	scenario_free(s);
+}
+
+static void test_emu_scenario_runs(void)
+{
+	for (int k = 0; k < STRATEGY_COUNT; k++) {
+		char set[64];
+		snprintf(set, sizeof set, "migration.strategy=%s", strategy_name(k));
+		const char *sets[] = {set};
+		struct scenario *s = load(emu_yaml, sets, 1);
+		struct real_world_config cfg = {.devices = REAL_DEVICES_EMU};
+		struct run_out o;
+		run_real(s, &cfg, &o);
+		if (o.res.status)
+			fprintf(stderr, "%s: %s\n", set, o.res.error);
+		CU_ASSERT_EQUAL(o.res.status, 0);
+		CU_ASSERT_EQUAL(o.sum.stopcopy_bytes, 4 * 300 * KiB);
+		CU_ASSERT(o.sum.inv[INV_P2P_BEFORE_LEAVING].held);
+		CU_ASSERT(o.sum.inv[INV_PREPARE_BEFORE_MAIN].held);
+		/* Four devices in a domain of capacity 1: each step is serial. */
+		CU_ASSERT(o.sum.downtime_s >= 4 * 4 * 0.005);
+		run_free(&o);
+		scenario_free(s);
+	}
+}
+
+void register_tests(void)
+{
+	TEST_SUITE("emu", TEST(test_emu_streams_its_state), TEST(test_emu_detects_bad_state),
+	           TEST(test_emu_contention_domain), TEST(test_null_device),
+	           TEST(test_free_groups));
+	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs));
+}
