@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,6 +65,9 @@ void cli_run_help(const struct cli_world *w, FILE *out)
 		"                   result file FILE.h5 (docs/results.md); it appears only when\n"
 		"                   complete (written as FILE.h5.tmp-PID, then renamed)\n"
 		"  --quiet          no progress on stderr\n"
+		"  --events FILE    write the runs' QMP migration events (VFIO_MIGRATION,\n"
+		"                   VFIO_MIGRATION_PREPARE) to FILE as JSON lines; timestamps\n"
+		"                   are seconds since the run started\n"
 		"  --resolved       print the scenario with every default filled in (YAML)\n"
 		"                   after --set, and exit without running\n"
 		"  -h, --help       this help\n\n"
@@ -138,6 +142,9 @@ struct sim_opts {
 	unsigned trace_run;
 	bool quiet;
 	bool resolved;
+	const char *events_path;
+	FILE *events;       /* open on events_tmp while running */
+	char events_tmp[4200];
 	const char *output; /* -o FILE.h5 */
 };
 
@@ -149,7 +156,7 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 	    {"format", required_argument, NULL, 'f'},   {"trace", no_argument, NULL, 't'},
 	    {"trace-run", required_argument, NULL, 'T'}, {"quiet", no_argument, NULL, 'q'},
 	    {"resolved", no_argument, NULL, 'R'},       {"help", no_argument, NULL, 'h'},
-	    {"output", required_argument, NULL, 'o'},
+	    {"output", required_argument, NULL, 'o'},   {"events", required_argument, NULL, 'E'},
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct sim_opts){.strategy = -1, .runs = -1, .seed_set = 0};
@@ -211,6 +218,9 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 		case 'R':
 			o->resolved = true;
 			break;
+		case 'E':
+			o->events_path = optarg;
+			break;
 		case 'o':
 			o->output = optarg;
 			break;
@@ -235,6 +245,29 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 	}
 	o->file = argv[optind];
 	return 0;
+}
+
+/* One JSON line per QMP event of the run (QEMU's event layout, plus which
+ * run, strategy and end it came from). */
+static void write_events(FILE *f, const struct scenario *s, unsigned run, const struct trace *tr)
+{
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *e = &tr->ev[k];
+		if (e->kind != TRACE_QMP_EVENT || e->device < 0)
+			continue;
+		char name[48], qom[96];
+		scenario_device_name(s, (size_t)e->device, name, sizeof name);
+		mig_qom_path(name, qom, sizeof qom);
+		double sec = floor(e->t);
+		fprintf(f,
+			"{\"event\":\"%s\",\"data\":{\"device-id\":\"%s\",\"qom-path\":\"%s\","
+			"\"device-state\":\"%s\"},\"timestamp\":{\"seconds\":%.0f,\"microseconds\":%.0f},"
+			"\"run\":%u,\"strategy\":\"%s\",\"side\":\"%s\"}\n",
+			e->from == TRACE_QMP_MIGRATION_PREPARE ? "VFIO_MIGRATION_PREPARE"
+							       : "VFIO_MIGRATION",
+			name, qom, e->text ? e->text : "", sec, floor((e->t - sec) * 1e6), run,
+			strategy_name(s->strategy), e->side == RT_SIDE_SRC ? "source" : "destination");
+	}
 }
 
 /* Run every run of `s` with its current strategy into runs[] (and into the
@@ -269,6 +302,8 @@ static int run_strategy(const struct scenario *s, const struct sim_opts *o,
 			free(names);
 			free(buf);
 		}
+		if (o->events)
+			write_events(o->events, s, r, &tr);
 		rc = summary_from_trace(s, &tr, &res, &runs[r]);
 		if (!rc && w && results_writer_add_run(w, s, r, &tr, &runs[r], err, sizeof err)) {
 			errorf("%s\n", err);
@@ -368,6 +403,17 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	}
 
+	if (o.events_path) {
+		/* Written beside the final name and renamed when complete. */
+		snprintf(o.events_tmp, sizeof o.events_tmp, "%s.tmp-%ld", o.events_path,
+			 (long)getpid());
+		if (!(o.events = fopen(o.events_tmp, "w"))) {
+			errorf("--events %s: cannot write: %s\n", o.events_path, strerror(errno));
+			scenario_free(s);
+			return CLI_EXIT_ERROR;
+		}
+	}
+
 	enum strategy_kind list[STRATEGY_COUNT];
 	size_t n_strat = 0;
 	if (o.strategy == STRATEGY_COUNT)
@@ -416,6 +462,16 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 		for (unsigned r = 0; runs[k] && r < s->runs; r++)
 			summary_free(&runs[k][r]);
 		free(runs[k]);
+	}
+	if (o.events) {
+		bool ok = fclose(o.events) == 0 && exit_status != CLI_EXIT_ERROR;
+		if (ok && rename(o.events_tmp, o.events_path) != 0) {
+			errorf("--events %s: cannot write: %s\n", o.events_path, strerror(errno));
+			ok = false;
+			exit_status = CLI_EXIT_ERROR;
+		}
+		if (!ok)
+			unlink(o.events_tmp);
 	}
 	scenario_free(s);
 	if (fflush(stdout) != 0) {
