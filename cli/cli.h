@@ -55,4 +55,7 @@ void cli_real_help(FILE *out);
 int cli_compare(int argc, char **argv);
 void cli_compare_help(FILE *out);
 
+int cli_report(int argc, char **argv);
+void cli_report_help(FILE *out);
+
 #endif

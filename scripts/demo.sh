@@ -36,3 +36,13 @@ for f in scenarios/demo/shared-firmware.yaml scenarios/demo/depths-stragglers.ya
 done
 echo
 echo "results written to $OUT/"
+
+echo
+echo "== pictures (switchover report, docs/report.md) in $OUT/plots/"
+PLOTS="$OUT/plots"
+"$SW" report "$OUT/cx7-1vf.h5" "$OUT/cx7-2vf.h5" "$OUT/cx7-4vf.h5" \
+	"$OUT/shared-firmware.h5" "$OUT/depths-stragglers.h5" -o "$PLOTS" --plots timeline,downtime
+"$SW" report "$OUT"/cx7-sweep-*.h5 -o "$PLOTS" --plots sweep
+# No real-world result yet: a second seed of the same scenario stands in for it.
+"$SW" sim scenarios/cx7-4vf.yaml --quiet --seed 2 -o "$OUT/cx7-4vf-seed2.h5" >/dev/null
+"$SW" report "$OUT/cx7-4vf.h5" "$OUT/cx7-4vf-seed2.h5" -o "$PLOTS" --plots sim-vs-real

@@ -153,6 +153,31 @@ with h5py.File(sys.argv[1], "r") as f:
 PY
 then ok; else bad "h5py cannot read the result file (python3-h5py installed? scripts/install-deps.sh)"; fi
 
+# report: pictures of result files (docs/report.md); errors exit 2.
+"$SW" sim "$SRC/scenarios/cx7-2vf.yaml" --strategy all --runs 3 --quiet -o "$TMP/r2.h5" >/dev/null
+"$SW" sim "$SRC/scenarios/cx7-2vf.yaml" --runs 2 --seed 5 --quiet -o "$TMP/r2b.h5" >/dev/null
+"$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --strategy all --runs 2 --quiet -o "$TMP/r1.h5" >/dev/null
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+expect 0 "usage: switchover report FILE.h5" -- "$SW" report --help
+expect 0 "plots/cx7-2vf-parallel-barrier-timeline.png" -- "$SW" report "$TMP/r2.h5" -o "$TMP/plots"
+for f in cx7-2vf-sequential-timeline cx7-2vf-parallel-prio-timeline \
+	cx7-2vf-parallel-barrier-timeline cx7-2vf-downtime; do
+	if [ -s "$TMP/plots/$f.png" ] && is_png "$TMP/plots/$f.png"; then ok; else bad "report made no PNG $f.png"; fi
+done
+expect 0 "svg/devices-sweep.svg" -- "$SW" report "$TMP/r1.h5" "$TMP/r2.h5" -o "$TMP/svg" --format svg
+if head -1 "$TMP/svg/devices-sweep.svg" | grep -q '^<?xml' && tail -1 "$TMP/svg/devices-sweep.svg" | grep -q '</svg>'; then
+	ok; else bad "devices-sweep.svg is not a whole SVG"; fi
+expect 0 "plots/sim-vs-real.png" -- "$SW" report "$TMP/r2.h5" "$TMP/r2b.h5" -o "$TMP/plots" --plots sim-vs-real
+expect 0 "plots/cx7-2vf-timeline.png" -- "$SW" report "$TMP/r2.h5" -o "$TMP/plots" --plots timeline --run 4
+expect 2 "missing result FILE.h5" -- "$SW" report
+expect 2 "nope.h5: No such file or directory" -- "$SW" report "$TMP/nope.h5"
+expect 2 "null.yaml: not an HDF5 file" -- "$SW" report "$SRC/scenarios/null.yaml"
+expect 2 "--format 'pdf': expected png or svg" -- "$SW" report "$TMP/r2.h5" --format pdf
+expect 2 "--plots: unknown plot 'gantt'" -- "$SW" report "$TMP/r2.h5" --plots gantt
+expect 2 "--run 99: .*r2.h5 has runs 0..8" -- "$SW" report "$TMP/r2.h5" -o "$TMP/plots" --run 99
+expect 2 "sweep: the runs have a single device count" -- "$SW" report "$TMP/r2.h5" -o "$TMP/plots" --plots sweep
+expect 2 "sim-vs-real needs two files" -- "$SW" report "$TMP/r1.h5" "$TMP/r2.h5" -o "$TMP/plots" --plots sim-vs-real
+
 # The real world: the run command of sim plus its own options, the same output.
 expect 0 "usage: switchover real FILE" -- "$SW" real --help
 expect 0 "real-world options" -- "$SW" help real

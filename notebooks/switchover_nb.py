@@ -1,0 +1,111 @@
+"""switchover_nb.py - what the notebooks share: run the `switchover` binary,
+read its HDF5 result files (schema: results/store.h, docs/results.md) into
+pandas.
+
+Environment:
+  SWITCHOVER                  the binary (default: build/cli/switchover under
+                              the repository root)
+  SWITCHOVER_NOTEBOOK_OUT     where result files go (default: out/notebooks)
+  SWITCHOVER_NOTEBOOK_QUICK   1: small run counts and grids (what `make check`
+                              uses so the notebooks run in seconds)
+"""
+import os
+import shlex
+import subprocess
+
+import h5py
+import numpy as np
+import pandas as pd
+
+PHASES = ["src_prepare", "src_main", "final_query", "stopcopy", "dst_load",
+          "dst_prepare", "dst_main"]
+STRATEGIES = ["sequential", "parallel-prio", "parallel-barrier"]
+STRATEGY_COLOURS = {"sequential": "#1f77b4", "parallel-prio": "#ff7f0e",
+                    "parallel-barrier": "#2ca02c"}
+
+
+def repo_root():
+    """The repository: the notebooks' parent directory."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.dirname(here)
+
+
+ROOT = repo_root()
+QUICK = os.environ.get("SWITCHOVER_NOTEBOOK_QUICK", "") not in ("", "0")
+SWITCHOVER = os.environ.get("SWITCHOVER", os.path.join(ROOT, "build", "cli", "switchover"))
+OUT = os.environ.get("SWITCHOVER_NOTEBOOK_OUT", os.path.join(ROOT, "out", "notebooks"))
+
+
+def scenario(rel):
+    """Path of a scenario file of the repository ("scenarios/cx7-4vf.yaml")."""
+    return os.path.join(ROOT, rel)
+
+
+def run_sim(scenario_file, out_name, strategy="all", runs=None, seed=None, sets=()):
+    """Run `switchover sim` and write OUT/out_name; returns its path.
+
+    A failed command raises with its stderr, so a broken notebook fails CI.
+    """
+    if not os.access(SWITCHOVER, os.X_OK):
+        raise FileNotFoundError(
+            f"{SWITCHOVER}: no switchover binary; build it (make build) or set SWITCHOVER")
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, out_name)
+    cmd = [SWITCHOVER, "sim", scenario_file, "--strategy", strategy, "--quiet", "-o", path]
+    if runs is not None:
+        cmd += ["--runs", str(runs)]
+    if seed is not None:
+        cmd += ["--seed", str(seed)]
+    for s in sets:
+        cmd += ["--set", s]
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # 1 means some migration failed: the file is still written and says which.
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"{shlex.join(cmd)} exited {done.returncode}: {done.stderr}")
+    return path
+
+
+def _text(v):
+    return v.decode() if isinstance(v, (bytes, np.bytes_)) else v
+
+
+def read_meta(path):
+    """The /meta attributes as a dict of str/int."""
+    with h5py.File(path, "r") as f:
+        return {k: _text(v) for k, v in f["/meta"].attrs.items()}
+
+
+def read_summary(path):
+    """/summary as a DataFrame, one row per run: strategy, run, status,
+    downtime_s, phase_<name>_s, ... plus n_devices, backend, scenario, file."""
+    with h5py.File(path, "r") as f:
+        df = pd.DataFrame(f["/summary"][()])
+        for c in df.columns:
+            if df[c].dtype == object:
+                df[c] = df[c].map(_text)
+        if "n_devices" not in df.columns:
+            df["n_devices"] = [len(f[f"/runs/{n}/devices"]) for n in df["n"]]
+        meta = {k: _text(v) for k, v in f["/meta"].attrs.items()}
+    df["backend"] = meta["backend"]
+    df["scenario"] = meta["scenario_name"]
+    df["file"] = os.path.basename(path)
+    return df
+
+
+def read_devices(path, n):
+    """/runs/<n>/devices: each device's own time inside the downtime window."""
+    with h5py.File(path, "r") as f:
+        df = pd.DataFrame(f[f"/runs/{n}/devices"][()])
+    df["name"] = df["name"].map(_text)
+    return df
+
+
+def completed(df):
+    """Runs that completed (status 0)."""
+    return df[df["status"] == 0]
+
+
+def phase_medians_ms(df, strategy):
+    """Median of each phase (ms) over the completed runs of one strategy."""
+    d = completed(df[df["strategy"] == strategy])
+    return pd.Series({p: 1e3 * d[f"phase_{p}_s"].median() for p in PHASES}, name=strategy)
