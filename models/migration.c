@@ -817,8 +817,10 @@ static int64_t src_precopy(struct mig *m)
 		if (rc || (rc = send_ram(m, ram_pending)))
 			break;
 		sent += ram_pending;
-		if (sent == 0)
-			rt_sleep(m->rt, MIG_IDLE_ROUND_S); /* waiting: one rate-limit window */
+		/* Waiting for an ACK, QEMU's loop sends what little is dirty and
+		 * waits out its rate-limit window: such a round lasts one window. */
+		if (wait || sent == 0)
+			rt_sleep(m->rt, MIG_IDLE_ROUND_S - (rt_now(m->rt) - t_round));
 		double dt = rt_now(m->rt) - t_round;
 		/* QEMU uses the measured bandwidth; a round that moved nothing
 		 * measures nothing, so the link's nominal bandwidth stands in. */

@@ -41,8 +41,9 @@ enum mig_ret {
 	MIG_RET_FAILED = 3,  /* destination failed; value = errno */
 };
 
-/* QEMU's migration rate-limit window (BUFFER_DELAY): a precopy round with
- * nothing to send (waiting for a switchover ACK) lasts this long. */
+/* QEMU's migration rate-limit window (BUFFER_DELAY): a precopy round run
+ * while waiting for a switchover ACK (or with nothing to send) lasts at
+ * least this long. */
 #define MIG_IDLE_ROUND_S 0.1
 
 struct mig;
