@@ -34,6 +34,25 @@ for f in scenarios/demo/shared-firmware.yaml scenarios/demo/depths-stragglers.ya
 	"$SW" sim "$f" --strategy all --quiet -o "$OUT/$(basename "$f" .yaml).h5" |
 		sed -n '/^comparison/,$p'
 done
+
+echo
+echo "== switchover-ack and REINIT (DOMAIN.md sections 5-6; workload and pre-allocation costs are"
+echo "   assumptions, see docs/model.md); published REINIT setup: 2352 ms off, 1335 ms on"
+for f in reinit-off reinit-on; do
+	"$SW" sim scenarios/$f.yaml --quiet -o "$OUT/$f.h5" --events "$OUT/$f-events.jsonl" |
+		grep -E "^scenario|^downtime|^ack|ACK delay"
+done
+for m in new legacy; do
+	"$SW" sim scenarios/ack-legacy-vs-new.yaml --quiet --set migration.switchover_ack=$m |
+		grep -E "^downtime|^ack|ACK delay"
+done
+echo "== late-ACK abort study (200 runs per rule; first guess 1 - exp(-N l g) = 7.7%)"
+for r in v2 saved-count settled; do
+	printf '%-12s ' "$r"
+	"$SW" sim scenarios/late-ack-study.yaml --quiet --set migration.late_ack_rule=$r |
+		grep -E "^failures" || echo "no failures"
+done
+
 echo
 echo "results written to $OUT/"
 

@@ -198,5 +198,27 @@ assert o["over_bound_s"]["median"] >= 0 and o["over_bound_s"]["median"] < 0.05
 PY
 then ok; else bad "json output of switchover real"; fi
 
+# --events: QMP events as JSON lines, the prepare event before P2P; nothing
+# is left under the final name when the command fails.
+if "$SW" sim "$SRC/scenarios/cx7-2vf.yaml" --runs 2 --quiet --events "$TMP/ev.jsonl" >/dev/null &&
+	python3 - "$TMP/ev.jsonl" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+src = [e for e in ev if e["side"] == "source" and e["run"] == 0 and e["data"]["device-id"] == "vf0"]
+states = [e["data"]["device-state"] for e in src]
+i = states.index("pre-copy-p2p-prepare")
+assert states[i + 1] == "pre-copy-p2p", states
+assert all(e["event"] == "VFIO_MIGRATION" for e in ev)
+assert src[0]["data"]["qom-path"] == "/machine/peripheral/vf0"
+assert {e["run"] for e in ev} == {0, 1}
+PY
+then ok; else bad "--events output"; fi
+expect 2 "unknown option" -- "$SW" sim "$SRC/scenarios/null.yaml" --events "$TMP/ev2.jsonl" --bogus
+if [ -e "$TMP/ev2.jsonl" ] || ls "$TMP"/ev2.jsonl.tmp-* >/dev/null 2>&1; then bad "--events left a file behind"; else ok; fi
+
+# Switchover-ack and REINIT scenarios run and say what happened.
+expect 0 "ack         new on the source, new on the destination" -- "$SW" sim "$SRC/scenarios/reinit-on.yaml" --runs 1 --quiet
+expect 1 "underflowed" -- "$SW" sim "$SRC/scenarios/ack-legacy-vs-new.yaml" --runs 1 --quiet --set migration.switchover_ack=legacy --set migration.switchover_ack_destination=new
+
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ]
