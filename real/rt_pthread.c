@@ -90,12 +90,18 @@ struct rt_chan {
 	size_t s_cap, s_head, s_count;
 	struct chan_slot *q; /* frames received, not yet taken (ring) */
 	size_t cap, head, count;
-	int rx_err;   /* why the pump stopped; recv returns it once q is empty */
-	int tx_err;   /* sends fail with this */
-	bool closing; /* chan_free is shutting the pump down */
-	bool stalled; /* an injected stall: sends are dropped */
+	int rx_err;        /* why the pump stopped; recv returns it once q is empty */
+	double last_heard; /* run time the pump last read a frame or keepalive (m) */
+	bool closing;      /* chan_free is shutting the pump down */
+	/* The sending end: frames are written whole under tx_lock, by the
+	 * sender or, while it is idle, by the heartbeat with a keepalive. */
+	pthread_mutex_t tx_lock;
+	int tx_err;       /* sends fail with this (tx_lock) */
+	bool stalled;     /* an injected stall: nothing is written (tx_lock) */
+	double last_sent; /* run time of the last frame written (tx_lock) */
 	unsigned fault_seen;
-	void *held; /* payload of the frame the receiver has */
+	struct rt_chan *next; /* the rt's channels (rtp.lock) */
+	void *held;           /* payload of the frame the receiver has */
 	char name[];
 };
 
@@ -110,6 +116,11 @@ struct rtp {
 	struct rtp_fault fault;
 	struct rtp_stats stats;
 	char last_error[256];
+	struct rt_chan *chans; /* every channel, for the heartbeat */
+	/* The heartbeat task of a run: keepalives on idle channels. */
+	pthread_t heartbeat;
+	pthread_cond_t hb_cv; /* CLOCK_MONOTONIC */
+	bool hb_stop;
 };
 
 static struct rtp *rtp_of(struct rt *rt)
@@ -451,11 +462,16 @@ static void *pump_main(void *arg)
 			rc = transport_recv_frame(
 			    c->fd_rx, p->cfg.max_data_bytes, transport_now() + p->cfg.io_timeout_s,
 			    p->cfg.io_timeout_s, &f, &payload, err, sizeof err);
-		if (rc) {
+		if (rc < 0) {
 			pump_stop(c, rc, err);
 			return NULL;
 		}
 		pthread_mutex_lock(&c->m);
+		c->last_heard = run_now(p);
+		if (rc == 1) { /* keepalive: only proof of life */
+			pthread_mutex_unlock(&c->m);
+			continue;
+		}
 		double arrive = run_now(p);
 		if (c->s_count) {
 			arrive = c->stamps[c->s_head] + p->cfg.latency_s;
@@ -493,11 +509,18 @@ static struct rt_chan *op_chan_new(struct rt *rt, enum rt_side from, const char 
 		free(c);
 		return NULL;
 	}
-	if (cond_init_monotonic(&c->c)) {
+	if (pthread_mutex_init(&c->tx_lock, NULL)) {
 		pthread_mutex_destroy(&c->m);
 		free(c);
 		return NULL;
 	}
+	if (cond_init_monotonic(&c->c)) {
+		pthread_mutex_destroy(&c->tx_lock);
+		pthread_mutex_destroy(&c->m);
+		free(c);
+		return NULL;
+	}
+	c->last_heard = c->last_sent = run_now(p);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) {
 		rt->ops->chan_free(c);
 		return NULL;
@@ -509,6 +532,10 @@ static struct rt_chan *op_chan_new(struct rt *rt, enum rt_side from, const char 
 		return NULL;
 	}
 	c->pump_started = true;
+	pthread_mutex_lock(&p->lock);
+	c->next = p->chans;
+	p->chans = c;
+	pthread_mutex_unlock(&p->lock);
 	return c;
 }
 
@@ -549,6 +576,19 @@ static int inject(struct rt_chan *c, const struct rt_frame *f, enum rtp_fault_ac
 		return transport_write_full(c->fd_tx, hdr, sizeof hdr, deadline);
 	case RTP_FAULT_BAD_VERSION:
 		return transport_send_frame(c->fd_tx, f, TRANSPORT_VERSION + 1, deadline, NULL, 0);
+	case RTP_FAULT_CORRUPT: {
+		uint8_t *copy = f->data && f->bytes ? malloc((size_t)f->bytes) : NULL;
+		if (!copy)
+			return transport_send_frame(c->fd_tx, f, TRANSPORT_VERSION, deadline, NULL,
+			                            0);
+		memcpy(copy, f->data, (size_t)f->bytes);
+		copy[f->bytes / 2] ^= 0x01;
+		struct rt_frame bad = *f;
+		bad.data = copy;
+		int rc = transport_send_frame(c->fd_tx, &bad, TRANSPORT_VERSION, deadline, NULL, 0);
+		free(copy);
+		return rc;
+	}
 	case RTP_FAULT_STALL:
 		c->stalled = true;
 		return transport_write_full(c->fd_tx, hdr, sizeof hdr / 2, deadline);
@@ -561,8 +601,11 @@ static int inject(struct rt_chan *c, const struct rt_frame *f, enum rtp_fault_ac
 static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 {
 	struct rtp *p = c->p;
-	if (c->tx_err)
-		return c->tx_err;
+	pthread_mutex_lock(&c->tx_lock);
+	int broken = c->tx_err;
+	pthread_mutex_unlock(&c->tx_lock);
+	if (broken)
+		return broken;
 	enum rtp_fault_action fault = fault_for(c, f);
 	double cost =
 	    p->cfg.bandwidth_Bps > 0
@@ -588,15 +631,20 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 
 	double deadline = transport_now() + p->cfg.io_timeout_s;
 	char err[200];
+	pthread_mutex_lock(&c->tx_lock);
 	if (fault != RTP_FAULT_NONE)
 		rc = inject(c, f, fault, deadline);
 	else if (!c->stalled)
 		rc =
 		    transport_send_frame(c->fd_tx, f, TRANSPORT_VERSION, deadline, err, sizeof err);
+	if (rc)
+		c->tx_err = rc;
+	else
+		c->last_sent = run_now(p);
+	pthread_mutex_unlock(&c->tx_lock);
 	if (rc) {
 		if (fault == RTP_FAULT_NONE)
 			record_error(p, "channel '%s': %s", c->name, err);
-		c->tx_err = rc;
 		return rc;
 	}
 	sleep_until_abs(p->t0 + depart);
@@ -608,18 +656,27 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 	struct rtp *p = c->p;
 	free(c->held);
 	c->held = NULL;
-	struct timespec deadline = abs_timespec(transport_now() + p->cfg.io_timeout_s);
+	/* Dead: nothing, not even a keepalive, for the I/O timeout while we
+	 * wait.  A silent but live sender keeps the wait going. */
+	double since = run_now(p);
 	pthread_mutex_lock(&c->m);
-	int rc = 0;
-	while (c->count == 0 && c->rx_err == 0 && rc == 0)
-		rc = pthread_cond_timedwait(&c->c, &c->m, &deadline);
+	for (;;) {
+		if (c->count || c->rx_err)
+			break;
+		double heard = c->last_heard > since ? c->last_heard : since;
+		if (run_now(p) >= heard + p->cfg.io_timeout_s)
+			break;
+		struct timespec deadline = abs_timespec(p->t0 + heard + p->cfg.io_timeout_s);
+		pthread_cond_timedwait(&c->c, &c->m, &deadline);
+	}
 	if (c->count == 0) {
 		bool timed_out = !c->rx_err;
 		int err = timed_out ? -ETIMEDOUT : c->rx_err;
 		pthread_mutex_unlock(&c->m);
 		if (timed_out)
-			record_error(p, "channel '%s': no frame for %.3g s (the I/O timeout)",
-			             c->name, p->cfg.io_timeout_s);
+			record_error(
+			    p, "channel '%s': nothing from the peer for %.3g s (the I/O timeout)",
+			    c->name, p->cfg.io_timeout_s);
 		return err;
 	}
 	struct chan_slot s = c->q[c->head];
@@ -637,6 +694,14 @@ static void op_chan_free(struct rt_chan *c)
 {
 	if (!c)
 		return;
+	struct rtp *p = c->p;
+	pthread_mutex_lock(&p->lock);
+	for (struct rt_chan **pp = &p->chans; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	pthread_mutex_unlock(&p->lock);
 	pthread_mutex_lock(&c->m);
 	c->closing = true;
 	pthread_mutex_unlock(&c->m);
@@ -656,6 +721,7 @@ static void op_chan_free(struct rt_chan *c)
 	free(c->stamps);
 	free(c->held);
 	pthread_cond_destroy(&c->c);
+	pthread_mutex_destroy(&c->tx_lock);
 	pthread_mutex_destroy(&c->m);
 	free(c);
 }
@@ -686,6 +752,33 @@ static const struct rt_ops rtp_ops = {
     .chan_recv = op_chan_recv,
     .chan_free = op_chan_free,
 };
+
+/* ---- heartbeat ---- */
+
+/* Every quarter of the I/O timeout, a keepalive on each channel whose
+ * sender has written nothing for that long, unless the sender is busy
+ * (it holds tx_lock) or the channel is broken or stalled. */
+static void *heartbeat_main(void *arg)
+{
+	struct rtp *p = arg;
+	double period = p->cfg.io_timeout_s / 4;
+	pthread_mutex_lock(&p->lock);
+	while (!p->hb_stop) {
+		struct timespec next = abs_timespec(transport_now() + period);
+		pthread_cond_timedwait(&p->hb_cv, &p->lock, &next);
+		for (struct rt_chan *c = p->chans; c && !p->hb_stop; c = c->next) {
+			if (pthread_mutex_trylock(&c->tx_lock))
+				continue;
+			double now = run_now(p);
+			if (!c->tx_err && !c->stalled && now - c->last_sent >= period &&
+			    transport_send_keepalive(c->fd_tx, transport_now() + period) == 0)
+				c->last_sent = now;
+			pthread_mutex_unlock(&c->tx_lock);
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
 
 /* ---- the runtime ---- */
 
@@ -720,6 +813,11 @@ struct rt *rtp_new(const struct rtp_config *cfg, char *err, size_t errlen)
 		free(p);
 		goto oom;
 	}
+	if (cond_init_monotonic(&p->hb_cv)) {
+		pthread_mutex_destroy(&p->lock);
+		free(p);
+		goto oom;
+	}
 	if (pthread_attr_init(&p->attr) ||
 	    pthread_attr_setstacksize(&p->attr, p->cfg.stack_bytes)) {
 		pthread_mutex_destroy(&p->lock);
@@ -747,14 +845,18 @@ int rtp_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen)
 	p->link_free[0] = p->link_free[1] = 0;
 	pthread_mutex_unlock(&p->lock);
 	p->t0 = transport_now();
-	struct rt_task *root = op_spawn(rt, RT_SIDE_SRC, "root", fn, arg);
-	if (!root) {
+	p->hb_stop = false;
+	if (pthread_create(&p->heartbeat, &p->attr, heartbeat_main, p)) {
 		if (err && errlen)
 			snprintf(err, errlen,
-			         "cannot start the root task: out of threads or memory");
+			         "cannot start the heartbeat: out of threads or memory");
 		return -EAGAIN;
 	}
-	op_join(rt, root);
+	struct rt_task *root = op_spawn(rt, RT_SIDE_SRC, "root", fn, arg);
+	if (root)
+		op_join(rt, root);
+	else if (err && errlen)
+		snprintf(err, errlen, "cannot start the root task: out of threads or memory");
 	/* Tasks the engine left unjoined must end by themselves (every
 	 * blocking channel operation is bounded); give them that long. */
 	struct timespec deadline;
@@ -787,7 +889,12 @@ int rtp_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen)
 		pthread_mutex_unlock(&p->lock);
 		free(t);
 	}
-	return stuck ? -EDEADLK : 0;
+	pthread_mutex_lock(&p->lock);
+	p->hb_stop = true;
+	pthread_cond_signal(&p->hb_cv);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->heartbeat, NULL);
+	return !root ? -EAGAIN : stuck ? -EDEADLK : 0;
 }
 
 const char *rtp_last_error(struct rt *rt)
@@ -820,6 +927,7 @@ void rtp_free(struct rt *rt)
 		return;
 	struct rtp *p = rtp_of(rt);
 	pthread_attr_destroy(&p->attr);
+	pthread_cond_destroy(&p->hb_cv);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

@@ -61,6 +61,7 @@ enum rtp_fault_action {
 	RTP_FAULT_GARBAGE,     /* 32 bytes that are no frame header */
 	RTP_FAULT_BAD_VERSION, /* the frame with another transport version */
 	RTP_FAULT_STALL,       /* half the header, then silence (a hung peer) */
+	RTP_FAULT_CORRUPT,     /* the frame with its middle payload byte flipped */
 };
 
 struct rtp_fault {

@@ -99,7 +99,8 @@ int transport_decode_hdr(const uint8_t in[TRANSPORT_HDR_BYTES], uint64_t max_dat
 		return fail(err, errlen, -EPROTO, "frame of transport version %u, expected %u",
 		            h->version, TRANSPORT_VERSION);
 	h->flags = in[3];
-	if (h->flags & ~TRANSPORT_F_FILLER)
+	if ((h->flags & ~(TRANSPORT_F_FILLER | TRANSPORT_F_KEEPALIVE)) ||
+	    h->flags == (TRANSPORT_F_FILLER | TRANSPORT_F_KEEPALIVE))
 		return fail(err, errlen, -EPROTO, "malformed frame: unknown flags 0x%02x",
 		            h->flags);
 	if (get32(in + 12))
@@ -108,7 +109,9 @@ int transport_decode_hdr(const uint8_t in[TRANSPORT_HDR_BYTES], uint64_t max_dat
 	h->device = (int32_t)get32(in + 8);
 	h->value = get64(in + 16);
 	h->bytes = get64(in + 24);
-	uint64_t max = h->flags & TRANSPORT_F_FILLER ? TRANSPORT_MAX_FILLER_BYTES : max_data_bytes;
+	uint64_t max = h->flags & TRANSPORT_F_FILLER      ? TRANSPORT_MAX_FILLER_BYTES
+	               : h->flags & TRANSPORT_F_KEEPALIVE ? 0
+	                                                  : max_data_bytes;
 	if (h->bytes > max)
 		return fail(err, errlen, -EPROTO,
 		            "malformed frame: payload of %" PRIu64 " bytes, at most %" PRIu64
@@ -232,6 +235,15 @@ int transport_send_frame(int fd, const struct rt_frame *f, uint8_t version, doub
 	return 0;
 }
 
+int transport_send_keepalive(int fd, double deadline)
+{
+	uint8_t hdr[TRANSPORT_HDR_BYTES];
+	struct rt_frame none = {0, -1, 0, 0, NULL};
+	transport_encode_hdr(hdr, &none, TRANSPORT_VERSION);
+	hdr[3] = TRANSPORT_F_KEEPALIVE;
+	return transport_write_full(fd, hdr, sizeof hdr, deadline);
+}
+
 int transport_recv_frame(int fd, uint64_t max_data_bytes, double deadline, double io_timeout_s,
                          struct rt_frame *f, void **payload, char *err, size_t errlen)
 {
@@ -255,6 +267,8 @@ int transport_recv_frame(int fd, uint64_t max_data_bytes, double deadline, doubl
 		return fail(err, errlen, rc, "receiving a frame header: %s", strerror(-rc));
 	if ((rc = transport_decode_hdr(raw, max_data_bytes, &h, err, errlen)))
 		return rc;
+	if (h.flags & TRANSPORT_F_KEEPALIVE)
+		return 1;
 	bool filler = h.flags & TRANSPORT_F_FILLER;
 	if (h.bytes && !filler && !(*payload = malloc((size_t)h.bytes)))
 		return fail(err, errlen, -ENOMEM, "no memory for a frame of %" PRIu64 " bytes",

@@ -18,6 +18,10 @@
  * little-endian.  A frame whose sender had no payload buffer (the engine's
  * RAM records) carries `bytes` filler bytes flagged TRANSPORT_F_FILLER: the
  * transfer is as long as the real one, and the receiver discards them.
+ * A keepalive (TRANSPORT_F_KEEPALIVE, no payload, kind 0) says the sender
+ * is alive while it has nothing to send: a migration stream may be silent
+ * for as long as the source VM stop takes, a return path for the whole
+ * precopy, and only a peer that sends nothing at all is dead.
  *
  * A connection starts with a hello in each direction (24 bytes: magic
  * "SWOVHELO", version, role, ACK mode, channel index, reserved, scenario
@@ -42,6 +46,7 @@
 #define TRANSPORT_HDR_BYTES   32u
 #define TRANSPORT_HELLO_BYTES 24u
 #define TRANSPORT_F_FILLER    0x01u /* payload is filler: discard it, deliver data NULL */
+#define TRANSPORT_F_KEEPALIVE 0x02u /* no record: the sender is alive */
 /* Filler frames are never buffered, but a length beyond this is garbage. */
 #define TRANSPORT_MAX_FILLER_BYTES (UINT64_C(1) << 50)
 
@@ -97,12 +102,16 @@ int transport_wait_readable(int fd, double deadline);
 int transport_send_frame(int fd, const struct rt_frame *f, uint8_t version, double deadline,
                          char *err, size_t errlen);
 
+/* Send a keepalive by `deadline`.  Returns as transport_write_full. */
+int transport_send_keepalive(int fd, double deadline);
+
 /*
  * Receive one frame: the header by `deadline`, then its payload within
  * io_timeout_s of the header (a sender that stalls mid-frame is dead).  A
  * payload is malloc'd into *payload (NULL for filler or an empty one; the
- * caller frees it) and f->data points to it.  Errors as above; a truncated
- * header or payload is -EPROTO.
+ * caller frees it) and f->data points to it.  Returns 0 for a record, 1 for
+ * a keepalive (*f unset), or an error as above; a truncated header or
+ * payload is -EPROTO.
  */
 int transport_recv_frame(int fd, uint64_t max_data_bytes, double deadline, double io_timeout_s,
                          struct rt_frame *f, void **payload, char *err, size_t errlen);

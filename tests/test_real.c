@@ -333,10 +333,142 @@ static void test_emu_scenario_runs(void)
 	}
 }
 
+/* ---- robustness ---- */
+
+static const char *fault_yaml = "name: faults\n"
+                                "vm: {ram: 1MiB}\n"
+                                "network: {bandwidth: 10Gbps, latency: 50us}\n"
+                                "migration: {strategy: parallel-prio, chunk_size: 64KiB, "
+                                "switchover_ack: new}\n"
+                                "devices:\n"
+                                "  - name: vf\n"
+                                "    profile: null\n"
+                                "    count: 2\n"
+                                "    state_size: 256KiB\n"
+                                "    initial_bytes: 64KiB\n"
+                                "    latency: {default: 2ms}\n"
+                                "runs: 1\n";
+
+#define FAULT_TIMEOUT_S 0.5
+
+/* Where in a migration a fault strikes: the nth frame of that kind (and
+ * value) on that channel.  With 64 KiB chunks and 64 KiB of initial bytes,
+ * precopy sends only initial chunks and stop-copy only state chunks. */
+static const struct fault_phase {
+	const char *name, *chan;
+	uint32_t kind;
+	int match_value;
+	uint64_t value;
+	unsigned nth;
+} phases[] = {
+    {"setup", "main", MIG_REC_SETUP, 0, 0, 1},
+    {"precopy", "main", MIG_REC_DEV_DATA, 1, DEVICE_DATA_INITIAL, 0},
+    {"stop-copy", "main", MIG_REC_DEV_DATA, 1, DEVICE_DATA_STATE, 2},
+    {"end of stream", "main", MIG_REC_EOS, 0, 0, 0},
+    {"switchover ACK", "return-path", MIG_RET_ACK, 0, 0, 0},
+};
+
+static const struct fault_action {
+	enum rtp_fault_action action;
+	const char *what; /* in the run's error */
+} actions[] = {
+    {RTP_FAULT_DISCONNECT, "the peer closed the connection"},
+    {RTP_FAULT_TRUNCATE, "truncated frame"},
+    {RTP_FAULT_GARBAGE, "malformed frame"},
+    {RTP_FAULT_BAD_VERSION, "transport version 2, expected 1"},
+    {RTP_FAULT_STALL, "channel '"},
+};
+
+/* Every source device's last arc took it back to RUNNING (or it never
+ * left), and the destination VM never ran. */
+static void expect_recovered(const struct trace *tr, size_t n, const char *label)
+{
+	bool recovered = false, dst_ran = false;
+	enum vfio_state last[8];
+	for (size_t i = 0; i < n; i++)
+		last[i] = VFIO_STATE_RUNNING;
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *e = &tr->ev[k];
+		if (e->kind == TRACE_ARC_END && e->side == RT_SIDE_SRC && e->device >= 0 &&
+		    (size_t)e->device < n && !e->text)
+			last[e->device] = (enum vfio_state)e->to;
+		recovered |= e->kind == TRACE_MARK && e->from == TRACE_MARK_RECOVERY_END;
+		dst_ran |= e->kind == TRACE_VM_RUNNING;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (last[i] != VFIO_STATE_RUNNING)
+			fprintf(stderr, "%s: source device %zu ended in %s\n", label, i,
+			        vfio_state_name(last[i]));
+	for (size_t i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(last[i], VFIO_STATE_RUNNING);
+	CU_ASSERT(recovered);
+	CU_ASSERT(!dst_ran);
+}
+
+static void test_faults_at_every_phase(void)
+{
+	struct scenario *s = load(fault_yaml, NULL, 0);
+	for (size_t p = 0; p < sizeof phases / sizeof phases[0]; p++) {
+		for (size_t a = 0; a < sizeof actions / sizeof actions[0]; a++) {
+			struct rtp_fault f = {.action = actions[a].action,
+			                      .kind = phases[p].kind,
+			                      .match_value = phases[p].match_value,
+			                      .value = phases[p].value,
+			                      .nth = phases[p].nth};
+			snprintf(f.chan, sizeof f.chan, "%s", phases[p].chan);
+			struct real_world_config cfg = {.devices = REAL_DEVICES_EMU,
+			                                .io_timeout_s = FAULT_TIMEOUT_S,
+			                                .fault = &f};
+			char label[96];
+			snprintf(label, sizeof label, "%s at %s", actions[a].what, phases[p].name);
+			struct run_out o;
+			run_real(s, &cfg, &o);
+			if (!o.res.status || !strstr(o.res.error, actions[a].what))
+				fprintf(stderr, "%s: status %d, error '%s'\n", label, o.res.status,
+				        o.res.error);
+			CU_ASSERT(o.res.status < 0);
+			CU_ASSERT_PTR_NOT_NULL(strstr(o.res.error, actions[a].what));
+			/* Bounded: the timeout at most twice (stream, then return path). */
+			CU_ASSERT(o.wall_s < 3 * FAULT_TIMEOUT_S + 2.0);
+			expect_recovered(&o.tr, 2, label);
+			run_free(&o);
+		}
+	}
+	scenario_free(s);
+}
+
+/* A frame that is well formed but whose state is corrupt (one payload byte
+ * flipped) gets through the transport; the destination device finds out
+ * when it leaves RESUMING, the destination reports the failure over the
+ * return path and the source recovers. */
+static void test_corrupt_state_fails_the_load(void)
+{
+	struct scenario *s = load(fault_yaml, NULL, 0);
+	struct rtp_fault f = {.action = RTP_FAULT_CORRUPT,
+	                      .chan = "main",
+	                      .kind = MIG_REC_DEV_DATA,
+	                      .match_value = 1,
+	                      .value = DEVICE_DATA_STATE,
+	                      .nth = 1};
+	struct real_world_config cfg = {
+	    .devices = REAL_DEVICES_EMU, .io_timeout_s = FAULT_TIMEOUT_S, .fault = &f};
+	struct run_out o;
+	run_real(s, &cfg, &o);
+	if (!strstr(o.res.error, "RESUMING -> STOP failed"))
+		fprintf(stderr, "corrupt state: '%s'\n", o.res.error);
+	CU_ASSERT(o.res.status < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(o.res.error, "RESUMING -> STOP failed"));
+	expect_recovered(&o.tr, 2, "corrupt state");
+	run_free(&o);
+	scenario_free(s);
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("emu", TEST(test_emu_streams_its_state), TEST(test_emu_detects_bad_state),
 	           TEST(test_emu_contention_domain), TEST(test_null_device),
 	           TEST(test_free_groups));
 	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs));
+	TEST_SUITE("robustness", TEST(test_faults_at_every_phase),
+	           TEST(test_corrupt_state_fails_the_load));
 }
