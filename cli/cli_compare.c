@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "output.h"
 #include "compare.h"
 #include "store.h"
 
@@ -297,61 +298,38 @@ static void print_table(FILE *out, const struct compare_cli *c, const struct res
 	fprintf(out, ")\n");
 }
 
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
-}
-
-static void json_num(FILE *out, double v)
-{
-	if (isfinite(v))
-		fprintf(out, "%.17g", v);
-	else
-		fputs("null", out);
-}
-
 static void json_stats(FILE *out, const struct compare_stats *st)
 {
 	fprintf(out, "{\"n_base\": %zu, \"n_new\": %zu, \"base_median_s\": ", st->n_base,
 	        st->n_new);
-	json_num(out, st->base_median);
+	output_json_number(out, st->base_median);
 	fputs(", \"new_median_s\": ", out);
-	json_num(out, st->new_median);
+	output_json_number(out, st->new_median);
 	fputs(", \"diff_s\": ", out);
-	json_num(out, st->diff);
+	output_json_number(out, st->diff);
 	fputs(", \"rel\": ", out);
-	json_num(out, st->rel);
+	output_json_number(out, st->rel);
 	fputs(", \"ci_s\": [", out);
-	json_num(out, st->ci_lo);
+	output_json_number(out, st->ci_lo);
 	fputs(", ", out);
-	json_num(out, st->ci_hi);
+	output_json_number(out, st->ci_hi);
 	fputs("], \"u\": ", out);
-	json_num(out, st->u);
+	output_json_number(out, st->u);
 	fputs(", \"p\": ", out);
-	json_num(out, st->p);
+	output_json_number(out, st->p);
 	fprintf(out, ", \"p_method\": \"%s\", \"verdict\": ", st->p_exact ? "exact" : "normal");
-	json_str(out, compare_verdict_name(st->verdict));
+	output_json_string(out, compare_verdict_name(st->verdict));
 	fputc('}', out);
 }
 
 static void json_file(FILE *out, const char *path, const struct results *r)
 {
 	fputs("{\"file\": ", out);
-	json_str(out, path);
+	output_json_string(out, path);
 	fputs(", \"scenario\": ", out);
-	json_str(out, r->scenario_name);
+	output_json_string(out, r->scenario_name);
 	fputs(", \"backend\": ", out);
-	json_str(out, r->backend);
+	output_json_string(out, r->backend);
 	fprintf(out, ", \"runs\": %zu}", r->n_runs);
 }
 
@@ -366,16 +344,16 @@ static void print_json(FILE *out, const struct compare_cli *c, const struct resu
 	fputs(", \"new\": ", out);
 	json_file(out, c->new_, rn);
 	fputs(", \"metric\": ", out);
-	json_str(out, metric);
+	output_json_string(out, metric);
 	fputs(", \"threshold\": ", out);
-	json_num(out, rep->opts.threshold);
+	output_json_number(out, rep->opts.threshold);
 	fputs(", \"confidence\": ", out);
-	json_num(out, rep->opts.confidence);
+	output_json_number(out, rep->opts.confidence);
 	fprintf(out, ", \"resamples\": %u, \"seed\": %llu, \"warnings\": [", rep->opts.resamples,
 	        (unsigned long long)rep->opts.seed);
 	for (size_t i = 0; i < n_warnings; i++) {
 		fputs(i ? ", " : "", out);
-		json_str(out, warnings[i]);
+		output_json_string(out, warnings[i]);
 	}
 	fputs("], \"strategies\": [", out);
 	for (size_t k = 0; k < rep->n; k++) {
@@ -393,7 +371,7 @@ static void print_json(FILE *out, const struct compare_cli *c, const struct resu
 		fputs("}}", out);
 	}
 	fputs("], \"verdict\": ", out);
-	json_str(out, compare_verdict_name(rep->verdict));
+	output_json_string(out, compare_verdict_name(rep->verdict));
 	fputs("}\n", out);
 }
 

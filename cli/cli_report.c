@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "plot.h"
+#include "plots.h"
 #include "store.h"
 
 static void report_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -181,7 +181,7 @@ void output_table(FILE *out, const struct scenario *s, const struct output_resul
 	}
 }
 
-static void json_string(FILE *out, const char *s)
+void output_json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; s && *s; s++) {
@@ -196,7 +196,7 @@ static void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static void json_number(FILE *out, double v)
+void output_json_number(FILE *out, double v)
 {
 	if (isfinite(v))
 		fprintf(out, "%.17g", v);
@@ -207,17 +207,17 @@ static void json_number(FILE *out, double v)
 static void json_quantiles(FILE *out, const struct quantiles *q)
 {
 	fputs("{\"median\":", out);
-	json_number(out, q->median);
+	output_json_number(out, q->median);
 	fputs(",\"p5\":", out);
-	json_number(out, q->p5);
+	output_json_number(out, q->p5);
 	fputs(",\"p95\":", out);
-	json_number(out, q->p95);
+	output_json_number(out, q->p95);
 	fputs(",\"mean\":", out);
-	json_number(out, q->mean);
+	output_json_number(out, q->mean);
 	fputs(",\"min\":", out);
-	json_number(out, q->min);
+	output_json_number(out, q->min);
 	fputs(",\"max\":", out);
-	json_number(out, q->max);
+	output_json_number(out, q->max);
 	fputc('}', out);
 }
 
@@ -225,66 +225,66 @@ static void json_one(FILE *out, const struct scenario *s, const struct output_re
 {
 	const struct aggregate *a = r->agg;
 	fputs("{\"scenario\":", out);
-	json_string(out, s->name);
+	output_json_string(out, s->name);
 	fputs(",\"strategy\":", out);
-	json_string(out, strategy_name(r->strategy));
+	output_json_string(out, strategy_name(r->strategy));
 	fprintf(out, ",\"devices\":%zu,\"runs\":%u,\"completed\":%u,\"failed\":%u,\"seed\":%llu",
 		a->n_devices, a->runs, a->completed, a->failed, (unsigned long long)s->seed);
 	fputs(",\"status\":", out);
-	json_string(out, a->failed == 0 ? "completed" : a->completed ? "partial" : "failed");
+	output_json_string(out, a->failed == 0 ? "completed" : a->completed ? "partial" : "failed");
 	if (a->failed) {
 		fputs(",\"first_error\":", out);
-		json_string(out, a->first_error);
+		output_json_string(out, a->first_error);
 	}
 	fputs(",\"downtime_s\":", out);
 	json_quantiles(out, &a->downtime);
 	fputs(",\"phases_s\":{", out);
 	for (int p = 0; p < PHASE_COUNT; p++) {
 		fprintf(out, "%s\"%s\":", p ? "," : "", phase_name(p));
-		json_number(out, a->phase[p].median);
+		output_json_number(out, a->phase[p].median);
 	}
 	fputs("},\"bound_s\":", out);
-	json_number(out, a->bound.median);
+	output_json_number(out, a->bound.median);
 	fputs(",\"serial_s\":", out);
-	json_number(out, a->serial.median);
+	output_json_number(out, a->serial.median);
 	fputs(",\"efficiency\":", out);
-	json_number(out, a->efficiency.median);
+	output_json_number(out, a->efficiency.median);
 	struct quantiles over;
 	over_bound(r, &over);
 	fputs(",\"over_bound_s\":", out);
 	json_quantiles(out, &over);
 	fputs(",\"total_s\":", out);
-	json_number(out, a->total.median);
+	output_json_number(out, a->total.median);
 	fputs(",\"precopy_rounds\":", out);
-	json_number(out, a->rounds.median);
+	output_json_number(out, a->rounds.median);
 	fprintf(out, ",\"forced_switchovers\":%u,\"threads_per_run\":%u", a->forced,
 		a->threads_per_run);
 	fputs(",\"switchover_ack\":{\"source\":", out);
-	json_string(out, ack_mode_name(s->ack_src));
+	output_json_string(out, ack_mode_name(s->ack_src));
 	fputs(",\"destination\":", out);
-	json_string(out, ack_mode_name(s->ack_dst));
+	output_json_string(out, ack_mode_name(s->ack_dst));
 	fputs(",\"late_ack_rule\":", out);
-	json_string(out, late_ack_rule_name(s->late_ack_rule));
+	output_json_string(out, late_ack_rule_name(s->late_ack_rule));
 	fputs(",\"requested\":", out);
-	json_number(out, a->acks_requested.median);
+	output_json_number(out, a->acks_requested.median);
 	fputs(",\"received\":", out);
-	json_number(out, a->acks_received.median);
+	output_json_number(out, a->acks_received.median);
 	fputs(",\"reinits_seen\":", out);
-	json_number(out, a->reinits_seen.median);
+	output_json_number(out, a->reinits_seen.median);
 	fputs(",\"rounds_waiting\":", out);
-	json_number(out, a->rounds_waiting_ack.median);
+	output_json_number(out, a->rounds_waiting_ack.median);
 	fputs(",\"rounds_added_by_reinit\":", out);
-	json_number(out, a->rounds_added_by_reinit.median);
+	output_json_number(out, a->rounds_added_by_reinit.median);
 	fputs(",\"delay_s\":", out);
 	json_quantiles(out, &a->ack_delay);
 	fprintf(out, "},\"failures\":{\"runs\":%u,\"rate\":", a->failed);
-	json_number(out, a->runs ? (double)a->failed / a->runs : 0);
+	output_json_number(out, a->runs ? (double)a->failed / a->runs : 0);
 	fputs(",\"recovery_s\":", out);
 	json_quantiles(out, &a->recovery);
 	fputs("},\"events\":{\"design\":", out);
-	json_string(out, event_design_name(s->event_design));
+	output_json_string(out, event_design_name(s->event_design));
 	fputs(",\"rdma_timeout_s\":", out);
-	json_number(out, s->rdma_timeout_s);
+	output_json_number(out, s->rdma_timeout_s);
 	fprintf(out, ",\"guards\":%u,\"late\":%u,\"lead_s\":", a->guards, a->rdma_misses);
 	json_quantiles(out, &a->event_lead);
 	fputc('}', out);
@@ -299,7 +299,7 @@ static void json_one(FILE *out, const struct scenario *s, const struct output_re
 			continue;
 		fprintf(out, "%s\"%s\":{\"runs\":%u,\"first\":", any++ ? "," : "", invariant_name(v),
 			a->violated[v]);
-		json_string(out, a->first_violation[v]);
+		output_json_string(out, a->first_violation[v]);
 		fputc('}', out);
 	}
 	fputs("},\"device_attribution_s\":[", out);
@@ -308,21 +308,21 @@ static void json_one(FILE *out, const struct scenario *s, const struct output_re
 		char name[48];
 		device_name(s, i, name);
 		fputs(i ? ",{\"device\":" : "{\"device\":", out);
-		json_string(out, name);
+		output_json_string(out, name);
 		fputs(",\"src_prepare\":", out);
-		json_number(out, d->src_prepare_s);
+		output_json_number(out, d->src_prepare_s);
 		fputs(",\"src_main\":", out);
-		json_number(out, d->src_main_s);
+		output_json_number(out, d->src_main_s);
 		fputs(",\"load\":", out);
-		json_number(out, d->load_s);
+		output_json_number(out, d->load_s);
 		fputs(",\"dst_prepare\":", out);
-		json_number(out, d->dst_prepare_s);
+		output_json_number(out, d->dst_prepare_s);
 		fputs(",\"dst_main\":", out);
-		json_number(out, d->dst_main_s);
+		output_json_number(out, d->dst_main_s);
 		fputs(",\"total\":", out);
-		json_number(out, d->total_s);
+		output_json_number(out, d->total_s);
 		fputs(",\"event_lead\":", out);
-		json_number(out, d->event_lead_s);
+		output_json_number(out, d->event_lead_s);
 		fprintf(out, ",\"stopcopy_bytes\":%llu,\"rdma_late_runs\":%u}",
 			(unsigned long long)d->stopcopy_bytes, a->dev_rdma_misses[i]);
 	}
@@ -335,7 +335,7 @@ void output_json(FILE *out, const struct scenario *s, const struct output_result
 		json_one(out, s, &r[0]);
 	} else {
 		fputs("{\"scenario\":", out);
-		json_string(out, s->name);
+		output_json_string(out, s->name);
 		fputs(",\"results\":[", out);
 		for (size_t k = 0; k < n; k++) {
 			if (k)

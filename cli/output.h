@@ -28,4 +28,8 @@ void output_json(FILE *out, const struct scenario *s, const struct output_result
 /* CSV: header then one row per run of every result. */
 void output_csv(FILE *out, const struct scenario *s, const struct output_result *r, size_t n);
 
+/* JSON building blocks: a quoted, escaped string; a number (null when not finite). */
+void output_json_string(FILE *out, const char *s);
+void output_json_number(FILE *out, double v);
+
 #endif

@@ -561,7 +561,7 @@ static void device_arcs_text(uint32_t caps, char *buf, size_t len)
 }
 
 /* Word lists for messages: "off, legacy or new". */
-static void names_text(const char *const *names, char *buf, size_t len)
+void scenario_word_list(const char *const *names, char *buf, size_t len)
 {
 	size_t used = 0, n = 0;
 
@@ -649,7 +649,7 @@ static int validate_ack(const struct scenario *s, char *path, size_t pathlen, ch
 {
 	char words[64];
 
-	names_text(scenario_ack_mode_names, words, sizeof(words));
+	scenario_word_list(scenario_ack_mode_names, words, sizeof(words));
 	if (ack_mode_name(s->ack_src)[0] == '?') {
 		snprintf(err, errlen, "unknown switchover-ack mode: expected %s", words);
 		FAIL("migration.switchover_ack");
@@ -880,7 +880,7 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 	if (validate_ack(s, path, pathlen, err, errlen))
 		goto fail;
 	if (late_ack_rule_name(s->late_ack_rule)[0] == '?') {
-		names_text(scenario_late_ack_rule_names, words, sizeof(words));
+		scenario_word_list(scenario_late_ack_rule_names, words, sizeof(words));
 		snprintf(err, errlen, "unknown late-ACK rule: expected %s", words);
 		FAIL("migration.late_ack_rule");
 	}
@@ -889,7 +889,7 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		FAIL("migration.stop_gap");
 	}
 	if (event_design_name(s->event_design)[0] == '?') {
-		names_text(scenario_event_design_names, words, sizeof(words));
+		scenario_word_list(scenario_event_design_names, words, sizeof(words));
 		snprintf(err, errlen, "unknown event design: expected %s", words);
 		FAIL("events.design");
 	}
@@ -898,7 +898,7 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		FAIL("events.rdma_timeout");
 	}
 	if (nonresponsive_from_name(s->nonresponsive_from)[0] == '?') {
-		names_text(scenario_nonresponsive_from_names, words, sizeof(words));
+		scenario_word_list(scenario_nonresponsive_from_names, words, sizeof(words));
 		snprintf(err, errlen, "expected %s", words);
 		FAIL("events.nonresponsive_from");
 	}

@@ -1285,22 +1285,6 @@ static int get_dist(struct loader *L, const char *path, const char *text, const 
 	return rc ? fail(L, path, "%s", msg) : 0;
 }
 
-/* "a, b or c" into buf. */
-static void word_list(const char *const *names, char *buf, size_t len)
-{
-	size_t used = 0, n = 0;
-
-	buf[0] = '\0';
-	while (names[n])
-		n++;
-	for (size_t i = 0; i < n && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s",
-		                         i == 0       ? ""
-		                         : i + 1 == n ? " or "
-		                                      : ", ",
-		                         names[i]);
-}
-
 /* Index of `text` in `names` (NULL-terminated), or -1. */
 static int word_index(const char *text, const char *const *names)
 {
@@ -1319,7 +1303,7 @@ static int get_word(struct loader *L, const char *path, const char *text, const 
 
 	if (k >= 0)
 		return k;
-	word_list(names, list, sizeof(list));
+	scenario_word_list(names, list, sizeof(list));
 	return fail(L, path, "unknown %s '%s': expected %s", what, text, list);
 }
 
@@ -1640,7 +1624,7 @@ static int convert_ack(struct loader *L, const struct raw_migration *m, struct s
 		char list[64];
 
 		if (dst < 0) {
-			word_list(scenario_ack_mode_names, list, sizeof(list));
+			scenario_word_list(scenario_ack_mode_names, list, sizeof(list));
 			return fail(
 			    L, path_dst,
 			    "unknown switchover_ack mode '%s': expected same (as the source) "

@@ -177,4 +177,7 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 /* Same content (the `file` they came from is not compared). */
 bool scenario_equal(const struct scenario *a, const struct scenario *b);
 
+/* "a, b or c": the NULL-terminated `names` as a list for messages. */
+void scenario_word_list(const char *const *names, char *buf, size_t len);
+
 #endif

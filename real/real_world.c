@@ -15,6 +15,7 @@
 #include "devices/emu.h"
 #include "devices/null.h"
 #include "scenario_yaml.h"
+#include "world.h"
 
 static const char *const device_names[] = {"auto", "emu", "null"};
 
@@ -52,27 +53,24 @@ bool real_world_group_is_free(const struct scenario *s, size_t group)
 	return true;
 }
 
-struct root_ctx {
-	struct mig_config cfg;
-	struct mig_result *res;
-	int rc;
+struct device_ctx {
+	struct rt *rt;
+	const struct scenario *s;
+	const struct real_world_config *cfg;
+	unsigned run;
+	double io_timeout_s;
 };
 
-static void root_task(void *arg)
+static struct device *make_device(void *arg, size_t i, enum rt_side side, struct rt_sem *domain)
 {
-	struct root_ctx *ctx = arg;
-	ctx->rc = migration_run(&ctx->cfg, ctx->res);
-}
-
-static struct device *device_new(struct rt *rt, const struct scenario *s,
-                                 const struct real_world_config *cfg, size_t i, enum rt_side side,
-                                 unsigned run, struct rt_sem *domain, double io_timeout_s)
-{
+	struct device_ctx *c = arg;
+	const struct scenario *s = c->s;
 	const struct scn_device_group *g = scenario_device_group(s, i, NULL);
-	bool null = cfg->devices == REAL_DEVICES_NULL ||
-	            (cfg->devices == REAL_DEVICES_AUTO &&
+	bool null = c->cfg->devices == REAL_DEVICES_NULL ||
+	            (c->cfg->devices == REAL_DEVICES_AUTO &&
 	             real_world_group_is_free(s, (size_t)(g - s->groups)));
-	return null ? null_dev_new(s, i, side) : emu_new(rt, s, i, side, run, domain, io_timeout_s);
+	return null ? null_dev_new(s, i, side)
+	            : emu_new(c->rt, s, i, side, c->run, domain, c->io_timeout_s);
 }
 
 int real_world_run(const struct scenario *s, unsigned run, const struct real_world_config *cfg,
@@ -92,38 +90,22 @@ int real_world_run(const struct scenario *s, unsigned run, const struct real_wor
 		return -EINVAL;
 	if (cfg->fault)
 		rtp_set_fault(rt, cfg->fault);
-	size_t n = scenario_device_count(s);
-	struct device **devs = calloc(2 * n + 1, sizeof *devs);
-	struct rt_sem **domains = calloc(2 * s->n_domains + 1, sizeof *domains);
-	int rc = -ENOMEM;
-	snprintf(err, errlen, "out of memory setting up run %u", run);
-	if (!devs || !domains)
+	struct device_ctx dc = {rt, s, cfg, run, io_timeout_s};
+	struct world_devices w;
+	int rc = world_devices_new(&w, rt, s, make_device, &dc);
+	if (rc) {
+		snprintf(err, errlen, "out of memory setting up run %u", run);
 		goto out;
-	/* Each side has its own PFs: one semaphore per domain per side. */
-	for (size_t i = 0; i < 2 * s->n_domains; i++)
-		if (!(domains[i] = rt->ops->sem_new(rt, s->domains[i % s->n_domains].capacity)))
-			goto out;
-	for (size_t i = 0; i < n; i++) {
-		int d = scenario_device_group(s, i, NULL)->domain;
-		for (int side = 0; side < 2; side++) {
-			struct rt_sem *sem =
-			    d >= 0 ? domains[side * s->n_domains + (size_t)d] : NULL;
-			devs[side * n + i] =
-			    device_new(rt, s, cfg, i, (enum rt_side)side, run, sem, io_timeout_s);
-			if (!devs[side * n + i])
-				goto out;
-		}
 	}
-	struct root_ctx ctx = {
-	    .cfg = {.rt = rt, .scn = s, .src = devs, .dst = devs + n, .run = run, .trace = trace},
-	    .res = res,
-	};
-	rc = rtp_run(rt, root_task, &ctx, err, errlen);
+	struct world_root root = world_root_of(&w, s, run, trace, res);
+	rc = rtp_run(rt, world_root_task, &root, err, errlen);
 	if (rc == -EDEADLK) {
-		rt = NULL; /* tasks still use it: leaked on purpose */
-		goto out;
+		/* Tasks still use the runtime and the devices: leaked on purpose. */
+		free(w.devs);
+		free(w.domains);
+		return rc;
 	}
-	if (rc == 0 && (rc = ctx.rc) != 0)
+	if (rc == 0 && (rc = root.rc) != 0)
 		snprintf(err, errlen, "%s", res->error);
 	const char *why = rtp_last_error(rt);
 	if (rc == 0 && res->status && why[0]) {
@@ -131,14 +113,7 @@ int real_world_run(const struct scenario *s, unsigned run, const struct real_wor
 		snprintf(res->error + len, sizeof res->error - len, " (%s)", why);
 	}
 out:
-	for (size_t i = 0; devs && i < 2 * n && rt; i++)
-		if (devs[i])
-			devs[i]->ops->free(devs[i]);
-	for (size_t i = 0; domains && i < 2 * s->n_domains && rt; i++)
-		if (domains[i])
-			rt->ops->sem_free(domains[i]);
-	free(devs);
-	free(domains);
+	world_devices_free(&w);
 	rtp_free(rt);
 	return rc;
 }

@@ -13,6 +13,7 @@
 
 #include "sim_device.h"
 #include "sim_runtime.h"
+#include "world.h"
 
 static struct sim_runtime_stats total_stats;
 
@@ -30,16 +31,17 @@ static void add_stats(const struct rt *rt)
 	total_stats.sync_ops += st.sync_ops;
 }
 
-struct root_ctx {
-	struct mig_config cfg;
-	struct mig_result *res;
-	int rc;
+struct sim_device_ctx {
+	struct rt *rt;
+	const struct scenario *s;
+	unsigned run;
 };
 
-static void root_task(void *arg)
+static struct device *make_device(void *arg, size_t index, enum rt_side side,
+				  struct rt_sem *domain)
 {
-	struct root_ctx *ctx = arg;
-	ctx->rc = migration_run(&ctx->cfg, ctx->res);
+	struct sim_device_ctx *c = arg;
+	return sim_device_new(c->rt, c->s, index, side, c->run, domain);
 }
 
 int sim_world_run(const struct scenario *s, unsigned run, struct trace *trace,
@@ -56,48 +58,24 @@ int sim_world_run(const struct scenario *s, unsigned run, struct trace *trace,
 	    .thread_create_s = s->thread_create_s,
 	    .thread_join_s = s->thread_join_s,
 	};
-	size_t n = scenario_device_count(s);
 	struct rt *rt = sim_runtime_new(&cfg);
-	struct device **devs = calloc(2 * n + 1, sizeof *devs);
-	struct rt_sem **domains = calloc(2 * s->n_domains + 1, sizeof *domains);
-	int rc = -ENOMEM;
-	snprintf(err, errlen, "out of memory setting up run %u", run);
-	if (!rt || !devs || !domains)
-		goto out;
-	/* Each side has its own PFs: one semaphore per domain per side. */
-	for (size_t i = 0; i < 2 * s->n_domains; i++)
-		if (!(domains[i] = rt->ops->sem_new(rt, s->domains[i % s->n_domains].capacity)))
-			goto out;
-	for (size_t i = 0; i < n; i++) {
-		int d = scenario_device_group(s, i, NULL)->domain;
-		for (int side = 0; side < 2; side++) {
-			struct rt_sem *sem = d >= 0 ? domains[side * s->n_domains + (size_t)d] : NULL;
-			devs[side * n + i] = sim_device_new(rt, s, i, (enum rt_side)side, run, sem);
-			if (!devs[side * n + i])
-				goto out;
-		}
+	if (!rt) {
+		snprintf(err, errlen, "out of memory setting up run %u", run);
+		return -ENOMEM;
 	}
-	struct root_ctx ctx = {
-	    .cfg = {.rt = rt, .scn = s, .src = devs, .dst = devs + n, .run = run, .trace = trace},
-	    .res = res,
-	};
-	rc = sim_runtime_run(rt, root_task, &ctx, err, errlen);
-	add_stats(rt);
-	if (rc == 0) {
-		rc = ctx.rc;
-		if (rc)
+	struct sim_device_ctx dc = {rt, s, run};
+	struct world_devices w;
+	int rc = world_devices_new(&w, rt, s, make_device, &dc);
+	if (rc) {
+		snprintf(err, errlen, "out of memory setting up run %u", run);
+	} else {
+		struct world_root root = world_root_of(&w, s, run, trace, res);
+		rc = sim_runtime_run(rt, world_root_task, &root, err, errlen);
+		add_stats(rt);
+		if (rc == 0 && (rc = root.rc) != 0)
 			snprintf(err, errlen, "%s", res->error);
 	}
-out:
-	for (size_t i = 0; devs && i < 2 * n; i++)
-		if (devs[i])
-			devs[i]->ops->free(devs[i]);
-	for (size_t i = 0; domains && i < 2 * s->n_domains; i++)
-		if (domains[i])
-			rt->ops->sem_free(domains[i]);
-	free(devs);
-	free(domains);
-	if (rt)
-		sim_runtime_free(rt);
+	world_devices_free(&w);
+	sim_runtime_free(rt);
 	return rc;
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "plot.h"
+#include "plots.h"
 #include "scenario_yaml.h"
 #include "sim_world.h"
 #include "summary.h"

@@ -3,11 +3,13 @@
  *
  * Costs are deadlines, not sleeps added to the work: an arc of drawn
  * latency L that also opens a data fd and starts a thread takes max(L, that
- * work), as the same arc takes L in sim.  The byte pattern of device i is
- * base[k mod P] ^ tag(i) at stream offset k: P is prime, so a chunk shifted,
- * dropped or duplicated anywhere shows, and tag(i) differs for any two
- * devices of a run below 256 (and for most beyond), so does a chunk
- * delivered to the wrong device.
+ * work), as the same arc takes L in sim.  The bytes of device i at stream
+ * offset k are base[(k + shift(i)) mod P], P prime and shift(i) = 4099 i
+ * mod P: a chunk shifted, dropped, duplicated or from another device (two
+ * devices' streams only coincide if their indices differ by a multiple of
+ * P) does not match.  One table serves every device, and the device threads
+ * write and compare straight from it, so the pattern costs no work per byte
+ * that a real device's DMA would not.
  */
 #include "emu.h"
 
@@ -27,7 +29,9 @@
 #define CHUNK          65536u /* device thread I/O unit */
 #define THREAD_STACK   ((size_t)128 * 1024)
 
-static uint8_t pattern_base[PATTERN_PERIOD];
+/* base[j] for j in [0, P + CHUNK): any CHUNK bytes of a stream are one
+ * contiguous slice. */
+static uint8_t pattern[PATTERN_PERIOD + CHUNK];
 static pthread_once_t pattern_once = PTHREAD_ONCE_INIT;
 
 static void pattern_init(void)
@@ -37,22 +41,18 @@ static void pattern_init(void)
 		x ^= x << 13; /* xorshift64 */
 		x ^= x >> 7;
 		x ^= x << 17;
-		pattern_base[i] = (uint8_t)(x >> 32);
+		pattern[i] = (uint8_t)(x >> 32);
 	}
+	/* CHUNK > PATTERN_PERIOD: the extension overlaps its source, so copy
+	 * forward byte by byte (memcpy on overlapping ranges is undefined). */
+	for (unsigned i = PATTERN_PERIOD; i < PATTERN_PERIOD + CHUNK; i++)
+		pattern[i] = pattern[i - PATTERN_PERIOD];
 }
 
-/* The device's bytes at stream offsets [off, off + n). */
-static void pattern_fill(uint8_t *out, uint64_t off, size_t n, uint8_t tag)
+/* The device's bytes at stream offset `off`, at least CHUNK of them. */
+static const uint8_t *pattern_at(uint64_t off, unsigned shift)
 {
-	size_t phase = (size_t)(off % PATTERN_PERIOD);
-	while (n) {
-		size_t seg = PATTERN_PERIOD - phase < n ? PATTERN_PERIOD - phase : n;
-		for (size_t j = 0; j < seg; j++)
-			out[j] = pattern_base[phase + j] ^ tag;
-		out += seg;
-		n -= seg;
-		phase = 0;
-	}
+	return pattern + (off + shift) % PATTERN_PERIOD;
 }
 
 struct emu_dev {
@@ -61,7 +61,7 @@ struct emu_dev {
 	struct rt *rt;
 	struct rt_sem *domain;
 	double io_timeout_s;
-	uint8_t tag;
+	unsigned shift; /* where the device's stream starts in the pattern */
 	/* The data session: the engine's end of the data fd and the device
 	 * thread on the other end.  fd < 0: none open. */
 	int fd, dev_fd;
@@ -86,8 +86,7 @@ static struct emu_dev *emu_of(struct device *d)
 static void *feeder_main(void *arg)
 {
 	struct emu_dev *e = arg;
-	uint8_t *buf = malloc(CHUNK);
-	for (bool ok = buf != NULL; ok;) {
+	for (bool ok = true; ok;) {
 		pthread_mutex_lock(&e->lk);
 		while (!e->grant && !e->final && !e->quit)
 			pthread_cond_wait(&e->cv, &e->lk);
@@ -97,21 +96,20 @@ static void *feeder_main(void *arg)
 		pthread_mutex_unlock(&e->lk);
 		if (!ok)
 			break;
-		pattern_fill(buf, e->offset, (size_t)n, e->tag);
 		/* Blocks while the engine does not read: the engine's end
 		 * closing (session_close) is what ends it then. */
-		ok = transport_write_full(e->dev_fd, buf, (size_t)n, INFINITY) == 0;
+		ok = transport_write_full(e->dev_fd, pattern_at(e->offset, e->shift), (size_t)n,
+		                          INFINITY) == 0;
 		e->offset += n;
 	}
 	shutdown(e->dev_fd, SHUT_WR); /* end of file: end of state */
-	free(buf);
 	return NULL;
 }
 
 static void *checker_main(void *arg)
 {
 	struct emu_dev *e = arg;
-	uint8_t *buf = malloc(2 * CHUNK);
+	uint8_t *buf = malloc(CHUNK);
 	for (;;) {
 		ssize_t n = buf ? recv(e->dev_fd, buf, CHUNK, 0) : -1;
 		if (n < 0 && errno == EINTR)
@@ -120,8 +118,7 @@ static void *checker_main(void *arg)
 			e->corrupt = true; /* the load could not be checked: fail it */
 		if (n <= 0)
 			break;
-		pattern_fill(buf + CHUNK, e->offset, (size_t)n, e->tag);
-		if (memcmp(buf, buf + CHUNK, (size_t)n))
+		if (memcmp(buf, pattern_at(e->offset, e->shift), (size_t)n))
 			e->corrupt = true;
 		e->offset += (uint64_t)n;
 	}
@@ -138,6 +135,7 @@ static int session_open(struct emu_dev *e, bool saving)
 		return -errno;
 	e->fd = sv[0];
 	e->dev_fd = sv[1];
+	transport_grow_send_buffer(saving ? e->dev_fd : e->fd);
 	e->saving = saving;
 	e->grant = 0;
 	e->final = e->quit = e->corrupt = false;
@@ -358,7 +356,7 @@ struct device *emu_new(struct rt *rt, const struct scenario *s, size_t index, en
 	e->rt = rt;
 	e->domain = domain;
 	e->io_timeout_s = io_timeout_s;
-	e->tag = (uint8_t)(1 + 37 * index);
+	e->shift = (unsigned)((4099u * (uint64_t)index) % PATTERN_PERIOD);
 	e->fd = e->dev_fd = -1;
 	e->d.ops = &emu_ops;
 	e->d.priv = e;

@@ -1,12 +1,12 @@
 /*
- * plot.c - the pictures of `switchover report`, drawn with GNU libplot.
+ * plots.c - the pictures of `switchover report`, drawn with GNU libplot.
  *
  * Everything is laid out in pixels with the origin at the top left (a
  * canvas over a libplot plotter whose user space is the image), so PNG and
  * SVG come out the same; only the fonts differ: PNG has libplot's own
  * Hershey vector fonts, SVG names PostScript fonts the viewer renders.
  */
-#include "plot.h"
+#include "plots.h"
 
 #include <errno.h>
 #include <gsl/gsl_sort.h>
@@ -19,8 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* libplot's <plot.h>, by full path: ours has the same name (CMakeLists.txt) */
-#include LIBPLOT_H
+#include <plot.h> /* GNU libplot */
 
 #include "summary.h"
 #include "trace.h"

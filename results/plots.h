@@ -1,5 +1,5 @@
 /*
- * plot.h - pictures of result files with GNU libplot: what `switchover report`
+ * plots.h - pictures of result files with GNU libplot: what `switchover report`
  * draws.  Every plot reads struct results (store.h) only, so a file from the
  * sim world and one from the real world are drawn alike.
  *
@@ -19,8 +19,8 @@
  * PostScript font names the viewer renders).  Functions return 0, or -1 with
  * a message in err naming what is wrong; they never print.
  */
-#ifndef SWITCHOVER_PLOT_H
-#define SWITCHOVER_PLOT_H
+#ifndef SWITCHOVER_PLOTS_H
+#define SWITCHOVER_PLOTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
