@@ -38,11 +38,11 @@ struct rt_chan;
  * verbatim (the real world frames them on the wire).
  */
 struct rt_frame {
-	uint32_t kind;   /* engine-defined record kind (migration.h MIG_REC_*) */
-	int32_t device;  /* device index, or -1 */
-	uint64_t value;  /* record-specific integer (flags, counts, round) */
-	uint64_t bytes;  /* payload bytes */
-	void *data;      /* payload or NULL (sim) */
+	uint32_t kind;  /* engine-defined record kind (migration.h MIG_REC_*) */
+	int32_t device; /* device index, or -1 */
+	uint64_t value; /* record-specific integer (flags, counts, round) */
+	uint64_t bytes; /* payload bytes */
+	void *data;     /* payload or NULL (sim) */
 };
 
 /* Size charged on the link for a frame header, both worlds. */
@@ -68,7 +68,7 @@ struct rt_ops {
 	 * measured pthread_create cost), then an actor is started.
 	 * real: pthread_create; its real cost is what the strategies pay. */
 	struct rt_task *(*spawn)(struct rt *rt, enum rt_side side, const char *name, rt_task_fn fn,
-				 void *arg);
+	                         void *arg);
 
 	/* Wait until `task` has returned, then release it.  Called exactly once
 	 * per spawned task, by any other task.  Blocks.
@@ -129,17 +129,23 @@ struct rt {
 };
 
 /* Thin inline wrappers so engine code reads as ordinary calls. */
-static inline double rt_now(struct rt *rt) { return rt->ops->now(rt); }
+static inline double rt_now(struct rt *rt)
+{
+	return rt->ops->now(rt);
+}
 static inline void rt_sleep(struct rt *rt, double s)
 {
 	if (s > 0)
 		rt->ops->sleep(rt, s);
 }
 static inline struct rt_task *rt_spawn(struct rt *rt, enum rt_side side, const char *name,
-				       rt_task_fn fn, void *arg)
+                                       rt_task_fn fn, void *arg)
 {
 	return rt->ops->spawn(rt, side, name, fn, arg);
 }
-static inline void rt_join(struct rt *rt, struct rt_task *t) { rt->ops->join(rt, t); }
+static inline void rt_join(struct rt *rt, struct rt_task *t)
+{
+	rt->ops->join(rt, t);
+}
 
 #endif

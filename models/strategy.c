@@ -24,7 +24,7 @@ static void trace_thread(struct mig_device *md, enum trace_kind kind, int pass)
 {
 	struct mig *m = md->m;
 	TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = md->side->task, .kind = kind,
-		  .device = md->index, .side = md->side->side, .pass = pass, .value = md->depth);
+	          .device = md->index, .side = md->side->side, .pass = pass, .value = md->depth);
 }
 
 static struct rt_task *spawn_traced(struct mig_device *md, int pass, rt_task_fn fn)
@@ -70,7 +70,7 @@ static void prio_thread(void *arg)
 {
 	struct mig_device *md = arg;
 	mig_device_transition(md, md->thread_running, md->thread_pass,
-			      md->task_name[md->thread_pass]);
+	                      md->task_name[md->thread_pass]);
 }
 
 static void prio_step(struct prio_entry *pe, bool running, int pass)
@@ -91,7 +91,10 @@ static void prio_prepare(void *opaque, bool running)
 	prio_step(opaque, running, TRACE_PASS_PREPARE);
 }
 
-static void prio_main(void *opaque, bool running) { prio_step(opaque, running, TRACE_PASS_MAIN); }
+static void prio_main(void *opaque, bool running)
+{
+	prio_step(opaque, running, TRACE_PASS_MAIN);
+}
 
 /* ---- parallel-barrier ------------------------------------------------- */
 
@@ -161,8 +164,8 @@ int strategy_register(struct mig *m, struct mig_side *side)
 		const char *pass_suffix[2] = {"prepare", "main"};
 		for (int p = 0; p < 2; p++)
 			snprintf(md->task_name[p], sizeof md->task_name[p], "vfio-%s-%s",
-				 md->dev->name,
-				 strategy == STRATEGY_PARALLEL_BARRIER ? "both" : pass_suffix[p]);
+			         md->dev->name,
+			         strategy == STRATEGY_PARALLEL_BARRIER ? "both" : pass_suffix[p]);
 		struct vmstate_entry e = {
 		    .name = md->dev->name,
 		    .depth = md->depth,

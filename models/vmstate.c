@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-int vmstate_priority(int depth, int adj) { return (depth << 16) + (adj + 32768); }
+int vmstate_priority(int depth, int adj)
+{
+	return (depth << 16) + (adj + 32768);
+}
 
-void vmstate_init(struct vmstate_registry *r, struct rt *rt, struct trace *trace,
-		  enum rt_side side, const char *task)
+void vmstate_init(struct vmstate_registry *r, struct rt *rt, struct trace *trace, enum rt_side side,
+                  const char *task)
 {
 	memset(r, 0, sizeof *r);
 	r->rt = rt;
@@ -53,22 +56,22 @@ int vmstate_add(struct vmstate_registry *r, const struct vmstate_entry *e)
 }
 
 static void call(struct vmstate_registry *r, const struct vmstate_entry *e, vmstate_cb fn,
-		 bool running)
+                 bool running)
 {
 	TRACE_ADD(r->trace, .t = rt_now(r->rt), .task = r->task, .kind = TRACE_HANDLER_BEGIN,
-		  .device = e->device, .side = r->side, .pass = r->pass, .value = e->depth,
-		  .text = e->name);
+	          .device = e->device, .side = r->side, .pass = r->pass, .value = e->depth,
+	          .text = e->name);
 	fn(e->opaque, running);
 	TRACE_ADD(r->trace, .t = rt_now(r->rt), .task = r->task, .kind = TRACE_HANDLER_END,
-		  .device = e->device, .side = r->side, .pass = r->pass, .value = e->depth,
-		  .text = e->name);
+	          .device = e->device, .side = r->side, .pass = r->pass, .value = e->depth,
+	          .text = e->name);
 }
 
 static void run_pass(struct vmstate_registry *r, bool running, int pass)
 {
 	r->pass = pass;
 	TRACE_ADD(r->trace, .t = rt_now(r->rt), .task = r->task, .kind = TRACE_PASS_BEGIN,
-		  .side = r->side, .pass = pass);
+	          .side = r->side, .pass = pass);
 	for (size_t k = 0; k < r->n; k++) {
 		/* Forward on start, backward on stop. */
 		const struct vmstate_entry *e = &r->entries[running ? k : r->n - 1 - k];
@@ -77,7 +80,7 @@ static void run_pass(struct vmstate_registry *r, bool running, int pass)
 			call(r, e, fn, running);
 	}
 	TRACE_ADD(r->trace, .t = rt_now(r->rt), .task = r->task, .kind = TRACE_PASS_END,
-		  .side = r->side, .pass = pass);
+	          .side = r->side, .pass = pass);
 }
 
 void vmstate_notify(struct vmstate_registry *r, bool running)

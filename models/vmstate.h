@@ -26,8 +26,8 @@ typedef void (*vmstate_cb)(void *opaque, bool running);
 struct vmstate_entry {
 	const char *name; /* for the trace; must outlive the registry */
 	int priority;
-	int depth;        /* qdev depth (for the trace and invariants), -1 subsystem */
-	int device;       /* VFIO device index, or -1 for a non-VFIO handler */
+	int depth;             /* qdev depth (for the trace and invariants), -1 subsystem */
+	int device;            /* VFIO device index, or -1 for a non-VFIO handler */
 	vmstate_cb prepare_cb; /* may be NULL */
 	vmstate_cb cb;         /* may be NULL (a handler with prepare work only) */
 	void *opaque;
@@ -50,8 +50,8 @@ struct vmstate_registry {
 /* (depth << 16) + (adj + 32768); depth >= 0, adj in range. */
 int vmstate_priority(int depth, int adj);
 
-void vmstate_init(struct vmstate_registry *r, struct rt *rt, struct trace *trace,
-		  enum rt_side side, const char *task);
+void vmstate_init(struct vmstate_registry *r, struct rt *rt, struct trace *trace, enum rt_side side,
+                  const char *task);
 void vmstate_free(struct vmstate_registry *r);
 /* Register an entry (copied).  Returns 0 or -ENOMEM. */
 int vmstate_add(struct vmstate_registry *r, const struct vmstate_entry *e);
