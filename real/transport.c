@@ -142,6 +142,12 @@ static int wait_for(int fd, short events, double deadline)
 	}
 }
 
+void transport_grow_send_buffer(int fd)
+{
+	int bytes = 4 << 20;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+}
+
 int transport_wait_readable(int fd, double deadline)
 {
 	return wait_for(fd, POLLIN, deadline);

@@ -91,6 +91,11 @@ int transport_write_filler(int fd, uint64_t len, double deadline);
  */
 int transport_read_full(int fd, void *buf, uint64_t len, double deadline);
 
+/* Let writes to `fd` run up to 4 MiB ahead of its reader (best effort: the
+ * kernel caps it at net.core.wmem_max), so a writer of MiB chunks rarely
+ * waits for a reader that is keeping up, as with a NIC's queue. */
+void transport_grow_send_buffer(int fd);
+
 /* Wait until the socket is readable (data, end of file or error) or
  * `deadline` passed: 0 or -ETIMEDOUT. */
 int transport_wait_readable(int fd, double deadline);
