@@ -91,14 +91,14 @@ struct rt_chan {
 	struct chan_slot *q; /* frames received, not yet taken (ring) */
 	size_t cap, head, count;
 	int rx_err;        /* why the pump stopped; recv returns it once q is empty */
-	double last_heard; /* run time the pump last read a frame or keepalive (m) */
+	double last_heard; /* when the pump last read a frame or keepalive (m) */
 	bool closing;      /* chan_free is shutting the pump down */
 	/* The sending end: frames are written whole under tx_lock, by the
 	 * sender or, while it is idle, by the heartbeat with a keepalive. */
 	pthread_mutex_t tx_lock;
 	int tx_err;       /* sends fail with this (tx_lock) */
 	bool stalled;     /* an injected stall: nothing is written (tx_lock) */
-	double last_sent; /* run time of the last frame written (tx_lock) */
+	double last_sent; /* when the last frame was written (tx_lock) */
 	unsigned fault_seen;
 	struct rt_chan *next; /* the rt's channels (rtp.lock) */
 	void *held;           /* payload of the frame the receiver has */
@@ -472,7 +472,7 @@ static void *pump_main(void *arg)
 			return NULL;
 		}
 		pthread_mutex_lock(&c->m);
-		c->last_heard = run_now(p);
+		c->last_heard = transport_now();
 		if (rc == 1) { /* keepalive: only proof of life */
 			pthread_mutex_unlock(&c->m);
 			continue;
@@ -525,7 +525,8 @@ static struct rt_chan *op_chan_new(struct rt *rt, enum rt_side from, const char 
 		free(c);
 		return NULL;
 	}
-	c->last_heard = c->last_sent = run_now(p);
+	/* CLOCK_MONOTONIC, not run time: a channel may outlive a run. */
+	c->last_heard = c->last_sent = transport_now();
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) {
 		rt->ops->chan_free(c);
 		return NULL;
@@ -651,7 +652,7 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	if (rc)
 		c->tx_err = rc;
 	else
-		c->last_sent = run_now(p);
+		c->last_sent = transport_now();
 	pthread_mutex_unlock(&c->tx_lock);
 	if (rc) {
 		if (fault == RTP_FAULT_NONE)
@@ -669,15 +670,15 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 	c->held = NULL;
 	/* Dead: nothing, not even a keepalive, for the I/O timeout while we
 	 * wait.  A silent but live sender keeps the wait going. */
-	double since = run_now(p);
+	double since = transport_now();
 	pthread_mutex_lock(&c->m);
 	for (;;) {
 		if (c->count || c->rx_err)
 			break;
 		double heard = c->last_heard > since ? c->last_heard : since;
-		if (run_now(p) >= heard + p->cfg.io_timeout_s)
+		if (transport_now() >= heard + p->cfg.io_timeout_s)
 			break;
-		struct timespec deadline = abs_timespec(p->t0 + heard + p->cfg.io_timeout_s);
+		struct timespec deadline = abs_timespec(heard + p->cfg.io_timeout_s);
 		pthread_cond_timedwait(&c->c, &c->m, &deadline);
 	}
 	if (c->count == 0) {
@@ -780,9 +781,9 @@ static void *heartbeat_main(void *arg)
 		for (struct rt_chan *c = p->chans; c && !p->hb_stop; c = c->next) {
 			if (pthread_mutex_trylock(&c->tx_lock))
 				continue;
-			double now = run_now(p);
+			double now = transport_now();
 			if (!c->tx_err && !c->stalled && now - c->last_sent >= period &&
-			    transport_send_keepalive(c->fd_tx, transport_now() + period) == 0)
+			    transport_send_keepalive(c->fd_tx, now + period) == 0)
 				c->last_sent = now;
 			pthread_mutex_unlock(&c->tx_lock);
 		}

@@ -8,7 +8,10 @@
  *
  * Each case prints one line (stderr) with both medians and the largest
  * phase deviation, the numbers docs/real.md quotes.  SWITCHOVER_AGREE_RUNS
- * sets the runs per case (default 3).
+ * sets the runs per case (default 5: the median of five shrugs off two
+ * runs disturbed by whatever else the machine does).  Sanitizer builds
+ * run every case but only print: their instrumentation is real time the
+ * simulation does not have.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -23,6 +26,17 @@
 
 #define TOL_REL 0.05
 #define TOL_ABS 0.003
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TIMING_ASSERT(x) (void)(x)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TIMING_ASSERT(x) (void)(x)
+#endif
+#endif
+#ifndef TIMING_ASSERT
+#define TIMING_ASSERT(x) CU_ASSERT(x)
+#endif
 
 static const char *agree_yaml = "name: agree\n"
                                 "vm: {ram: 1MiB}\n"
@@ -101,7 +115,7 @@ static void agree_case(enum strategy_kind k, unsigned count)
 	snprintf(strategy, sizeof strategy, "migration.strategy=%s", strategy_name(k));
 	snprintf(devices, sizeof devices, "devices[0].count=%u", count);
 	const char *env = getenv("SWITCHOVER_AGREE_RUNS");
-	snprintf(runs, sizeof runs, "runs=%s", env && *env ? env : "3");
+	snprintf(runs, sizeof runs, "runs=%s", env && *env ? env : "5");
 	const char *sets[] = {strategy, devices, runs};
 	struct scenario *s = NULL;
 	char err[1024];
@@ -125,12 +139,12 @@ static void agree_case(enum strategy_kind k, unsigned count)
 	        strategy_name(k), count, sim_dt * 1e3, real_dt * 1e3, (real_dt - sim_dt) * 1e3,
 	        100 * (real_dt - sim_dt) / sim_dt, phase_name(worst),
 	        (real_ph[worst] - sim_ph[worst]) * 1e3);
-	CU_ASSERT(agrees(real_dt, sim_dt));
+	TIMING_ASSERT(agrees(real_dt, sim_dt));
 	for (int p = 0; p < PHASE_COUNT; p++) {
 		if (!agrees(real_ph[p], sim_ph[p]))
 			fprintf(stderr, "  phase %s: sim %.3f ms, real %.3f ms\n", phase_name(p),
 			        sim_ph[p] * 1e3, real_ph[p] * 1e3);
-		CU_ASSERT(agrees(real_ph[p], sim_ph[p]));
+		TIMING_ASSERT(agrees(real_ph[p], sim_ph[p]));
 	}
 	scenario_free(s);
 }

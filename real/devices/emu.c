@@ -73,7 +73,10 @@ struct emu_dev {
 	bool final;      /* saving: end of state after them (lk) */
 	bool quit;       /* the session is closing (lk) */
 	uint64_t offset; /* bytes through the session (device thread; read after join) */
-	bool corrupt;    /* resuming: a byte did not match (idem) */
+	/* Stop-copy data not yet granted to the feeder, and granted but not
+	 * yet read (engine side only). */
+	uint64_t sc_ungranted, sc_ahead;
+	bool corrupt; /* resuming: a byte did not match (idem) */
 };
 
 static struct emu_dev *emu_of(struct device *d)
@@ -238,8 +241,13 @@ static int emu_set_state(struct device *d, enum vfio_state to)
 	}
 	devmodel_arc_end(&e->m, d, rt_now(e->rt), to);
 	d->state = to;
-	if (to == VFIO_STATE_STOP_COPY)
-		grant(e, devmodel_stopcopy_left(&e->m), true);
+	if (to == VFIO_STATE_STOP_COPY) {
+		/* Produced as it is read (emu_read), not all at once here: when
+		 * many devices enter STOP_COPY together, their feeders would all
+		 * write their whole state while the pass is still joining. */
+		e->sc_ungranted = devmodel_stopcopy_left(&e->m);
+		e->sc_ahead = 0;
+	}
 	return 0;
 }
 
@@ -280,8 +288,21 @@ static int emu_read(struct device *d, void *buf, uint64_t max, uint64_t *got, ui
 	if (e->fd < 0)
 		return -EBADF;
 	double deadline = transport_now() + e->io_timeout_s;
-	if (d->state != VFIO_STATE_STOP_COPY && *got)
-		grant(e, *got, false); /* precopy data appears as it is asked for */
+	if (d->state != VFIO_STATE_STOP_COPY) {
+		if (*got)
+			grant(e, *got, false); /* precopy data appears as it is asked for */
+	} else if (e->sc_ahead < *got + max || !*got) {
+		/* This chunk and the next: the feeder works on the next one
+		 * while the engine sends this one. */
+		uint64_t more = *got + max - (e->sc_ahead < *got + max ? e->sc_ahead : *got + max);
+		if (more > e->sc_ungranted)
+			more = e->sc_ungranted;
+		e->sc_ungranted -= more;
+		e->sc_ahead += more;
+		grant(e, more, e->sc_ungranted == 0);
+	}
+	if (d->state == VFIO_STATE_STOP_COPY)
+		e->sc_ahead -= *got < e->sc_ahead ? *got : e->sc_ahead;
 	if (*got)
 		return transport_read_full(e->fd, buf, *got, deadline) ? -EIO : 0;
 	if (d->state != VFIO_STATE_STOP_COPY)
