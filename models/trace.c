@@ -4,6 +4,7 @@
 #include "trace.h"
 
 #include <stdlib.h>
+#include <threads.h>
 #include <string.h>
 
 #include "vfio_fsm.h"
@@ -41,10 +42,13 @@ static const char *const kind_names[TRACE_KIND_COUNT] = {
     [TRACE_QMP_EVENT] = "qmp-event",
 };
 
+/* Tasks that are threads (real world) may outnumber CPUs: a waiter that
+ * only spun would burn its whole time slice while the holder, preempted,
+ * cannot release the lock.  SimGrid's actors never contend for it. */
 static void lock(struct trace *tr)
 {
 	while (atomic_flag_test_and_set_explicit(&tr->lock, memory_order_acquire))
-		;
+		thrd_yield();
 }
 
 static void unlock(struct trace *tr)
