@@ -4,8 +4,8 @@
 #include "trace.h"
 
 #include <stdlib.h>
-#include <threads.h>
 #include <string.h>
+#include <threads.h>
 
 #include "vfio_fsm.h"
 
