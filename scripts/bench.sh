@@ -10,3 +10,6 @@ echo "== one run with 4096 devices (target <= 10 s, <= 2 GiB, <= 2x bare SimGrid
 echo
 echo "== pthread create/join on this machine (the sim defaults thread_create/thread_join)"
 "$BUILD/bench/bench_threads" 10000
+echo
+echo "== the real world: 64 emulated devices, fixed 20 ms arcs, against the bound (targets: parallel <= 2 ms over the bound, sequential within 1% of the serial sum)"
+"$BUILD/bench/bench_real" --devices 64 --arc 20ms --runs 3

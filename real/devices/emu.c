@@ -216,6 +216,23 @@ static bool guest_running_precopy(const struct device *d)
 	return d->state == VFIO_STATE_PRE_COPY || d->state == VFIO_STATE_PRE_COPY_P2P;
 }
 
+/*
+ * Entering STOP_COPY, inside the arc's time: the state to come is the
+ * stop-copy size the device reports now, and the feeder produces its first
+ * chunk during the arc, so the engine's first read finds it ready as in
+ * sim.  The rest is produced as it is read, a chunk ahead (emu_read): when
+ * many devices enter STOP_COPY together, their whole states at once would
+ * fall into the joins of the pass.
+ */
+static void stopcopy_begin(struct emu_dev *e)
+{
+	uint64_t total = devmodel_stop_copy_size(&e->m, &e->d);
+	uint64_t first = total < e->m.s->chunk_bytes ? total : e->m.s->chunk_bytes;
+	e->sc_ungranted = total - first;
+	e->sc_ahead = first;
+	grant(e, first, e->sc_ungranted == 0);
+}
+
 static int emu_set_state(struct device *d, enum vfio_state to)
 {
 	struct emu_dev *e = emu_of(d);
@@ -234,6 +251,8 @@ static int emu_set_state(struct device *d, enum vfio_state to)
 		rc = session_open(e, false);
 	else if (!fail && from == VFIO_STATE_RESUMING)
 		rc = session_close(e); /* validates the loaded state */
+	if (!fail && !rc && to == VFIO_STATE_STOP_COPY)
+		stopcopy_begin(e);
 	d->last_work_s = work_end(e, t0, lat);
 	if (fail || rc) {
 		d->state = VFIO_STATE_ERROR;
@@ -241,13 +260,6 @@ static int emu_set_state(struct device *d, enum vfio_state to)
 	}
 	devmodel_arc_end(&e->m, d, rt_now(e->rt), to);
 	d->state = to;
-	if (to == VFIO_STATE_STOP_COPY) {
-		/* Produced as it is read (emu_read), not all at once here: when
-		 * many devices enter STOP_COPY together, their feeders would all
-		 * write their whole state while the pass is still joining. */
-		e->sc_ungranted = devmodel_stopcopy_left(&e->m);
-		e->sc_ahead = 0;
-	}
 	return 0;
 }
 
