@@ -1,10 +1,11 @@
 # Thin wrapper over CMake: `make demo` and `make check` do all the set-up.
 BUILD ?= build
 SAN_BUILD ?= build-sanitize
+TSAN_BUILD ?= build-tsan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check check-sanitize check-notebooks bench format clean
+.PHONY: all deps build demo check check-sanitize check-tsan check-notebooks bench format clean
 
 all: build
 
@@ -22,12 +23,23 @@ check: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) check-notebooks
 	$(MAKE) check-sanitize
+	$(MAKE) check-tsan
 
 check-sanitize: deps
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Sanitize $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -j $(JOBS)
+
+# ThreadSanitizer on the real world's tests only (CTest label `real`): they
+# are the ones whose tasks are threads; the rest under TSan would only add
+# CI time.  A data race fails the test (halt_on_error).
+REAL_TESTS = test_transport test_rt_pthread test_real
+check-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Tsan $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(REAL_TESTS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		ctest --output-on-failure -L '^real$$' -j $(JOBS)
 
 # Execute every notebook headless on small inputs: a broken notebook fails CI.
 NOTEBOOKS = notebooks/published-table.ipynb notebooks/what-if.ipynb notebooks/sim-vs-real.ipynb
@@ -42,7 +54,7 @@ bench: build
 	sh scripts/bench.sh $(BUILD)
 
 format:
-	clang-format -i models/*.[ch] sim/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c
+	clang-format -i models/*.[ch] sim/*.[ch] real/*.[ch] real/devices/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD)
