@@ -7,13 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "real_world.h"
+#include "transport.h"
 #include "units.h"
 
 /* The real-world options of this invocation (one command per process). */
 static struct real_world_config real_cfg;
+static const char *listen_addr;
 
 static int real_run(const struct scenario *s, unsigned run, struct trace *tr,
                     struct mig_result *res, char *err, size_t errlen)
@@ -31,17 +34,25 @@ static const struct cli_world real_world = {
 void cli_real_help(FILE *out)
 {
 	cli_run_help(&real_world, out);
-	fprintf(out, "\nreal-world options:\n"
-	             "  --devices D      auto (default): groups that cost nothing (the `null`\n"
-	             "                   profile as is) get the null device, the others the\n"
-	             "                   emulated one; emu: emulated everywhere; null: null\n"
-	             "                   everywhere (measures the harness alone)\n"
-	             "  --io-timeout T   bound of every blocking stream operation (default 10s):\n"
-	             "                   a dead or silent peer fails the run after T; it must\n"
-	             "                   exceed the longest silence of the stream (the VM stop)\n\n"
-	             "The link is emulated to the scenario's network.bandwidth and latency, so a\n"
-	             "run compares with its simulation; `over bound` is downtime minus the\n"
-	             "ideal-parallel bound of that run.  See docs/real.md.\n");
+	fprintf(out,
+	        "\nreal-world options:\n"
+	        "  --devices D      auto (default): groups that cost nothing (the `null`\n"
+	        "                   profile as is) get the null device, the others the\n"
+	        "                   emulated one; emu: emulated everywhere; null: null\n"
+	        "                   everywhere (measures the harness alone)\n"
+	        "  --io-timeout T   how long a peer may send nothing at all (not even a\n"
+	        "                   keepalive) before the run fails (default 10s)\n"
+	        "  --role dst --listen HOST:PORT\n"
+	        "  --role src --connect HOST:PORT\n"
+	        "                   two processes: each plays one end of every run (start\n"
+	        "                   them in any order, with the same FILE and options);\n"
+	        "                   both print the whole run's results.  PORT 0: any free\n"
+	        "                   port, printed on stderr\n"
+	        "  --emulate-link   two processes: pace the connections to the scenario's\n"
+	        "                   network instead of the real one's\n\n"
+	        "In one process the link is emulated to the scenario's network.bandwidth\n"
+	        "and latency, so a run compares with its simulation; `over bound` is downtime\n"
+	        "minus the ideal-parallel bound of that run.  See docs/real.md.\n");
 }
 
 /* Value of option `name` at argv[*i] ("--name=V" or "--name V"), or NULL
@@ -92,6 +103,19 @@ static int take_real_opts(int *argc, char **argv)
 				    v);
 				return CLI_EXIT_ERROR;
 			}
+		} else if ((v = opt_value(*argc, argv, &i, "--role", &missing))) {
+			if (strcmp(v, "src") && strcmp(v, "dst")) {
+				fprintf(stderr,
+				        "switchover real: --role '%s': expected src or dst\n", v);
+				return CLI_EXIT_ERROR;
+			}
+			real_cfg.role = v[0] == 's' ? REAL_ROLE_SRC : REAL_ROLE_DST;
+		} else if ((v = opt_value(*argc, argv, &i, "--connect", &missing))) {
+			real_cfg.connect = v;
+		} else if ((v = opt_value(*argc, argv, &i, "--listen", &missing))) {
+			listen_addr = v;
+		} else if (!strcmp(argv[i], "--emulate-link")) {
+			real_cfg.emulate_link = true;
 		} else if (missing) {
 			fprintf(stderr,
 			        "switchover real: %s needs a value (see switchover real --help)\n",
@@ -113,7 +137,36 @@ int cli_real(int argc, char **argv)
 			cli_real_help(stdout);
 			return CLI_EXIT_OK;
 		}
-	real_cfg = (struct real_world_config){.devices = REAL_DEVICES_AUTO};
+	real_cfg = (struct real_world_config){.devices = REAL_DEVICES_AUTO, .listen_fd = -1};
+	listen_addr = NULL;
 	int rc = take_real_opts(&argc, argv);
-	return rc ? rc : cli_run_world(&real_world, argc, argv);
+	if (rc)
+		return rc;
+	const char *bad = NULL;
+	if (real_cfg.role == REAL_ROLE_SRC && !real_cfg.connect)
+		bad = "--role src needs --connect HOST:PORT";
+	else if (real_cfg.role == REAL_ROLE_DST && !listen_addr)
+		bad = "--role dst needs --listen HOST:PORT";
+	else if (real_cfg.role != REAL_ROLE_DST && listen_addr)
+		bad = "--listen goes with --role dst";
+	else if (real_cfg.role != REAL_ROLE_SRC && real_cfg.connect)
+		bad = "--connect goes with --role src";
+	if (bad) {
+		fprintf(stderr, "switchover real: %s (see switchover real --help)\n", bad);
+		return CLI_EXIT_ERROR;
+	}
+	if (listen_addr) {
+		char err[256];
+		if (transport_listen(listen_addr, &real_cfg.listen_fd, err, sizeof err)) {
+			fprintf(stderr, "switchover real: %s\n", err);
+			return CLI_EXIT_ERROR;
+		}
+		/* Scripts that asked for port 0 learn the port here. */
+		fprintf(stderr, "switchover real: listening on %s (port %d)\n", listen_addr,
+		        transport_local_port(real_cfg.listen_fd));
+	}
+	rc = cli_run_world(&real_world, argc, argv);
+	if (real_cfg.listen_fd >= 0)
+		close(real_cfg.listen_fd);
+	return rc;
 }

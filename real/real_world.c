@@ -8,13 +8,16 @@
 #include "real_world.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "devices/emu.h"
 #include "devices/null.h"
 #include "scenario_yaml.h"
+#include "transport.h"
 #include "world.h"
 
 static const char *const device_names[] = {"auto", "emu", "null"};
@@ -73,10 +76,243 @@ static struct device *make_device(void *arg, size_t i, enum rt_side side, struct
 	            : emu_new(c->rt, s, i, side, c->run, domain, c->io_timeout_s);
 }
 
+/* ---- two processes ---- */
+
+/* Connections of a two-process run: [0] the stream and, the other way, the
+ * return path (as in QEMU); [1..m] the multifd channels; [m+1] the results
+ * (the traces exchanged after the run). */
+#define CONN_MAX (2 + SCENARIO_MAX_MULTIFD)
+
+/* Both ends must run the same scenario (after --set), strategy and run. */
+static uint64_t run_hash(const struct scenario *s, unsigned run)
+{
+	char *yaml = scenario_to_yaml(s);
+	uint64_t h = yaml ? transport_hash(yaml, strlen(yaml)) : 0;
+	free(yaml);
+	return h ^ ((uint64_t)run + 1) * UINT64_C(0x9e3779b97f4a7c15);
+}
+
+/* Destination: the source's hello first (it says which connection this
+ * is), then ours, then the checks, so both ends can say what differs. */
+static int accept_hello(int fd, struct transport_hello *mine, size_t n, double deadline, char *err,
+                        size_t errlen)
+{
+	uint8_t buf[TRANSPORT_HELLO_BYTES];
+	struct transport_hello peer;
+	int rc = transport_read_full(fd, buf, sizeof buf, deadline);
+	if (rc) {
+		snprintf(err, errlen, "waiting for the source's hello: %s",
+		         rc == -EPIPE || rc == -EPROTO ? "the source closed the connection"
+		                                       : strerror(-rc));
+		return rc;
+	}
+	if ((rc = transport_decode_hello(buf, &peer, err, errlen)))
+		return rc;
+	mine->channel = peer.channel;
+	transport_encode_hello(buf, mine);
+	if ((rc = transport_write_full(fd, buf, sizeof buf, deadline))) {
+		snprintf(err, errlen, "sending the hello: %s", strerror(-rc));
+		return rc;
+	}
+	if ((rc = transport_check_hello(mine, &peer, err, errlen)))
+		return rc;
+	if (peer.channel >= n) {
+		snprintf(err, errlen, "the source opened connection %u, the scenario has %zu",
+		         peer.channel, n);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+static int connect_all(const struct scenario *s, unsigned run, const struct real_world_config *cfg,
+                       double timeout, int *fds, size_t n, char *err, size_t errlen)
+{
+	bool src = cfg->role == REAL_ROLE_SRC;
+	struct transport_hello mine = {TRANSPORT_VERSION, src ? RT_SIDE_SRC : RT_SIDE_DST,
+	                               (uint8_t)s->ack_src, 0, run_hash(s, run)};
+	for (size_t i = 0; i < n; i++)
+		fds[i] = -1;
+	for (size_t k = 0; k < n; k++) {
+		int fd, rc;
+		if (src) {
+			rc = transport_connect(cfg->connect, transport_now() + timeout, &fd, err,
+			                       errlen);
+			if (rc)
+				return rc;
+			mine.channel = (uint8_t)k;
+			struct transport_hello peer;
+			rc = transport_handshake(fd, &mine, &peer, transport_now() + timeout, err,
+			                         errlen);
+		} else {
+			/* The first connection may wait as long as it takes the
+			 * source to start; the others belong to a run under way. */
+			rc = transport_accept(cfg->listen_fd,
+			                      k ? transport_now() + timeout : INFINITY, &fd, err,
+			                      errlen);
+			if (rc)
+				return rc;
+			rc = accept_hello(fd, &mine, n, transport_now() + timeout, err, errlen);
+			if (!rc && fds[mine.channel] >= 0) {
+				snprintf(err, errlen, "the source opened connection %u twice",
+				         mine.channel);
+				rc = -EPROTO;
+			}
+		}
+		if (rc) {
+			close(fd);
+			return rc;
+		}
+		fds[mine.channel] = fd;
+	}
+	return 0;
+}
+
+static void role_root_task(void *arg)
+{
+	struct world_root *r = arg;
+	r->rc = r->cfg.src ? migration_run_source(&r->cfg, r->res)
+	                   : migration_run_destination(&r->cfg, r->res);
+}
+
+/* Put the peer's events (times on its clock) into `tr`, in time order,
+ * each end's own order kept: `to_run` turns the peer's clock into this
+ * end's run time. */
+static int merge_traces(struct trace *tr, const struct trace *peer, double to_run)
+{
+	struct trace merged;
+	trace_init(&merged);
+	size_t i = 0, j = 0;
+	while (i < tr->n || j < peer->n) {
+		bool mine = j == peer->n || (i < tr->n && tr->ev[i].t <= peer->ev[j].t + to_run);
+		struct trace_event e = mine ? tr->ev[i++] : peer->ev[j++];
+		if (!mine)
+			e.t += to_run;
+		trace_add(&merged, &e);
+	}
+	trace_free(tr);
+	trace_init(tr);
+	for (size_t k = 0; k < merged.n; k++)
+		trace_add(tr, &merged.ev[k]);
+	int oom = merged.oom || tr->oom;
+	trace_free(&merged);
+	return oom ? -ENOMEM : 0;
+}
+
+/* After the run, on the results connection: clock offsets both ways, then
+ * the source's trace to the destination and the destination's back. */
+static int exchange_traces(int fd, bool src, double t0, struct trace *tr, double timeout, char *err,
+                           size_t errlen)
+{
+	double deadline = transport_now() + timeout, offset = 0, rtt = 0;
+	struct trace peer;
+	trace_init(&peer);
+	int rc;
+	if (src) {
+		rc = transport_clock_ask(fd, deadline, &offset, &rtt);
+		if (!rc)
+			rc = transport_clock_answer(fd, deadline);
+		if (!rc)
+			rc = transport_send_trace(fd, tr, t0, deadline);
+		if (!rc)
+			rc = transport_recv_trace(fd, &peer, deadline, err, errlen);
+	} else {
+		rc = transport_clock_answer(fd, deadline);
+		if (!rc)
+			rc = transport_clock_ask(fd, deadline, &offset, &rtt);
+		if (!rc)
+			rc = transport_recv_trace(fd, &peer, deadline, err, errlen);
+		if (!rc)
+			rc = transport_send_trace(fd, tr, t0, deadline);
+	}
+	if (!rc)
+		rc = merge_traces(tr, &peer, -offset - t0);
+	else if (!err[0] || rc != -EPROTO)
+		snprintf(err, errlen, "exchanging the traces with the peer: %s", strerror(-rc));
+	trace_free(&peer);
+	return rc;
+}
+
+static int run_role(const struct scenario *s, unsigned run, const struct real_world_config *cfg,
+                    struct trace *trace, struct mig_result *res, char *err, size_t errlen)
+{
+	double io_timeout_s = cfg->io_timeout_s > 0 ? cfg->io_timeout_s : RTP_DEFAULT_IO_TIMEOUT_S;
+	bool src = cfg->role == REAL_ROLE_SRC;
+	size_t n = s->multifd_channels + 2;
+	int fds[CONN_MAX];
+	err[0] = '\0';
+	int rc = connect_all(s, run, cfg, io_timeout_s, fds, n, err, errlen);
+	if (rc) {
+		close_all(fds, n);
+		return rc;
+	}
+	struct rtp_config rc_cfg = {
+	    .bandwidth_Bps = cfg->emulate_link ? s->bandwidth_Bps : 0,
+	    .latency_s = cfg->emulate_link ? s->latency_s : 0,
+	    .io_timeout_s = io_timeout_s,
+	    .max_data_bytes = s->chunk_bytes,
+	};
+	struct rt *rt = rtp_new(&rc_cfg, err, errlen);
+	if (!rt) {
+		close_all(fds, n);
+		return -EINVAL;
+	}
+	rtp_set_remote(rt, src ? RT_SIDE_SRC : RT_SIDE_DST);
+	rtp_bind_channel(rt, "main", fds[0]);
+	rtp_bind_channel(rt, "return-path", fds[0]);
+	for (unsigned i = 0; i < s->multifd_channels; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "multifd%u", i);
+		rtp_bind_channel(rt, name, fds[1 + i]);
+	}
+	if (cfg->fault)
+		rtp_set_fault(rt, cfg->fault);
+	struct device_ctx dc = {rt, s, cfg, run, io_timeout_s};
+	struct world_devices w;
+	rc = world_devices_new(&w, rt, s, make_device, &dc);
+	if (rc) {
+		snprintf(err, errlen, "out of memory setting up run %u", run);
+		goto out;
+	}
+	struct world_root root = world_root_of(&w, s, run, trace, res);
+	*(src ? &root.cfg.dst : &root.cfg.src) = NULL;
+	rc = rtp_run(rt, role_root_task, &root, err, errlen);
+	if (rc == -EDEADLK) {
+		/* Tasks still use the runtime and the devices: leaked on purpose. */
+		free(w.devs);
+		free(w.domains);
+		close_all(fds, n);
+		return rc;
+	}
+	if (rc == 0 && (rc = root.rc) != 0)
+		snprintf(err, errlen, "%s", res->error);
+	const char *why = rtp_last_error(rt);
+	if (rc == 0 && res->status && why[0]) {
+		size_t len = strlen(res->error);
+		snprintf(res->error + len, sizeof res->error - len, " (%s)", why);
+	}
+	if (rc == 0)
+		rc = exchange_traces(fds[n - 1], src, rtp_run_start(rt), trace, io_timeout_s, err,
+		                     errlen);
+out:
+	world_devices_free(&w);
+	rtp_free(rt);
+	close_all(fds, n);
+	return rc;
+}
+
 int real_world_run(const struct scenario *s, unsigned run, const struct real_world_config *cfg,
                    struct trace *trace, struct mig_result *res, char *err, size_t errlen)
 {
 	memset(res, 0, sizeof *res);
+	if (cfg->role != REAL_ROLE_BOTH)
+		return run_role(s, run, cfg, trace, res, err, errlen);
 	double io_timeout_s = cfg->io_timeout_s > 0 ? cfg->io_timeout_s : RTP_DEFAULT_IO_TIMEOUT_S;
 	struct rtp_config rc_cfg = {
 	    .bandwidth_Bps = s->bandwidth_Bps,

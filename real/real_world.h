@@ -26,10 +26,22 @@ enum real_devices {
 const char *real_devices_name(enum real_devices d);
 int real_devices_parse(const char *name);
 
+/* Which end of the migration this process plays. */
+enum real_role {
+	REAL_ROLE_BOTH = 0, /* both, over socketpairs in this process */
+	REAL_ROLE_SRC,      /* the source: connects to the destination */
+	REAL_ROLE_DST,      /* the destination: accepts the source */
+};
+
 struct real_world_config {
 	enum real_devices devices;
 	double io_timeout_s;           /* 0: RTP_DEFAULT_IO_TIMEOUT_S */
 	const struct rtp_fault *fault; /* injected into the run (tests); NULL: none */
+	/* Two processes (docs/real.md): */
+	enum real_role role;
+	const char *connect; /* REAL_ROLE_SRC: the destination's "HOST:PORT" */
+	int listen_fd;       /* REAL_ROLE_DST: a listening socket (transport_listen) */
+	bool emulate_link;   /* pace to the scenario's network, not the real one's */
 };
 
 /*
@@ -43,7 +55,10 @@ bool real_world_group_is_free(const struct scenario *s, size_t group);
 
 /*
  * Run `s` once (run index `run` selects the random streams, as in sim) and
- * append its events to `trace` (initialised by the caller).  Returns 0 when
+ * append its events to `trace` (initialised by the caller).  With two
+ * processes, each plays its end, then both exchange their traces so each
+ * `trace` holds the whole run (the peer's times placed on this clock to
+ * within half a round trip) and summarises like a one-process run.  Returns 0 when
  * the engine ran: res->status says whether the migration completed, and a
  * failed one's res->error ends with the transport's own account of a
  * broken channel when there was one.  Otherwise a negative errno with a

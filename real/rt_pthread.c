@@ -93,6 +93,7 @@ struct rt_chan {
 	int rx_err;        /* why the pump stopped; recv returns it once q is empty */
 	double last_heard; /* when the pump last read a frame or keepalive (m) */
 	bool closing;      /* chan_free is shutting the pump down */
+	bool borrowed;     /* the socket is a connection the caller owns (two processes) */
 	/* The sending end: frames are written whole under tx_lock, by the
 	 * sender or, while it is idle, by the heartbeat with a keepalive. */
 	pthread_mutex_t tx_lock;
@@ -117,6 +118,14 @@ struct rtp {
 	struct rtp_stats stats;
 	char last_error[256];
 	struct rt_chan *chans; /* every channel, for the heartbeat */
+	/* Two processes: this rt plays `local`, its channels are connections. */
+	bool remote;
+	enum rt_side local;
+	struct binding {
+		char name[32];
+		int fd;
+	} bindings[2 + 64 + 1];
+	size_t n_bindings;
 	/* The heartbeat task of a run: keepalives on idle channels. */
 	pthread_t heartbeat;
 	pthread_cond_t hb_cv; /* CLOCK_MONOTONIC */
@@ -418,6 +427,15 @@ static void op_barrier_free(struct rt_barrier *b)
 	free(b);
 }
 
+/* The socket a channel name is bound to in two-process mode, or -1. */
+static int binding_of(struct rtp *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_bindings; i++)
+		if (!strcmp(p->bindings[i].name, name))
+			return p->bindings[i].fd;
+	return -1;
+}
+
 /* ---- channels ---- */
 
 /* Grow a ring of `elem`-byte entries to hold one more; caller holds c->m. */
@@ -477,7 +495,7 @@ static void *pump_main(void *arg)
 			pthread_mutex_unlock(&c->m);
 			continue;
 		}
-		double arrive = run_now(p);
+		double arrive = run_now(p) + (p->remote ? p->cfg.latency_s : 0);
 		if (c->s_count) {
 			arrive = c->stamps[c->s_head] + p->cfg.latency_s;
 			c->s_head = (c->s_head + 1) % c->s_cap;
@@ -527,18 +545,29 @@ static struct rt_chan *op_chan_new(struct rt *rt, enum rt_side from, const char 
 	}
 	/* CLOCK_MONOTONIC, not run time: a channel may outlive a run. */
 	c->last_heard = c->last_sent = transport_now();
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) {
+	if (p->remote) {
+		/* One end of a connection to the other process. */
+		int fd = binding_of(p, name);
+		if (fd < 0) {
+			record_error(p, "channel '%s': no connection for it", name);
+			rt->ops->chan_free(c);
+			return NULL;
+		}
+		c->borrowed = true;
+		*(from == p->local ? &c->fd_tx : &c->fd_rx) = fd;
+	} else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) {
+		rt->ops->chan_free(c);
+		return NULL;
+	} else {
+		c->fd_tx = fds[0];
+		c->fd_rx = fds[1];
+		transport_grow_send_buffer(c->fd_tx);
+	}
+	if (c->fd_rx >= 0 && pthread_create(&c->pump, &p->attr, pump_main, c)) {
 		rt->ops->chan_free(c);
 		return NULL;
 	}
-	c->fd_tx = fds[0];
-	c->fd_rx = fds[1];
-	transport_grow_send_buffer(c->fd_tx);
-	if (pthread_create(&c->pump, &p->attr, pump_main, c)) {
-		rt->ops->chan_free(c);
-		return NULL;
-	}
-	c->pump_started = true;
+	c->pump_started = c->fd_rx >= 0;
 	pthread_mutex_lock(&p->lock);
 	c->next = p->chans;
 	p->chans = c;
@@ -632,14 +661,17 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	p->stats.bytes_sent += f->bytes;
 	pthread_mutex_unlock(&p->lock);
 
-	pthread_mutex_lock(&c->m);
-	int rc =
-	    ring_reserve((void **)&c->stamps, sizeof *c->stamps, &c->s_cap, &c->s_head, c->s_count);
-	if (!rc)
-		c->stamps[(c->s_head + c->s_count++) % c->s_cap] = depart;
-	pthread_mutex_unlock(&c->m);
-	if (rc)
-		return rc;
+	int rc = 0;
+	if (!p->remote) { /* the pump here needs the stamp; a remote one adds latency itself */
+		pthread_mutex_lock(&c->m);
+		rc = ring_reserve((void **)&c->stamps, sizeof *c->stamps, &c->s_cap, &c->s_head,
+		                  c->s_count);
+		if (!rc)
+			c->stamps[(c->s_head + c->s_count++) % c->s_cap] = depart;
+		pthread_mutex_unlock(&c->m);
+		if (rc)
+			return rc;
+	}
 
 	double deadline = transport_now() + p->cfg.io_timeout_s;
 	char err[200];
@@ -717,15 +749,17 @@ static void op_chan_free(struct rt_chan *c)
 	pthread_mutex_lock(&c->m);
 	c->closing = true;
 	pthread_mutex_unlock(&c->m);
+	/* A borrowed connection may carry the other direction for another
+	 * channel (the return path beside the stream): only this one ends. */
 	if (c->fd_tx >= 0)
-		shutdown(c->fd_tx, SHUT_RDWR);
+		shutdown(c->fd_tx, c->borrowed ? SHUT_WR : SHUT_RDWR);
 	if (c->fd_rx >= 0)
-		shutdown(c->fd_rx, SHUT_RDWR);
+		shutdown(c->fd_rx, c->borrowed ? SHUT_RD : SHUT_RDWR);
 	if (c->pump_started)
 		pthread_join(c->pump, NULL);
-	if (c->fd_tx >= 0)
+	if (c->fd_tx >= 0 && !c->borrowed)
 		close(c->fd_tx);
-	if (c->fd_rx >= 0)
+	if (c->fd_rx >= 0 && !c->borrowed)
 		close(c->fd_rx);
 	for (size_t i = 0; i < c->count; i++)
 		free(c->q[(c->head + i) % c->cap].f.data);
@@ -765,6 +799,26 @@ static const struct rt_ops rtp_ops = {
     .chan_free = op_chan_free,
 };
 
+/* ---- two processes ---- */
+
+void rtp_set_remote(struct rt *rt, enum rt_side local)
+{
+	struct rtp *p = rtp_of(rt);
+	p->remote = true;
+	p->local = local;
+}
+
+int rtp_bind_channel(struct rt *rt, const char *name, int fd)
+{
+	struct rtp *p = rtp_of(rt);
+	if (p->n_bindings == sizeof p->bindings / sizeof p->bindings[0] ||
+	    strlen(name) >= sizeof p->bindings[0].name)
+		return -ENOSPC;
+	snprintf(p->bindings[p->n_bindings].name, sizeof p->bindings[0].name, "%s", name);
+	p->bindings[p->n_bindings++].fd = fd;
+	return 0;
+}
+
 /* ---- heartbeat ---- */
 
 /* Every quarter of the I/O timeout, a keepalive on each channel whose
@@ -779,7 +833,7 @@ static void *heartbeat_main(void *arg)
 		struct timespec next = abs_timespec(transport_now() + period);
 		pthread_cond_timedwait(&p->hb_cv, &p->lock, &next);
 		for (struct rt_chan *c = p->chans; c && !p->hb_stop; c = c->next) {
-			if (pthread_mutex_trylock(&c->tx_lock))
+			if (c->fd_tx < 0 || pthread_mutex_trylock(&c->tx_lock))
 				continue;
 			double now = transport_now();
 			if (!c->tx_err && !c->stalled && now - c->last_sent >= period &&
@@ -908,6 +962,8 @@ int rtp_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen)
 	pthread_join(p->heartbeat, NULL);
 	return !root ? -EAGAIN : stuck ? -EDEADLK : 0;
 }
+
+double rtp_run_start(struct rt *rt) { return rtp_of(rt)->t0; }
 
 const char *rtp_last_error(struct rt *rt)
 {

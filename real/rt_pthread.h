@@ -87,12 +87,30 @@ struct rt *rtp_new(const struct rtp_config *cfg, char *err, size_t errlen);
  */
 int rtp_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen);
 
+/* CLOCK_MONOTONIC (transport_now) when the last run started: run time 0. */
+double rtp_run_start(struct rt *rt);
+
 /* The first channel failure of the rt ("channel 'main': frame of transport
  * version 2, expected 1"), or "" when none.  Reset by rtp_run. */
 const char *rtp_last_error(struct rt *rt);
 
 /* Arm a fault (NULL or RTP_FAULT_NONE disarms).  Set before a run. */
 void rtp_set_fault(struct rt *rt, const struct rtp_fault *f);
+
+/*
+ * Two processes: this rt plays `local` only, and its channels are
+ * connections to the other process.  Before a run, bind every channel name
+ * the engine will make ("main", "return-path", "multifd<i>") to its
+ * connected socket; two names may share one socket, one per direction (the
+ * return path beside the stream, as in QEMU).  chan_new then makes the
+ * sending end when the channel's `from` is `local`, the receiving end
+ * otherwise; the link is paced to bandwidth_Bps (0: the network's own) and
+ * a frame handed over latency_s after it was read.  The sockets stay the
+ * caller's.  rtp_bind_channel returns 0 or -ENOSPC (names up to 31 bytes,
+ * 67 of them).
+ */
+void rtp_set_remote(struct rt *rt, enum rt_side local);
+int rtp_bind_channel(struct rt *rt, const char *name, int fd);
 
 /* Operations performed, for the benchmarks. */
 struct rtp_stats {

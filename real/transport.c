@@ -10,8 +10,12 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -20,6 +24,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "trace.h"
 
 static const uint8_t frame_magic[2] = {'S', 'O'};
 static const uint8_t hello_magic[8] = {'S', 'W', 'O', 'V', 'H', 'E', 'L', 'O'};
@@ -368,6 +375,331 @@ int transport_handshake(int fd, const struct transport_hello *mine, struct trans
 	if ((rc = transport_decode_hello(buf, peer, err, errlen)))
 		return rc;
 	return transport_check_hello(mine, peer, err, errlen);
+}
+
+/* ---- TCP connections ------------------------------------------------- */
+
+/* Split "HOST:PORT" or "[V6]:PORT" into host and port. */
+static int split_addr(const char *addr, char *host, size_t hostlen, char *port, size_t portlen)
+{
+	const char *colon = strrchr(addr, ':');
+	if (!colon || !colon[1] || (size_t)(colon - addr) >= hostlen ||
+	    strlen(colon + 1) >= portlen)
+		return -1;
+	const char *h = addr;
+	size_t n = (size_t)(colon - addr);
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+		h++;
+		n -= 2;
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	snprintf(port, portlen, "%s", colon + 1);
+	return 0;
+}
+
+static int resolve(const char *addr, bool passive, struct addrinfo **out, char *err, size_t errlen)
+{
+	char host[256], port[32];
+	if (split_addr(addr, host, sizeof host, port, sizeof port))
+		return fail(
+		    err, errlen, -EINVAL,
+		    "address '%s': expected HOST:PORT, such as 127.0.0.1:4444 or [::1]:4444", addr);
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+	                         .ai_socktype = SOCK_STREAM,
+	                         .ai_flags = passive ? AI_PASSIVE : 0};
+	int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, out);
+	if (rc)
+		return fail(err, errlen, -EINVAL, "address '%s': %s", addr, gai_strerror(rc));
+	return 0;
+}
+
+static void no_delay(int fd)
+{
+	int one = 1;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	transport_grow_send_buffer(fd);
+}
+
+int transport_listen(const char *addr, int *fd, char *err, size_t errlen)
+{
+	struct addrinfo *ai;
+	int rc = resolve(addr, true, &ai, err, errlen);
+	if (rc)
+		return rc;
+	rc = -EADDRNOTAVAIL;
+	for (struct addrinfo *a = ai; a; a = a->ai_next) {
+		int s = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		if (s < 0) {
+			rc = -errno;
+			continue;
+		}
+		int one = 1;
+		(void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(s, a->ai_addr, a->ai_addrlen) == 0 && listen(s, 16) == 0) {
+			*fd = s;
+			freeaddrinfo(ai);
+			return 0;
+		}
+		rc = -errno;
+		close(s);
+	}
+	freeaddrinfo(ai);
+	return fail(err, errlen, rc, "cannot listen on %s: %s", addr, strerror(-rc));
+}
+
+int transport_local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
+/* One non-blocking connect attempt, bounded by `deadline`. */
+static int connect_one(const struct addrinfo *a, double deadline, int *fd)
+{
+	int s = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+	if (s < 0)
+		return -errno;
+	int rc = 0;
+	if (connect(s, a->ai_addr, a->ai_addrlen) && errno != EINPROGRESS)
+		rc = -errno;
+	if (!rc && !(rc = wait_for(s, POLLOUT, deadline))) {
+		int soerr = 0;
+		socklen_t len = sizeof soerr;
+		if (getsockopt(s, SOL_SOCKET, SO_ERROR, &soerr, &len))
+			rc = -errno;
+		else
+			rc = -soerr;
+	}
+	if (rc) {
+		close(s);
+		return rc;
+	}
+	no_delay(s);
+	*fd = s;
+	return 0;
+}
+
+int transport_connect(const char *addr, double deadline, int *fd, char *err, size_t errlen)
+{
+	struct addrinfo *ai;
+	int rc = resolve(addr, false, &ai, err, errlen);
+	if (rc)
+		return rc;
+	for (;;) {
+		for (struct addrinfo *a = ai; a; a = a->ai_next)
+			if ((rc = connect_one(a, deadline, fd)) == 0)
+				break;
+		/* Nobody listening yet: the destination may still be starting. */
+		if (rc != -ECONNREFUSED || transport_now() + 0.05 >= deadline)
+			break;
+		struct timespec pause = {0, 50 * 1000 * 1000};
+		nanosleep(&pause, NULL);
+	}
+	freeaddrinfo(ai);
+	if (rc)
+		return fail(err, errlen, rc, "cannot connect to %s: %s", addr,
+		            rc == -ETIMEDOUT ? "no answer within the I/O timeout" : strerror(-rc));
+	return 0;
+}
+
+int transport_accept(int lfd, double deadline, int *fd, char *err, size_t errlen)
+{
+	for (;;) {
+		int rc = wait_for(lfd, POLLIN, deadline);
+		if (rc)
+			return fail(err, errlen, rc, "no source connected within the I/O timeout");
+		int s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (s >= 0) {
+			no_delay(s);
+			*fd = s;
+			return 0;
+		}
+		if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+			return fail(err, errlen, -errno, "accept: %s", strerror(errno));
+	}
+}
+
+/* ---- clock offset ----------------------------------------------------- */
+
+static const uint8_t clock_magic[8] = {'S', 'W', 'O', 'V', 'C', 'L', 'C', 'K'};
+
+static void put_double(uint8_t *p, double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, sizeof u);
+	put64(p, u);
+}
+
+static double get_double(const uint8_t *p)
+{
+	uint64_t u = get64(p);
+	double v;
+	memcpy(&v, &u, sizeof v);
+	return v;
+}
+
+int transport_clock_ask(int fd, double deadline, double *offset_s, double *rtt_s)
+{
+	uint8_t m[16];
+	memcpy(m, clock_magic, 8);
+	double t1 = transport_now();
+	put_double(m + 8, t1);
+	int rc = transport_write_full(fd, m, sizeof m, deadline);
+	if (!rc)
+		rc = transport_read_full(fd, m, sizeof m, deadline);
+	if (rc)
+		return rc;
+	double t4 = transport_now();
+	if (memcmp(m, clock_magic, 8))
+		return -EPROTO;
+	*rtt_s = t4 - t1;
+	*offset_s = get_double(m + 8) - (t1 + t4) / 2;
+	return 0;
+}
+
+int transport_clock_answer(int fd, double deadline)
+{
+	uint8_t m[16];
+	int rc = transport_read_full(fd, m, sizeof m, deadline);
+	if (rc)
+		return rc;
+	if (memcmp(m, clock_magic, 8))
+		return -EPROTO;
+	put_double(m + 8, transport_now());
+	return transport_write_full(fd, m, sizeof m, deadline);
+}
+
+/* ---- traces ----------------------------------------------------------- */
+
+static const uint8_t trace_magic[4] = {'S', 'W', 'T', 'R'};
+#define TRACE_WIRE_MAX_BYTES (UINT64_C(1) << 30)
+#define TRACE_WIRE_NULL      0xffffu /* text length of a NULL text */
+
+static size_t str_wire(const char *s)
+{
+	return 2 + (s ? strlen(s) : 0);
+}
+
+static uint8_t *put_str(uint8_t *p, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n > 4096)
+		n = 4096;
+	uint16_t len = s ? (uint16_t)n : TRACE_WIRE_NULL;
+	p[0] = (uint8_t)len;
+	p[1] = (uint8_t)(len >> 8);
+	memcpy(p + 2, s ? s : "", n);
+	return p + 2 + n;
+}
+
+#define EVENT_FIXED 28 /* t 8, device 4, kind 2, side/pass/from/to 4, value 8, pad 2 */
+
+int transport_send_trace(int fd, const struct trace *tr, double t_shift_s, double deadline)
+{
+	uint64_t bytes = 0;
+	for (size_t k = 0; k < tr->n; k++)
+		bytes += EVENT_FIXED + str_wire(tr->ev[k].task) + str_wire(tr->ev[k].text);
+	uint8_t *buf = malloc((size_t)bytes + 24);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, trace_magic, 4);
+	put32(buf + 4, 1);
+	put64(buf + 8, tr->n);
+	put64(buf + 16, bytes);
+	uint8_t *p = buf + 24;
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *e = &tr->ev[k];
+		put_double(p, e->t + t_shift_s);
+		put32(p + 8, (uint32_t)e->device);
+		p[12] = (uint8_t)e->kind;
+		p[13] = (uint8_t)(e->kind >> 8);
+		p[14] = (uint8_t)e->side;
+		p[15] = (uint8_t)e->pass;
+		p[16] = (uint8_t)e->from;
+		p[17] = (uint8_t)e->to;
+		put_double(p + 18, e->value);
+		p[26] = p[27] = 0;
+		p = put_str(put_str(p + EVENT_FIXED, e->task), e->text);
+	}
+	int rc = transport_write_full(fd, buf, (size_t)(p - buf), deadline);
+	free(buf);
+	return rc;
+}
+
+/* A string of the trace wire at *p (bounded by end) into buf: 0 or -1. */
+static int get_str(const uint8_t **p, const uint8_t *end, char *buf, size_t buflen, bool *null)
+{
+	if (end - *p < 2)
+		return -1;
+	uint16_t len = (uint16_t)((*p)[0] | (*p)[1] << 8);
+	*p += 2;
+	*null = len == TRACE_WIRE_NULL;
+	if (*null)
+		len = 0;
+	if (len >= buflen || end - *p < len)
+		return -1;
+	memcpy(buf, *p, len);
+	buf[len] = '\0';
+	*p += len;
+	return 0;
+}
+
+int transport_recv_trace(int fd, struct trace *into, double deadline, char *err, size_t errlen)
+{
+	uint8_t h[24];
+	int rc = transport_read_full(fd, h, sizeof h, deadline);
+	if (rc)
+		return fail(err, errlen, rc, "receiving the peer's trace: %s",
+		            rc == -EPIPE ? "the peer closed the connection" : strerror(-rc));
+	uint64_t n = get64(h + 8), bytes = get64(h + 16);
+	if (memcmp(h, trace_magic, 4) || get32(h + 4) != 1 || bytes > TRACE_WIRE_MAX_BYTES ||
+	    n > bytes / EVENT_FIXED + 1)
+		return fail(err, errlen, -EPROTO, "the peer's trace is malformed (header)");
+	uint8_t *buf = malloc((size_t)bytes + 1);
+	if (!buf)
+		return fail(err, errlen, -ENOMEM, "no memory for the peer's trace");
+	rc = transport_read_full(fd, buf, bytes, deadline);
+	const uint8_t *p = buf, *end = buf + bytes;
+	for (uint64_t k = 0; !rc && k < n; k++) {
+		char task[4097], text[4097];
+		bool task_null, text_null;
+		if (end - p < EVENT_FIXED) {
+			rc = -EPROTO;
+			break;
+		}
+		struct trace_event e = {
+		    .t = get_double(p),
+		    .device = (int32_t)get32(p + 8),
+		    .kind = (uint16_t)(p[12] | p[13] << 8),
+		    .side = (int8_t)p[14],
+		    .pass = (int8_t)p[15],
+		    .from = (int8_t)p[16],
+		    .to = (int8_t)p[17],
+		    .value = get_double(p + 18),
+		};
+		p += EVENT_FIXED;
+		if (get_str(&p, end, task, sizeof task, &task_null) ||
+		    get_str(&p, end, text, sizeof text, &text_null) || e.kind >= TRACE_KIND_COUNT) {
+			rc = -EPROTO;
+			break;
+		}
+		e.task = task_null ? NULL : task;
+		e.text = text_null ? NULL : text;
+		trace_add(into, &e);
+	}
+	free(buf);
+	if (rc)
+		return fail(err, errlen, rc, "receiving the peer's trace: %s",
+		            rc == -EPROTO ? "malformed" : strerror(-rc));
+	return into->oom ? fail(err, errlen, -ENOMEM, "no memory for the peer's trace") : 0;
 }
 
 uint64_t transport_hash(const void *data, size_t len)

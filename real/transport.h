@@ -144,6 +144,39 @@ int transport_check_hello(const struct transport_hello *mine, const struct trans
 int transport_handshake(int fd, const struct transport_hello *mine, struct transport_hello *peer,
                         double deadline, char *err, size_t errlen);
 
+/* ---- TCP connections (two processes) ---- */
+
+/* A listening TCP socket on "HOST:PORT" ("[::1]:PORT" for IPv6; PORT 0:
+ * any, see transport_local_port).  0 or -errno with a message. */
+int transport_listen(const char *addr, int *fd, char *err, size_t errlen);
+/* The port a socket is bound to, or -1. */
+int transport_local_port(int fd);
+/* Connect to "HOST:PORT", trying again while nobody listens yet, until
+ * `deadline`.  TCP_NODELAY: records are written whole and small ones (ACKs,
+ * flags) must not wait for more.  0 or -errno with a message. */
+int transport_connect(const char *addr, double deadline, int *fd, char *err, size_t errlen);
+/* Accept one connection by `deadline` (TCP_NODELAY).  0 or -errno. */
+int transport_accept(int lfd, double deadline, int *fd, char *err, size_t errlen);
+
+/* ---- after a two-process run ---- */
+
+/*
+ * Clock offset to the peer: the caller (`asker`) sends its clock, the peer
+ * answers with its own at reception, and *offset_s = peer clock - own
+ * clock, to within half the round trip (*rtt_s).  The peer calls
+ * transport_clock_answer.  Both return 0 or -errno.
+ */
+int transport_clock_ask(int fd, double deadline, double *offset_s, double *rtt_s);
+int transport_clock_answer(int fd, double deadline);
+
+struct trace;
+/* Send every event of `tr`, times shifted by `t_shift_s` (the sender's
+ * run start on its own CLOCK_MONOTONIC, so the receiver can place them). */
+int transport_send_trace(int fd, const struct trace *tr, double t_shift_s, double deadline);
+/* Receive such a trace into `into` (initialised, empty); each event's time
+ * is the sender's absolute clock.  0, -EPROTO (malformed), -errno. */
+int transport_recv_trace(int fd, struct trace *into, double deadline, char *err, size_t errlen);
+
 /* FNV-1a 64 of `len` bytes: the scenario hash of the hello (taken over the
  * resolved scenario text, so equal scenarios hash alike). */
 uint64_t transport_hash(const void *data, size_t len);

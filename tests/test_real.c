@@ -10,9 +10,12 @@
  * upper bounds that only catch a hang.
  */
 #include <errno.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "devices/emu.h"
 #include "devices/null.h"
@@ -463,6 +466,160 @@ static void test_corrupt_state_fails_the_load(void)
 	scenario_free(s);
 }
 
+/* ---- two processes over TCP ---- */
+
+/* One end of a two-process run; the test plays both ends in two threads
+ * with runtimes of their own, as two processes would. */
+struct end {
+	const struct scenario *s;
+	struct real_world_config cfg;
+	char addr[64];
+	struct run_out o;
+	pthread_t th;
+};
+
+static void *end_main(void *arg)
+{
+	struct end *e = arg;
+	trace_init(&e->o.tr);
+	e->o.rc = real_world_run(e->s, 0, &e->cfg, &e->o.tr, &e->o.res, e->o.err, sizeof e->o.err);
+	return NULL;
+}
+
+/* Run `src_s` as the source and `dst_s` as the destination over loopback. */
+static void run_two(const struct scenario *src_s, const struct scenario *dst_s,
+                    const struct rtp_fault *fault, struct end *src, struct end *dst)
+{
+	int lfd;
+	char err[256];
+	CU_ASSERT_FATAL(transport_listen("127.0.0.1:0", &lfd, err, sizeof err) == 0);
+	*dst = (struct end){.s = dst_s,
+	                    .cfg = {.devices = REAL_DEVICES_EMU,
+	                            .io_timeout_s = FAULT_TIMEOUT_S,
+	                            .role = REAL_ROLE_DST,
+	                            .listen_fd = lfd}};
+	*src = (struct end){.s = src_s,
+	                    .cfg = {.devices = REAL_DEVICES_EMU,
+	                            .io_timeout_s = FAULT_TIMEOUT_S,
+	                            .fault = fault,
+	                            .role = REAL_ROLE_SRC}};
+	snprintf(src->addr, sizeof src->addr, "127.0.0.1:%d", transport_local_port(lfd));
+	src->cfg.connect = src->addr;
+	double t0 = transport_now();
+	CU_ASSERT_FATAL(pthread_create(&dst->th, NULL, end_main, dst) == 0);
+	CU_ASSERT_FATAL(pthread_create(&src->th, NULL, end_main, src) == 0);
+	pthread_join(src->th, NULL);
+	pthread_join(dst->th, NULL);
+	src->o.wall_s = dst->o.wall_s = transport_now() - t0;
+	close(lfd);
+	for (struct end *e = src; e; e = e == src ? dst : NULL)
+		if (e->o.rc == 0)
+			CU_ASSERT_FATAL(summary_from_trace(e->s, &e->o.tr, &e->o.res, &e->o.sum) ==
+			                0);
+}
+
+static void end_free(struct end *e)
+{
+	if (e->o.rc == 0)
+		summary_free(&e->o.sum);
+	trace_free(&e->o.tr);
+}
+
+/* Both ends complete and each has the whole run: the same downtime as the
+ * other to within the clock offset estimate, and as one process gives. */
+static void test_two_processes(void)
+{
+	const char *sets[] = {"network.multifd_channels=2", "vm.ram=4MiB"};
+	struct scenario *s = load(fault_yaml, sets, 2);
+	struct end src, dst;
+	run_two(s, s, NULL, &src, &dst);
+	if (src.o.rc || dst.o.rc)
+		fprintf(stderr, "two processes: %s / %s\n", src.o.err, dst.o.err);
+	CU_ASSERT_EQUAL_FATAL(src.o.rc, 0);
+	CU_ASSERT_EQUAL_FATAL(dst.o.rc, 0);
+	CU_ASSERT_EQUAL(src.o.res.status, 0);
+	CU_ASSERT_EQUAL(dst.o.res.status, 0);
+	double d_src = src.o.sum.downtime_s, d_dst = dst.o.sum.downtime_s;
+	CU_ASSERT(d_src > 0.010 && d_src < 1.0);
+	CU_ASSERT(fabs(d_src - d_dst) < 0.001);
+	CU_ASSERT_EQUAL(src.o.sum.stopcopy_bytes, 2 * 256 * KiB + 0);
+	CU_ASSERT(src.o.sum.inv[INV_P2P_BEFORE_LEAVING].held);
+	end_free(&src);
+	end_free(&dst);
+	scenario_free(s);
+}
+
+/* Two processes that do not run the same scenario refuse each other, each
+ * saying why, before anything migrates. */
+static void test_two_processes_disagree(void)
+{
+	struct scenario *a = load(fault_yaml, NULL, 0);
+	const char *other[] = {"devices[0].count=3"};
+	struct scenario *b = load(fault_yaml, other, 1);
+	struct end src, dst;
+	run_two(a, b, NULL, &src, &dst);
+	CU_ASSERT_EQUAL(src.o.rc, -EPROTO);
+	CU_ASSERT_EQUAL(dst.o.rc, -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(src.o.err, "the peer runs another scenario"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(dst.o.err, "the peer runs another scenario"));
+	end_free(&src);
+	end_free(&dst);
+	scenario_free(a);
+	scenario_free(b);
+}
+
+/* The stream between two processes breaks during stop-copy: both ends
+ * fail within the timeout and still exchange their traces; the source's
+ * devices are back in RUNNING. */
+static void test_two_processes_cut(void)
+{
+	struct scenario *s = load(fault_yaml, NULL, 0);
+	struct rtp_fault f = {.action = RTP_FAULT_DISCONNECT,
+	                      .chan = "main",
+	                      .kind = MIG_REC_DEV_DATA,
+	                      .match_value = 1,
+	                      .value = DEVICE_DATA_STATE,
+	                      .nth = 1};
+	struct end src, dst;
+	run_two(s, s, &f, &src, &dst);
+	if (src.o.rc || dst.o.rc)
+		fprintf(stderr, "cut: %s / %s\n", src.o.err, dst.o.err);
+	CU_ASSERT_EQUAL_FATAL(src.o.rc, 0);
+	CU_ASSERT_EQUAL_FATAL(dst.o.rc, 0);
+	CU_ASSERT(src.o.res.status < 0 && dst.o.res.status < 0);
+	CU_ASSERT(src.o.wall_s < 3 * FAULT_TIMEOUT_S + 2.0);
+	expect_recovered(&src.o.tr, 2, "two processes, cut");
+	end_free(&src);
+	end_free(&dst);
+	scenario_free(s);
+}
+
+/* Nobody listens: the source gives up after the timeout. */
+static void test_no_destination(void)
+{
+	struct scenario *s = load(fault_yaml, NULL, 0);
+	int lfd;
+	CU_ASSERT_FATAL(transport_listen("127.0.0.1:0", &lfd, NULL, 0) == 0);
+	char addr[64];
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", transport_local_port(lfd));
+	close(lfd); /* the port is free again: connections are refused */
+	struct real_world_config cfg = {.devices = REAL_DEVICES_EMU,
+	                                .io_timeout_s = FAULT_TIMEOUT_S,
+	                                .role = REAL_ROLE_SRC,
+	                                .connect = addr};
+	struct trace tr;
+	struct mig_result res;
+	char err[256] = "";
+	trace_init(&tr);
+	double t0 = transport_now();
+	int rc = real_world_run(s, 0, &cfg, &tr, &res, err, sizeof err);
+	CU_ASSERT(rc < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot connect to"));
+	CU_ASSERT(transport_now() - t0 < FAULT_TIMEOUT_S + 1.0);
+	trace_free(&tr);
+	scenario_free(s);
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("emu", TEST(test_emu_streams_its_state), TEST(test_emu_detects_bad_state),
@@ -471,4 +628,6 @@ void register_tests(void)
 	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs));
 	TEST_SUITE("robustness", TEST(test_faults_at_every_phase),
 	           TEST(test_corrupt_state_fails_the_load));
+	TEST_SUITE("two processes", TEST(test_two_processes), TEST(test_two_processes_disagree),
+	           TEST(test_two_processes_cut), TEST(test_no_destination));
 }

@@ -7,6 +7,7 @@
  * a checked header or an error.
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "test_util.h"
+#include "trace.h"
 #include "transport.h"
 
 #define MiB (UINT64_C(1) << 20)
@@ -382,11 +384,93 @@ static void test_hash(void)
 	CU_ASSERT_NOT_EQUAL(transport_hash("a: 1\n", 5), transport_hash("a: 2\n", 5));
 }
 
+/* ---- traces and addresses (two processes) ---- */
+
+static void *send_trace_main(void *arg)
+{
+	int *fd = arg;
+	struct trace tr;
+	trace_init(&tr);
+	TRACE_ADD(&tr, .t = 0.5, .task = "migration", .kind = TRACE_VM_STOP);
+	TRACE_ADD(&tr, .t = 0.75, .task = "load", .kind = TRACE_ARC_END, .device = 3, .side = 1,
+	          .pass = 0, .from = 4, .to = 1, .value = 0.02, .text = "why");
+	transport_send_trace(*fd, &tr, 100.0, transport_now() + 2);
+	trace_free(&tr);
+	return NULL;
+}
+
+static void test_trace_round_trip(void)
+{
+	int fds[2];
+	pair(fds);
+	pthread_t th;
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, send_trace_main, &fds[0]) == 0);
+	struct trace got;
+	trace_init(&got);
+	char err[200];
+	CU_ASSERT_EQUAL(transport_recv_trace(fds[1], &got, transport_now() + 2, err, sizeof err),
+	                0);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL_FATAL(got.n, 2);
+	CU_ASSERT_DOUBLE_EQUAL(got.ev[0].t, 100.5, 1e-12);
+	CU_ASSERT_STRING_EQUAL(got.ev[1].task, "load");
+	CU_ASSERT_STRING_EQUAL(got.ev[1].text, "why");
+	CU_ASSERT_PTR_NULL(got.ev[0].text);
+	CU_ASSERT(got.ev[1].device == 3 && got.ev[1].side == 1 && got.ev[1].from == 4 &&
+	          got.ev[1].to == 1 && got.ev[1].value == 0.02);
+	trace_free(&got);
+	/* Garbage instead of a trace: refused, nothing allocated from it. */
+	uint8_t junk[24];
+	memset(junk, 0xff, sizeof junk);
+	CU_ASSERT_EQUAL(transport_write_full(fds[0], junk, sizeof junk, transport_now() + 1), 0);
+	trace_init(&got);
+	CU_ASSERT_EQUAL(transport_recv_trace(fds[1], &got, transport_now() + 1, err, sizeof err),
+	                -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "malformed"));
+	trace_free(&got);
+	close_pair(fds);
+}
+
+static void *answer_main(void *arg)
+{
+	transport_clock_answer(*(int *)arg, transport_now() + 1);
+	return NULL;
+}
+
+static void test_addresses(void)
+{
+	int fd;
+	char err[200];
+	CU_ASSERT_EQUAL(transport_listen("nohost", &fd, err, sizeof err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected HOST:PORT"));
+	CU_ASSERT_EQUAL_FATAL(transport_listen("127.0.0.1:0", &fd, err, sizeof err), 0);
+	int port = transport_local_port(fd);
+	CU_ASSERT(port > 0);
+	char addr[64];
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+	int c, a;
+	CU_ASSERT_EQUAL(transport_connect(addr, transport_now() + 1, &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(transport_accept(fd, transport_now() + 1, &a, err, sizeof err), 0);
+	double offset, rtt;
+	pthread_t th;
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, answer_main, &a) == 0);
+	CU_ASSERT_EQUAL(transport_clock_ask(c, transport_now() + 1, &offset, &rtt), 0);
+	pthread_join(th, NULL);
+	CU_ASSERT(fabs(offset) <= rtt && rtt < 0.5); /* one clock: offset within the error */
+	close(a);
+	close(c);
+	/* Nobody accepts: accept gives up at its deadline. */
+	double t0 = transport_now();
+	CU_ASSERT_EQUAL(transport_accept(fd, t0 + 0.1, &a, err, sizeof err), -ETIMEDOUT);
+	CU_ASSERT(transport_now() - t0 < 2.0);
+	close(fd);
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("transport", TEST(test_header_round_trip), TEST(test_malformed_headers),
 	           TEST(test_random_bytes_never_crash), TEST(test_frames_over_socket),
 	           TEST(test_truncated_stream), TEST(test_version_mismatch_on_the_wire),
 	           TEST(test_silent_peer_times_out), TEST(test_hello_checks), TEST(test_handshake),
-	           TEST(test_hash));
+	           TEST(test_hash), TEST(test_trace_round_trip), TEST(test_addresses));
 }

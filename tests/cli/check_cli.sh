@@ -220,5 +220,31 @@ if [ -e "$TMP/ev2.jsonl" ] || ls "$TMP"/ev2.jsonl.tmp-* >/dev/null 2>&1; then ba
 expect 0 "ack         new on the source, new on the destination" -- "$SW" sim "$SRC/scenarios/reinit-on.yaml" --runs 1 --quiet
 expect 1 "underflowed" -- "$SW" sim "$SRC/scenarios/ack-legacy-vs-new.yaml" --runs 1 --quiet --set migration.switchover_ack=legacy --set migration.switchover_ack_destination=new
 
+# Two processes over TCP: each plays one end; both print the whole run.
+"$SW" real "$SRC/scenarios/null.yaml" --runs 2 --role dst --listen 127.0.0.1:0 --quiet \
+	--format json >"$TMP/dst.json" 2>"$TMP/dst.err" &
+dst=$!
+port=""
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$TMP/dst.err")
+	[ -n "$port" ] && break
+	sleep 0.2
+done
+if [ -n "$port" ] && "$SW" real "$SRC/scenarios/null.yaml" --runs 2 --role src \
+	--connect "127.0.0.1:$port" --quiet --format json >"$TMP/src.json" && wait $dst &&
+	python3 - "$TMP/src.json" "$TMP/dst.json" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for o in (a, b):
+    assert o["status"] == "completed" and o["runs"] == 2, o["status"]
+assert abs(a["downtime_s"]["median"] - b["downtime_s"]["median"]) < 1e-3
+PY
+then ok; else bad "two processes over TCP"; fi
+kill $dst 2>/dev/null
+expect 2 "--role src needs --connect" -- "$SW" real "$SRC/scenarios/null.yaml" --role src
+expect 2 "--role 'both'" -- "$SW" real "$SRC/scenarios/null.yaml" --role both
+expect 2 "cannot connect to 127.0.0.1:1" -- "$SW" real "$SRC/scenarios/null.yaml" --role src \
+	--connect 127.0.0.1:1 --io-timeout 300ms --quiet
+
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ]
