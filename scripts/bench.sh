@@ -13,3 +13,6 @@ echo "== pthread create/join on this machine (the sim defaults thread_create/thr
 echo
 echo "== the real world: 64 emulated devices, fixed 20 ms arcs, against the bound (targets: parallel <= 2 ms over the bound, sequential within 1% of the serial sum)"
 "$BUILD/bench/bench_real" --devices 64 --arc 20ms --runs 3
+echo
+echo "== the real world's harness alone: 64 null devices (no costs, no data)"
+"$BUILD/bench/bench_real" --null --devices 64 --runs 5
