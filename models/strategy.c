@@ -27,10 +27,17 @@ static void trace_thread(struct mig_device *md, enum trace_kind kind, int pass)
 	          .device = md->index, .side = md->side->side, .pass = pass, .value = md->depth);
 }
 
+/* A thread that cannot be created fails the migration (its transition
+ * never happens); the caller keeps going so the notify still completes. */
 static struct rt_task *spawn_traced(struct mig_device *md, int pass, rt_task_fn fn)
 {
 	trace_thread(md, TRACE_THREAD_SPAWN, pass);
-	return rt_spawn(md->m->rt, md->side->side, md->task_name[pass], fn, md);
+	struct rt_task *t = rt_spawn(md->m->rt, md->side->side, md->task_name[pass], fn, md);
+	if (!t)
+		mig_fail(md->m, -EAGAIN, md->side->task,
+			 "%s device %s: cannot create its transition thread",
+			 md->side->side == RT_SIDE_SRC ? "source" : "destination", md->dev->name);
+	return t;
 }
 
 static void join_traced(struct mig_device *md, int pass, int slot)
@@ -98,6 +105,17 @@ static void prio_main(void *opaque, bool running)
 
 /* ---- parallel-barrier ------------------------------------------------- */
 
+/* Count one device at the rendezvous; the last one releases everybody.
+ * Returns whether this was the last. */
+static bool barrier_arrive(struct mig_device *md)
+{
+	struct mig_side *side = md->side;
+	if (atomic_fetch_add(&side->arrived, 1) + 1 != side->n_rendezvous)
+		return false;
+	md->m->rt->ops->event_set(side->all_p2p);
+	return true;
+}
+
 static void barrier_thread(void *arg)
 {
 	struct mig_device *md = arg;
@@ -107,9 +125,7 @@ static void barrier_thread(void *arg)
 
 	mig_device_transition(md, running, TRACE_PASS_PREPARE, task);
 	/* Arrive even after a failed step, or the others would wait forever. */
-	if (atomic_fetch_add(&side->arrived, 1) + 1 == side->n_rendezvous)
-		md->m->rt->ops->event_set(side->all_p2p);
-	else
+	if (!barrier_arrive(md))
 		md->m->rt->ops->event_wait(side->all_p2p);
 	mig_device_transition(md, running, TRACE_PASS_MAIN, task);
 }
@@ -119,6 +135,8 @@ static void barrier_prepare(void *opaque, bool running)
 	struct mig_device *md = opaque;
 	md->thread_running = running;
 	md->thread[TRACE_PASS_PREPARE] = spawn_traced(md, TRACE_PASS_PREPARE, barrier_thread);
+	if (!md->thread[TRACE_PASS_PREPARE])
+		barrier_arrive(md); /* on its behalf: the others must not wait for it */
 }
 
 static void barrier_main(void *opaque, bool running)
@@ -126,8 +144,10 @@ static void barrier_main(void *opaque, bool running)
 	struct mig_device *md = opaque;
 	if (md->thread[TRACE_PASS_PREPARE])
 		join_traced(md, TRACE_PASS_MAIN, TRACE_PASS_PREPARE);
-	else /* a device without P2P has no prepare_cb: its one step runs here */
+	else if (!(md->dev->caps & VFIO_CAP_P2P))
+		/* no prepare_cb, so no thread: its one step runs here */
 		mig_device_transition(md, running, TRACE_PASS_MAIN, md->side->task);
+	/* else its thread could not be created: the migration has failed */
 }
 
 /* ---- registration ----------------------------------------------------- */

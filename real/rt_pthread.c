@@ -115,6 +115,7 @@ struct rtp {
 	struct rt_task *tasks;
 	double link_free[2]; /* run time at which each direction is free */
 	struct rtp_fault fault;
+	unsigned spawn_fault_seen; /* tasks matching a spawn fault so far */
 	struct rtp_stats stats;
 	char last_error[256];
 	struct rt_chan *chans; /* every channel, for the heartbeat */
@@ -236,6 +237,13 @@ static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *na
 {
 	(void)side; /* one process plays both sides */
 	struct rtp *p = rtp_of(rt);
+	pthread_mutex_lock(&p->lock);
+	bool refuse = p->fault.action == RTP_FAULT_SPAWN &&
+	              strncmp(name, p->fault.chan, strnlen(p->fault.chan, sizeof p->fault.chan)) == 0 &&
+	              p->spawn_fault_seen++ == p->fault.nth;
+	pthread_mutex_unlock(&p->lock);
+	if (refuse)
+		return NULL;
 	size_t len = strlen(name);
 	struct rt_task *t = calloc(1, sizeof *t + len + 1);
 	if (!t)
@@ -582,7 +590,7 @@ static enum rtp_fault_action fault_for(struct rt_chan *c, const struct rt_frame 
 	enum rtp_fault_action a = RTP_FAULT_NONE;
 	pthread_mutex_lock(&p->lock);
 	const struct rtp_fault *ft = &p->fault;
-	if (ft->action != RTP_FAULT_NONE && !strcmp(ft->chan, c->name) &&
+	if (ft->action != RTP_FAULT_NONE && ft->action != RTP_FAULT_SPAWN && !strcmp(ft->chan, c->name) &&
 	    (!ft->kind || ft->kind == f->kind) && (!ft->match_value || ft->value == f->value) &&
 	    c->fault_seen++ == ft->nth)
 		a = ft->action;
@@ -629,6 +637,7 @@ static int inject(struct rt_chan *c, const struct rt_frame *f, enum rtp_fault_ac
 		c->stalled = true;
 		return transport_write_full(c->fd_tx, hdr, sizeof hdr / 2, deadline);
 	case RTP_FAULT_NONE:
+	case RTP_FAULT_SPAWN: /* a spawn fault never reaches a channel (fault_for) */
 		break;
 	}
 	return 0;
@@ -978,6 +987,7 @@ void rtp_set_fault(struct rt *rt, const struct rtp_fault *f)
 		p->fault = *f;
 	else
 		p->fault.action = RTP_FAULT_NONE;
+	p->spawn_fault_seen = 0;
 	pthread_mutex_unlock(&p->lock);
 }
 

@@ -62,6 +62,8 @@ enum rtp_fault_action {
 	RTP_FAULT_BAD_VERSION, /* the frame with another transport version */
 	RTP_FAULT_STALL,       /* half the header, then silence (a hung peer) */
 	RTP_FAULT_CORRUPT,     /* the frame with its middle payload byte flipped */
+	RTP_FAULT_SPAWN,       /* spawn fails (as pthread_create with EAGAIN) for the
+				  nth task whose name starts with `chan` */
 };
 
 struct rtp_fault {

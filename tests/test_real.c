@@ -620,6 +620,45 @@ static void test_no_destination(void)
 	scenario_free(s);
 }
 
+/* A transition thread that cannot be created fails the migration with a
+ * clear error under every strategy, without hanging (parallel-barrier's
+ * rendezvous counts the missing device), and the source devices end in
+ * RUNNING. */
+static void test_spawn_failure_fails_the_migration(void)
+{
+	static const char *const strategies[] = {"parallel-prio", "parallel-barrier"};
+	for (int k = 0; k < 2; k++) {
+		char set[64];
+		snprintf(set, sizeof set, "migration.strategy=%s", strategies[k]);
+		const char *sets[] = {set};
+		const char *yaml = "name: spawn\nvm: {ram: 0}\nnetwork: {latency: 0}\n"
+		                   "devices: [{name: d, profile: null, count: 3, "
+		                   "latency: {default: 1ms}}]\nruns: 1\n";
+		struct scenario *s = NULL;
+		char err[512];
+		CU_ASSERT_EQUAL_FATAL(scenario_load_text("spawn.yaml", yaml, strlen(yaml), sets, 1, &s,
+		                                         err, sizeof err),
+		                      0);
+		struct rtp_fault f = {.action = RTP_FAULT_SPAWN, .chan = "vfio-d1", .nth = 0};
+		struct real_world_config cfg = {.devices = REAL_DEVICES_EMU, .fault = &f};
+		struct run_out o;
+		run_real(s, &cfg, &o);
+		CU_ASSERT_NOT_EQUAL(o.res.status, 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(o.res.error, "cannot create its transition thread"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(o.res.error, "d1"));
+		int last[3] = {VFIO_STATE_RUNNING, VFIO_STATE_RUNNING, VFIO_STATE_RUNNING};
+		for (size_t i = 0; i < o.tr.n; i++) {
+			const struct trace_event *e = &o.tr.ev[i];
+			if (e->kind == TRACE_ARC_END && e->side == RT_SIDE_SRC && e->device >= 0 && !e->text)
+				last[e->device] = e->to;
+		}
+		for (int d = 0; d < 3; d++)
+			CU_ASSERT_EQUAL(last[d], VFIO_STATE_RUNNING);
+		run_free(&o);
+		scenario_free(s);
+	}
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("emu", TEST(test_emu_streams_its_state), TEST(test_emu_detects_bad_state),
@@ -627,7 +666,8 @@ void register_tests(void)
 	           TEST(test_free_groups));
 	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs));
 	TEST_SUITE("robustness", TEST(test_faults_at_every_phase),
-	           TEST(test_corrupt_state_fails_the_load));
+	           TEST(test_corrupt_state_fails_the_load),
+	           TEST(test_spawn_failure_fails_the_migration));
 	TEST_SUITE("two processes", TEST(test_two_processes), TEST(test_two_processes_disagree),
 	           TEST(test_two_processes_cut), TEST(test_no_destination));
 }
