@@ -33,15 +33,17 @@
 #define SCENARIO_DEFAULT_CHUNK_BYTES (1 * MiB)
 /*
  * Measured 2026-11-21 on the project's 2-core Debian 12 VM (gcc 12.2, glibc
- * 2.36) with bench/bench_threads (`build/bench/bench_threads 10000`): 10000
- * pairs of pthread_create + pthread_join of a thread that just returns, each
- * call timed alone with CLOCK_MONOTONIC; median per call over eight runs
- * (per-run medians: create 12.1-19 us, join 13.1-29.3 us; join includes
- * waiting for the new thread to be scheduled and exit).  docs/performance.md
- * keeps the numbers.
+ * 2.36).  create: `build/bench/bench_threads 10000` (pthread_create of a
+ * thread that returns at once, each call timed alone with CLOCK_MONOTONIC;
+ * per-run medians 12.1-19 us over eleven runs), and what the engine pays per
+ * spawn in the real world, 11.7-14.2 us (`build/bench/bench_real`).
+ * join: a strategy joins a thread that ended with its arc long before, which
+ * costs the engine 0.3-0.7 us per join in the real world (`bench_real`);
+ * 0.5 us is the middle of that range (the bare call, bench_threads'
+ * join_ended, is 0.08-0.09 us).  docs/performance.md keeps the numbers.
  */
 #define SCENARIO_DEFAULT_THREAD_CREATE_S 13e-6
-#define SCENARIO_DEFAULT_THREAD_JOIN_S   14e-6
+#define SCENARIO_DEFAULT_THREAD_JOIN_S   0.5e-6
 #define SCENARIO_DEFAULT_RUNS            10
 #define SCENARIO_DEFAULT_SEED            1
 /* QEMU's switchover-ack capability is off unless management enables it. */
