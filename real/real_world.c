@@ -239,6 +239,48 @@ static int exchange_traces(int fd, bool src, double t0, struct trace *tr, double
 	return rc;
 }
 
+/*
+ * Build the devices, run the engine as the root task (both ends, or the end
+ * of cfg->role), tear the devices down.  -EDEADLK: tasks still use the
+ * runtime and the devices, which are left alone (leaked on purpose).
+ */
+static int run_engine(struct rt *rt, const struct scenario *s, unsigned run,
+                      const struct real_world_config *cfg, double io_timeout_s,
+                      struct trace *trace, struct mig_result *res, char *err, size_t errlen)
+{
+	if (cfg->fault)
+		rtp_set_fault(rt, cfg->fault);
+	struct device_ctx dc = {rt, s, cfg, run, io_timeout_s};
+	struct world_devices w;
+	int rc = world_devices_new(&w, rt, s, make_device, &dc);
+	if (rc) {
+		snprintf(err, errlen, "out of memory setting up run %u", run);
+		world_devices_free(&w);
+		return rc;
+	}
+	struct world_root root = world_root_of(&w, s, run, trace, res);
+	rt_task_fn root_fn = world_root_task;
+	if (cfg->role != REAL_ROLE_BOTH) {
+		*(cfg->role == REAL_ROLE_SRC ? &root.cfg.dst : &root.cfg.src) = NULL;
+		root_fn = role_root_task;
+	}
+	rc = rtp_run(rt, root_fn, &root, err, errlen);
+	if (rc == -EDEADLK) {
+		free(w.devs);
+		free(w.domains);
+		return rc;
+	}
+	if (rc == 0 && (rc = root.rc) != 0)
+		snprintf(err, errlen, "%s", res->error);
+	const char *why = rtp_last_error(rt);
+	if (rc == 0 && res->status && why[0]) {
+		size_t len = strlen(res->error);
+		snprintf(res->error + len, sizeof res->error - len, " (%s)", why);
+	}
+	world_devices_free(&w);
+	return rc;
+}
+
 static int run_role(const struct scenario *s, unsigned run, const struct real_world_config *cfg,
                     struct trace *trace, struct mig_result *res, char *err, size_t errlen)
 {
@@ -271,37 +313,14 @@ static int run_role(const struct scenario *s, unsigned run, const struct real_wo
 		snprintf(name, sizeof name, "multifd%u", i);
 		rtp_bind_channel(rt, name, fds[1 + i]);
 	}
-	if (cfg->fault)
-		rtp_set_fault(rt, cfg->fault);
-	struct device_ctx dc = {rt, s, cfg, run, io_timeout_s};
-	struct world_devices w;
-	rc = world_devices_new(&w, rt, s, make_device, &dc);
-	if (rc) {
-		snprintf(err, errlen, "out of memory setting up run %u", run);
-		goto out;
-	}
-	struct world_root root = world_root_of(&w, s, run, trace, res);
-	*(src ? &root.cfg.dst : &root.cfg.src) = NULL;
-	rc = rtp_run(rt, role_root_task, &root, err, errlen);
+	rc = run_engine(rt, s, run, cfg, io_timeout_s, trace, res, err, errlen);
 	if (rc == -EDEADLK) {
-		/* Tasks still use the runtime and the devices: leaked on purpose. */
-		free(w.devs);
-		free(w.domains);
 		close_all(fds, n);
 		return rc;
-	}
-	if (rc == 0 && (rc = root.rc) != 0)
-		snprintf(err, errlen, "%s", res->error);
-	const char *why = rtp_last_error(rt);
-	if (rc == 0 && res->status && why[0]) {
-		size_t len = strlen(res->error);
-		snprintf(res->error + len, sizeof res->error - len, " (%s)", why);
 	}
 	if (rc == 0)
 		rc = exchange_traces(fds[n - 1], src, rtp_run_start(rt), trace, io_timeout_s, err,
 		                     errlen);
-out:
-	world_devices_free(&w);
 	rtp_free(rt);
 	close_all(fds, n);
 	return rc;
@@ -324,32 +343,8 @@ int real_world_run(const struct scenario *s, unsigned run, const struct real_wor
 	struct rt *rt = rtp_new(&rc_cfg, err, errlen);
 	if (!rt)
 		return -EINVAL;
-	if (cfg->fault)
-		rtp_set_fault(rt, cfg->fault);
-	struct device_ctx dc = {rt, s, cfg, run, io_timeout_s};
-	struct world_devices w;
-	int rc = world_devices_new(&w, rt, s, make_device, &dc);
-	if (rc) {
-		snprintf(err, errlen, "out of memory setting up run %u", run);
-		goto out;
-	}
-	struct world_root root = world_root_of(&w, s, run, trace, res);
-	rc = rtp_run(rt, world_root_task, &root, err, errlen);
-	if (rc == -EDEADLK) {
-		/* Tasks still use the runtime and the devices: leaked on purpose. */
-		free(w.devs);
-		free(w.domains);
-		return rc;
-	}
-	if (rc == 0 && (rc = root.rc) != 0)
-		snprintf(err, errlen, "%s", res->error);
-	const char *why = rtp_last_error(rt);
-	if (rc == 0 && res->status && why[0]) {
-		size_t len = strlen(res->error);
-		snprintf(res->error + len, sizeof res->error - len, " (%s)", why);
-	}
-out:
-	world_devices_free(&w);
-	rtp_free(rt);
+	int rc = run_engine(rt, s, run, cfg, io_timeout_s, trace, res, err, errlen);
+	if (rc != -EDEADLK)
+		rtp_free(rt);
 	return rc;
 }
