@@ -466,13 +466,17 @@ static int ring_reserve(void **ring, size_t elem, size_t *cap, size_t *head, siz
 
 static void pump_stop(struct rt_chan *c, int rc, const char *why)
 {
+	/* Record the reason before the receiver can see the failure: once it
+	 * has, the run may end and its caller read the error at once. */
 	pthread_mutex_lock(&c->m);
-	c->rx_err = rc;
 	bool report = !c->closing;
-	pthread_cond_broadcast(&c->c);
 	pthread_mutex_unlock(&c->m);
 	if (report)
 		record_error(c->p, "channel '%s': %s", c->name, why);
+	pthread_mutex_lock(&c->m);
+	c->rx_err = rc;
+	pthread_cond_broadcast(&c->c);
+	pthread_mutex_unlock(&c->m);
 	/* The sender must notice too, as it would when a real peer drops the
 	 * connection after a protocol error. */
 	shutdown(c->fd_rx, SHUT_RDWR);
