@@ -29,6 +29,13 @@ struct cli_command {
 
 extern const struct cli_command cli_commands[];
 
+/* "switchover CMD: " and the message, on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An integer option value in [min, max] into *out; 0, or -1 after saying
+ * "switchover CMD: OPT 'TEXT': expected an integer from MIN to MAX". */
+int cli_parse_uint(const char *cmd, const char *opt, const char *text, unsigned long long min,
+		   unsigned long long max, unsigned long long *out);
+
 /* A world a scenario can run in: `switchover NAME FILE ...` runs it. */
 struct cli_world {
 	const char *name;     /* the subcommand: "sim" */

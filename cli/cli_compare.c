@@ -64,16 +64,7 @@ void cli_compare_help(FILE *out)
 	        "scenario names or worlds are only a warning.\n");
 }
 
-static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void errorf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "switchover compare: ");
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
+#define errorf(...) cli_error("compare", __VA_ARGS__)
 
 /* "5%" or "0.05" (fraction) into [0, max]. */
 static int parse_fraction(const char *opt, const char *text, double max, bool open_ends,
@@ -90,20 +81,6 @@ static int parse_fraction(const char *opt, const char *text, double max, bool op
 	    (open_ends && (v <= 0 || v >= max))) {
 		errorf("%s '%s': expected a percentage or a fraction (%s)%s\n", opt, text, example,
 		       open_ends ? " strictly between 0 and 1" : "");
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_count(const char *opt, const char *text, unsigned long long min,
-                       unsigned long long max, unsigned long long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 0);
-	if (errno || end == text || *end || text[0] == '-' || v < min || v > max) {
-		errorf("%s '%s': expected an integer from %llu to %llu\n", opt, text, min, max);
 		return -1;
 	}
 	*out = v;
@@ -168,12 +145,12 @@ static int parse(int argc, char **argv, struct compare_cli *c)
 			}
 			break;
 		case 'r':
-			if (parse_count("--resamples", optarg, 100, 10000000, &v))
+			if (cli_parse_uint("compare", "--resamples", optarg, 100, 10000000, &v))
 				return CLI_EXIT_ERROR;
 			c->opts.resamples = (unsigned)v;
 			break;
 		case 'x':
-			if (parse_count("--seed", optarg, 0, UINT64_MAX, &v))
+			if (cli_parse_uint("compare", "--seed", optarg, 0, UINT64_MAX, &v))
 				return CLI_EXIT_ERROR;
 			c->opts.seed = v;
 			break;

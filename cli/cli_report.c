@@ -20,16 +20,7 @@
 #include "plots.h"
 #include "store.h"
 
-static void report_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void report_errorf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "switchover report: ");
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
+#define report_errorf(...) cli_error("report", __VA_ARGS__)
 
 void cli_report_help(FILE *out)
 {

@@ -27,16 +27,7 @@
 /* The world whose command is running (one per process). */
 static const struct cli_world *cur;
 
-static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void errorf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "switchover %s: ", cur->name);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
+#define errorf(...) cli_error(cur->name, __VA_ARGS__)
 
 void cli_run_help(const struct cli_world *w, FILE *out)
 {
@@ -115,21 +106,6 @@ static void progress_update(struct progress *p, const char *what, unsigned done,
 	}
 }
 
-static int parse_uint(const char *opt, const char *text, unsigned long long max,
-		      unsigned long long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 0);
-	if (errno || end == text || *end || text[0] == '-' || v > max) {
-		errorf("%s '%s': expected an integer from 0 to %llu\n",
-			opt, text, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 struct sim_opts {
 	const char *file;
 	int strategy; /* -1: scenario's, STRATEGY_COUNT: all */
@@ -180,7 +156,7 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 			}
 			break;
 		case 'r':
-			if (parse_uint("--runs", optarg, 1000000, &v))
+			if (cli_parse_uint(cur->name, "--runs", optarg, 0, 1000000, &v))
 				return CLI_EXIT_ERROR;
 			if (v == 0) {
 				errorf("--runs must be at least 1\n");
@@ -189,7 +165,7 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 			o->runs = (long long)v;
 			break;
 		case 'x':
-			if (parse_uint("--seed", optarg, UINT64_MAX, &o->seed))
+			if (cli_parse_uint(cur->name, "--seed", optarg, 0, UINT64_MAX, &o->seed))
 				return CLI_EXIT_ERROR;
 			o->seed_set = 1;
 			break;
@@ -207,7 +183,7 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 			o->trace = true;
 			break;
 		case 'T':
-			if (parse_uint("--trace-run", optarg, 1000000, &v))
+			if (cli_parse_uint(cur->name, "--trace-run", optarg, 0, 1000000, &v))
 				return CLI_EXIT_ERROR;
 			o->trace_run = (unsigned)v;
 			o->trace = true;
@@ -266,7 +242,7 @@ static void write_events(FILE *f, const struct scenario *s, unsigned run, const 
 			e->from == TRACE_QMP_MIGRATION_PREPARE ? "VFIO_MIGRATION_PREPARE"
 							       : "VFIO_MIGRATION",
 			name, qom, e->text ? e->text : "", sec, floor((e->t - sec) * 1e6), run,
-			strategy_name(s->strategy), e->side == RT_SIDE_SRC ? "source" : "destination");
+			strategy_name(s->strategy), rt_side_name((enum rt_side)e->side));
 	}
 }
 

@@ -1,0 +1,33 @@
+/*
+ * cli_common.c - what every subcommand reports the same way: errors
+ * prefixed with the command, and integer option values.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "switchover %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+int cli_parse_uint(const char *cmd, const char *opt, const char *text, unsigned long long min,
+		   unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 0);
+	if (errno || end == text || *end || text[0] == '-' || v < min || v > max) {
+		cli_error(cmd, "%s '%s': expected an integer from %llu to %llu\n", opt, text, min,
+			  max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
