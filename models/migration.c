@@ -47,11 +47,6 @@
 /* Random stream of the decision-to-stop gap (devices use their own). */
 #define RNG_STREAM_STOP_GAP (RNG_STREAM_HANDLER - 1)
 
-static const char *side_label(enum rt_side s)
-{
-	return s == RT_SIDE_SRC ? "source" : "destination";
-}
-
 static void lock(struct mig *m)
 {
 	m->rt->ops->mutex_lock(m->lock);
@@ -116,7 +111,7 @@ int mig_device_goto(struct mig_device *md, enum vfio_state target, int step, con
 		enum vfio_state next = vfio_fsm_next(from, target, d->caps);
 		if (next == VFIO_STATE_ERROR) {
 			mig_fail(m, -EINVAL, task, "%s device %s cannot go from %s to %s",
-			         side_label(md->side->side), d->name, vfio_state_name(from),
+			         rt_side_name(md->side->side), d->name, vfio_state_name(from),
 			         vfio_state_name(target));
 			return -EINVAL;
 		}
@@ -130,7 +125,7 @@ int mig_device_goto(struct mig_device *md, enum vfio_state target, int step, con
 		          .to = next, .value = d->last_work_s, .text = rc ? strerror(-rc) : NULL);
 		if (rc) {
 			mig_fail(m, rc, task, "%s device %s: %s -> %s failed: %s%s",
-			         side_label(md->side->side), d->name, vfio_state_name(from),
+			         rt_side_name(md->side->side), d->name, vfio_state_name(from),
 			         vfio_state_name(next), strerror(-rc),
 			         d->state == VFIO_STATE_ERROR ? " (device in ERROR)" : "");
 			return rc;

@@ -36,7 +36,7 @@ static struct rt_task *spawn_traced(struct mig_device *md, int pass, rt_task_fn 
 	if (!t)
 		mig_fail(md->m, -EAGAIN, md->side->task,
 			 "%s device %s: cannot create its transition thread",
-			 md->side->side == RT_SIDE_SRC ? "source" : "destination", md->dev->name);
+			 rt_side_name(md->side->side), md->dev->name);
 	return t;
 }
 

@@ -84,11 +84,6 @@ static int first_not_in_p2p(const struct walk *w, int side)
 	return -1;
 }
 
-static const char *side_name(int side)
-{
-	return side == 0 ? "source" : "destination";
-}
-
 /*
  * Threads joined in their depth and pass, in one pass over the trace.  A
  * thread is "watched" from its spawn (parallel-prio) or from the start of the
@@ -170,7 +165,7 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 				violate(w->sum, INV_THREADS_JOINED, e->t,
 				        "%s thread of %s (depth %d) was still running when handler "
 				        "%s (depth %d) ran at %.6f s",
-				        side_name(sd), w->names[i], o->depth,
+				        rt_side_name((enum rt_side)sd), w->names[i], o->depth,
 				        e->text ? e->text : "?", depth, e->t);
 				break;
 			}
@@ -184,7 +179,7 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 		if (e->pass != want)
 			violate(w->sum, INV_THREADS_JOINED, e->t,
 			        "%s thread of %s joined in the %s pass, expected the %s pass",
-			        side_name(sd), dev, e->pass ? "main" : "prepare",
+			        rt_side_name((enum rt_side)sd), dev, e->pass ? "main" : "prepare",
 			        want ? "main" : "prepare");
 		watch(tw, sd, t, false);
 		t->open = false;
@@ -200,7 +195,7 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 			violate(w->sum, INV_THREADS_JOINED, o->t,
 			        "%s thread of %s spawned at %.6f s was not joined before the %s "
 			        "notify ended",
-			        side_name(sd), w->names[i], o->t, side_name(sd));
+			        rt_side_name((enum rt_side)sd), w->names[i], o->t, rt_side_name((enum rt_side)sd));
 			watch(tw, sd, o, false);
 			o->open = false;
 		}
@@ -247,14 +242,14 @@ static int walk_invariants(struct walk *w)
 						        "%s handler %s (main pass) ran at %.6f s "
 						        "while %s "
 						        "was not yet in its P2P state",
-						        side_name(sd), e->text ? e->text : "?",
+						        rt_side_name((enum rt_side)sd), e->text ? e->text : "?",
 						        e->t, w->names[d]);
 				}
 			} else if (sw->main_seen) {
 				violate(
 				    w->sum, INV_PREPARE_BEFORE_MAIN, e->t,
 				    "%s prepare handler %s ran at %.6f s after a main-pass handler",
-				    side_name(sd), e->text ? e->text : "?", e->t);
+				    rt_side_name((enum rt_side)sd), e->text ? e->text : "?", e->t);
 			}
 			break;
 		case TRACE_ARC_BEGIN:
@@ -264,7 +259,7 @@ static int walk_invariants(struct walk *w)
 					violate(
 					    w->sum, INV_P2P_BEFORE_LEAVING, e->t,
 					    "%s %s left %s (-> %s) at %.6f s before %s reached P2P",
-					    side_name(sd), w->names[e->device],
+					    rt_side_name((enum rt_side)sd), w->names[e->device],
 					    vfio_state_name(e->from), vfio_state_name(e->to), e->t,
 					    w->names[d]);
 			}

@@ -349,7 +349,7 @@ int transport_check_hello(const struct transport_hello *mine, const struct trans
 		            peer->ack_mode, mine->ack_mode);
 	if (peer->role == mine->role)
 		return fail(err, errlen, -EPROTO, "both ends play the %s",
-		            mine->role == RT_SIDE_SRC ? "source" : "destination");
+		            rt_side_name(mine->role));
 	if (peer->channel != mine->channel)
 		return fail(err, errlen, -EPROTO,
 		            "the peer opened channel %u where %u was expected", peer->channel,
