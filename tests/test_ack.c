@@ -40,11 +40,12 @@ struct outcome {
 	struct scenario *s;
 };
 
-static void run_case(const char *const *sets, size_t n_sets, struct outcome *o)
+/* Load `yaml` with the --set overrides, run it once in sim, summarise. */
+static void run_yaml(const char *name, const char *yaml, const char *const *sets, size_t n_sets,
+		     struct outcome *o)
 {
 	char err[1024];
-	int rc = scenario_load_text("ack.yaml", base_yaml, strlen(base_yaml), sets, n_sets, &o->s,
-				    err, sizeof err);
+	int rc = scenario_load_text(name, yaml, strlen(yaml), sets, n_sets, &o->s, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "scenario: %s\n", err);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -54,6 +55,11 @@ static void run_case(const char *const *sets, size_t n_sets, struct outcome *o)
 		fprintf(stderr, "run: %s\n", err);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL_FATAL(summary_from_trace(o->s, &o->tr, &o->res, &o->sum), 0);
+}
+
+static void run_case(const char *const *sets, size_t n_sets, struct outcome *o)
+{
+	run_yaml("ack.yaml", base_yaml, sets, n_sets, o);
 }
 
 static void done(struct outcome *o)
@@ -215,15 +221,7 @@ static void run_two_groups(const char *reinit_at, struct outcome *o)
 		 "latency: {default: 1ms}, init_load: {rate: 1MiB/s}}\n"
 		 "runs: 1\n",
 		 reinit_at);
-	char err[1024];
-	int rc = scenario_load_text("reinit.yaml", yaml, strlen(yaml), NULL, 0, &o->s, err,
-				    sizeof err);
-	if (rc)
-		fprintf(stderr, "scenario: %s\n", err);
-	CU_ASSERT_EQUAL_FATAL(rc, 0);
-	trace_init(&o->tr);
-	CU_ASSERT_EQUAL_FATAL(sim_world_run(o->s, 0, &o->tr, &o->res, err, sizeof err), 0);
-	CU_ASSERT_EQUAL_FATAL(summary_from_trace(o->s, &o->tr, &o->res, &o->sum), 0);
+	run_yaml("reinit.yaml", yaml, NULL, 0, o);
 }
 
 /* A REINIT of a after its ACK (about 1 s) while b still holds switchover
