@@ -7,11 +7,13 @@
  */
 #include "scenario_yaml.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "units.h"
 
@@ -263,6 +265,14 @@ const char *const scenario_precopy_v2_names[] = {
     [PRECOPY_V2_ERROR] = "error",
     [PRECOPY_V2_ERROR + 1] = NULL,
 };
+const char *const scenario_backend_names[] = {
+    [BACKEND_MODEL] = "model", [BACKEND_VFIO] = "vfio", [BACKEND_VFIO + 1] = NULL};
+const char *const scenario_vfio_interface_names[] = {
+    [VFIO_IFACE_AUTO] = "auto",
+    [VFIO_IFACE_CDEV] = "cdev",
+    [VFIO_IFACE_GROUP] = "group",
+    [VFIO_IFACE_GROUP + 1] = NULL,
+};
 
 /* names[v], or "?" for a value outside the table (a hand-built scenario). */
 static const char *name_in(const char *const *names, unsigned v)
@@ -289,6 +299,42 @@ const char *strategy_name(enum strategy_kind s)
 int strategy_parse(const char *name)
 {
 	return parse_in(scenario_strategy_names, name);
+}
+
+const char *device_backend_name(enum device_backend b)
+{
+	return name_in(scenario_backend_names, (unsigned)b);
+}
+
+const char *vfio_interface_name(enum vfio_interface i)
+{
+	return name_in(scenario_vfio_interface_names, (unsigned)i);
+}
+
+static bool hex_run(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+bool scenario_vfio_address_ok(const char *a)
+{
+	if (!a)
+		return false;
+	size_t n = strlen(a);
+	/* mdev UUID: 8-4-4-4-12 hex digits */
+	if (n == 36 && a[8] == '-' && a[13] == '-' && a[18] == '-' && a[23] == '-')
+		return hex_run(a, 8) && hex_run(a + 9, 4) && hex_run(a + 14, 4) &&
+		       hex_run(a + 19, 4) && hex_run(a + 24, 12);
+	/* PCI: [DDDD:]BB:DD.F, device 0-1f, function 0-7 */
+	if (n == 12 && a[4] == ':' && hex_run(a, 4))
+		a += 5, n -= 5;
+	if (n != 7 || a[2] != ':' || a[5] != '.' || !hex_run(a, 2) || !hex_run(a + 3, 2) ||
+	    a[6] < '0' || a[6] > '7')
+		return false;
+	return strtoul((char[]){a[3], a[4], 0}, NULL, 16) < 0x20;
 }
 
 const char *ack_mode_name(enum ack_mode m)
@@ -430,6 +476,12 @@ void scenario_free(struct scenario *s)
 		dist_free(&g->query_latency);
 		free(g->reinit_times);
 		dist_free(&g->reinit_chunk);
+		for (size_t k = 0; k < g->n_vfio_source; k++)
+			free(g->vfio_source[k]);
+		for (size_t k = 0; k < g->n_vfio_destination; k++)
+			free(g->vfio_destination[k]);
+		free(g->vfio_source);
+		free(g->vfio_destination);
 	}
 	free(s->groups);
 	for (size_t i = 0; i < s->n_handlers; i++) {
@@ -674,6 +726,87 @@ fail:
 }
 
 /* The keys that only a device with pre_copy can use. */
+/* Has the address at devices[gi].vfio.<side>[k] been named before it (in
+ * file order: groups, then source before destination, then list order)?
+ * Then fill path and err and return 1. */
+static int vfio_repeat(const struct scenario *s, size_t gi, int side, size_t k, char *path,
+                       size_t pathlen, char *err, size_t errlen)
+{
+	static const char *const key[] = {"source", "destination"};
+	const struct scn_device_group *g = &s->groups[gi];
+	const char *a = (side ? g->vfio_destination : g->vfio_source)[k];
+	for (size_t j = 0; j <= gi; j++) {
+		const struct scn_device_group *h = &s->groups[j];
+		for (int sd = 0; sd < 2; sd++) {
+			char **list = sd ? h->vfio_destination : h->vfio_source;
+			size_t n = sd ? h->n_vfio_destination : h->n_vfio_source;
+			if (j == gi && sd > side)
+				break;
+			if (j == gi && sd == side)
+				n = k;
+			for (size_t m = 0; m < n; m++)
+				if (strcasecmp(list[m], a) == 0) {
+					snprintf(err, errlen,
+					         "'%s' is already devices[%zu].vfio.%s[%zu]: a device "
+					         "plays one part in a run",
+					         a, j, key[sd], m);
+					snprintf(path, pathlen, "devices[%zu].vfio.%s[%zu]", gi,
+					         key[side], k);
+					return 1;
+				}
+		}
+	}
+	return 0;
+}
+
+static int validate_group_vfio(const struct scenario *s, size_t i, char *path, size_t pathlen,
+                               char *err, size_t errlen)
+{
+	const struct scn_device_group *g = &s->groups[i];
+	if (g->backend != BACKEND_VFIO) {
+		if (g->n_vfio_source || g->n_vfio_destination) {
+			snprintf(err, errlen,
+			         "device addresses need backend: vfio (this group is '%s')",
+			         device_backend_name(g->backend));
+			FAIL("devices[%zu].vfio", i);
+		}
+		return 0;
+	}
+	if (!g->n_vfio_source && !g->n_vfio_destination) {
+		snprintf(err, errlen,
+		         "backend vfio needs the devices: vfio: {source: [...], destination: "
+		         "[...]}, %u PCI address(es) or mdev UUID(s) each",
+		         g->count);
+		FAIL("devices[%zu].vfio", i);
+	}
+	for (int side = 0; side < 2; side++) {
+		char **list = side ? g->vfio_destination : g->vfio_source;
+		size_t n = side ? g->n_vfio_destination : g->n_vfio_source;
+		const char *key = side ? "destination" : "source";
+		if (n && n != g->count) {
+			snprintf(err, errlen,
+			         "%zu address(es) for %u device(s): list one per device (count), "
+			         "or none when this host plays only the other end",
+			         n, g->count);
+			FAIL("devices[%zu].vfio.%s", i, key);
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (!scenario_vfio_address_ok(list[k])) {
+				snprintf(err, errlen,
+				         "'%s' is not a device address: expected a PCI address "
+				         "(0000:3b:00.2) or an mdev UUID",
+				         list[k]);
+				FAIL("devices[%zu].vfio.%s[%zu]", i, key, k);
+			}
+			if (vfio_repeat(s, i, side, k, path, pathlen, err, errlen))
+				return -1;
+		}
+	}
+	return 0;
+fail:
+	return -1;
+}
+
 static int validate_group_precopy(const struct scn_device_group *g, size_t i, char *path,
                                   size_t pathlen, char *err, size_t errlen)
 {
@@ -986,6 +1119,8 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 			         s->n_domains);
 			FAIL("devices[%zu].domain", i);
 		}
+		if (validate_group_vfio(s, i, path, pathlen, err, errlen))
+			goto fail;
 	}
 	for (size_t i = 0; total > 1 && i < s->n_groups; i++) {
 		if (!(s->groups[i].caps & VFIO_CAP_P2P)) {
@@ -1045,8 +1180,16 @@ static bool group_eq(const struct scn_device_group *a, const struct scn_device_g
 	    a->n_reinit_times != b->n_reinit_times ||
 	    a->reinit_interval_s != b->reinit_interval_s ||
 	    !dist_eq(&a->reinit_chunk, &b->reinit_chunk) ||
-	    a->final_check_failure != b->final_check_failure || a->domain != b->domain)
+	    a->final_check_failure != b->final_check_failure || a->domain != b->domain ||
+	    a->backend != b->backend || a->vfio_interface != b->vfio_interface ||
+	    a->n_vfio_source != b->n_vfio_source || a->n_vfio_destination != b->n_vfio_destination)
 		return false;
+	for (size_t i = 0; i < a->n_vfio_source; i++)
+		if (!str_eq(a->vfio_source[i], b->vfio_source[i]))
+			return false;
+	for (size_t i = 0; i < a->n_vfio_destination; i++)
+		if (!str_eq(a->vfio_destination[i], b->vfio_destination[i]))
+			return false;
 	for (size_t i = 0; i < a->n_reinit_times; i++)
 		if (a->reinit_times[i] != b->reinit_times[i])
 			return false;

@@ -10,6 +10,7 @@
 #ifndef SWITCHOVER_SCENARIO_H
 #define SWITCHOVER_SCENARIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,26 @@ enum precopy_v2 {
 };
 const char *precopy_v2_name(enum precopy_v2 v); /* "unsupported", "supported", "error" */
 
+/* What the real world drives for a device group (the sim world always
+ * models a group from its keys, whatever its backend). */
+enum device_backend {
+	BACKEND_MODEL = 0, /* the model: emulated (or null) devices in the real world */
+	BACKEND_VFIO = 1,  /* real devices through the Linux VFIO uAPI (real/devices/vfio.h) */
+};
+const char *device_backend_name(enum device_backend b); /* "model", "vfio" */
+
+/* How a vfio device is opened. */
+enum vfio_interface {
+	VFIO_IFACE_AUTO = 0,  /* the iommufd cdev where the device has one, else the group */
+	VFIO_IFACE_CDEV = 1,  /* /dev/vfio/devices/vfioN bound to /dev/iommu */
+	VFIO_IFACE_GROUP = 2, /* /dev/vfio/N in a TYPE1v2 container */
+};
+const char *vfio_interface_name(enum vfio_interface i); /* "auto", "cdev", "group" */
+
+/* Is `addr` a device address a vfio group may name: a PCI address
+ * ("0000:3b:00.2" or "3b:00.2") or an mdev UUID? */
+bool scenario_vfio_address_ok(const char *addr);
+
 /* Which handler pass a non-VFIO handler does work in. */
 enum handler_pass { HANDLER_PASS_MAIN = 0, HANDLER_PASS_PREPARE = 1, HANDLER_PASS_BOTH = 2 };
 /* On which end a non-VFIO handler is registered. */
@@ -108,6 +129,14 @@ struct scn_device_group {
 	 * the prepare handler) fails; a failed query counts as REINIT. */
 	double final_check_failure;
 	int domain; /* index in scenario.domains, or -1 */
+	enum device_backend backend;
+	/* BACKEND_VFIO: instance i is vfio_source[i] on the source and
+	 * vfio_destination[i] on the destination (PCI addresses or mdev UUIDs);
+	 * a list is either empty (this host plays only the other end) or has
+	 * `count` entries. */
+	char **vfio_source, **vfio_destination;
+	size_t n_vfio_source, n_vfio_destination;
+	enum vfio_interface vfio_interface;
 };
 
 /* An injected arc failure: device `device` of group `group` (its index in

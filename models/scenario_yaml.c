@@ -850,8 +850,16 @@ struct raw_reinit {
 	unsigned times_count;
 	char *interval, *chunk;
 };
+struct raw_vfio {
+	char **source;
+	unsigned source_count;
+	char **destination;
+	unsigned destination_count;
+	char *interface;
+};
 struct raw_device {
-	char *name, *profile, *count, *depth;
+	char *name, *profile, *count, *depth, *backend;
+	struct raw_vfio *vfio;
 	char **capabilities;
 	unsigned capabilities_count;
 	char *state_size, *initial_bytes, *precopy_dirty_rate;
@@ -953,6 +961,14 @@ static const cyaml_schema_field_t reinit_fields[] = {
     STR("chunk", OPT, struct raw_reinit, chunk),
     CYAML_FIELD_END,
 };
+static const cyaml_schema_field_t vfio_fields[] = {
+    CYAML_FIELD_SEQUENCE("source", CYAML_FLAG_POINTER | OPT, struct raw_vfio, source, &string_entry,
+                         0, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("destination", CYAML_FLAG_POINTER | OPT, struct raw_vfio, destination,
+                         &string_entry, 0, CYAML_UNLIMITED),
+    STR("interface", OPT, struct raw_vfio, interface),
+    CYAML_FIELD_END,
+};
 static const cyaml_schema_field_t device_fields[] = {
     STR("name", REQ, struct raw_device, name),
     STR("profile", OPT, struct raw_device, profile),
@@ -970,6 +986,8 @@ static const cyaml_schema_field_t device_fields[] = {
     CYAML_FIELD_MAPPING_PTR("reinit", OPT, struct raw_device, reinit, reinit_fields),
     STR("final_check_failure", OPT, struct raw_device, final_check_failure),
     STR("domain", OPT, struct raw_device, domain),
+    STR("backend", OPT, struct raw_device, backend),
+    CYAML_FIELD_MAPPING_PTR("vfio", OPT, struct raw_device, vfio, vfio_fields),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t device_entry = {
@@ -1476,6 +1494,45 @@ static int convert_precopy_keys(struct loader *L, const struct raw_device *d,
 	return get_probability(L, path, d->final_check_failure, &g->final_check_failure);
 }
 
+static int dup_list(struct loader *L, char **in, unsigned n, char ***out, size_t *n_out)
+{
+	if (!n)
+		return 0;
+	if (!(*out = calloc(n, sizeof **out)))
+		return fail_oom(L);
+	*n_out = n;
+	for (unsigned k = 0; k < n; k++)
+		if (dup_str(L, in[k], &(*out)[k]))
+			return -1;
+	return 0;
+}
+
+/* backend and vfio: (checked further by scenario_validate). */
+static int convert_backend(struct loader *L, const struct raw_device *d, const char *dev,
+                           struct scn_device_group *g)
+{
+	char path[PATH_LEN];
+	int k = (int)g->backend;
+	snprintf(path, sizeof(path), "%s.backend", dev);
+	if (get_enum(L, path, d->backend, scenario_backend_names, "backend", &k))
+		return -1;
+	g->backend = (enum device_backend)k;
+	if (!d->vfio)
+		return 0;
+	k = (int)g->vfio_interface;
+	snprintf(path, sizeof(path), "%s.vfio.interface", dev);
+	if (get_enum(L, path, d->vfio->interface, scenario_vfio_interface_names, "vfio interface",
+	             &k))
+		return -1;
+	g->vfio_interface = (enum vfio_interface)k;
+	if (dup_list(L, d->vfio->source, d->vfio->source_count, &g->vfio_source,
+	             &g->n_vfio_source) ||
+	    dup_list(L, d->vfio->destination, d->vfio->destination_count, &g->vfio_destination,
+	             &g->n_vfio_destination))
+		return -1;
+	return 0;
+}
+
 static int convert_device(struct loader *L, const struct raw_device *d, size_t i,
                           struct scenario *s, struct scn_device_group *g)
 {
@@ -1531,6 +1588,8 @@ static int convert_device(struct loader *L, const struct raw_device *d, size_t i
 	if (get_rate(L, path, d->load ? d->load->rate : NULL, &g->load_Bps))
 		return -1;
 	if (convert_precopy_keys(L, d, p, dev, g))
+		return -1;
+	if (convert_backend(L, d, dev, g))
 		return -1;
 	if (d->domain) {
 		char list[256] = "";
@@ -2167,6 +2226,20 @@ static void emit_group(struct emit *m, const struct scenario *s, const struct sc
 	emit_probability(m, "final_check_failure", g->final_check_failure);
 	if (g->domain >= 0 && (size_t)g->domain < s->n_domains)
 		emit_kv(m, "domain", s->domains[g->domain].name);
+	emit_kv(m, "backend", device_backend_name(g->backend));
+	if (g->backend == BACKEND_VFIO) {
+		emit_map(m, "vfio", false);
+		emit_seq(m, "source", true);
+		for (size_t i = 0; i < g->n_vfio_source; i++)
+			emit_scalar(m, g->vfio_source[i]);
+		emit_end_seq(m);
+		emit_seq(m, "destination", true);
+		for (size_t i = 0; i < g->n_vfio_destination; i++)
+			emit_scalar(m, g->vfio_destination[i]);
+		emit_end_seq(m);
+		emit_kv(m, "interface", vfio_interface_name(g->vfio_interface));
+		emit_end_map(m);
+	}
 	emit_end_map(m);
 }
 

@@ -111,6 +111,8 @@ extern const char *const scenario_late_ack_rule_names[];
 extern const char *const scenario_event_design_names[];
 extern const char *const scenario_nonresponsive_from_names[];
 extern const char *const scenario_precopy_v2_names[];
+extern const char *const scenario_backend_names[];
+extern const char *const scenario_vfio_interface_names[];
 
 /* The capability names of `capabilities:`, in the order they print. */
 struct scenario_cap {
