@@ -16,6 +16,7 @@
 
 #include "devices/emu.h"
 #include "devices/null.h"
+#include "devices/vfio.h"
 #include "scenario_yaml.h"
 #include "transport.h"
 #include "world.h"
@@ -62,6 +63,8 @@ struct device_ctx {
 	const struct real_world_config *cfg;
 	unsigned run;
 	double io_timeout_s;
+	int rc;        /* why a device could not be made: -ENOMEM, -ENODEV */
+	char err[768]; /* ... in words */
 };
 
 static struct device *make_device(void *arg, size_t i, enum rt_side side, struct rt_sem *domain)
@@ -69,11 +72,25 @@ static struct device *make_device(void *arg, size_t i, enum rt_side side, struct
 	struct device_ctx *c = arg;
 	const struct scenario *s = c->s;
 	const struct scn_device_group *g = scenario_device_group(s, i, NULL);
-	bool null = c->cfg->devices == REAL_DEVICES_NULL ||
+	/* The end another process plays: a placeholder the engine never uses. */
+	bool other_end = (c->cfg->role == REAL_ROLE_SRC && side == RT_SIDE_DST) ||
+	                 (c->cfg->role == REAL_ROLE_DST && side == RT_SIDE_SRC);
+	if (g->backend == BACKEND_VFIO && !other_end) {
+		struct device *d = vfio_dev_new(s, i, side, c->err, sizeof c->err);
+		if (!d)
+			c->rc = -ENODEV;
+		return d;
+	}
+	bool null = other_end || c->cfg->devices == REAL_DEVICES_NULL ||
 	            (c->cfg->devices == REAL_DEVICES_AUTO &&
 	             real_world_group_is_free(s, (size_t)(g - s->groups)));
-	return null ? null_dev_new(s, i, side)
-	            : emu_new(c->rt, s, i, side, c->run, domain, c->io_timeout_s);
+	struct device *d = null ? null_dev_new(s, i, side)
+	                        : emu_new(c->rt, s, i, side, c->run, domain, c->io_timeout_s);
+	if (!d) {
+		c->rc = -ENOMEM;
+		snprintf(c->err, sizeof c->err, "out of memory setting up run %u", c->run);
+	}
+	return d;
 }
 
 /* ---- two processes ---- */
@@ -250,13 +267,13 @@ static int run_engine(struct rt *rt, const struct scenario *s, unsigned run,
 {
 	if (cfg->fault)
 		rtp_set_fault(rt, cfg->fault);
-	struct device_ctx dc = {rt, s, cfg, run, io_timeout_s};
+	struct device_ctx dc = {rt, s, cfg, run, io_timeout_s, 0, ""};
 	struct world_devices w;
 	int rc = world_devices_new(&w, rt, s, make_device, &dc);
 	if (rc) {
-		snprintf(err, errlen, "out of memory setting up run %u", run);
+		snprintf(err, errlen, "%s", dc.err[0] ? dc.err : "out of memory setting up the run");
 		world_devices_free(&w);
-		return rc;
+		return dc.rc ? dc.rc : rc;
 	}
 	struct world_root root = world_root_of(&w, s, run, trace, res);
 	rt_task_fn root_fn = world_root_task;
