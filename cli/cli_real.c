@@ -4,12 +4,15 @@
  * command line here, so the shared parser sees exactly what `sim` accepts
  * and both commands stay one command.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "devices/vfio.h"
 #include "real_world.h"
 #include "transport.h"
 #include "units.h"
@@ -18,15 +21,39 @@
 static struct real_world_config real_cfg;
 static const char *listen_addr;
 
+/* SIGINT/SIGTERM: VFIO devices stop making progress, so the run in
+ * progress fails through the engine's own error path and every device is
+ * returned to RUNNING; no further run starts and no result file appears.
+ * A second signal ends the process at once. */
+static void on_interrupt(int sig)
+{
+	static const char msg[] = "\nswitchover real: interrupted: ending the run in progress and "
+	                          "returning devices to RUNNING (once more to quit at once)\n";
+	vfio_request_stop();
+	ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
+	(void)n;
+	signal(sig, SIG_DFL);
+}
+
 static int real_run(const struct scenario *s, unsigned run, struct trace *tr,
                     struct mig_result *res, char *err, size_t errlen)
 {
-	return real_world_run(s, run, &real_cfg, tr, res, err, errlen);
+	if (vfio_stop_requested()) {
+		snprintf(err, errlen, "interrupted before the run started; no result file written");
+		return -EINTR;
+	}
+	int rc = real_world_run(s, run, &real_cfg, tr, res, err, errlen);
+	if (rc == 0 && vfio_stop_requested()) {
+		snprintf(err, errlen,
+		         "interrupted; every device is back in RUNNING; no result file written");
+		return -EINTR;
+	}
+	return rc;
 }
 
 static const struct cli_world real_world = {
     .name = "real",
-    .describe = "the real world (threads, clocks and bytes; emulated devices,\n"
+    .describe = "the real world (threads, clocks and bytes; emulated or VFIO devices,\n"
                 "both ends in this process over an emulated link)",
     .run = real_run,
 };
@@ -52,7 +79,12 @@ void cli_real_help(FILE *out)
 	        "                   network instead of the real one's\n\n"
 	        "In one process the link is emulated to the scenario's network.bandwidth\n"
 	        "and latency, so a run compares with its simulation; `over bound` is downtime\n"
-	        "minus the ideal-parallel bound of that run.  See docs/real.md.\n");
+	        "minus the ideal-parallel bound of that run.  See docs/real.md.\n\n"
+	        "Device groups with `backend: vfio` drive real devices (PCI VFs bound to a\n"
+	        "VFIO migration driver such as mlx5_vfio_pci, or mdevs such as the kernel's\n"
+	        "mtty) through the kernel's migration uAPI: see docs/hardware.md and\n"
+	        "`switchover vfio --help`.  SIGINT ends the run in progress and returns every\n"
+	        "device to RUNNING; no result file is written.\n");
 }
 
 /* Value of option `name` at argv[*i] ("--name=V" or "--name V"), or NULL
@@ -165,6 +197,10 @@ int cli_real(int argc, char **argv)
 		fprintf(stderr, "switchover real: listening on %s (port %d)\n", listen_addr,
 		        transport_local_port(real_cfg.listen_fd));
 	}
+	struct sigaction sa = {.sa_handler = on_interrupt};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	rc = cli_run_world(&real_world, argc, argv);
 	if (real_cfg.listen_fd >= 0)
 		close(real_cfg.listen_fd);
