@@ -69,6 +69,7 @@ void vfio_flags_string(uint32_t caps, char *buf, size_t len)
 const char *vfio_errno_advice(const char *op, int err)
 {
 	bool bind = op && strstr(op, "bind");
+	bool migration = op && strstr(op, "migration");
 	switch (err) {
 	case EBUSY:
 		return "it is in use: another process (QEMU, another switchover) has the device "
@@ -82,8 +83,11 @@ const char *vfio_errno_advice(const char *op, int err)
 		return "the VFIO device node is missing: is the vfio module loaded and the device "
 		       "bound to a VFIO driver?";
 	case ENOTTY:
-		return "the driver has no migration support (bind a ConnectX VF to "
-		       "mlx5_vfio_pci, not plain vfio-pci)";
+		if (migration)
+			return "the driver has no migration support (bind a ConnectX VF to "
+			       "mlx5_vfio_pci, not plain vfio-pci)";
+		return "the node does not know this ioctl: it is not a VFIO device node of this "
+		       "kind, or the kernel is too old for it";
 	case EINVAL:
 		if (bind)
 			return "it is already bound to an iommufd through another open (in use), "
