@@ -226,7 +226,7 @@ expect 1 "underflowed" -- "$SW" sim "$SRC/scenarios/ack-legacy-vs-new.yaml" --ru
 dst=$!
 port=""
 for i in 1 2 3 4 5 6 7 8 9 10; do
-	port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$TMP/dst.err")
+	port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$TMP/dst.err" 2>/dev/null)
 	[ -n "$port" ] && break
 	sleep 0.2
 done
@@ -245,6 +245,24 @@ expect 2 "--role src needs --connect" -- "$SW" real "$SRC/scenarios/null.yaml" -
 expect 2 "--role 'both'" -- "$SW" real "$SRC/scenarios/null.yaml" --role both
 expect 2 "cannot connect to 127.0.0.1:1" -- "$SW" real "$SRC/scenarios/null.yaml" --role src \
 	--connect 127.0.0.1:1 --io-timeout 300ms --quiet
+
+# VFIO devices: help, refusals named by device and key, no half-written file.
+expect 0 "usage: switchover vfio info" -- "$SW" vfio --help
+expect 2 "no device given" -- "$SW" vfio info
+expect 2 "expected auto, cdev or group" -- "$SW" vfio info --interface iommu 3b:00.2
+mkdir -p "$TMP/sys/bus/pci/devices/0000:3b:00.2" "$TMP/sys/bus/pci/drivers/mlx5_core"
+ln -s ../../../bus/pci/drivers/mlx5_core "$TMP/sys/bus/pci/devices/0000:3b:00.2/driver"
+expect 2 "0000:3b:00.2 is bound to mlx5_core, not to a VFIO driver" -- \
+	env SWITCHOVER_SYSFS="$TMP/sys" "$SW" vfio info 3b:00.2
+printf 'name: hw\ndevices:\n  - name: vf\n    count: 2\n    backend: vfio\n    vfio: {source: [3b:00.2, 3b:00.3], destination: [3b:00.4, 3b:00.5]}\n' >"$TMP/hw.yaml"
+expect 2 "devices\[0\].vfio.source\[0\]: 0000:3b:00.2 is bound to mlx5_core" -- \
+	env SWITCHOVER_SYSFS="$TMP/sys" "$SW" real "$TMP/hw.yaml" --runs 1 --quiet -o "$TMP/hw.h5"
+if [ -e "$TMP/hw.h5" ] || ls "$TMP" | grep -q 'hw.h5.tmp'; then bad "a refused run left a result file"; else ok; fi
+expect 2 "]: devices\[0\].vfio.source\[1\]: '3b:00.9x' is not a device address" -- \
+	"$SW" real "$TMP/hw.yaml" --set 'devices[0].vfio.source=[3b:00.2, 3b:00.9x]'
+sed 's/3b:00.3\]/3b:00.3x]/' "$TMP/hw.yaml" >"$TMP/hw2.yaml"
+expect 2 "hw2.yaml:6: devices\[0\].vfio.source\[1\]: '3b:00.3x'" -- "$SW" real "$TMP/hw2.yaml"
+expect 0 "backend: vfio" -- "$SW" sim "$TMP/hw.yaml" --resolved
 
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ]
