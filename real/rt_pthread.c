@@ -330,12 +330,14 @@ static struct rt_event *op_event_new(struct rt *rt)
 static void op_event_set(struct rt_event *e)
 {
 	pthread_mutex_lock(&e->m);
-	if (!e->set) {
+	bool wake = !e->set;
+	if (wake) {
 		e->set = 1;
 		e->gen++;
-		pthread_cond_broadcast(&e->c);
 	}
 	pthread_mutex_unlock(&e->m);
+	if (wake)
+		pthread_cond_broadcast(&e->c);
 }
 
 static void op_event_reset(struct rt_event *e)
