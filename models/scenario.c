@@ -47,7 +47,12 @@
 /* The patch's design (DOMAIN.md section 4): a thread per device per pass. */
 #define SCENARIO_DEFAULT_THREADS THREADS_PER_PASS
 /*
- * WAKE_PLACEHOLDER
+ * Measured 2026-11-21 on the same VM.  wake (migration.threads: pool): the
+ * hand-off of a transition to a parked pool worker, rt_wake on the real
+ * world's semaphore timed on the waker's side, per-run medians 4.8-6.0 us
+ * (`build/bench/bench_threads 10000`), and what the engine pays per
+ * hand-off in the real world, 4.0-5.9 us (`build/bench/bench_real`).
+ * docs/performance.md keeps the numbers.
  */
 #define SCENARIO_DEFAULT_THREAD_WAKE_S 5e-6
 #define SCENARIO_DEFAULT_RUNS          10
