@@ -306,14 +306,14 @@ int strategy_parse(const char *name)
 	return parse_in(scenario_strategy_names, name);
 }
 
-const char *thread_mode_name(enum thread_mode t)
-{
-	return name_in(scenario_thread_mode_names, (unsigned)t);
-}
-
 const char *ack_mode_name(enum ack_mode m)
 {
 	return name_in(scenario_ack_mode_names, (unsigned)m);
+}
+
+const char *thread_mode_name(enum thread_mode t)
+{
+	return name_in(scenario_thread_mode_names, (unsigned)t);
 }
 
 const char *late_ack_rule_name(enum late_ack_rule r)
