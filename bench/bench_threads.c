@@ -7,6 +7,13 @@
  * world's defaults thread_create / thread_join come from this measurement
  * (models/scenario.c, docs/performance.md).
  *
+ * Then what a pool hand-off costs (migration.threads: pool): waking a
+ * thread parked in the real world's semaphore, through the rt_pthread ops
+ * the pool itself uses (rt_wake), timed on the waker's side, and taking the
+ * worker's "done" once it has been posted (the pool's counterpart of
+ * joining a thread that has ended).  The sim default thread_wake comes from
+ * this and from bench_real.
+ *
  *   bench_threads [PAIRS]     default 10000
  */
 #include <pthread.h>
@@ -16,6 +23,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "rt_pthread.h"
+
 static void *nothing(void *arg) { return arg; }
 
 /* Says it is done, then returns: joined after it has ended, as the
@@ -24,6 +33,29 @@ static void *flag_done(void *arg)
 {
 	atomic_store((atomic_int *)arg, 1);
 	return NULL;
+}
+
+/* A pool worker with nothing to do: parked on `go`, posts `done` per wake-up. */
+struct parked {
+	struct rt *rt;
+	struct rt_sem *go, *done;
+	long rounds;
+};
+
+static void *parked_worker(void *arg)
+{
+	struct parked *w = arg;
+	for (long i = 0; i < w->rounds; i++) {
+		w->rt->ops->sem_acquire(w->go);
+		w->rt->ops->sem_release(w->done);
+	}
+	return NULL;
+}
+
+static void settle(void)
+{
+	struct timespec ts = {0, 100000}; /* 100 us: the other thread is parked again */
+	nanosleep(&ts, NULL);
 }
 
 static double now(void)
@@ -45,7 +77,8 @@ int main(int argc, char **argv)
 	if (pairs < 1 || (argc > 1 && argv[1][0] == '-')) {
 		fprintf(stderr, "usage: bench_threads [PAIRS]\n"
 				"Median pthread_create and pthread_join times of PAIRS threads that\n"
-				"return at once (the sim defaults thread_create / thread_join).\n");
+				"return at once (the sim defaults thread_create / thread_join), and of\n"
+				"PAIRS wake-ups of a parked pool worker (thread_wake).\n");
 		return 2;
 	}
 	double *create = malloc((size_t)pairs * sizeof *create);
@@ -79,6 +112,31 @@ int main(int argc, char **argv)
 		pthread_join(t, NULL);
 		ended[i] = now() - t0;
 	}
+	double *wake = malloc((size_t)pairs * sizeof *wake);
+	double *wait_done = malloc((size_t)pairs * sizeof *wait_done);
+	struct rtp_config rcfg = {.io_timeout_s = RTP_DEFAULT_IO_TIMEOUT_S};
+	struct parked w = {.rt = rtp_new(&rcfg, NULL, 0), .rounds = pairs};
+	if (!wake || !wait_done || !w.rt)
+		return 1;
+	w.go = w.rt->ops->sem_new(w.rt, 0);
+	w.done = w.rt->ops->sem_new(w.rt, 0);
+	pthread_t wt;
+	if (!w.go || !w.done || pthread_create(&wt, NULL, parked_worker, &w))
+		return 1;
+	for (long i = 0; i < pairs; i++) {
+		settle();
+		double t0 = now();
+		rt_wake(w.rt, w.go);
+		wake[i] = now() - t0;
+		settle();
+		t0 = now();
+		w.rt->ops->sem_acquire(w.done);
+		wait_done[i] = now() - t0;
+	}
+	pthread_join(wt, NULL);
+	w.rt->ops->sem_free(w.go);
+	w.rt->ops->sem_free(w.done);
+	rtp_free(w.rt);
 	qsort(create, (size_t)pairs, sizeof *create, cmp);
 	qsort(join, (size_t)pairs, sizeof *join, cmp);
 	qsort(ended, (size_t)pairs, sizeof *ended, cmp);
@@ -90,6 +148,16 @@ int main(int argc, char **argv)
 	       pairs, create[pairs / 2], create[pairs / 20], create[pairs * 19 / 20], join[pairs / 2],
 	       join[pairs / 20], join[pairs * 19 / 20], ended[pairs / 2], ended[pairs / 20],
 	       ended[pairs * 19 / 20]);
+	qsort(wake, (size_t)pairs, sizeof *wake, cmp);
+	qsort(wait_done, (size_t)pairs, sizeof *wait_done, cmp);
+	printf("thread_wake_s   median %.3g p5 %.3g p95 %.3g (rt_wake of a parked pool worker, "
+	       "waker's side: the pool's hand-off)\n"
+	       "wait_done_s     median %.3g p5 %.3g p95 %.3g (taking a worker's posted done: "
+	       "the pool's join)\n",
+	       wake[pairs / 2], wake[pairs / 20], wake[pairs * 19 / 20], wait_done[pairs / 2],
+	       wait_done[pairs / 20], wait_done[pairs * 19 / 20]);
+	free(wake);
+	free(wait_done);
 	free(ended);
 	free(create);
 	free(join);

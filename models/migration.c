@@ -1061,6 +1061,7 @@ static int run(const struct mig_config *cfg, struct mig_result *res, bool src, b
 	                .has_dst = dst};
 	memset(res, 0, sizeof *res);
 	const char *task = src ? SRC_TASK : DST_TASK;
+	m.task = task;
 	TRACE_ADD(m.tr, .t = rt_now(m.rt), .task = task, .kind = TRACE_RUN_BEGIN);
 	int rc = mig_init(&m);
 	if (rc) {
@@ -1082,6 +1083,8 @@ static int run(const struct mig_config *cfg, struct mig_result *res, bool src, b
 		dst_run(&m);
 	if (load)
 		rt_join(m.rt, load);
+	strategy_end(&m.src);
+	strategy_end(&m.dst);
 	TRACE_ADD(m.tr, .t = rt_now(m.rt), .task = task, .kind = TRACE_RUN_END,
 	          .value = res->status, .text = res->status ? res->error : NULL);
 	mig_release(&m);

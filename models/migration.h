@@ -57,12 +57,20 @@ struct mig_device {
 	struct device *dev;
 	int index;
 	int depth;
-	/* Transition task per pass (parallel-prio), or [TRACE_PASS_PREPARE]
-	 * carrying both steps (parallel-barrier). */
+	/* Task carrying the transition of each pass (parallel-prio), or
+	 * [TRACE_PASS_PREPARE] carrying both steps (parallel-barrier): a thread
+	 * created for it, or the pool worker it was handed to; NULL when none
+	 * is outstanding. */
 	struct rt_task *thread[2];
 	int thread_pass;    /* pass the running thread performs (parallel-prio) */
 	int thread_running; /* direction the running thread performs */
 	char task_name[2][64];
+	/* migration.threads: pool.  The device's persistent worker, created at
+	 * migration setup: it waits on `go`, runs `job` (NULL: ends), posts
+	 * `done`.  NULL when the strategy gives the device no thread. */
+	struct rt_task *worker;
+	struct rt_sem *go, *done;
+	rt_task_fn job;
 	/* source: switchover-ack and REINIT state (VFIOMigration's fields) */
 	bool v2_enabled;         /* PRECOPY_INFOv2 opted in */
 	bool queried;            /* first precopy query after setup done */
@@ -124,6 +132,7 @@ struct mig {
 	unsigned n_multifd;
 	void *buf; /* chunk buffer when the world carries data */
 	struct mig_result *res;
+	const char *task;      /* the task running migration setup and teardown */
 	struct rt_mutex *lock; /* res, ack_pending, failed: touched by several tasks */
 	atomic_int failed;
 	int ack_pending; /* source switchover-ack counter */
@@ -167,11 +176,16 @@ void mig_fail(struct mig *m, int err, const char *task, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* strategy.c: register the VFIO handler entries of every device of `side`
- * as the scenario's strategy does.  Returns 0 or -ENOMEM. */
+ * as the scenario's strategy does, and with migration.threads: pool start
+ * the devices' workers (called by m->task; a worker that cannot be created
+ * fails the migration).  Returns 0 or -ENOMEM. */
 int strategy_register(struct mig *m, struct mig_side *side);
 /* Reset per-notify strategy state (the barrier rendezvous) before a notify. */
 void strategy_before_notify(struct mig_side *side);
-/* Free what strategy_register allocated for `side`. */
+/* End and join `side`'s pool workers (migration.threads: pool), if any: the
+ * migration is over.  Called by m->task; idempotent. */
+void strategy_end(struct mig_side *side);
+/* Free what strategy_register allocated for `side` (its workers ended first). */
 void strategy_release(struct mig_side *side);
 
 #endif

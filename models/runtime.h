@@ -82,6 +82,15 @@ struct rt_ops {
 	 * real: pthread_join. */
 	void (*join)(struct rt *rt, struct rt_task *task);
 
+	/* Hand a task parked in sem_acquire(s) its next piece of work: release
+	 * `s`, as a priced operation.  This is what a parallel strategy does
+	 * instead of spawn when its transitions run on persistent workers
+	 * (migration.threads: pool).  Any task; does not block.
+	 * sim: the caller is first charged the scenario's thread_wake_s (the
+	 * measured cost of waking a parked thread), then s is released.
+	 * real: sem_release; its real cost is what the strategies pay. */
+	void (*wake)(struct rt *rt, struct rt_sem *s);
+
 	/* Mutual exclusion.  lock blocks; unlock never blocks.  Free cost in sim. */
 	struct rt_mutex *(*mutex_new)(struct rt *rt);
 	void (*mutex_lock)(struct rt_mutex *m);
@@ -152,6 +161,10 @@ static inline struct rt_task *rt_spawn(struct rt *rt, enum rt_side side, const c
 static inline void rt_join(struct rt *rt, struct rt_task *t)
 {
 	rt->ops->join(rt, t);
+}
+static inline void rt_wake(struct rt *rt, struct rt_sem *s)
+{
+	rt->ops->wake(rt, s);
 }
 
 #endif

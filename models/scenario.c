@@ -46,8 +46,19 @@
  */
 #define SCENARIO_DEFAULT_THREAD_CREATE_S 13e-6
 #define SCENARIO_DEFAULT_THREAD_JOIN_S   0.5e-6
-#define SCENARIO_DEFAULT_RUNS            10
-#define SCENARIO_DEFAULT_SEED            1
+/* The patch's design (DOMAIN.md section 4): a thread per device per pass. */
+#define SCENARIO_DEFAULT_THREADS THREADS_PER_PASS
+/*
+ * Measured 2026-11-21 on the same VM.  wake (migration.threads: pool): the
+ * hand-off of a transition to a parked pool worker, rt_wake on the real
+ * world's semaphore timed on the waker's side, per-run medians 4.8-6.0 us
+ * (`build/bench/bench_threads 10000`), and what the engine pays per
+ * hand-off in the real world, 4.0-5.9 us (`build/bench/bench_real`).
+ * docs/performance.md keeps the numbers.
+ */
+#define SCENARIO_DEFAULT_THREAD_WAKE_S 5e-6
+#define SCENARIO_DEFAULT_RUNS          10
+#define SCENARIO_DEFAULT_SEED          1
 /* QEMU's switchover-ack capability is off unless management enables it. */
 #define SCENARIO_DEFAULT_ACK ACK_OFF
 /* The rule settled in review (DOMAIN §6): fail only when the final query
@@ -91,6 +102,8 @@ const struct scenario scenario_default = {
     .chunk_bytes = SCENARIO_DEFAULT_CHUNK_BYTES,
     .thread_create_s = SCENARIO_DEFAULT_THREAD_CREATE_S,
     .thread_join_s = SCENARIO_DEFAULT_THREAD_JOIN_S,
+    .threads = SCENARIO_DEFAULT_THREADS,
+    .thread_wake_s = SCENARIO_DEFAULT_THREAD_WAKE_S,
     .ack_src = SCENARIO_DEFAULT_ACK,
     .ack_dst = SCENARIO_DEFAULT_ACK,
     .late_ack_rule = SCENARIO_DEFAULT_LATE_ACK,
@@ -239,6 +252,8 @@ const char *const scenario_strategy_names[] = {
     [STRATEGY_PARALLEL_BARRIER] = "parallel-barrier",
     [STRATEGY_COUNT] = NULL,
 };
+const char *const scenario_thread_mode_names[] = {
+    [THREADS_PER_PASS] = "per-pass", [THREADS_POOL] = "pool", [THREADS_POOL + 1] = NULL};
 const char *const scenario_ack_mode_names[] = {
     [ACK_OFF] = "off", [ACK_LEGACY] = "legacy", [ACK_NEW] = "new", [ACK_NEW + 1] = NULL};
 const char *const scenario_late_ack_rule_names[] = {
@@ -340,6 +355,11 @@ bool scenario_vfio_address_ok(const char *a)
 const char *ack_mode_name(enum ack_mode m)
 {
 	return name_in(scenario_ack_mode_names, (unsigned)m);
+}
+
+const char *thread_mode_name(enum thread_mode t)
+{
+	return name_in(scenario_thread_mode_names, (unsigned)t);
 }
 
 const char *late_ack_rule_name(enum late_ack_rule r)
@@ -1012,6 +1032,15 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		snprintf(err, errlen, "must be a duration >= 0");
 		FAIL("migration.thread_join");
 	}
+	if (thread_mode_name(s->threads)[0] == '?') {
+		scenario_word_list(scenario_thread_mode_names, words, sizeof(words));
+		snprintf(err, errlen, "unknown thread mode: expected %s", words);
+		FAIL("migration.threads");
+	}
+	if (!seconds_ok(s->thread_wake_s)) {
+		snprintf(err, errlen, "must be a duration >= 0");
+		FAIL("migration.thread_wake");
+	}
 	if (validate_ack(s, path, pathlen, err, errlen))
 		goto fail;
 	if (late_ack_rule_name(s->late_ack_rule)[0] == '?') {
@@ -1225,7 +1254,8 @@ bool scenario_equal(const struct scenario *a, const struct scenario *b)
 	    a->downtime_limit_s != b->downtime_limit_s || a->strategy != b->strategy ||
 	    a->max_iterations != b->max_iterations || a->max_time_s != b->max_time_s ||
 	    a->chunk_bytes != b->chunk_bytes || a->thread_create_s != b->thread_create_s ||
-	    a->thread_join_s != b->thread_join_s || a->ack_src != b->ack_src ||
+	    a->thread_join_s != b->thread_join_s || a->threads != b->threads ||
+	    a->thread_wake_s != b->thread_wake_s || a->ack_src != b->ack_src ||
 	    a->ack_dst != b->ack_dst || a->late_ack_rule != b->late_ack_rule ||
 	    !dist_eq(&a->stop_gap, &b->stop_gap) || a->event_design != b->event_design ||
 	    a->rdma_timeout_s != b->rdma_timeout_s ||

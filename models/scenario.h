@@ -26,6 +26,13 @@ enum strategy_kind {
 const char *strategy_name(enum strategy_kind s); /* "parallel-prio" */
 int strategy_parse(const char *name);            /* -1 when unknown */
 
+/* Which tasks carry the parallel strategies' transitions: one OS thread
+ * created and joined per device per pass (the patch's design, DOMAIN.md
+ * section 4), or one persistent worker per device created at migration
+ * setup and handed each transition (a design alternative). */
+enum thread_mode { THREADS_PER_PASS = 0, THREADS_POOL = 1 };
+const char *thread_mode_name(enum thread_mode t); /* "per-pass", "pool" */
+
 /* Switchover-ack (DOMAIN.md section 5): off, the legacy one-shot ACK, or the
  * re-usable per-device ACK counted on the source. */
 enum ack_mode { ACK_OFF = 0, ACK_LEGACY = 1, ACK_NEW = 2 };
@@ -181,8 +188,10 @@ struct scenario {
 	uint64_t chunk_bytes;    /* device data read/sent per record */
 	double thread_create_s;  /* sim cost of creating one thread */
 	double thread_join_s;    /* sim cost of joining one thread */
-	enum ack_mode ack_src;   /* migration.switchover_ack */
-	enum ack_mode ack_dst;   /* = ack_src unless switchover_ack_destination says */
+	enum thread_mode threads;
+	double thread_wake_s;  /* sim cost of handing a pool worker its transition */
+	enum ack_mode ack_src; /* migration.switchover_ack */
+	enum ack_mode ack_dst; /* = ack_src unless switchover_ack_destination says */
 	enum late_ack_rule late_ack_rule;
 	/* Between the last switchover decision and the VM stop (not atomic in
 	 * QEMU): a REINIT in this gap is caught by the final check. */

@@ -830,7 +830,8 @@ struct raw_network {
 };
 struct raw_migration {
 	char *downtime_limit, *strategy, *max_iterations, *max_time, *chunk_size, *thread_create,
-	    *thread_join, *switchover_ack, *switchover_ack_destination, *late_ack_rule, *stop_gap;
+	    *thread_join, *threads, *thread_wake, *switchover_ack, *switchover_ack_destination,
+	    *late_ack_rule, *stop_gap;
 };
 struct raw_events {
 	char *design, *rdma_timeout, *nonresponsive_from;
@@ -921,6 +922,8 @@ static const cyaml_schema_field_t migration_fields[] = {
     STR("chunk_size", OPT, struct raw_migration, chunk_size),
     STR("thread_create", OPT, struct raw_migration, thread_create),
     STR("thread_join", OPT, struct raw_migration, thread_join),
+    STR("threads", OPT, struct raw_migration, threads),
+    STR("thread_wake", OPT, struct raw_migration, thread_wake),
     STR("switchover_ack", OPT, struct raw_migration, switchover_ack),
     STR("switchover_ack_destination", OPT, struct raw_migration, switchover_ack_destination),
     STR("late_ack_rule", OPT, struct raw_migration, late_ack_rule),
@@ -1802,7 +1805,7 @@ static int convert(struct loader *L, const struct raw_top *r, struct scenario *s
 	                       SCENARIO_MAX_MULTIFD, &s->multifd_channels)))
 		return -1;
 	if (m) {
-		int k = (int)s->strategy;
+		int k = (int)s->strategy, threads = (int)s->threads;
 		if (get_duration(L, "migration.downtime_limit", m->downtime_limit,
 		                 &s->downtime_limit_s) ||
 		    get_enum(L, "migration.strategy", m->strategy, scenario_strategy_names,
@@ -1813,9 +1816,13 @@ static int convert(struct loader *L, const struct raw_top *r, struct scenario *s
 		    get_bytes(L, "migration.chunk_size", m->chunk_size, &s->chunk_bytes) ||
 		    get_duration(L, "migration.thread_create", m->thread_create,
 		                 &s->thread_create_s) ||
-		    get_duration(L, "migration.thread_join", m->thread_join, &s->thread_join_s))
+		    get_duration(L, "migration.thread_join", m->thread_join, &s->thread_join_s) ||
+		    get_enum(L, "migration.threads", m->threads, scenario_thread_mode_names,
+		             "thread mode", &threads) ||
+		    get_duration(L, "migration.thread_wake", m->thread_wake, &s->thread_wake_s))
 			return -1;
 		s->strategy = (enum strategy_kind)k;
+		s->threads = (enum thread_mode)threads;
 		if (convert_ack(L, m, s))
 			return -1;
 	}
@@ -2309,6 +2316,8 @@ char *scenario_to_yaml(const struct scenario *s)
 	emit_bytes(&m, "chunk_size", s->chunk_bytes);
 	emit_duration(&m, "thread_create", s->thread_create_s);
 	emit_duration(&m, "thread_join", s->thread_join_s);
+	emit_kv(&m, "threads", thread_mode_name(s->threads));
+	emit_duration(&m, "thread_wake", s->thread_wake_s);
 	emit_kv(&m, "switchover_ack", ack_mode_name(s->ack_src));
 	emit_kv(&m, "switchover_ack_destination",
 	        s->ack_dst == s->ack_src ? "same" : ack_mode_name(s->ack_dst));

@@ -106,6 +106,7 @@ extern const struct scn_fault scenario_default_fault;
 /* The words scenario files use for enum values, in value order and
  * NULL-terminated (strategy_name() and friends print from them). */
 extern const char *const scenario_strategy_names[];
+extern const char *const scenario_thread_mode_names[];
 extern const char *const scenario_ack_mode_names[];
 extern const char *const scenario_late_ack_rule_names[];
 extern const char *const scenario_event_design_names[];

@@ -13,6 +13,13 @@
  *   parallel-barrier  one entry per device; the prepare_cb spawns a task doing
  *                     both steps with an all-device rendezvous between them;
  *                     the cb only joins.
+ *
+ * Under both parallel strategies the task carrying a transition is a thread
+ * created for it and joined after it (migration.threads: per-pass, the
+ * patch's design), or the device's persistent worker, created at migration
+ * setup, woken with the transition and waited for (pool): the same handler
+ * entries launch and collect it at the same points, so the ordering of each
+ * strategy is unchanged and only the cost of a launch differs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,33 +27,72 @@
 
 #include "migration.h"
 
-static void trace_thread(struct mig_device *md, enum trace_kind kind, int pass)
+static bool pooled(const struct mig *m)
 {
-	struct mig *m = md->m;
-	TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = md->side->task, .kind = kind,
-	          .device = md->index, .side = md->side->side, .pass = pass, .value = md->depth);
+	return m->scn->threads == THREADS_POOL;
 }
 
-/* A thread that cannot be created fails the migration (its transition
- * never happens); the caller keeps going so the notify still completes. */
-static struct rt_task *spawn_traced(struct mig_device *md, int pass, rt_task_fn fn)
+/* Thread events say "pool" when a pool worker is concerned; pass -1 is the
+ * worker's own creation (setup) and end (teardown). */
+static void trace_thread(struct mig_device *md, enum trace_kind kind, int pass, const char *task)
 {
-	trace_thread(md, TRACE_THREAD_SPAWN, pass);
-	struct rt_task *t = rt_spawn(md->m->rt, md->side->side, md->task_name[pass], fn, md);
+	struct mig *m = md->m;
+	TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = task, .kind = kind, .device = md->index,
+	          .side = md->side->side, .pass = pass, .value = md->depth,
+	          .text = pooled(m) ? "pool" : NULL);
+}
+
+/* Start fn(md) for `pass` on a task of its own: a new thread, or the
+ * device's pool worker woken.  A thread that cannot be created fails the
+ * migration (its transition never happens); the caller keeps going so the
+ * notify still completes.  Without a worker (its creation failed at setup,
+ * which failed the migration) nothing starts.  Returns the task or NULL. */
+static struct rt_task *start_traced(struct mig_device *md, int pass, rt_task_fn fn)
+{
+	struct mig *m = md->m;
+	trace_thread(md, TRACE_THREAD_SPAWN, pass, md->side->task);
+	if (pooled(m)) {
+		if (md->worker) {
+			md->job = fn;
+			rt_wake(m->rt, md->go);
+		}
+		return md->worker;
+	}
+	struct rt_task *t = rt_spawn(m->rt, md->side->side, md->task_name[pass], fn, md);
 	if (!t)
-		mig_fail(md->m, -EAGAIN, md->side->task,
-			 "%s device %s: cannot create its transition thread",
-			 rt_side_name(md->side->side), md->dev->name);
+		mig_fail(m, -EAGAIN, md->side->task,
+		         "%s device %s: cannot create its transition thread",
+		         rt_side_name(md->side->side), md->dev->name);
 	return t;
 }
 
+/* Wait for the transition started in `slot` (join its thread, or wait for
+ * the worker to report it done). */
 static void join_traced(struct mig_device *md, int pass, int slot)
 {
+	struct mig *m = md->m;
 	if (!md->thread[slot])
 		return;
-	rt_join(md->m->rt, md->thread[slot]);
+	if (pooled(m))
+		m->rt->ops->sem_acquire(md->done);
+	else
+		rt_join(m->rt, md->thread[slot]);
 	md->thread[slot] = NULL;
-	trace_thread(md, TRACE_THREAD_JOIN, pass);
+	trace_thread(md, TRACE_THREAD_JOIN, pass, md->side->task);
+}
+
+/* A pool worker: one transition per wake-up until handed no job. */
+static void pool_worker(void *arg)
+{
+	struct mig_device *md = arg;
+	const struct rt_ops *o = md->m->rt->ops;
+	for (;;) {
+		o->sem_acquire(md->go);
+		if (!md->job)
+			return;
+		md->job(md);
+		o->sem_release(md->done);
+	}
 }
 
 /* ---- sequential ------------------------------------------------------- */
@@ -87,7 +133,7 @@ static void prio_step(struct prio_entry *pe, bool running, int pass)
 	if (first) {
 		md->thread_pass = pass;
 		md->thread_running = running;
-		md->thread[pass] = spawn_traced(md, pass, prio_thread);
+		md->thread[pass] = start_traced(md, pass, prio_thread);
 	} else {
 		join_traced(md, pass, pass);
 	}
@@ -134,7 +180,7 @@ static void barrier_prepare(void *opaque, bool running)
 {
 	struct mig_device *md = opaque;
 	md->thread_running = running;
-	md->thread[TRACE_PASS_PREPARE] = spawn_traced(md, TRACE_PASS_PREPARE, barrier_thread);
+	md->thread[TRACE_PASS_PREPARE] = start_traced(md, TRACE_PASS_PREPARE, barrier_thread);
 	if (!md->thread[TRACE_PASS_PREPARE])
 		barrier_arrive(md); /* on its behalf: the others must not wait for it */
 }
@@ -150,10 +196,63 @@ static void barrier_main(void *opaque, bool running)
 	/* else its thread could not be created: the migration has failed */
 }
 
+/* ---- pool workers ------------------------------------------------------ */
+
+/* Give every device that the strategy runs on threads a worker of its own
+ * (parallel-prio: all, parallel-barrier: the P2P-capable ones), before the
+ * migration starts, as a device realize or migration setup hook would.
+ * Returns 0 or -ENOMEM; a worker that cannot be created fails the
+ * migration instead. */
+static int pool_start(struct mig *m, struct mig_side *side)
+{
+	const struct rt_ops *o = m->rt->ops;
+	for (size_t i = 0; i < side->n; i++) {
+		struct mig_device *md = &side->devs[i];
+		if (m->scn->strategy == STRATEGY_PARALLEL_BARRIER &&
+		    !(md->dev->caps & VFIO_CAP_P2P))
+			continue;
+		md->go = o->sem_new(m->rt, 0);
+		md->done = o->sem_new(m->rt, 0);
+		if (!md->go || !md->done)
+			return -ENOMEM;
+		trace_thread(md, TRACE_THREAD_SPAWN, -1, m->task);
+		md->worker = rt_spawn(m->rt, side->side, md->task_name[0], pool_worker, md);
+		if (!md->worker)
+			mig_fail(m, -EAGAIN, m->task,
+			         "%s device %s: cannot create its transition worker",
+			         rt_side_name(side->side), md->dev->name);
+	}
+	return 0;
+}
+
+void strategy_end(struct mig_side *side)
+{
+	for (size_t i = 0; side->devs && i < side->n; i++) {
+		struct mig_device *md = &side->devs[i];
+		if (!md->worker)
+			continue;
+		struct mig *m = md->m;
+		md->job = NULL;
+		m->rt->ops->sem_release(md->go);
+		rt_join(m->rt, md->worker);
+		md->worker = NULL;
+		trace_thread(md, TRACE_THREAD_JOIN, -1, m->task);
+	}
+}
+
 /* ---- registration ----------------------------------------------------- */
 
 void strategy_release(struct mig_side *side)
 {
+	strategy_end(side);
+	for (size_t i = 0; side->devs && i < side->n; i++) {
+		struct mig_device *md = &side->devs[i];
+		if (md->go)
+			side->reg.rt->ops->sem_free(md->go);
+		if (md->done)
+			side->reg.rt->ops->sem_free(md->done);
+		md->go = md->done = NULL;
+	}
 	free(side->strategy_priv);
 	side->strategy_priv = NULL;
 	if (side->all_p2p)
@@ -185,7 +284,9 @@ int strategy_register(struct mig *m, struct mig_side *side)
 		for (int p = 0; p < 2; p++)
 			snprintf(md->task_name[p], sizeof md->task_name[p], "vfio-%s-%s",
 			         md->dev->name,
-			         strategy == STRATEGY_PARALLEL_BARRIER ? "both" : pass_suffix[p]);
+			         pooled(m)                               ? "pool"
+			         : strategy == STRATEGY_PARALLEL_BARRIER ? "both"
+			                                                 : pass_suffix[p]);
 		struct vmstate_entry e = {
 		    .name = md->dev->name,
 		    .depth = md->depth,
@@ -229,5 +330,5 @@ int strategy_register(struct mig *m, struct mig_side *side)
 		if (!side->all_p2p)
 			return -ENOMEM;
 	}
-	return 0;
+	return strategy != STRATEGY_SEQUENTIAL && pooled(m) ? pool_start(m, side) : 0;
 }

@@ -135,6 +135,10 @@ static void watch(struct thread_walk *tw, int side, struct open_thread *t, bool 
 
 static void thread_event(struct walk *w, struct thread_walk *tw, const struct trace_event *e)
 {
+	/* A pool worker's own creation and end (pass -1) belong to no pass:
+	 * only the transitions handed to it do. */
+	if ((e->kind == TRACE_THREAD_SPAWN || e->kind == TRACE_THREAD_JOIN) && e->pass < 0)
+		return;
 	int sd = e->side & 1;
 	const char *dev = e->device >= 0 && (size_t)e->device < w->n ? w->names[e->device] : "?";
 	struct open_thread *t =
@@ -554,8 +558,8 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 		const struct trace_event *e = &tr->ev[k];
 		if (e->kind == TRACE_ROUND)
 			out->precopy_rounds++;
-		else if (e->kind == TRACE_THREAD_SPAWN)
-			out->threads_spawned++;
+		else if (e->kind == TRACE_THREAD_SPAWN && (!e->text || e->pass < 0))
+			out->threads_spawned++; /* created: not a hand-off to a pool worker */
 		else if (e->kind == TRACE_SWITCHOVER && e->text) {
 			snprintf(out->switchover_reason, sizeof out->switchover_reason, "%s",
 			         e->text);

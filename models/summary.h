@@ -87,7 +87,7 @@ struct run_summary {
 	bool forced_switchover;
 	char switchover_reason[48];
 	uint64_t precopy_bytes, stopcopy_bytes; /* device data; stop-copy includes final RAM */
-	unsigned threads_spawned;
+	unsigned threads_spawned; /* transition threads created (pool workers included) */
 	/* Ideal parallel transitions given the per-arc work of this run (each
 	 * transition step costs its slowest device, or its busiest contention
 	 * domain, or its non-VFIO handlers if longer) plus this run's measured

@@ -209,8 +209,8 @@ void trace_print(const struct trace *tr, FILE *out, const char *const *names)
 			break;
 		case TRACE_THREAD_SPAWN:
 		case TRACE_THREAD_JOIN:
-			fprintf(out, "%s %s depth=%.0f", side_name(e->side), pass_name(e->pass),
-			        e->value);
+			fprintf(out, "%s %s depth=%.0f%s%s", side_name(e->side), pass_name(e->pass),
+			        e->value, e->text ? " " : "", e->text ? e->text : "");
 			break;
 		case TRACE_QUERY:
 			fprintf(out, "%s pending=%.0f",

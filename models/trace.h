@@ -31,10 +31,14 @@ enum trace_kind {
 	TRACE_HANDLER_BEGIN, /* side, pass, text = handler, value = depth,
 	                       device = VFIO device or -1 (non-VFIO handler) */
 	TRACE_HANDLER_END,
-	TRACE_THREAD_SPAWN, /* device, side, pass, value = depth */
-	TRACE_THREAD_JOIN,
-	TRACE_ARC_BEGIN,  /* device, side, pass = step (-1 outside a VM stop/start), from, to,
-	                     text = reason ("setup", "vm-stop", "vm-start", "cleanup", ...) */
+	TRACE_THREAD_SPAWN, /* device, side, pass, value = depth; text NULL: a thread
+	                       was created for the pass's transition; "pool": the
+	                       device's pool worker was handed it, or with pass -1
+	                       the worker was created (migration setup) */
+	TRACE_THREAD_JOIN,  /* the transition was waited for (thread joined, or pool
+	                       worker done); pass -1: the pool worker ended */
+	TRACE_ARC_BEGIN,    /* device, side, pass = step (-1 outside a VM stop/start), from, to,
+	                       text = reason ("setup", "vm-stop", "vm-start", "cleanup", ...) */
 	TRACE_ARC_END,    /* value = work seconds (cost excluding queueing), text = error or NULL */
 	TRACE_SEND,       /* a record crossed the stream: device or -1 (RAM), value = bytes */
 	TRACE_LOAD_BEGIN, /* destination write() of one record: device, value = bytes */

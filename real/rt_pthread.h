@@ -9,6 +9,7 @@
  *                 not the default 50 us;
  *   spawn/join    pthread_create / pthread_join (small stacks, so glibc's
  *                 stack cache makes a transition thread cheap, as in QEMU);
+ *   wake          sem_release (mutex, count, condition variable signal);
  *   chan_send     the frame is written to a socket; the sender is then held
  *                 until the link (one per direction, shared by that
  *                 direction's channels in FIFO order) has carried

@@ -8,10 +8,10 @@ echo
 echo "== one run with 4096 devices (target <= 10 s, <= 2 GiB, <= 2x bare SimGrid)"
 "$BUILD/bench/bench_sim" many bench/many-devices.yaml --devices 4096
 echo
-echo "== pthread create/join on this machine (the sim defaults thread_create/thread_join)"
+echo "== pthread create/join and a pool hand-off on this machine (the sim defaults thread_create/thread_join/thread_wake)"
 "$BUILD/bench/bench_threads" 10000
 echo
-echo "== the real world: 64 emulated devices, fixed 20 ms arcs, against the bound (targets: parallel <= 2 ms over the bound, sequential within 1% of the serial sum)"
+echo "== the real world: 64 emulated devices, fixed 20 ms arcs, against the bound, per-pass threads and a pool (targets: parallel <= 2 ms over the bound, sequential within 1% of the serial sum)"
 "$BUILD/bench/bench_real" --devices 64 --arc 20ms --runs 3
 echo
 echo "== the real world's harness alone: 64 null devices (no costs, no data)"

@@ -36,6 +36,18 @@ for f in scenarios/demo/shared-firmware.yaml scenarios/demo/depths-stragglers.ya
 done
 
 echo
+echo "== when a thread pool matters (scenarios/demo/thread-pool.yaml: 64 VFs, 2 ms arcs), median downtime in ms"
+printf '%8s %10s %14s %17s\n' devices threads parallel-prio parallel-barrier
+for n in 4 64; do
+	for t in per-pass pool; do
+		"$SW" sim scenarios/demo/thread-pool.yaml --strategy all --set devices.count=$n \
+			--set migration.threads=$t --quiet |
+			awk -v n=$n -v t=$t '/^comparison/ {c=1; next} c && $1 ~ /^parallel/ {m[$1]=$2}
+				END {printf "%8d %10s %14.3f %17.3f\n", n, t, m["parallel-prio"], m["parallel-barrier"]}'
+	done
+done
+
+echo
 echo "== switchover-ack and REINIT (DOMAIN.md sections 5-6; workload and pre-allocation costs are"
 echo "   assumptions, see docs/model.md); published REINIT setup: 2352 ms off, 1335 ms on"
 for f in reinit-off reinit-on; do

@@ -396,6 +396,14 @@ static void op_sem_release(struct rt_sem *s)
 	sg_sem_release(s->s);
 }
 
+/* A pool hand-off: the waker pays the wake, as spawn's caller pays the create. */
+static void op_wake(struct rt *rt, struct rt_sem *sem)
+{
+	struct sim_rt *s = srt_of(rt);
+	sim_sleep(s, s->cfg.thread_wake_s);
+	op_sem_release(sem);
+}
+
 static void op_sem_free(struct rt_sem *s)
 {
 	if (!s)
@@ -518,6 +526,7 @@ static const struct rt_ops sim_ops = {
     .sleep = op_sleep,
     .spawn = op_spawn,
     .join = op_join,
+    .wake = op_wake,
     .mutex_new = op_mutex_new,
     .mutex_lock = op_mutex_lock,
     .mutex_unlock = op_mutex_unlock,
@@ -668,6 +677,8 @@ static const char *config_error(const struct sim_runtime_config *c)
 		return "thread_create_s must be a finite number >= 0";
 	if (!(c->thread_join_s >= 0) || !isfinite(c->thread_join_s))
 		return "thread_join_s must be a finite number >= 0";
+	if (!(c->thread_wake_s >= 0) || !isfinite(c->thread_wake_s))
+		return "thread_wake_s must be a finite number >= 0";
 	return NULL;
 }
 

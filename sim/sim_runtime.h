@@ -13,6 +13,8 @@
  *   sleep(dt)      dt
  *   spawn          thread_create_s, paid by the caller before the task starts
  *   join           waiting for the task, then thread_join_s
+ *   wake           thread_wake_s, paid by the caller before the semaphore
+ *                  is released
  *   chan_send      (RT_FRAME_HEADER_BYTES + bytes) / bandwidth share, whether
  *                  or not a receiver is waiting; the receiver gets the frame
  *                  latency_s after its last byte left (a stream pays the
@@ -43,6 +45,7 @@ struct sim_runtime_config {
 	double latency_s;       /* one-way link latency; >= 0 */
 	double thread_create_s; /* charged to the caller of spawn; >= 0 */
 	double thread_join_s;   /* charged to the caller of join, after the task ended; >= 0 */
+	double thread_wake_s;   /* charged to the caller of wake, before the release; >= 0 */
 };
 
 /*

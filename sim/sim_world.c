@@ -57,6 +57,7 @@ int sim_world_run(const struct scenario *s, unsigned run, struct trace *trace,
 	    .latency_s = s->latency_s,
 	    .thread_create_s = s->thread_create_s,
 	    .thread_join_s = s->thread_join_s,
+	    .thread_wake_s = s->thread_wake_s,
 	};
 	struct rt *rt = sim_runtime_new(&cfg);
 	if (!rt) {

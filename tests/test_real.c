@@ -24,6 +24,7 @@
 #include "rt_pthread.h"
 #include "scenario_yaml.h"
 #include "summary.h"
+#include "test_threads.h"
 #include "test_util.h"
 #include "transport.h"
 
@@ -336,6 +337,42 @@ static void test_emu_scenario_runs(void)
 	}
 }
 
+/* Pool workers (migration.threads: pool) on real threads: the runs
+ * complete with the strategies' orderings, every transition is handed to a
+ * worker and waited for in its pass, and every worker has ended (been
+ * joined) before the run ends. */
+static void test_emu_pool_runs(void)
+{
+	for (int k = STRATEGY_PARALLEL_PRIO; k <= STRATEGY_PARALLEL_BARRIER; k++) {
+		char set[64];
+		snprintf(set, sizeof set, "migration.strategy=%s", strategy_name(k));
+		const char *sets[] = {set, "migration.threads=pool"};
+		struct scenario *s = load(emu_yaml, sets, 2);
+		struct real_world_config cfg = {.devices = REAL_DEVICES_EMU};
+		struct run_out o;
+		run_real(s, &cfg, &o);
+		if (o.res.status)
+			fprintf(stderr, "%s, pool: %s\n", set, o.res.error);
+		CU_ASSERT_EQUAL(o.res.status, 0);
+		CU_ASSERT_EQUAL(o.sum.stopcopy_bytes, 4 * 300 * KiB);
+		CU_ASSERT(o.sum.inv[INV_P2P_BEFORE_LEAVING].held);
+		CU_ASSERT(o.sum.inv[INV_PREPARE_BEFORE_MAIN].held);
+		CU_ASSERT(o.sum.inv[INV_THREADS_JOINED].held);
+		CU_ASSERT_EQUAL(o.sum.threads_spawned, 2 * 4);
+		struct thread_counts c = count_threads(&o.tr);
+		CU_ASSERT_EQUAL(c.worker_spawns, 2 * 4);
+		CU_ASSERT_EQUAL(c.worker_joins, 2 * 4);
+		CU_ASSERT(c.workers_end_before_run_end);
+		/* parallel-prio: one hand-off per device per pass per side;
+		 * parallel-barrier: one per device per side. */
+		int handed = k == STRATEGY_PARALLEL_PRIO ? 4 * 2 * 2 : 4 * 2;
+		CU_ASSERT_EQUAL(c.launches, handed);
+		CU_ASSERT_EQUAL(c.collects, handed);
+		run_free(&o);
+		scenario_free(s);
+	}
+}
+
 /* ---- robustness ---- */
 
 static const char *fault_yaml = "name: faults\n"
@@ -446,24 +483,34 @@ static void test_faults_at_every_phase(void)
  * return path and the source recovers. */
 static void test_corrupt_state_fails_the_load(void)
 {
-	struct scenario *s = load(fault_yaml, NULL, 0);
-	struct rtp_fault f = {.action = RTP_FAULT_CORRUPT,
-	                      .chan = "main",
-	                      .kind = MIG_REC_DEV_DATA,
-	                      .match_value = 1,
-	                      .value = DEVICE_DATA_STATE,
-	                      .nth = 1};
-	struct real_world_config cfg = {
-	    .devices = REAL_DEVICES_EMU, .io_timeout_s = FAULT_TIMEOUT_S, .fault = &f};
-	struct run_out o;
-	run_real(s, &cfg, &o);
-	if (!strstr(o.res.error, "RESUMING -> STOP failed"))
-		fprintf(stderr, "corrupt state: '%s'\n", o.res.error);
-	CU_ASSERT(o.res.status < 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(o.res.error, "RESUMING -> STOP failed"));
-	expect_recovered(&o.tr, 2, "corrupt state");
-	run_free(&o);
-	scenario_free(s);
+	/* With pool workers too: the failing destination pass and the source's
+	 * recovery (its VM started again) run on the workers, which then end. */
+	static const char *const modes[] = {"migration.threads=per-pass", "migration.threads=pool"};
+	for (int t = 0; t < 2; t++) {
+		struct scenario *s = load(fault_yaml, &modes[t], 1);
+		struct rtp_fault f = {.action = RTP_FAULT_CORRUPT,
+		                      .chan = "main",
+		                      .kind = MIG_REC_DEV_DATA,
+		                      .match_value = 1,
+		                      .value = DEVICE_DATA_STATE,
+		                      .nth = 1};
+		struct real_world_config cfg = {
+		    .devices = REAL_DEVICES_EMU, .io_timeout_s = FAULT_TIMEOUT_S, .fault = &f};
+		struct run_out o;
+		run_real(s, &cfg, &o);
+		if (!strstr(o.res.error, "RESUMING -> STOP failed"))
+			fprintf(stderr, "corrupt state, %s: '%s'\n", modes[t], o.res.error);
+		CU_ASSERT(o.res.status < 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(o.res.error, "RESUMING -> STOP failed"));
+		expect_recovered(&o.tr, 2, modes[t]);
+		struct thread_counts c = count_threads(&o.tr);
+		CU_ASSERT_EQUAL(c.worker_spawns, t ? 2 * 2 : 0);
+		CU_ASSERT_EQUAL(c.worker_joins, c.worker_spawns);
+		CU_ASSERT(c.workers_end_before_run_end);
+		CU_ASSERT_EQUAL(c.launches, c.collects);
+		run_free(&o);
+		scenario_free(s);
+	}
 }
 
 /* ---- two processes over TCP ---- */
@@ -526,11 +573,11 @@ static void end_free(struct end *e)
 }
 
 /* Both ends complete and each has the whole run: the same downtime as the
- * other to within the clock offset estimate, and as one process gives. */
-static void test_two_processes(void)
+ * other to within the clock offset estimate, and as one process gives.
+ * counts[0] / [1] (unless NULL): the thread events of the source's and the
+ * destination's trace. */
+static void two_processes_complete(const struct scenario *s, struct thread_counts *counts)
 {
-	const char *sets[] = {"network.multifd_channels=2", "vm.ram=4MiB"};
-	struct scenario *s = load(fault_yaml, sets, 2);
 	struct end src, dst;
 	run_two(s, s, NULL, &src, &dst);
 	if (src.o.rc || dst.o.rc)
@@ -544,8 +591,37 @@ static void test_two_processes(void)
 	CU_ASSERT(fabs(d_src - d_dst) < 0.001);
 	CU_ASSERT_EQUAL(src.o.sum.stopcopy_bytes, 2 * 256 * KiB + 0);
 	CU_ASSERT(src.o.sum.inv[INV_P2P_BEFORE_LEAVING].held);
+	CU_ASSERT(src.o.sum.inv[INV_THREADS_JOINED].held);
+	if (counts) {
+		counts[0] = count_threads(&src.o.tr);
+		counts[1] = count_threads(&dst.o.tr);
+	}
 	end_free(&src);
 	end_free(&dst);
+}
+
+static void test_two_processes(void)
+{
+	const char *sets[] = {"network.multifd_channels=2", "vm.ram=4MiB"};
+	struct scenario *s = load(fault_yaml, sets, 2);
+	two_processes_complete(s, NULL);
+	scenario_free(s);
+}
+
+/* Each end starts and ends the pool workers of its own side. */
+static void test_two_processes_pool(void)
+{
+	const char *sets[] = {"migration.threads=pool"};
+	struct scenario *s = load(fault_yaml, sets, 1);
+	struct thread_counts c[2];
+	two_processes_complete(s, c);
+	for (int e = 0; e < 2; e++) {
+		/* Each end's trace holds both ends' events. */
+		CU_ASSERT_EQUAL(c[e].worker_spawns, 2 * 2);
+		CU_ASSERT_EQUAL(c[e].worker_joins, 2 * 2);
+		CU_ASSERT_EQUAL(c[e].launches, 2 * 2 * 2);
+		CU_ASSERT_EQUAL(c[e].collects, 2 * 2 * 2);
+	}
 	scenario_free(s);
 }
 
@@ -623,33 +699,43 @@ static void test_no_destination(void)
 /* A transition thread that cannot be created fails the migration with a
  * clear error under every strategy, without hanging (parallel-barrier's
  * rendezvous counts the missing device), and the source devices end in
- * RUNNING. */
+ * RUNNING.  With the pool, the worker that cannot be created (at setup)
+ * fails the migration before the VM stops; the other workers still end. */
 static void test_spawn_failure_fails_the_migration(void)
 {
 	static const char *const strategies[] = {"parallel-prio", "parallel-barrier"};
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 2 * 2; k++) {
+		bool pool = k >= 2;
 		char set[64];
-		snprintf(set, sizeof set, "migration.strategy=%s", strategies[k]);
-		const char *sets[] = {set};
+		snprintf(set, sizeof set, "migration.strategy=%s", strategies[k % 2]);
+		const char *sets[] = {set, pool ? "migration.threads=pool"
+		                                : "migration.threads=per-pass"};
 		const char *yaml = "name: spawn\nvm: {ram: 0}\nnetwork: {latency: 0}\n"
 		                   "devices: [{name: d, profile: null, count: 3, "
 		                   "latency: {default: 1ms}}]\nruns: 1\n";
 		struct scenario *s = NULL;
 		char err[512];
-		CU_ASSERT_EQUAL_FATAL(scenario_load_text("spawn.yaml", yaml, strlen(yaml), sets, 1, &s,
-		                                         err, sizeof err),
+		CU_ASSERT_EQUAL_FATAL(scenario_load_text("spawn.yaml", yaml, strlen(yaml), sets, 2,
+		                                         &s, err, sizeof err),
 		                      0);
 		struct rtp_fault f = {.action = RTP_FAULT_SPAWN, .chan = "vfio-d1", .nth = 0};
 		struct real_world_config cfg = {.devices = REAL_DEVICES_EMU, .fault = &f};
 		struct run_out o;
 		run_real(s, &cfg, &o);
 		CU_ASSERT_NOT_EQUAL(o.res.status, 0);
-		CU_ASSERT_PTR_NOT_NULL(strstr(o.res.error, "cannot create its transition thread"));
+		CU_ASSERT_PTR_NOT_NULL(
+		    strstr(o.res.error, pool ? "cannot create its transition worker"
+		                             : "cannot create its transition thread"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(o.res.error, "d1"));
+		struct thread_counts c = count_threads(&o.tr);
+		CU_ASSERT_EQUAL(c.worker_spawns, pool ? 2 * 3 : 0);
+		CU_ASSERT_EQUAL(c.worker_joins, pool ? 2 * 3 - 1 : 0); /* all but the missing one */
+		CU_ASSERT(c.workers_end_before_run_end);
 		int last[3] = {VFIO_STATE_RUNNING, VFIO_STATE_RUNNING, VFIO_STATE_RUNNING};
 		for (size_t i = 0; i < o.tr.n; i++) {
 			const struct trace_event *e = &o.tr.ev[i];
-			if (e->kind == TRACE_ARC_END && e->side == RT_SIDE_SRC && e->device >= 0 && !e->text)
+			if (e->kind == TRACE_ARC_END && e->side == RT_SIDE_SRC && e->device >= 0 &&
+			    !e->text)
 				last[e->device] = e->to;
 		}
 		for (int d = 0; d < 3; d++)
@@ -664,10 +750,12 @@ void register_tests(void)
 	TEST_SUITE("emu", TEST(test_emu_streams_its_state), TEST(test_emu_detects_bad_state),
 	           TEST(test_emu_contention_domain), TEST(test_null_device),
 	           TEST(test_free_groups));
-	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs));
+	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs),
+	           TEST(test_emu_pool_runs));
 	TEST_SUITE("robustness", TEST(test_faults_at_every_phase),
 	           TEST(test_corrupt_state_fails_the_load),
 	           TEST(test_spawn_failure_fails_the_migration));
-	TEST_SUITE("two processes", TEST(test_two_processes), TEST(test_two_processes_disagree),
-	           TEST(test_two_processes_cut), TEST(test_no_destination));
+	TEST_SUITE("two processes", TEST(test_two_processes), TEST(test_two_processes_pool),
+	           TEST(test_two_processes_disagree), TEST(test_two_processes_cut),
+	           TEST(test_no_destination));
 }

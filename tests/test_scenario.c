@@ -111,6 +111,9 @@ static void test_minimal_defaults(void)
 	/* The measured defaults (models/scenario.c, docs/performance.md). */
 	CU_ASSERT_DOUBLE_EQUAL(s->thread_create_s, 13e-6, 1e-15);
 	CU_ASSERT_DOUBLE_EQUAL(s->thread_join_s, 0.5e-6, 1e-15);
+	CU_ASSERT_EQUAL(s->threads, THREADS_PER_PASS);
+	CU_ASSERT_EQUAL(s->thread_wake_s, scenario_default.thread_wake_s);
+	CU_ASSERT_DOUBLE_EQUAL(s->thread_wake_s, 5e-6, 1e-15);
 	/* Switchover-ack, late-ACK rule, stop gap, events (docs/scenarios.md). */
 	CU_ASSERT_EQUAL(s->ack_src, ACK_OFF);
 	CU_ASSERT_EQUAL(s->ack_dst, ACK_OFF);
@@ -179,6 +182,8 @@ static void test_full_explicit(void)
 	CU_ASSERT_EQUAL(s->chunk_bytes, 4 * MiB);
 	CU_ASSERT_EQUAL(s->thread_create_s, 30e-6);
 	CU_ASSERT_EQUAL(s->thread_join_s, 10e-6);
+	CU_ASSERT_EQUAL(s->threads, THREADS_POOL);
+	CU_ASSERT_EQUAL(s->thread_wake_s, 7e-6);
 	CU_ASSERT_EQUAL(s->runs, 3);
 	CU_ASSERT_EQUAL(s->seed, UINT64_MAX);
 	CU_ASSERT_EQUAL_FATAL(s->n_domains, 2);
@@ -451,6 +456,9 @@ static void test_enum_names(void)
 	CU_ASSERT_STRING_EQUAL(late_ack_rule_name(LATE_ACK_SAVED_COUNT), "saved-count");
 	CU_ASSERT_STRING_EQUAL(late_ack_rule_name(LATE_ACK_SETTLED), "settled");
 	CU_ASSERT_STRING_EQUAL(late_ack_rule_name((enum late_ack_rule) - 1), "?");
+	CU_ASSERT_STRING_EQUAL(thread_mode_name(THREADS_PER_PASS), "per-pass");
+	CU_ASSERT_STRING_EQUAL(thread_mode_name(THREADS_POOL), "pool");
+	CU_ASSERT_STRING_EQUAL(thread_mode_name((enum thread_mode)2), "?");
 	CU_ASSERT_STRING_EQUAL(event_design_name(EVENTS_NONE), "none");
 	CU_ASSERT_STRING_EQUAL(event_design_name(EVENTS_AFTER_ONLY), "after-only");
 	CU_ASSERT_STRING_EQUAL(event_design_name(EVENTS_PREPARE_BEFORE_P2P), "prepare-before-p2p");
@@ -913,7 +921,7 @@ static void test_to_yaml_text(void)
 /* scenario_equal() sees every new field, and the printed form keeps it. */
 static void test_equal_new_fields(void)
 {
-	enum { N_CHANGES = 19 };
+	enum { N_CHANGES = 21 };
 	const char *sets[] = {"faults=[{device: a, arc: stop_to_resuming, probability: 0.5}]",
 	                      "devices[0].reinit={times: [1s, 2s], interval: 1s, chunk: 2MiB}",
 	                      "migration.switchover_ack=new"};
@@ -981,6 +989,12 @@ static void test_equal_new_fields(void)
 			break;
 		case 17:
 			t->faults[0].device = 1;
+			break;
+		case 19:
+			t->threads = THREADS_POOL;
+			break;
+		case 20:
+			t->thread_wake_s = 1e-6;
 			break;
 		default:
 			t->faults[0].to = VFIO_STATE_RUNNING_P2P;
@@ -1053,6 +1067,13 @@ static void test_validate_new_fields(void)
 	s->late_ack_rule = (enum late_ack_rule)3;
 	EXPECT_PATH("migration.late_ack_rule");
 	s->late_ack_rule = LATE_ACK_SETTLED;
+	s->threads = (enum thread_mode)2;
+	EXPECT_PATH("migration.threads");
+	s->threads = THREADS_POOL;
+	s->thread_wake_s = -1e-6;
+	EXPECT_PATH("migration.thread_wake");
+	s->thread_wake_s = 0;
+	EXPECT_OK();
 	s->stop_gap.unit = DIST_UNIT_BYTES;
 	EXPECT_PATH("migration.stop_gap");
 	s->stop_gap.unit = DIST_UNIT_SECONDS;

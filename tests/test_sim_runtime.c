@@ -4,7 +4,8 @@
  * Every expected time is derived by hand from the model the runtime
  * promises (sim_runtime.h): a transfer alone takes latency + bytes /
  * bandwidth, flows in one direction share the bandwidth equally, the two
- * directions do not share, spawn and join cost their configured charges.
+ * directions do not share, spawn, join and wake cost their configured
+ * charges.
  * All suites run in one process, so they also show that many runs (and a
  * deadlocked one) can follow each other.
  */
@@ -129,6 +130,54 @@ static void test_spawn_join_charges(void)
 	NEAR(c.join3_ret, 3.125 + 0.25 + 0.125);
 	CU_ASSERT_STRING_EQUAL(c.child_host, "src");
 	CU_ASSERT_STRING_EQUAL(c.dst_host, "dst");
+	sim_runtime_free(c.rt);
+}
+
+/* A parked task woken twice: each wake costs the waker thread_wake_s
+ * before the release, nothing else (the sleeper's acquire is free). */
+struct wake_ctx {
+	struct rt *rt;
+	struct rt_sem *go;
+	double woken[2], wake_ret[2];
+};
+
+static void parked(void *arg)
+{
+	struct wake_ctx *c = arg;
+	for (int i = 0; i < 2; i++) {
+		c->rt->ops->sem_acquire(c->go);
+		c->woken[i] = rt_now(c->rt);
+	}
+}
+
+static void wake_root(void *arg)
+{
+	struct wake_ctx *c = arg;
+	struct rt *rt = c->rt;
+	c->go = rt->ops->sem_new(rt, 0);
+	struct rt_task *t = rt_spawn(rt, RT_SIDE_SRC, "parked", parked, c);
+	rt_sleep(rt, 1.0);
+	rt_wake(rt, c->go);
+	c->wake_ret[0] = rt_now(rt);
+	rt_wake(rt, c->go);
+	c->wake_ret[1] = rt_now(rt);
+	rt_join(rt, t);
+	rt->ops->sem_free(c->go);
+}
+
+static void test_wake_charge(void)
+{
+	struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9,
+	                                 .thread_create_s = 0.25,
+	                                 .thread_join_s = 0.125,
+	                                 .thread_wake_s = 0.0625};
+	struct wake_ctx c = {.rt = sim_runtime_new(&cfg)};
+	CU_ASSERT_FATAL(c.rt != NULL);
+	run_ok(c.rt, wake_root, &c);
+	NEAR(c.wake_ret[0], 0.25 + 1.0 + 0.0625);
+	NEAR(c.woken[0], c.wake_ret[0]);
+	NEAR(c.wake_ret[1], c.wake_ret[0] + 0.0625);
+	NEAR(c.woken[1], c.wake_ret[1]);
 	sim_runtime_free(c.rt);
 }
 
@@ -706,10 +755,9 @@ static void test_bad_config_and_nesting(void)
 		struct sim_runtime_config cfg;
 		const char *field;
 	} bad[] = {
-	    {{0, 0, 0, 0}, "bandwidth_Bps"},
-	    {{1e9, -1, 0, 0}, "latency_s"},
-	    {{1e9, 0, -1, 0}, "thread_create_s"},
-	    {{1e9, 0, 0, INFINITY}, "thread_join_s"},
+	    {{0, 0, 0, 0, 0}, "bandwidth_Bps"},      {{1e9, -1, 0, 0, 0}, "latency_s"},
+	    {{1e9, 0, -1, 0, 0}, "thread_create_s"}, {{1e9, 0, 0, INFINITY, 0}, "thread_join_s"},
+	    {{1e9, 0, 0, 0, NAN}, "thread_wake_s"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct rt *rt = sim_runtime_new(&bad[i].cfg);
@@ -835,11 +883,11 @@ static void test_determinism(void)
 void register_tests(void)
 {
 	TEST_SUITE("sim_runtime", TEST(test_sleep), TEST(test_spawn_join_charges),
-	           TEST(test_transfer_alone), TEST(test_transfers_share_bandwidth),
-	           TEST(test_return_path_does_not_share), TEST(test_send_buffers_in_order),
-	           TEST(test_semaphore_capacity), TEST(test_barrier), TEST(test_event_semantics),
-	           TEST(test_mutex_exclusion), TEST(test_objects_made_outside_run),
-	           TEST(test_three_runs_own_clock_and_link), TEST(test_deadlock_reported),
-	           TEST(test_bad_config_and_nesting), TEST(test_stats_counts),
-	           TEST(test_determinism));
+	           TEST(test_wake_charge), TEST(test_transfer_alone),
+	           TEST(test_transfers_share_bandwidth), TEST(test_return_path_does_not_share),
+	           TEST(test_send_buffers_in_order), TEST(test_semaphore_capacity),
+	           TEST(test_barrier), TEST(test_event_semantics), TEST(test_mutex_exclusion),
+	           TEST(test_objects_made_outside_run), TEST(test_three_runs_own_clock_and_link),
+	           TEST(test_deadlock_reported), TEST(test_bad_config_and_nesting),
+	           TEST(test_stats_counts), TEST(test_determinism));
 }

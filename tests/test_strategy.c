@@ -6,6 +6,9 @@
  *                     serial joins (max + thread costs); depths add up;
  *   parallel-barrier  one thread per device for both steps, a rendezvous
  *                     after the P2P step, the main pass only joins.
+ * With migration.threads: pool the same strategies hand each transition to
+ * a persistent worker (wake, thread_wake each) and wait for it (free): the
+ * downtime differs from per-pass by exactly the thread costs modelled.
  * Also: contention domains serialise, phases add up to the downtime, the
  * invariants hold or break where the designs say they do.
  */
@@ -16,6 +19,7 @@
 #include "scenario_yaml.h"
 #include "sim_world.h"
 #include "summary.h"
+#include "test_threads.h"
 #include "test_util.h"
 
 #define TOL 1e-9
@@ -28,6 +32,7 @@ static const double C = 0.020;  /* STOP -> RUNNING_P2P */
 static const double D = 0.007;  /* RUNNING_P2P -> RUNNING */
 static const double TC = 0.001; /* thread create */
 static const double TJ = 0.0005; /* thread join */
+static const double TW = 0.0002; /* pool hand-off (wake) */
 /* The end-of-stream record (header only) crosses 100 Gbps during downtime. */
 static const double EOS = RT_FRAME_HEADER_BYTES / 12.5e9;
 
@@ -48,9 +53,10 @@ static const char *fixed_yaml = "name: fixed\n"
 				"      running_p2p_to_running: 7ms\n"
 				"runs: 1\n";
 
-/* Load `yaml` with the --set overrides and run it once in sim. */
-static void run_once(const char *yaml, const char *const *sets, size_t n_sets,
-		     struct run_summary *sum)
+/* Load `yaml` with the --set overrides and run it once in sim; the trace
+ * goes to `keep` (initialised here, freed by the caller) unless NULL. */
+static void run_traced(const char *yaml, const char *const *sets, size_t n_sets,
+		       struct run_summary *sum, struct trace *keep)
 {
 	struct scenario *s = NULL;
 	char err[1024];
@@ -68,7 +74,10 @@ static void run_once(const char *yaml, const char *const *sets, size_t n_sets,
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL(res.status, 0);
 	CU_ASSERT_EQUAL_FATAL(summary_from_trace(s, &tr, &res, sum), 0);
-	trace_free(&tr);
+	if (keep)
+		*keep = tr;
+	else
+		trace_free(&tr);
 	scenario_free(s);
 	double total = 0;
 	for (int p = 0; p < PHASE_COUNT; p++) {
@@ -78,20 +87,38 @@ static void run_once(const char *yaml, const char *const *sets, size_t n_sets,
 	CU_ASSERT_DOUBLE_EQUAL(total, sum->downtime_s, TOL);
 }
 
-/* One parallel-prio pass over n devices whose step takes x: the caller
- * spawns n threads one after another (TC each), thread k starts at k*TC,
- * then joins them in spawn order (TJ each, after the thread ended). */
-static double prio_pass(int n, double x)
+static void run_once(const char *yaml, const char *const *sets, size_t n_sets,
+		     struct run_summary *sum)
 {
-	double t = n * TC;
+	run_traced(yaml, sets, n_sets, sum, NULL);
+}
+
+/* One parallel-prio pass over n devices whose step takes x: the caller
+ * launches n tasks one after another (`launch` each: a create, or a pool
+ * hand-off), task k starts at k*launch, then collects them in launch order
+ * (`collect` each, after the task ended: a join, or a free wait). */
+static double prio_pass_with(int n, double x, double launch, double collect)
+{
+	double t = n * launch;
 	for (int k = 1; k <= n; k++)
-		t = fmax(t, k * TC + x) + TJ;
+		t = fmax(t, k * launch + x) + collect;
 	return t;
 }
 
-/* parallel-barrier on one side: n spawns; every thread ends at n*TC + x + y
- * (the last to reach P2P releases the rendezvous); the main pass joins. */
-static double barrier_side(int n, double x, double y) { return n * TC + x + y + n * TJ; }
+static double prio_pass(int n, double x) { return prio_pass_with(n, x, TC, TJ); }
+
+/* parallel-barrier on one side: n launches; every task ends at
+ * n*launch + x + y (the last to reach P2P releases the rendezvous); the
+ * main pass collects. */
+static double barrier_side_with(int n, double x, double y, double launch, double collect)
+{
+	return n * launch + x + y + n * collect;
+}
+
+static double barrier_side(int n, double x, double y)
+{
+	return barrier_side_with(n, x, y, TC, TJ);
+}
 
 static void test_sequential_is_sum(void)
 {
@@ -166,7 +193,90 @@ static void test_parallel_barrier(void)
 	summary_free(&s);
 }
 
-/* Two depths: under parallel-prio each depth is its own spawn/join round. */
+static const char *const pool_sets[] = {"migration.threads=pool", "migration.thread_wake=200us"};
+
+/* parallel-prio on pool workers: every pass pays n hand-offs instead of n
+ * creations, and nothing to collect; the ordering is the same. */
+static void test_parallel_prio_pool(void)
+{
+	const char *per_pass[] = {"migration.strategy=parallel-prio"};
+	const char *pool[] = {per_pass[0], pool_sets[0], pool_sets[1]};
+	struct run_summary pp, s;
+	struct trace tr;
+	run_once(fixed_yaml, per_pass, 1, &pp);
+	run_traced(fixed_yaml, pool, 3, &s, &tr);
+	CU_ASSERT_DOUBLE_EQUAL(s.phase_s[PHASE_SRC_PREPARE], prio_pass_with(4, A, TW, 0), TOL);
+	CU_ASSERT_DOUBLE_EQUAL(s.phase_s[PHASE_SRC_MAIN], prio_pass_with(4, B, TW, 0), TOL);
+	CU_ASSERT_DOUBLE_EQUAL(s.phase_s[PHASE_DST_PREPARE], prio_pass_with(4, R1 + C, TW, 0), TOL);
+	CU_ASSERT_DOUBLE_EQUAL(s.phase_s[PHASE_DST_MAIN], prio_pass_with(4, D, TW, 0), TOL);
+	/* Every step outlasts 4 creations, so each pass of per-pass costs
+	 * 4 TC + step + TJ and each pool pass 4 TW + step: the difference is
+	 * the modelled thread costs, 4 passes x (4 (TC - TW) + TJ). */
+	CU_ASSERT_DOUBLE_EQUAL(pp.downtime_s - s.downtime_s, 4 * (4 * (TC - TW) + TJ), TOL);
+	CU_ASSERT_DOUBLE_EQUAL(pp.bound_s, s.bound_s, TOL);
+	CU_ASSERT_EQUAL(s.threads_spawned, 4 * 2); /* one worker per device per side */
+	for (int v = 0; v < INV_COUNT; v++)
+		CU_ASSERT(s.inv[v].held);
+	struct thread_counts c = count_threads(&tr);
+	CU_ASSERT_EQUAL(c.worker_spawns, 4 * 2);
+	CU_ASSERT_EQUAL(c.worker_joins, 4 * 2);
+	CU_ASSERT_EQUAL(c.launches, 4 * 4); /* as many hand-offs as per-pass threads */
+	CU_ASSERT_EQUAL(c.collects, 4 * 4);
+	CU_ASSERT_EQUAL(c.pool_texts, 2 * (4 * 2 + 4 * 4));
+	CU_ASSERT(c.workers_end_before_run_end);
+	trace_free(&tr);
+	summary_free(&pp);
+	summary_free(&s);
+}
+
+static void test_parallel_barrier_pool(void)
+{
+	const char *per_pass[] = {"migration.strategy=parallel-barrier"};
+	const char *pool[] = {per_pass[0], pool_sets[0], pool_sets[1]};
+	struct run_summary pp, s;
+	struct trace tr;
+	run_once(fixed_yaml, per_pass, 1, &pp);
+	run_traced(fixed_yaml, pool, 3, &s, &tr);
+	CU_ASSERT_DOUBLE_EQUAL(s.phase_s[PHASE_SRC_PREPARE], 4 * TW, TOL);
+	CU_ASSERT_DOUBLE_EQUAL(s.downtime_s,
+			       barrier_side_with(4, A, B, TW, 0) + EOS +
+				   barrier_side_with(4, R1 + C, D, TW, 0),
+			       TOL);
+	/* Per side: 4 creations become 4 hand-offs, 4 joins free waits. */
+	CU_ASSERT_DOUBLE_EQUAL(pp.downtime_s - s.downtime_s, 2 * (4 * (TC - TW) + 4 * TJ), TOL);
+	CU_ASSERT_EQUAL(s.threads_spawned, 4 * 2);
+	for (int v = 0; v < INV_COUNT; v++)
+		CU_ASSERT(s.inv[v].held);
+	struct thread_counts c = count_threads(&tr);
+	CU_ASSERT_EQUAL(c.worker_spawns, 4 * 2);
+	CU_ASSERT_EQUAL(c.worker_joins, 4 * 2);
+	CU_ASSERT_EQUAL(c.launches, 4 * 2);
+	CU_ASSERT_EQUAL(c.collects, 4 * 2);
+	CU_ASSERT(c.workers_end_before_run_end);
+	trace_free(&tr);
+	summary_free(&pp);
+	summary_free(&s);
+}
+
+/* Sequential has no threads: the pool changes nothing, not even the trace's
+ * thread events. */
+static void test_sequential_ignores_pool(void)
+{
+	struct run_summary pp, s;
+	struct trace tr;
+	run_once(fixed_yaml, NULL, 0, &pp);
+	run_traced(fixed_yaml, pool_sets, 2, &s, &tr);
+	CU_ASSERT_EQUAL(s.downtime_s, pp.downtime_s);
+	CU_ASSERT_EQUAL(s.threads_spawned, 0);
+	struct thread_counts c = count_threads(&tr);
+	CU_ASSERT_EQUAL(c.worker_spawns + c.worker_joins + c.launches + c.collects, 0);
+	trace_free(&tr);
+	summary_free(&pp);
+	summary_free(&s);
+}
+
+/* Two depths: under parallel-prio each depth is its own spawn/join round,
+ * with either thread mode. */
 static void test_depth_barriers_add_up(void)
 {
 	const char *yaml = "name: depths\n"
@@ -186,6 +296,15 @@ static void test_depth_barriers_add_up(void)
 			       TOL);
 	/* Main pass and destination: zero-cost arcs, only thread costs. */
 	CU_ASSERT_DOUBLE_EQUAL(s.phase_s[PHASE_SRC_MAIN], prio_pass(2, 0) + prio_pass(3, 0), TOL);
+	for (int v = 0; v < INV_COUNT; v++)
+		CU_ASSERT(s.inv[v].held);
+	summary_free(&s);
+	/* On pool workers: the same rounds, hand-offs instead of creations. */
+	run_once(yaml, pool_sets, 2, &s);
+	CU_ASSERT_DOUBLE_EQUAL(s.phase_s[PHASE_SRC_PREPARE],
+			       prio_pass_with(2, A, TW, 0) + prio_pass_with(3, 0.040, TW, 0), TOL);
+	CU_ASSERT_DOUBLE_EQUAL(s.phase_s[PHASE_SRC_MAIN],
+			       prio_pass_with(2, 0, TW, 0) + prio_pass_with(3, 0, TW, 0), TOL);
 	for (int v = 0; v < INV_COUNT; v++)
 		CU_ASSERT(s.inv[v].held);
 	summary_free(&s);
@@ -235,13 +354,13 @@ static void test_non_vfio_ordering_invariant(void)
 			   "  - {name: virtio-net, depth: 2, pass: main, cost: 1ms}\n"
 			   "runs: 1\n";
 	static const char *const strategies[] = {"sequential", "parallel-prio", "parallel-barrier"};
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 3 * 2; k++) {
 		char set[64];
-		snprintf(set, sizeof set, "migration.strategy=%s", strategies[k]);
-		const char *sets[] = {set};
+		snprintf(set, sizeof set, "migration.strategy=%s", strategies[k % 3]);
+		const char *sets[] = {set, k < 3 ? "migration.threads=per-pass" : pool_sets[0]};
 		struct run_summary s;
-		run_once(yaml, sets, 1, &s);
-		bool barrier = k == 2;
+		run_once(yaml, sets, 2, &s);
+		bool barrier = k % 3 == 2;
 		CU_ASSERT_EQUAL(s.inv[INV_P2P_BEFORE_NON_VFIO_MAIN].held, !barrier);
 		if (barrier) {
 			CU_ASSERT_PTR_NOT_NULL(strstr(s.inv[INV_P2P_BEFORE_NON_VFIO_MAIN].first_violation,
@@ -254,22 +373,52 @@ static void test_non_vfio_ordering_invariant(void)
 	}
 }
 
+/* A subsystem handler (priority 0) runs first in the destination's main
+ * pass, while parallel-barrier's threads (or its pool workers' transitions)
+ * are still outstanding: threads_joined_in_depth_and_pass catches it in
+ * either thread mode; parallel-prio has collected its own by then. */
+static void test_threads_joined_invariant_with_pool(void)
+{
+	const char *yaml = "name: subsystem\n"
+			   "vm: {ram: 0}\n"
+			   "network: {bandwidth: 100Gbps, latency: 0}\n"
+			   "devices:\n"
+			   "  - {name: d, profile: null, count: 2, depth: 2, latency: {default: 1ms}}\n"
+			   "handlers:\n"
+			   "  - {name: ram, subsystem: true, pass: main, cost: 1ms}\n"
+			   "runs: 1\n";
+	for (int k = 0; k < 4; k++) {
+		bool barrier = k & 1;
+		const char *sets[] = {barrier ? "migration.strategy=parallel-barrier"
+					      : "migration.strategy=parallel-prio",
+				      k < 2 ? "migration.threads=per-pass" : pool_sets[0]};
+		struct run_summary s;
+		run_once(yaml, sets, 2, &s);
+		CU_ASSERT_EQUAL(s.inv[INV_THREADS_JOINED].held, !barrier);
+		if (barrier)
+			CU_ASSERT_PTR_NOT_NULL(
+			    strstr(s.inv[INV_THREADS_JOINED].first_violation, "handler ram"));
+		summary_free(&s);
+	}
+}
+
 /* A single device without P2P (or without PRE_COPY) migrates under every
- * strategy: the FSM gives it the direct steps its driver implements. */
+ * strategy and thread mode: the FSM gives it the direct steps its driver
+ * implements. */
 static void test_device_without_p2p_or_precopy(void)
 {
 	static const char *const caps[] = {"[stop_copy]", "[stop_copy, pre_copy]",
 					   "[stop_copy, p2p]"};
 	static const char *const strategies[] = {"sequential", "parallel-prio", "parallel-barrier"};
 	for (int c = 0; c < 3; c++) {
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 3 * 2; k++) {
 			char yaml[512];
 			snprintf(yaml, sizeof yaml,
 				 "name: caps\nvm: {ram: 0}\nnetwork: {latency: 0}\n"
-				 "migration: {strategy: %s}\n"
+				 "migration: {strategy: %s, threads: %s}\n"
 				 "devices: [{name: d, profile: null, capabilities: %s, "
 				 "latency: {default: 1ms}}]\nruns: 1\n",
-				 strategies[k], caps[c]);
+				 strategies[k % 3], k < 3 ? "per-pass" : "pool", caps[c]);
 			struct run_summary s;
 			run_once(yaml, NULL, 0, &s);
 			CU_ASSERT_EQUAL(s.status, 0);
@@ -285,6 +434,10 @@ void register_tests(void)
 {
 	TEST_SUITE("strategy", TEST(test_sequential_is_sum), TEST(test_parallel_prio),
 		   TEST(test_parallel_prio_free_threads_reach_bound), TEST(test_parallel_barrier),
+		   TEST(test_parallel_prio_pool), TEST(test_parallel_barrier_pool),
+		   TEST(test_sequential_ignores_pool),
 		   TEST(test_depth_barriers_add_up), TEST(test_contention_domain),
-		   TEST(test_non_vfio_ordering_invariant), TEST(test_device_without_p2p_or_precopy));
+		   TEST(test_non_vfio_ordering_invariant),
+		   TEST(test_threads_joined_invariant_with_pool),
+		   TEST(test_device_without_p2p_or_precopy));
 }

@@ -220,6 +220,29 @@ if [ -e "$TMP/ev2.jsonl" ] || ls "$TMP"/ev2.jsonl.tmp-* >/dev/null 2>&1; then ba
 expect 0 "ack         new on the source, new on the destination" -- "$SW" sim "$SRC/scenarios/reinit-on.yaml" --runs 1 --quiet
 expect 1 "underflowed" -- "$SW" sim "$SRC/scenarios/ack-legacy-vs-new.yaml" --runs 1 --quiet --set migration.switchover_ack=legacy --set migration.switchover_ack_destination=new
 
+# migration.threads: pool workers instead of a thread per device per pass;
+# sequential has no threads, the parallel strategies get faster, invariants
+# hold, and the result files, reports and the real world take it.
+expect 0 "  threads: per-pass" -- "$SW" sim "$SRC/scenarios/demo/thread-pool.yaml" --resolved
+expect 2 "migration.threads: unknown thread mode 'shared': expected per-pass or pool" -- \
+	"$SW" sim "$SRC/scenarios/null.yaml" --set migration.threads=shared
+if "$SW" sim "$SRC/scenarios/demo/thread-pool.yaml" --strategy all --format json --quiet >"$TMP/pp.json" &&
+	"$SW" sim "$SRC/scenarios/demo/thread-pool.yaml" --strategy all --format json --quiet \
+		--set migration.threads=pool -o "$TMP/pool.h5" >"$TMP/pool.json" &&
+	python3 - "$TMP/pp.json" "$TMP/pool.json" <<'PY'
+import json, sys
+a, b = ({r["strategy"]: r for r in json.load(open(f))["results"]} for f in sys.argv[1:3])
+assert b["sequential"]["downtime_s"] == a["sequential"]["downtime_s"]
+for s in ("parallel-prio", "parallel-barrier"):
+    assert b[s]["downtime_s"]["median"] < a[s]["downtime_s"]["median"], s
+    assert all(v is True for v in b[s]["invariants"].values()), b[s]["invariants"]
+    assert b[s]["threads_per_run"] == 2 * 64, b[s]["threads_per_run"]
+PY
+then ok; else bad "migration.threads=pool in sim"; fi
+expect 0 "plots/demo-thread-pool-parallel-prio-timeline.png" -- "$SW" report "$TMP/pool.h5" -o "$TMP/plots" --plots timeline
+expect 0 "comparison (null" -- "$SW" real "$SRC/scenarios/null.yaml" --strategy all --runs 2 --quiet \
+	--devices emu --set migration.threads=pool
+
 # Two processes over TCP: each plays one end; both print the whole run.
 "$SW" real "$SRC/scenarios/null.yaml" --runs 2 --role dst --listen 127.0.0.1:0 --quiet \
 	--format json >"$TMP/dst.json" 2>"$TMP/dst.err" &
