@@ -5,7 +5,7 @@ TSAN_BUILD ?= build-tsan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check check-sanitize check-tsan check-notebooks bench format clean
+.PHONY: all deps build demo check check-sanitize check-tsan check-notebooks vm-test bench format clean
 
 all: build
 
@@ -25,11 +25,12 @@ check: build
 	$(MAKE) check-sanitize
 	$(MAKE) check-tsan
 
+# The VM test (label `vm`) runs once, in make check's plain build.
 check-sanitize: deps
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Sanitize $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		ctest --output-on-failure -j $(JOBS)
+		ctest --output-on-failure -j $(JOBS) -LE '^vm$$'
 
 # ThreadSanitizer on the real world's tests only (CTest label `real`): they
 # are the ones whose tasks are threads; the rest under TSan would only add
@@ -40,6 +41,11 @@ check-tsan: deps
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(REAL_TESTS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 		ctest --output-on-failure -L '^real$$' -j $(JOBS)
+
+# Only the VM test (tests/vm/run.sh, CTest label `vm`; make check runs it too):
+# builds the test kernel on first use (~5 min), then boots it under QEMU.
+vm-test: build
+	cd $(BUILD) && ctest --output-on-failure -V -L '^vm$$'
 
 # Execute every notebook headless on small inputs: a broken notebook fails CI.
 NOTEBOOKS = notebooks/published-table.ipynb notebooks/what-if.ipynb notebooks/sim-vs-real.ipynb

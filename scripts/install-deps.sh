@@ -1,12 +1,15 @@
 #!/bin/sh
 # Install the Debian packages switchover needs to build, test and run.
+# The second group builds and boots the kernel of tests/vm (make vm-test).
 # Non-interactive; a no-op (no apt call) when everything is already there.
 set -eu
 
 PACKAGES="build-essential cmake pkg-config git python3
 libsimgrid-dev libgsl-dev libcyaml-dev libyaml-dev libcunit1-dev
 libhdf5-dev libplot-dev plotutils python3-h5py
-jupyter-nbconvert python3-ipykernel jupyter-client python3-matplotlib python3-pandas"
+jupyter-nbconvert python3-ipykernel jupyter-client python3-matplotlib python3-pandas
+linux-source-6.12 flex bison libelf-dev bc patch xz-utils
+busybox-static cpio qemu-system-x86"
 
 missing=""
 for p in $PACKAGES; do

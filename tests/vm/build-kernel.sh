@@ -34,6 +34,9 @@ if [ -f "$entry/bzImage" ]; then
 fi
 
 mkdir -p "$cache"
+# A build killed outright (SIGKILL, power loss) cannot clean up after itself;
+# no build takes hours, so a temporary directory that old is such a leftover.
+find "$cache" -maxdepth 1 -name '.build-*' -mmin +180 -exec rm -rf {} +
 tmp=$(mktemp -d "$cache/.build-$key.XXXXXX")
 ticker=""
 cleanup() {
@@ -50,7 +53,7 @@ src=$(echo "$tmp"/linux-source-*)
 [ -d "$src" ] || die "$tarball did not contain a linux-source-* directory"
 log=$tmp/build.log
 
-say "applying $(basename "$here")/mtty-step-delay.patch"
+say "applying tests/vm/mtty-step-delay.patch"
 patch -d "$src" -p1 -s <"$here/mtty-step-delay.patch" >>"$log" 2>&1 ||
 	{ tail -20 "$log" >&2; die "mtty-step-delay.patch does not apply to linux-source-6.12 $version"; }
 
@@ -60,18 +63,21 @@ kmake tinyconfig || { tail -20 "$log" >&2; die "make tinyconfig failed (log abov
 (cd "$src" && scripts/kconfig/merge_config.sh -m .config "$here/kernel.config") >>"$log" 2>&1 ||
 	{ tail -20 "$log" >&2; die "merge_config.sh failed (log above)"; }
 kmake olddefconfig || { tail -20 "$log" >&2; die "make olddefconfig failed (log above)"; }
-missing=""
-for opt in $(grep -E '^CONFIG_[A-Z0-9_]+=' "$here/kernel.config"); do
-	grep -qx "$opt" "$src/.config" || missing="$missing $opt(got: $(grep -E "^(# )?${opt%%=*}[= ]" "$src/.config" || echo absent))"
-done
+missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$here/kernel.config" | while read -r opt; do
+	grep -qx "$opt" "$src/.config" || printf ' %s(got: %s)' "$opt" "$(grep -E "^(# )?${opt%%=*}[= ]" "$src/.config" || echo absent)"
+done)
 [ -z "$missing" ] || die "kernel.config options that did not survive olddefconfig (a missing dependency?):$missing"
 
 say "compiling bzImage (progress every 30 s; full log in $log while it runs)"
 (
-	while sleep 30; do
+	trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+	while :; do
+		sleep 30 &
+		nap=$!
+		wait "$nap"
 		say "  ... $(grep -c '^  CC ' "$log" 2>/dev/null || echo 0) files compiled"
 	done
-) &
+) >/dev/null &
 ticker=$!
 if ! kmake -j"$jobs" bzImage; then
 	tail -40 "$log" >&2
