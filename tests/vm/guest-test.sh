@@ -40,6 +40,8 @@ MAX_PAIRS=4
 SRC_ARCS="RUNNING>PRE_COPY PRE_COPY>PRE_COPY_P2P PRE_COPY_P2P>STOP_COPY"
 SRC_CLEANUP="STOP_COPY>STOP STOP>RUNNING_P2P RUNNING_P2P>RUNNING"
 DST_ARCS="RUNNING>RUNNING_P2P RUNNING_P2P>STOP STOP>RESUMING RESUMING>STOP STOP>RUNNING_P2P RUNNING_P2P>RUNNING"
+# The timing cases: each strategy, the parallel ones on both thread models.
+REGIME_STRATEGIES="sequential parallel-prio parallel-barrier parallel-prio/pool parallel-barrier/pool"
 
 failures=0
 say() { echo "vm-test: $*"; }
@@ -144,15 +146,20 @@ check_running() {
 
 # run_case NAME STRATEGY PAIRS INTERFACE RUNS [CHECK]: migrate PAIRS mdev
 # pairs RUNS times; with CHECK=check, verify the trace and the devices.
+# STRATEGY may end in /pool: the parallel strategies' transitions then run
+# on persistent threads (migration.threads=pool) instead of one thread per
+# device and pass.
 # Leaves the JSON in /tmp/$NAME.json and prints a summary line.
 run_case() {
-	local name=$1 strategy=$2 pairs=$3 interface=$4 runs=$5 check=${6:-}
-	local base src dst t0 t1 status completed failed problems summary
+	local name=$1 strategy=${2%/pool} pairs=$3 interface=$4 runs=$5 check=${6:-}
+	local threads=per-pass base src dst t0 t1 status completed failed problems summary
+	[ "$strategy" = "$2" ] || threads=pool
 	src=$(uuid_list 0 "$pairs")
 	dst=$(uuid_list "$MAX_PAIRS" "$pairs")
 	base=/tmp/$name
 	t0=$(uptime_s)
 	switchover real "$SCENARIO" --strategy "$strategy" --runs "$runs" \
+		--set "migration.threads=$threads" \
 		--set "devices[0].count=$pairs" \
 		--set "devices[0].vfio.source=[$src]" \
 		--set "devices[0].vfio.destination=[$dst]" \
@@ -173,7 +180,7 @@ run_case() {
 		check_trace "$base.trace" "$pairs" >>"$problems"
 		check_running "$src,$dst" >>"$problems"
 	fi
-	summary="$name strategy=$strategy pairs=$pairs interface=$interface runs=$runs median_ms=$(median_ms "$base.json") wall_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
+	summary="$name strategy=$strategy threads=$threads pairs=$pairs interface=$interface runs=$runs median_ms=$(median_ms "$base.json") wall_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
 	if [ -s "$problems" ]; then
 		fail "$summary"
 		sed 's/^/vm-test:   /' "$problems" | head -20
@@ -240,6 +247,7 @@ correctness() {
 	done
 	run_case group parallel-prio 2 group "$RUNS" check
 	run_case cdev parallel-barrier 2 cdev "$RUNS" check
+	run_case pool parallel-prio/pool 4 auto "$RUNS" check
 	# One passing trace in the log, to read (and check-trace-test.sh's sample).
 	print_trace /tmp/cdev.trace
 }
@@ -256,8 +264,8 @@ set_delay() {
 regime() {
 	local strategy
 	set_delay "$2" "$3"
-	for strategy in sequential parallel-prio parallel-barrier; do
-		run_case "$1-$strategy" "$strategy" "$MAX_PAIRS" auto "$REGIME_RUNS"
+	for strategy in $REGIME_STRATEGIES; do
+		run_case "$1-$(echo "$strategy" | tr / -)" "$strategy" "$MAX_PAIRS" auto "$REGIME_RUNS"
 	done
 }
 
@@ -274,8 +282,8 @@ regimes() {
 	say "regimes (median downtime, ms, $MAX_PAIRS pairs, $REGIME_RUNS runs):"
 	for name in stock sleep-1ms busy-1ms; do
 		line="$name"
-		for strategy in sequential parallel-prio parallel-barrier; do
-			line="$line $strategy=$(median_ms "/tmp/$name-$strategy.json")"
+		for strategy in $REGIME_STRATEGIES; do
+			line="$line $strategy=$(median_ms "/tmp/$name-$(echo "$strategy" | tr / -).json")"
 		done
 		say "  $line"
 	done
