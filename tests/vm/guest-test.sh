@@ -289,6 +289,39 @@ regimes() {
 	done
 }
 
+# Ctrl-C in the middle of a run (every arc delayed 200 ms, so the signal
+# lands while devices are mid-migration): switchover must exit 2, say it
+# was interrupted, leave no result file and every device RUNNING.
+interrupt() {
+	local src dst pid status problems=/tmp/interrupt.problems
+	src=$(uuid_list 0 2)
+	dst=$(uuid_list "$MAX_PAIRS" 2)
+	: >"$problems"
+	set_delay 200000 N
+	switchover real "$SCENARIO" --strategy parallel-prio --runs 5 \
+		--set "devices[0].count=2" --set "devices[0].vfio.source=[$src]" \
+		--set "devices[0].vfio.destination=[$dst]" --quiet -o /tmp/interrupt.h5 \
+		>/tmp/interrupt.out 2>&1 &
+	pid=$!
+	sleep 1
+	kill -INT "$pid"
+	wait "$pid"
+	status=$?
+	set_delay 0 N
+	[ "$status" = 2 ] || echo "exit status $status, expected 2" >>"$problems"
+	grep -q "interrupted" /tmp/interrupt.out || echo "no word of the interruption" >>"$problems"
+	if [ -e /tmp/interrupt.h5 ] || ls /tmp | grep -q 'interrupt.h5.tmp'; then
+		echo "a result file was left" >>"$problems"
+	fi
+	check_running "$src,$dst" >>"$problems"
+	if [ -s "$problems" ]; then
+		fail "interrupt (SIGINT mid-run)"
+		sed 's/^/vm-test:   /' "$problems" /tmp/interrupt.out | head -20
+	else
+		say "ok   interrupt (SIGINT mid-run): exit 2, no result file, every device RUNNING: $(grep -m1 interrupted /tmp/interrupt.out | cut -c1-100)"
+	fi
+}
+
 main() {
 	setup
 	if [ "${SWITCHOVER_VM_PROBE:-}" = 1 ]; then
@@ -300,6 +333,7 @@ main() {
 	if create_mdevs; then
 		smoke
 		correctness
+		interrupt
 		regimes
 	fi
 	say "guest tests took $(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }')s"
