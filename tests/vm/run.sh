@@ -62,9 +62,11 @@ if [ -z "$accel" ]; then
 		accel=kvm
 	fi
 fi
+# TCG multi-threaded (one host thread per vCPU), so that the guest's two
+# vCPUs really run at once, as the parallel strategies need.
 case $accel in
 kvm) accel_args="-accel kvm -cpu host" ;;
-tcg) accel_args="-accel tcg -cpu max" ;;
+tcg) accel_args="-accel tcg,thread=multi -cpu max" ;;
 *) die "SWITCHOVER_VM_ACCEL=$accel: expected kvm or tcg" ;;
 esac
 t3=$(now)
