@@ -39,8 +39,13 @@ mkdir -p "$cache"
 find "$cache" -maxdepth 1 -name '.build-*' -mmin +180 -exec rm -rf {} +
 tmp=$(mktemp -d "$cache/.build-$key.XXXXXX")
 ticker=""
+builder=""
 cleanup() {
 	[ -z "$ticker" ] || kill "$ticker" 2>/dev/null || true
+	if [ -n "$builder" ]; then
+		kill -TERM -- "-$builder" 2>/dev/null || true
+		wait "$builder" 2>/dev/null || true
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -79,7 +84,15 @@ say "compiling bzImage (progress every 30 s; full log in $log while it runs)"
 	done
 ) >/dev/null &
 ticker=$!
-if ! kmake -j"$jobs" bzImage; then
+# In its own process group, waited for in the background: a signal to this
+# script then interrupts the wait at once (a shell runs its traps only
+# between commands) and cleanup stops make and its compilers together.
+setsid make -C "$src" ARCH=x86_64 -j"$jobs" bzImage >>"$log" 2>&1 &
+builder=$!
+status=0
+wait "$builder" || status=$?
+builder=""
+if [ "$status" != 0 ]; then
 	tail -40 "$log" >&2
 	die "kernel build failed (log tail above)"
 fi
