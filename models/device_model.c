@@ -13,11 +13,6 @@
 #include "migration.h"
 #include "rng.h"
 
-static bool guest_running_precopy(const struct device *d)
-{
-	return d->state == VFIO_STATE_PRE_COPY || d->state == VFIO_STATE_PRE_COPY_P2P;
-}
-
 int devmodel_init(struct devmodel *dm, struct device *d, const struct scenario *s, size_t index,
                   enum rt_side side, unsigned run)
 {
@@ -56,7 +51,7 @@ void devmodel_free(struct devmodel *dm)
 /* Apply every workload event up to now (or up to the VM stop). */
 static void advance(struct devmodel *dm, const struct device *d, double now)
 {
-	if (!guest_running_precopy(d))
+	if (!vfio_fsm_is_precopy(d->state))
 		return;
 	double until = d->vm_stopped_at >= 0 && d->vm_stopped_at < now ? d->vm_stopped_at : now;
 	dm->dirty_left += (uint64_t)(dm->g->precopy_dirty_Bps * fmax(0, until - dm->dirty_since));
@@ -177,7 +172,7 @@ int devmodel_read(struct devmodel *dm, const struct device *d, double now, uint6
 		*hint = dm->stopcopy_initial_left ? DEVICE_DATA_INITIAL : DEVICE_DATA_STATE;
 		*got = dm->stopcopy_initial_left ? take(&dm->stopcopy_initial_left, max)
 		                                 : take(&dm->state_left, max);
-	} else if (guest_running_precopy(d)) {
+	} else if (vfio_fsm_is_precopy(d->state)) {
 		advance(dm, d, now);
 		*hint = dm->initial_left ? DEVICE_DATA_INITIAL : DEVICE_DATA_STATE;
 		*got = dm->initial_left ? take(&dm->initial_left, max) : take(&dm->dirty_left, max);

@@ -210,6 +210,11 @@ bool vfio_fsm_is_saving(enum vfio_state s)
 	return vfio_state_valid(s) && vfio_states[s].saving;
 }
 
+bool vfio_fsm_is_precopy(enum vfio_state s)
+{
+	return s == VFIO_STATE_PRE_COPY || s == VFIO_STATE_PRE_COPY_P2P;
+}
+
 enum vfio_state vfio_fsm_next(enum vfio_state from, enum vfio_state to, uint32_t caps)
 {
 	if (!vfio_fsm_state_supported(from, caps) || !vfio_fsm_state_supported(to, caps))

@@ -58,6 +58,9 @@ bool vfio_fsm_is_arc(enum vfio_state from, enum vfio_state to);
 bool vfio_fsm_is_device_arc(enum vfio_state from, enum vfio_state to, uint32_t caps);
 /* Is s in the saving group (PRE_COPY, PRE_COPY_P2P, STOP_COPY)? */
 bool vfio_fsm_is_saving(enum vfio_state s);
+/* Is s a precopy state (PRE_COPY, PRE_COPY_P2P): saving while the data fd
+ * may have nothing more to give for now? */
+bool vfio_fsm_is_precopy(enum vfio_state s);
 
 /*
  * Next state on the way from `from` to `to` for a device with `caps`.

@@ -43,11 +43,6 @@ static void work(struct sim_dev *sd, double seconds)
 		o->sem_release(sd->domain);
 }
 
-static bool guest_running_precopy(const struct device *d)
-{
-	return d->state == VFIO_STATE_PRE_COPY || d->state == VFIO_STATE_PRE_COPY_P2P;
-}
-
 static int sim_set_state(struct device *d, enum vfio_state to)
 {
 	struct sim_dev *sd = sd_of(d);
@@ -75,7 +70,7 @@ static int sim_enable_v2(struct device *d)
 static int sim_precopy_info(struct device *d, struct device_precopy_info *out)
 {
 	struct sim_dev *sd = sd_of(d);
-	if (!guest_running_precopy(d))
+	if (!vfio_fsm_is_precopy(d->state))
 		return -EINVAL;
 	work(sd, devmodel_query_begin(&sd->m, d, rt_now(sd->rt)));
 	return devmodel_precopy_info(&sd->m, d, out);

@@ -211,11 +211,6 @@ static double work_end(struct emu_dev *e, double t0, double cost)
 
 /* ---- device.h ---- */
 
-static bool guest_running_precopy(const struct device *d)
-{
-	return d->state == VFIO_STATE_PRE_COPY || d->state == VFIO_STATE_PRE_COPY_P2P;
-}
-
 /*
  * Entering STOP_COPY, inside the arc's time: the state to come is the
  * stop-copy size the device reports now, and the feeder produces its first
@@ -277,7 +272,7 @@ static void query_work(struct emu_dev *e)
 static int emu_precopy_info(struct device *d, struct device_precopy_info *out)
 {
 	struct emu_dev *e = emu_of(d);
-	if (!guest_running_precopy(d))
+	if (!vfio_fsm_is_precopy(d->state))
 		return -EINVAL;
 	query_work(e);
 	return devmodel_precopy_info(&e->m, d, out);

@@ -20,14 +20,9 @@ static int null_set_state(struct device *d, enum vfio_state to)
 	return 0;
 }
 
-static bool precopy(const struct device *d)
-{
-	return d->state == VFIO_STATE_PRE_COPY || d->state == VFIO_STATE_PRE_COPY_P2P;
-}
-
 static int null_precopy_info(struct device *d, struct device_precopy_info *out)
 {
-	if (!precopy(d))
+	if (!vfio_fsm_is_precopy(d->state))
 		return -EINVAL;
 	*out = (struct device_precopy_info){0, 0, 0};
 	return 0;
@@ -44,7 +39,7 @@ static int null_read(struct device *d, void *buf, uint64_t max, uint64_t *got, u
 {
 	(void)buf;
 	(void)max;
-	if (!precopy(d) && d->state != VFIO_STATE_STOP_COPY)
+	if (!vfio_fsm_is_saving(d->state))
 		return -EINVAL;
 	*got = 0;
 	*hint = DEVICE_DATA_STATE;

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "device_model.h"
+#include "transport.h"
 #include "vfio_uapi.h"
 
 /* A read of device data into no buffer (a world that carries no bytes)
@@ -219,13 +219,6 @@ struct vdev {
 	uint8_t *scratch;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int xioctl(int fd, unsigned long req, void *arg)
 {
 	int rc;
@@ -271,6 +264,13 @@ static int get_state(struct vdev *v, enum vfio_state *out)
 	return 0;
 }
 
+/* The state the kernel says the device is in; ERROR when it cannot say. */
+static enum vfio_state kernel_state(struct vdev *v)
+{
+	enum vfio_state s;
+	return get_state(v, &s) == 0 ? s : VFIO_STATE_ERROR;
+}
+
 /* SET the state (one arc, or the kernel's own path when cleaning up);
  * *fd gets the data_fd it returned (-1: none). */
 static int put_state(struct vdev *v, enum vfio_state to, int *fd)
@@ -283,14 +283,10 @@ static int put_state(struct vdev *v, enum vfio_state to, int *fd)
 	return rc;
 }
 
-static bool saving(enum vfio_state s)
+/* The states a device has a data fd in: the saving group and RESUMING. */
+static bool has_data_fd(enum vfio_state s)
 {
-	return s == VFIO_STATE_PRE_COPY || s == VFIO_STATE_PRE_COPY_P2P || s == VFIO_STATE_STOP_COPY;
-}
-
-static bool precopy(enum vfio_state s)
-{
-	return s == VFIO_STATE_PRE_COPY || s == VFIO_STATE_PRE_COPY_P2P;
+	return vfio_fsm_is_saving(s) || s == VFIO_STATE_RESUMING;
 }
 
 static void close_data(struct vdev *v)
@@ -305,11 +301,10 @@ static int dev_reset(struct device *d)
 {
 	struct vdev *v = d->priv;
 	close_data(v);
-	double t0 = now_s();
+	double t0 = transport_now();
 	int rc = xioctl(v->dev_fd, SWO_VFIO_DEVICE_RESET, NULL);
-	d->last_work_s = now_s() - t0;
-	enum vfio_state s;
-	d->state = get_state(v, &s) == 0 ? s : VFIO_STATE_ERROR;
+	d->last_work_s = transport_now() - t0;
+	d->state = kernel_state(v);
 	if (rc)
 		return rc;
 	return d->state == VFIO_STATE_RUNNING ? 0 : -EIO;
@@ -321,16 +316,15 @@ static int dev_set_state(struct device *d, enum vfio_state to)
 	if (!vfio_fsm_is_device_arc(d->state, to, d->caps))
 		return -EINVAL;
 	/* Interrupted: nothing that moves data any further. */
-	if (vfio_stop_requested() && (saving(to) || to == VFIO_STATE_RESUMING))
+	if (vfio_stop_requested() && has_data_fd(to))
 		return -EINTR;
 	int fd;
-	double t0 = now_s();
+	double t0 = transport_now();
 	int rc = put_state(v, to, &fd);
-	d->last_work_s = now_s() - t0;
+	d->last_work_s = transport_now() - t0;
 	if (rc) {
-		enum vfio_state s;
-		d->state = get_state(v, &s) == 0 ? s : VFIO_STATE_ERROR;
-		if (!saving(d->state) && d->state != VFIO_STATE_RESUMING)
+		d->state = kernel_state(v);
+		if (!has_data_fd(d->state))
 			close_data(v);
 		return rc;
 	}
@@ -338,10 +332,10 @@ static int dev_set_state(struct device *d, enum vfio_state to)
 	if (fd >= 0) {
 		close_data(v);
 		v->data_fd = fd;
-	} else if (!saving(to) && to != VFIO_STATE_RESUMING) {
+	} else if (!has_data_fd(to)) {
 		close_data(v);
 	}
-	if ((saving(to) || to == VFIO_STATE_RESUMING) && v->data_fd < 0)
+	if (has_data_fd(to) && v->data_fd < 0)
 		return -EPROTO; /* the kernel owes a data_fd on entering these */
 	return 0;
 }
@@ -361,7 +355,7 @@ static int dev_precopy_info(struct device *d, struct device_precopy_info *out)
 	struct vdev *v = d->priv;
 	if (vfio_stop_requested())
 		return -EINTR;
-	if (!precopy(d->state) || v->data_fd < 0)
+	if (!vfio_fsm_is_precopy(d->state) || v->data_fd < 0)
 		return -EINVAL;
 	struct swo_vfio_precopy_info info = {.argsz = sizeof info};
 	int rc = xioctl(v->data_fd, SWO_VFIO_MIG_GET_PRECOPY_INFO, &info);
@@ -394,7 +388,7 @@ static int dev_read(struct device *d, void *buf, uint64_t max, uint64_t *got, ui
 	*hint = DEVICE_DATA_STATE;
 	if (vfio_stop_requested())
 		return -EINTR;
-	if (!saving(d->state) || v->data_fd < 0)
+	if (!vfio_fsm_is_saving(d->state) || v->data_fd < 0)
 		return -EINVAL;
 	if (!buf) {
 		if (!v->scratch && !(v->scratch = malloc(SCRATCH_BYTES)))
@@ -405,7 +399,7 @@ static int dev_read(struct device *d, void *buf, uint64_t max, uint64_t *got, ui
 	}
 	/* As QEMU does: the first initial_bytes are read on their own, so a
 	 * chunk is either initial bytes or other state. */
-	bool initial = precopy(d->state) && v->init_left > 0;
+	bool initial = vfio_fsm_is_precopy(d->state) && v->init_left > 0;
 	if (initial && max > v->init_left)
 		max = v->init_left;
 	ssize_t n;
@@ -414,7 +408,7 @@ static int dev_read(struct device *d, void *buf, uint64_t max, uint64_t *got, ui
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		/* mlx5: no precopy data available right now. */
-		if (errno == ENOMSG && precopy(d->state))
+		if (errno == ENOMSG && vfio_fsm_is_precopy(d->state))
 			return 0;
 		return -errno;
 	}
@@ -468,10 +462,8 @@ static void close_all(struct vdev *v)
  * walks the arcs), a reset from ERROR or when that fails. */
 static int back_to_running(struct vdev *v)
 {
-	enum vfio_state s;
 	close_data(v);
-	if (get_state(v, &s))
-		s = VFIO_STATE_ERROR;
+	enum vfio_state s = kernel_state(v);
 	if (s == VFIO_STATE_RUNNING)
 		return 0;
 	int fd;
