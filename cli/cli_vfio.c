@@ -10,7 +10,6 @@
 
 #include "cli.h"
 #include "devices/vfio.h"
-#include "scenario_yaml.h"
 
 void cli_vfio_help(FILE *out)
 {
@@ -40,7 +39,7 @@ void cli_vfio_help(FILE *out)
 int cli_vfio(int argc, char **argv)
 {
 	enum vfio_interface iface = VFIO_IFACE_AUTO;
-	int first = 0, rc = CLI_EXIT_OK;
+	int n_addr = 0, rc = CLI_EXIT_OK;
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			cli_vfio_help(stdout);
@@ -57,10 +56,7 @@ int cli_vfio(int argc, char **argv)
 			const char *v = argv[i][11] == '=' ? argv[i] + 12
 			                : argv[i][11] == 0 && i + 1 < argc ? argv[++i]
 			                                                  : NULL;
-			int k = -1;
-			for (int j = 0; v && scenario_vfio_interface_names[j]; j++)
-				if (!strcmp(v, scenario_vfio_interface_names[j]))
-					k = j;
+			int k = vfio_interface_parse(v);
 			if (k < 0) {
 				cli_error("vfio", "--interface '%s': expected auto, cdev or group\n",
 				          v ? v : "");
@@ -71,20 +67,15 @@ int cli_vfio(int argc, char **argv)
 			cli_error("vfio", "unknown option '%s' (see switchover vfio --help)\n",
 			          argv[i]);
 			return CLI_EXIT_ERROR;
-		} else if (!first) {
-			first = i;
+		} else {
+			argv[n_addr++] = argv[i]; /* the addresses, in order, over what was read */
 		}
 	}
-	if (!first) {
+	if (!n_addr) {
 		cli_error("vfio", "info: no device given (see switchover vfio --help)\n");
 		return CLI_EXIT_ERROR;
 	}
-	for (int i = first; i < argc; i++) {
-		if (argv[i][0] == '-') {
-			if (argv[i][11] != '=')
-				i++; /* --interface V, parsed above */
-			continue;
-		}
+	for (int i = 0; i < n_addr; i++) {
 		struct vfio_info info;
 		char err[768], flags[64], size[32];
 		if (vfio_query(argv[i], iface, &info, err, sizeof err)) {

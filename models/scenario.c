@@ -326,6 +326,11 @@ const char *vfio_interface_name(enum vfio_interface i)
 	return name_in(scenario_vfio_interface_names, (unsigned)i);
 }
 
+int vfio_interface_parse(const char *name)
+{
+	return parse_in(scenario_vfio_interface_names, name);
+}
+
 static bool hex_run(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -86,6 +86,7 @@ enum vfio_interface {
 	VFIO_IFACE_GROUP = 2, /* /dev/vfio/N in a TYPE1v2 container */
 };
 const char *vfio_interface_name(enum vfio_interface i); /* "auto", "cdev", "group" */
+int vfio_interface_parse(const char *name);             /* -1 when unknown */
 
 /* Is `addr` a device address a vfio group may name: a PCI address
  * ("0000:3b:00.2" or "3b:00.2") or an mdev UUID? */
