@@ -56,6 +56,7 @@ static const struct cli_world real_world = {
     .describe = "the real world (threads, clocks and bytes; emulated or VFIO devices,\n"
                 "both ends in this process over an emulated link)",
     .run = real_run,
+    .says_start = true,
 };
 
 void cli_real_help(FILE *out)

@@ -83,13 +83,13 @@ static double wall_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Progress on stderr: on a terminal a live counter, otherwise a line when
- * the first run starts (scripts can wait for it: the run is under way, and
- * `real` handles SIGINT by then) and one every 10 s, so long CI runs show
- * they are alive.  Both say how long is left, from the mean time per run
- * so far over every strategy of the command. */
+/* Progress on stderr: on a terminal a live counter, otherwise a line every
+ * 10 s, so long CI runs show they are alive, and in a world that says_start
+ * a line when the first run starts (scripts wait for it: the run is under
+ * way, and `real` handles SIGINT by then).  Both say how long is left, from
+ * the mean time per run so far over every strategy of the command. */
 struct progress {
-	bool quiet, tty;
+	bool quiet, tty, says_start;
 	double start, last;
 	unsigned done, total; /* runs, over every strategy */
 };
@@ -110,7 +110,7 @@ static void progress_left(char *buf, size_t len, const struct progress *p, doubl
 /* Run `run` (0-based) of `runs` of this strategy is about to start. */
 static void progress_start(struct progress *p, const char *what, unsigned run, unsigned runs)
 {
-	if (!p->quiet && !p->tty && p->done == 0 && run == 0)
+	if (!p->quiet && !p->tty && p->says_start && p->done == 0 && run == 0)
 		fprintf(stderr, "%s: run 1/%u started\n", what, runs);
 }
 
@@ -432,6 +432,7 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 	struct run_summary *runs[STRATEGY_COUNT] = {0};
 	struct progress prog = {.quiet = o.quiet,
 	                        .tty = isatty(2),
+	                        .says_start = cur->says_start,
 	                        .start = wall_now(),
 	                        .total = (unsigned)n_strat * s->runs};
 	prog.last = prog.start;
