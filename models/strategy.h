@@ -86,6 +86,10 @@ struct strategy_ops {
 	/* Optional.  Free what setup allocated, also after a failed setup.
 	 * Called by side->run_task after end; does not block; no sim time. */
 	void (*release)(struct strategy_side *side);
+	/* A task launched in a device's prepare_cb is collected by its cb, in
+	 * the main pass, not in the pass that launched it: what the
+	 * threads-joined invariant (summary.c) expects of the strategy. */
+	bool collects_in_main_pass;
 };
 
 /* ---- what a strategy may do (implemented by the engine, mig_strategy.c) -- */

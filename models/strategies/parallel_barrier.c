@@ -149,4 +149,5 @@ const struct strategy_ops strategy_parallel_barrier = {
     .before_notify = barrier_before_notify,
     .end = barrier_end,
     .release = barrier_release,
+    .collects_in_main_pass = true,
 };
