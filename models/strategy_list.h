@@ -18,7 +18,8 @@
 #define STRATEGY_LIST(X)                                                                           \
 	X(STRATEGY_SEQUENTIAL, "sequential", strategy_sequential)                                  \
 	X(STRATEGY_PARALLEL_PRIO, "parallel-prio", strategy_parallel_prio)                         \
-	X(STRATEGY_PARALLEL_BARRIER, "parallel-barrier", strategy_parallel_barrier)
+	X(STRATEGY_PARALLEL_BARRIER, "parallel-barrier", strategy_parallel_barrier)                \
+	/* a new strategy: one line above this one */
 
 enum strategy_kind {
 #define STRATEGY_ENUM_ENTRY(kind, word, ops) kind,
