@@ -247,10 +247,10 @@ bool scenario_profile_arc(const struct scenario_profile *p, enum vfio_state from
 /* Each table is in value order, NULL-terminated: the words scenario files
  * use, which the loader looks up and the *_name() functions print. */
 const char *const scenario_strategy_names[] = {
-    [STRATEGY_SEQUENTIAL] = "sequential",
-    [STRATEGY_PARALLEL_PRIO] = "parallel-prio",
-    [STRATEGY_PARALLEL_BARRIER] = "parallel-barrier",
-    [STRATEGY_COUNT] = NULL,
+#define STRATEGY_NAME_ENTRY(kind, word, ops) [kind] = word,
+    STRATEGY_LIST(STRATEGY_NAME_ENTRY)
+#undef STRATEGY_NAME_ENTRY
+        [STRATEGY_COUNT] = NULL,
 };
 const char *const scenario_thread_mode_names[] = {
     [THREADS_PER_PASS] = "per-pass", [THREADS_POOL] = "pool", [THREADS_POOL + 1] = NULL};
