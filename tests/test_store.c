@@ -381,8 +381,9 @@ static void test_killed_writer(void)
 	char tmp[300];
 	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)pid);
 	struct stat st = {0};
-	/* Let it write a few megabytes (many runs) first. */
-	for (int i = 0; i < 2000 && (stat(tmp, &st) || st.st_size < (4 << 20)); i++)
+	/* Let it write a few megabytes (many runs) first, however slowly this
+	 * machine writes them: only a writer that stops writing fails here. */
+	for (int i = 0; i < TEST_HANG_S * 100 && (stat(tmp, &st) || st.st_size < (4 << 20)); i++)
 		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	CU_ASSERT(st.st_size >= (4 << 20));
 	kill(pid, SIGKILL);
