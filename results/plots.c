@@ -9,6 +9,7 @@
 #include "plots.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
@@ -24,21 +25,6 @@
 #include "summary.h"
 #include "trace.h"
 #include "vfio_fsm.h"
-
-/* libplot 2.6 keeps a few hundred bytes per plotter (its SVG state, libpng's
- * info struct) that it never frees; tell LeakSanitizer they are not ours. */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PLOT_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(PLOT_ASAN)
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libplot.so\nleak:libpng16.so\n";
-}
-#endif
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -738,7 +724,7 @@ static int tl_layout(struct timeline *tl, const struct results *r, const struct 
 		snprintf(tl->rows[k++].name, sizeof tl->rows[0].name, "%s", task_name[s]);
 		tl->dev_row[s] = k;
 		for (size_t d = 0; d < tl->n_dev; d++) {
-			char dn[48] = "";
+			char dn[DEVICE_NAME_LEN] = "";
 			tl->rows[k].device = true;
 			if (r->scenario && d < scenario_device_count(r->scenario))
 				scenario_device_name(r->scenario, d, dn, sizeof dn);
@@ -760,33 +746,18 @@ static int tl_layout(struct timeline *tl, const struct results *r, const struct 
 	return 0;
 }
 
-/* The row an event without a device belongs to: the task that logged it. */
-struct task_rows {
-	const char *task[64];
-	size_t row[64], n;
-};
-
-static void task_rows_set(struct task_rows *m, const char *task, size_t row)
+/* The row an event without a device belongs to: the task that logged it
+ * (task name -> row, every task of the run however many). */
+static void task_rows_set(GHashTable *rows, const char *task, size_t row)
 {
-	if (!task)
-		return;
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->task[i], task)) {
-			m->row[i] = row;
-			return;
-		}
-	if (m->n < sizeof m->task / sizeof m->task[0]) {
-		m->task[m->n] = task;
-		m->row[m->n++] = row;
-	}
+	if (task)
+		g_hash_table_insert(rows, (gpointer)task, GSIZE_TO_POINTER(row + 1));
 }
 
-static long task_rows_get(const struct task_rows *m, const char *task)
+static long task_rows_get(GHashTable *rows, const char *task)
 {
-	for (size_t i = 0; task && i < m->n; i++)
-		if (!strcmp(m->task[i], task))
-			return (long)m->row[i];
-	return -1;
+	size_t v = task ? GPOINTER_TO_SIZE(g_hash_table_lookup(rows, task)) : 0;
+	return v ? (long)(v - 1) : -1;
 }
 
 static int timeline_build(struct timeline *tl, const struct results *r,
@@ -796,12 +767,19 @@ static int timeline_build(struct timeline *tl, const struct results *r,
 	*tl = (struct timeline){.t_stop = NAN, .t_start = NAN, .t_running = NAN};
 	if (tl_layout(tl, r, run))
 		return -1;
-	struct task_rows tasks = {.n = 0};
+	GHashTable *tasks = g_hash_table_new(g_str_hash, g_str_equal);
+	GArray *arcs = trace_arcs(tr);
+	guint next_arc = 0;
 	for (int s = 0; s < 2; s++)
 		for (size_t d = 0; d < tl->n_dev; d++)
 			tl->rows[tl->dev_row[s] + d].state_since = 0;
 	for (size_t i = 0; i < tr->n; i++) {
 		const struct trace_event *e = &tr->ev[i];
+		/* trace_arcs lists the device arcs in the order of their ends. */
+		const struct trace_arc *arc =
+		    e->kind == TRACE_ARC_END && e->device >= 0
+		        ? &g_array_index(arcs, struct trace_arc, next_arc++)
+		        : NULL;
 		double t = e->t;
 		if (t > tl->t_end)
 			tl->t_end = t;
@@ -826,16 +804,13 @@ static int timeline_build(struct timeline *tl, const struct results *r,
 				tl->rows[dr].state = e->from;
 			tl_add_bar(tl, (size_t)dr, tl->rows[dr].state_since, t, BAR_STATE,
 			           tl->rows[dr].state);
-			tl_open(tl, (size_t)dr, BAR_ARC, t);
-			task_rows_set(&tasks, e->task, (size_t)dr);
+			task_rows_set(tasks, e->task, (size_t)dr);
 			break;
 		case TRACE_ARC_END:
 			if (dr < 0)
 				break;
-			if (!isnan(tl->rows[dr].open[BAR_ARC]))
-				tl_add_bar(tl, (size_t)dr, tl->rows[dr].open[BAR_ARC], t, BAR_ARC,
-				           e->to);
-			tl->rows[dr].open[BAR_ARC] = NAN;
+			if (arc->begin)
+				tl_add_bar(tl, (size_t)dr, arc->begin->t, t, BAR_ARC, e->to);
 			tl->rows[dr].state = e->text ? VFIO_STATE_ERROR : e->to;
 			tl->rows[dr].state_since = t;
 			break;
@@ -856,12 +831,12 @@ static int timeline_build(struct timeline *tl, const struct results *r,
 				else
 					tl_close(tl, rows[k], kind, t);
 			}
-			task_rows_set(&tasks, e->task, task_row);
+			task_rows_set(tasks, e->task, task_row);
 			break;
 		}
 		case TRACE_LOAD_BEGIN:
 			tl_open(tl, tl->task_row[1], BAR_LOAD, t);
-			task_rows_set(&tasks, e->task, tl->task_row[1]);
+			task_rows_set(tasks, e->task, tl->task_row[1]);
 			break;
 		case TRACE_LOAD_END:
 			tl_close(tl, tl->task_row[1], BAR_LOAD, t);
@@ -873,12 +848,14 @@ static int timeline_build(struct timeline *tl, const struct results *r,
 		if (mk >= 0) {
 			long row = dr;
 			if (row < 0)
-				row = task_rows_get(&tasks, e->task);
+				row = task_rows_get(tasks, e->task);
 			if (row < 0)
 				row = (long)task_row;
 			tl_add_mark(tl, (size_t)row, t, mk);
 		}
 	}
+	g_hash_table_destroy(tasks);
+	g_array_unref(arcs);
 	/* Every device stays in its last state to the end of the run. */
 	for (int s = 0; s < 2; s++)
 		for (size_t d = 0; d < tl->n_dev; d++) {

@@ -301,7 +301,7 @@ static const struct field phase_fields[] = {
 
 struct device_row {
 	int32_t device;
-	char name[48];
+	char name[DEVICE_NAME_LEN];
 	double src_prepare_s, src_main_s, load_s, dst_prepare_s, dst_main_s, total_s;
 	uint64_t stopcopy_bytes;
 	double event_lead_s;
@@ -691,14 +691,10 @@ static const char *arc_phase(int side, int pass)
 static int phase_rows(const struct trace *tr, const struct run_summary *sum, struct phase_row **out,
                       size_t *n_out)
 {
-	size_t n = 0, nd = sum->n_devices;
-	for (size_t k = 0; k < tr->n; k++)
-		n += tr->ev[k].kind == TRACE_ARC_END;
-	struct phase_row *rows = calloc(n + PHASE_COUNT, sizeof *rows);
-	double *begin = calloc(2 * nd + 1, sizeof *begin);
-	if (!rows || !begin) {
-		free(rows);
-		free(begin);
+	GArray *arcs = trace_arcs(tr);
+	struct phase_row *rows = calloc(arcs->len + PHASE_COUNT, sizeof *rows);
+	if (!rows) {
+		g_array_unref(arcs);
 		return -1;
 	}
 	double t = NAN;
@@ -710,18 +706,15 @@ static int phase_rows(const struct trace *tr, const struct run_summary *sum, str
 		rows[r] = (struct phase_row){-1, phase_name((enum phase)p), t, t + sum->phase_s[p]};
 		t = rows[r].end;
 	}
-	for (size_t k = 0; k < tr->n; k++) {
-		const struct trace_event *e = &tr->ev[k];
-		if (e->device < 0 || (size_t)e->device >= nd)
+	for (guint k = 0; k < arcs->len; k++) {
+		const struct trace_arc *a = &g_array_index(arcs, struct trace_arc, k);
+		const struct trace_event *e = a->end;
+		if ((size_t)e->device >= sum->n_devices)
 			continue;
-		double *b = &begin[(size_t)(e->side & 1) * nd + (size_t)e->device];
-		if (e->kind == TRACE_ARC_BEGIN)
-			*b = e->t;
-		else if (e->kind == TRACE_ARC_END)
-			rows[r++] =
-			    (struct phase_row){e->device, arc_phase(e->side, e->pass), *b, e->t};
+		rows[r++] = (struct phase_row){e->device, arc_phase(e->side, e->pass),
+		                               a->begin ? a->begin->t : 0, e->t};
 	}
-	free(begin);
+	g_array_unref(arcs);
 	*out = rows;
 	*n_out = r;
 	return 0;

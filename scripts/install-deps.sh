@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config git python3
 libsimgrid-dev libgsl-dev libcyaml-dev libyaml-dev libcunit1-dev
-libhdf5-dev libplot-dev plotutils python3-h5py
+libhdf5-dev libplot-dev plotutils python3-h5py libglib2.0-dev libjansson-dev
 jupyter-nbconvert python3-ipykernel jupyter-client python3-matplotlib python3-pandas
 linux-source-6.12 flex bison libelf-dev bc patch xz-utils
 busybox-static cpio qemu-system-x86"
