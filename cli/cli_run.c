@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glib.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -308,20 +309,12 @@ static int run_strategy(const struct scenario *s, const struct sim_opts *o,
 static int output_open(const struct sim_opts *o, const struct scenario *s, int argc, char **argv,
                        struct results_writer **w)
 {
-	size_t len = sizeof "switchover";
+	GString *line = g_string_new("switchover");
 	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	char *line = malloc(len);
-	if (!line) {
-		errorf("out of memory\n");
-		return -1;
-	}
-	strcpy(line, "switchover");
-	for (int i = 0; i < argc; i++)
-		strcat(strcat(line, " "), argv[i]);
+		g_string_append_printf(line, " %s", argv[i]);
 	char err[1024];
-	int rc = results_writer_open(w, o->output, s, cur->name, line, err, sizeof err);
-	free(line);
+	int rc = results_writer_open(w, o->output, s, cur->name, line->str, err, sizeof err);
+	g_string_free(line, TRUE);
 	if (rc)
 		errorf("%s\n", err);
 	return rc;

@@ -11,6 +11,7 @@
 #include "dist.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -410,7 +411,7 @@ void dist_format(const struct dist *d, char *buf, size_t len)
 {
 	const struct dist_spec *sp = spec_of(d->kind);
 	char a[64], b[64];
-	size_t used;
+	GString *text;
 
 	if (!len)
 		return;
@@ -428,13 +429,15 @@ void dist_format(const struct dist *d, char *buf, size_t len)
 		snprintf(buf, len, "%s(%s, %s)", sp->name, a, b);
 		return;
 	case DIST_EMPIRICAL:
-		used = (size_t)snprintf(buf, len, "%s(", sp->name);
-		for (size_t i = 0; i < d->n_samples && used < len; i++) {
+		text = g_string_new(NULL);
+		g_string_printf(text, "%s(", sp->name);
+		for (size_t i = 0; i < d->n_samples; i++) {
 			format_param(PARAM_QUANTITY, d->unit, d->samples[i], a, sizeof(a));
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", a);
+			g_string_append_printf(text, "%s%s", i ? ", " : "", a);
 		}
-		if (used < len)
-			snprintf(buf + used, len - used, ")");
+		g_string_append_c(text, ')');
+		g_strlcpy(buf, text->str, len);
+		g_string_free(text, TRUE);
 		return;
 	default:
 		format_param(sp->type[0], d->unit, d->a, a, sizeof(a));

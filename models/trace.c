@@ -44,9 +44,11 @@ void trace_init(struct trace *tr)
 {
 	memset(tr, 0, sizeof *tr);
 	tr->strings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	/* A C11 mutex (pthreads underneath), not GLib's: ThreadSanitizer sees
-	 * its happens-before edges, and SimGrid's actors never contend for it. */
-	mtx_init(&tr->lock, mtx_plain);
+	/* A pthread mutex: ThreadSanitizer intercepts it, where GLib's GMutex
+	 * (futexes) and glibc's C11 mtx_lock (an internal call) go unseen and
+	 * every append would look like a race.  SimGrid's actors never contend
+	 * for it. */
+	pthread_mutex_init(&tr->lock, NULL);
 }
 
 void trace_free(struct trace *tr)
@@ -54,7 +56,7 @@ void trace_free(struct trace *tr)
 	if (tr->strings)
 		g_hash_table_destroy(tr->strings);
 	g_free(tr->ev);
-	mtx_destroy(&tr->lock);
+	pthread_mutex_destroy(&tr->lock);
 	memset(tr, 0, sizeof *tr);
 }
 
@@ -79,13 +81,13 @@ static const char *intern_locked(struct trace *tr, const char *s)
  * so that one large run does not end a whole sweep. */
 void trace_add(struct trace *tr, const struct trace_event *e)
 {
-	mtx_lock(&tr->lock);
+	pthread_mutex_lock(&tr->lock);
 	if (tr->n == tr->cap) {
 		size_t cap = tr->cap ? 2 * tr->cap : 256;
 		struct trace_event *p = g_try_renew(struct trace_event, tr->ev, cap);
 		if (!p) {
 			tr->oom = 1;
-			mtx_unlock(&tr->lock);
+			pthread_mutex_unlock(&tr->lock);
 			return;
 		}
 		tr->ev = p;
@@ -95,7 +97,7 @@ void trace_add(struct trace *tr, const struct trace_event *e)
 	*d = *e;
 	d->task = intern_locked(tr, e->task);
 	d->text = intern_locked(tr, e->text);
-	mtx_unlock(&tr->lock);
+	pthread_mutex_unlock(&tr->lock);
 }
 
 GArray *trace_arcs(const struct trace *tr)

@@ -12,10 +12,10 @@
 #define SWITCHOVER_TRACE_H
 
 #include <glib.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <threads.h>
 
 enum trace_kind {
 	TRACE_RUN_BEGIN = 0,
@@ -94,9 +94,9 @@ struct trace_event {
 struct trace {
 	struct trace_event *ev; /* the events in order; read ev[0..n) once appends are over */
 	size_t n, cap;
-	GHashTable *strings; /* interned strings owned by the trace (each is its own key) */
-	mtx_t lock;          /* appends come from concurrent tasks in the real world */
-	int oom;             /* an append failed for lack of memory: the trace is incomplete */
+	GHashTable *strings;  /* interned strings owned by the trace (each is its own key) */
+	pthread_mutex_t lock; /* appends come from concurrent tasks in the real world */
+	int oom;              /* an append failed for lack of memory: the trace is incomplete */
 };
 
 void trace_init(struct trace *tr);

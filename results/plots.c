@@ -1093,7 +1093,7 @@ int plot_timeline(const struct results *r, size_t run, const struct plot_timelin
 	                  .yhi = 1};
 
 	/* Title: what, which run, the answer. */
-	char title[600], sub[512], ms[32], note[160] = "";
+	char title[600], ms[32], note[160] = "";
 	if (opts && opts->note)
 		snprintf(note, sizeof note, ", %s", opts->note);
 	fmt_ms(ms, sizeof ms, rr->sum.downtime_s * 1e3);
@@ -1106,21 +1106,21 @@ int plot_timeline(const struct results *r, size_t run, const struct plot_timelin
 		         r->scenario_name, strategy_name(rr->strategy), rr->run, note, r->backend,
 		         rr->sum.error);
 	cv_text(&c, left, 30, text_px(&c, TEXT_TITLE), true, 'l', 'c', 0x000000, 0, title);
-	size_t len = 0;
+	GString *sub = g_string_new(NULL);
 	if (rr->sum.status == 0) {
-		len = (size_t)snprintf(sub, sizeof sub, "phases (ms):");
-		for (int p = 0; p < PHASE_COUNT && len < sizeof sub; p++) {
+		g_string_append(sub, "phases (ms):");
+		for (int p = 0; p < PHASE_COUNT; p++) {
 			fmt_ms(ms, sizeof ms, rr->sum.phase_s[p] * 1e3);
-			len += (size_t)snprintf(sub + len, sizeof sub - len, "  %s %s",
-			                        phase_name(p), ms);
+			g_string_append_printf(sub, "  %s %s", phase_name(p), ms);
 		}
 	}
-	if (tl.n_dev < tl.n_dev_total && len < sizeof sub)
-		len +=
-		    (size_t)snprintf(sub + len, sizeof sub - len, "%sdevices 0..%zu of %zu shown",
-		                     len ? "  - " : "", tl.n_dev - 1, tl.n_dev_total);
-	if (len)
-		cv_text(&c, left, 58, text_px(&c, TEXT_NORMAL), false, 'l', 'c', 0x303030, 0, sub);
+	if (tl.n_dev < tl.n_dev_total)
+		g_string_append_printf(sub, "%sdevices 0..%zu of %zu shown", sub->len ? "  - " : "",
+		                       tl.n_dev - 1, tl.n_dev_total);
+	if (sub->len)
+		cv_text(&c, left, 58, text_px(&c, TEXT_NORMAL), false, 'l', 'c', 0x303030, 0,
+		        sub->str);
+	g_string_free(sub, TRUE);
 
 	/* Background: alternate row stripes, darker inside the downtime window. */
 	double wa = NAN, wb = NAN;

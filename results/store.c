@@ -319,8 +319,35 @@ static const struct field device_fields[] = {
 
 /* Attributes of /runs/<n> that are run_summary fields: the scalars, one
  * per phase (phase_<name>_s) and three per invariant (inv_<name>, and the
- * run-attribute-only inv_<name>_first and inv_<name>_t). */
-#define RUN_FIXED  24
+ * run-attribute-only inv_<name>_first and inv_<name>_t).  The scalars'
+ * count is that of their list: a fixed size would zero-fill a short one. */
+static const struct field run_fixed[] = {
+    FIELD(struct run_summary, status, F_I32),
+    FIELD(struct run_summary, error, F_FSTR),
+    FIELD(struct run_summary, downtime_s, F_F64),
+    FIELD(struct run_summary, total_s, F_F64),
+    FIELD(struct run_summary, bound_s, F_F64),
+    FIELD(struct run_summary, serial_s, F_F64),
+    FIELD(struct run_summary, efficiency, F_F64),
+    FIELD(struct run_summary, precopy_rounds, F_U32),
+    FIELD(struct run_summary, forced_switchover, F_BOOL),
+    FIELD(struct run_summary, switchover_reason, F_FSTR),
+    FIELD(struct run_summary, threads_spawned, F_U32),
+    FIELD(struct run_summary, precopy_bytes, F_U64),
+    FIELD(struct run_summary, stopcopy_bytes, F_U64),
+    FIELD(struct run_summary, acks_requested, F_U32),
+    FIELD(struct run_summary, acks_received, F_U32),
+    FIELD(struct run_summary, acks_sent, F_U32),
+    FIELD(struct run_summary, reinits_seen, F_U32),
+    FIELD(struct run_summary, ack_delay_s, F_F64),
+    FIELD(struct run_summary, rounds_waiting_ack, F_U32),
+    FIELD(struct run_summary, rounds_added_by_reinit, F_U32),
+    FIELD(struct run_summary, recovery_s, F_F64),
+    FIELD(struct run_summary, qmp_events, F_U32),
+    FIELD(struct run_summary, rdma_guards, F_U32),
+    FIELD(struct run_summary, rdma_misses, F_U32),
+};
+#define RUN_FIXED  NFIELDS(run_fixed)
 #define RUN_FIELDS (RUN_FIXED + PHASE_COUNT + 3 * INV_COUNT)
 
 struct run_fields {
@@ -331,33 +358,7 @@ struct run_fields {
 
 static void run_fields(struct run_fields *r)
 {
-	static const struct field fixed[RUN_FIXED] = {
-	    FIELD(struct run_summary, status, F_I32),
-	    FIELD(struct run_summary, error, F_FSTR),
-	    FIELD(struct run_summary, downtime_s, F_F64),
-	    FIELD(struct run_summary, total_s, F_F64),
-	    FIELD(struct run_summary, bound_s, F_F64),
-	    FIELD(struct run_summary, serial_s, F_F64),
-	    FIELD(struct run_summary, efficiency, F_F64),
-	    FIELD(struct run_summary, precopy_rounds, F_U32),
-	    FIELD(struct run_summary, forced_switchover, F_BOOL),
-	    FIELD(struct run_summary, switchover_reason, F_FSTR),
-	    FIELD(struct run_summary, threads_spawned, F_U32),
-	    FIELD(struct run_summary, precopy_bytes, F_U64),
-	    FIELD(struct run_summary, stopcopy_bytes, F_U64),
-	    FIELD(struct run_summary, acks_requested, F_U32),
-	    FIELD(struct run_summary, acks_received, F_U32),
-	    FIELD(struct run_summary, acks_sent, F_U32),
-	    FIELD(struct run_summary, reinits_seen, F_U32),
-	    FIELD(struct run_summary, ack_delay_s, F_F64),
-	    FIELD(struct run_summary, rounds_waiting_ack, F_U32),
-	    FIELD(struct run_summary, rounds_added_by_reinit, F_U32),
-	    FIELD(struct run_summary, recovery_s, F_F64),
-	    FIELD(struct run_summary, qmp_events, F_U32),
-	    FIELD(struct run_summary, rdma_guards, F_U32),
-	    FIELD(struct run_summary, rdma_misses, F_U32),
-	};
-	memcpy(r->f, fixed, sizeof fixed);
+	memcpy(r->f, run_fixed, sizeof run_fixed);
 	size_t k = RUN_FIXED;
 	for (size_t i = 0; i < k; i++)
 		r->summary[i] = true;
