@@ -243,15 +243,17 @@ static void write_events(FILE *f, const struct scenario *s, unsigned run, const 
 		scenario_device_name(s, (size_t)e->device, name, sizeof name);
 		mig_qom_path(name, qom, sizeof qom);
 		double sec = floor(e->t);
-		fprintf(f,
-		        "{\"event\":\"%s\",\"data\":{\"device-id\":\"%s\",\"qom-path\":\"%s\","
-		        "\"device-state\":\"%s\"},\"timestamp\":{\"seconds\":%.0f,\"microseconds\":"
-		        "%.0f},"
-		        "\"run\":%u,\"strategy\":\"%s\",\"side\":\"%s\"}\n",
-		        e->from == TRACE_QMP_MIGRATION_PREPARE ? "VFIO_MIGRATION_PREPARE"
-		                                               : "VFIO_MIGRATION",
-		        name, qom, e->text ? e->text : "", sec, floor((e->t - sec) * 1e6), run,
-		        strategy_name(s->strategy), rt_side_name((enum rt_side)e->side));
+		json_t *ev =
+		    json_pack("{s:s,s:{s:o,s:o,s:o},s:{s:o,s:o},s:I,s:s,s:s}", "event",
+		              e->from == TRACE_QMP_MIGRATION_PREPARE ? "VFIO_MIGRATION_PREPARE"
+		                                                     : "VFIO_MIGRATION",
+		              "data", "device-id", output_json_string(name), "qom-path",
+		              output_json_string(qom), "device-state", output_json_string(e->text),
+		              "timestamp", "seconds", output_json_number(sec), "microseconds",
+		              output_json_number(floor((e->t - sec) * 1e6)), "run", (json_int_t)run,
+		              "strategy", strategy_name(s->strategy), "side",
+		              rt_side_name((enum rt_side)e->side));
+		output_json_write(f, ev, JSON_COMPACT);
 	}
 }
 
