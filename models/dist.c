@@ -182,7 +182,9 @@ static int parse_args(const struct dist_spec *sp, char *args, struct dist *d, ch
                       size_t errlen)
 {
 	bool have[2] = {false, false};
-	size_t cap = 0;
+	size_t n_args = 1; /* an upper bound on the samples: nothing needs to grow */
+	for (const char *c = args; *c; c++)
+		n_args += *c == ',';
 	char sub[256];
 	char *arg, *next;
 
@@ -219,15 +221,9 @@ static int parse_args(const struct dist_spec *sp, char *args, struct dist *d, ch
 				         sub);
 				return -1;
 			}
-			if (d->n_samples == cap) {
-				size_t ncap = cap ? 2 * cap : 8;
-				double *ns = realloc(d->samples, ncap * sizeof(*ns));
-				if (!ns) {
-					snprintf(err, errlen, "out of memory");
-					return -1;
-				}
-				d->samples = ns;
-				cap = ncap;
+			if (!d->samples && !(d->samples = calloc(n_args, sizeof(*d->samples)))) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
 			}
 			d->samples[d->n_samples++] = v;
 			continue;

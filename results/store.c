@@ -11,7 +11,11 @@
  *    the reader checks length and checksum before HDF5 parses a byte; h5py and
  *    the HDF5 tools skip the user block and read the file as usual.  A file
  *    without the header (rewritten by h5repack, or written by another tool) is
- *    still read, with every object validated but no checksum.
+ *    still read, with every object validated but no checksum.  The header
+ *    is hand-made on purpose: HDF5 has no whole-file checksum (its
+ *    Fletcher32 filter covers chunked datasets only, and a damaged
+ *    superblock is parsed before any filter runs), and zlib's crc32 over
+ *    the bytes is the smallest check that runs before HDF5 reads a byte.
  *  - One table description (struct field) per table serves the writer's
  *    compound types, the reader's memory types and the reader's column
  *    checks, so the three cannot drift apart.
@@ -30,6 +34,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib.h>
 #include <hdf5.h>
 #include <inttypes.h>
 #include <math.h>
@@ -486,8 +491,7 @@ struct results_writer {
 	hid_t file, runs;
 	struct h5_types ty;
 	struct summary_layout summary;
-	char *rows; /* /summary, summary.row_size bytes each */
-	size_t n_rows, cap_rows;
+	GArray *rows; /* /summary: elements of summary.row_size bytes */
 };
 
 /* One scalar attribute from the field at `base`; strings are written as
@@ -566,7 +570,8 @@ static int werr(const struct results_writer *w, char *err, size_t errlen, const 
 static void writer_free(struct results_writer *w)
 {
 	types_close(&w->ty);
-	free(w->rows);
+	if (w->rows)
+		g_array_unref(w->rows);
 	free(w->path);
 	free(w->tmp);
 	free(w);
@@ -585,8 +590,10 @@ int results_writer_open(struct results_writer **out, const char *path, const str
 		w->path = strdup(path);
 		w->tmp = malloc(tmplen);
 	}
-	if (w)
+	if (w) {
 		summary_layout(&w->summary);
+		w->rows = g_array_new(FALSE, FALSE, (guint)w->summary.row_size);
+	}
 	if (!w || !w->path || !w->tmp || types_create(&w->ty)) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
@@ -728,23 +735,13 @@ int results_writer_add_run(struct results_writer *w, const struct scenario *s, u
 	struct h5_quiet q;
 	quiet_begin(&q);
 	char name[32], what[64];
-	unsigned n = (unsigned)w->n_rows;
+	unsigned n = w->rows->len;
 	snprintf(name, sizeof name, "%u", n);
 	snprintf(what, sizeof what, "cannot write /runs/%u", n);
 	int rc = -1;
 	struct phase_row *phases = NULL;
 	struct device_row *devs = NULL;
 	hid_t g = H5I_INVALID_HID;
-	if (w->n_rows == w->cap_rows) {
-		size_t cap = w->cap_rows ? 2 * w->cap_rows : 64;
-		char *p = realloc(w->rows, cap * w->summary.row_size);
-		if (!p) {
-			snprintf(err, errlen, "%s: out of memory", w->path);
-			goto out;
-		}
-		w->rows = p;
-		w->cap_rows = cap;
-	}
 	size_t n_phases;
 	devs = calloc(sum->n_devices + 1, sizeof *devs);
 	if (!devs || phase_rows(tr, sum, &phases, &n_phases)) {
@@ -789,7 +786,8 @@ int results_writer_add_run(struct results_writer *w, const struct scenario *s, u
 		werr(w, err, errlen, what);
 		goto out;
 	}
-	summary_fill(&w->summary, w->rows + w->n_rows++ * w->summary.row_size, n,
+	g_array_set_size(w->rows, n + 1);
+	summary_fill(&w->summary, w->rows->data + (size_t)n * w->summary.row_size, n,
 	             strategy_name(s->strategy), run, sum);
 	rc = 0;
 out:
@@ -849,7 +847,7 @@ int results_writer_finish(struct results_writer *w, char *err, size_t errlen)
 	quiet_begin(&q);
 	int rc = -1;
 	if (table_write(w->file, "summary", w->summary.col, w->summary.n, w->summary.row_size,
-	                w->rows, w->n_rows, &w->ty)) {
+	                w->rows->data, w->rows->len, &w->ty)) {
 		werr(w, err, errlen, "cannot write /summary");
 		H5Gclose(w->runs);
 		H5Fclose(w->file);
