@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "output.h"
 #include "compare.h"
+#include "output.h"
 #include "store.h"
 
 /* compare's own meaning of exit status 1. */
@@ -275,39 +275,23 @@ static void print_table(FILE *out, const struct compare_cli *c, const struct res
 	fprintf(out, ")\n");
 }
 
-static void json_stats(FILE *out, const struct compare_stats *st)
+static json_t *json_stats(const struct compare_stats *st)
 {
-	fprintf(out, "{\"n_base\": %zu, \"n_new\": %zu, \"base_median_s\": ", st->n_base,
-	        st->n_new);
-	output_json_number(out, st->base_median);
-	fputs(", \"new_median_s\": ", out);
-	output_json_number(out, st->new_median);
-	fputs(", \"diff_s\": ", out);
-	output_json_number(out, st->diff);
-	fputs(", \"rel\": ", out);
-	output_json_number(out, st->rel);
-	fputs(", \"ci_s\": [", out);
-	output_json_number(out, st->ci_lo);
-	fputs(", ", out);
-	output_json_number(out, st->ci_hi);
-	fputs("], \"u\": ", out);
-	output_json_number(out, st->u);
-	fputs(", \"p\": ", out);
-	output_json_number(out, st->p);
-	fprintf(out, ", \"p_method\": \"%s\", \"verdict\": ", st->p_exact ? "exact" : "normal");
-	output_json_string(out, compare_verdict_name(st->verdict));
-	fputc('}', out);
+	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:[o,o],s:o,s:o,s:s,s:o}", "n_base",
+	                 (json_int_t)st->n_base, "n_new", (json_int_t)st->n_new, "base_median_s",
+	                 output_json_number(st->base_median), "new_median_s",
+	                 output_json_number(st->new_median), "diff_s", output_json_number(st->diff),
+	                 "rel", output_json_number(st->rel), "ci_s", output_json_number(st->ci_lo),
+	                 output_json_number(st->ci_hi), "u", output_json_number(st->u), "p",
+	                 output_json_number(st->p), "p_method", st->p_exact ? "exact" : "normal",
+	                 "verdict", output_json_string(compare_verdict_name(st->verdict)));
 }
 
-static void json_file(FILE *out, const char *path, const struct results *r)
+static json_t *json_file(const char *path, const struct results *r)
 {
-	fputs("{\"file\": ", out);
-	output_json_string(out, path);
-	fputs(", \"scenario\": ", out);
-	output_json_string(out, r->scenario_name);
-	fputs(", \"backend\": ", out);
-	output_json_string(out, r->backend);
-	fprintf(out, ", \"runs\": %zu}", r->n_runs);
+	return json_pack("{s:o,s:o,s:o,s:I}", "file", output_json_string(path), "scenario",
+	                 output_json_string(r->scenario_name), "backend",
+	                 output_json_string(r->backend), "runs", (json_int_t)r->n_runs);
 }
 
 static void print_json(FILE *out, const struct compare_cli *c, const struct results *rb,
@@ -316,40 +300,31 @@ static void print_json(FILE *out, const struct compare_cli *c, const struct resu
 {
 	char metric[32];
 	compare_metric_name(&rep->metric, metric, sizeof metric);
-	fputs("{\"base\": ", out);
-	json_file(out, c->base, rb);
-	fputs(", \"new\": ", out);
-	json_file(out, c->new_, rn);
-	fputs(", \"metric\": ", out);
-	output_json_string(out, metric);
-	fputs(", \"threshold\": ", out);
-	output_json_number(out, rep->opts.threshold);
-	fputs(", \"confidence\": ", out);
-	output_json_number(out, rep->opts.confidence);
-	fprintf(out, ", \"resamples\": %u, \"seed\": %llu, \"warnings\": [", rep->opts.resamples,
-	        (unsigned long long)rep->opts.seed);
-	for (size_t i = 0; i < n_warnings; i++) {
-		fputs(i ? ", " : "", out);
-		output_json_string(out, warnings[i]);
-	}
-	fputs("], \"strategies\": [", out);
+	json_t *warn = json_array(), *strategies = json_array();
+	for (size_t i = 0; i < n_warnings; i++)
+		json_array_append_new(warn, output_json_string(warnings[i]));
 	for (size_t k = 0; k < rep->n; k++) {
 		const struct compare_strategy *s = &rep->strategy[k];
-		fprintf(
-		    out,
-		    "%s{\"strategy\": \"%s\", \"runs_base\": %u, \"runs_new\": %u, \"metric\": ",
-		    k ? ", " : "", strategy_name(s->strategy), s->runs_base, s->runs_new);
-		json_stats(out, &s->metric);
-		fputs(", \"phases\": {", out);
-		for (int p = 0; p < PHASE_COUNT; p++) {
-			fprintf(out, "%s\"%s\": ", p ? ", " : "", phase_name((enum phase)p));
-			json_stats(out, &s->phase[p]);
-		}
-		fputs("}}", out);
+		json_t *phases = json_object();
+		for (int p = 0; p < PHASE_COUNT; p++)
+			json_object_set_new(phases, phase_name((enum phase)p),
+			                    json_stats(&s->phase[p]));
+		json_array_append_new(strategies,
+		                      json_pack("{s:s,s:I,s:I,s:o,s:o}", "strategy",
+		                                strategy_name(s->strategy), "runs_base",
+		                                (json_int_t)s->runs_base, "runs_new",
+		                                (json_int_t)s->runs_new, "metric",
+		                                json_stats(&s->metric), "phases", phases));
 	}
-	fputs("], \"verdict\": ", out);
-	output_json_string(out, compare_verdict_name(rep->verdict));
-	fputs("}\n", out);
+	json_t *root = json_pack(
+	    "{s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o}", "base", json_file(c->base, rb), "new",
+	    json_file(c->new_, rn), "metric", output_json_string(metric), "threshold",
+	    output_json_number(rep->opts.threshold), "confidence",
+	    output_json_number(rep->opts.confidence), "resamples", (json_int_t)rep->opts.resamples,
+	    "seed", (json_int_t)rep->opts.seed, "warnings", warn, "strategies", strategies,
+	    "verdict", output_json_string(compare_verdict_name(rep->verdict)));
+	/* Not compact: ", " and ": " between items, as this output always had. */
+	output_json_write(out, root, 0);
 }
 
 /* Things worth knowing that do not stop the comparison. */

@@ -21,6 +21,13 @@
 static struct real_world_config real_cfg;
 static const char *listen_addr;
 
+/* What the real world could not undo but did not fail the run for. */
+static void warn_stderr(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "switchover: warning: %s\n", msg);
+}
+
 /* SIGINT/SIGTERM: VFIO devices stop making progress, so the run in
  * progress fails through the engine's own error path and every device is
  * returned to RUNNING; no further run starts and no result file appears.
@@ -178,7 +185,8 @@ int cli_real(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	real_cfg = (struct real_world_config){.devices = REAL_DEVICES_AUTO, .listen_fd = -1};
+	real_cfg = (struct real_world_config){
+	    .devices = REAL_DEVICES_AUTO, .listen_fd = -1, .warn = warn_stderr};
 	listen_addr = NULL;
 	int rc = take_real_opts(&argc, argv);
 	if (rc)

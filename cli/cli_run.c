@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glib.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,9 +21,9 @@
 #include "output.h"
 #include "scenario.h"
 #include "scenario_yaml.h"
-#include <stdarg.h>
 #include "store.h"
 #include "summary.h"
+#include <stdarg.h>
 
 /* The world whose command is running (one per process). */
 static const struct cli_world *cur;
@@ -31,49 +32,50 @@ static const struct cli_world *cur;
 
 void cli_run_help(const struct cli_world *w, FILE *out)
 {
-	fprintf(out,
-		"usage: switchover %s FILE [OPTIONS]\n\n"
-		"Run the scenario FILE (YAML, see docs/scenarios.md) in\n"
-		"%s.\n"
-		"Print the downtime (median, p5, p95, mean over the runs), its breakdown into\n"
-		"phases, each device's share, the ordering invariants and the efficiency\n"
-		"against the ideal-parallel bound.\n\n"
-		"options:\n"
-		"  --strategy S     sequential | parallel-prio | parallel-barrier, or 'all' to\n"
-		"                   run and compare the three (default: the scenario's)\n"
-		"  --runs N         runs per strategy (default: the scenario's `runs`)\n"
-		"  --seed X         base seed (default: the scenario's `seed`); run i of seed X\n"
-		"                   always draws the same numbers\n"
-		"  --set KEY=VALUE  override a scenario key before validation, repeatable:\n"
-		"                   --set vm.ram=8GiB --set devices[0].count=16\n"
-		"                   --set devices.count=4 (every device group)\n"
-		"  --format F       table (default) | json | csv (one row per run)\n"
-		"  --trace          print the event timeline of one run (stdout, before the\n"
-		"                   results); times in ms since the run started\n"
-		"  --trace-run K    which run --trace prints (default 0)\n"
-		"  -o, --output FILE.h5\n"
-		"                   also write every run (summary, phases, trace) to the HDF5\n"
-		"                   result file FILE.h5 (docs/results.md); it appears only when\n"
-		"                   complete (written as FILE.h5.tmp-PID, then renamed)\n"
-		"  --quiet          no progress on stderr\n"
-		"  --events FILE    write the runs' QMP migration events (VFIO_MIGRATION,\n"
-		"                   VFIO_MIGRATION_PREPARE) to FILE as JSON lines; timestamps\n"
-		"                   are seconds since the run started\n"
-		"  --resolved       print the scenario with every default filled in (YAML)\n"
-		"                   after --set, and exit without running\n"
-		"  -h, --help       this help\n\n"
-		"json: {scenario, strategy, runs, completed, failed, status, downtime_s:{median,\n"
-		"p5,p95,mean,min,max}, phases_s:{phase: median}, bound_s, serial_s, efficiency,\n"
-		"precopy_rounds, forced_switchovers, invariants:{name: held}, violations:{name:\n"
-		"first violation}, devices:[...]}; with --strategy all, {scenario, results:[...]}.\n\n"
-		"phases: src_prepare, src_main, final_query, stopcopy, dst_load, dst_prepare,\n"
-		"dst_main; they add up to the downtime (source VM stop to destination running).\n"
-		"invariants: p2p_before_leaving_p2p, prepare_pass_before_main_pass,\n"
-		"threads_joined_in_depth_and_pass, vfio_p2p_before_non_vfio_main (the last\n"
-		"one is expected to break under parallel-barrier).\n\n"
-		"exit status: 0 all migrations completed, 1 some migration failed,\n"
-		"2 bad input or the world could not run.\n",
-		w->name, w->describe);
+	fprintf(
+	    out,
+	    "usage: switchover %s FILE [OPTIONS]\n\n"
+	    "Run the scenario FILE (YAML, see docs/scenarios.md) in\n"
+	    "%s.\n"
+	    "Print the downtime (median, p5, p95, mean over the runs), its breakdown into\n"
+	    "phases, each device's share, the ordering invariants and the efficiency\n"
+	    "against the ideal-parallel bound.\n\n"
+	    "options:\n"
+	    "  --strategy S     sequential | parallel-prio | parallel-barrier, or 'all' to\n"
+	    "                   run and compare the three (default: the scenario's)\n"
+	    "  --runs N         runs per strategy (default: the scenario's `runs`)\n"
+	    "  --seed X         base seed (default: the scenario's `seed`); run i of seed X\n"
+	    "                   always draws the same numbers\n"
+	    "  --set KEY=VALUE  override a scenario key before validation, repeatable:\n"
+	    "                   --set vm.ram=8GiB --set devices[0].count=16\n"
+	    "                   --set devices.count=4 (every device group)\n"
+	    "  --format F       table (default) | json | csv (one row per run)\n"
+	    "  --trace          print the event timeline of one run (stdout, before the\n"
+	    "                   results); times in ms since the run started\n"
+	    "  --trace-run K    which run --trace prints (default 0)\n"
+	    "  -o, --output FILE.h5\n"
+	    "                   also write every run (summary, phases, trace) to the HDF5\n"
+	    "                   result file FILE.h5 (docs/results.md); it appears only when\n"
+	    "                   complete (written as FILE.h5.tmp-PID, then renamed)\n"
+	    "  --quiet          no progress on stderr\n"
+	    "  --events FILE    write the runs' QMP migration events (VFIO_MIGRATION,\n"
+	    "                   VFIO_MIGRATION_PREPARE) to FILE as JSON lines; timestamps\n"
+	    "                   are seconds since the run started\n"
+	    "  --resolved       print the scenario with every default filled in (YAML)\n"
+	    "                   after --set, and exit without running\n"
+	    "  -h, --help       this help\n\n"
+	    "json: {scenario, strategy, runs, completed, failed, status, downtime_s:{median,\n"
+	    "p5,p95,mean,min,max}, phases_s:{phase: median}, bound_s, serial_s, efficiency,\n"
+	    "precopy_rounds, forced_switchovers, invariants:{name: held}, violations:{name:\n"
+	    "first violation}, devices:[...]}; with --strategy all, {scenario, results:[...]}.\n\n"
+	    "phases: src_prepare, src_main, final_query, stopcopy, dst_load, dst_prepare,\n"
+	    "dst_main; they add up to the downtime (source VM stop to destination running).\n"
+	    "invariants: p2p_before_leaving_p2p, prepare_pass_before_main_pass,\n"
+	    "threads_joined_in_depth_and_pass, vfio_p2p_before_non_vfio_main (the last\n"
+	    "one is expected to break under parallel-barrier).\n\n"
+	    "exit status: 0 all migrations completed, 1 some migration failed,\n"
+	    "2 bad input or the world could not run.\n",
+	    w->name, w->describe);
 }
 
 static double wall_now(void)
@@ -147,7 +149,7 @@ struct sim_opts {
 	bool quiet;
 	bool resolved;
 	const char *events_path;
-	FILE *events;       /* open on events_tmp while running */
+	FILE *events; /* open on events_tmp while running */
 	char events_tmp[4200];
 	const char *output; /* -o FILE.h5 */
 };
@@ -155,12 +157,18 @@ struct sim_opts {
 static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"strategy", required_argument, NULL, 's'}, {"runs", required_argument, NULL, 'r'},
-	    {"seed", required_argument, NULL, 'x'},     {"set", required_argument, NULL, 'S'},
-	    {"format", required_argument, NULL, 'f'},   {"trace", no_argument, NULL, 't'},
-	    {"trace-run", required_argument, NULL, 'T'}, {"quiet", no_argument, NULL, 'q'},
-	    {"resolved", no_argument, NULL, 'R'},       {"help", no_argument, NULL, 'h'},
-	    {"output", required_argument, NULL, 'o'},   {"events", required_argument, NULL, 'E'},
+	    {"strategy", required_argument, NULL, 's'},
+	    {"runs", required_argument, NULL, 'r'},
+	    {"seed", required_argument, NULL, 'x'},
+	    {"set", required_argument, NULL, 'S'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"trace", no_argument, NULL, 't'},
+	    {"trace-run", required_argument, NULL, 'T'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"resolved", no_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"events", required_argument, NULL, 'E'},
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct sim_opts){.strategy = -1, .runs = -1, .seed_set = 0};
@@ -178,8 +186,8 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 				o->strategy = STRATEGY_COUNT;
 			} else if ((o->strategy = strategy_parse(optarg)) < 0) {
 				errorf("--strategy '%s': expected sequential, "
-					"parallel-prio, parallel-barrier or all\n",
-					optarg);
+				       "parallel-prio, parallel-barrier or all\n",
+				       optarg);
 				return CLI_EXIT_ERROR;
 			}
 			break;
@@ -202,8 +210,7 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 			break;
 		case 'f':
 			if ((int)(o->format = output_format_parse(optarg)) < 0) {
-				errorf("--format '%s': expected table, json or csv\n",
-					optarg);
+				errorf("--format '%s': expected table, json or csv\n", optarg);
 				return CLI_EXIT_ERROR;
 			}
 			break;
@@ -243,7 +250,8 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 	}
 	if (optind != argc - 1) {
 		errorf("%s (see switchover %s --help)\n",
-		       optind == argc ? "missing scenario FILE" : "expected one scenario FILE, got several",
+		       optind == argc ? "missing scenario FILE"
+		                      : "expected one scenario FILE, got several",
 		       cur->name);
 		return CLI_EXIT_ERROR;
 	}
@@ -259,25 +267,28 @@ static void write_events(FILE *f, const struct scenario *s, unsigned run, const 
 		const struct trace_event *e = &tr->ev[k];
 		if (e->kind != TRACE_QMP_EVENT || e->device < 0)
 			continue;
-		char name[48], qom[96];
+		char name[DEVICE_NAME_LEN], qom[96];
 		scenario_device_name(s, (size_t)e->device, name, sizeof name);
 		mig_qom_path(name, qom, sizeof qom);
 		double sec = floor(e->t);
-		fprintf(f,
-			"{\"event\":\"%s\",\"data\":{\"device-id\":\"%s\",\"qom-path\":\"%s\","
-			"\"device-state\":\"%s\"},\"timestamp\":{\"seconds\":%.0f,\"microseconds\":%.0f},"
-			"\"run\":%u,\"strategy\":\"%s\",\"side\":\"%s\"}\n",
-			e->from == TRACE_QMP_MIGRATION_PREPARE ? "VFIO_MIGRATION_PREPARE"
-							       : "VFIO_MIGRATION",
-			name, qom, e->text ? e->text : "", sec, floor((e->t - sec) * 1e6), run,
-			strategy_name(s->strategy), rt_side_name((enum rt_side)e->side));
+		json_t *ev =
+		    json_pack("{s:s,s:{s:o,s:o,s:o},s:{s:o,s:o},s:I,s:s,s:s}", "event",
+		              e->from == TRACE_QMP_MIGRATION_PREPARE ? "VFIO_MIGRATION_PREPARE"
+		                                                     : "VFIO_MIGRATION",
+		              "data", "device-id", output_json_string(name), "qom-path",
+		              output_json_string(qom), "device-state", output_json_string(e->text),
+		              "timestamp", "seconds", output_json_number(sec), "microseconds",
+		              output_json_number(floor((e->t - sec) * 1e6)), "run", (json_int_t)run,
+		              "strategy", strategy_name(s->strategy), "side",
+		              rt_side_name((enum rt_side)e->side));
+		output_json_write(f, ev, JSON_COMPACT);
 	}
 }
 
 /* Run every run of `s` with its current strategy into runs[] (and into the
  * result file when there is one). */
 static int run_strategy(const struct scenario *s, const struct sim_opts *o,
-			struct run_summary *runs, struct progress *prog, struct results_writer *w)
+                        struct run_summary *runs, struct progress *prog, struct results_writer *w)
 {
 	char what[96];
 	snprintf(what, sizeof what, "%s %s %s", cur->name, s->name, strategy_name(s->strategy));
@@ -289,17 +300,17 @@ static int run_strategy(const struct scenario *s, const struct sim_opts *o,
 		progress_start(prog, what, r, s->runs);
 		int rc = cur->run(s, r, &tr, &res, err, sizeof err);
 		if (rc) {
-			errorf("%s: run %u: %s\n", s->file ? s->file : s->name,
-				r, err);
+			errorf("%s: run %u: %s\n", s->file ? s->file : s->name, r, err);
 			trace_free(&tr);
 			return -1;
 		}
 		if (o->trace && r == o->trace_run) {
 			const char **names = calloc(scenario_device_count(s) + 1, sizeof *names);
-			char *buf = calloc(scenario_device_count(s) + 1, 48);
+			char *buf = calloc(scenario_device_count(s) + 1, DEVICE_NAME_LEN);
 			for (size_t i = 0; names && buf && i < scenario_device_count(s); i++) {
-				names[i] = buf + 48 * i;
-				scenario_device_name(s, i, buf + 48 * i, 48);
+				names[i] = buf + DEVICE_NAME_LEN * i;
+				scenario_device_name(s, i, buf + DEVICE_NAME_LEN * i,
+				                     DEVICE_NAME_LEN);
 			}
 			printf("# trace: %s, strategy %s, run %u (times in ms)\n", s->name,
 			       strategy_name(s->strategy), r);
@@ -317,7 +328,7 @@ static int run_strategy(const struct scenario *s, const struct sim_opts *o,
 		}
 		trace_free(&tr);
 		if (rc) {
-			errorf("out of memory summarising run %u\n", r);
+			errorf("%s: run %u: %s\n", s->file ? s->file : s->name, r, runs[r].error);
 			return -1;
 		}
 		progress_update(prog, what, r + 1, s->runs);
@@ -327,22 +338,14 @@ static int run_strategy(const struct scenario *s, const struct sim_opts *o,
 
 /* Start the result file of -o: the command line is recorded as typed. */
 static int output_open(const struct sim_opts *o, const struct scenario *s, int argc, char **argv,
-		       struct results_writer **w)
+                       struct results_writer **w)
 {
-	size_t len = sizeof "switchover";
+	GString *line = g_string_new("switchover");
 	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	char *line = malloc(len);
-	if (!line) {
-		errorf("out of memory\n");
-		return -1;
-	}
-	strcpy(line, "switchover");
-	for (int i = 0; i < argc; i++)
-		strcat(strcat(line, " "), argv[i]);
+		g_string_append_printf(line, " %s", argv[i]);
 	char err[1024];
-	int rc = results_writer_open(w, o->output, s, cur->name, line, err, sizeof err);
-	free(line);
+	int rc = results_writer_open(w, o->output, s, cur->name, line->str, err, sizeof err);
+	g_string_free(line, TRUE);
 	if (rc)
 		errorf("%s\n", err);
 	return rc;
@@ -389,7 +392,7 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 	if (o.resolved) {
 		char *yaml = scenario_to_yaml(s);
 		int st = yaml && fputs(yaml, stdout) >= 0 && fflush(stdout) == 0 ? CLI_EXIT_OK
-										 : CLI_EXIT_ERROR;
+		                                                                 : CLI_EXIT_ERROR;
 		if (st)
 			errorf("cannot print the resolved scenario\n");
 		free(yaml);
@@ -397,8 +400,7 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 		return st;
 	}
 	if (o.trace && o.trace_run >= s->runs) {
-		errorf("--trace-run %u: the scenario has runs 0..%u\n",
-			o.trace_run, s->runs - 1);
+		errorf("--trace-run %u: the scenario has runs 0..%u\n", o.trace_run, s->runs - 1);
 		scenario_free(s);
 		return CLI_EXIT_ERROR;
 	}
@@ -411,7 +413,7 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 	if (o.events_path) {
 		/* Written beside the final name and renamed when complete. */
 		snprintf(o.events_tmp, sizeof o.events_tmp, "%s.tmp-%ld", o.events_path,
-			 (long)getpid());
+		         (long)getpid());
 		if (!(o.events = fopen(o.events_tmp, "w"))) {
 			errorf("--events %s: cannot write: %s\n", o.events_path, strerror(errno));
 			scenario_free(s);

@@ -5,6 +5,7 @@
 #ifndef SWITCHOVER_OUTPUT_H
 #define SWITCHOVER_OUTPUT_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "aggregate.h"
@@ -28,8 +29,13 @@ void output_json(FILE *out, const struct scenario *s, const struct output_result
 /* CSV: header then one row per run of every result. */
 void output_csv(FILE *out, const struct scenario *s, const struct output_result *r, size_t n);
 
-/* JSON building blocks: a quoted, escaped string; a number (null when not finite). */
-void output_json_string(FILE *out, const char *s);
-void output_json_number(FILE *out, double v);
+/* JSON building blocks (jansson): a string (NULL is ""); a number (null
+ * when not finite, an integer when whole).  New references. */
+json_t *output_json_string(const char *s);
+json_t *output_json_number(double v);
+/* Write `root` (its reference is taken) and a newline; flags are
+ * json_dumpf's (JSON_COMPACT, or not for ", " and ": "); reals get 17
+ * significant digits.  0, or -1 when it could not be written. */
+int output_json_write(FILE *out, json_t *root, size_t flags);
 
 #endif

@@ -23,6 +23,10 @@
 #include "runtime.h"
 #include "vfio_fsm.h"
 
+/* Bytes of a device name (its id, "vf3"), NUL included: struct device's
+ * name and every buffer a name is formatted into (scenario_device_name). */
+#define DEVICE_NAME_LEN 48
+
 /* VFIO_PRECOPY_INFO_REINIT: initial bytes were re-initialised (PRECOPY_INFOv2). */
 #define DEVICE_PRECOPY_REINIT (1u << 0)
 
@@ -101,8 +105,8 @@ struct device {
 	 * while it runs.  Modelled devices consult it (the guest's workload
 	 * stops with the VM; a final REINIT check may fail); real ones ignore it. */
 	double vm_stopped_at;
-	char name[48];     /* device id, e.g. "vf3" */
-	char qom_path[96]; /* e.g. "/machine/peripheral/vf3" */
+	char name[DEVICE_NAME_LEN]; /* device id, e.g. "vf3" */
+	char qom_path[96];          /* e.g. "/machine/peripheral/vf3" */
 };
 
 #endif

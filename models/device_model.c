@@ -182,11 +182,6 @@ int devmodel_read(struct devmodel *dm, const struct device *d, double now, uint6
 	return 0;
 }
 
-uint64_t devmodel_stopcopy_left(const struct devmodel *dm)
-{
-	return dm->stopcopy_initial_left + dm->state_left;
-}
-
 double devmodel_load_cost(const struct devmodel *dm, uint64_t bytes, uint32_t hint)
 {
 	bool initial = hint == DEVICE_DATA_INITIAL;

@@ -94,8 +94,6 @@ uint64_t devmodel_stop_copy_size(const struct devmodel *dm, const struct device 
  * saving states.  *got == 0: nothing now (PRE_COPY*) or end of state. */
 int devmodel_read(struct devmodel *dm, const struct device *d, double now, uint64_t max,
                   uint64_t *got, uint32_t *hint);
-/* Bytes the device will yield in STOP_COPY from now on (the end of state). */
-uint64_t devmodel_stopcopy_left(const struct devmodel *dm);
 
 /* write(): the load cost of `bytes` of data of kind `hint`. */
 double devmodel_load_cost(const struct devmodel *dm, uint64_t bytes, uint32_t hint);

@@ -11,6 +11,7 @@
 #include "dist.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -181,7 +182,9 @@ static int parse_args(const struct dist_spec *sp, char *args, struct dist *d, ch
                       size_t errlen)
 {
 	bool have[2] = {false, false};
-	size_t cap = 0;
+	size_t n_args = 1; /* an upper bound on the samples: nothing needs to grow */
+	for (const char *c = args; *c; c++)
+		n_args += *c == ',';
 	char sub[256];
 	char *arg, *next;
 
@@ -218,15 +221,9 @@ static int parse_args(const struct dist_spec *sp, char *args, struct dist *d, ch
 				         sub);
 				return -1;
 			}
-			if (d->n_samples == cap) {
-				size_t ncap = cap ? 2 * cap : 8;
-				double *ns = realloc(d->samples, ncap * sizeof(*ns));
-				if (!ns) {
-					snprintf(err, errlen, "out of memory");
-					return -1;
-				}
-				d->samples = ns;
-				cap = ncap;
+			if (!d->samples && !(d->samples = calloc(n_args, sizeof(*d->samples)))) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
 			}
 			d->samples[d->n_samples++] = v;
 			continue;
@@ -410,7 +407,7 @@ void dist_format(const struct dist *d, char *buf, size_t len)
 {
 	const struct dist_spec *sp = spec_of(d->kind);
 	char a[64], b[64];
-	size_t used;
+	GString *text;
 
 	if (!len)
 		return;
@@ -428,13 +425,15 @@ void dist_format(const struct dist *d, char *buf, size_t len)
 		snprintf(buf, len, "%s(%s, %s)", sp->name, a, b);
 		return;
 	case DIST_EMPIRICAL:
-		used = (size_t)snprintf(buf, len, "%s(", sp->name);
-		for (size_t i = 0; i < d->n_samples && used < len; i++) {
+		text = g_string_new(NULL);
+		g_string_printf(text, "%s(", sp->name);
+		for (size_t i = 0; i < d->n_samples; i++) {
 			format_param(PARAM_QUANTITY, d->unit, d->samples[i], a, sizeof(a));
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", a);
+			g_string_append_printf(text, "%s%s", i ? ", " : "", a);
 		}
-		if (used < len)
-			snprintf(buf + used, len - used, ")");
+		g_string_append_c(text, ')');
+		g_strlcpy(buf, text->str, len);
+		g_string_free(text, TRUE);
 		return;
 	default:
 		format_param(sp->type[0], d->unit, d->a, a, sizeof(a));

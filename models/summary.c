@@ -201,7 +201,8 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 			violate(w->sum, INV_THREADS_JOINED, o->t,
 			        "%s thread of %s spawned at %.6f s was not joined before the %s "
 			        "notify ended",
-			        rt_side_name((enum rt_side)sd), w->names[i], o->t, rt_side_name((enum rt_side)sd));
+			        rt_side_name((enum rt_side)sd), w->names[i], o->t,
+			        rt_side_name((enum rt_side)sd));
 			watch(tw, sd, o, false);
 			o->open = false;
 		}
@@ -248,8 +249,8 @@ static int walk_invariants(struct walk *w)
 						        "%s handler %s (main pass) ran at %.6f s "
 						        "while %s "
 						        "was not yet in its P2P state",
-						        rt_side_name((enum rt_side)sd), e->text ? e->text : "?",
-						        e->t, w->names[d]);
+						        rt_side_name((enum rt_side)sd),
+						        e->text ? e->text : "?", e->t, w->names[d]);
 				}
 			} else if (sw->main_seen) {
 				violate(
@@ -346,30 +347,32 @@ static void attribute(const struct trace *tr, const struct marks *mk, struct run
                       struct step_work *sw)
 {
 	size_t n = sum->n_devices;
-	double *arc_begin = calloc(2 * n + 1, sizeof *arc_begin);
+	GArray *arcs = trace_arcs(tr);
+	for (guint k = 0; k < arcs->len; k++) {
+		const struct trace_arc *arc = &g_array_index(arcs, struct trace_arc, k);
+		const struct trace_event *e = arc->end;
+		bool in_window = e->t >= mk->stop && e->t <= mk->running;
+		if (!in_window || (e->pass != TRACE_PASS_PREPARE && e->pass != TRACE_PASS_MAIN))
+			continue;
+		int side = e->side & 1;
+		struct device_attribution *a = &sum->dev[e->device];
+		double dt = arc->begin ? e->t - arc->begin->t : 0;
+		double *slot =
+		    side == RT_SIDE_SRC
+		        ? (e->pass == TRACE_PASS_PREPARE ? &a->src_prepare_s : &a->src_main_s)
+		        : (e->pass == TRACE_PASS_PREPARE ? &a->dst_prepare_s : &a->dst_main_s);
+		*slot += dt;
+		sw->work[side][e->pass][e->device] += e->value;
+	}
+	g_array_unref(arcs);
 	/* Non-VFIO handlers run one at a time in their side's notifying task. */
 	double handler_begin[2] = {0, 0};
-	if (!arc_begin)
-		return;
 	for (size_t k = 0; k < tr->n; k++) {
 		const struct trace_event *e = &tr->ev[k];
 		bool in_window = e->t >= mk->stop && e->t <= mk->running;
 		int side = e->side & 1;
-		if (e->kind == TRACE_ARC_BEGIN && e->device >= 0) {
-			arc_begin[side * n + e->device] = e->t;
-		} else if (e->kind == TRACE_ARC_END && e->device >= 0 && in_window &&
-		           (e->pass == TRACE_PASS_PREPARE || e->pass == TRACE_PASS_MAIN)) {
-			struct device_attribution *a = &sum->dev[e->device];
-			double dt = e->t - arc_begin[side * n + e->device];
-			double *slot = side == RT_SIDE_SRC
-			                   ? (e->pass == TRACE_PASS_PREPARE ? &a->src_prepare_s
-			                                                    : &a->src_main_s)
-			                   : (e->pass == TRACE_PASS_PREPARE ? &a->dst_prepare_s
-			                                                    : &a->dst_main_s);
-			*slot += dt;
-			sw->work[side][e->pass][e->device] += e->value;
-		} else if (e->kind == TRACE_LOAD_END && e->device >= 0 && e->t > mk->stop &&
-		           e->t <= mk->running) {
+		if (e->kind == TRACE_LOAD_END && e->device >= 0 && e->t > mk->stop &&
+		    e->t <= mk->running) {
 			sum->dev[e->device].load_s += e->value;
 		} else if (e->kind == TRACE_SEND && e->device >= 0 && e->text &&
 		           strcmp(e->text, "stop-copy") == 0) {
@@ -386,7 +389,6 @@ static void attribute(const struct trace *tr, const struct marks *mk, struct run
 		a->total_s =
 		    a->src_prepare_s + a->src_main_s + a->load_s + a->dst_prepare_s + a->dst_main_s;
 	}
-	free(arc_begin);
 }
 
 /* Ideal time of one transition step: the slowest device, or the busiest
@@ -514,6 +516,13 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
                        const struct mig_result *res, struct run_summary *out)
 {
 	memset(out, 0, sizeof *out);
+	if (tr->oom) {
+		/* Events are missing: any downtime derived from it would be wrong. */
+		snprintf(out->error, sizeof out->error,
+		         "the trace is incomplete (out of memory while recording it)");
+		out->status = -ENOMEM;
+		return -ENOMEM;
+	}
 	size_t n = scenario_device_count(s);
 	out->n_devices = n;
 	out->status = res->status;
@@ -522,7 +531,7 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 	struct walk w = {.s = s, .tr = tr, .sum = out, .n = n};
 	w.p2p_capable = calloc(n + 1, sizeof *w.p2p_capable);
 	char **names = calloc(n + 1, sizeof *names);
-	char *name_buf = calloc(n + 1, 48);
+	char *name_buf = calloc(n + 1, DEVICE_NAME_LEN);
 	struct step_work sw = {0};
 	int rc = -ENOMEM;
 	for (int a = 0; a < 2; a++) {
@@ -536,8 +545,8 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		w.p2p_capable[i] = scenario_device_group(s, i, NULL)->caps & VFIO_CAP_P2P;
-		names[i] = name_buf + 48 * i;
-		scenario_device_name(s, i, names[i], 48);
+		names[i] = name_buf + DEVICE_NAME_LEN * i;
+		scenario_device_name(s, i, names[i], DEVICE_NAME_LEN);
 	}
 	w.names = (const char *const *)names;
 	const struct strategy_ops *strategy = strategy_ops_of(s->strategy);
@@ -605,8 +614,11 @@ out:
 	free(w.p2p_capable);
 	free(names);
 	free(name_buf);
-	if (rc)
+	if (rc) {
 		summary_free(out);
+		snprintf(out->error, sizeof out->error, "out of memory summarising the run");
+		out->status = rc;
+	}
 	return rc;
 }
 

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "device.h"
 #include "migration.h"
 #include "scenario.h"
 #include "trace.h"
@@ -113,7 +114,9 @@ struct run_summary {
 	struct device_attribution *dev;
 };
 
-/* Derive the summary of one run (the trace of both ends); returns 0 or -ENOMEM. */
+/* Derive the summary of one run (the trace of both ends); returns 0, or
+ * -ENOMEM with out->error saying why: the trace is incomplete (tr->oom, an
+ * append failed) or the summary itself ran out of memory. */
 int summary_from_trace(const struct scenario *s, const struct trace *tr,
                        const struct mig_result *res, struct run_summary *out);
 void summary_free(struct run_summary *sum);

@@ -1,11 +1,9 @@
 /*
- * trace.c - the run's event log: append, intern, print.
+ * trace.c - the run's event log: append (strings interned), print.
  */
 #include "trace.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <threads.h>
 
 #include "vfio_fsm.h"
 
@@ -42,114 +40,54 @@ static const char *const kind_names[TRACE_KIND_COUNT] = {
     [TRACE_QMP_EVENT] = "qmp-event",
 };
 
-/* Tasks that are threads (real world) may outnumber CPUs: a waiter that
- * only spun would burn its whole time slice while the holder, preempted,
- * cannot release the lock.  SimGrid's actors never contend for it. */
-static void lock(struct trace *tr)
-{
-	while (atomic_flag_test_and_set_explicit(&tr->lock, memory_order_acquire))
-		thrd_yield();
-}
-
-static void unlock(struct trace *tr)
-{
-	atomic_flag_clear_explicit(&tr->lock, memory_order_release);
-}
-
 void trace_init(struct trace *tr)
 {
 	memset(tr, 0, sizeof *tr);
-	atomic_flag_clear(&tr->lock);
+	tr->strings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	/* A pthread mutex: ThreadSanitizer intercepts it, where GLib's GMutex
+	 * (futexes) and glibc's C11 mtx_lock (an internal call) go unseen and
+	 * every append would look like a race.  SimGrid's actors never contend
+	 * for it. */
+	pthread_mutex_init(&tr->lock, NULL);
 }
 
 void trace_free(struct trace *tr)
 {
-	for (size_t i = 0; i < tr->n_strings; i++)
-		free(tr->strings[i]);
-	free(tr->strings);
-	free(tr->index);
-	free(tr->ev);
+	if (tr->strings)
+		g_hash_table_destroy(tr->strings);
+	g_free(tr->ev);
+	pthread_mutex_destroy(&tr->lock);
 	memset(tr, 0, sizeof *tr);
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
-	return h;
-}
-
-/* Re-hash every string into a table of `cap` slots. */
-static int rehash(struct trace *tr, size_t cap)
-{
-	uint32_t *idx = calloc(cap, sizeof *idx);
-	if (!idx)
-		return -1;
-	for (size_t i = 0; i < tr->n_strings; i++) {
-		size_t slot = hash_str(tr->strings[i]) & (cap - 1);
-		while (idx[slot])
-			slot = (slot + 1) & (cap - 1);
-		idx[slot] = (uint32_t)i + 1;
-	}
-	free(tr->index);
-	tr->index = idx;
-	tr->index_cap = cap;
-	return 0;
-}
-
 /* Caller holds the lock.  Task names, handler names and error texts repeat
- * on every event, so look-ups go through a hash table. */
+ * on every event: one copy each, owned by the table. */
 static const char *intern_locked(struct trace *tr, const char *s)
 {
 	if (!s)
 		return NULL;
-	if (2 * (tr->n_strings + 1) > tr->index_cap &&
-	    rehash(tr, tr->index_cap ? 2 * tr->index_cap : 64)) {
-		tr->oom = 1;
-		return NULL;
+	char *pooled = g_hash_table_lookup(tr->strings, s);
+	if (!pooled) {
+		pooled = g_strdup(s);
+		g_hash_table_add(tr->strings, pooled);
 	}
-	size_t slot = hash_str(s) & (tr->index_cap - 1);
-	for (; tr->index[slot]; slot = (slot + 1) & (tr->index_cap - 1))
-		if (strcmp(tr->strings[tr->index[slot] - 1], s) == 0)
-			return tr->strings[tr->index[slot] - 1];
-	if (tr->n_strings == tr->cap_strings) {
-		size_t cap = tr->cap_strings ? 2 * tr->cap_strings : 64;
-		char **p = realloc(tr->strings, cap * sizeof *p);
-		if (!p) {
-			tr->oom = 1;
-			return NULL;
-		}
-		tr->strings = p;
-		tr->cap_strings = cap;
-	}
-	char *copy = strdup(s);
-	if (!copy) {
-		tr->oom = 1;
-		return NULL;
-	}
-	tr->strings[tr->n_strings++] = copy;
-	tr->index[slot] = (uint32_t)tr->n_strings;
-	return copy;
+	return pooled;
 }
 
-const char *trace_intern(struct trace *tr, const char *s)
-{
-	lock(tr);
-	const char *r = intern_locked(tr, s);
-	unlock(tr);
-	return r;
-}
-
+/* The event array is grown by hand rather than as a GArray: it is the one
+ * allocation that grows with the run (thousands of devices, long precopy),
+ * and GLib aborts when memory runs out, where a run that cannot record its
+ * trace must fail with an error instead (tr->oom, checked by the summary)
+ * so that one large run does not end a whole sweep. */
 void trace_add(struct trace *tr, const struct trace_event *e)
 {
-	lock(tr);
+	pthread_mutex_lock(&tr->lock);
 	if (tr->n == tr->cap) {
 		size_t cap = tr->cap ? 2 * tr->cap : 256;
-		struct trace_event *p = realloc(tr->ev, cap * sizeof *p);
+		struct trace_event *p = g_try_renew(struct trace_event, tr->ev, cap);
 		if (!p) {
 			tr->oom = 1;
-			unlock(tr);
+			pthread_mutex_unlock(&tr->lock);
 			return;
 		}
 		tr->ev = p;
@@ -159,7 +97,29 @@ void trace_add(struct trace *tr, const struct trace_event *e)
 	*d = *e;
 	d->task = intern_locked(tr, e->task);
 	d->text = intern_locked(tr, e->text);
-	unlock(tr);
+	pthread_mutex_unlock(&tr->lock);
+}
+
+GArray *trace_arcs(const struct trace *tr)
+{
+	GArray *arcs = g_array_new(FALSE, FALSE, sizeof(struct trace_arc));
+	/* (device, side) -> its open begin; the key is never 0 (NULL). */
+	GHashTable *open = g_hash_table_new(g_direct_hash, g_direct_equal);
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *e = &tr->ev[k];
+		if (e->device < 0 || (e->kind != TRACE_ARC_BEGIN && e->kind != TRACE_ARC_END))
+			continue;
+		gpointer key = GSIZE_TO_POINTER(((gsize)e->device << 1 | (gsize)(e->side & 1)) + 1);
+		if (e->kind == TRACE_ARC_BEGIN) {
+			g_hash_table_insert(open, key, (gpointer)e);
+		} else {
+			struct trace_arc a = {g_hash_table_lookup(open, key), e};
+			g_hash_table_remove(open, key);
+			g_array_append_val(arcs, a);
+		}
+	}
+	g_hash_table_destroy(open);
+	return arcs;
 }
 
 const char *trace_kind_name(enum trace_kind k)

@@ -11,7 +11,8 @@
 #ifndef SWITCHOVER_TRACE_H
 #define SWITCHOVER_TRACE_H
 
-#include <stdatomic.h>
+#include <glib.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -91,20 +92,15 @@ struct trace_event {
 };
 
 struct trace {
-	struct trace_event *ev;
+	struct trace_event *ev; /* the events in order; read ev[0..n) once appends are over */
 	size_t n, cap;
-	char **strings; /* interned strings owned by the trace */
-	size_t n_strings, cap_strings;
-	uint32_t *index;  /* open-addressing hash of strings: slot -> index + 1, 0 empty */
-	size_t index_cap; /* power of two, kept at most half full */
-	atomic_flag lock; /* short critical sections only: never blocks in sim */
-	int oom;          /* an append failed for lack of memory */
+	GHashTable *strings;  /* interned strings owned by the trace (each is its own key) */
+	pthread_mutex_t lock; /* appends come from concurrent tasks in the real world */
+	int oom;              /* an append failed for lack of memory: the trace is incomplete */
 };
 
 void trace_init(struct trace *tr);
 void trace_free(struct trace *tr);
-/* Copy `s` into the trace's string pool; returns the pooled copy (NULL if s is). */
-const char *trace_intern(struct trace *tr, const char *s);
 /* Append a copy of *e; its task and text are interned. */
 void trace_add(struct trace *tr, const struct trace_event *e);
 /* Append with designated fields: TRACE_ADD(tr, .t = now, .kind = TRACE_SETUP).
@@ -121,6 +117,18 @@ void trace_add(struct trace *tr, const struct trace_event *e);
 		    (tr), &(struct trace_event){.device = -1, .pass = -1, __VA_ARGS__});           \
 		_Pragma("GCC diagnostic pop")                                                      \
 	} while (0)
+
+/* One device arc: an ARC_END and the ARC_BEGIN it closes. */
+struct trace_arc {
+	const struct trace_event *begin; /* NULL when the trace has no begin for it */
+	const struct trace_event *end;
+};
+/* Every device arc of the trace (device >= 0), in the order of their ends:
+ * each ARC_END paired with the latest ARC_BEGIN of the same device and side
+ * that no earlier end took.  The one place the pairing is derived (summary,
+ * result store and timeline plot all use it).  A GArray of struct trace_arc
+ * pointing into tr; g_array_unref it. */
+GArray *trace_arcs(const struct trace *tr);
 
 const char *trace_kind_name(enum trace_kind k);
 /* Readable timeline, one event per line (the --trace output and golden files). */

@@ -6,6 +6,10 @@
  * multipliers divide or multiply by exact powers of ten (300ms is 300 / 1e3,
  * not 300 * 1e-3) so that a value printed in its shortest form and parsed
  * again is the same double: scenario_to_yaml() relies on that.
+ *
+ * Printing stays hand-made too, not GLib's g_format_size() and friends:
+ * those round to one decimal and use their own unit spellings, where these
+ * forms must read back through the parsers above to the very same value.
  */
 #include "units.h"
 

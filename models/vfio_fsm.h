@@ -43,14 +43,17 @@ enum vfio_state {
 const char *vfio_state_name(enum vfio_state s);
 /* QMP event spelling ("pre-copy-p2p"). */
 const char *vfio_state_qmp_name(enum vfio_state s);
-/* Lower-case scenario spelling ("pre_copy_p2p"); returns -1 when unknown. */
+/* Lower-case scenario spelling ("pre_copy_p2p"); returns -1 when unknown.
+ * Only the tests call it (every state's spelling reads back): kept as the
+ * inverse of the names table, for the tools that read scenario arcs. */
 int vfio_state_parse(const char *name);
 
 /* Does the device (with capability flags `caps`) support state s?  ERROR is
  * never supported: it is a place a failed arc leaves, never a target. */
 bool vfio_fsm_state_supported(enum vfio_state s, uint32_t caps);
 /* Is from -> to one of the 15 direct arcs of a full-capability device
- * (STOP_COPY | P2P | PRE_COPY)? */
+ * (STOP_COPY | P2P | PRE_COPY)?  The kernel's arc list as data: the tests
+ * check the next-step table and the scenario's arc names against it. */
 bool vfio_fsm_is_arc(enum vfio_state from, enum vfio_state to);
 /* Is from -> to a direct arc the driver of a device with `caps` implements,
  * i.e. one step vfio_fsm_next can return for that device?  Use this, not
@@ -70,7 +73,9 @@ bool vfio_fsm_is_precopy(enum vfio_state s);
  */
 enum vfio_state vfio_fsm_next(enum vfio_state from, enum vfio_state to, uint32_t caps);
 
-/* Number of arcs vfio_fsm_next takes from `from` to `to`, or -1. */
+/* Number of arcs vfio_fsm_next takes from `from` to `to`, or -1.  The
+ * exhaustive cross-check of the next-step table (tests/test_vfio_fsm.c)
+ * compares it with a brute-force search. */
 int vfio_fsm_distance(enum vfio_state from, enum vfio_state to, uint32_t caps);
 
 #endif

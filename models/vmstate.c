@@ -3,8 +3,6 @@
  */
 #include "vmstate.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 int vmstate_priority(int depth, int adj)
@@ -21,37 +19,28 @@ void vmstate_init(struct vmstate_registry *r, struct rt *rt, struct trace *trace
 	r->side = side;
 	r->task = task;
 	r->pass = -1;
+	r->entries = g_array_new(FALSE, FALSE, sizeof(struct vmstate_entry));
 }
 
 void vmstate_free(struct vmstate_registry *r)
 {
-	free(r->entries);
+	if (r->entries)
+		g_array_unref(r->entries);
 	r->entries = NULL;
-	r->n = r->cap = 0;
 }
 
 int vmstate_add(struct vmstate_registry *r, const struct vmstate_entry *e)
 {
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 16;
-		struct vmstate_entry *p = realloc(r->entries, cap * sizeof *p);
-		if (!p)
-			return -ENOMEM;
-		r->entries = p;
-		r->cap = cap;
-	}
 	/* Insert before the first entry of strictly greater priority: ascending
 	 * order, ties kept in registration order (QTAILQ_INSERT_BEFORE). */
-	size_t pos = r->n;
-	for (size_t i = 0; i < r->n; i++) {
-		if (e->priority < r->entries[i].priority) {
+	guint pos = r->entries->len;
+	for (guint i = 0; i < r->entries->len; i++) {
+		if (e->priority < g_array_index(r->entries, struct vmstate_entry, i).priority) {
 			pos = i;
 			break;
 		}
 	}
-	memmove(&r->entries[pos + 1], &r->entries[pos], (r->n - pos) * sizeof *e);
-	r->entries[pos] = *e;
-	r->n++;
+	g_array_insert_vals(r->entries, pos, e, 1);
 	return 0;
 }
 
@@ -72,9 +61,11 @@ static void run_pass(struct vmstate_registry *r, bool running, int pass)
 	r->pass = pass;
 	TRACE_ADD(r->trace, .t = rt_now(r->rt), .task = r->task, .kind = TRACE_PASS_BEGIN,
 	          .side = r->side, .pass = pass);
-	for (size_t k = 0; k < r->n; k++) {
+	guint n = r->entries->len;
+	for (guint k = 0; k < n; k++) {
 		/* Forward on start, backward on stop. */
-		const struct vmstate_entry *e = &r->entries[running ? k : r->n - 1 - k];
+		const struct vmstate_entry *e =
+		    &g_array_index(r->entries, struct vmstate_entry, running ? k : n - 1 - k);
 		vmstate_cb fn = pass == TRACE_PASS_PREPARE ? e->prepare_cb : e->cb;
 		if (fn)
 			call(r, e, fn, running);

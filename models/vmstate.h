@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <glib.h>
+
 #include "runtime.h"
 #include "trace.h"
 
@@ -34,8 +36,7 @@ struct vmstate_entry {
 };
 
 struct vmstate_registry {
-	struct vmstate_entry *entries;
-	size_t n, cap;
+	GArray *entries; /* struct vmstate_entry, in priority order */
 	enum rt_side side;
 	/* Set while a notify runs: the pass being walked (enum trace_pass). */
 	int pass;
@@ -53,7 +54,8 @@ int vmstate_priority(int depth, int adj);
 void vmstate_init(struct vmstate_registry *r, struct rt *rt, struct trace *trace, enum rt_side side,
                   const char *task);
 void vmstate_free(struct vmstate_registry *r);
-/* Register an entry (copied).  Returns 0 or -ENOMEM. */
+/* Register an entry (copied).  Returns 0 (GLib aborts when memory runs
+ * out); the int is the registration contract callers check. */
 int vmstate_add(struct vmstate_registry *r, const struct vmstate_entry *e);
 /* Run both passes in the order of `running`; traces every handler call. */
 void vmstate_notify(struct vmstate_registry *r, bool running);

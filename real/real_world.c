@@ -23,11 +23,6 @@
 
 static const char *const device_names[] = {"auto", "emu", "null"};
 
-const char *real_devices_name(enum real_devices d)
-{
-	return (unsigned)d < 3 ? device_names[d] : "?";
-}
-
 int real_devices_parse(const char *name)
 {
 	for (int i = 0; i < 3; i++)
@@ -76,7 +71,8 @@ static struct device *make_device(void *arg, size_t i, enum rt_side side, struct
 	bool other_end = (c->cfg->role == REAL_ROLE_SRC && side == RT_SIDE_DST) ||
 	                 (c->cfg->role == REAL_ROLE_DST && side == RT_SIDE_SRC);
 	if (g->backend == BACKEND_VFIO && !other_end) {
-		struct device *d = vfio_dev_new(s, i, side, c->err, sizeof c->err);
+		struct device *d =
+		    vfio_dev_new(s, i, side, c->cfg->warn, c->cfg->warn_ctx, c->err, sizeof c->err);
 		if (!d)
 			c->rc = -ENODEV;
 		return d;
@@ -264,8 +260,8 @@ static int exchange_traces(int fd, bool src, double t0, struct trace *tr, double
  * runtime and the devices, which are left alone (leaked on purpose).
  */
 static int run_engine(struct rt *rt, const struct scenario *s, unsigned run,
-                      const struct real_world_config *cfg, double io_timeout_s,
-                      struct trace *trace, struct mig_result *res, char *err, size_t errlen)
+                      const struct real_world_config *cfg, double io_timeout_s, struct trace *trace,
+                      struct mig_result *res, char *err, size_t errlen)
 {
 	if (cfg->fault)
 		rtp_set_fault(rt, cfg->fault);
@@ -273,7 +269,8 @@ static int run_engine(struct rt *rt, const struct scenario *s, unsigned run,
 	struct world_devices w;
 	int rc = world_devices_new(&w, rt, s, make_device, &dc);
 	if (rc) {
-		snprintf(err, errlen, "%s", dc.err[0] ? dc.err : "out of memory setting up the run");
+		snprintf(err, errlen, "%s",
+		         dc.err[0] ? dc.err : "out of memory setting up the run");
 		world_devices_free(&w);
 		return dc.rc ? dc.rc : rc;
 	}

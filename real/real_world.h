@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "devices/vfio.h"
 #include "migration.h"
 #include "rt_pthread.h"
 #include "scenario.h"
@@ -22,8 +23,7 @@ enum real_devices {
 	REAL_DEVICES_EMU,      /* emulated for every group */
 	REAL_DEVICES_NULL,     /* null for every group: the harness alone */
 };
-/* "auto", "emu", "null"; parse returns -1 when unknown. */
-const char *real_devices_name(enum real_devices d);
+/* "auto", "emu", "null"; -1 when unknown. */
 int real_devices_parse(const char *name);
 
 /* Which end of the migration this process plays. */
@@ -47,6 +47,10 @@ struct real_world_config {
 	 * exchange, transport_clock_ask): the uncertainty of any time that
 	 * spans both ends, such as the downtime. */
 	double *clock_error_s;
+	/* Told what went wrong without failing the run (a vfio device that
+	 * could not be returned to RUNNING); NULL: nobody is. */
+	vfio_warn_fn warn;
+	void *warn_ctx;
 };
 
 /*

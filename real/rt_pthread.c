@@ -20,6 +20,7 @@
 #include "rt_pthread.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -86,10 +87,12 @@ struct rt_chan {
 	bool pump_started;
 	pthread_mutex_t m;
 	pthread_cond_t c; /* on CLOCK_MONOTONIC: frames or an error arrived */
-	double *stamps;   /* departure times, sender -> pump (ring) */
-	size_t s_cap, s_head, s_count;
-	struct chan_slot *q; /* frames received, not yet taken (ring) */
-	size_t cap, head, count;
+	/* Both queues are GQueues under m, not GAsyncQueues: the receiver's
+	 * wait also ends on rx_err or on the I/O timeout measured from
+	 * last_heard, one condition over several fields, and ThreadSanitizer
+	 * sees this pthread mutex (GLib's futex-based one it does not). */
+	GQueue stamps;     /* departure times (double *), sender -> pump */
+	GQueue q;          /* frames received, not yet taken (struct chan_slot *) */
 	int rx_err;        /* why the pump stopped; recv returns it once q is empty */
 	double last_heard; /* when the pump last read a frame or keepalive (m) */
 	bool closing;      /* chan_free is shutting the pump down */
@@ -111,12 +114,11 @@ struct rtp {
 	struct rtp_config cfg;
 	double t0; /* CLOCK_MONOTONIC at the start of the run */
 	pthread_attr_t attr;
-	pthread_mutex_t lock; /* tasks, link, last_error, stats, fault */
+	pthread_mutex_t lock; /* tasks, link, last_error, fault */
 	struct rt_task *tasks;
 	double link_free[2]; /* run time at which each direction is free */
 	struct rtp_fault fault;
 	unsigned spawn_fault_seen; /* tasks matching a spawn fault so far */
-	struct rtp_stats stats;
 	char last_error[256];
 	struct rt_chan *chans; /* every channel, for the heartbeat */
 	/* Two processes: this rt plays `local`, its channels are connections. */
@@ -238,9 +240,10 @@ static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *na
 	(void)side; /* one process plays both sides */
 	struct rtp *p = rtp_of(rt);
 	pthread_mutex_lock(&p->lock);
-	bool refuse = p->fault.action == RTP_FAULT_SPAWN &&
-	              strncmp(name, p->fault.chan, strnlen(p->fault.chan, sizeof p->fault.chan)) == 0 &&
-	              p->spawn_fault_seen++ == p->fault.nth;
+	bool refuse =
+	    p->fault.action == RTP_FAULT_SPAWN &&
+	    strncmp(name, p->fault.chan, strnlen(p->fault.chan, sizeof p->fault.chan)) == 0 &&
+	    p->spawn_fault_seen++ == p->fault.nth;
 	pthread_mutex_unlock(&p->lock);
 	if (refuse)
 		return NULL;
@@ -257,7 +260,6 @@ static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *na
 	if (p->tasks)
 		p->tasks->prev = t;
 	p->tasks = t;
-	p->stats.spawns++;
 	pthread_mutex_unlock(&p->lock);
 	if (pthread_create(&t->th, &p->attr, task_main, t)) {
 		pthread_mutex_lock(&p->lock);
@@ -460,24 +462,6 @@ static int binding_of(struct rtp *p, const char *name)
 
 /* ---- channels ---- */
 
-/* Grow a ring of `elem`-byte entries to hold one more; caller holds c->m. */
-static int ring_reserve(void **ring, size_t elem, size_t *cap, size_t *head, size_t count)
-{
-	if (count < *cap)
-		return 0;
-	size_t ncap = *cap ? 2 * *cap : 16;
-	char *n = malloc(ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	for (size_t i = 0; i < count; i++)
-		memcpy(n + i * elem, (char *)*ring + ((*head + i) % *cap) * elem, elem);
-	free(*ring);
-	*ring = n;
-	*cap = ncap;
-	*head = 0;
-	return 0;
-}
-
 static void pump_stop(struct rt_chan *c, int rc, const char *why)
 {
 	/* Record the reason before the receiver can see the failure: once it
@@ -522,23 +506,16 @@ static void *pump_main(void *arg)
 			continue;
 		}
 		double arrive = run_now(p) + (p->remote ? p->cfg.latency_s : 0);
-		if (c->s_count) {
-			arrive = c->stamps[c->s_head] + p->cfg.latency_s;
-			c->s_head = (c->s_head + 1) % c->s_cap;
-			c->s_count--;
+		double *stamp = g_queue_pop_head(&c->stamps);
+		if (stamp) {
+			arrive = *stamp + p->cfg.latency_s;
+			g_free(stamp);
 		}
-		rc = ring_reserve((void **)&c->q, sizeof *c->q, &c->cap, &c->head, c->count);
-		if (!rc) {
-			c->q[(c->head + c->count) % c->cap] = (struct chan_slot){f, arrive};
-			c->count++;
-			pthread_cond_broadcast(&c->c);
-		}
+		struct chan_slot *slot = g_new(struct chan_slot, 1);
+		*slot = (struct chan_slot){f, arrive};
+		g_queue_push_tail(&c->q, slot);
+		pthread_cond_broadcast(&c->c);
 		pthread_mutex_unlock(&c->m);
-		if (rc) {
-			free(payload);
-			pump_stop(c, rc, "out of memory queueing a frame");
-			return NULL;
-		}
 	}
 }
 
@@ -608,9 +585,9 @@ static enum rtp_fault_action fault_for(struct rt_chan *c, const struct rt_frame 
 	enum rtp_fault_action a = RTP_FAULT_NONE;
 	pthread_mutex_lock(&p->lock);
 	const struct rtp_fault *ft = &p->fault;
-	if (ft->action != RTP_FAULT_NONE && ft->action != RTP_FAULT_SPAWN && !strcmp(ft->chan, c->name) &&
-	    (!ft->kind || ft->kind == f->kind) && (!ft->match_value || ft->value == f->value) &&
-	    c->fault_seen++ == ft->nth)
+	if (ft->action != RTP_FAULT_NONE && ft->action != RTP_FAULT_SPAWN &&
+	    !strcmp(ft->chan, c->name) && (!ft->kind || ft->kind == f->kind) &&
+	    (!ft->match_value || ft->value == f->value) && c->fault_seen++ == ft->nth)
 		a = ft->action;
 	pthread_mutex_unlock(&p->lock);
 	return a;
@@ -684,20 +661,13 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	double start = now <= *link + cost ? *link : now;
 	double depart = start + cost;
 	*link = depart;
-	p->stats.frames_sent++;
-	p->stats.bytes_sent += f->bytes;
 	pthread_mutex_unlock(&p->lock);
 
 	int rc = 0;
 	if (!p->remote) { /* the pump here needs the stamp; a remote one adds latency itself */
 		pthread_mutex_lock(&c->m);
-		rc = ring_reserve((void **)&c->stamps, sizeof *c->stamps, &c->s_cap, &c->s_head,
-		                  c->s_count);
-		if (!rc)
-			c->stamps[(c->s_head + c->s_count++) % c->s_cap] = depart;
+		g_queue_push_tail(&c->stamps, g_memdup2(&depart, sizeof depart));
 		pthread_mutex_unlock(&c->m);
-		if (rc)
-			return rc;
 	}
 
 	double deadline = transport_now() + p->cfg.io_timeout_s;
@@ -732,7 +702,7 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 	double since = transport_now();
 	pthread_mutex_lock(&c->m);
 	for (;;) {
-		if (c->count || c->rx_err)
+		if (c->q.length || c->rx_err)
 			break;
 		double heard = c->last_heard > since ? c->last_heard : since;
 		if (transport_now() >= heard + p->cfg.io_timeout_s)
@@ -740,7 +710,7 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 		struct timespec deadline = abs_timespec(heard + p->cfg.io_timeout_s);
 		pthread_cond_timedwait(&c->c, &c->m, &deadline);
 	}
-	if (c->count == 0) {
+	if (c->q.length == 0) {
 		bool timed_out = !c->rx_err;
 		int err = timed_out ? -ETIMEDOUT : c->rx_err;
 		pthread_mutex_unlock(&c->m);
@@ -750,9 +720,9 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 			    c->name, p->cfg.io_timeout_s);
 		return err;
 	}
-	struct chan_slot s = c->q[c->head];
-	c->head = (c->head + 1) % c->cap;
-	c->count--;
+	struct chan_slot *slot = g_queue_pop_head(&c->q);
+	struct chan_slot s = *slot;
+	g_free(slot);
 	pthread_mutex_unlock(&c->m);
 	if (s.arrive > run_now(p))
 		nanosleep_until(p->t0 + s.arrive);
@@ -788,10 +758,11 @@ static void op_chan_free(struct rt_chan *c)
 		close(c->fd_tx);
 	if (c->fd_rx >= 0 && !c->borrowed)
 		close(c->fd_rx);
-	for (size_t i = 0; i < c->count; i++)
-		free(c->q[(c->head + i) % c->cap].f.data);
-	free(c->q);
-	free(c->stamps);
+	for (struct chan_slot *slot; (slot = g_queue_pop_head(&c->q));) {
+		free(slot->f.data);
+		g_free(slot);
+	}
+	g_queue_clear_full(&c->stamps, g_free);
 	free(c->held);
 	pthread_cond_destroy(&c->c);
 	pthread_mutex_destroy(&c->tx_lock);
@@ -956,8 +927,7 @@ int rtp_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen)
 	struct timespec deadline;
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += (time_t)ceil(p->cfg.io_timeout_s) + 1;
-	int stuck = 0;
-	size_t off = 0;
+	GString *stuck = g_string_new(NULL); /* the names of tasks that did not end */
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
 		struct rt_task *t = p->tasks;
@@ -969,13 +939,9 @@ int rtp_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen)
 		if (!t)
 			break;
 		if (pthread_timedjoin_np(t->th, NULL, &deadline)) {
-			if (err && errlen && off < errlen) {
-				int n = snprintf(
-				    err + off, errlen - off, "%s'%s'",
-				    stuck ? ", " : "tasks still running after the run: ", t->name);
-				off += n > 0 ? (size_t)n : 0;
-			}
-			stuck++;
+			g_string_append_printf(
+			    stuck, "%s'%s'",
+			    stuck->len ? ", " : "tasks still running after the run: ", t->name);
 			continue;
 		}
 		pthread_mutex_lock(&p->lock);
@@ -988,10 +954,17 @@ int rtp_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen)
 	pthread_cond_signal(&p->hb_cv);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->heartbeat, NULL);
-	return !root ? -EAGAIN : stuck ? -EDEADLK : 0;
+	bool any_stuck = stuck->len > 0;
+	if (any_stuck && err && errlen)
+		g_strlcpy(err, stuck->str, errlen);
+	g_string_free(stuck, TRUE);
+	return !root ? -EAGAIN : any_stuck ? -EDEADLK : 0;
 }
 
-double rtp_run_start(struct rt *rt) { return rtp_of(rt)->t0; }
+double rtp_run_start(struct rt *rt)
+{
+	return rtp_of(rt)->t0;
+}
 
 const char *rtp_last_error(struct rt *rt)
 {
@@ -1007,14 +980,6 @@ void rtp_set_fault(struct rt *rt, const struct rtp_fault *f)
 	else
 		p->fault.action = RTP_FAULT_NONE;
 	p->spawn_fault_seen = 0;
-	pthread_mutex_unlock(&p->lock);
-}
-
-void rtp_get_stats(struct rt *rt, struct rtp_stats *out)
-{
-	struct rtp *p = rtp_of(rt);
-	pthread_mutex_lock(&p->lock);
-	*out = p->stats;
 	pthread_mutex_unlock(&p->lock);
 }
 

@@ -64,7 +64,7 @@ enum rtp_fault_action {
 	RTP_FAULT_STALL,       /* half the header, then silence (a hung peer) */
 	RTP_FAULT_CORRUPT,     /* the frame with its middle payload byte flipped */
 	RTP_FAULT_SPAWN,       /* spawn fails (as pthread_create with EAGAIN) for the
-				  nth task whose name starts with `chan` */
+	                          nth task whose name starts with `chan` */
 };
 
 struct rtp_fault {
@@ -114,12 +114,6 @@ void rtp_set_fault(struct rt *rt, const struct rtp_fault *f);
  */
 void rtp_set_remote(struct rt *rt, enum rt_side local);
 int rtp_bind_channel(struct rt *rt, const char *name, int fd);
-
-/* Operations performed, for the benchmarks. */
-struct rtp_stats {
-	uint64_t spawns, frames_sent, bytes_sent;
-};
-void rtp_get_stats(struct rt *rt, struct rtp_stats *out);
 
 /* Free an rt between runs.  NULL is allowed. */
 void rtp_free(struct rt *rt);

@@ -6,6 +6,7 @@
 #include "compare.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
@@ -269,14 +270,13 @@ static bool has_strategy(const struct results *r, enum strategy_kind st)
 
 static void list_strategies(const struct results *r, char *buf, size_t len)
 {
-	size_t off = 0;
-	buf[0] = 0;
+	GString *s = g_string_new(NULL);
 	for (int st = 0; st < STRATEGY_COUNT; st++)
-		if (has_strategy(r, (enum strategy_kind)st) && off < len)
-			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
-			                        strategy_name((enum strategy_kind)st));
-	if (!off)
-		snprintf(buf, len, "no runs");
+		if (has_strategy(r, (enum strategy_kind)st))
+			g_string_append_printf(s, "%s%s", s->len ? ", " : "",
+			                       strategy_name((enum strategy_kind)st));
+	g_strlcpy(buf, s->len ? s->str : "no runs", len);
+	g_string_free(s, TRUE);
 }
 
 /* The metric and every phase of one strategy. */

@@ -9,6 +9,7 @@
 #include "plots.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
@@ -24,21 +25,6 @@
 #include "summary.h"
 #include "trace.h"
 #include "vfio_fsm.h"
-
-/* libplot 2.6 keeps a few hundred bytes per plotter (its SVG state, libpng's
- * info struct) that it never frees; tell LeakSanitizer they are not ours. */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PLOT_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(PLOT_ASAN)
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libplot.so\nleak:libpng16.so\n";
-}
-#endif
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -591,11 +577,9 @@ struct tl_row {
 	char name[64];
 	bool header; /* first row of a side: a separator line above */
 	bool device;
-	double y, h; /* top and height in pixels below the phase strip */
-	struct tl_bar *bars;
-	size_t n_bars, cap_bars;
-	struct tl_mark *marks;
-	size_t n_marks, cap_marks;
+	double y, h;                 /* top and height in pixels below the phase strip */
+	GArray *bars;                /* struct tl_bar */
+	GArray *marks;               /* struct tl_mark */
 	double open[BAR_KIND_COUNT]; /* start of the bar of each kind in progress, NaN */
 	int state;                   /* device rows: current state, -1 unknown */
 	double state_since;
@@ -608,53 +592,30 @@ struct tl_row {
 struct timeline {
 	struct tl_row *rows;
 	size_t n_rows;
-	size_t n_dev;           /* devices per side drawn */
-	size_t n_dev_total;     /* devices per side in the run */
-	size_t task_row[2];     /* migration (source), load (destination) */
-	size_t dev_row[2];      /* first device row of each side */
-	const char **hnames[2]; /* non-VFIO handler names per side */
-	size_t n_h[2], h_row[2];
+	size_t n_dev;         /* devices per side drawn */
+	size_t n_dev_total;   /* devices per side in the run */
+	size_t task_row[2];   /* migration (source), load (destination) */
+	size_t dev_row[2];    /* first device row of each side */
+	GPtrArray *hnames[2]; /* non-VFIO handler names per side (the trace's strings) */
+	size_t h_row[2];
 	double t_end, t_stop, t_start, t_running;
 	bool has_mark[MARK_KIND_COUNT];
-	int oom;
 };
-
-static void *grow(void *p, size_t *cap, size_t need, size_t size, int *oom)
-{
-	if (need <= *cap)
-		return p;
-	size_t n = *cap ? *cap * 2 : 16;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(p, n * size);
-	if (!q) {
-		*oom = 1;
-		return NULL;
-	}
-	*cap = n;
-	return q;
-}
 
 static void tl_add_bar(struct timeline *tl, size_t row, double t0, double t1, int kind, int state)
 {
 	struct tl_row *r = &tl->rows[row];
 	if (!(t1 >= t0))
 		return;
-	struct tl_bar *b = grow(r->bars, &r->cap_bars, r->n_bars + 1, sizeof *b, &tl->oom);
-	if (!b)
-		return;
-	r->bars = b;
-	b[r->n_bars++] = (struct tl_bar){t0, t1, (uint8_t)kind, (uint8_t)state};
+	struct tl_bar b = {t0, t1, (uint8_t)kind, (uint8_t)state};
+	g_array_append_val(r->bars, b);
 }
 
 static void tl_add_mark(struct timeline *tl, size_t row, double t, int kind)
 {
 	struct tl_row *r = &tl->rows[row];
-	struct tl_mark *m = grow(r->marks, &r->cap_marks, r->n_marks + 1, sizeof *m, &tl->oom);
-	if (!m)
-		return;
-	r->marks = m;
-	m[r->n_marks++] = (struct tl_mark){t, (uint8_t)kind};
+	struct tl_mark m = {t, (uint8_t)kind};
+	g_array_append_val(r->marks, m);
 	tl->has_mark[kind] = true;
 }
 
@@ -671,23 +632,22 @@ static void tl_close(struct timeline *tl, size_t row, int kind, double t)
 	tl->rows[row].open[kind] = NAN;
 }
 
-static long find_name(const char *const *names, size_t n, const char *s)
+static long find_name(GPtrArray *names, const char *s)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(names[i], s))
-			return (long)i;
-	return -1;
+	guint i;
+	return g_ptr_array_find_with_equal_func(names, s, g_str_equal, &i) ? (long)i : -1;
 }
 
 static void tl_free(struct timeline *tl)
 {
 	for (size_t i = 0; i < tl->n_rows; i++) {
-		free(tl->rows[i].bars);
-		free(tl->rows[i].marks);
+		g_array_unref(tl->rows[i].bars);
+		g_array_unref(tl->rows[i].marks);
 	}
 	free(tl->rows);
-	free(tl->hnames[0]);
-	free(tl->hnames[1]);
+	for (int s = 0; s < 2; s++)
+		if (tl->hnames[s])
+			g_ptr_array_unref(tl->hnames[s]);
 }
 
 /* The row of device `d` on `side`, or -1 when out of range. */
@@ -702,20 +662,15 @@ static long tl_dev_row(const struct timeline *tl, int side, int d)
 static int tl_layout(struct timeline *tl, const struct results *r, const struct results_run *run)
 {
 	const struct trace *tr = &run->trace;
-	size_t cap[2] = {0, 0};
+	for (int s = 0; s < 2; s++)
+		tl->hnames[s] = g_ptr_array_new();
 	for (size_t i = 0; i < tr->n; i++) {
 		const struct trace_event *e = &tr->ev[i];
 		if (e->kind == TRACE_HANDLER_BEGIN && e->device < 0 && e->text &&
 		    (e->side == 0 || e->side == 1)) {
 			int s = e->side;
-			if (find_name(tl->hnames[s], tl->n_h[s], e->text) >= 0)
-				continue;
-			const char **p =
-			    grow(tl->hnames[s], &cap[s], tl->n_h[s] + 1, sizeof *p, &tl->oom);
-			if (!p)
-				return -1;
-			tl->hnames[s] = p;
-			p[tl->n_h[s]++] = e->text;
+			if (find_name(tl->hnames[s], e->text) < 0)
+				g_ptr_array_add(tl->hnames[s], (gpointer)e->text);
 		}
 		if (e->device >= 0 && (size_t)e->device + 1 > tl->n_dev)
 			tl->n_dev = (size_t)e->device + 1;
@@ -725,10 +680,11 @@ static int tl_layout(struct timeline *tl, const struct results *r, const struct 
 	tl->n_dev_total = tl->n_dev;
 	if (tl->n_dev > TL_MAX_DEVICES)
 		tl->n_dev = TL_MAX_DEVICES;
-	tl->n_rows = 2 * (1 + tl->n_dev) + tl->n_h[0] + tl->n_h[1];
-	tl->rows = calloc(tl->n_rows, sizeof *tl->rows);
+	size_t n_rows = 2 * (1 + tl->n_dev) + tl->hnames[0]->len + tl->hnames[1]->len;
+	tl->rows = calloc(n_rows, sizeof *tl->rows);
 	if (!tl->rows)
 		return -1;
+	tl->n_rows = n_rows;
 	size_t k = 0;
 	static const char *const side_name[2] = {"src", "dst"};
 	static const char *const task_name[2] = {"migration (src)", "load (dst)"};
@@ -738,7 +694,7 @@ static int tl_layout(struct timeline *tl, const struct results *r, const struct 
 		snprintf(tl->rows[k++].name, sizeof tl->rows[0].name, "%s", task_name[s]);
 		tl->dev_row[s] = k;
 		for (size_t d = 0; d < tl->n_dev; d++) {
-			char dn[48] = "";
+			char dn[DEVICE_NAME_LEN] = "";
 			tl->rows[k].device = true;
 			if (r->scenario && d < scenario_device_count(r->scenario))
 				scenario_device_name(r->scenario, d, dn, sizeof dn);
@@ -748,45 +704,32 @@ static int tl_layout(struct timeline *tl, const struct results *r, const struct 
 			         side_name[s]);
 		}
 		tl->h_row[s] = k;
-		for (size_t h = 0; h < tl->n_h[s]; h++)
+		for (guint h = 0; h < tl->hnames[s]->len; h++)
 			snprintf(tl->rows[k++].name, sizeof tl->rows[0].name, "%s %s",
-			         tl->hnames[s][h], side_name[s]);
+			         (const char *)g_ptr_array_index(tl->hnames[s], h), side_name[s]);
 	}
 	for (size_t i = 0; i < tl->n_rows; i++) {
 		for (int b = 0; b < BAR_KIND_COUNT; b++)
 			tl->rows[i].open[b] = NAN;
 		tl->rows[i].state = -1;
+		tl->rows[i].bars = g_array_new(FALSE, FALSE, sizeof(struct tl_bar));
+		tl->rows[i].marks = g_array_new(FALSE, FALSE, sizeof(struct tl_mark));
 	}
 	return 0;
 }
 
-/* The row an event without a device belongs to: the task that logged it. */
-struct task_rows {
-	const char *task[64];
-	size_t row[64], n;
-};
-
-static void task_rows_set(struct task_rows *m, const char *task, size_t row)
+/* The row an event without a device belongs to: the task that logged it
+ * (task name -> row, every task of the run however many). */
+static void task_rows_set(GHashTable *rows, const char *task, size_t row)
 {
-	if (!task)
-		return;
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->task[i], task)) {
-			m->row[i] = row;
-			return;
-		}
-	if (m->n < sizeof m->task / sizeof m->task[0]) {
-		m->task[m->n] = task;
-		m->row[m->n++] = row;
-	}
+	if (task)
+		g_hash_table_insert(rows, (gpointer)task, GSIZE_TO_POINTER(row + 1));
 }
 
-static long task_rows_get(const struct task_rows *m, const char *task)
+static long task_rows_get(GHashTable *rows, const char *task)
 {
-	for (size_t i = 0; task && i < m->n; i++)
-		if (!strcmp(m->task[i], task))
-			return (long)m->row[i];
-	return -1;
+	size_t v = task ? GPOINTER_TO_SIZE(g_hash_table_lookup(rows, task)) : 0;
+	return v ? (long)(v - 1) : -1;
 }
 
 static int timeline_build(struct timeline *tl, const struct results *r,
@@ -796,12 +739,19 @@ static int timeline_build(struct timeline *tl, const struct results *r,
 	*tl = (struct timeline){.t_stop = NAN, .t_start = NAN, .t_running = NAN};
 	if (tl_layout(tl, r, run))
 		return -1;
-	struct task_rows tasks = {.n = 0};
+	GHashTable *tasks = g_hash_table_new(g_str_hash, g_str_equal);
+	GArray *arcs = trace_arcs(tr);
+	guint next_arc = 0;
 	for (int s = 0; s < 2; s++)
 		for (size_t d = 0; d < tl->n_dev; d++)
 			tl->rows[tl->dev_row[s] + d].state_since = 0;
 	for (size_t i = 0; i < tr->n; i++) {
 		const struct trace_event *e = &tr->ev[i];
+		/* trace_arcs lists the device arcs in the order of their ends. */
+		const struct trace_arc *arc =
+		    e->kind == TRACE_ARC_END && e->device >= 0
+		        ? &g_array_index(arcs, struct trace_arc, next_arc++)
+		        : NULL;
 		double t = e->t;
 		if (t > tl->t_end)
 			tl->t_end = t;
@@ -826,16 +776,13 @@ static int timeline_build(struct timeline *tl, const struct results *r,
 				tl->rows[dr].state = e->from;
 			tl_add_bar(tl, (size_t)dr, tl->rows[dr].state_since, t, BAR_STATE,
 			           tl->rows[dr].state);
-			tl_open(tl, (size_t)dr, BAR_ARC, t);
-			task_rows_set(&tasks, e->task, (size_t)dr);
+			task_rows_set(tasks, e->task, (size_t)dr);
 			break;
 		case TRACE_ARC_END:
 			if (dr < 0)
 				break;
-			if (!isnan(tl->rows[dr].open[BAR_ARC]))
-				tl_add_bar(tl, (size_t)dr, tl->rows[dr].open[BAR_ARC], t, BAR_ARC,
-				           e->to);
-			tl->rows[dr].open[BAR_ARC] = NAN;
+			if (arc->begin)
+				tl_add_bar(tl, (size_t)dr, arc->begin->t, t, BAR_ARC, e->to);
 			tl->rows[dr].state = e->text ? VFIO_STATE_ERROR : e->to;
 			tl->rows[dr].state_since = t;
 			break;
@@ -846,7 +793,7 @@ static int timeline_build(struct timeline *tl, const struct results *r,
 			size_t rows[2] = {task_row, 0};
 			size_t n = 1;
 			if (e->device < 0 && e->text && (e->side == 0 || e->side == 1)) {
-				long h = find_name(tl->hnames[e->side], tl->n_h[e->side], e->text);
+				long h = find_name(tl->hnames[e->side], e->text);
 				if (h >= 0)
 					rows[n++] = tl->h_row[e->side] + (size_t)h;
 			}
@@ -856,12 +803,12 @@ static int timeline_build(struct timeline *tl, const struct results *r,
 				else
 					tl_close(tl, rows[k], kind, t);
 			}
-			task_rows_set(&tasks, e->task, task_row);
+			task_rows_set(tasks, e->task, task_row);
 			break;
 		}
 		case TRACE_LOAD_BEGIN:
 			tl_open(tl, tl->task_row[1], BAR_LOAD, t);
-			task_rows_set(&tasks, e->task, tl->task_row[1]);
+			task_rows_set(tasks, e->task, tl->task_row[1]);
 			break;
 		case TRACE_LOAD_END:
 			tl_close(tl, tl->task_row[1], BAR_LOAD, t);
@@ -873,12 +820,14 @@ static int timeline_build(struct timeline *tl, const struct results *r,
 		if (mk >= 0) {
 			long row = dr;
 			if (row < 0)
-				row = task_rows_get(&tasks, e->task);
+				row = task_rows_get(tasks, e->task);
 			if (row < 0)
 				row = (long)task_row;
 			tl_add_mark(tl, (size_t)row, t, mk);
 		}
 	}
+	g_hash_table_destroy(tasks);
+	g_array_unref(arcs);
 	/* Every device stays in its last state to the end of the run. */
 	for (int s = 0; s < 2; s++)
 		for (size_t d = 0; d < tl->n_dev; d++) {
@@ -899,7 +848,7 @@ static int timeline_build(struct timeline *tl, const struct results *r,
 			t = t1;
 		}
 	}
-	return tl->oom ? -1 : 0;
+	return 0;
 }
 
 static uint32_t bar_rgb(const struct tl_bar *b)
@@ -923,12 +872,13 @@ static void draw_row_bars(struct canvas *c, const struct frame *f, const struct 
 	for (int pass = 0; pass < 2; pass++) {
 		double cx0 = NAN, cx1 = NAN;
 		uint32_t crgb = 0;
-		for (size_t i = 0; i <= row->n_bars; i++) {
+		for (guint i = 0; i <= row->bars->len; i++) {
 			double x0 = 0, x1 = 0;
 			uint32_t rgb = 0;
 			bool have = false;
-			if (i < row->n_bars) {
-				const struct tl_bar *b = &row->bars[i];
+			if (i < row->bars->len) {
+				const struct tl_bar *b =
+				    &g_array_index(row->bars, struct tl_bar, i);
 				if (pass_of[b->kind] != pass || b->t1 < f->xlo || b->t0 > f->xhi)
 					continue;
 				x0 = fx(f, fmax(b->t0, f->xlo));
@@ -1116,7 +1066,7 @@ int plot_timeline(const struct results *r, size_t run, const struct plot_timelin
 	                  .yhi = 1};
 
 	/* Title: what, which run, the answer. */
-	char title[600], sub[512], ms[32], note[160] = "";
+	char title[600], ms[32], note[160] = "";
 	if (opts && opts->note)
 		snprintf(note, sizeof note, ", %s", opts->note);
 	fmt_ms(ms, sizeof ms, rr->sum.downtime_s * 1e3);
@@ -1129,21 +1079,21 @@ int plot_timeline(const struct results *r, size_t run, const struct plot_timelin
 		         r->scenario_name, strategy_name(rr->strategy), rr->run, note, r->backend,
 		         rr->sum.error);
 	cv_text(&c, left, 30, text_px(&c, TEXT_TITLE), true, 'l', 'c', 0x000000, 0, title);
-	size_t len = 0;
+	GString *sub = g_string_new(NULL);
 	if (rr->sum.status == 0) {
-		len = (size_t)snprintf(sub, sizeof sub, "phases (ms):");
-		for (int p = 0; p < PHASE_COUNT && len < sizeof sub; p++) {
+		g_string_append(sub, "phases (ms):");
+		for (int p = 0; p < PHASE_COUNT; p++) {
 			fmt_ms(ms, sizeof ms, rr->sum.phase_s[p] * 1e3);
-			len += (size_t)snprintf(sub + len, sizeof sub - len, "  %s %s",
-			                        phase_name(p), ms);
+			g_string_append_printf(sub, "  %s %s", phase_name(p), ms);
 		}
 	}
-	if (tl.n_dev < tl.n_dev_total && len < sizeof sub)
-		len +=
-		    (size_t)snprintf(sub + len, sizeof sub - len, "%sdevices 0..%zu of %zu shown",
-		                     len ? "  - " : "", tl.n_dev - 1, tl.n_dev_total);
-	if (len)
-		cv_text(&c, left, 58, text_px(&c, TEXT_NORMAL), false, 'l', 'c', 0x303030, 0, sub);
+	if (tl.n_dev < tl.n_dev_total)
+		g_string_append_printf(sub, "%sdevices 0..%zu of %zu shown", sub->len ? "  - " : "",
+		                       tl.n_dev - 1, tl.n_dev_total);
+	if (sub->len)
+		cv_text(&c, left, 58, text_px(&c, TEXT_NORMAL), false, 'l', 'c', 0x303030, 0,
+		        sub->str);
+	g_string_free(sub, TRUE);
 
 	/* Background: alternate row stripes, darker inside the downtime window. */
 	double wa = NAN, wb = NAN;
@@ -1219,8 +1169,9 @@ int plot_timeline(const struct results *r, size_t run, const struct plot_timelin
 	/* Marks over everything. */
 	for (size_t i = 0; i < tl.n_rows; i++) {
 		double yc = f.y0 + tl.rows[i].y + tl.rows[i].h / 2, row_h = tl.rows[i].h;
-		for (size_t k = 0; k < tl.rows[i].n_marks; k++) {
-			const struct tl_mark *m = &tl.rows[i].marks[k];
+		for (guint k = 0; k < tl.rows[i].marks->len; k++) {
+			const struct tl_mark *m =
+			    &g_array_index(tl.rows[i].marks, struct tl_mark, k);
 			if (m->t < t0 || m->t > t1)
 				continue;
 			double size = fmax(7, row_h * mark_style[m->kind].size);

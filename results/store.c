@@ -11,7 +11,11 @@
  *    the reader checks length and checksum before HDF5 parses a byte; h5py and
  *    the HDF5 tools skip the user block and read the file as usual.  A file
  *    without the header (rewritten by h5repack, or written by another tool) is
- *    still read, with every object validated but no checksum.
+ *    still read, with every object validated but no checksum.  The header
+ *    is hand-made on purpose: HDF5 has no whole-file checksum (its
+ *    Fletcher32 filter covers chunked datasets only, and a damaged
+ *    superblock is parsed before any filter runs), and zlib's crc32 over
+ *    the bytes is the smallest check that runs before HDF5 reads a byte.
  *  - One table description (struct field) per table serves the writer's
  *    compound types, the reader's memory types and the reader's column
  *    checks, so the three cannot drift apart.
@@ -30,6 +34,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib.h>
 #include <hdf5.h>
 #include <inttypes.h>
 #include <math.h>
@@ -301,7 +306,7 @@ static const struct field phase_fields[] = {
 
 struct device_row {
 	int32_t device;
-	char name[48];
+	char name[DEVICE_NAME_LEN];
 	double src_prepare_s, src_main_s, load_s, dst_prepare_s, dst_main_s, total_s;
 	uint64_t stopcopy_bytes;
 	double event_lead_s;
@@ -319,8 +324,35 @@ static const struct field device_fields[] = {
 
 /* Attributes of /runs/<n> that are run_summary fields: the scalars, one
  * per phase (phase_<name>_s) and three per invariant (inv_<name>, and the
- * run-attribute-only inv_<name>_first and inv_<name>_t). */
-#define RUN_FIXED  24
+ * run-attribute-only inv_<name>_first and inv_<name>_t).  The scalars'
+ * count is that of their list: a fixed size would zero-fill a short one. */
+static const struct field run_fixed[] = {
+    FIELD(struct run_summary, status, F_I32),
+    FIELD(struct run_summary, error, F_FSTR),
+    FIELD(struct run_summary, downtime_s, F_F64),
+    FIELD(struct run_summary, total_s, F_F64),
+    FIELD(struct run_summary, bound_s, F_F64),
+    FIELD(struct run_summary, serial_s, F_F64),
+    FIELD(struct run_summary, efficiency, F_F64),
+    FIELD(struct run_summary, precopy_rounds, F_U32),
+    FIELD(struct run_summary, forced_switchover, F_BOOL),
+    FIELD(struct run_summary, switchover_reason, F_FSTR),
+    FIELD(struct run_summary, threads_spawned, F_U32),
+    FIELD(struct run_summary, precopy_bytes, F_U64),
+    FIELD(struct run_summary, stopcopy_bytes, F_U64),
+    FIELD(struct run_summary, acks_requested, F_U32),
+    FIELD(struct run_summary, acks_received, F_U32),
+    FIELD(struct run_summary, acks_sent, F_U32),
+    FIELD(struct run_summary, reinits_seen, F_U32),
+    FIELD(struct run_summary, ack_delay_s, F_F64),
+    FIELD(struct run_summary, rounds_waiting_ack, F_U32),
+    FIELD(struct run_summary, rounds_added_by_reinit, F_U32),
+    FIELD(struct run_summary, recovery_s, F_F64),
+    FIELD(struct run_summary, qmp_events, F_U32),
+    FIELD(struct run_summary, rdma_guards, F_U32),
+    FIELD(struct run_summary, rdma_misses, F_U32),
+};
+#define RUN_FIXED  NFIELDS(run_fixed)
 #define RUN_FIELDS (RUN_FIXED + PHASE_COUNT + 3 * INV_COUNT)
 
 struct run_fields {
@@ -331,33 +363,7 @@ struct run_fields {
 
 static void run_fields(struct run_fields *r)
 {
-	static const struct field fixed[RUN_FIXED] = {
-	    FIELD(struct run_summary, status, F_I32),
-	    FIELD(struct run_summary, error, F_FSTR),
-	    FIELD(struct run_summary, downtime_s, F_F64),
-	    FIELD(struct run_summary, total_s, F_F64),
-	    FIELD(struct run_summary, bound_s, F_F64),
-	    FIELD(struct run_summary, serial_s, F_F64),
-	    FIELD(struct run_summary, efficiency, F_F64),
-	    FIELD(struct run_summary, precopy_rounds, F_U32),
-	    FIELD(struct run_summary, forced_switchover, F_BOOL),
-	    FIELD(struct run_summary, switchover_reason, F_FSTR),
-	    FIELD(struct run_summary, threads_spawned, F_U32),
-	    FIELD(struct run_summary, precopy_bytes, F_U64),
-	    FIELD(struct run_summary, stopcopy_bytes, F_U64),
-	    FIELD(struct run_summary, acks_requested, F_U32),
-	    FIELD(struct run_summary, acks_received, F_U32),
-	    FIELD(struct run_summary, acks_sent, F_U32),
-	    FIELD(struct run_summary, reinits_seen, F_U32),
-	    FIELD(struct run_summary, ack_delay_s, F_F64),
-	    FIELD(struct run_summary, rounds_waiting_ack, F_U32),
-	    FIELD(struct run_summary, rounds_added_by_reinit, F_U32),
-	    FIELD(struct run_summary, recovery_s, F_F64),
-	    FIELD(struct run_summary, qmp_events, F_U32),
-	    FIELD(struct run_summary, rdma_guards, F_U32),
-	    FIELD(struct run_summary, rdma_misses, F_U32),
-	};
-	memcpy(r->f, fixed, sizeof fixed);
+	memcpy(r->f, run_fixed, sizeof run_fixed);
 	size_t k = RUN_FIXED;
 	for (size_t i = 0; i < k; i++)
 		r->summary[i] = true;
@@ -485,8 +491,7 @@ struct results_writer {
 	hid_t file, runs;
 	struct h5_types ty;
 	struct summary_layout summary;
-	char *rows; /* /summary, summary.row_size bytes each */
-	size_t n_rows, cap_rows;
+	GArray *rows; /* /summary: elements of summary.row_size bytes */
 };
 
 /* One scalar attribute from the field at `base`; strings are written as
@@ -565,7 +570,8 @@ static int werr(const struct results_writer *w, char *err, size_t errlen, const 
 static void writer_free(struct results_writer *w)
 {
 	types_close(&w->ty);
-	free(w->rows);
+	if (w->rows)
+		g_array_unref(w->rows);
 	free(w->path);
 	free(w->tmp);
 	free(w);
@@ -584,8 +590,10 @@ int results_writer_open(struct results_writer **out, const char *path, const str
 		w->path = strdup(path);
 		w->tmp = malloc(tmplen);
 	}
-	if (w)
+	if (w) {
 		summary_layout(&w->summary);
+		w->rows = g_array_new(FALSE, FALSE, (guint)w->summary.row_size);
+	}
 	if (!w || !w->path || !w->tmp || types_create(&w->ty)) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
@@ -691,14 +699,10 @@ static const char *arc_phase(int side, int pass)
 static int phase_rows(const struct trace *tr, const struct run_summary *sum, struct phase_row **out,
                       size_t *n_out)
 {
-	size_t n = 0, nd = sum->n_devices;
-	for (size_t k = 0; k < tr->n; k++)
-		n += tr->ev[k].kind == TRACE_ARC_END;
-	struct phase_row *rows = calloc(n + PHASE_COUNT, sizeof *rows);
-	double *begin = calloc(2 * nd + 1, sizeof *begin);
-	if (!rows || !begin) {
-		free(rows);
-		free(begin);
+	GArray *arcs = trace_arcs(tr);
+	struct phase_row *rows = calloc(arcs->len + PHASE_COUNT, sizeof *rows);
+	if (!rows) {
+		g_array_unref(arcs);
 		return -1;
 	}
 	double t = NAN;
@@ -710,18 +714,15 @@ static int phase_rows(const struct trace *tr, const struct run_summary *sum, str
 		rows[r] = (struct phase_row){-1, phase_name((enum phase)p), t, t + sum->phase_s[p]};
 		t = rows[r].end;
 	}
-	for (size_t k = 0; k < tr->n; k++) {
-		const struct trace_event *e = &tr->ev[k];
-		if (e->device < 0 || (size_t)e->device >= nd)
+	for (guint k = 0; k < arcs->len; k++) {
+		const struct trace_arc *a = &g_array_index(arcs, struct trace_arc, k);
+		const struct trace_event *e = a->end;
+		if ((size_t)e->device >= sum->n_devices)
 			continue;
-		double *b = &begin[(size_t)(e->side & 1) * nd + (size_t)e->device];
-		if (e->kind == TRACE_ARC_BEGIN)
-			*b = e->t;
-		else if (e->kind == TRACE_ARC_END)
-			rows[r++] =
-			    (struct phase_row){e->device, arc_phase(e->side, e->pass), *b, e->t};
+		rows[r++] = (struct phase_row){e->device, arc_phase(e->side, e->pass),
+		                               a->begin ? a->begin->t : 0, e->t};
 	}
-	free(begin);
+	g_array_unref(arcs);
 	*out = rows;
 	*n_out = r;
 	return 0;
@@ -734,23 +735,13 @@ int results_writer_add_run(struct results_writer *w, const struct scenario *s, u
 	struct h5_quiet q;
 	quiet_begin(&q);
 	char name[32], what[64];
-	unsigned n = (unsigned)w->n_rows;
+	unsigned n = w->rows->len;
 	snprintf(name, sizeof name, "%u", n);
 	snprintf(what, sizeof what, "cannot write /runs/%u", n);
 	int rc = -1;
 	struct phase_row *phases = NULL;
 	struct device_row *devs = NULL;
 	hid_t g = H5I_INVALID_HID;
-	if (w->n_rows == w->cap_rows) {
-		size_t cap = w->cap_rows ? 2 * w->cap_rows : 64;
-		char *p = realloc(w->rows, cap * w->summary.row_size);
-		if (!p) {
-			snprintf(err, errlen, "%s: out of memory", w->path);
-			goto out;
-		}
-		w->rows = p;
-		w->cap_rows = cap;
-	}
 	size_t n_phases;
 	devs = calloc(sum->n_devices + 1, sizeof *devs);
 	if (!devs || phase_rows(tr, sum, &phases, &n_phases)) {
@@ -795,7 +786,8 @@ int results_writer_add_run(struct results_writer *w, const struct scenario *s, u
 		werr(w, err, errlen, what);
 		goto out;
 	}
-	summary_fill(&w->summary, w->rows + w->n_rows++ * w->summary.row_size, n,
+	g_array_set_size(w->rows, n + 1);
+	summary_fill(&w->summary, w->rows->data + (size_t)n * w->summary.row_size, n,
 	             strategy_name(s->strategy), run, sum);
 	rc = 0;
 out:
@@ -855,7 +847,7 @@ int results_writer_finish(struct results_writer *w, char *err, size_t errlen)
 	quiet_begin(&q);
 	int rc = -1;
 	if (table_write(w->file, "summary", w->summary.col, w->summary.n, w->summary.row_size,
-	                w->rows, w->n_rows, &w->ty)) {
+	                w->rows->data, w->rows->len, &w->ty)) {
 		werr(w, err, errlen, "cannot write /summary");
 		H5Gclose(w->runs);
 		H5Fclose(w->file);

@@ -24,6 +24,7 @@
 #include "sim_runtime.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -124,7 +125,7 @@ struct chan_slot {
 struct rt_chan {
 	struct sim_rt *srt;
 	sg_host_t from, to;
-	sg_sem_t arrived;     /* frames in `q` not yet received */
+	sg_sem_t arrived;    /* frames in `q` not yet received */
 	struct chan_slot *q; /* ring buffer */
 	size_t cap, head, count;
 	char name[];
@@ -682,39 +683,26 @@ static const char *config_error(const struct sim_runtime_config *c)
 	return NULL;
 }
 
-/* vsnprintf at *off, keeping err terminated and *off within it when truncated. */
-__attribute__((format(printf, 4, 5))) static void append(char *err, size_t errlen, size_t *off,
-                                                         const char *fmt, ...)
-{
-	if (*off >= errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(err + *off, errlen - *off, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*off += (size_t)n;
-}
-
 /* "deadlock at t=...: N task(s) blocked forever: 'a' in recv on channel 'x', ..." */
 static void report_deadlock(const struct sim_rt *s, unsigned blocked, char *err, size_t errlen)
 {
 	if (!err || !errlen)
 		return;
-	size_t off = 0;
-	append(err, errlen, &off,
-	       "deadlock at t=%.9f s: %u task(s) blocked forever:", simgrid_get_clock() - s->t0,
-	       blocked);
+	GString *msg = g_string_new(NULL);
+	g_string_printf(msg, "deadlock at t=%.9f s: %u task(s) blocked forever:",
+	                simgrid_get_clock() - s->t0, blocked);
 	const char *sep = " ";
 	for (const struct rt_task *t = s->tasks; t; t = t->next) {
 		if (t->ended)
 			continue;
-		append(err, errlen, &off, "%s'%s' in %s", sep, t->name,
-		       t->op ? t->op : "a wait outside this runtime");
+		g_string_append_printf(msg, "%s'%s' in %s", sep, t->name,
+		                       t->op ? t->op : "a wait outside this runtime");
 		if (t->op && t->op_obj)
-			append(err, errlen, &off, " '%s'", t->op_obj);
+			g_string_append_printf(msg, " '%s'", t->op_obj);
 		sep = ", ";
 	}
+	g_strlcpy(err, msg->str, errlen);
+	g_string_free(msg, TRUE);
 }
 
 int sim_runtime_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen)

@@ -39,9 +39,10 @@ static bool same_trace(const struct trace *a, const struct trace *b)
 		return false;
 	for (size_t i = 0; i < a->n; i++) {
 		const struct trace_event *x = &a->ev[i], *y = &b->ev[i];
-		if (memcmp(&x->t, &y->t, sizeof x->t) || memcmp(&x->value, &y->value, sizeof x->value) ||
-		    x->kind != y->kind || x->device != y->device || x->from != y->from ||
-		    x->to != y->to || x->side != y->side || x->pass != y->pass)
+		if (memcmp(&x->t, &y->t, sizeof x->t) ||
+		    memcmp(&x->value, &y->value, sizeof x->value) || x->kind != y->kind ||
+		    x->device != y->device || x->from != y->from || x->to != y->to ||
+		    x->side != y->side || x->pass != y->pass)
 			return false;
 	}
 	return true;
@@ -50,10 +51,11 @@ static bool same_trace(const struct trace *a, const struct trace *b)
 static void test_same_seed_same_trace(void)
 {
 	static const char *const strategies[] = {"migration.strategy=sequential",
-						 "migration.strategy=parallel-prio",
-						 "migration.strategy=parallel-barrier"};
+	                                         "migration.strategy=parallel-prio",
+	                                         "migration.strategy=parallel-barrier"};
 	for (int k = 0; k < 3; k++) {
-		struct scenario *s = load("scenarios/demo/depths-stragglers.yaml", &strategies[k], 1);
+		struct scenario *s =
+		    load("scenarios/demo/depths-stragglers.yaml", &strategies[k], 1);
 		struct trace a, b, c;
 		run(s, 3, &a);
 		run(s, 3, &b);
@@ -82,14 +84,14 @@ static void test_other_seed_differs(void)
 
 /* Work of device `name`'s arcs, in order, from trace `tr` of scenario `s`. */
 static size_t arc_works(const struct scenario *s, const struct trace *tr, const char *name,
-			double *out, size_t max)
+                        double *out, size_t max)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < tr->n && n < max; i++) {
 		const struct trace_event *e = &tr->ev[i];
 		if (e->kind != TRACE_ARC_END || e->device < 0)
 			continue;
-		char dn[48];
+		char dn[DEVICE_NAME_LEN];
 		scenario_device_name(s, (size_t)e->device, dn, sizeof dn);
 		if (!strcmp(dn, name))
 			out[n++] = e->value * (e->side ? -1 : 1);
@@ -144,8 +146,8 @@ static void test_golden_trace(void)
 	struct scenario *s = NULL;
 	char err[1024];
 	CU_ASSERT_EQUAL_FATAL(scenario_load_text("golden.yaml", golden_yaml, strlen(golden_yaml),
-						 NULL, 0, &s, err, sizeof err),
-			      0);
+	                                         NULL, 0, &s, err, sizeof err),
+	                      0);
 	struct trace tr;
 	run(s, 0, &tr);
 	char *text = NULL;
@@ -173,9 +175,10 @@ static void test_golden_trace(void)
 			fwrite(text, 1, len, o);
 			fclose(o);
 		}
-		fprintf(stderr, "golden trace differs: diff %s parallel-prio-2vf.trace.actual "
-				"(SWITCHOVER_UPDATE_GOLDEN=1 accepts the new trace)\n",
-			path);
+		fprintf(stderr,
+		        "golden trace differs: diff %s parallel-prio-2vf.trace.actual "
+		        "(SWITCHOVER_UPDATE_GOLDEN=1 accepts the new trace)\n",
+		        path);
 	}
 	CU_ASSERT(same);
 	free(want);
@@ -187,5 +190,5 @@ static void test_golden_trace(void)
 void register_tests(void)
 {
 	TEST_SUITE("determinism", TEST(test_same_seed_same_trace), TEST(test_other_seed_differs),
-		   TEST(test_adding_a_device_keeps_other_draws), TEST(test_golden_trace));
+	           TEST(test_adding_a_device_keeps_other_draws), TEST(test_golden_trace));
 }

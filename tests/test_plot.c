@@ -291,6 +291,40 @@ static void test_timeline_many_devices(void)
 	free_results(r);
 }
 
+/* Every task has its row, however many: an error logged by the 70th
+ * device's transition task is marked on that device's row, not on the
+ * migration task's (the fallback for a task the trace never placed). */
+static void test_timeline_many_tasks(void)
+{
+	const char *sets[] = {"devices.count=70"};
+	const int strat[] = {STRATEGY_PARALLEL_PRIO};
+	struct results *r = sim_results("scenarios/cx7-1vf.yaml", sets, 1, strat, 1, 1);
+	struct trace *tr = &r->runs[0].trace;
+	double t = tr->ev[tr->n - 1].t;
+	static const char *const tasks[] = {"vfio-vf69-prepare", "no-such-task"};
+	char *svg[2];
+	for (int k = 0; k < 2; k++) {
+		size_t n_before = tr->n;
+		TRACE_ADD(tr, .t = t, .task = tasks[k], .kind = TRACE_ERROR, .text = "late error");
+		char err[512] = "", name[32];
+		snprintf(name, sizeof name, "tasks%d.svg", k);
+		CU_ASSERT_EQUAL(
+		    plot_timeline(r, 0, NULL, PLOT_SVG, out_path(name), err, sizeof err), 0);
+		size_t len;
+		svg[k] = (char *)slurp(out_path(name), &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(svg[k]);
+		tr->n = n_before;
+	}
+	size_t known = 0;
+	for (size_t i = 0; i < tr->n; i++)
+		known += tr->ev[i].task && !strcmp(tr->ev[i].task, tasks[0]);
+	CU_ASSERT(known > 0);
+	CU_ASSERT(strcmp(svg[0], svg[1]) != 0);
+	free(svg[0]);
+	free(svg[1]);
+	free_results(r);
+}
+
 static void test_downtime(void)
 {
 	struct results *r = sim_results("scenarios/cx7-2vf.yaml", NULL, 0, all_strategies, 3, 4);
@@ -395,6 +429,7 @@ void register_tests(void)
 	CU_add_test(s, "test_timeline", test_timeline);
 	CU_add_test(s, "test_timeline_failed_run", test_timeline_failed_run);
 	CU_add_test(s, "test_timeline_many_devices", test_timeline_many_devices);
+	CU_add_test(s, "test_timeline_many_tasks", test_timeline_many_tasks);
 	CU_add_test(s, "test_downtime", test_downtime);
 	CU_add_test(s, "test_devices_sweep", test_devices_sweep);
 	CU_add_test(s, "test_phases", test_phases);

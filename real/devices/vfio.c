@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glib.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -56,14 +57,12 @@ void vfio_flags_string(uint32_t caps, char *buf, size_t len)
 	} names[] = {{VFIO_CAP_STOP_COPY, "stop_copy"},
 	             {VFIO_CAP_P2P, "p2p"},
 	             {VFIO_CAP_PRE_COPY, "pre_copy"}};
-	size_t used = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof names / sizeof names[0] && used < len; i++)
+	GString *s = g_string_new(NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
 		if (caps & names[i].bit)
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "|" : "",
-			                         names[i].name);
-	if (!buf[0])
-		snprintf(buf, len, "none");
+			g_string_append_printf(s, "%s%s", s->len ? "|" : "", names[i].name);
+	g_strlcpy(buf, s->len ? s->str : "none", len);
+	g_string_free(s, TRUE);
 }
 
 const char *vfio_errno_advice(const char *op, int err)
@@ -152,7 +151,8 @@ int vfio_locate(const char *addr, struct vfio_where *w, char *err, size_t errlen
 			         "/sys/class/mdev_bus/<parent>/mdev_supported_types/<type>/create",
 			         w->name, w->sysfs, w->name);
 		else
-			snprintf(err, errlen, "no PCI device %s (%s is missing)", w->name, w->sysfs);
+			snprintf(err, errlen, "no PCI device %s (%s is missing)", w->name,
+			         w->sysfs);
 		return -ENODEV;
 	}
 	link_base(w->sysfs, "driver", w->driver, sizeof w->driver);
@@ -163,7 +163,8 @@ int vfio_locate(const char *addr, struct vfio_where *w, char *err, size_t errlen
 	if (dir) {
 		struct dirent *e;
 		while ((e = readdir(dir)))
-			if (!strncmp(e->d_name, "vfio", 4) && isdigit((unsigned char)e->d_name[4])) {
+			if (!strncmp(e->d_name, "vfio", 4) &&
+			    isdigit((unsigned char)e->d_name[4])) {
 				snprintf(w->cdev, sizeof w->cdev, "%s/vfio/devices/%s", dev,
 				         e->d_name);
 				break;
@@ -173,16 +174,18 @@ int vfio_locate(const char *addr, struct vfio_where *w, char *err, size_t errlen
 	bool vfio_driver = w->cdev[0] || strstr(w->driver, "vfio");
 	if (!vfio_driver) {
 		if (!w->driver[0])
-			snprintf(err, errlen,
-			         "%s is not bound to any driver: bind it to a VFIO migration driver "
-			         "(mlx5_vfio_pci for ConnectX VFs; docs/hardware.md) first",
-			         w->name);
+			snprintf(
+			    err, errlen,
+			    "%s is not bound to any driver: bind it to a VFIO migration driver "
+			    "(mlx5_vfio_pci for ConnectX VFs; docs/hardware.md) first",
+			    w->name);
 		else
-			snprintf(err, errlen,
-			         "%s is bound to %s, not to a VFIO driver: switchover never touches "
-			         "a device its host driver owns; bind it to a VFIO migration driver "
-			         "(mlx5_vfio_pci for ConnectX VFs; docs/hardware.md) first",
-			         w->name, w->driver);
+			snprintf(
+			    err, errlen,
+			    "%s is bound to %s, not to a VFIO driver: switchover never touches "
+			    "a device its host driver owns; bind it to a VFIO migration driver "
+			    "(mlx5_vfio_pci for ConnectX VFs; docs/hardware.md) first",
+			    w->name, w->driver);
 		return -EPERM;
 	}
 	char group[64];
@@ -197,10 +200,11 @@ int vfio_locate(const char *addr, struct vfio_where *w, char *err, size_t errlen
 		}
 	}
 	if (!w->cdev[0] && !w->group[0]) {
-		snprintf(err, errlen,
-		         "%s (driver %s) has no VFIO device node: no vfio-dev/ and no iommu_group in "
-		         "%s",
-		         w->name, w->driver, w->sysfs);
+		snprintf(
+		    err, errlen,
+		    "%s (driver %s) has no VFIO device node: no vfio-dev/ and no iommu_group in "
+		    "%s",
+		    w->name, w->driver, w->sysfs);
 		return -ENODEV;
 	}
 	return 0;
@@ -213,10 +217,12 @@ struct vdev {
 	struct vfio_where w;
 	enum vfio_interface iface; /* cdev or group: the one used */
 	int dev_fd, iommufd, group_fd, container_fd, data_fd;
-	uint32_t flags; /* VFIO_CAP_* the device reports */
-	bool v2;        /* PRECOPY_INFOv2 enabled */
+	uint32_t flags;     /* VFIO_CAP_* the device reports */
+	bool v2;            /* PRECOPY_INFOv2 enabled */
 	uint64_t init_left; /* initial bytes still to read, per the last precopy info */
 	uint8_t *scratch;
+	vfio_warn_fn warn; /* told what dev_free could not undo (may be NULL) */
+	void *warn_ctx;
 };
 
 static int xioctl(int fd, unsigned long req, void *arg)
@@ -253,8 +259,8 @@ static int feature(int fd, uint32_t flags, void *data, size_t len)
 static int get_state(struct vdev *v, enum vfio_state *out)
 {
 	struct swo_vfio_device_feature_mig_state st = {0, -1};
-	int rc = feature(v->dev_fd, SWO_VFIO_DEVICE_FEATURE_GET |
-	                                SWO_VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+	int rc = feature(v->dev_fd,
+	                 SWO_VFIO_DEVICE_FEATURE_GET | SWO_VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
 	                 &st, sizeof st);
 	if (rc)
 		return rc;
@@ -276,8 +282,8 @@ static enum vfio_state kernel_state(struct vdev *v)
 static int put_state(struct vdev *v, enum vfio_state to, int *fd)
 {
 	struct swo_vfio_device_feature_mig_state st = {(uint32_t)to, -1};
-	int rc = feature(v->dev_fd, SWO_VFIO_DEVICE_FEATURE_SET |
-	                                SWO_VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+	int rc = feature(v->dev_fd,
+	                 SWO_VFIO_DEVICE_FEATURE_SET | SWO_VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
 	                 &st, sizeof st);
 	*fd = rc ? -1 : st.data_fd;
 	return rc;
@@ -364,7 +370,8 @@ static int dev_precopy_info(struct device *d, struct device_precopy_info *out)
 	out->initial_bytes = info.initial_bytes;
 	out->dirty_bytes = info.dirty_bytes;
 	/* Before v2 the kernel echoes the flags it was given: not to be read. */
-	out->flags = v->v2 && (info.flags & SWO_VFIO_PRECOPY_INFO_REINIT) ? DEVICE_PRECOPY_REINIT : 0;
+	out->flags =
+	    v->v2 && (info.flags & SWO_VFIO_PRECOPY_INFO_REINIT) ? DEVICE_PRECOPY_REINIT : 0;
 	v->init_left = info.initial_bytes;
 	return 0;
 }
@@ -373,9 +380,9 @@ static int dev_stop_copy_size(struct device *d, uint64_t *bytes)
 {
 	struct vdev *v = d->priv;
 	struct swo_vfio_device_feature_mig_data_size ds = {0};
-	int rc = feature(v->dev_fd,
-	                 SWO_VFIO_DEVICE_FEATURE_GET | SWO_VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, &ds,
-	                 sizeof ds);
+	int rc =
+	    feature(v->dev_fd, SWO_VFIO_DEVICE_FEATURE_GET | SWO_VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
+	            &ds, sizeof ds);
 	if (!rc)
 		*bytes = ds.stop_copy_length;
 	return rc;
@@ -479,12 +486,14 @@ static int back_to_running(struct vdev *v)
 static void dev_free(struct device *d)
 {
 	struct vdev *v = d->priv;
-	if (v->dev_fd >= 0 && back_to_running(v))
-		fprintf(stderr,
-		        "switchover: warning: vfio device %s (%s) could not be returned to RUNNING "
-		        "(state %s); it is closed now: the kernel resets it on release where the "
-		        "driver does\n",
-		        v->w.name, d->name, vfio_state_name(d->state));
+	if (v->dev_fd >= 0 && back_to_running(v) && v->warn) {
+		char msg[512];
+		snprintf(msg, sizeof msg,
+		         "vfio device %s (%s) could not be returned to RUNNING (state %s); it is "
+		         "closed now: the kernel resets it on release where the driver does",
+		         v->w.name, d->name, vfio_state_name(d->state));
+		v->warn(v->warn_ctx, msg);
+	}
 	close_all(v);
 	free(v);
 }
@@ -529,11 +538,12 @@ static int open_cdev(struct vdev *v, char *err, size_t errlen)
 		return fail_errno(err, errlen, w, "opening", iommu, rc);
 	struct swo_vfio_device_bind_iommufd bind = {.argsz = sizeof bind, .iommufd = v->iommufd};
 	if ((rc = xioctl(v->dev_fd, SWO_VFIO_DEVICE_BIND_IOMMUFD, &bind)) < 0)
-		return fail_errno(err, errlen, w, "binding it to the iommufd (VFIO_DEVICE_BIND_IOMMUFD)",
-		                  NULL, rc);
+		return fail_errno(err, errlen, w,
+		                  "binding it to the iommufd (VFIO_DEVICE_BIND_IOMMUFD)", NULL, rc);
 	struct swo_iommu_ioas_alloc ioas = {.size = sizeof ioas};
 	if ((rc = xioctl(v->iommufd, SWO_IOMMU_IOAS_ALLOC, &ioas)) < 0)
-		return fail_errno(err, errlen, w, "allocating an IOAS (IOMMU_IOAS_ALLOC)", NULL, rc);
+		return fail_errno(err, errlen, w, "allocating an IOAS (IOMMU_IOAS_ALLOC)", NULL,
+		                  rc);
 	struct swo_vfio_device_attach_iommufd_pt at = {.argsz = sizeof at,
 	                                               .pt_id = ioas.out_ioas_id};
 	if ((rc = xioctl(v->dev_fd, SWO_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)) < 0)
@@ -552,9 +562,10 @@ static int open_group(struct vdev *v, char *err, size_t errlen)
 	int rc = open_node(container, &v->container_fd);
 	if (rc)
 		return fail_errno(err, errlen, w, "opening", container, rc);
-	if ((rc = xioctl(v->container_fd, SWO_VFIO_GET_API_VERSION, NULL)) != SWO_VFIO_API_VERSION) {
-		snprintf(err, errlen, "%s: %s speaks VFIO API %d, switchover %d", w->name, container,
-		         rc, SWO_VFIO_API_VERSION);
+	if ((rc = xioctl(v->container_fd, SWO_VFIO_GET_API_VERSION, NULL)) !=
+	    SWO_VFIO_API_VERSION) {
+		snprintf(err, errlen, "%s: %s speaks VFIO API %d, switchover %d", w->name,
+		         container, rc, SWO_VFIO_API_VERSION);
 		return -EPROTO;
 	}
 	if (xioctl(v->container_fd, SWO_VFIO_CHECK_EXTENSION,
@@ -616,11 +627,12 @@ static int open_any(struct vdev *v, const char *addr, enum vfio_interface iface,
 	if (rc)
 		return rc;
 	struct swo_vfio_device_feature_migration mig = {0};
-	rc = feature(v->dev_fd, SWO_VFIO_DEVICE_FEATURE_GET | SWO_VFIO_DEVICE_FEATURE_MIGRATION, &mig,
-	             sizeof mig);
+	rc = feature(v->dev_fd, SWO_VFIO_DEVICE_FEATURE_GET | SWO_VFIO_DEVICE_FEATURE_MIGRATION,
+	             &mig, sizeof mig);
 	if (rc)
-		return fail_errno(err, errlen, &v->w, "asking its migration flags "
-		                                      "(VFIO_DEVICE_FEATURE_MIGRATION)",
+		return fail_errno(err, errlen, &v->w,
+		                  "asking its migration flags "
+		                  "(VFIO_DEVICE_FEATURE_MIGRATION)",
 		                  NULL, rc);
 	v->flags = (uint32_t)mig.flags & VFIO_CAP_ALL;
 	if (!(v->flags & VFIO_CAP_STOP_COPY)) {
@@ -632,7 +644,7 @@ static int open_any(struct vdev *v, const char *addr, enum vfio_interface iface,
 }
 
 struct device *vfio_dev_new(const struct scenario *s, size_t index, enum rt_side side,
-                            char *err, size_t errlen)
+                            vfio_warn_fn warn, void *warn_ctx, char *err, size_t errlen)
 {
 	unsigned k;
 	const struct scn_device_group *g = scenario_device_group(s, index, &k);
@@ -652,6 +664,8 @@ struct device *vfio_dev_new(const struct scenario *s, size_t index, enum rt_side
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	v->warn = warn;
+	v->warn_ctx = warn_ctx;
 	char e[512];
 	int rc = open_any(v, list[k], g->vfio_interface, e, sizeof e);
 	if (!rc && (g->caps & ~v->flags)) {

@@ -37,12 +37,12 @@
 
 /* What sysfs says about a device address, before anything is opened. */
 struct vfio_where {
-	bool mdev;             /* an mdev UUID (else a PCI function) */
-	char name[64];         /* canonical: "0000:3b:00.2" or the lower-case UUID */
-	char sysfs[512];       /* its sysfs directory */
-	char driver[64];       /* bound driver, "" when none */
-	char cdev[512];        /* its iommufd cdev, "" when it has none */
-	char group[512];       /* its group node, "" when it has none */
+	bool mdev;       /* an mdev UUID (else a PCI function) */
+	char name[64];   /* canonical: "0000:3b:00.2" or the lower-case UUID */
+	char sysfs[512]; /* its sysfs directory */
+	char driver[64]; /* bound driver, "" when none */
+	char cdev[512];  /* its iommufd cdev, "" when it has none */
+	char group[512]; /* its group node, "" when it has none */
 };
 
 /*
@@ -52,14 +52,20 @@ struct vfio_where {
  */
 int vfio_locate(const char *addr, struct vfio_where *w, char *err, size_t errlen);
 
+/* What went wrong without failing anything (the device could not be
+ * returned to RUNNING when it was freed): the message, for the caller to
+ * show; library code prints nothing. */
+typedef void (*vfio_warn_fn)(void *ctx, const char *msg);
+
 /*
  * Open device instance `index` of `s` for `side` (the address its group
  * lists for that side) through `iface`, check its migration flags against
  * the group's capabilities, and return it in RUNNING.  NULL with a message
  * in err (naming the device, what failed and what to do) on failure.
+ * `warn` (may be NULL) is told what freeing the device could not undo.
  */
 struct device *vfio_dev_new(const struct scenario *s, size_t index, enum rt_side side,
-                            char *err, size_t errlen);
+                            vfio_warn_fn warn, void *warn_ctx, char *err, size_t errlen);
 
 /* What `switchover vfio info` prints of one device. */
 struct vfio_info {

@@ -1,0 +1,88 @@
+/*
+ * test_summary.c - what the summary refuses and what it is derived from: a
+ * trace that lost events to an out-of-memory append gives an error, not a
+ * downtime; and the device arcs are paired once, by device and side, in the
+ * order of their ends (trace_arcs, which summary, store and plots share).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "scenario_yaml.h"
+#include "sim_world.h"
+#include "summary.h"
+#include "test_util.h"
+
+static const char *yaml = "name: s\n"
+                          "vm: {ram: 0}\n"
+                          "network: {bandwidth: 100Gbps, latency: 0}\n"
+                          "migration: {strategy: parallel-prio}\n"
+                          "devices:\n"
+                          "  - name: d\n"
+                          "    profile: null\n"
+                          "    count: 2\n"
+                          "runs: 1\n";
+
+/* An append that failed (tr->oom) means events are missing: the summary
+ * fails with -ENOMEM and says so, where it used to print a downtime. */
+static void test_incomplete_trace_is_an_error(void)
+{
+	struct scenario *s = NULL;
+	char err[1024];
+	CU_ASSERT_EQUAL_FATAL(
+	    scenario_load_text("s.yaml", yaml, strlen(yaml), NULL, 0, &s, err, sizeof err), 0);
+	struct trace tr;
+	struct mig_result res;
+	trace_init(&tr);
+	CU_ASSERT_EQUAL_FATAL(sim_world_run(s, 0, &tr, &res, err, sizeof err), 0);
+	struct run_summary sum;
+	CU_ASSERT_EQUAL(summary_from_trace(s, &tr, &res, &sum), 0);
+	summary_free(&sum);
+	tr.oom = 1; /* what trace_add sets when it cannot grow the event array */
+	CU_ASSERT_EQUAL(summary_from_trace(s, &tr, &res, &sum), -ENOMEM);
+	CU_ASSERT_EQUAL(sum.status, -ENOMEM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sum.error, "trace is incomplete"));
+	CU_ASSERT_PTR_NULL(sum.dev);
+	trace_free(&tr);
+	scenario_free(s);
+}
+
+static void arc(struct trace *tr, double t, int kind, int device, int side)
+{
+	TRACE_ADD(tr, .t = t, .kind = kind, .device = device, .side = side);
+}
+
+/* Ends pair with the latest unpaired begin of their device and side,
+ * interleaved or not; an end without a begin has none; device -1 is no arc. */
+static void test_arcs_pair_by_device_and_side(void)
+{
+	struct trace tr;
+	trace_init(&tr);
+	arc(&tr, 1, TRACE_ARC_BEGIN, 0, 0);
+	arc(&tr, 2, TRACE_ARC_BEGIN, 0, 1);
+	arc(&tr, 3, TRACE_ARC_BEGIN, 1, 0);
+	arc(&tr, 4, TRACE_ARC_END, 1, 0);
+	arc(&tr, 5, TRACE_ARC_END, 0, 0);
+	arc(&tr, 6, TRACE_ARC_BEGIN, -1, 0);
+	arc(&tr, 7, TRACE_ARC_END, 0, 1);
+	arc(&tr, 8, TRACE_ARC_END, 0, 0); /* its begin was taken by t=5 */
+	GArray *arcs = trace_arcs(&tr);
+	CU_ASSERT_EQUAL_FATAL(arcs->len, 4);
+	static const double begin[] = {3, 1, 2, -1}, end[] = {4, 5, 7, 8};
+	for (guint k = 0; k < arcs->len; k++) {
+		const struct trace_arc *a = &g_array_index(arcs, struct trace_arc, k);
+		CU_ASSERT_EQUAL(a->end->t, end[k]);
+		if (begin[k] < 0) {
+			CU_ASSERT_PTR_NULL(a->begin);
+		} else {
+			CU_ASSERT(a->begin && a->begin->t == begin[k]);
+		}
+	}
+	g_array_unref(arcs);
+	trace_free(&tr);
+}
+
+void register_tests(void)
+{
+	TEST_SUITE("summary", TEST(test_incomplete_trace_is_an_error),
+	           TEST(test_arcs_pair_by_device_and_side));
+}
