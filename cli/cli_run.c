@@ -19,7 +19,8 @@
 #include "cli.h"
 #include "output.h"
 #include "scenario.h"
-#include "scenario_yaml.h"
+#include "scenario_emit.h"
+#include "scenario_load.h"
 #include <stdarg.h>
 #include "store.h"
 #include "summary.h"

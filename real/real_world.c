@@ -17,7 +17,7 @@
 #include "devices/emu.h"
 #include "devices/null.h"
 #include "devices/vfio.h"
-#include "scenario_yaml.h"
+#include "scenario_emit.h"
 #include "transport.h"
 #include "world.h"
 

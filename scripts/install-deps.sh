@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config git python3
-libsimgrid-dev libgsl-dev libcyaml-dev libyaml-dev libcunit1-dev
+libsimgrid-dev libgsl-dev libcyaml-dev libyaml-dev libcunit1-dev libglib2.0-dev
 libhdf5-dev libplot-dev plotutils python3-h5py
 jupyter-nbconvert python3-ipykernel jupyter-client python3-matplotlib python3-pandas
 linux-source-6.12 flex bison libelf-dev bc patch xz-utils
