@@ -11,27 +11,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const phase_names[PHASE_COUNT] = {
-    "src_prepare", "src_main", "final_query", "stopcopy", "dst_load", "dst_prepare", "dst_main",
-};
+#include "names.h"
 
-static const char *const invariant_names[INV_COUNT] = {
-    "p2p_before_leaving_p2p",
-    "prepare_pass_before_main_pass",
-    "threads_joined_in_depth_and_pass",
-    "vfio_p2p_before_non_vfio_main",
-    "ack_no_underflow",
-    "ack_per_device_0_or_1",
+static const char *const phase_words[] = {
+    [PHASE_SRC_PREPARE] = "src_prepare", [PHASE_SRC_MAIN] = "src_main",
+    [PHASE_FINAL_QUERY] = "final_query", [PHASE_STOPCOPY] = "stopcopy",
+    [PHASE_DST_LOAD] = "dst_load",       [PHASE_DST_PREPARE] = "dst_prepare",
+    [PHASE_DST_MAIN] = "dst_main",
 };
+static const struct names phase_names = NAMES(phase_words);
+
+static const char *const invariant_words[] = {
+    [INV_P2P_BEFORE_LEAVING] = "p2p_before_leaving_p2p",
+    [INV_PREPARE_BEFORE_MAIN] = "prepare_pass_before_main_pass",
+    [INV_THREADS_JOINED] = "threads_joined_in_depth_and_pass",
+    [INV_P2P_BEFORE_NON_VFIO_MAIN] = "vfio_p2p_before_non_vfio_main",
+    [INV_ACK_NO_UNDERFLOW] = "ack_no_underflow",
+    [INV_ACK_PER_DEVICE] = "ack_per_device_0_or_1",
+};
+static const struct names invariant_names = NAMES(invariant_words);
 
 const char *phase_name(enum phase p)
 {
-	return (unsigned)p < PHASE_COUNT ? phase_names[p] : "?";
+	return names_name(&phase_names, p);
 }
 
 const char *invariant_name(enum invariant i)
 {
-	return (unsigned)i < INV_COUNT ? invariant_names[i] : "?";
+	return names_name(&invariant_names, i);
 }
 
 static bool is_p2p_state(int s)
@@ -199,7 +206,8 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 			violate(w->sum, INV_THREADS_JOINED, o->t,
 			        "%s thread of %s spawned at %.6f s was not joined before the %s "
 			        "notify ended",
-			        rt_side_name((enum rt_side)sd), w->names[i], o->t, rt_side_name((enum rt_side)sd));
+			        rt_side_name((enum rt_side)sd), w->names[i], o->t,
+			        rt_side_name((enum rt_side)sd));
 			watch(tw, sd, o, false);
 			o->open = false;
 		}
@@ -246,8 +254,8 @@ static int walk_invariants(struct walk *w)
 						        "%s handler %s (main pass) ran at %.6f s "
 						        "while %s "
 						        "was not yet in its P2P state",
-						        rt_side_name((enum rt_side)sd), e->text ? e->text : "?",
-						        e->t, w->names[d]);
+						        rt_side_name((enum rt_side)sd),
+						        e->text ? e->text : "?", e->t, w->names[d]);
 				}
 			} else if (sw->main_seen) {
 				violate(
