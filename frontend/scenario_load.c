@@ -1,6 +1,7 @@
 /*
  * scenario_load.c - load a scenario file: the steps of key_lines.c,
- * overrides.c, schema.c and convert.c in order, then scenario_validate().
+ * overrides.c, scenario_schema.c and scenario_convert.c in order, then
+ * scenario_validate().
  *
  * Each step has its own kind of error:
  *  1. walk the text once with libyaml's event parser (key_lines.c): syntax
@@ -8,8 +9,8 @@
  *     the line of every key path;
  *  2. apply --set overrides to a libyaml document tree and emit it again
  *     (overrides.c);
- *  3. libcyaml with a schema checks the structure (schema.c);
- *  4. every leaf is a string, parsed into the scenario (convert.c);
+ *  3. libcyaml with a schema checks the structure (scenario_schema.c);
+ *  4. every leaf is a string, parsed into the scenario (scenario_convert.c);
  *  5. scenario_validate() checks the whole.
  * An error found after --set is attributed to the --set that wrote the key.
  */
@@ -21,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "convert.h"
 #include "loader.h"
 #include "overrides.h"
-#include "schema.h"
+#include "scenario_convert.h"
+#include "scenario_schema.h"
 
 #define MAX_FILE_BYTES (64u << 20)
 
@@ -95,7 +96,7 @@ int scenario_load_text(const char *name_for_errors, const char *text, size_t len
 		}
 		L.keys = &L.set_lines;
 	}
-	rc = schema_load(&L, text, len, &raw);
+	rc = scenario_schema_load(&L, text, len, &raw);
 	if (rc)
 		goto out;
 	rc = -1;
@@ -109,7 +110,7 @@ int scenario_load_text(const char *name_for_errors, const char *text, size_t len
 		goto out;
 	}
 	*s = scenario_default;
-	if (convert_scenario(&L, raw, s))
+	if (scenario_convert(&L, raw, s))
 		goto out;
 	if (scenario_validate(s, vpath, sizeof(vpath), vmsg, sizeof(vmsg))) {
 		loader_fail(&L, vpath, "%s", vmsg);
@@ -120,7 +121,7 @@ int scenario_load_text(const char *name_for_errors, const char *text, size_t len
 	rc = 0;
 out:
 	scenario_free(s);
-	schema_free(raw);
+	scenario_schema_free(raw);
 	g_string_free(doc, TRUE);
 	loader_free(&L);
 	return rc ? -1 : 0;

@@ -1,8 +1,8 @@
 /*
- * schema.c - the libcyaml schema of a scenario file, and libcyaml's errors
- * as the loader's messages.
+ * scenario_schema.c - the libcyaml schema of a scenario file, and libcyaml's
+ * errors as the loader's messages.
  */
-#include "schema.h"
+#include "scenario_schema.h"
 
 #include <cyaml/cyaml.h>
 #include <stdarg.h>
@@ -316,7 +316,7 @@ static int cyaml_fail(struct loader *L, cyaml_err_t e, const struct cyaml_log *l
 	                   cyaml_strerror(e));
 }
 
-int schema_load(struct loader *L, const char *text, size_t len, struct raw_top **raw)
+int scenario_schema_load(struct loader *L, const char *text, size_t len, struct raw_top **raw)
 {
 	struct cyaml_log log = {.len = 0};
 	const cyaml_config_t cfg = {.log_fn = capture_log,
@@ -332,7 +332,7 @@ int schema_load(struct loader *L, const char *text, size_t len, struct raw_top *
 	return ce == CYAML_OK ? 0 : cyaml_fail(L, ce, &log);
 }
 
-void schema_free(struct raw_top *raw)
+void scenario_schema_free(struct raw_top *raw)
 {
 	static const cyaml_config_t cfg = {.mem_fn = cyaml_mem, .log_level = CYAML_LOG_ERROR};
 

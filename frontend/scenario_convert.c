@@ -1,10 +1,10 @@
 /*
- * convert.c - the strings libcyaml loaded (struct raw_top) into a struct
- * scenario: every value parsed (units, distributions, integers, booleans,
- * names), profiles filling what a device group leaves out, defaults the
- * rest.  Every error names the key path of the bad value.
+ * scenario_convert.c - the strings libcyaml loaded (struct raw_top) into a
+ * struct scenario: every value parsed (units, distributions, integers,
+ * booleans, names), profiles filling what a device group leaves out,
+ * defaults the rest.  Every error names the key path of the bad value.
  */
-#include "convert.h"
+#include "scenario_convert.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -588,7 +588,7 @@ static int convert_faults(struct loader *L, const struct raw_top *r, struct scen
 	return 0;
 }
 
-int convert_scenario(struct loader *L, const struct raw_top *r, struct scenario *s)
+int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario *s)
 {
 	const struct raw_migration *m = r->migration;
 	const struct raw_network *n = r->network;

@@ -1,16 +1,17 @@
 /*
- * schema.h - the structure of a scenario file as a libcyaml schema, and
- * libcyaml's errors as the loader's messages.
+ * scenario_schema.h - the structure of a scenario file as a libcyaml schema,
+ * and libcyaml's errors as the loader's messages.
  *
- * Every leaf is a string (struct raw_*), parsed by convert.c: libcyaml
- * 1.3.1's own scalar parsing is too lax for user input (INT takes "4x" as
- * 4, UINT takes "-1" as 2^64-1, BOOL takes any word but a few as true).
+ * Every leaf is a string (struct raw_*), parsed by scenario_convert.c:
+ * libcyaml 1.3.1's own scalar parsing is too lax for user input (INT takes
+ * "4x" as 4, UINT takes "-1" as 2^64-1, BOOL takes any word but a few as
+ * true).
  * libcyaml checks the structure: unknown keys, missing required keys, a
  * list or mapping where a single value belongs.  Its backtrace gives the
  * key path of the error, which the loader turns into a line of the file.
  */
-#ifndef SWITCHOVER_FRONTEND_SCHEMA_H
-#define SWITCHOVER_FRONTEND_SCHEMA_H
+#ifndef SWITCHOVER_FRONTEND_SCENARIO_SCHEMA_H
+#define SWITCHOVER_FRONTEND_SCENARIO_SCHEMA_H
 
 #include <stddef.h>
 
@@ -94,7 +95,7 @@ struct raw_top {
  * Load `text` (a YAML mapping) with the schema into *raw (NULL for an empty
  * document).  Returns 0, or -1 / -ENOMEM with the message in L->err.
  */
-int schema_load(struct loader *L, const char *text, size_t len, struct raw_top **raw);
-void schema_free(struct raw_top *raw);
+int scenario_schema_load(struct loader *L, const char *text, size_t len, struct raw_top **raw);
+void scenario_schema_free(struct raw_top *raw);
 
 #endif

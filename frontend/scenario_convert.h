@@ -1,12 +1,12 @@
 /*
- * convert.h - a loaded scenario file's strings into a struct scenario.
+ * scenario_convert.h - a loaded scenario file's strings into a struct scenario.
  */
-#ifndef SWITCHOVER_FRONTEND_CONVERT_H
-#define SWITCHOVER_FRONTEND_CONVERT_H
+#ifndef SWITCHOVER_FRONTEND_SCENARIO_CONVERT_H
+#define SWITCHOVER_FRONTEND_SCENARIO_CONVERT_H
 
 #include "loader.h"
 #include "scenario.h"
-#include "schema.h"
+#include "scenario_schema.h"
 
 /*
  * Parse every value of `r` into `s` (which holds scenario_default): units,
@@ -14,6 +14,6 @@
  * from their profile.  Does not validate the whole (scenario_validate
  * does).  Returns 0, or -1 / -ENOMEM with the message in L->err.
  */
-int convert_scenario(struct loader *L, const struct raw_top *r, struct scenario *s);
+int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario *s);
 
 #endif
