@@ -5,7 +5,7 @@ TSAN_BUILD ?= build-tsan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check check-sanitize check-tsan check-notebooks vm-test bench format clean
+.PHONY: all deps build demo check check-sanitize check-tsan check-notebooks vm-test vm-kernel bench format clean
 
 all: build
 
@@ -19,7 +19,10 @@ build: deps
 demo: build
 	sh scripts/demo.sh $(BUILD)
 
-check: build
+# The test kernel of tests/vm is built (or found in its cache) before any
+# test runs: it takes both cores for minutes and nothing else should share
+# them with it.
+check: build vm-kernel
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) check-notebooks
 	$(MAKE) check-sanitize
@@ -35,7 +38,7 @@ check-sanitize: deps
 # ThreadSanitizer on the real world's tests only (CTest label `real`): they
 # are the ones whose tasks are threads; the rest under TSan would only add
 # CI time.  A data race fails the test (halt_on_error).
-REAL_TESTS = test_transport test_rt_pthread test_real test_vfio
+REAL_TESTS = test_transport test_contract_real test_rt_pthread test_real test_vfio
 check-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Tsan $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(REAL_TESTS)
@@ -44,8 +47,12 @@ check-tsan: deps
 
 # Only the VM test (tests/vm/run.sh, CTest label `vm`; make check runs it too):
 # builds the test kernel on first use (~5 min), then boots it under QEMU.
-vm-test: build
+vm-test: build vm-kernel
 	cd $(BUILD) && ctest --output-on-failure -V -L '^vm$$'
+
+# The test kernel alone (cached: a no-op when it is there).
+vm-kernel: deps
+	sh tests/vm/build-kernel.sh >/dev/null
 
 # Execute every notebook headless on small inputs: a broken notebook fails CI.
 NOTEBOOKS = notebooks/published-table.ipynb notebooks/what-if.ipynb notebooks/sim-vs-real.ipynb

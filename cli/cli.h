@@ -9,6 +9,7 @@
 #ifndef SWITCHOVER_CLI_H
 #define SWITCHOVER_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -45,6 +46,10 @@ struct cli_world {
 	 * negative errno with a message in err. */
 	int (*run)(const struct scenario *s, unsigned run, struct trace *tr,
 		   struct mig_result *res, char *err, size_t errlen);
+	/* Runs take real time and a signal ends them: say on stderr when the
+	 * first one starts (unless --quiet), so that a script knows when the
+	 * run is under way. */
+	bool says_start;
 };
 
 /* The run command of world `w` (argv[0] is the subcommand name). */

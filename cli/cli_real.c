@@ -56,6 +56,7 @@ static const struct cli_world real_world = {
     .describe = "the real world (threads, clocks and bytes; emulated or VFIO devices,\n"
                 "both ends in this process over an emulated link)",
     .run = real_run,
+    .says_start = true,
 };
 
 void cli_real_help(FILE *out)
@@ -169,6 +170,14 @@ int cli_real(int argc, char **argv)
 			cli_real_help(stdout);
 			return CLI_EXIT_OK;
 		}
+	/* First of all, so that no interrupt is lost however long the rest
+	 * of the start-up takes.  An installed handler also replaces an ignored
+	 * SIGINT, as a background job of a non-interactive shell inherits it:
+	 * `kill -INT` still ends the run cleanly. */
+	struct sigaction sa = {.sa_handler = on_interrupt};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	real_cfg = (struct real_world_config){.devices = REAL_DEVICES_AUTO, .listen_fd = -1};
 	listen_addr = NULL;
 	int rc = take_real_opts(&argc, argv);
@@ -197,10 +206,6 @@ int cli_real(int argc, char **argv)
 		fprintf(stderr, "switchover real: listening on %s (port %d)\n", listen_addr,
 		        transport_local_port(real_cfg.listen_fd));
 	}
-	struct sigaction sa = {.sa_handler = on_interrupt};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	rc = cli_run_world(&real_world, argc, argv);
 	if (real_cfg.listen_fd >= 0)
 		close(real_cfg.listen_fd);

@@ -85,24 +85,52 @@ static double wall_now(void)
 }
 
 /* Progress on stderr: on a terminal a live counter, otherwise a line every
- * 10 s so long CI runs show they are alive. */
+ * 10 s, so long CI runs show they are alive, and in a world that says_start
+ * a line when the first run starts (scripts wait for it: the run is under
+ * way, and `real` handles SIGINT by then).  Both say how long is left, from
+ * the mean time per run so far over every strategy of the command. */
 struct progress {
-	bool quiet, tty;
+	bool quiet, tty, says_start;
 	double start, last;
+	unsigned done, total; /* runs, over every strategy */
 };
+
+static void progress_left(char *buf, size_t len, const struct progress *p, double now)
+{
+	if (!p->done) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	double left = (now - p->start) / p->done * (p->total - p->done);
+	if (left < 120)
+		snprintf(buf, len, "%.0f s", left);
+	else
+		snprintf(buf, len, "%.0fm%02.0fs", floor(left / 60), fmod(left, 60));
+}
+
+/* Run `run` (0-based) of `runs` of this strategy is about to start. */
+static void progress_start(struct progress *p, const char *what, unsigned run, unsigned runs)
+{
+	if (!p->quiet && !p->tty && p->says_start && p->done == 0 && run == 0)
+		fprintf(stderr, "%s: run 1/%u started\n", what, runs);
+}
 
 static void progress_update(struct progress *p, const char *what, unsigned done, unsigned total)
 {
+	p->done++;
 	if (p->quiet)
 		return;
 	double now = wall_now();
+	char left[32];
+	progress_left(left, sizeof left, p, now);
 	if (p->tty && (now - p->last >= 0.2 || done == total)) {
-		fprintf(stderr, "\r%s: run %u/%u", what, done, total);
+		fprintf(stderr, "\r\033[K%s: run %u/%u, %s left", what, done, total, left);
 		if (done == total)
 			fprintf(stderr, "\r\033[K");
 		p->last = now;
 	} else if (!p->tty && now - p->last >= 10) {
-		fprintf(stderr, "%s: run %u/%u (%.0f s)\n", what, done, total, now - p->start);
+		fprintf(stderr, "%s: run %u/%u (%.0f s, about %s left)\n", what, done, total,
+		        now - p->start, left);
 		p->last = now;
 	}
 }
@@ -259,6 +287,7 @@ static int run_strategy(const struct scenario *s, const struct sim_opts *o,
 		struct mig_result res;
 		char err[512] = "";
 		trace_init(&tr);
+		progress_start(prog, what, r, s->runs);
 		int rc = cur->run(s, r, &tr, &res, err, sizeof err);
 		if (rc) {
 			errorf("%s: run %u: %s\n", s->file ? s->file : s->name,
@@ -402,7 +431,11 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 	struct output_result res[STRATEGY_COUNT];
 	struct aggregate agg[STRATEGY_COUNT];
 	struct run_summary *runs[STRATEGY_COUNT] = {0};
-	struct progress prog = {.quiet = o.quiet, .tty = isatty(2), .start = wall_now()};
+	struct progress prog = {.quiet = o.quiet,
+	                        .tty = isatty(2),
+	                        .says_start = cur->says_start,
+	                        .start = wall_now(),
+	                        .total = (unsigned)n_strat * s->runs};
 	prog.last = prog.start;
 	size_t done = 0;
 	int exit_status = CLI_EXIT_OK;

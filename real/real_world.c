@@ -224,8 +224,8 @@ static int merge_traces(struct trace *tr, const struct trace *peer, double to_ru
 
 /* After the run, on the results connection: clock offsets both ways, then
  * the source's trace to the destination and the destination's back. */
-static int exchange_traces(int fd, bool src, double t0, struct trace *tr, double timeout, char *err,
-                           size_t errlen)
+static int exchange_traces(int fd, bool src, double t0, struct trace *tr, double timeout,
+                           double *clock_error_s, char *err, size_t errlen)
 {
 	double deadline = transport_now() + timeout, offset = 0, rtt = 0;
 	struct trace peer;
@@ -248,6 +248,8 @@ static int exchange_traces(int fd, bool src, double t0, struct trace *tr, double
 		if (!rc)
 			rc = transport_send_trace(fd, tr, t0, deadline);
 	}
+	if (!rc && clock_error_s)
+		*clock_error_s = rtt / 2;
 	if (!rc)
 		rc = merge_traces(tr, &peer, -offset - t0);
 	else if (!err[0] || rc != -EPROTO)
@@ -336,8 +338,8 @@ static int run_role(const struct scenario *s, unsigned run, const struct real_wo
 		return rc;
 	}
 	if (rc == 0)
-		rc = exchange_traces(fds[n - 1], src, rtp_run_start(rt), trace, io_timeout_s, err,
-		                     errlen);
+		rc = exchange_traces(fds[n - 1], src, rtp_run_start(rt), trace, io_timeout_s,
+		                     cfg->clock_error_s, err, errlen);
 	rtp_free(rt);
 	close_all(fds, n);
 	return rc;

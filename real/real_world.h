@@ -42,6 +42,11 @@ struct real_world_config {
 	const char *connect; /* REAL_ROLE_SRC: the destination's "HOST:PORT" */
 	int listen_fd;       /* REAL_ROLE_DST: a listening socket (transport_listen) */
 	bool emulate_link;   /* pace to the scenario's network, not the real one's */
+	/* Two processes: unless NULL, receives the bound on the error of the
+	 * peer's times placed in `trace` (half the round trip of the clock
+	 * exchange, transport_clock_ask): the uncertainty of any time that
+	 * spans both ends, such as the downtime. */
+	double *clock_error_s;
 };
 
 /*

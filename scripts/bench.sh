@@ -14,5 +14,8 @@ echo
 echo "== the real world: 64 emulated devices, fixed 20 ms arcs, against the bound, per-pass threads and a pool (targets: parallel <= 2 ms over the bound, sequential within 1% of the serial sum)"
 "$BUILD/bench/bench_real" --devices 64 --arc 20ms --runs 3
 echo
+echo "== sim against real: emulated devices with fixed 5-50 ms arcs (bench/agreement.yaml), target: real within 3% of sim"
+"$BUILD/bench/bench_agreement" --devices 1,4,16,64 --runs 5
+echo
 echo "== the real world's harness alone: 64 null devices (no costs, no data)"
 "$BUILD/bench/bench_real" --null --devices 64 --runs 5

@@ -165,7 +165,7 @@ static void test_emu_streams_its_state(void)
 	struct dev_ctx c;
 	run_stream(CLEAN, &c);
 	CU_ASSERT_EQUAL(c.bad_arc_rc, -EINVAL); /* RUNNING -> STOP_COPY is no arc */
-	CU_ASSERT(c.arc_s >= 0.010 && c.arc_work_s >= 0.010 && c.arc_s < 0.5);
+	CU_ASSERT(c.arc_s >= 0.010 && c.arc_work_s >= 0.010 && c.arc_s < TEST_HANG_S);
 	CU_ASSERT_EQUAL(c.initial_read, 100 * KiB);
 	CU_ASSERT_EQUAL(c.initial_hinted, 100 * KiB);
 	CU_ASSERT_EQUAL(c.state_read, 300 * KiB);
@@ -220,7 +220,7 @@ static void test_emu_contention_domain(void)
 		double t0 = transport_now();
 		CU_ASSERT_EQUAL(rtp_run(c.rt, domain_root, &c, NULL, 0), 0);
 		double took = transport_now() - t0;
-		CU_ASSERT(took >= 0.040 / cap && took < 0.040 / cap + 0.5);
+		CU_ASSERT(took >= 0.040 / cap && took < TEST_HANG_S);
 		for (int i = 0; i < 4; i++) {
 			CU_ASSERT(c.dev[i]->last_work_s >= 0.010);
 			c.dev[i]->ops->free(c.dev[i]);
@@ -308,7 +308,7 @@ static void test_null_scenario_runs(void)
 		struct run_out o;
 		run_real(s, &cfg, &o);
 		CU_ASSERT_EQUAL(o.res.status, 0);
-		CU_ASSERT(o.sum.downtime_s >= 0 && o.sum.downtime_s < 0.5);
+		CU_ASSERT(o.sum.downtime_s >= 0 && o.sum.downtime_s < TEST_HANG_S);
 		run_free(&o);
 	}
 	scenario_free(s);
@@ -389,7 +389,9 @@ static const char *fault_yaml = "name: faults\n"
                                 "    latency: {default: 2ms}\n"
                                 "runs: 1\n";
 
-#define FAULT_TIMEOUT_S 0.5
+/* Long enough that a loaded machine never misses a keepalive (one every
+ * quarter of it), short enough that a stalled peer is found quickly. */
+#define FAULT_TIMEOUT_S 2.0
 
 /* Where in a migration a fault strikes: the nth frame of that kind (and
  * value) on that channel.  With 64 KiB chunks and 64 KiB of initial bytes,
@@ -468,8 +470,8 @@ static void test_faults_at_every_phase(void)
 				        o.res.error);
 			CU_ASSERT(o.res.status < 0);
 			CU_ASSERT_PTR_NOT_NULL(strstr(o.res.error, actions[a].what));
-			/* Bounded: the timeout at most twice (stream, then return path). */
-			CU_ASSERT(o.wall_s < 3 * FAULT_TIMEOUT_S + 2.0);
+			/* The fault ends the run: it does not hang. */
+			CU_ASSERT(o.wall_s < TEST_HANG_S);
 			expect_recovered(&o.tr, 2, label);
 			run_free(&o);
 		}
@@ -522,6 +524,7 @@ struct end {
 	struct real_world_config cfg;
 	char addr[64];
 	struct run_out o;
+	double clock_error_s; /* the peer's times are this close to right */
 	pthread_t th;
 };
 
@@ -550,6 +553,8 @@ static void run_two(const struct scenario *src_s, const struct scenario *dst_s,
 	                            .io_timeout_s = FAULT_TIMEOUT_S,
 	                            .fault = fault,
 	                            .role = REAL_ROLE_SRC}};
+	dst->cfg.clock_error_s = &dst->clock_error_s;
+	src->cfg.clock_error_s = &src->clock_error_s;
 	snprintf(src->addr, sizeof src->addr, "127.0.0.1:%d", transport_local_port(lfd));
 	src->cfg.connect = src->addr;
 	double t0 = transport_now();
@@ -573,7 +578,8 @@ static void end_free(struct end *e)
 }
 
 /* Both ends complete and each has the whole run: the same downtime as the
- * other to within the clock offset estimate, and as one process gives.
+ * other to within the two clock offset estimates' error bounds (half a
+ * round trip each: the downtime spans both ends' clocks).
  * counts[0] / [1] (unless NULL): the thread events of the source's and the
  * destination's trace. */
 static void two_processes_complete(const struct scenario *s, struct thread_counts *counts)
@@ -587,8 +593,16 @@ static void two_processes_complete(const struct scenario *s, struct thread_count
 	CU_ASSERT_EQUAL(src.o.res.status, 0);
 	CU_ASSERT_EQUAL(dst.o.res.status, 0);
 	double d_src = src.o.sum.downtime_s, d_dst = dst.o.sum.downtime_s;
-	CU_ASSERT(d_src > 0.010 && d_src < 1.0);
-	CU_ASSERT(fabs(d_src - d_dst) < 0.001);
+	/* At least the five 2 ms steps inside it (source P2P and stop-copy,
+	 * destination RESUMING -> STOP -> RUNNING_P2P -> RUNNING). */
+	CU_ASSERT(d_src > 0.010 - src.clock_error_s && d_dst > 0.010 - dst.clock_error_s);
+	CU_ASSERT(src.clock_error_s >= 0 && dst.clock_error_s >= 0);
+	if (fabs(d_src - d_dst) > src.clock_error_s + dst.clock_error_s + 1e-9)
+		fprintf(stderr,
+		        "downtime %.6f s on the source, %.6f s on the destination, clock "
+		        "error bounds %.6f + %.6f s\n",
+		        d_src, d_dst, src.clock_error_s, dst.clock_error_s);
+	CU_ASSERT(fabs(d_src - d_dst) <= src.clock_error_s + dst.clock_error_s + 1e-9);
 	CU_ASSERT_EQUAL(src.o.sum.stopcopy_bytes, 2 * 256 * KiB + 0);
 	CU_ASSERT(src.o.sum.inv[INV_P2P_BEFORE_LEAVING].held);
 	CU_ASSERT(src.o.sum.inv[INV_THREADS_JOINED].held);
@@ -663,7 +677,7 @@ static void test_two_processes_cut(void)
 	CU_ASSERT_EQUAL_FATAL(src.o.rc, 0);
 	CU_ASSERT_EQUAL_FATAL(dst.o.rc, 0);
 	CU_ASSERT(src.o.res.status < 0 && dst.o.res.status < 0);
-	CU_ASSERT(src.o.wall_s < 3 * FAULT_TIMEOUT_S + 2.0);
+	CU_ASSERT(src.o.wall_s < TEST_HANG_S);
 	expect_recovered(&src.o.tr, 2, "two processes, cut");
 	end_free(&src);
 	end_free(&dst);
@@ -691,7 +705,7 @@ static void test_no_destination(void)
 	int rc = real_world_run(s, 0, &cfg, &tr, &res, err, sizeof err);
 	CU_ASSERT(rc < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot connect to"));
-	CU_ASSERT(transport_now() - t0 < FAULT_TIMEOUT_S + 1.0);
+	CU_ASSERT(transport_now() - t0 < TEST_HANG_S);
 	trace_free(&tr);
 	scenario_free(s);
 }

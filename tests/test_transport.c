@@ -135,7 +135,8 @@ struct sender {
 static void *send_main(void *arg)
 {
 	struct sender *s = arg;
-	s->rc = transport_send_frame(s->fd, &s->f, TRANSPORT_VERSION, transport_now() + 5, NULL, 0);
+	s->rc = transport_send_frame(s->fd, &s->f, TRANSPORT_VERSION, transport_now() + TEST_HANG_S,
+	                             NULL, 0);
 	return NULL;
 }
 
@@ -155,8 +156,8 @@ static void test_frames_over_socket(void)
 	struct rt_frame f;
 	void *payload;
 	char err[200];
-	int rc = transport_recv_frame(fds[1], MiB * 4, transport_now() + 5, 5, &f, &payload, err,
-	                              sizeof err);
+	int rc = transport_recv_frame(fds[1], MiB * 4, transport_now() + TEST_HANG_S, TEST_HANG_S,
+	                              &f, &payload, err, sizeof err);
 	pthread_join(th, NULL);
 	CU_ASSERT_EQUAL(s.rc, 0);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -170,8 +171,8 @@ static void test_frames_over_socket(void)
 	/* Filler: as many bytes on the wire, delivered without a buffer. */
 	s.f = (struct rt_frame){4, -1, 0, n, NULL};
 	CU_ASSERT_FATAL(pthread_create(&th, NULL, send_main, &s) == 0);
-	rc =
-	    transport_recv_frame(fds[1], 16, transport_now() + 5, 5, &f, &payload, err, sizeof err);
+	rc = transport_recv_frame(fds[1], 16, transport_now() + TEST_HANG_S, TEST_HANG_S, &f,
+	                          &payload, err, sizeof err);
 	pthread_join(th, NULL);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_EQUAL(f.bytes, n);
@@ -187,12 +188,13 @@ static int recv_after(const void *bytes, size_t len, char *err, size_t errlen)
 	int fds[2];
 	pair(fds);
 	if (len)
-		CU_ASSERT_EQUAL(transport_write_full(fds[0], bytes, len, transport_now() + 1), 0);
+		CU_ASSERT_EQUAL(
+		    transport_write_full(fds[0], bytes, len, transport_now() + TEST_HANG_S), 0);
 	close(fds[0]);
 	struct rt_frame f;
 	void *payload;
-	int rc =
-	    transport_recv_frame(fds[1], MiB, transport_now() + 1, 1, &f, &payload, err, errlen);
+	int rc = transport_recv_frame(fds[1], MiB, transport_now() + TEST_HANG_S, TEST_HANG_S, &f,
+	                              &payload, err, errlen);
 	CU_ASSERT_PTR_NULL(payload);
 	close(fds[1]);
 	return rc;
@@ -218,14 +220,15 @@ static void test_truncated_stream(void)
 	void *payload;
 	int fds[2];
 	pair(fds);
-	CU_ASSERT_EQUAL(transport_write_full(fds[0], frame, sizeof frame, transport_now() + 1), 0);
+	CU_ASSERT_EQUAL(
+	    transport_write_full(fds[0], frame, sizeof frame, transport_now() + TEST_HANG_S), 0);
 	close(fds[0]);
-	CU_ASSERT_EQUAL(transport_recv_frame(fds[1], MiB, transport_now() + 1, 1, &f, &payload, err,
-	                                     sizeof err),
+	CU_ASSERT_EQUAL(transport_recv_frame(fds[1], MiB, transport_now() + TEST_HANG_S,
+	                                     TEST_HANG_S, &f, &payload, err, sizeof err),
 	                0);
 	free(payload);
-	CU_ASSERT_EQUAL(transport_recv_frame(fds[1], MiB, transport_now() + 1, 1, &f, &payload, err,
-	                                     sizeof err),
+	CU_ASSERT_EQUAL(transport_recv_frame(fds[1], MiB, transport_now() + TEST_HANG_S,
+	                                     TEST_HANG_S, &f, &payload, err, sizeof err),
 	                -EPIPE);
 	close(fds[1]);
 }
@@ -252,7 +255,7 @@ static void test_silent_peer_times_out(void)
 	    transport_recv_frame(fds[1], MiB, t0 + 0.1, 0.1, &f, &payload, err, sizeof err),
 	    -ETIMEDOUT);
 	double dt = transport_now() - t0;
-	CU_ASSERT(dt >= 0.1 && dt < 2.0);
+	CU_ASSERT(dt >= 0.1 && dt < TEST_HANG_S);
 	/* A peer that stops inside a payload is dead too. */
 	uint8_t frame[TRANSPORT_HDR_BYTES + 10];
 	uint8_t data[100] = {0};
@@ -263,19 +266,20 @@ static void test_silent_peer_times_out(void)
 	    transport_recv_frame(fds[1], MiB, t0 + 1, 0.1, &f, &payload, err, sizeof err),
 	    -ETIMEDOUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "stalled"));
-	CU_ASSERT(transport_now() - t0 < 2.0);
+	CU_ASSERT(transport_now() - t0 < TEST_HANG_S);
 	/* A reader that never reads: the writer gives up at its deadline. */
 	uint8_t *big = calloc(1, 8 * MiB);
 	t0 = transport_now();
 	CU_ASSERT_EQUAL(transport_write_full(fds[0], big, 8 * MiB, t0 + 0.1), -ETIMEDOUT);
-	CU_ASSERT(transport_now() - t0 < 2.0);
+	CU_ASSERT(transport_now() - t0 < TEST_HANG_S);
 	free(big);
 	close_pair(fds);
 	/* Writing to a closed peer: -EPIPE, and no SIGPIPE kills the test. */
 	pair(fds);
 	close(fds[1]);
-	CU_ASSERT_EQUAL(transport_write_full(fds[0], frame, sizeof frame, transport_now() + 1),
-	                -EPIPE);
+	CU_ASSERT_EQUAL(
+	    transport_write_full(fds[0], frame, sizeof frame, transport_now() + TEST_HANG_S),
+	    -EPIPE);
 	close(fds[0]);
 }
 
@@ -332,8 +336,8 @@ struct shaker {
 static void *shake_main(void *arg)
 {
 	struct shaker *s = arg;
-	s->rc = transport_handshake(s->fd, &s->mine, &s->peer, transport_now() + 2, s->err,
-	                            sizeof s->err);
+	s->rc = transport_handshake(s->fd, &s->mine, &s->peer, transport_now() + TEST_HANG_S,
+	                            s->err, sizeof s->err);
 	return NULL;
 }
 
@@ -372,7 +376,7 @@ static void test_handshake(void)
 	struct transport_hello peer;
 	CU_ASSERT_EQUAL(transport_handshake(fds[0], &src_hello, &peer, t0 + 0.1, err, sizeof err),
 	                -ETIMEDOUT);
-	CU_ASSERT(transport_now() - t0 < 2.0);
+	CU_ASSERT(transport_now() - t0 < TEST_HANG_S);
 	close(fds[1]);
 	CU_ASSERT(transport_handshake(fds[0], &src_hello, &peer, t0 + 1, err, sizeof err) < 0);
 	close(fds[0]);
@@ -394,7 +398,7 @@ static void *send_trace_main(void *arg)
 	TRACE_ADD(&tr, .t = 0.5, .task = "migration", .kind = TRACE_VM_STOP);
 	TRACE_ADD(&tr, .t = 0.75, .task = "load", .kind = TRACE_ARC_END, .device = 3, .side = 1,
 	          .pass = 0, .from = 4, .to = 1, .value = 0.02, .text = "why");
-	transport_send_trace(*fd, &tr, 100.0, transport_now() + 2);
+	transport_send_trace(*fd, &tr, 100.0, transport_now() + TEST_HANG_S);
 	trace_free(&tr);
 	return NULL;
 }
@@ -408,8 +412,8 @@ static void test_trace_round_trip(void)
 	struct trace got;
 	trace_init(&got);
 	char err[200];
-	CU_ASSERT_EQUAL(transport_recv_trace(fds[1], &got, transport_now() + 2, err, sizeof err),
-	                0);
+	CU_ASSERT_EQUAL(
+	    transport_recv_trace(fds[1], &got, transport_now() + TEST_HANG_S, err, sizeof err), 0);
 	pthread_join(th, NULL);
 	CU_ASSERT_EQUAL_FATAL(got.n, 2);
 	CU_ASSERT_DOUBLE_EQUAL(got.ev[0].t, 100.5, 1e-12);
@@ -422,10 +426,12 @@ static void test_trace_round_trip(void)
 	/* Garbage instead of a trace: refused, nothing allocated from it. */
 	uint8_t junk[24];
 	memset(junk, 0xff, sizeof junk);
-	CU_ASSERT_EQUAL(transport_write_full(fds[0], junk, sizeof junk, transport_now() + 1), 0);
+	CU_ASSERT_EQUAL(
+	    transport_write_full(fds[0], junk, sizeof junk, transport_now() + TEST_HANG_S), 0);
 	trace_init(&got);
-	CU_ASSERT_EQUAL(transport_recv_trace(fds[1], &got, transport_now() + 1, err, sizeof err),
-	                -EPROTO);
+	CU_ASSERT_EQUAL(
+	    transport_recv_trace(fds[1], &got, transport_now() + TEST_HANG_S, err, sizeof err),
+	    -EPROTO);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "malformed"));
 	trace_free(&got);
 	close_pair(fds);
@@ -433,7 +439,7 @@ static void test_trace_round_trip(void)
 
 static void *answer_main(void *arg)
 {
-	transport_clock_answer(*(int *)arg, transport_now() + 1);
+	transport_clock_answer(*(int *)arg, transport_now() + TEST_HANG_S);
 	return NULL;
 }
 
@@ -449,20 +455,24 @@ static void test_addresses(void)
 	char addr[64];
 	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
 	int c, a;
-	CU_ASSERT_EQUAL(transport_connect(addr, transport_now() + 1, &c, err, sizeof err), 0);
-	CU_ASSERT_EQUAL(transport_accept(fd, transport_now() + 1, &a, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(transport_connect(addr, transport_now() + TEST_HANG_S, &c, err, sizeof err),
+	                0);
+	CU_ASSERT_EQUAL(transport_accept(fd, transport_now() + TEST_HANG_S, &a, err, sizeof err),
+	                0);
 	double offset, rtt;
 	pthread_t th;
 	CU_ASSERT_FATAL(pthread_create(&th, NULL, answer_main, &a) == 0);
-	CU_ASSERT_EQUAL(transport_clock_ask(c, transport_now() + 1, &offset, &rtt), 0);
+	CU_ASSERT_EQUAL(transport_clock_ask(c, transport_now() + TEST_HANG_S, &offset, &rtt), 0);
 	pthread_join(th, NULL);
-	CU_ASSERT(fabs(offset) <= rtt && rtt < 0.5); /* one clock: offset within the error */
+	/* One clock on both ends: the true offset is 0, and the estimate is
+	 * within half the round trip of it. */
+	CU_ASSERT(rtt >= 0 && fabs(offset) <= rtt / 2 + 1e-9);
 	close(a);
 	close(c);
 	/* Nobody accepts: accept gives up at its deadline. */
 	double t0 = transport_now();
 	CU_ASSERT_EQUAL(transport_accept(fd, t0 + 0.1, &a, err, sizeof err), -ETIMEDOUT);
-	CU_ASSERT(transport_now() - t0 < 2.0);
+	CU_ASSERT(transport_now() - t0 < TEST_HANG_S);
 	close(fd);
 }
 

@@ -29,4 +29,13 @@ static inline const char *test_src_path(const char *rel)
 	} while (0)
 #define TEST(f) {#f, f}
 
+/* The only upper bound a test may put on wall-clock time: one that a
+ * working program never comes near on any machine, however loaded, so that
+ * only a hang (a timeout that never fires, a thread that never ends) fails
+ * it.  Tests assert what is exact (orders, counts, bytes, simulated times)
+ * and the lower bounds physics gives (a run is not faster than its
+ * sleeps); how close real time comes to a prediction is measured by the
+ * benchmarks in bench/, not judged here. */
+#define TEST_HANG_S 60.0
+
 #endif

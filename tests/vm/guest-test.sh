@@ -291,19 +291,28 @@ regimes() {
 
 # Ctrl-C in the middle of a run (every arc delayed 200 ms, so the signal
 # lands while devices are mid-migration): switchover must exit 2, say it
-# was interrupted, leave no result file and every device RUNNING.
+# was interrupted, leave no result file and every device RUNNING.  The
+# signal goes only once switchover said its first run started (it installs
+# its handler before that), however long its start-up takes under TCG: a
+# signal sent earlier would test the loader, not switchover.
 interrupt() {
-	local src dst pid status problems=/tmp/interrupt.problems
+	local src dst pid status waited=0 problems=/tmp/interrupt.problems
 	src=$(uuid_list 0 2)
 	dst=$(uuid_list "$MAX_PAIRS" 2)
 	: >"$problems"
 	set_delay 200000 N
 	switchover real "$SCENARIO" --strategy parallel-prio --runs 5 \
 		--set "devices[0].count=2" --set "devices[0].vfio.source=[$src]" \
-		--set "devices[0].vfio.destination=[$dst]" --quiet -o /tmp/interrupt.h5 \
+		--set "devices[0].vfio.destination=[$dst]" -o /tmp/interrupt.h5 \
 		>/tmp/interrupt.out 2>&1 &
 	pid=$!
-	sleep 1
+	while [ "$waited" -lt 600 ] && kill -0 "$pid" 2>/dev/null &&
+		! grep -q "run 1/5 started" /tmp/interrupt.out; do
+		usleep 100000
+		waited=$((waited + 1))
+	done
+	grep -q "run 1/5 started" /tmp/interrupt.out ||
+		echo "switchover never said its first run started" >>"$problems"
 	kill -INT "$pid"
 	wait "$pid"
 	status=$?

@@ -1,0 +1,273 @@
+/*
+ * bench_agreement.c - how far the real world is from what the simulation
+ * predicts for it.
+ *
+ *   bench_agreement [--devices 1,4,16,64] [--runs R] [--strategy S|all]
+ *                   [--threads per-pass|pool|all] [--target PCT] [FILE]
+ *
+ * FILE (default bench/agreement.yaml: emulated devices with fixed arcs of 5
+ * to 50 ms) runs R times (default 5) in the sim world and in the real world
+ * (emulated devices, real threads and sockets) for every strategy x device
+ * count x thread mode.  Each row prints both median downtimes, the gap in
+ * ms and in %, the phase whose medians differ most, and whether the gap is
+ * within the target (default 3%).  The sim is the reference: where a row
+ * misses, the real world spends time the model does not know about (the
+ * host's CPUs, scheduler wake-ups, copies).
+ *
+ * A benchmark, not a test: wall-clock time on a shared machine is not a
+ * verdict.  Its output goes to docs/performance.md with the command; the
+ * structure of the two worlds' runs (the same arcs, bytes, threads) is what
+ * tests/test_agreement asserts.  Progress with an estimate of the time left
+ * goes to stderr.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aggregate.h"
+#include "real_world.h"
+#include "scenario_load.h"
+#include "sim_world.h"
+#include "summary.h"
+
+#define MAX_COUNTS 16
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: bench_agreement [--devices LIST] [--runs R] [--strategy S|all]\n"
+	             "                       [--threads per-pass|pool|all] [--target PCT] [FILE]\n"
+	             "Median downtime of FILE (default bench/agreement.yaml) in the sim and the\n"
+	             "real world (emulated devices) per strategy x device count x thread mode,\n"
+	             "the gap, the largest phase gap, and whether the gap is within PCT %%.\n"
+	             "  --devices LIST  device counts, comma-separated (default 1,4,16,64)\n"
+	             "  --runs R        runs per world and cell (default 5)\n"
+	             "  --strategy S    one strategy, or all (default)\n"
+	             "  --threads T     per-pass (default), pool, or all\n"
+	             "  --target PCT    the agreement target in %% (default 3)\n");
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+struct medians {
+	double downtime;
+	double phase[PHASE_COUNT];
+};
+
+/* s->runs runs of `s` in one world (real: emulated devices). */
+static int run_world(const struct scenario *s, bool real, struct medians *m)
+{
+	struct run_summary *sums = calloc(s->runs, sizeof *sums);
+	if (!sums)
+		return -ENOMEM;
+	int rc = 0;
+	unsigned done = 0;
+	for (; done < s->runs && !rc; done++) {
+		struct trace tr;
+		struct mig_result res;
+		char err[1024] = "";
+		trace_init(&tr);
+		struct real_world_config cfg = {.devices = REAL_DEVICES_EMU};
+		rc = real ? real_world_run(s, done, &cfg, &tr, &res, err, sizeof err)
+		          : sim_world_run(s, done, &tr, &res, err, sizeof err);
+		if (!rc && res.status) {
+			snprintf(err, sizeof err, "%s", res.error);
+			rc = -EIO;
+		}
+		if (rc)
+			fprintf(stderr, "bench_agreement: %s run %u: %s\n", real ? "real" : "sim",
+			        done, err);
+		else if ((rc = summary_from_trace(s, &tr, &res, &sums[done])) != 0)
+			fprintf(stderr, "bench_agreement: out of memory summarising a run\n");
+		trace_free(&tr);
+	}
+	struct aggregate a;
+	if (!rc && !(rc = aggregate_runs(sums, s->runs, &a))) {
+		m->downtime = a.downtime.median;
+		for (int p = 0; p < PHASE_COUNT; p++)
+			m->phase[p] = a.phase[p].median;
+		aggregate_free(&a);
+	}
+	for (unsigned r = 0; r < done; r++)
+		summary_free(&sums[r]);
+	free(sums);
+	return rc;
+}
+
+static int parse_counts(const char *text, unsigned *counts, int *n)
+{
+	char *end;
+	*n = 0;
+	for (const char *p = text; *p;) {
+		unsigned long v = strtoul(p, &end, 10);
+		if (end == p || v == 0 || v > 65536 || *n == MAX_COUNTS || (*end && *end != ','))
+			return -1;
+		counts[(*n)++] = (unsigned)v;
+		p = *end ? end + 1 : end;
+	}
+	return *n ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *file = "bench/agreement.yaml", *only = NULL, *threads = "per-pass";
+	unsigned counts[MAX_COUNTS] = {1, 4, 16, 64}, runs = 5;
+	int n_counts = 4;
+	double target = 3;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end = NULL;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--devices") && v) {
+			if (parse_counts(v, counts, &n_counts)) {
+				fprintf(stderr,
+				        "bench_agreement: --devices '%s': expected counts from 1 "
+				        "to 65536, comma-separated (at most 16)\n",
+				        v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--runs") && v) {
+			unsigned long r = strtoul(v, &end, 10);
+			if (*end || r == 0 || r > 100000) {
+				fprintf(stderr,
+				        "bench_agreement: --runs '%s': expected 1 to 100000\n", v);
+				return 2;
+			}
+			runs = (unsigned)r;
+		} else if (!strcmp(a, "--strategy") && v) {
+			only = strcmp(v, "all") ? v : NULL;
+		} else if (!strcmp(a, "--threads") && v) {
+			threads = v;
+		} else if (!strcmp(a, "--target") && v) {
+			target = strtod(v, &end);
+			if (*end || !(target > 0)) {
+				fprintf(
+				    stderr,
+				    "bench_agreement: --target '%s': expected a percentage > 0\n",
+				    v);
+				return 2;
+			}
+		} else if (a[0] != '-' && i == argc - 1) {
+			file = a;
+			continue;
+		} else {
+			fprintf(stderr, "bench_agreement: %s '%s'\n",
+			        v || a[0] != '-' ? "unexpected argument" : "missing value for", a);
+			usage(stderr);
+			return 2;
+		}
+		i++;
+	}
+	int strategy = -1;
+	for (int k = 0; only && k < STRATEGY_COUNT; k++)
+		if (!strcmp(only, strategy_name((enum strategy_kind)k)))
+			strategy = k;
+	if (only && strategy < 0) {
+		fprintf(stderr,
+		        "bench_agreement: --strategy '%s': expected sequential, "
+		        "parallel-prio, parallel-barrier or all\n",
+		        only);
+		return 2;
+	}
+	bool want_thread[2] = {true, true};
+	if (strcmp(threads, "all")) {
+		for (int t = 0; t < 2; t++)
+			want_thread[t] = !strcmp(threads, thread_mode_name((enum thread_mode)t));
+		if (!want_thread[0] && !want_thread[1]) {
+			fprintf(stderr,
+			        "bench_agreement: --threads '%s': expected per-pass, pool or all\n",
+			        threads);
+			return 2;
+		}
+	}
+
+	/* The cells, in the order they run. */
+	struct cell {
+		enum strategy_kind k;
+		enum thread_mode t;
+		unsigned count;
+	} cells[STRATEGY_COUNT * 2 * MAX_COUNTS];
+	size_t n_cells = 0;
+	for (int k = 0; k < STRATEGY_COUNT; k++) {
+		if (only && k != strategy)
+			continue;
+		for (int t = 0; t < 2; t++) {
+			/* sequential has no threads: one thread mode */
+			if (!want_thread[t] ||
+			    (k == STRATEGY_SEQUENTIAL && t > 0 && want_thread[0]))
+				continue;
+			for (int c = 0; c < n_counts; c++)
+				cells[n_cells++] = (struct cell){(enum strategy_kind)k,
+				                                 (enum thread_mode)t, counts[c]};
+		}
+	}
+
+	printf("%s, %u runs per world and cell; sim is the reference, target within %g%%\n", file,
+	       runs, target);
+	printf("%-17s %-8s %7s %11s %11s %9s %8s  %-30s %s\n", "strategy", "threads", "devices",
+	       "sim_ms", "real_ms", "gap_ms", "gap_%", "largest phase gap", "target");
+	double t_start = wall_now();
+	unsigned met = 0;
+	for (size_t i = 0; i < n_cells; i++) {
+		const struct cell *c = &cells[i];
+		char strategy_set[64], threads_set[64], count_set[64], runs_set[32];
+		snprintf(strategy_set, sizeof strategy_set, "migration.strategy=%s",
+		         strategy_name(c->k));
+		snprintf(threads_set, sizeof threads_set, "migration.threads=%s",
+		         thread_mode_name(c->t));
+		snprintf(count_set, sizeof count_set, "devices[0].count=%u", c->count);
+		snprintf(runs_set, sizeof runs_set, "runs=%u", runs);
+		const char *sets[] = {strategy_set, threads_set, count_set, runs_set};
+		struct scenario *s = NULL;
+		char err[1024];
+		if (scenario_load_file(file, sets, 4, &s, err, sizeof err)) {
+			fprintf(stderr, "bench_agreement: %s\n", err);
+			return 2;
+		}
+		struct medians sim, real;
+		if (run_world(s, false, &sim) || run_world(s, true, &real)) {
+			scenario_free(s);
+			return 1;
+		}
+		scenario_free(s);
+		int worst = 0;
+		for (int p = 1; p < PHASE_COUNT; p++)
+			if (fabs(real.phase[p] - sim.phase[p]) >
+			    fabs(real.phase[worst] - sim.phase[worst]))
+				worst = p;
+		double gap = real.downtime - sim.downtime, pct = 100 * gap / sim.downtime;
+		bool ok = fabs(pct) <= target;
+		met += ok;
+		char phase[48];
+		snprintf(phase, sizeof phase, "%s %+.3f ms", phase_name(worst),
+		         (real.phase[worst] - sim.phase[worst]) * 1e3);
+		printf("%-17s %-8s %7u %11.3f %11.3f %+9.3f %+8.2f  %-30s %s\n",
+		       strategy_name(c->k),
+		       c->k == STRATEGY_SEQUENTIAL ? "-" : thread_mode_name(c->t), c->count,
+		       sim.downtime * 1e3, real.downtime * 1e3, gap * 1e3, pct, phase,
+		       ok ? "met" : "missed");
+		fflush(stdout);
+		double spent = wall_now() - t_start;
+		/* Cells cost about what their device count says: estimate by it. */
+		double done_w = 0, all_w = 0;
+		for (size_t j = 0; j < n_cells; j++) {
+			all_w += cells[j].count;
+			if (j <= i)
+				done_w += cells[j].count;
+		}
+		fprintf(stderr, "bench_agreement: %zu/%zu cells, %.0f s, about %.0f s left\n",
+		        i + 1, n_cells, spent, spent / done_w * (all_w - done_w));
+	}
+	printf("target (real within %g%% of sim): met in %u of %zu cells\n", target, met, n_cells);
+	return 0;
+}
