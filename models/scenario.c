@@ -246,9 +246,11 @@ bool scenario_profile_arc(const struct scenario_profile *p, enum vfio_state from
 
 /* The words scenario files use, which the loader looks up and the
  * *_name() functions print. */
-static const char *const strategy_words[] = {[STRATEGY_SEQUENTIAL] = "sequential",
-                                             [STRATEGY_PARALLEL_PRIO] = "parallel-prio",
-                                             [STRATEGY_PARALLEL_BARRIER] = "parallel-barrier"};
+static const char *const strategy_words[] = {
+#define STRATEGY_NAME_ENTRY(kind, word, ops) [kind] = word,
+    STRATEGY_LIST(STRATEGY_NAME_ENTRY)
+#undef STRATEGY_NAME_ENTRY
+};
 const struct names scenario_strategy_names = NAMES(strategy_words);
 static const char *const thread_mode_words[] = {
     [THREADS_PER_PASS] = "per-pass", [THREADS_POOL] = "pool"};

@@ -16,14 +16,9 @@
 
 #include "dist.h"
 #include "names.h"
+#include "strategy_list.h"
 #include "vfio_fsm.h"
 
-enum strategy_kind {
-	STRATEGY_SEQUENTIAL = 0,
-	STRATEGY_PARALLEL_PRIO = 1,
-	STRATEGY_PARALLEL_BARRIER = 2,
-};
-#define STRATEGY_COUNT 3
 const char *strategy_name(enum strategy_kind s); /* "parallel-prio" */
 int strategy_parse(const char *name);            /* -1 when unknown */
 

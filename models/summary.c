@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "strategy.h"
 
 static const char *const phase_words[] = {
     [PHASE_SRC_PREPARE] = "src_prepare", [PHASE_SRC_MAIN] = "src_main",
@@ -79,7 +80,7 @@ struct walk {
 	bool *p2p_capable;
 	const char *const *names;
 	struct side_walk side[2];
-	int join_pass_barrier; /* parallel-barrier joins in the main pass */
+	int join_pass_barrier; /* the strategy collects in the main pass (parallel-barrier) */
 };
 
 /* First device of `side` that is P2P-capable and has not reached P2P. */
@@ -546,7 +547,8 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 		scenario_device_name(s, i, names[i], 48);
 	}
 	w.names = (const char *const *)names;
-	w.join_pass_barrier = s->strategy == STRATEGY_PARALLEL_BARRIER;
+	const struct strategy_ops *strategy = strategy_ops_of(s->strategy);
+	w.join_pass_barrier = strategy && strategy->collects_in_main_pass;
 	for (int i = 0; i < INV_COUNT; i++)
 		out->inv[i].held = true;
 	w.side[0].pass = w.side[1].pass = -1;

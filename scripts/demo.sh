@@ -8,7 +8,7 @@ SW="$BUILD/cli/switchover"
 OUT=out/demo
 mkdir -p "$OUT"
 
-echo "== published parallel-transition setup (DOMAIN.md section 9): 1, 2, 4 ConnectX-7 VFs"
+echo "== published parallel-transition setup (docs/domain.md section 9): 1, 2, 4 ConnectX-7 VFs"
 echo "   published: 1 VF 497 ms seq / 493 ms par; 4 VFs 1385 ms seq / 986 ms par"
 echo "   (the model's defaults are not fitted to these numbers; see docs/model.md)"
 for n in 1 2 4; do
@@ -48,7 +48,7 @@ for n in 4 64; do
 done
 
 echo
-echo "== switchover-ack and REINIT (DOMAIN.md sections 5-6; workload and pre-allocation costs are"
+echo "== switchover-ack and REINIT (docs/domain.md sections 5-6; workload and pre-allocation costs are"
 echo "   assumptions, see docs/model.md); published REINIT setup: 2352 ms off, 1335 ms on"
 for f in reinit-off reinit-on; do
 	"$SW" sim scenarios/$f.yaml --quiet -o "$OUT/$f.h5" --events "$OUT/$f-events.jsonl" |

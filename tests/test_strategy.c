@@ -12,12 +12,14 @@
  * Also: contention domains serialise, phases add up to the downtime, the
  * invariants hold or break where the designs say they do.
  */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
 #include "migration.h"
 #include "scenario_load.h"
 #include "sim_world.h"
+#include "strategy.h"
 #include "summary.h"
 #include "test_threads.h"
 #include "test_util.h"
@@ -430,6 +432,22 @@ static void test_device_without_p2p_or_precopy(void)
 	}
 }
 
+/* Every strategy of STRATEGY_LIST has an ops table with a setup; a value
+ * outside the list has none, and a side without ops cannot be set up. */
+static void test_strategy_table(void)
+{
+	for (int k = 0; k < STRATEGY_COUNT; k++) {
+		const struct strategy_ops *ops = strategy_ops_of((enum strategy_kind)k);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ops);
+		CU_ASSERT_PTR_NOT_NULL(ops->setup);
+	}
+	CU_ASSERT_PTR_NULL(strategy_ops_of(STRATEGY_COUNT));
+	CU_ASSERT_PTR_NULL(strategy_ops_of((enum strategy_kind)-1));
+	struct strategy_side none = {0};
+	CU_ASSERT_EQUAL(strategy_setup(&none), -EINVAL);
+	strategy_release(&none); /* nothing to free */
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("strategy", TEST(test_sequential_is_sum), TEST(test_parallel_prio),
@@ -439,5 +457,5 @@ void register_tests(void)
 		   TEST(test_depth_barriers_add_up), TEST(test_contention_domain),
 		   TEST(test_non_vfio_ordering_invariant),
 		   TEST(test_threads_joined_invariant_with_pool),
-		   TEST(test_device_without_p2p_or_precopy));
+		   TEST(test_device_without_p2p_or_precopy), TEST(test_strategy_table));
 }

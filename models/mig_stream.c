@@ -1,0 +1,61 @@
+/*
+ * mig_stream.c - records on the migration stream and messages on the
+ * return path: sending one, and a device's data read and sent chunk by
+ * chunk.  A send that fails fails the migration.
+ */
+#include "mig_stream.h"
+
+#include <string.h>
+
+#include "mig_fail.h"
+
+int mig_stream_send(struct mig *m, struct rt_chan *c, uint32_t kind, int device, uint64_t value,
+                    uint64_t bytes, void *data, const char *task)
+{
+	struct rt_frame f = {kind, device, value, bytes, data};
+	int rc = m->rt->ops->chan_send(c, &f);
+	if (rc)
+		mig_fail(m, rc, task, "%s: sending a record failed: %s",
+		         c == m->ret ? "return path" : "migration stream", strerror(-rc));
+	return rc;
+}
+
+/* Read up to `limit` bytes of device data (to end of state for stop-copy)
+ * and send them chunk by chunk.  Initial bytes read are deducted from
+ * md->init_left.  Returns the bytes sent or -errno. */
+int64_t mig_stream_device_data(struct mig *m, struct mig_device *md, uint64_t limit, bool stopcopy)
+{
+	struct device *d = md->dev;
+	uint64_t total = 0;
+	while (total < limit) {
+		uint64_t max =
+		    limit - total < m->scn->chunk_bytes ? limit - total : m->scn->chunk_bytes;
+		uint64_t got = 0;
+		uint32_t hint = DEVICE_DATA_STATE;
+		int rc = d->ops->read(d, m->buf, max, &got, &hint);
+		if (rc) {
+			mig_fail(m, rc, SRC_TASK, "source device %s: reading %s data failed: %s",
+			         d->name, stopcopy ? "stop-copy" : "precopy", strerror(-rc));
+			return rc;
+		}
+		if (got == 0)
+			break;
+		rc = mig_stream_send(m, m->stream, MIG_REC_DEV_DATA, md->index, hint, got, m->buf,
+		                     SRC_TASK);
+		if (rc)
+			return rc;
+		if (hint == DEVICE_DATA_INITIAL)
+			md->init_left -= got < md->init_left ? got : md->init_left;
+		total += got;
+	}
+	if (total)
+		TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = SRC_TASK, .kind = TRACE_SEND,
+		          .device = md->index, .value = (double)total,
+		          .text = stopcopy ? "stop-copy" : "precopy");
+	return (int64_t)total;
+}
+
+void mig_stream_return(struct mig *m, uint32_t kind, int device, uint64_t value)
+{
+	mig_stream_send(m, m->ret, kind, device, value, 0, NULL, DST_TASK);
+}
