@@ -35,7 +35,7 @@
 
 #include "aggregate.h"
 #include "real_world.h"
-#include "scenario_yaml.h"
+#include "scenario_load.h"
 #include "sim_world.h"
 #include "summary.h"
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "migration.h"
-#include "scenario_yaml.h"
+#include "scenario_load.h"
 #include "sim_runtime.h"
 #include "sim_world.h"
 #include "summary.h"

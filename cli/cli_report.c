@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "names.h"
 #include "plots.h"
 #include "store.h"
 
@@ -61,8 +62,11 @@ void cli_report_help(FILE *out)
 }
 
 enum report_plot { REPORT_TIMELINE, REPORT_DOWNTIME, REPORT_SWEEP, REPORT_PHASES, REPORT_COUNT };
-static const char *const report_plot_names[REPORT_COUNT] = {"timeline", "downtime", "sweep",
-                                                            "sim-vs-real"};
+static const char *const report_plot_words[] = {[REPORT_TIMELINE] = "timeline",
+                                                [REPORT_DOWNTIME] = "downtime",
+                                                [REPORT_SWEEP] = "sweep",
+                                                [REPORT_PHASES] = "sim-vs-real"};
+static const struct names report_plot_names = NAMES(report_plot_words);
 
 struct report_opts {
 	const char *dir;
@@ -81,10 +85,8 @@ static int parse_plots(const char *list, struct report_opts *o)
 		return -1;
 	o->explicit_plots = true;
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int k = 0;
-		while (k < REPORT_COUNT && strcmp(tok, report_plot_names[k]))
-			k++;
-		if (k == REPORT_COUNT) {
+		int k = names_parse(&report_plot_names, tok);
+		if (k < 0) {
 			report_errorf("--plots: unknown plot '%s'; plots are timeline, downtime, "
 			              "sweep, sim-vs-real\n",
 			              tok);

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <glib.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,10 +21,10 @@
 #include "cli.h"
 #include "output.h"
 #include "scenario.h"
-#include "scenario_yaml.h"
+#include "scenario_emit.h"
+#include "scenario_load.h"
 #include "store.h"
 #include "summary.h"
-#include <stdarg.h>
 
 /* The world whose command is running (one per process). */
 static const struct cli_world *cur;

@@ -8,13 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
+
+static const char *const format_words[] = {
+    [OUTPUT_TABLE] = "table", [OUTPUT_JSON] = "json", [OUTPUT_CSV] = "csv"};
+static const struct names format_names = NAMES(format_words);
+
 int output_format_parse(const char *name)
 {
-	static const char *const names[] = {"table", "json", "csv"};
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(name, names[i]))
-			return i;
-	return -1;
+	return names_parse(&format_names, name);
 }
 
 /* Devices listed one by one in the table; beyond this, the slowest ones. */

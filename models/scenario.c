@@ -1,11 +1,11 @@
 /*
  * scenario.c - the scenario model: names, defaults, device profiles,
- * validation, equality.  Nothing here knows YAML (scenario_yaml.c does).
+ * validation, equality.  Nothing here knows YAML (frontend/ does).
  *
  * Every default and every profile number below is also in
  * docs/scenarios.md with its source; change both together.
  */
-#include "scenario_yaml.h"
+#include "scenario.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -244,91 +244,72 @@ bool scenario_profile_arc(const struct scenario_profile *p, enum vfio_state from
 
 /* ---- names of enum values ---- */
 
-/* Each table is in value order, NULL-terminated: the words scenario files
- * use, which the loader looks up and the *_name() functions print. */
-const char *const scenario_strategy_names[] = {
+/* The words scenario files use, which the loader looks up and the
+ * *_name() functions print. */
+static const char *const strategy_words[] = {
 #define STRATEGY_NAME_ENTRY(kind, word, ops) [kind] = word,
     STRATEGY_LIST(STRATEGY_NAME_ENTRY)
 #undef STRATEGY_NAME_ENTRY
-        [STRATEGY_COUNT] = NULL,
 };
-const char *const scenario_thread_mode_names[] = {
-    [THREADS_PER_PASS] = "per-pass", [THREADS_POOL] = "pool", [THREADS_POOL + 1] = NULL};
-const char *const scenario_ack_mode_names[] = {
-    [ACK_OFF] = "off", [ACK_LEGACY] = "legacy", [ACK_NEW] = "new", [ACK_NEW + 1] = NULL};
-const char *const scenario_late_ack_rule_names[] = {
-    [LATE_ACK_V2] = "v2",
-    [LATE_ACK_SAVED_COUNT] = "saved-count",
-    [LATE_ACK_SETTLED] = "settled",
-    [LATE_ACK_SETTLED + 1] = NULL,
-};
-const char *const scenario_event_design_names[] = {
-    [EVENTS_NONE] = "none",
-    [EVENTS_AFTER_ONLY] = "after-only",
-    [EVENTS_PREPARE_BEFORE_P2P] = "prepare-before-p2p",
-    [EVENTS_PREPARE_EVERY] = "prepare-every-transition",
-    [EVENTS_PREPARE_EVERY + 1] = NULL,
-};
-const char *const scenario_nonresponsive_from_names[] = {
-    [NONRESPONSIVE_VM_STOP] = "vm-stop",
-    [NONRESPONSIVE_TRANSITION] = "transition",
-    [NONRESPONSIVE_TRANSITION + 1] = NULL,
-};
-const char *const scenario_precopy_v2_names[] = {
-    [PRECOPY_V2_UNSUPPORTED] = "unsupported",
-    [PRECOPY_V2_SUPPORTED] = "supported",
-    [PRECOPY_V2_ERROR] = "error",
-    [PRECOPY_V2_ERROR + 1] = NULL,
-};
-const char *const scenario_backend_names[] = {
-    [BACKEND_MODEL] = "model", [BACKEND_VFIO] = "vfio", [BACKEND_VFIO + 1] = NULL};
-const char *const scenario_vfio_interface_names[] = {
-    [VFIO_IFACE_AUTO] = "auto",
-    [VFIO_IFACE_CDEV] = "cdev",
-    [VFIO_IFACE_GROUP] = "group",
-    [VFIO_IFACE_GROUP + 1] = NULL,
-};
-
-/* names[v], or "?" for a value outside the table (a hand-built scenario). */
-static const char *name_in(const char *const *names, unsigned v)
-{
-	for (unsigned i = 0; names[i]; i++)
-		if (i == v)
-			return names[i];
-	return "?";
-}
-
-static int parse_in(const char *const *names, const char *word)
-{
-	for (int i = 0; word && names[i]; i++)
-		if (strcmp(word, names[i]) == 0)
-			return i;
-	return -1;
-}
+const struct names scenario_strategy_names = NAMES(strategy_words);
+static const char *const thread_mode_words[] = {
+    [THREADS_PER_PASS] = "per-pass", [THREADS_POOL] = "pool"};
+const struct names scenario_thread_mode_names = NAMES(thread_mode_words);
+static const char *const ack_mode_words[] = {
+    [ACK_OFF] = "off", [ACK_LEGACY] = "legacy", [ACK_NEW] = "new"};
+const struct names scenario_ack_mode_names = NAMES(ack_mode_words);
+static const char *const late_ack_rule_words[] = {
+    [LATE_ACK_V2] = "v2", [LATE_ACK_SAVED_COUNT] = "saved-count", [LATE_ACK_SETTLED] = "settled"};
+const struct names scenario_late_ack_rule_names = NAMES(late_ack_rule_words);
+static const char *const event_design_words[] = {[EVENTS_NONE] = "none",
+                                                 [EVENTS_AFTER_ONLY] = "after-only",
+                                                 [EVENTS_PREPARE_BEFORE_P2P] = "prepare-before-p2p",
+                                                 [EVENTS_PREPARE_EVERY] =
+                                                     "prepare-every-transition"};
+const struct names scenario_event_design_names = NAMES(event_design_words);
+static const char *const nonresponsive_from_words[] = {
+    [NONRESPONSIVE_VM_STOP] = "vm-stop", [NONRESPONSIVE_TRANSITION] = "transition"};
+const struct names scenario_nonresponsive_from_names = NAMES(nonresponsive_from_words);
+static const char *const precopy_v2_words[] = {[PRECOPY_V2_UNSUPPORTED] = "unsupported",
+                                               [PRECOPY_V2_SUPPORTED] = "supported",
+                                               [PRECOPY_V2_ERROR] = "error"};
+const struct names scenario_precopy_v2_names = NAMES(precopy_v2_words);
+static const char *const backend_words[] = {[BACKEND_MODEL] = "model", [BACKEND_VFIO] = "vfio"};
+const struct names scenario_backend_names = NAMES(backend_words);
+static const char *const vfio_interface_words[] = {
+    [VFIO_IFACE_AUTO] = "auto", [VFIO_IFACE_CDEV] = "cdev", [VFIO_IFACE_GROUP] = "group"};
+const struct names scenario_vfio_interface_names = NAMES(vfio_interface_words);
+static const char *const handler_pass_words[] = {
+    [HANDLER_PASS_MAIN] = "main", [HANDLER_PASS_PREPARE] = "prepare", [HANDLER_PASS_BOTH] = "both"};
+const struct names scenario_handler_pass_names = NAMES(handler_pass_words);
+static const char *const handler_side_words[] = {[HANDLER_SIDE_BOTH] = "both",
+                                                 [HANDLER_SIDE_SRC] = "source",
+                                                 [HANDLER_SIDE_DST] = "destination"};
+const struct names scenario_handler_side_names = NAMES(handler_side_words);
 
 const char *strategy_name(enum strategy_kind s)
 {
-	return name_in(scenario_strategy_names, (unsigned)s);
+	return names_name(&scenario_strategy_names, s);
 }
 
 int strategy_parse(const char *name)
 {
-	return parse_in(scenario_strategy_names, name);
+	return names_parse(&scenario_strategy_names, name);
 }
 
 const char *device_backend_name(enum device_backend b)
 {
-	return name_in(scenario_backend_names, (unsigned)b);
+	return names_name(&scenario_backend_names, b);
 }
 
 const char *vfio_interface_name(enum vfio_interface i)
 {
-	return name_in(scenario_vfio_interface_names, (unsigned)i);
+	return names_name(&scenario_vfio_interface_names, i);
 }
 
 int vfio_interface_parse(const char *name)
 {
-	return parse_in(scenario_vfio_interface_names, name);
+	return names_parse(&scenario_vfio_interface_names, name);
 }
 
 static bool hex_run(const char *s, size_t n)
@@ -359,32 +340,32 @@ bool scenario_vfio_address_ok(const char *a)
 
 const char *ack_mode_name(enum ack_mode m)
 {
-	return name_in(scenario_ack_mode_names, (unsigned)m);
+	return names_name(&scenario_ack_mode_names, m);
 }
 
 const char *thread_mode_name(enum thread_mode t)
 {
-	return name_in(scenario_thread_mode_names, (unsigned)t);
+	return names_name(&scenario_thread_mode_names, t);
 }
 
 const char *late_ack_rule_name(enum late_ack_rule r)
 {
-	return name_in(scenario_late_ack_rule_names, (unsigned)r);
+	return names_name(&scenario_late_ack_rule_names, r);
 }
 
 const char *event_design_name(enum event_design d)
 {
-	return name_in(scenario_event_design_names, (unsigned)d);
+	return names_name(&scenario_event_design_names, d);
 }
 
 const char *nonresponsive_from_name(enum nonresponsive_from n)
 {
-	return name_in(scenario_nonresponsive_from_names, (unsigned)n);
+	return names_name(&scenario_nonresponsive_from_names, n);
 }
 
 const char *precopy_v2_name(enum precopy_v2 v)
 {
-	return name_in(scenario_precopy_v2_names, (unsigned)v);
+	return names_name(&scenario_precopy_v2_names, v);
 }
 
 /* ---- device instances ---- */
@@ -639,22 +620,6 @@ static void device_arcs_text(uint32_t caps, char *buf, size_t len)
 			                         scenario_arcs[i].key);
 }
 
-/* Word lists for messages: "off, legacy or new". */
-void scenario_word_list(const char *const *names, char *buf, size_t len)
-{
-	size_t used = 0, n = 0;
-
-	buf[0] = '\0';
-	while (names[n])
-		n++;
-	for (size_t i = 0; i < n && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s",
-		                         i == 0       ? ""
-		                         : i + 1 == n ? " or "
-		                                      : ", ",
-		                         names[i]);
-}
-
 static int validate_names(const struct scenario *s, char *path, size_t pathlen, char *err,
                           size_t errlen)
 {
@@ -728,7 +693,7 @@ static int validate_ack(const struct scenario *s, char *path, size_t pathlen, ch
 {
 	char words[64];
 
-	scenario_word_list(scenario_ack_mode_names, words, sizeof(words));
+	names_list(&scenario_ack_mode_names, words, sizeof(words));
 	if (ack_mode_name(s->ack_src)[0] == '?') {
 		snprintf(err, errlen, "unknown switchover-ack mode: expected %s", words);
 		FAIL("migration.switchover_ack");
@@ -771,10 +736,11 @@ static int vfio_repeat(const struct scenario *s, size_t gi, int side, size_t k, 
 				n = k;
 			for (size_t m = 0; m < n; m++)
 				if (strcasecmp(list[m], a) == 0) {
-					snprintf(err, errlen,
-					         "'%s' is already devices[%zu].vfio.%s[%zu]: a device "
-					         "plays one part in a run",
-					         a, j, key[sd], m);
+					snprintf(
+					    err, errlen,
+					    "'%s' is already devices[%zu].vfio.%s[%zu]: a device "
+					    "plays one part in a run",
+					    a, j, key[sd], m);
 					snprintf(path, pathlen, "devices[%zu].vfio.%s[%zu]", gi,
 					         key[side], k);
 					return 1;
@@ -1038,7 +1004,7 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		FAIL("migration.thread_join");
 	}
 	if (thread_mode_name(s->threads)[0] == '?') {
-		scenario_word_list(scenario_thread_mode_names, words, sizeof(words));
+		names_list(&scenario_thread_mode_names, words, sizeof(words));
 		snprintf(err, errlen, "unknown thread mode: expected %s", words);
 		FAIL("migration.threads");
 	}
@@ -1049,7 +1015,7 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 	if (validate_ack(s, path, pathlen, err, errlen))
 		goto fail;
 	if (late_ack_rule_name(s->late_ack_rule)[0] == '?') {
-		scenario_word_list(scenario_late_ack_rule_names, words, sizeof(words));
+		names_list(&scenario_late_ack_rule_names, words, sizeof(words));
 		snprintf(err, errlen, "unknown late-ACK rule: expected %s", words);
 		FAIL("migration.late_ack_rule");
 	}
@@ -1058,7 +1024,7 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		FAIL("migration.stop_gap");
 	}
 	if (event_design_name(s->event_design)[0] == '?') {
-		scenario_word_list(scenario_event_design_names, words, sizeof(words));
+		names_list(&scenario_event_design_names, words, sizeof(words));
 		snprintf(err, errlen, "unknown event design: expected %s", words);
 		FAIL("events.design");
 	}
@@ -1067,7 +1033,7 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		FAIL("events.rdma_timeout");
 	}
 	if (nonresponsive_from_name(s->nonresponsive_from)[0] == '?') {
-		scenario_word_list(scenario_nonresponsive_from_names, words, sizeof(words));
+		names_list(&scenario_nonresponsive_from_names, words, sizeof(words));
 		snprintf(err, errlen, "expected %s", words);
 		FAIL("events.nonresponsive_from");
 	}

@@ -11,29 +11,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "strategy.h"
 
-static const char *const phase_names[PHASE_COUNT] = {
-    "src_prepare", "src_main", "final_query", "stopcopy", "dst_load", "dst_prepare", "dst_main",
+static const char *const phase_words[] = {
+    [PHASE_SRC_PREPARE] = "src_prepare", [PHASE_SRC_MAIN] = "src_main",
+    [PHASE_FINAL_QUERY] = "final_query", [PHASE_STOPCOPY] = "stopcopy",
+    [PHASE_DST_LOAD] = "dst_load",       [PHASE_DST_PREPARE] = "dst_prepare",
+    [PHASE_DST_MAIN] = "dst_main",
 };
+static const struct names phase_names = NAMES(phase_words);
 
-static const char *const invariant_names[INV_COUNT] = {
-    "p2p_before_leaving_p2p",
-    "prepare_pass_before_main_pass",
-    "threads_joined_in_depth_and_pass",
-    "vfio_p2p_before_non_vfio_main",
-    "ack_no_underflow",
-    "ack_per_device_0_or_1",
+static const char *const invariant_words[] = {
+    [INV_P2P_BEFORE_LEAVING] = "p2p_before_leaving_p2p",
+    [INV_PREPARE_BEFORE_MAIN] = "prepare_pass_before_main_pass",
+    [INV_THREADS_JOINED] = "threads_joined_in_depth_and_pass",
+    [INV_P2P_BEFORE_NON_VFIO_MAIN] = "vfio_p2p_before_non_vfio_main",
+    [INV_ACK_NO_UNDERFLOW] = "ack_no_underflow",
+    [INV_ACK_PER_DEVICE] = "ack_per_device_0_or_1",
 };
+static const struct names invariant_names = NAMES(invariant_words);
 
 const char *phase_name(enum phase p)
 {
-	return (unsigned)p < PHASE_COUNT ? phase_names[p] : "?";
+	return names_name(&phase_names, p);
 }
 
 const char *invariant_name(enum invariant i)
 {
-	return (unsigned)i < INV_COUNT ? invariant_names[i] : "?";
+	return names_name(&invariant_names, i);
 }
 
 static bool is_p2p_state(int s)

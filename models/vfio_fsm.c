@@ -1,7 +1,7 @@
 /*
  * vfio_fsm.c - the kernel's VFIO migration state machine as data.
  *
- * Three tables: what each state is called and needs, the direct arcs drivers
+ * Tables: what each state is called and needs, the direct arcs drivers
  * implement, and the kernel's next-step table.  The functions only look
  * things up in them.
  *
@@ -19,30 +19,48 @@
  */
 #include "vfio_fsm.h"
 
-#include <string.h>
+#include "names.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A state's names: the uAPI's, QMP's (device-state of events), and the
+ * scenario files' (faults, latency keys). */
+static const char *const uapi_words[] = {
+    [VFIO_STATE_ERROR] = "ERROR",       [VFIO_STATE_STOP] = "STOP",
+    [VFIO_STATE_RUNNING] = "RUNNING",   [VFIO_STATE_STOP_COPY] = "STOP_COPY",
+    [VFIO_STATE_RESUMING] = "RESUMING", [VFIO_STATE_RUNNING_P2P] = "RUNNING_P2P",
+    [VFIO_STATE_PRE_COPY] = "PRE_COPY", [VFIO_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
+};
+static const struct names uapi_names = NAMES(uapi_words);
+static const char *const qmp_words[] = {
+    [VFIO_STATE_ERROR] = "error",       [VFIO_STATE_STOP] = "stop",
+    [VFIO_STATE_RUNNING] = "running",   [VFIO_STATE_STOP_COPY] = "stop-copy",
+    [VFIO_STATE_RESUMING] = "resuming", [VFIO_STATE_RUNNING_P2P] = "running-p2p",
+    [VFIO_STATE_PRE_COPY] = "pre-copy", [VFIO_STATE_PRE_COPY_P2P] = "pre-copy-p2p",
+};
+static const struct names qmp_names = NAMES(qmp_words);
+static const char *const scenario_words[] = {
+    [VFIO_STATE_ERROR] = "error",       [VFIO_STATE_STOP] = "stop",
+    [VFIO_STATE_RUNNING] = "running",   [VFIO_STATE_STOP_COPY] = "stop_copy",
+    [VFIO_STATE_RESUMING] = "resuming", [VFIO_STATE_RUNNING_P2P] = "running_p2p",
+    [VFIO_STATE_PRE_COPY] = "pre_copy", [VFIO_STATE_PRE_COPY_P2P] = "pre_copy_p2p",
+};
+static const struct names scenario_names = NAMES(scenario_words);
+
 struct vfio_state_info {
-	const char *uapi_name;
-	const char *qmp_name;
-	const char *scenario_name;
 	uint32_t caps_needed; /* VFIO_CAP_* the device must have for the state */
 	bool saving;          /* in the saving group: shares one data_fd */
 };
 
 static const struct vfio_state_info vfio_states[VFIO_STATE_COUNT] = {
-    [VFIO_STATE_ERROR] = {"ERROR", "error", "error", 0, false},
-    [VFIO_STATE_STOP] = {"STOP", "stop", "stop", VFIO_CAP_STOP_COPY, false},
-    [VFIO_STATE_RUNNING] = {"RUNNING", "running", "running", VFIO_CAP_STOP_COPY, false},
-    [VFIO_STATE_STOP_COPY] = {"STOP_COPY", "stop-copy", "stop_copy", VFIO_CAP_STOP_COPY, true},
-    [VFIO_STATE_RESUMING] = {"RESUMING", "resuming", "resuming", VFIO_CAP_STOP_COPY, false},
-    [VFIO_STATE_RUNNING_P2P] = {"RUNNING_P2P", "running-p2p", "running_p2p",
-                                VFIO_CAP_STOP_COPY | VFIO_CAP_P2P, false},
-    [VFIO_STATE_PRE_COPY] = {"PRE_COPY", "pre-copy", "pre_copy",
-                             VFIO_CAP_STOP_COPY | VFIO_CAP_PRE_COPY, true},
-    [VFIO_STATE_PRE_COPY_P2P] = {"PRE_COPY_P2P", "pre-copy-p2p", "pre_copy_p2p", VFIO_CAP_ALL,
-                                 true},
+    [VFIO_STATE_ERROR] = {0, false},
+    [VFIO_STATE_STOP] = {VFIO_CAP_STOP_COPY, false},
+    [VFIO_STATE_RUNNING] = {VFIO_CAP_STOP_COPY, false},
+    [VFIO_STATE_STOP_COPY] = {VFIO_CAP_STOP_COPY, true},
+    [VFIO_STATE_RESUMING] = {VFIO_CAP_STOP_COPY, false},
+    [VFIO_STATE_RUNNING_P2P] = {VFIO_CAP_STOP_COPY | VFIO_CAP_P2P, false},
+    [VFIO_STATE_PRE_COPY] = {VFIO_CAP_STOP_COPY | VFIO_CAP_PRE_COPY, true},
+    [VFIO_STATE_PRE_COPY_P2P] = {VFIO_CAP_ALL, true},
 };
 
 /*
@@ -163,22 +181,17 @@ static bool vfio_state_valid(enum vfio_state s)
 
 const char *vfio_state_name(enum vfio_state s)
 {
-	return vfio_state_valid(s) ? vfio_states[s].uapi_name : "?";
+	return names_name(&uapi_names, s);
 }
 
 const char *vfio_state_qmp_name(enum vfio_state s)
 {
-	return vfio_state_valid(s) ? vfio_states[s].qmp_name : "?";
+	return names_name(&qmp_names, s);
 }
 
 int vfio_state_parse(const char *name)
 {
-	if (!name)
-		return -1;
-	for (int s = 0; s < VFIO_STATE_COUNT; s++)
-		if (strcmp(name, vfio_states[s].scenario_name) == 0)
-			return s;
-	return -1;
+	return names_parse(&scenario_names, name);
 }
 
 bool vfio_fsm_state_supported(enum vfio_state s, uint32_t caps)

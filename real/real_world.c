@@ -17,18 +17,18 @@
 #include "devices/emu.h"
 #include "devices/null.h"
 #include "devices/vfio.h"
-#include "scenario_yaml.h"
+#include "names.h"
+#include "scenario_emit.h"
 #include "transport.h"
 #include "world.h"
 
-static const char *const device_names[] = {"auto", "emu", "null"};
+static const char *const devices_words[] = {
+    [REAL_DEVICES_AUTO] = "auto", [REAL_DEVICES_EMU] = "emu", [REAL_DEVICES_NULL] = "null"};
+static const struct names devices_names = NAMES(devices_words);
 
 int real_devices_parse(const char *name)
 {
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(name, device_names[i]))
-			return i;
-	return -1;
+	return names_parse(&devices_names, name);
 }
 
 static bool is_zero(const struct dist *d)

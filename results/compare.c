@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
+
 const struct compare_opts compare_defaults = {
     .threshold = 0.05, .confidence = 0.95, .resamples = 10000, .seed = 1};
 
@@ -23,16 +25,14 @@ const struct compare_opts compare_defaults = {
  * 2^53 (at most C(40, 20) ~ 1.4e11), so doubles hold them exactly. */
 #define EXACT_MAX_PAIRS 400
 
+static const char *const verdict_words[] = {[COMPARE_SAME] = "no significant change",
+                                            [COMPARE_REGRESSION] = "regression",
+                                            [COMPARE_IMPROVEMENT] = "improvement"};
+static const struct names verdict_names = NAMES(verdict_words);
+
 const char *compare_verdict_name(enum compare_verdict v)
 {
-	switch (v) {
-	case COMPARE_REGRESSION:
-		return "regression";
-	case COMPARE_IMPROVEMENT:
-		return "improvement";
-	default:
-		return "no significant change";
-	}
+	return names_name(&verdict_names, v);
 }
 
 /*

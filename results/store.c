@@ -48,7 +48,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "scenario_yaml.h"
+#include "scenario_emit.h"
+#include "scenario_load.h"
 
 #ifndef SWITCHOVER_VERSION
 #define SWITCHOVER_VERSION "0"

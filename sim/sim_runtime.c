@@ -44,6 +44,8 @@
 #include <xbt/config.h>
 #include <xbt/log.h>
 
+#include "rt_config.h"
+
 XBT_LOG_EXTERNAL_CATEGORY(ker_engine);
 
 /*
@@ -668,19 +670,16 @@ __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, 
 	return rc;
 }
 
-static const char *config_error(const struct sim_runtime_config *c)
+static bool config_ok(const struct sim_runtime_config *c, char *why, size_t len)
 {
-	if (!(c->bandwidth_Bps > 0) || !isfinite(c->bandwidth_Bps))
-		return "bandwidth_Bps must be a finite number > 0";
-	if (!(c->latency_s >= 0) || !isfinite(c->latency_s))
-		return "latency_s must be a finite number >= 0";
-	if (!(c->thread_create_s >= 0) || !isfinite(c->thread_create_s))
-		return "thread_create_s must be a finite number >= 0";
-	if (!(c->thread_join_s >= 0) || !isfinite(c->thread_join_s))
-		return "thread_join_s must be a finite number >= 0";
-	if (!(c->thread_wake_s >= 0) || !isfinite(c->thread_wake_s))
-		return "thread_wake_s must be a finite number >= 0";
-	return NULL;
+	const struct rt_config_number v[] = {
+	    {"bandwidth_Bps", c->bandwidth_Bps, true, NULL},
+	    {"latency_s", c->latency_s, false, NULL},
+	    {"thread_create_s", c->thread_create_s, false, NULL},
+	    {"thread_join_s", c->thread_join_s, false, NULL},
+	    {"thread_wake_s", c->thread_wake_s, false, NULL},
+	};
+	return rt_config_ok(v, sizeof(v) / sizeof(v[0]), why, len);
 }
 
 /* "deadlock at t=...: N task(s) blocked forever: 'a' in recv on channel 'x', ..." */
@@ -718,8 +717,8 @@ int sim_runtime_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t e
 		return fail(err, errlen, -EBUSY,
 		            "a SimGrid run is already in progress in this process; runs cannot "
 		            "nest or overlap");
-	const char *bad = config_error(&s->cfg);
-	if (bad)
+	char bad[128];
+	if (!config_ok(&s->cfg, bad, sizeof(bad)))
 		return fail(err, errlen, -EINVAL, "invalid sim runtime configuration: %s", bad);
 	for (int d = 0; d < 2; d++) {
 		sg_link_set_bandwidth(g_link[d], s->cfg.bandwidth_Bps);

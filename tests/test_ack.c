@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "migration.h"
-#include "scenario_yaml.h"
+#include "scenario_load.h"
 #include "sim_world.h"
 #include "summary.h"
 #include "test_util.h"

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "plots.h"
-#include "scenario_yaml.h"
+#include "scenario_load.h"
 #include "sim_world.h"
 #include "summary.h"
 #include "test_util.h"

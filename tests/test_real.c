@@ -22,7 +22,7 @@
 #include "migration.h"
 #include "real_world.h"
 #include "rt_pthread.h"
-#include "scenario_yaml.h"
+#include "scenario_load.h"
 #include "summary.h"
 #include "test_threads.h"
 #include "test_util.h"

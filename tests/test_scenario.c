@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario_yaml.h"
+#include "scenario.h"
+#include "scenario_emit.h"
+#include "scenario_load.h"
 #include "test_util.h"
 #include "vfio_fsm.h"
 
@@ -472,12 +474,12 @@ static void test_enum_names(void)
 	CU_ASSERT_STRING_EQUAL(precopy_v2_name(PRECOPY_V2_ERROR), "error");
 	CU_ASSERT_STRING_EQUAL(precopy_v2_name((enum precopy_v2)3), "?");
 	/* Every word is accepted by the loader and comes back as the same value. */
-	for (int k = 0; scenario_event_design_names[k]; k++) {
+	for (int k = 0; k < (int)scenario_event_design_names.count; k++) {
 		char set[96];
 		const char *sets[] = {set};
 		struct scenario *s;
 
-		snprintf(set, sizeof set, "events.design=%s", scenario_event_design_names[k]);
+		snprintf(set, sizeof set, "events.design=%s", scenario_event_design_names.name[k]);
 		s = load_text("name: n\ndevices: [{name: d}]\n", sets, 1);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 		CU_ASSERT_EQUAL(s->event_design, (enum event_design)k);

@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 #include "migration.h"
-#include "scenario_yaml.h"
+#include "scenario_emit.h"
+#include "scenario_load.h"
 #include "sim_world.h"
 #include "store.h"
 #include "summary.h"

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "migration.h"
-#include "scenario_yaml.h"
+#include "scenario_load.h"
 #include "sim_world.h"
 #include "strategy.h"
 #include "summary.h"

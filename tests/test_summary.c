@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "scenario_yaml.h"
+#include "scenario_load.h"
 #include "sim_world.h"
 #include "summary.h"
 #include "test_util.h"

@@ -20,7 +20,8 @@
 #include "devices/vfio.h"
 #include "devices/vfio_uapi.h"
 #include "real_world.h"
-#include "scenario_yaml.h"
+#include "scenario_emit.h"
+#include "scenario_load.h"
 #include "test_util.h"
 
 /* ---- the uAPI copy: numbers of Linux 6.12's include/uapi/linux/vfio.h ---- */

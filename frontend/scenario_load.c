@@ -1,0 +1,168 @@
+/*
+ * scenario_load.c - load a scenario file: the steps of key_lines.c,
+ * overrides.c, scenario_schema.c and scenario_convert.c in order, then
+ * scenario_validate().
+ *
+ * Each step has its own kind of error:
+ *  1. walk the text once with libyaml's event parser (key_lines.c): syntax
+ *     errors with their line, aliases, duplicate keys, nesting depth, and
+ *     the line of every key path;
+ *  2. apply --set overrides to a libyaml document tree and emit it again
+ *     (overrides.c);
+ *  3. libcyaml with a schema checks the structure (scenario_schema.c);
+ *  4. every leaf is a string, parsed into the scenario (scenario_convert.c);
+ *  5. scenario_validate() checks the whole.
+ * An error found after --set is attributed to the --set that wrote the key.
+ */
+#include "scenario_load.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "overrides.h"
+#include "scenario_convert.h"
+#include "scenario_schema.h"
+
+#define MAX_FILE_BYTES (64u << 20)
+
+int scenario_load_text(const char *name_for_errors, const char *text, size_t len,
+                       const char *const *sets, size_t n_sets, struct scenario **out, char *err,
+                       size_t errlen)
+{
+	static const char empty_mapping[] = "{}";
+	struct loader L = {.name = name_for_errors ? name_for_errors : "<scenario>",
+	                   .err = err,
+	                   .errlen = errlen,
+	                   .sets = sets};
+	GString *doc = g_string_new(NULL);
+	struct key_lines_result wr;
+	struct raw_top *raw = NULL;
+	struct scenario *s = NULL;
+	char vpath[KEY_PATH_LEN], vmsg[1024];
+	int rc;
+
+	*out = NULL;
+	if (errlen)
+		err[0] = '\0';
+	if (!text)
+		len = 0;
+	if (!text)
+		text = "";
+	L.keys = &L.lines;
+	rc = key_lines_walk(text, len, &L.lines, &wr);
+	if (rc == -ENOMEM) {
+		loader_oom(&L);
+		goto out;
+	}
+	if (rc) {
+		snprintf(err, errlen, "%s:%d: %s", L.name, wr.line, wr.msg);
+		goto out;
+	}
+	if ((wr.root == ROOT_NONE || wr.root == ROOT_EMPTY) && !n_sets) {
+		snprintf(err, errlen,
+		         "%s:%d: empty scenario: expected a mapping with at least name: and "
+		         "devices:",
+		         L.name, wr.root_line ? wr.root_line : 1);
+		rc = -1;
+		goto out;
+	}
+	if (wr.root == ROOT_SCALAR || wr.root == ROOT_SEQUENCE) {
+		snprintf(err, errlen,
+		         "%s:%d: the top level must be a mapping (name: ..., devices: ...), not "
+		         "a %s",
+		         L.name, wr.root_line, wr.root == ROOT_SCALAR ? "single value" : "list");
+		rc = -1;
+		goto out;
+	}
+	if (n_sets) {
+		if (wr.root != ROOT_MAPPING) {
+			text = empty_mapping;
+			len = sizeof(empty_mapping) - 1;
+		}
+		rc = overrides_apply(&L, text, len, n_sets, doc);
+		if (rc)
+			goto out;
+		text = doc->str;
+		len = doc->len;
+		rc = key_lines_walk(text, len, &L.set_lines, &wr);
+		if (rc) {
+			snprintf(err, errlen, "%s: the document after --set does not parse: %s",
+			         L.name, wr.msg);
+			goto out;
+		}
+		L.keys = &L.set_lines;
+	}
+	rc = scenario_schema_load(&L, text, len, &raw);
+	if (rc)
+		goto out;
+	rc = -1;
+	if (!raw) {
+		snprintf(err, errlen, "%s:1: empty scenario", L.name);
+		goto out;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		rc = loader_oom(&L);
+		goto out;
+	}
+	*s = scenario_default;
+	if (scenario_convert(&L, raw, s))
+		goto out;
+	if (scenario_validate(s, vpath, sizeof(vpath), vmsg, sizeof(vmsg))) {
+		loader_fail(&L, vpath, "%s", vmsg);
+		goto out;
+	}
+	*out = s;
+	s = NULL;
+	rc = 0;
+out:
+	scenario_free(s);
+	scenario_schema_free(raw);
+	g_string_free(doc, TRUE);
+	loader_free(&L);
+	return rc ? -1 : 0;
+}
+
+int scenario_load_file(const char *path, const char *const *sets, size_t n_sets,
+                       struct scenario **out, char *err, size_t errlen)
+{
+	GByteArray *buf;
+	char chunk[65536];
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = g_byte_array_new();
+	for (;;) {
+		size_t got = fread(chunk, 1, sizeof(chunk), f);
+		g_byte_array_append(buf, (const guint8 *)chunk, (guint)got);
+		if (buf->len >= MAX_FILE_BYTES) {
+			snprintf(err, errlen, "%s: file larger than 64 MiB", path);
+			g_byte_array_free(buf, TRUE);
+			fclose(f);
+			return -1;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		g_byte_array_free(buf, TRUE);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	rc = scenario_load_text(path, (const char *)buf->data, buf->len, sets, n_sets, out, err,
+	                        errlen);
+	g_byte_array_free(buf, TRUE);
+	return rc;
+}
