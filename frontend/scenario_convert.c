@@ -266,7 +266,7 @@ static int convert_reinit(struct loader *L, const struct raw_reinit *r, const ch
 }
 
 /*
- * The keys of switchover-ack and REINIT (DOMAIN.md sections 5-6).  Like
+ * The keys of switchover-ack and REINIT (docs/domain.md sections 5-6).  Like
  * initial_bytes, the profile's init_load applies only while the group keeps
  * pre_copy; validation refuses these keys set without it.
  */

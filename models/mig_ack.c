@@ -57,7 +57,7 @@ int mig_ack_pending(struct mig *m)
 	return n;
 }
 
-/* DOMAIN.md section 6: each rule judges the requests the final query
+/* docs/domain.md section 6: each rule judges the requests the final query
  * found differently. */
 void mig_ack_late_rule(struct mig *m, int saved, int now, int collected)
 {

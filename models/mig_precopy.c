@@ -12,7 +12,7 @@
 #include "mig_stream.h"
 
 /* Precopy info of a source device, traced; `final` marks the REINIT check
- * of the prepare handler.  Applies DOMAIN.md section 6's request rule. */
+ * of the prepare handler.  Applies docs/domain.md section 6's request rule. */
 int mig_precopy_query(struct mig_device *md, struct device_precopy_info *info, bool final,
                       const char *task)
 {

@@ -154,7 +154,7 @@ static void set_vm_stopped(struct mig *m, double at)
 		m->src.devs[i].dev->vm_stopped_at = at;
 }
 
-/* The final exact query and the late-ACK rule (DOMAIN.md section 6). */
+/* The final exact query and the late-ACK rule (docs/domain.md section 6). */
 static void final_query(struct mig *m, uint64_t ram_pending)
 {
 	int saved = mig_ack_pending(m);

@@ -23,8 +23,8 @@ void names_list(const struct names *t, char *buf, size_t len)
 {
 	size_t used = 0;
 
-	/* Kept hand-made: the engine has no string library, and the caller's
-	 * buffer is the limit anyway. */
+	/* Written straight into the caller's buffer, which bounds the
+	 * message it goes into anyway: a GString would only be copied here. */
 	buf[0] = '\0';
 	for (size_t i = 0; i < t->count && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s",

@@ -24,7 +24,7 @@
 /* ---- scenario-level defaults ---- */
 
 #define SCENARIO_DEFAULT_RAM_BYTES (1 * GiB)
-/* 100 Gbit/s: the link of the published ConnectX-7 setup (DOMAIN §9). */
+/* 100 Gbit/s: the link of the published ConnectX-7 setup (docs/domain.md §9). */
 #define SCENARIO_DEFAULT_BANDWIDTH_BPS (100e9 / 8)
 #define SCENARIO_DEFAULT_LATENCY_S     50e-6
 /* QEMU's default downtime-limit (migration parameter, 300 ms). */
@@ -46,7 +46,7 @@
  */
 #define SCENARIO_DEFAULT_THREAD_CREATE_S 13e-6
 #define SCENARIO_DEFAULT_THREAD_JOIN_S   0.5e-6
-/* The patch's design (DOMAIN.md section 4): a thread per device per pass. */
+/* The patch's design (docs/domain.md section 4): a thread per device per pass. */
 #define SCENARIO_DEFAULT_THREADS THREADS_PER_PASS
 /*
  * Measured 2026-11-21 on the same VM.  wake (migration.threads: pool): the
@@ -61,7 +61,7 @@
 #define SCENARIO_DEFAULT_SEED          1
 /* QEMU's switchover-ack capability is off unless management enables it. */
 #define SCENARIO_DEFAULT_ACK ACK_OFF
-/* The rule settled in review (DOMAIN §6): fail only when the final query
+/* The rule settled in review (docs/domain.md §6): fail only when the final query
  * itself collected a new ACK request. */
 #define SCENARIO_DEFAULT_LATE_ACK LATE_ACK_SETTLED
 /*
@@ -71,10 +71,10 @@
  * 100 us is a round middle value.
  */
 #define SCENARIO_DEFAULT_STOP_GAP_S 100e-6
-/* The final upstream design (DOMAIN §7): VFIO_MIGRATION after each
+/* The final upstream design (docs/domain.md §7): VFIO_MIGRATION after each
  * transition plus pre-copy-p2p-prepare before PRE_COPY -> PRE_COPY_P2P. */
 #define SCENARIO_DEFAULT_EVENTS EVENTS_PREPARE_BEFORE_P2P
-/* DOMAIN §7: management's RDMA timeouts are "tens of ms". */
+/* docs/domain.md §7: management's RDMA timeouts are "tens of ms". */
 #define SCENARIO_DEFAULT_RDMA_TIMEOUT_S 50e-3
 /* Harness choice, the conservative reading: once the vCPUs stop, the
  * guest's driver no longer answers for the device, whatever the device
@@ -83,7 +83,7 @@
 /*
  * ASSUMPTION, not measured: one REINIT chunk is 1 MiB, the initial bytes of
  * the mlx5-cx7 profile (itself a guess); the published REINIT setup
- * (DOMAIN §6) gives no chunk size.
+ * (docs/domain.md §6) gives no chunk size.
  */
 #define SCENARIO_DEFAULT_REINIT_CHUNK_BYTES (1 * MiB)
 /* A fault injected without a probability always fires. */
@@ -156,10 +156,10 @@ const struct scenario_arc scenario_arcs[SCENARIO_ARC_COUNT] = {
 /*
  * mlx5-cx7: a ConnectX-7 VF.  Order-of-magnitude guesses, NOT fitted: the
  * state size is the "~100 MiB of device state per VF" of the published setup
- * (DOMAIN §9); the arc latencies put the expensive work where the mlx5
+ * (docs/domain.md §9); the arc latencies put the expensive work where the mlx5
  * driver does it (saving the state on entering STOP_COPY, restoring it on
  * leaving RESUMING / entering RUNNING_P2P) so that one VF costs a few hundred
- * ms as in the 1-VF row of DOMAIN §9.  Calibration against that table is a
+ * ms as in the 1-VF row of docs/domain.md §9.  Calibration against that table is a
  * later issue; until then every number here is an order-of-magnitude
  * assumption, not a measurement.
  * The destination load of initial bytes (init_load) is where mlx5 does its
@@ -687,7 +687,7 @@ out:
 	return rc;
 }
 
-/* The two ends' switchover-ack settings (DOMAIN §5). */
+/* The two ends' switchover-ack settings (docs/domain.md §5). */
 static int validate_ack(const struct scenario *s, char *path, size_t pathlen, char *err,
                         size_t errlen)
 {
@@ -824,7 +824,7 @@ static int validate_group_precopy(const struct scn_device_group *g, size_t i, ch
 	if (!pre_copy && g->precopy_info_v2 != PRECOPY_V2_UNSUPPORTED) {
 		snprintf(err, errlen,
 		         "precopy_info_v2 is %s without pre_copy: QEMU only asks a device with "
-		         "pre_copy to opt in to PRECOPY_INFOv2 (DOMAIN.md section 6); add pre_copy "
+		         "pre_copy to opt in to PRECOPY_INFOv2 (docs/domain.md section 6); add pre_copy "
 		         "to capabilities or remove precopy_info_v2",
 		         precopy_v2_name(g->precopy_info_v2));
 		FAIL("devices[%zu].precopy_info_v2", i);

@@ -23,19 +23,19 @@ const char *strategy_name(enum strategy_kind s); /* "parallel-prio" */
 int strategy_parse(const char *name);            /* -1 when unknown */
 
 /* Which tasks carry the parallel strategies' transitions: one OS thread
- * created and joined per device per pass (the patch's design, DOMAIN.md
+ * created and joined per device per pass (the patch's design, docs/domain.md
  * section 4), or one persistent worker per device created at migration
  * setup and handed each transition (a design alternative). */
 enum thread_mode { THREADS_PER_PASS = 0, THREADS_POOL = 1 };
 const char *thread_mode_name(enum thread_mode t); /* "per-pass", "pool" */
 
-/* Switchover-ack (DOMAIN.md section 5): off, the legacy one-shot ACK, or the
+/* Switchover-ack (docs/domain.md section 5): off, the legacy one-shot ACK, or the
  * re-usable per-device ACK counted on the source. */
 enum ack_mode { ACK_OFF = 0, ACK_LEGACY = 1, ACK_NEW = 2 };
 const char *ack_mode_name(enum ack_mode m); /* "off", "legacy", "new" */
 
 /* When a late ACK request (collected by the final query) fails the
- * migration (DOMAIN.md section 6). */
+ * migration (docs/domain.md section 6). */
 enum late_ack_rule {
 	LATE_ACK_V2 = 0,          /* the ACK counter is non-zero after the final query */
 	LATE_ACK_SAVED_COUNT = 1, /* the counter grew during the final query */
@@ -43,7 +43,7 @@ enum late_ack_rule {
 };
 const char *late_ack_rule_name(enum late_ack_rule r); /* "v2", "saved-count", "settled" */
 
-/* Which QMP migration events a device emits (DOMAIN.md section 7). */
+/* Which QMP migration events a device emits (docs/domain.md section 7). */
 enum event_design {
 	EVENTS_NONE = 0,
 	EVENTS_AFTER_ONLY = 1,         /* VFIO_MIGRATION after each transition */
@@ -227,7 +227,7 @@ void scenario_free(struct scenario *s);
 
 /*
  * The direct arcs that have a latency key, X(from, to, "key").  The first
- * 15 are the arcs of a full-capability driver (DOMAIN §1); the last three
+ * 15 are the arcs of a full-capability driver (docs/domain.md §1); the last three
  * exist only in drivers without P2P, which skip the P2P states.
  */
 #define SCENARIO_ARCS(X)                                                                           \

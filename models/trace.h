@@ -46,7 +46,7 @@ enum trace_kind {
 	TRACE_LOAD_END,   /* ... returned; value = seconds it took */
 	TRACE_MARK,       /* phase boundary: from = trace_mark */
 	TRACE_ERROR,      /* text = message */
-	/* switchover-ack, REINIT, events (DOMAIN.md sections 5-7) */
+	/* switchover-ack, REINIT, events (docs/domain.md sections 5-7) */
 	TRACE_PRECOPY_INFO,   /* source query: device, value = initial bytes, from = REINIT flag,
 	                         to = 1 for the final check in the prepare handler, text = error */
 	TRACE_ACK_REQUEST,    /* source: device asked for an ACK; value = pending count after,

@@ -65,7 +65,7 @@ static const struct vfio_state_info vfio_states[VFIO_STATE_COUNT] = {
 
 /*
  * The arcs drivers implement (the list in the comment above the kernel's
- * table).  The first 15 are those of a full-capability device (DOMAIN.md §1);
+ * table).  The first 15 are those of a full-capability device (docs/domain.md §1);
  * a device without P2P has, instead of the arcs through its missing P2P
  * states, the three arcs that jump over them.
  */

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rt_config.h"
 #include "transport.h"
 
 #define DEFAULT_STACK_BYTES    ((size_t)256 * 1024)
@@ -847,21 +848,20 @@ static void *heartbeat_main(void *arg)
 
 /* ---- the runtime ---- */
 
-static const char *config_error(const struct rtp_config *c)
+static bool config_ok(const struct rtp_config *c, char *why, size_t len)
 {
-	if (!(c->bandwidth_Bps >= 0) || !isfinite(c->bandwidth_Bps))
-		return "bandwidth_Bps must be a finite number >= 0 (0: no pacing)";
-	if (!(c->latency_s >= 0) || !isfinite(c->latency_s))
-		return "latency_s must be a finite number >= 0";
-	if (!(c->io_timeout_s > 0) || !isfinite(c->io_timeout_s))
-		return "io_timeout_s must be a finite number > 0";
-	return NULL;
+	const struct rt_config_number v[] = {
+	    {"bandwidth_Bps", c->bandwidth_Bps, false, " (0: no pacing)"},
+	    {"latency_s", c->latency_s, false, NULL},
+	    {"io_timeout_s", c->io_timeout_s, true, NULL},
+	};
+	return rt_config_ok(v, sizeof(v) / sizeof(v[0]), why, len);
 }
 
 struct rt *rtp_new(const struct rtp_config *cfg, char *err, size_t errlen)
 {
-	const char *bad = config_error(cfg);
-	if (bad) {
+	char bad[128];
+	if (!config_ok(cfg, bad, sizeof bad)) {
 		if (err && errlen)
 			snprintf(err, errlen, "invalid real runtime configuration: %s", bad);
 		return NULL;

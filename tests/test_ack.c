@@ -2,7 +2,7 @@
  * test_ack.c - switchover-ack (legacy, re-usable, mismatched), REINIT and
  * its final check, the late-ACK rules, failure and recovery, and the QMP
  * migration events, on fixed-cost scenarios with exact expected counts and
- * outcomes (DOMAIN.md sections 5-7).
+ * outcomes (docs/domain.md sections 5-7).
  */
 #include <math.h>
 #include <string.h>
@@ -243,7 +243,7 @@ static void test_reinit_one_more_ack_round(void)
 	done(&o);
 }
 
-/* A REINIT between a's INIT_DATA_SENT and its ACK: DOMAIN.md's request rule
+/* A REINIT between a's INIT_DATA_SENT and its ACK: docs/domain.md §6's request rule
  * asks again while the first request is still outstanding, so requests
  * minus ACKs reaches 2 for a: the invariant breaks and is reported (the
  * migration itself completes: the counter stays consistent). */

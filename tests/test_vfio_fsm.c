@@ -56,7 +56,7 @@ static bool ref_saving(enum vfio_state s)
 }
 
 /* The arcs a driver implements, from the comment above the kernel's table:
- * DOMAIN.md's 15, and the three a driver without P2P implements instead of
+ * docs/domain.md §1's 15, and the three a driver without P2P implements instead of
  * going through RUNNING_P2P / PRE_COPY_P2P. */
 static const struct {
 	enum vfio_state from, to;
@@ -430,7 +430,7 @@ static void test_smaller_device_skips_states(void)
 	}
 }
 
-/* ---- the paths the migration model takes (DOMAIN.md §2, §3) ---- */
+/* ---- the paths the migration model takes (docs/domain.md §2, §3) ---- */
 
 static void test_migration_paths(void)
 {
