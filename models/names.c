@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime.h"
+
 const char *names_name(const struct names *t, unsigned v)
 {
 	return v < t->count && t->name[v] ? t->name[v] : "?";
@@ -32,4 +34,12 @@ void names_list(const struct names *t, char *buf, size_t len)
 		                         : i + 1 == t->count ? " or "
 		                                             : ", ",
 		                         t->name[i]);
+}
+
+static const char *const side_words[] = {[RT_SIDE_SRC] = "source", [RT_SIDE_DST] = "destination"};
+static const struct names sides = NAMES(side_words);
+
+const char *rt_side_name(enum rt_side s)
+{
+	return names_name(&sides, s);
 }

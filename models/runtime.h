@@ -54,10 +54,7 @@ typedef void (*rt_task_fn)(void *arg);
 enum rt_side { RT_SIDE_SRC = 0, RT_SIDE_DST = 1 };
 
 /* "source" or "destination", for messages. */
-static inline const char *rt_side_name(enum rt_side s)
-{
-	return s == RT_SIDE_SRC ? "source" : "destination";
-}
+const char *rt_side_name(enum rt_side s); /* "source", "destination" (names.c) */
 
 struct rt_ops {
 	/* Seconds since the start of the current run.  Any task; never blocks.

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "names.h"
+#include "runtime.h"
 #include "vfio_fsm.h"
 
 static const char *const kind_names[TRACE_KIND_COUNT] = {
@@ -122,26 +124,43 @@ GArray *trace_arcs(const struct trace *tr)
 	return arcs;
 }
 
+static const struct names kinds = NAMES(kind_names);
+static const char *const query_words[] = {[TRACE_QUERY_ESTIMATE] = "estimate",
+                                          [TRACE_QUERY_EXACT] = "exact",
+                                          [TRACE_QUERY_FINAL] = "final"};
+static const struct names queries = NAMES(query_words);
+static const char *const mark_words[TRACE_MARK_COUNT] = {
+    [TRACE_MARK_FINAL_QUERY_END] = "final-query-end",
+    [TRACE_MARK_STOPCOPY_SENT] = "stopcopy-sent",
+    [TRACE_MARK_LOAD_DONE] = "load-done",
+    [TRACE_MARK_READY] = "ready",
+    [TRACE_MARK_RECOVERY_BEGIN] = "recovery-begin",
+    [TRACE_MARK_RECOVERY_END] = "recovery-end",
+    [TRACE_MARK_SRC_RUNNING] = "src-running"};
+static const struct names marks = NAMES(mark_words);
+static const char *const pass_words[] = {
+    [TRACE_PASS_PREPARE] = "prepare", [TRACE_PASS_MAIN] = "main"};
+static const struct names passes = NAMES(pass_words);
+static const char *const side_words[] = {[RT_SIDE_SRC] = "src", [RT_SIDE_DST] = "dst"};
+static const struct names sides = NAMES(side_words);
+
 const char *trace_kind_name(enum trace_kind k)
 {
-	return (unsigned)k < TRACE_KIND_COUNT && kind_names[k] ? kind_names[k] : "?";
+	return names_name(&kinds, k);
 }
 
+/* Outside a VM stop or start an event has no pass: "-". */
 static const char *pass_name(int p)
 {
-	return p == TRACE_PASS_PREPARE ? "prepare" : p == TRACE_PASS_MAIN ? "main" : "-";
+	return p < 0 ? "-" : names_name(&passes, (unsigned)p);
 }
 static const char *side_name(int s)
 {
-	return s == 0 ? "src" : "dst";
+	return names_name(&sides, (unsigned)s);
 }
 
 void trace_print(const struct trace *tr, FILE *out, const char *const *names)
 {
-	static const char *const query_names[] = {"estimate", "exact", "final"};
-	static const char *const mark_names[TRACE_MARK_COUNT] = {
-	    "final-query-end", "stopcopy-sent", "load-done",  "ready",
-	    "recovery-begin",  "recovery-end",  "src-running"};
 	for (size_t i = 0; i < tr->n; i++) {
 		const struct trace_event *e = &tr->ev[i];
 		const char *dev = e->device >= 0 && names ? names[e->device] : "-";
@@ -173,12 +192,11 @@ void trace_print(const struct trace *tr, FILE *out, const char *const *names)
 			        e->value, e->text ? " " : "", e->text ? e->text : "");
 			break;
 		case TRACE_QUERY:
-			fprintf(out, "%s pending=%.0f",
-			        (unsigned)e->from < 3 ? query_names[e->from] : "?", e->value);
+			fprintf(out, "%s pending=%.0f", names_name(&queries, (unsigned)e->from),
+			        e->value);
 			break;
 		case TRACE_MARK:
-			fprintf(out, "%s",
-			        (unsigned)e->from < TRACE_MARK_COUNT ? mark_names[e->from] : "?");
+			fprintf(out, "%s", names_name(&marks, (unsigned)e->from));
 			break;
 		case TRACE_PRECOPY_INFO:
 			fprintf(out, "initial=%.0f%s%s%s%s", e->value, e->from ? " REINIT" : "",
@@ -189,8 +207,8 @@ void trace_print(const struct trace *tr, FILE *out, const char *const *names)
 			fprintf(out, "%s pending=%.0f", e->text ? e->text : "?", e->value);
 			break;
 		case TRACE_ACK_PENDING:
-			fprintf(out, "%s pending=%.0f",
-			        (unsigned)e->from < 3 ? query_names[e->from] : "?", e->value);
+			fprintf(out, "%s pending=%.0f", names_name(&queries, (unsigned)e->from),
+			        e->value);
 			break;
 		case TRACE_ACK_RECV:
 			fprintf(out, "pending=%.0f", e->value);

@@ -22,6 +22,7 @@
 
 #include <plot.h> /* GNU libplot */
 
+#include "names.h"
 #include "summary.h"
 #include "trace.h"
 #include "vfio_fsm.h"
@@ -39,18 +40,17 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const char *const format_words[] = {[PLOT_PNG] = "png", [PLOT_SVG] = "svg"};
+static const struct names formats = NAMES(format_words);
+
 int plot_format_parse(const char *name)
 {
-	if (!strcmp(name, "png"))
-		return PLOT_PNG;
-	if (!strcmp(name, "svg"))
-		return PLOT_SVG;
-	return -1;
+	return names_parse(&formats, name);
 }
 
 const char *plot_format_ext(enum plot_format fmt)
 {
-	return fmt == PLOT_SVG ? "svg" : "png";
+	return names_name(&formats, fmt);
 }
 
 int plot_nice_ticks(double lo, double hi, unsigned max_ticks, struct plot_ticks *out)
