@@ -36,10 +36,17 @@ static void on_interrupt(int sig)
 {
 	static const char msg[] = "\nswitchover real: interrupted: ending the run in progress and "
 	                          "returning devices to RUNNING (once more to quit at once)\n";
+	int saved = errno; /* the thread it interrupted may be about to read it */
+	(void)sig;
 	vfio_request_stop();
 	ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
 	(void)n;
-	signal(sig, SIG_DFL);
+	/* The next SIGINT or SIGTERM, whichever, ends the process. */
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGINT, &dfl, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	errno = saved;
 }
 
 static int real_run(const struct scenario *s, unsigned run, struct trace *tr,

@@ -124,8 +124,9 @@ struct trace_arc {
 	const struct trace_event *end;
 };
 /* Every device arc of the trace (device >= 0), in the order of their ends:
- * each ARC_END paired with the latest ARC_BEGIN of the same device and side
- * that no earlier end took.  The one place the pairing is derived (summary,
+ * each ARC_END paired with the ARC_BEGIN of the same device and side since
+ * that device and side's previous ARC_END (a device takes one arc at a
+ * time), or with NULL when there is none.  The one place the pairing is derived (summary,
  * result store and timeline plot all use it).  A GArray of struct trace_arc
  * pointing into tr; g_array_unref it. */
 GArray *trace_arcs(const struct trace *tr);

@@ -150,7 +150,7 @@ static double run_now(struct rtp *p)
  * late on a VM even with a 1 ns slack (measured here).  Spinning out the
  * last 200 us would hide that, but on two CPUs the spinners stalled other
  * threads for a scheduler tick (4 ms) now and then: sim and real agreed
- * worse with it than without (tests/test_agreement.c). */
+ * worse with it than without (bench/bench_agreement). */
 static void nanosleep_until(double t)
 {
 	struct timespec ts;
@@ -512,11 +512,20 @@ static void *pump_main(void *arg)
 			arrive = *stamp + p->cfg.latency_s;
 			g_free(stamp);
 		}
-		struct chan_slot *slot = g_new(struct chan_slot, 1);
-		*slot = (struct chan_slot){f, arrive};
-		g_queue_push_tail(&c->q, slot);
-		pthread_cond_broadcast(&c->c);
+		/* g_try_: out of memory fails the channel with an error, as any
+		 * broken channel does, instead of aborting the process. */
+		struct chan_slot *slot = g_try_new(struct chan_slot, 1);
+		if (slot) {
+			*slot = (struct chan_slot){f, arrive};
+			g_queue_push_tail(&c->q, slot);
+			pthread_cond_broadcast(&c->c);
+		}
 		pthread_mutex_unlock(&c->m);
+		if (!slot) {
+			free(payload);
+			pump_stop(c, -ENOMEM, "out of memory queueing a frame");
+			return NULL;
+		}
 	}
 }
 
@@ -666,8 +675,12 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 
 	int rc = 0;
 	if (!p->remote) { /* the pump here needs the stamp; a remote one adds latency itself */
+		double *stamp = g_try_new(double, 1);
+		if (!stamp)
+			return -ENOMEM;
+		*stamp = depart;
 		pthread_mutex_lock(&c->m);
-		g_queue_push_tail(&c->stamps, g_memdup2(&depart, sizeof depart));
+		g_queue_push_tail(&c->stamps, stamp);
 		pthread_mutex_unlock(&c->m);
 	}
 
