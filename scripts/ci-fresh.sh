@@ -39,6 +39,7 @@ stress=""
 if [ -n "$load" ]; then
 	stress-ng --cpu 2 --timeout 2h --quiet &
 	stress=$!
+	trap 'kill "$stress" 2>/dev/null || true' EXIT INT TERM
 fi
 t0=$(date +%s)
 status=0
@@ -46,6 +47,9 @@ status=0
 t1=$(date +%s)
 [ -z "$stress" ] || kill "$stress" 2>/dev/null || true
 wall=$((t1 - t0))
-echo "ci-fresh: $rev load=${load:+stress-ng --cpu 2}${load:-none} kernel-cache=${nocache:+empty}${nocache:-kept}" \
+load_text=none cache_text=kept
+[ -z "$load" ] || load_text="stress-ng --cpu 2"
+[ -z "$nocache" ] || cache_text=empty
+echo "ci-fresh: $rev load=$load_text kernel-cache=$cache_text" \
 	"exit $status, $((wall / 60)) min $((wall % 60)) s, log $dir/ci.log"
 exit "$status"

@@ -6,7 +6,7 @@
 set -eu
 
 # Each group is one step: NAME:packages...
-GROUPS="build:build-essential cmake pkg-config git python3
+STEPS="build:build-essential cmake pkg-config git python3
 libraries:libsimgrid-dev libgsl-dev libcyaml-dev libyaml-dev libcunit1-dev libhdf5-dev libplot-dev plotutils libglib2.0-dev libjansson-dev
 notebooks:python3-h5py jupyter-nbconvert python3-ipykernel jupyter-client python3-matplotlib python3-pandas
 vm-test:linux-source-6.12 flex bison libelf-dev bc patch xz-utils busybox-static cpio qemu-system-x86"
@@ -16,7 +16,7 @@ installed() {
 }
 
 missing_all=""
-for p in $(echo "$GROUPS" | cut -d: -f2); do
+for p in $(echo "$STEPS" | cut -d: -f2); do
 	installed "$p" || missing_all="$missing_all $p"
 done
 [ -z "$missing_all" ] && exit 0
@@ -50,7 +50,7 @@ step() {
 }
 
 step "apt-get update" $SUDO apt-get update -q
-echo "$GROUPS" | while IFS=: read -r name pkgs; do
+echo "$STEPS" | while IFS=: read -r name pkgs; do
 	missing=""
 	for p in $pkgs; do installed "$p" || missing="$missing $p"; done
 	[ -n "$missing" ] || continue
