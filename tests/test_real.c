@@ -543,14 +543,16 @@ static void run_two(const struct scenario *src_s, const struct scenario *dst_s,
 	int lfd;
 	char err[256];
 	CU_ASSERT_FATAL(transport_listen("127.0.0.1:0", &lfd, err, sizeof err) == 0);
+	/* A run that should complete gets a timeout only a hang reaches. */
+	double io_timeout_s = fault ? FAULT_TIMEOUT_S : TEST_HANG_S / 4;
 	*dst = (struct end){.s = dst_s,
 	                    .cfg = {.devices = REAL_DEVICES_EMU,
-	                            .io_timeout_s = FAULT_TIMEOUT_S,
+	                            .io_timeout_s = io_timeout_s,
 	                            .role = REAL_ROLE_DST,
 	                            .listen_fd = lfd}};
 	*src = (struct end){.s = src_s,
 	                    .cfg = {.devices = REAL_DEVICES_EMU,
-	                            .io_timeout_s = FAULT_TIMEOUT_S,
+	                            .io_timeout_s = io_timeout_s,
 	                            .fault = fault,
 	                            .role = REAL_ROLE_SRC}};
 	dst->cfg.clock_error_s = &dst->clock_error_s;

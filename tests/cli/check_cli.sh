@@ -289,7 +289,7 @@ expect 2 "cannot connect to 127.0.0.1:1" -- "$SW" real "$SRC/scenarios/null.yaml
 "$SW" real "$SRC/bench/agreement.yaml" --runs 200 -o "$TMP/int.h5" >"$TMP/int.out" 2>&1 &
 pid=$!
 i=0
-while [ $i -lt 300 ] && ! grep -q "run 1/200 started" "$TMP/int.out"; do
+while [ $i -lt 300 ] && kill -0 $pid 2>/dev/null && ! grep -q "run 1/200 started" "$TMP/int.out"; do
 	sleep 0.2
 	i=$((i + 1))
 done
