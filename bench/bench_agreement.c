@@ -26,13 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "aggregate.h"
 #include "real_world.h"
 #include "scenario_load.h"
 #include "sim_world.h"
 #include "summary.h"
+#include "transport.h"
 
 #define MAX_COUNTS 16
 
@@ -48,13 +48,6 @@ static void usage(FILE *out)
 	             "  --strategy S    one strategy, or all (default)\n"
 	             "  --threads T     per-pass (default), pool, or all\n"
 	             "  --target PCT    the agreement target in %% (default 3)\n");
-}
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 struct medians {
@@ -168,27 +161,24 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
-	int strategy = -1;
-	for (int k = 0; only && k < STRATEGY_COUNT; k++)
-		if (!strcmp(only, strategy_name((enum strategy_kind)k)))
-			strategy = k;
+	int strategy = only ? strategy_parse(only) : -1;
 	if (only && strategy < 0) {
-		fprintf(stderr,
-		        "bench_agreement: --strategy '%s': expected sequential, "
-		        "parallel-prio, parallel-barrier or all\n",
+		fprintf(stderr, "bench_agreement: --strategy '%s': expected sequential, "
+		                "parallel-prio, parallel-barrier or all\n",
 		        only);
 		return 2;
 	}
 	bool want_thread[2] = {true, true};
 	if (strcmp(threads, "all")) {
-		for (int t = 0; t < 2; t++)
-			want_thread[t] = !strcmp(threads, thread_mode_name((enum thread_mode)t));
-		if (!want_thread[0] && !want_thread[1]) {
+		int t = names_parse(&scenario_thread_mode_names, threads);
+		if (t < 0) {
 			fprintf(stderr,
 			        "bench_agreement: --threads '%s': expected per-pass, pool or all\n",
 			        threads);
 			return 2;
 		}
+		want_thread[0] = t == THREADS_PER_PASS;
+		want_thread[1] = t == THREADS_POOL;
 	}
 
 	/* The cells, in the order they run. */
@@ -216,7 +206,7 @@ int main(int argc, char **argv)
 	       runs, target);
 	printf("%-17s %-8s %7s %11s %11s %9s %8s  %-30s %s\n", "strategy", "threads", "devices",
 	       "sim_ms", "real_ms", "gap_ms", "gap_%", "largest phase gap", "target");
-	double t_start = wall_now();
+	double t_start = transport_now();
 	unsigned met = 0;
 	for (size_t i = 0; i < n_cells; i++) {
 		const struct cell *c = &cells[i];
@@ -257,7 +247,7 @@ int main(int argc, char **argv)
 		       sim.downtime * 1e3, real.downtime * 1e3, gap * 1e3, pct, phase,
 		       ok ? "met" : "missed");
 		fflush(stdout);
-		double spent = wall_now() - t_start;
+		double spent = transport_now() - t_start;
 		/* Cells cost about what their device count says: estimate by it. */
 		double done_w = 0, all_w = 0;
 		for (size_t j = 0; j < n_cells; j++) {

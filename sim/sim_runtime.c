@@ -4,7 +4,8 @@
  * through SimGrid's network model.
  *
  * Facts about SimGrid 3.32 this file relies on (checked by
- * tests/test_sim_runtime.c and in SimGrid's src/kernel/EngineImpl.cpp):
+ * tests/test_sim_runtime.c and tests/runtime_contract.c through
+ * tests/test_contract_sim.c, and in SimGrid's src/kernel/EngineImpl.cpp):
  *  - simgrid_init and simgrid_load_platform work once per process, but
  *    simgrid_run may be called again and again with new actors; the clock
  *    keeps going (it cannot be reset with the C API), so a run's now() is
