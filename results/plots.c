@@ -79,19 +79,34 @@ int plot_nice_ticks(double lo, double hi, unsigned max_ticks, struct plot_ticks 
 	return 0;
 }
 
-/* Every strategy gets the same colour in every plot. */
-static const uint32_t strategy_rgb[STRATEGY_COUNT] = {0x1f77b4, 0xff7f0e, 0x2ca02c};
+/* Every strategy gets the same colour in every plot; more strategies than
+ * colours (or line styles) reuse them in turn, so a new strategy needs no
+ * entry here. */
+static const uint32_t strategy_palette[] = {0x1f77b4, 0xff7f0e, 0x2ca02c,
+                                            0xd62728, 0x9467bd, 0x8c564b};
 /* Lines of the sweep: equal medians (the parallel strategies often agree)
  * must not hide each other, so widths, dashes and markers differ. */
-static const struct {
+struct strategy_style {
 	int marker; /* libplot: 16 filled circle, 17 filled square, 19 filled diamond */
 	double marker_px, width;
 	const char *style;
-} strategy_line[STRATEGY_COUNT] = {
+};
+static const struct strategy_style strategy_styles[] = {
     {16, 11, 3, NULL},
     {17, 14, 6, NULL},
     {19, 10, 2.5, "shortdashed"},
 };
+
+static uint32_t strategy_rgb(int s)
+{
+	return strategy_palette[(size_t)s % G_N_ELEMENTS(strategy_palette)];
+}
+
+static const struct strategy_style *strategy_line(int s)
+{
+	return &strategy_styles[(size_t)s % G_N_ELEMENTS(strategy_styles)];
+}
+
 /* The files of the phase plot. */
 static const uint32_t file_rgb[] = {0x4e79a7, 0xf28e2b, 0x59a14f, 0xb07aa1, 0x76b7b2, 0xedc948};
 
@@ -1337,7 +1352,7 @@ int plot_downtime(const struct results *r, enum plot_format fmt, const char *pat
 	double px = text_px(&c, TEXT_NORMAL);
 	for (size_t k = 0; k < n_strat; k++) {
 		const struct sample *sp = &smp[k];
-		uint32_t rgb = strategy_rgb[order[k]];
+		uint32_t rgb = strategy_rgb(order[k]);
 		double xc = f.x0 + slot * ((double)k + 0.5);
 		char lab[96], ms[32];
 		cv_text(&c, xc, f.y1 + 12, text_px(&c, TEXT_AXIS), true, 'c', 't', 0x000000, 0,
@@ -1537,7 +1552,7 @@ int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_f
 	size_t n_placed = 0;
 	for (int s = 0; s < STRATEGY_COUNT; s++) {
 		const struct sweep_point *p = &pts[s * n_counts];
-		uint32_t rgb = strategy_rgb[s];
+		uint32_t rgb = strategy_rgb(s);
 		if (!n_pts[s])
 			continue;
 		for (size_t i = 0; i < n_pts[s]; i++) {
@@ -1550,11 +1565,11 @@ int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_f
 			if (i > 0)
 				cv_line(&c, fx(&f, (double)p[i - 1].devices),
 				        fy(&f, p[i - 1].median), xx, fy(&f, p[i].median), rgb,
-				        strategy_line[s].width, strategy_line[s].style);
+				        strategy_line(s)->width, strategy_line(s)->style);
 		}
 		for (size_t i = 0; i < n_pts[s]; i++)
 			cv_marker(&c, fx(&f, (double)p[i].devices), fy(&f, p[i].median),
-			          strategy_line[s].marker, strategy_line[s].marker_px, rgb, 1);
+			          strategy_line(s)->marker, strategy_line(s)->marker_px, rgb, 1);
 		/* The median at the largest count, where the strategies differ most;
 		 * equal values share one label. */
 		const struct sweep_point *last = &p[n_pts[s] - 1];
@@ -1572,9 +1587,9 @@ int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_f
 		}
 		leg[n_leg++] = (struct legend_item){.kind = LEG_LINE_MARKER,
 		                                    .rgb = rgb,
-		                                    .width = strategy_line[s].width,
-		                                    .style = strategy_line[s].style,
-		                                    .marker = strategy_line[s].marker,
+		                                    .width = strategy_line(s)->width,
+		                                    .style = strategy_line(s)->style,
+		                                    .marker = strategy_line(s)->marker,
 		                                    .label = strategy_name((enum strategy_kind)s)};
 	}
 	leg[n_leg++] = (struct legend_item){

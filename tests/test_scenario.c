@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
 #include "scenario.h"
 #include "scenario_emit.h"
 #include "scenario_load.h"
@@ -531,7 +532,7 @@ static void test_device_instances(void)
 {
 	struct scenario *s = load_file("tests/data/good/full.yaml");
 	static const char *const names[] = {"vf0", "vf1", "vf2", "nic"};
-	char buf[48];
+	char buf[DEVICE_NAME_LEN];
 	unsigned k;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
