@@ -80,7 +80,7 @@ struct walk {
 	bool *p2p_capable;
 	const char *const *names;
 	struct side_walk side[2];
-	int join_pass_barrier; /* the strategy collects in the main pass (parallel-barrier) */
+	int collects_in_main_pass; /* the strategy collects in the main pass (parallel-barrier) */
 };
 
 /* First device of `side` that is P2P-capable and has not reached P2P. */
@@ -157,12 +157,12 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 			break;
 		*t = (struct open_thread){
 		    .open = true, .pass = e->pass, .depth = (int)e->value, .t = e->t};
-		if (!w->join_pass_barrier)
+		if (!w->collects_in_main_pass)
 			watch(tw, sd, t, true);
 		break;
 	case TRACE_PASS_BEGIN:
 		/* parallel-barrier: watched from the start of the joining pass */
-		if (w->join_pass_barrier && e->pass == TRACE_PASS_MAIN)
+		if (w->collects_in_main_pass && e->pass == TRACE_PASS_MAIN)
 			for (size_t i = 0; i < w->n; i++)
 				if (tw->th[sd][i].open)
 					watch(tw, sd, &tw->th[sd][i], true);
@@ -187,7 +187,7 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 	case TRACE_THREAD_JOIN: {
 		if (!t || !t->open)
 			break;
-		int want = w->join_pass_barrier ? TRACE_PASS_MAIN : t->pass;
+		int want = w->collects_in_main_pass ? TRACE_PASS_MAIN : t->pass;
 		if (e->pass != want)
 			violate(w->sum, INV_THREADS_JOINED, e->t,
 			        "%s thread of %s joined in the %s pass, expected the %s pass",
@@ -556,7 +556,7 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 	}
 	w.names = (const char *const *)names;
 	const struct strategy_ops *strategy = strategy_ops_of(s->strategy);
-	w.join_pass_barrier = strategy && strategy->collects_in_main_pass;
+	w.collects_in_main_pass = strategy && strategy->collects_in_main_pass;
 	for (int i = 0; i < INV_COUNT; i++)
 		out->inv[i].held = true;
 	w.side[0].pass = w.side[1].pass = -1;
