@@ -32,13 +32,21 @@ static struct sim_dev *sd_of(struct device *d)
 	return (struct sim_dev *)d;
 }
 
-/* Spend `seconds` of device work, holding the contention domain if any. */
+/*
+ * Spend `seconds` of device work, holding the contention domain if any: the
+ * group's arc_cpu_fraction of it is CPU work of the calling task on its host
+ * (it waits for a core when the host has none free), the rest waits on the
+ * device.  The real world's emulated device splits its work the same way
+ * (emu.c, work_end).
+ */
 static void work(struct sim_dev *sd, double seconds)
 {
 	const struct rt_ops *o = sd->rt->ops;
+	double cpu = sd->m.g->arc_cpu_fraction;
 	if (sd->domain)
 		o->sem_acquire(sd->domain);
-	rt_sleep(sd->rt, seconds);
+	rt_compute(sd->rt, cpu * seconds);
+	rt_sleep(sd->rt, (1 - cpu) * seconds);
 	if (sd->domain)
 		o->sem_release(sd->domain);
 }
