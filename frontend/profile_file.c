@@ -42,11 +42,12 @@ char *profile_file_find(const char *kind, const char *name, const char *from, GS
 	char *file = g_strconcat(name, ".yaml", NULL);
 	char *bin = program_dir();
 	if (bin)
-		found = try_path(
-		    g_build_filename(bin, "..", "share", "switchover", "profiles", kind, file, NULL),
-		    tried);
+		found = try_path(g_build_filename(bin, "..", "share", "switchover", "profiles",
+		                                  kind, file, NULL),
+		                 tried);
 	if (!found)
-		found = try_path(g_build_filename(SWITCHOVER_SOURCE_PROFILES, kind, file, NULL), tried);
+		found =
+		    try_path(g_build_filename(SWITCHOVER_SOURCE_PROFILES, kind, file, NULL), tried);
 	if (!found)
 		found = try_path(g_build_filename(from_dir, file, NULL), tried);
 	g_free(bin);

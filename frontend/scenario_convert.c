@@ -82,8 +82,8 @@ static int get_duration(struct loader *L, const char *path, const char *text, do
 }
 
 /* A plain number from 0 to 1: a `what` ("probability"), such as `example`. */
-static int get_unit_interval(struct loader *L, const char *path, const char *text,
-                             const char *what, const char *example, double *out)
+static int get_unit_interval(struct loader *L, const char *path, const char *text, const char *what,
+                             const char *example, double *out)
 {
 	char msg[384];
 	double v;
@@ -635,11 +635,11 @@ int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario 
 	              get_rate(L, "vm.dirty_rate", r->vm->dirty_rate, &s->ram_dirty_Bps) ||
 	              get_unsigned(L, "vm.vcpus", r->vm->vcpus, 1, SCENARIO_MAX_VCPUS, &s->vcpus)))
 		return -1;
-	if (r->hosts && ((r->hosts->source &&
-	                  scenario_convert_host(L, "hosts.source", r->hosts->source, &s->hosts[0])) ||
-	                 (r->hosts->destination &&
-	                  scenario_convert_host(L, "hosts.destination", r->hosts->destination,
-	                                        &s->hosts[1]))))
+	if (r->hosts &&
+	    ((r->hosts->source &&
+	      scenario_convert_host(L, "hosts.source", r->hosts->source, &s->hosts[0])) ||
+	     (r->hosts->destination &&
+	      scenario_convert_host(L, "hosts.destination", r->hosts->destination, &s->hosts[1]))))
 		return -1;
 	if (n && (get_rate(L, "network.bandwidth", n->bandwidth, &s->bandwidth_Bps) ||
 	          get_duration(L, "network.latency", n->latency, &s->latency_s) ||

@@ -1221,8 +1221,8 @@ static bool group_eq(const struct scn_device_group *a, const struct scn_device_g
 	    !dist_eq(&a->reinit_chunk, &b->reinit_chunk) ||
 	    a->final_check_failure != b->final_check_failure || a->domain != b->domain ||
 	    a->backend != b->backend || a->vfio_interface != b->vfio_interface ||
-	    a->arc_cpu_fraction != b->arc_cpu_fraction ||
-	    a->n_vfio_source != b->n_vfio_source || a->n_vfio_destination != b->n_vfio_destination)
+	    a->arc_cpu_fraction != b->arc_cpu_fraction || a->n_vfio_source != b->n_vfio_source ||
+	    a->n_vfio_destination != b->n_vfio_destination)
 		return false;
 	for (size_t i = 0; i < a->n_vfio_source; i++)
 		if (!str_eq(a->vfio_source[i], b->vfio_source[i]))

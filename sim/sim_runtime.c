@@ -656,7 +656,8 @@ static GString *platform_xml(void)
 	    "  <zone id=\"switchover\" routing=\"Full\">\n"
 	    "    <host id=\"src\" speed=\"%s\"/>\n"
 	    "    <host id=\"dst\" speed=\"%s\"/>\n"
-	    "    <link id=\"wire\" bandwidth=\"1GBps\" latency=\"0\" sharing_policy=\"SPLITDUPLEX\"/>\n"
+	    "    <link id=\"wire\" bandwidth=\"1GBps\" latency=\"0\" "
+	    "sharing_policy=\"SPLITDUPLEX\"/>\n"
 	    "    <route src=\"src\" dst=\"dst\"><link_ctn id=\"wire\" direction=\"UP\"/></route>\n"
 	    "  </zone>\n"
 	    "</platform>\n",
