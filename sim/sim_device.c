@@ -1,9 +1,11 @@
 /*
  * sim_device.c - simulated VFIO device.
  *
- * Arcs take a latency drawn from the profile; devices of one contention
- * domain (a PF's firmware) hold the domain's semaphore while they work, so
- * at most `capacity` of them progress at once.  Data is counted, not carried:
+ * Arcs take a latency drawn from the profile, a share of it CPU work on
+ * the device's host (arc_cpu_fraction, docs/model.md "Hosts and CPUs"), the
+ * rest a wait; devices of one contention domain (a PF's firmware) hold the
+ * domain's semaphore while they work, so at most `capacity` of them
+ * progress at once.  Data is counted, not carried:
  * PRE_COPY serves the initial bytes (DEVICE_DATA_INITIAL) then the dirty
  * bytes accumulated at the profile's rate; STOP_COPY serves any initial bytes
  * never sent, then the state.  The destination's writes cost load_fixed +

@@ -3,7 +3,8 @@
  * actors, synchronisation objects and its network model.
  *
  * One process holds one SimGrid engine with one fixed platform: two hosts,
- * "src" and "dst", joined by one full-duplex link (each direction has the
+ * "src" and "dst" (each with a speed step per core count, SIM_MAX_CORES of
+ * them, selected per run), joined by one full-duplex link (each direction has the
  * whole bandwidth; flows in the same direction share it equally, max-min).
  * The engine is started once (sim_runtime_global_init) and then drives any
  * number of runs, one after another; each run sets the link to its rt's
