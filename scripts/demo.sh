@@ -49,8 +49,8 @@ done
 
 echo
 echo "== the same VM on a 2-core vs a 64-core host (docs/model.md \"Hosts and CPUs\"): ConnectX-7 VFs"
-echo "   whose arcs are 25% CPU, host profile ci-2core (measured by bench/bench_host) with its"
-echo "   core count replaced, median downtime in ms"
+echo "   whose arcs are 25% CPU (an assumption for the demo, not measured), host profile ci-2core"
+echo "   (measured by bench/bench_host) with its core count replaced, median downtime in ms"
 printf '%8s %6s %14s %14s %17s\n' devices cores sequential parallel-prio parallel-barrier
 for n in 16 64; do
 	for c in 2 64; do
