@@ -544,8 +544,10 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	sg_host_sendto(c->from, c->to, bytes);
 	if (copy)
 		sg_exec_wait(copy);
-	else if (copied_at > simgrid_get_clock())
+	else if (copied_at > simgrid_get_clock()) {
+		s->stats.sleeps++;
 		sg_actor_sleep_until(copied_at);
+	}
 	task_leave(self);
 	struct chan_slot *slot = &c->q[(c->head + c->count) % c->cap];
 	slot->f = *f;
