@@ -103,6 +103,7 @@ const struct scenario scenario_default = {
     .thread_create_s = SCENARIO_DEFAULT_THREAD_CREATE_S,
     .thread_join_s = SCENARIO_DEFAULT_THREAD_JOIN_S,
     .threads = SCENARIO_DEFAULT_THREADS,
+    .multifd_transfer = MULTIFD_TRANSFER_AUTO,
     .thread_wake_s = SCENARIO_DEFAULT_THREAD_WAKE_S,
     .ack_src = SCENARIO_DEFAULT_ACK,
     .ack_dst = SCENARIO_DEFAULT_ACK,
@@ -258,6 +259,9 @@ const struct names scenario_thread_mode_names = NAMES(thread_mode_words);
 static const char *const ack_mode_words[] = {
     [ACK_OFF] = "off", [ACK_LEGACY] = "legacy", [ACK_NEW] = "new"};
 const struct names scenario_ack_mode_names = NAMES(ack_mode_words);
+static const char *const multifd_transfer_words[] = {
+    [MULTIFD_TRANSFER_AUTO] = "auto", [MULTIFD_TRANSFER_ON] = "on", [MULTIFD_TRANSFER_OFF] = "off"};
+const struct names scenario_multifd_transfer_names = NAMES(multifd_transfer_words);
 static const char *const late_ack_rule_words[] = {
     [LATE_ACK_V2] = "v2", [LATE_ACK_SAVED_COUNT] = "saved-count", [LATE_ACK_SETTLED] = "settled"};
 const struct names scenario_late_ack_rule_names = NAMES(late_ack_rule_words);
@@ -341,6 +345,16 @@ bool scenario_vfio_address_ok(const char *a)
 const char *ack_mode_name(enum ack_mode m)
 {
 	return names_name(&scenario_ack_mode_names, m);
+}
+
+const char *multifd_transfer_name(enum multifd_transfer t)
+{
+	return names_name(&scenario_multifd_transfer_names, t);
+}
+
+bool scenario_multifd_transfer(const struct scenario *s)
+{
+	return s->multifd_channels > 0 && s->multifd_transfer != MULTIFD_TRANSFER_OFF;
 }
 
 const char *thread_mode_name(enum thread_mode t)
@@ -822,11 +836,12 @@ static int validate_group_precopy(const struct scn_device_group *g, size_t i, ch
 		FAIL("devices[%zu].precopy_info_v2", i);
 	}
 	if (!pre_copy && g->precopy_info_v2 != PRECOPY_V2_UNSUPPORTED) {
-		snprintf(err, errlen,
-		         "precopy_info_v2 is %s without pre_copy: QEMU only asks a device with "
-		         "pre_copy to opt in to PRECOPY_INFOv2 (docs/domain.md section 6); add pre_copy "
-		         "to capabilities or remove precopy_info_v2",
-		         precopy_v2_name(g->precopy_info_v2));
+		snprintf(
+		    err, errlen,
+		    "precopy_info_v2 is %s without pre_copy: QEMU only asks a device with "
+		    "pre_copy to opt in to PRECOPY_INFOv2 (docs/domain.md section 6); add pre_copy "
+		    "to capabilities or remove precopy_info_v2",
+		    precopy_v2_name(g->precopy_info_v2));
 		FAIL("devices[%zu].precopy_info_v2", i);
 	}
 	for (size_t k = 0; k < g->n_reinit_times; k++) {
@@ -1011,6 +1026,19 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 	if (!seconds_ok(s->thread_wake_s)) {
 		snprintf(err, errlen, "must be a duration >= 0");
 		FAIL("migration.thread_wake");
+	}
+	if (multifd_transfer_name(s->multifd_transfer)[0] == '?') {
+		names_list(&scenario_multifd_transfer_names, words, sizeof(words));
+		snprintf(err, errlen, "unknown multifd transfer mode: expected %s", words);
+		FAIL("migration.multifd_transfer");
+	}
+	/* QEMU refuses x-migration-multifd-transfer=on without multifd. */
+	if (s->multifd_transfer == MULTIFD_TRANSFER_ON && s->multifd_channels == 0) {
+		snprintf(
+		    err, errlen,
+		    "on needs multifd channels (network.multifd_channels > 0), as QEMU "
+		    "refuses x-migration-multifd-transfer=on without multifd; use auto or off");
+		FAIL("migration.multifd_transfer");
 	}
 	if (validate_ack(s, path, pathlen, err, errlen))
 		goto fail;
@@ -1226,10 +1254,10 @@ bool scenario_equal(const struct scenario *a, const struct scenario *b)
 	    a->max_iterations != b->max_iterations || a->max_time_s != b->max_time_s ||
 	    a->chunk_bytes != b->chunk_bytes || a->thread_create_s != b->thread_create_s ||
 	    a->thread_join_s != b->thread_join_s || a->threads != b->threads ||
-	    a->thread_wake_s != b->thread_wake_s || a->ack_src != b->ack_src ||
-	    a->ack_dst != b->ack_dst || a->late_ack_rule != b->late_ack_rule ||
-	    !dist_eq(&a->stop_gap, &b->stop_gap) || a->event_design != b->event_design ||
-	    a->rdma_timeout_s != b->rdma_timeout_s ||
+	    a->multifd_transfer != b->multifd_transfer || a->thread_wake_s != b->thread_wake_s ||
+	    a->ack_src != b->ack_src || a->ack_dst != b->ack_dst ||
+	    a->late_ack_rule != b->late_ack_rule || !dist_eq(&a->stop_gap, &b->stop_gap) ||
+	    a->event_design != b->event_design || a->rdma_timeout_s != b->rdma_timeout_s ||
 	    a->nonresponsive_from != b->nonresponsive_from || a->n_faults != b->n_faults ||
 	    a->n_domains != b->n_domains || a->n_groups != b->n_groups ||
 	    a->n_handlers != b->n_handlers || a->runs != b->runs || a->seed != b->seed)
