@@ -4,8 +4,9 @@
  * time (RAM bytes or a device-state packet); whoever has work waits for a
  * free channel and takes the next one round-robin, as QEMU's multifd_send
  * does.  RAM pages are split evenly over the channels (over the main stream
- * when there are none); device-state packets go to mig_devstate.c's
- * receiving hook on the destination.
+ * when there are none), or sent in QEMU's multifd packets when they share
+ * the channels with device state; device-state packets go to
+ * mig_devstate.c's receiving hook (m->load_state_buffer) on the destination.
  */
 #include "mig_multifd.h"
 
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "mig_fail.h"
 #include "mig_stream.h"
 
 struct multifd_channel {
@@ -21,10 +21,10 @@ struct multifd_channel {
 	struct rt_chan *chan;
 	struct rt_sem *job;      /* released once per job handed over, and once to quit */
 	struct rt_frame f;       /* the job: a frame to send */
-	bool has_job, busy;      /* busy: handed a job not yet sent (under mf_lock) */
+	bool has_job, busy;      /* busy: handed a job not yet sent (under the lock) */
 	struct rt_sem *job_done; /* released after the job was sent, or NULL */
 	void *data;              /* the channel's buffer (chunk_size bytes) in a data world */
-	int quit;
+	int quit;                /* the quit was handed over (mig_multifd_quit is idempotent) */
 	struct rt_task *sender, *receiver;
 	char name[32];
 };
@@ -49,6 +49,9 @@ static void multifd_sender(void *arg)
 			mig_stream_send(m, mf->chan, MIG_REC_EOS, -1, 0, 0, NULL, mf->name);
 			return;
 		}
+		/* With fewer RAM bytes than channels some shares are empty:
+		 * nothing to send.  A device-state packet always goes (the
+		 * config state has no bytes). */
 		if (mf->f.bytes || mf->f.kind != MIG_REC_RAM)
 			mig_stream_send(m, mf->chan, mf->f.kind, mf->f.device, mf->f.value,
 			                mf->f.bytes, mf->f.data, mf->name);
