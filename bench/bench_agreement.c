@@ -10,9 +10,10 @@
  * to 50 ms) runs R times (default 5) in the sim world and in the real world
  * (emulated devices, real threads and sockets) for every strategy x device
  * count x thread mode x multifd device state (migration.multifd_transfer
- * over N multifd channels, or the state on the main stream).  Each row prints both median
- * downtimes, the gap in ms and in %, the phase whose medians differ most, and whether the gap is
- * within the target (default 3%).  The sim is the reference: where a row
+ * over N multifd channels, or the state on the main stream).  Each row
+ * prints both median downtimes, the gap in ms and in %, the phase whose
+ * medians differ most, and whether the gap is within the target (default
+ * 3%).  The sim is the reference: where a row
  * misses, the real world spends time the model does not know about (the
  * host's CPUs, scheduler wake-ups, copies).
  *
@@ -184,9 +185,8 @@ int main(int argc, char **argv)
 	}
 	int strategy = only ? strategy_parse(only) : -1;
 	if (only && strategy < 0) {
-		fprintf(stderr,
-		        "bench_agreement: --strategy '%s': expected sequential, "
-		        "parallel-prio, parallel-barrier or all\n",
+		fprintf(stderr, "bench_agreement: --strategy '%s': expected sequential, "
+		                "parallel-prio, parallel-barrier or all\n",
 		        only);
 		return 2;
 	}

@@ -836,12 +836,11 @@ static int validate_group_precopy(const struct scn_device_group *g, size_t i, ch
 		FAIL("devices[%zu].precopy_info_v2", i);
 	}
 	if (!pre_copy && g->precopy_info_v2 != PRECOPY_V2_UNSUPPORTED) {
-		snprintf(
-		    err, errlen,
-		    "precopy_info_v2 is %s without pre_copy: QEMU only asks a device with "
-		    "pre_copy to opt in to PRECOPY_INFOv2 (docs/domain.md section 6); add pre_copy "
-		    "to capabilities or remove precopy_info_v2",
-		    precopy_v2_name(g->precopy_info_v2));
+		snprintf(err, errlen,
+		         "precopy_info_v2 is %s without pre_copy: QEMU only asks a device with "
+		         "pre_copy to opt in to PRECOPY_INFOv2 (docs/domain.md section 6); add pre_copy "
+		         "to capabilities or remove precopy_info_v2",
+		         precopy_v2_name(g->precopy_info_v2));
 		FAIL("devices[%zu].precopy_info_v2", i);
 	}
 	for (size_t k = 0; k < g->n_reinit_times; k++) {
