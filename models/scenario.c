@@ -1245,6 +1245,8 @@ static bool fault_eq(const struct scenario *s, const struct scn_fault *x, const 
 
 bool scenario_equal(const struct scenario *a, const struct scenario *b)
 {
+	if (a->multifd_transfer != b->multifd_transfer)
+		return false;
 	if (!str_eq(a->name, b->name) || !str_eq(a->description, b->description) ||
 	    a->ram_bytes != b->ram_bytes || a->ram_dirty_Bps != b->ram_dirty_Bps ||
 	    a->bandwidth_Bps != b->bandwidth_Bps || a->latency_s != b->latency_s ||
@@ -1253,10 +1255,10 @@ bool scenario_equal(const struct scenario *a, const struct scenario *b)
 	    a->max_iterations != b->max_iterations || a->max_time_s != b->max_time_s ||
 	    a->chunk_bytes != b->chunk_bytes || a->thread_create_s != b->thread_create_s ||
 	    a->thread_join_s != b->thread_join_s || a->threads != b->threads ||
-	    a->multifd_transfer != b->multifd_transfer || a->thread_wake_s != b->thread_wake_s ||
-	    a->ack_src != b->ack_src || a->ack_dst != b->ack_dst ||
-	    a->late_ack_rule != b->late_ack_rule || !dist_eq(&a->stop_gap, &b->stop_gap) ||
-	    a->event_design != b->event_design || a->rdma_timeout_s != b->rdma_timeout_s ||
+	    a->thread_wake_s != b->thread_wake_s || a->ack_src != b->ack_src ||
+	    a->ack_dst != b->ack_dst || a->late_ack_rule != b->late_ack_rule ||
+	    !dist_eq(&a->stop_gap, &b->stop_gap) || a->event_design != b->event_design ||
+	    a->rdma_timeout_s != b->rdma_timeout_s ||
 	    a->nonresponsive_from != b->nonresponsive_from || a->n_faults != b->n_faults ||
 	    a->n_domains != b->n_domains || a->n_groups != b->n_groups ||
 	    a->n_handlers != b->n_handlers || a->runs != b->runs || a->seed != b->seed)
