@@ -3,15 +3,17 @@
  * predicts for it.
  *
  *   bench_agreement [--devices 1,4,16,64] [--runs R] [--strategy S|all]
- *                   [--threads per-pass|pool|all] [--target PCT] [--host PROFILE]
- *                   [FILE]
+ *                   [--threads per-pass|pool|all] [--multifd-state on|off|both]
+ *                   [--channels N] [--target PCT] [--host PROFILE] [FILE]
  *
  * FILE (default bench/agreement.yaml: emulated devices with fixed arcs of 5
  * to 50 ms) runs R times (default 5) in the sim world and in the real world
  * (emulated devices, real threads and sockets) for every strategy x device
- * count x thread mode.  Each row prints both median downtimes, the gap in
- * ms and in %, the phase whose medians differ most, and whether the gap is
- * within the target (default 3%).  The sim is the reference: where a row
+ * count x thread mode x multifd device state (migration.multifd_transfer
+ * over N multifd channels, or the state on the main stream).  Each row
+ * prints both median downtimes, the gap in ms and in %, the phase whose
+ * medians differ most, and whether the gap is within the target (default
+ * 3%).  The sim is the reference: where a row
  * misses, the real world spends time the model does not know about (the
  * host's CPUs, scheduler wake-ups, copies).  --host PROFILE gives both
  * ends the host profile of this machine (profiles/hosts/, written by
@@ -42,15 +44,22 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: bench_agreement [--devices LIST] [--runs R] [--strategy S|all]\n"
-	             "                       [--threads per-pass|pool|all] [--target PCT]\n"
-	             "                       [--host PROFILE] [FILE]\n"
+	             "                       [--threads per-pass|pool|all] [--multifd-state "
+	             "on|off|both]\n"
+	             "                       [--channels N] [--target PCT] [--host PROFILE]\n"
+	             "                       [FILE]\n"
 	             "Median downtime of FILE (default bench/agreement.yaml) in the sim and the\n"
-	             "real world (emulated devices) per strategy x device count x thread mode,\n"
-	             "the gap, the largest phase gap, and whether the gap is within PCT %%.\n"
+	             "real world (emulated devices) per strategy x device count x thread mode x\n"
+	             "multifd device state, the gap, the largest phase gap, and whether the gap\n"
+	             "is within PCT %%.\n"
 	             "  --devices LIST  device counts, comma-separated (default 1,4,16,64)\n"
 	             "  --runs R        runs per world and cell (default 5)\n"
 	             "  --strategy S    one strategy, or all (default)\n"
 	             "  --threads T     per-pass (default), pool, or all\n"
+	             "  --multifd-state M  device state over the multifd channels: off (default:\n"
+	             "                  on the main stream), on, or both\n"
+	             "  --channels N    multifd channels (default 0 with --multifd-state off,\n"
+	             "                  else 2; with off they carry RAM only)\n"
 	             "  --target PCT    the agreement target in %% (default 3)\n"
 	             "  --host PROFILE  both ends get this host profile (a name in\n"
 	             "                  profiles/hosts/, such as ci-2core, or a file)\n");
@@ -118,7 +127,8 @@ static int parse_counts(const char *text, unsigned *counts, int *n)
 int main(int argc, char **argv)
 {
 	const char *file = "bench/agreement.yaml", *only = NULL, *threads = "per-pass",
-	           *host = NULL;
+	           *mfd_state = "off", *host = NULL;
+	long channels = -1; /* -1: the default of --multifd-state */
 	unsigned counts[MAX_COUNTS] = {1, 4, 16, 64}, runs = 5;
 	int n_counts = 4;
 	double target = 3;
@@ -150,6 +160,16 @@ int main(int argc, char **argv)
 			threads = v;
 		} else if (!strcmp(a, "--host") && v) {
 			host = v;
+		} else if (!strcmp(a, "--multifd-state") && v) {
+			mfd_state = v;
+		} else if (!strcmp(a, "--channels") && v) {
+			channels = strtol(v, &end, 10);
+			if (*end || channels < 0 || channels > SCENARIO_MAX_MULTIFD) {
+				fprintf(stderr,
+				        "bench_agreement: --channels '%s': expected 0 to %d\n", v,
+				        SCENARIO_MAX_MULTIFD);
+				return 2;
+			}
 		} else if (!strcmp(a, "--target") && v) {
 			target = strtod(v, &end);
 			if (*end || !(target > 0)) {
@@ -190,13 +210,30 @@ int main(int argc, char **argv)
 		want_thread[0] = t == THREADS_PER_PASS;
 		want_thread[1] = t == THREADS_POOL;
 	}
+	/* want_state[0]: the state on the main stream (off), [1]: over multifd */
+	bool want_state[2] = {strcmp(mfd_state, "on") != 0, strcmp(mfd_state, "off") != 0};
+	if (strcmp(mfd_state, "on") && strcmp(mfd_state, "off") && strcmp(mfd_state, "both")) {
+		fprintf(stderr, "bench_agreement: --multifd-state '%s': expected on, off or both\n",
+		        mfd_state);
+		return 2;
+	}
+	if (channels < 0)
+		channels = want_state[1] ? 2 : 0;
+	if (want_state[1] && channels == 0) {
+		fprintf(stderr,
+		        "bench_agreement: --multifd-state %s needs --channels > 0 (device "
+		        "state goes over the multifd channels)\n",
+		        mfd_state);
+		return 2;
+	}
 
 	/* The cells, in the order they run. */
 	struct cell {
 		enum strategy_kind k;
 		enum thread_mode t;
 		unsigned count;
-	} cells[STRATEGY_COUNT * 2 * MAX_COUNTS];
+		bool state_over_multifd;
+	} cells[STRATEGY_COUNT * 2 * MAX_COUNTS * 2];
 	size_t n_cells = 0;
 	for (int k = 0; k < STRATEGY_COUNT; k++) {
 		if (only && k != strategy)
@@ -207,20 +244,26 @@ int main(int argc, char **argv)
 			    (k == STRATEGY_SEQUENTIAL && t > 0 && want_thread[0]))
 				continue;
 			for (int c = 0; c < n_counts; c++)
-				cells[n_cells++] = (struct cell){(enum strategy_kind)k,
-				                                 (enum thread_mode)t, counts[c]};
+				for (int st = 0; st < 2; st++)
+					if (want_state[st])
+						cells[n_cells++] = (struct cell){
+						    (enum strategy_kind)k, (enum thread_mode)t,
+						    counts[c], st == 1};
 		}
 	}
 
-	printf("%s, %u runs per world and cell%s%s; sim is the reference, target within %g%%\n",
-	       file, runs, host ? ", host profile " : "", host ? host : "", target);
-	printf("%-17s %-8s %7s %11s %11s %9s %8s  %-30s %s\n", "strategy", "threads", "devices",
-	       "sim_ms", "real_ms", "gap_ms", "gap_%", "largest phase gap", "target");
+	printf("%s, %u runs per world and cell, %ld multifd channels%s%s; sim is the reference, "
+	       "target within %g%%\n",
+	       file, runs, channels, host ? ", host profile " : "", host ? host : "", target);
+	printf("%-17s %-8s %7s %-9s %11s %11s %9s %8s  %-30s %s\n", "strategy", "threads",
+	       "devices", "mfd_state", "sim_ms", "real_ms", "gap_ms", "gap_%", "largest phase gap",
+	       "target");
 	double t_start = transport_now();
 	unsigned met = 0;
 	for (size_t i = 0; i < n_cells; i++) {
 		const struct cell *c = &cells[i];
-		char strategy_set[64], threads_set[64], count_set[64], runs_set[32];
+		char strategy_set[64], threads_set[64], count_set[64], runs_set[32],
+		    channels_set[64], state_set[64];
 		char host_src[1024], host_dst[1024];
 		snprintf(strategy_set, sizeof strategy_set, "migration.strategy=%s",
 		         strategy_name(c->k));
@@ -228,14 +271,18 @@ int main(int argc, char **argv)
 		         thread_mode_name(c->t));
 		snprintf(count_set, sizeof count_set, "devices[0].count=%u", c->count);
 		snprintf(runs_set, sizeof runs_set, "runs=%u", runs);
+		snprintf(channels_set, sizeof channels_set, "network.multifd_channels=%ld",
+		         channels);
+		snprintf(state_set, sizeof state_set, "migration.multifd_transfer=%s",
+		         c->state_over_multifd ? "on" : "off");
 		snprintf(host_src, sizeof host_src, "hosts.source.profile=%s", host ? host : "");
 		snprintf(host_dst, sizeof host_dst, "hosts.destination.profile=%s",
 		         host ? host : "");
-		const char *sets[] = {strategy_set, threads_set, count_set,
-		                      runs_set,     host_src,    host_dst};
+		const char *sets[] = {strategy_set, threads_set, count_set, runs_set,
+		                      channels_set, state_set,   host_src,  host_dst};
 		struct scenario *s = NULL;
 		char err[1024];
-		if (scenario_load_file(file, sets, host ? 6 : 4, &s, err, sizeof err)) {
+		if (scenario_load_file(file, sets, host ? 8 : 6, &s, err, sizeof err)) {
 			fprintf(stderr, "bench_agreement: %s\n", err);
 			return 2;
 		}
@@ -256,11 +303,11 @@ int main(int argc, char **argv)
 		char phase[48];
 		snprintf(phase, sizeof phase, "%s %+.3f ms", phase_name(worst),
 		         (real.phase[worst] - sim.phase[worst]) * 1e3);
-		printf("%-17s %-8s %7u %11.3f %11.3f %+9.3f %+8.2f  %-30s %s\n",
+		printf("%-17s %-8s %7u %-9s %11.3f %11.3f %+9.3f %+8.2f  %-30s %s\n",
 		       strategy_name(c->k),
 		       c->k == STRATEGY_SEQUENTIAL ? "-" : thread_mode_name(c->t), c->count,
-		       sim.downtime * 1e3, real.downtime * 1e3, gap * 1e3, pct, phase,
-		       ok ? "met" : "missed");
+		       c->state_over_multifd ? "on" : "off", sim.downtime * 1e3,
+		       real.downtime * 1e3, gap * 1e3, pct, phase, ok ? "met" : "missed");
 		fflush(stdout);
 		double spent = transport_now() - t_start;
 		/* Cells cost about what their device count says: estimate by it. */

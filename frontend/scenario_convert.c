@@ -647,7 +647,8 @@ int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario 
 	                       SCENARIO_MAX_MULTIFD, &s->multifd_channels)))
 		return -1;
 	if (m) {
-		int k = (int)s->strategy, threads = (int)s->threads;
+		int k = (int)s->strategy, threads = (int)s->threads,
+		    transfer = (int)s->multifd_transfer;
 		if (get_duration(L, "migration.downtime_limit", m->downtime_limit,
 		                 &s->downtime_limit_s) ||
 		    get_enum(L, "migration.strategy", m->strategy, &scenario_strategy_names,
@@ -661,10 +662,13 @@ int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario 
 		    get_duration(L, "migration.thread_join", m->thread_join, &s->thread_join_s) ||
 		    get_enum(L, "migration.threads", m->threads, &scenario_thread_mode_names,
 		             "thread mode", &threads) ||
-		    get_duration(L, "migration.thread_wake", m->thread_wake, &s->thread_wake_s))
+		    get_duration(L, "migration.thread_wake", m->thread_wake, &s->thread_wake_s) ||
+		    get_enum(L, "migration.multifd_transfer", m->multifd_transfer,
+		             &scenario_multifd_transfer_names, "multifd transfer mode", &transfer))
 			return -1;
 		s->strategy = (enum strategy_kind)k;
 		s->threads = (enum thread_mode)threads;
+		s->multifd_transfer = (enum multifd_transfer)transfer;
 		if (convert_ack(L, m, s))
 			return -1;
 	}

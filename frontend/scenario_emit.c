@@ -326,6 +326,7 @@ char *scenario_to_yaml(const struct scenario *s)
 	emit_duration(&m, "thread_join", s->thread_join_s);
 	emit_kv(&m, "threads", thread_mode_name(s->threads));
 	emit_duration(&m, "thread_wake", s->thread_wake_s);
+	emit_kv(&m, "multifd_transfer", multifd_transfer_name(s->multifd_transfer));
 	emit_kv(&m, "switchover_ack", ack_mode_name(s->ack_src));
 	emit_kv(&m, "switchover_ack_destination",
 	        s->ack_dst == s->ack_src ? "same" : ack_mode_name(s->ack_dst));

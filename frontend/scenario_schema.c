@@ -58,6 +58,7 @@ static const cyaml_schema_field_t migration_fields[] = {
     STR("thread_join", OPT, struct raw_migration, thread_join),
     STR("threads", OPT, struct raw_migration, threads),
     STR("thread_wake", OPT, struct raw_migration, thread_wake),
+    STR("multifd_transfer", OPT, struct raw_migration, multifd_transfer),
     STR("switchover_ack", OPT, struct raw_migration, switchover_ack),
     STR("switchover_ack_destination", OPT, struct raw_migration, switchover_ack_destination),
     STR("late_ack_rule", OPT, struct raw_migration, late_ack_rule),

@@ -35,8 +35,8 @@ struct raw_network {
 };
 struct raw_migration {
 	char *downtime_limit, *strategy, *max_iterations, *max_time, *chunk_size, *thread_create,
-	    *thread_join, *threads, *thread_wake, *switchover_ack, *switchover_ack_destination,
-	    *late_ack_rule, *stop_gap;
+	    *thread_join, *threads, *thread_wake, *multifd_transfer, *switchover_ack,
+	    *switchover_ack_destination, *late_ack_rule, *stop_gap;
 };
 struct raw_events {
 	char *design, *rdma_timeout, *nonresponsive_from;

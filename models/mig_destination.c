@@ -12,6 +12,7 @@
 
 #include "mig_ack.h"
 #include "mig_device.h"
+#include "mig_devstate.h"
 #include "mig_fail.h"
 #include "mig_multifd.h"
 #include "mig_side.h"
@@ -57,28 +58,19 @@ static int dst_load(struct mig *m)
 			break;
 		case MIG_REC_RAM:
 			break;
-		case MIG_REC_DEV_DATA: {
-			struct device *d = md->dev;
-			double t0 = rt_now(m->rt);
-			TRACE_ADD(m->tr, .t = t0, .task = DST_TASK, .kind = TRACE_LOAD_BEGIN,
-			          .device = f.device, .side = RT_SIDE_DST, .value = (double)f.bytes,
-			          .from = (int)f.value);
-			rc = d->ops->write(d, f.data, f.bytes, (uint32_t)f.value);
-			double t1 = rt_now(m->rt);
-			TRACE_ADD(m->tr, .t = t1, .task = DST_TASK, .kind = TRACE_LOAD_END,
-			          .device = f.device, .side = RT_SIDE_DST, .value = t1 - t0,
-			          .from = (int)f.value);
-			if (rc) {
-				mig_fail(m, rc, DST_TASK,
-				         "destination device %s: loading %llu bytes failed: %s",
-				         d->name, (unsigned long long)f.bytes, strerror(-rc));
+		case MIG_REC_DEV_DATA:
+			rc = mig_stream_load(m, md, f.data, f.bytes, (uint32_t)f.value, DST_TASK);
+			if (rc)
 				return rc;
-			}
 			break;
-		}
 		case MIG_REC_DEV_FLAG:
 			if (f.value == MIG_FLAG_INIT_DATA_SENT)
 				mig_ack_approve(m, md, &legacy_needed);
+			break;
+		case MIG_REC_SWITCHOVER_START:
+			rc = mig_devstate_load_start(m);
+			if (rc)
+				return rc;
 			break;
 		case MIG_REC_EOS:
 			return 0;
@@ -95,6 +87,11 @@ static int dst_load(struct mig *m)
 void mig_destination_run(struct mig *m)
 {
 	int rc = dst_load(m);
+	/* The device state that came over multifd is loaded before the VM
+	 * starts (QEMU joins its load threads at the end of loadvm). */
+	int rc_state = mig_devstate_load_end(m, rc == 0);
+	if (rc == 0)
+		rc = rc_state;
 	if (rc == 0) {
 		TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = DST_TASK, .kind = TRACE_VM_START,
 		          .side = RT_SIDE_DST);

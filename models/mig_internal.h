@@ -31,6 +31,7 @@
 #define RP_TASK  "return-path" /* the source's return-path thread */
 
 struct mig;
+struct mig_devstate;
 struct mig_multifd;
 struct mig_side;
 
@@ -83,6 +84,12 @@ struct mig {
 	struct rt_chan *ret;         /* return path */
 	struct mig_multifd *multifd; /* multifd channels (mig_multifd.c) */
 	unsigned n_multifd;
+	struct mig_devstate *devstate; /* device state over multifd (mig_devstate.c) */
+	/* Where a multifd receiver hands each MIG_REC_DEV_STATE frame (QEMU's
+	 * load_state_buffer handler; mig_devstate.c sets it), as its task, or
+	 * NULL when its channel broke.  Returns 0, or -errno when the frame is
+	 * refused (the migration has failed). */
+	int (*load_state_buffer)(struct mig *m, const struct rt_frame *f, const char *task);
 	void *buf; /* chunk buffer when the world carries data */
 	struct mig_result *res;
 	const char *task;      /* the task running migration setup and teardown */

@@ -13,6 +13,7 @@
 
 #include "mig_ack.h"
 #include "mig_device.h"
+#include "mig_devstate.h"
 #include "mig_fail.h"
 #include "mig_multifd.h"
 #include "mig_precopy.h"
@@ -124,7 +125,7 @@ static int64_t src_precopy(struct mig *m)
 			if (md->dev->state == VFIO_STATE_PRE_COPY)
 				rc = mig_precopy_init_data_sent(m, md);
 		}
-		if (rc || (rc = mig_multifd_send_ram(m, ram_pending)))
+		if (rc || (rc = mig_multifd_send_ram(m, ram_pending, false)))
 			break;
 		sent += ram_pending;
 		/* Waiting for an ACK, QEMU's loop sends what little is dirty and
@@ -183,7 +184,17 @@ static void src_stop_and_copy(struct mig *m, uint64_t ram_pending)
 	final_query(m, ram_pending);
 	if (mig_failed(m))
 		return;
-	if (mig_multifd_send_ram(m, ram_pending) == 0) {
+	if (mig_devstate_on(m)) {
+		/* QEMU: the switchover-start command, then the device save threads
+		 * run while the migration thread sends the rest of RAM; all of it
+		 * has left before the end of the stream. */
+		if (mig_stream_send(m, m->stream, MIG_REC_SWITCHOVER_START, -1, 0, 0, NULL,
+		                    SRC_TASK) == 0) {
+			mig_devstate_save_start(m);
+			mig_multifd_send_ram(m, ram_pending, true);
+			mig_devstate_save_end(m);
+		}
+	} else if (mig_multifd_send_ram(m, ram_pending, false) == 0) {
 		mig_multifd_quit(m);
 		for (size_t i = 0; i < m->src.n && !mig_failed(m); i++)
 			if (mig_stream_device_data(m, &m->src.devs[i], UINT64_MAX, true) < 0)

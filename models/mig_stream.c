@@ -20,6 +20,12 @@ int mig_stream_send(struct mig *m, struct rt_chan *c, uint32_t kind, int device,
 	return rc;
 }
 
+void mig_stream_count_initial(struct mig_device *md, uint64_t got, uint32_t hint)
+{
+	if (hint == DEVICE_DATA_INITIAL)
+		md->init_left -= got < md->init_left ? got : md->init_left;
+}
+
 /* Read up to `limit` bytes of device data (to end of state for stop-copy)
  * and send them chunk by chunk.  Initial bytes read are deducted from
  * md->init_left.  Returns the bytes sent or -errno. */
@@ -44,8 +50,7 @@ int64_t mig_stream_device_data(struct mig *m, struct mig_device *md, uint64_t li
 		                     SRC_TASK);
 		if (rc)
 			return rc;
-		if (hint == DEVICE_DATA_INITIAL)
-			md->init_left -= got < md->init_left ? got : md->init_left;
+		mig_stream_count_initial(md, got, hint);
 		total += got;
 	}
 	if (total)
@@ -53,6 +58,23 @@ int64_t mig_stream_device_data(struct mig *m, struct mig_device *md, uint64_t li
 		          .device = md->index, .value = (double)total,
 		          .text = stopcopy ? "stop-copy" : "precopy");
 	return (int64_t)total;
+}
+
+int mig_stream_load(struct mig *m, struct mig_device *md, const void *data, uint64_t bytes,
+                    uint32_t hint, const char *task)
+{
+	struct device *d = md->dev;
+	double t0 = rt_now(m->rt);
+	TRACE_ADD(m->tr, .t = t0, .task = task, .kind = TRACE_LOAD_BEGIN, .device = md->index,
+	          .side = RT_SIDE_DST, .value = (double)bytes, .from = (int)hint);
+	int rc = d->ops->write(d, data, bytes, hint);
+	double t1 = rt_now(m->rt);
+	TRACE_ADD(m->tr, .t = t1, .task = task, .kind = TRACE_LOAD_END, .device = md->index,
+	          .side = RT_SIDE_DST, .value = t1 - t0, .from = (int)hint);
+	if (rc)
+		mig_fail(m, rc, task, "destination device %s: loading %llu bytes failed: %s",
+		         d->name, (unsigned long long)bytes, strerror(-rc));
+	return rc;
 }
 
 void mig_stream_return(struct mig *m, uint32_t kind, int device, uint64_t value)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mig_destination.h"
+#include "mig_devstate.h"
 #include "mig_handlers.h"
 #include "mig_internal.h"
 #include "mig_multifd.h"
@@ -44,12 +45,15 @@ static int mig_init(struct mig *m)
 	m->ret = o->chan_new(m->rt, RT_SIDE_DST, "return-path");
 	if (!m->stream || !m->ret)
 		return -ENOMEM;
+	if ((rc = mig_devstate_new(m)))
+		return rc;
 	return mig_multifd_start(m);
 }
 
 static void mig_release(struct mig *m)
 {
 	mig_multifd_free(m);
+	mig_devstate_free(m);
 	if (m->stream)
 		m->rt->ops->chan_free(m->stream);
 	if (m->ret)

@@ -25,7 +25,9 @@
  *   mig_events.c       QMP events, QOM paths
  *   mig_precopy.c      pending-data queries, INIT_DATA_SENT, REINIT
  *   mig_ack.c          switchover-ack accounting, the return path
- *   mig_multifd.c      multifd channels, RAM sends
+ *   mig_devstate.c     device state over multifd: save tasks, reassembly,
+ *                      load tasks (migration.multifd_transfer)
+ *   mig_multifd.c      multifd channels: RAM sends, device-state packets
  *   mig_stream.c       stream records and return-path messages, device data
  *   mig_fail.c         recording the failure
  *
@@ -53,8 +55,22 @@ enum mig_rec {
 	MIG_REC_DEV_FLAG,   /* device flag; device; value = MIG_FLAG_* */
 	MIG_REC_EOS,        /* end of stream: destination starts the VM */
 	MIG_REC_ABORT,      /* the source failed: destination must not start the VM */
+	/* Device state over multifd (migration.multifd_transfer) */
+	MIG_REC_SWITCHOVER_START, /* main stream, after the VM stop: start the load tasks */
+	MIG_REC_DEV_STATE,        /* a multifd packet of one device's stop-copy state;
+	                             device, bytes; value = MIG_DEVSTATE_VALUE() */
 };
 #define MIG_FLAG_INIT_DATA_SENT 1u /* VFIO_MIG_FLAG_DEV_INIT_DATA_SENT */
+/* A device-state packet's value: its buffer index in the device's state (low
+ * 32 bits), the DEVICE_DATA_* hint of its bytes (bits 32-39), and whether
+ * it is the device's last packet, its config state (bit 40; QEMU's
+ * VFIO_DEVICE_STATE_CONFIG_STATE). */
+#define MIG_DEVSTATE_CONFIG (1ull << 40)
+#define MIG_DEVSTATE_VALUE(idx, hint, config)                                                      \
+	((uint64_t)(uint32_t)(idx) | (uint64_t)((hint)&0xffu) << 32 |                              \
+	 ((config) ? MIG_DEVSTATE_CONFIG : 0))
+#define MIG_DEVSTATE_IDX(value)  ((uint32_t)(value))
+#define MIG_DEVSTATE_HINT(value) ((uint32_t)((value) >> 32) & 0xffu)
 
 /* Return-path messages (destination -> source, struct rt_frame.kind). */
 enum mig_ret {

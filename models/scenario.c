@@ -111,6 +111,7 @@ const struct scenario scenario_default = {
     .thread_create_s = SCENARIO_DEFAULT_THREAD_CREATE_S,
     .thread_join_s = SCENARIO_DEFAULT_THREAD_JOIN_S,
     .threads = SCENARIO_DEFAULT_THREADS,
+    .multifd_transfer = MULTIFD_TRANSFER_AUTO,
     .thread_wake_s = SCENARIO_DEFAULT_THREAD_WAKE_S,
     .ack_src = SCENARIO_DEFAULT_ACK,
     .ack_dst = SCENARIO_DEFAULT_ACK,
@@ -266,6 +267,9 @@ const struct names scenario_thread_mode_names = NAMES(thread_mode_words);
 static const char *const ack_mode_words[] = {
     [ACK_OFF] = "off", [ACK_LEGACY] = "legacy", [ACK_NEW] = "new"};
 const struct names scenario_ack_mode_names = NAMES(ack_mode_words);
+static const char *const multifd_transfer_words[] = {
+    [MULTIFD_TRANSFER_AUTO] = "auto", [MULTIFD_TRANSFER_ON] = "on", [MULTIFD_TRANSFER_OFF] = "off"};
+const struct names scenario_multifd_transfer_names = NAMES(multifd_transfer_words);
 static const char *const late_ack_rule_words[] = {
     [LATE_ACK_V2] = "v2", [LATE_ACK_SAVED_COUNT] = "saved-count", [LATE_ACK_SETTLED] = "settled"};
 const struct names scenario_late_ack_rule_names = NAMES(late_ack_rule_words);
@@ -349,6 +353,16 @@ bool scenario_vfio_address_ok(const char *a)
 const char *ack_mode_name(enum ack_mode m)
 {
 	return names_name(&scenario_ack_mode_names, m);
+}
+
+const char *multifd_transfer_name(enum multifd_transfer t)
+{
+	return names_name(&scenario_multifd_transfer_names, t);
+}
+
+bool scenario_multifd_transfer(const struct scenario *s)
+{
+	return s->multifd_channels > 0 && s->multifd_transfer != MULTIFD_TRANSFER_OFF;
 }
 
 const char *thread_mode_name(enum thread_mode t)
@@ -1051,6 +1065,19 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		snprintf(err, errlen, "must be a duration >= 0");
 		FAIL("migration.thread_wake");
 	}
+	if (multifd_transfer_name(s->multifd_transfer)[0] == '?') {
+		names_list(&scenario_multifd_transfer_names, words, sizeof(words));
+		snprintf(err, errlen, "unknown multifd transfer mode: expected %s", words);
+		FAIL("migration.multifd_transfer");
+	}
+	/* QEMU refuses x-migration-multifd-transfer=on without multifd. */
+	if (s->multifd_transfer == MULTIFD_TRANSFER_ON && s->multifd_channels == 0) {
+		snprintf(
+		    err, errlen,
+		    "on needs multifd channels (network.multifd_channels > 0), as QEMU "
+		    "refuses x-migration-multifd-transfer=on without multifd; use auto or off");
+		FAIL("migration.multifd_transfer");
+	}
 	if (validate_ack(s, path, pathlen, err, errlen))
 		goto fail;
 	if (late_ack_rule_name(s->late_ack_rule)[0] == '?') {
@@ -1258,6 +1285,8 @@ static bool fault_eq(const struct scenario *s, const struct scn_fault *x, const 
 
 bool scenario_equal(const struct scenario *a, const struct scenario *b)
 {
+	if (a->multifd_transfer != b->multifd_transfer)
+		return false;
 	if (!str_eq(a->name, b->name) || !str_eq(a->description, b->description) ||
 	    a->ram_bytes != b->ram_bytes || a->ram_dirty_Bps != b->ram_dirty_Bps ||
 	    a->bandwidth_Bps != b->bandwidth_Bps || a->latency_s != b->latency_s ||

@@ -34,6 +34,16 @@ const char *thread_mode_name(enum thread_mode t); /* "per-pass", "pool" */
 enum ack_mode { ACK_OFF = 0, ACK_LEGACY = 1, ACK_NEW = 2 };
 const char *ack_mode_name(enum ack_mode m); /* "off", "legacy", "new" */
 
+/* Whether device state travels over the multifd channels at switchover
+ * (QEMU 10's x-migration-multifd-transfer, an OnOffAuto): auto is on when
+ * multifd channels are configured. */
+enum multifd_transfer {
+	MULTIFD_TRANSFER_AUTO = 0,
+	MULTIFD_TRANSFER_ON = 1,
+	MULTIFD_TRANSFER_OFF = 2
+};
+const char *multifd_transfer_name(enum multifd_transfer t); /* "auto", "on", "off" */
+
 /* When a late ACK request (collected by the final query) fails the
  * migration (docs/domain.md section 6). */
 enum late_ack_rule {
@@ -206,6 +216,7 @@ struct scenario {
 	double thread_create_s;  /* sim cost of creating one thread */
 	double thread_join_s;    /* sim cost of joining one thread */
 	enum thread_mode threads;
+	enum multifd_transfer multifd_transfer; /* migration.multifd_transfer */
 	double thread_wake_s;  /* sim cost of handing a pool worker its transition */
 	enum ack_mode ack_src; /* migration.switchover_ack */
 	enum ack_mode ack_dst; /* = ack_src unless switchover_ack_destination says */
@@ -308,6 +319,7 @@ extern const struct scn_fault scenario_default_fault;
  * (strategy_name() and friends print from them). */
 extern const struct names scenario_strategy_names;
 extern const struct names scenario_thread_mode_names;
+extern const struct names scenario_multifd_transfer_names;
 extern const struct names scenario_ack_mode_names;
 extern const struct names scenario_late_ack_rule_names;
 extern const struct names scenario_event_design_names;
@@ -383,5 +395,8 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 
 /* Same content (the `file` they came from is not compared). */
 bool scenario_equal(const struct scenario *a, const struct scenario *b);
+/* Whether this scenario sends device state over the multifd channels at
+ * switchover (migration.multifd_transfer resolved against the channels). */
+bool scenario_multifd_transfer(const struct scenario *s);
 
 #endif

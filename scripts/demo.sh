@@ -64,6 +64,23 @@ for n in 16 64; do
 done
 
 echo
+echo "== what multifd device-state transfer saves vs channel count (scenarios/demo/cx7-sweep.yaml,"
+echo "   parallel-prio; docs/model.md \"Multifd device-state transfer\"), median downtime in ms:"
+echo "   state over the channels (migration.multifd_transfer: auto) vs on the main stream (off)"
+printf '%8s %9s %16s %16s %10s\n' devices channels over-multifd main-stream saved
+for n in 4 8; do
+	for c in 0 1 2 4 8; do
+		for t in auto off; do
+			"$SW" sim scenarios/demo/cx7-sweep.yaml --strategy parallel-prio --runs 3 \
+				--set devices.count=$n --set network.multifd_channels=$c \
+				--set migration.multifd_transfer=$t --quiet |
+				awk '/^downtime/ {print $3}'
+		done | paste -s - | awk -v n=$n -v c=$c \
+			'{printf "%8d %9d %16.1f %16.1f %10.1f\n", n, c, $1, $2, $2 - $1}'
+	done
+done
+
+echo
 echo "== switchover-ack and REINIT (docs/domain.md sections 5-6; workload and pre-allocation costs are"
 echo "   assumptions, see docs/model.md); published REINIT setup: 2352 ms off, 1335 ms on"
 for f in reinit-off reinit-on; do

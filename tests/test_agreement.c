@@ -102,17 +102,19 @@ static char *stream_of(const struct trace *tr, int kind, int side, int device)
 	return g_string_free(out, FALSE);
 }
 
-static void agree_case(const char *strategy, const char *threads, unsigned count)
+/* `channels` multifd channels (device state over them, as by default). */
+static void agree_case(const char *strategy, const char *threads, unsigned count, unsigned channels)
 {
-	char strategy_set[64], threads_set[64], devices_set[64];
+	char strategy_set[64], threads_set[64], devices_set[64], channels_set[64];
 	snprintf(strategy_set, sizeof strategy_set, "migration.strategy=%s", strategy);
 	snprintf(threads_set, sizeof threads_set, "migration.threads=%s", threads);
 	snprintf(devices_set, sizeof devices_set, "devices[0].count=%u", count);
-	const char *sets[] = {strategy_set, threads_set, devices_set, "runs=1"};
+	snprintf(channels_set, sizeof channels_set, "network.multifd_channels=%u", channels);
+	const char *sets[] = {strategy_set, threads_set, devices_set, channels_set, "runs=1"};
 	struct scenario *s = NULL;
 	char err[1024];
 	int rc =
-	    scenario_load_file(test_src_path("bench/agreement.yaml"), sets, 4, &s, err, sizeof err);
+	    scenario_load_file(test_src_path("bench/agreement.yaml"), sets, 5, &s, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "%s\n", err);
 	CU_ASSERT_FATAL(rc == 0);
@@ -129,9 +131,10 @@ static void agree_case(const char *strategy, const char *threads, unsigned count
 				if (strcmp(a, b))
 					fprintf(
 					    stderr,
-					    "%s/%s, %u devices, stream %d, side %d, device %d:\n"
-					    "--- sim\n%s--- real\n%s",
-					    strategy, threads, count, kind, side, d, a, b);
+					    "%s/%s, %u devices, %u channels, stream %d, side %d, "
+					    "device %d:\n--- sim\n%s--- real\n%s",
+					    strategy, threads, count, channels, kind, side, d, a,
+					    b);
 				CU_ASSERT_STRING_EQUAL(a, b);
 				g_free(a);
 				g_free(b);
@@ -147,6 +150,16 @@ static void agree_case(const char *strategy, const char *threads, unsigned count
 		CU_ASSERT_EQUAL(real.sum.dev[i].stopcopy_bytes, sim.sum.dev[i].stopcopy_bytes);
 	for (int i = 0; i < INV_COUNT; i++)
 		CU_ASSERT_EQUAL(real.sum.inv[i].held, sim.sum.inv[i].held);
+	/* With channels every device's stop-copy state left from its own save
+	 * task, in both worlds. */
+	for (int w = 0; w < 2; w++) {
+		const struct trace *tr = w ? &real.tr : &sim.tr;
+		unsigned saved = 0;
+		for (size_t k = 0; k < tr->n; k++)
+			saved += tr->ev[k].kind == TRACE_SEND && tr->ev[k].task &&
+			         g_str_has_suffix(tr->ev[k].task, "-save");
+		CU_ASSERT_EQUAL(saved, channels ? count : 0);
+	}
 	/* The same phase boundaries were marked (how long each phase took is
 	 * the machine's business), and every phase is a real interval. */
 	unsigned marks[2][TRACE_MARK_COUNT] = {{0}};
@@ -174,8 +187,16 @@ static void agree_case(const char *strategy, const char *threads, unsigned count
 
 static void each_count(const char *strategy, const char *threads)
 {
-	agree_case(strategy, threads, 1);
-	agree_case(strategy, threads, 4);
+	agree_case(strategy, threads, 1, 0);
+	agree_case(strategy, threads, 4, 0);
+}
+
+/* Device state over 2 multifd channels: each device's buffers loaded in
+ * the same order, by its own load task, in both worlds. */
+static void test_multifd_device_state(void)
+{
+	agree_case("parallel-prio", "per-pass", 4, 2);
+	agree_case("sequential", "per-pass", 1, 2);
 }
 
 static void test_sequential(void)
@@ -198,5 +219,5 @@ static void test_parallel_barrier(void)
 void register_tests(void)
 {
 	TEST_SUITE("agreement", TEST(test_sequential), TEST(test_parallel_prio),
-	           TEST(test_parallel_barrier));
+	           TEST(test_parallel_barrier), TEST(test_multifd_device_state));
 }

@@ -517,6 +517,70 @@ static void test_faults_at_every_phase(void)
 	scenario_free(s);
 }
 
+/* The same faults on a multifd channel carrying device state, and one
+ * corrupt byte in a packet, on the first device-state packet of multifd0:
+ * with no RAM left at the stop that is a data packet (the round-robin hands
+ * it the first or second packet, and every device has 4 data packets before
+ * its empty config packet; a later one may be a config packet, whichever
+ * channel frees first on this machine).  The migration
+ * fails instead of starting the destination VM with part of a device's
+ * state or hanging on a packet that never comes, and the source recovers. */
+static void test_faults_in_multifd_device_state(void)
+{
+	const char *sets[] = {"network.multifd_channels=2"};
+	struct scenario *s = load(fault_yaml, sets, 1);
+	for (size_t a = 0; a <= sizeof actions / sizeof actions[0]; a++) {
+		bool corrupt = a == sizeof actions / sizeof actions[0];
+		struct rtp_fault f = {.action = corrupt ? RTP_FAULT_CORRUPT : actions[a].action,
+		                      .chan = "multifd0",
+		                      .kind = MIG_REC_DEV_STATE,
+		                      .nth = 0};
+		struct real_world_config cfg = {
+		    .devices = REAL_DEVICES_EMU, .io_timeout_s = FAULT_TIMEOUT_S, .fault = &f};
+		char label[96];
+		snprintf(label, sizeof label, "%s in multifd device state",
+		         corrupt ? "a corrupt byte" : actions[a].what);
+		struct run_out o;
+		run_real(s, &cfg, &o);
+		if (!o.res.status)
+			fprintf(stderr, "%s: completed\n", label);
+		CU_ASSERT(o.res.status < 0);
+		CU_ASSERT(o.wall_s < TEST_HANG_S);
+		expect_recovered(&o.tr, 2, label);
+		run_free(&o);
+	}
+	scenario_free(s);
+}
+
+/* A save or load thread that cannot be created fails the migration, which
+ * neither hangs nor starts the destination VM; the source recovers. */
+static void test_devstate_spawn_failure(void)
+{
+	const char *sets[] = {"network.multifd_channels=2"};
+	struct scenario *s = load(fault_yaml, sets, 1);
+	static const struct {
+		const char *task, *error;
+	} cases[] = {{"vfio-vf1-save", "vf1: cannot create its save thread"},
+	             {"vfio-vf1-load", "vf1: cannot create its load thread"}};
+	for (size_t i = 0; i < 2; i++) {
+		struct rtp_fault f = {.action = RTP_FAULT_SPAWN, .nth = 0};
+		snprintf(f.chan, sizeof f.chan, "%s", cases[i].task);
+		struct real_world_config cfg = {
+		    .devices = REAL_DEVICES_EMU, .io_timeout_s = FAULT_TIMEOUT_S, .fault = &f};
+		struct run_out o;
+		run_real(s, &cfg, &o);
+		if (!strstr(o.res.error, cases[i].error))
+			fprintf(stderr, "%s: status %d, error '%s'\n", cases[i].task, o.res.status,
+			        o.res.error);
+		CU_ASSERT(o.res.status < 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(o.res.error, cases[i].error));
+		CU_ASSERT(o.wall_s < TEST_HANG_S);
+		expect_recovered(&o.tr, 2, cases[i].task);
+		run_free(&o);
+	}
+	scenario_free(s);
+}
+
 /* A frame that is well formed but whose state is corrupt (one payload byte
  * flipped) gets through the transport; the destination device finds out
  * when it leaves RESUMING, the destination reports the failure over the
@@ -807,6 +871,7 @@ void register_tests(void)
 	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs),
 	           TEST(test_emu_pool_runs), TEST(test_emu_cpu_work_is_burnt));
 	TEST_SUITE("robustness", TEST(test_faults_at_every_phase),
+	           TEST(test_faults_in_multifd_device_state), TEST(test_devstate_spawn_failure),
 	           TEST(test_corrupt_state_fails_the_load),
 	           TEST(test_spawn_failure_fails_the_migration));
 	TEST_SUITE("two processes", TEST(test_two_processes), TEST(test_two_processes_pool),

@@ -104,6 +104,8 @@ static void test_minimal_defaults(void)
 	CU_ASSERT_EQUAL(s->bandwidth_Bps, 12.5e9);
 	CU_ASSERT_EQUAL(s->latency_s, 50e-6);
 	CU_ASSERT_EQUAL(s->multifd_channels, 0);
+	CU_ASSERT_EQUAL(s->multifd_transfer, MULTIFD_TRANSFER_AUTO);
+	CU_ASSERT_FALSE(scenario_multifd_transfer(s));
 	CU_ASSERT_EQUAL(s->downtime_limit_s, 0.3);
 	CU_ASSERT_EQUAL(s->strategy, STRATEGY_SEQUENTIAL);
 	CU_ASSERT_EQUAL(s->max_iterations, 100);
@@ -178,6 +180,8 @@ static void test_full_explicit(void)
 	CU_ASSERT_EQUAL(s->bandwidth_Bps, 25e9 / 8);
 	CU_ASSERT_EQUAL(s->latency_s, 120e-6);
 	CU_ASSERT_EQUAL(s->multifd_channels, 4);
+	CU_ASSERT_EQUAL(s->multifd_transfer, MULTIFD_TRANSFER_ON);
+	CU_ASSERT_TRUE(scenario_multifd_transfer(s));
 	CU_ASSERT_EQUAL(s->downtime_limit_s, 0.5);
 	CU_ASSERT_EQUAL(s->strategy, STRATEGY_PARALLEL_BARRIER);
 	CU_ASSERT_EQUAL(s->max_iterations, 7);

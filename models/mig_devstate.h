@@ -1,0 +1,38 @@
+/*
+ * mig_devstate.h - device state over the multifd channels at switchover
+ * (mig_devstate.c; QEMU 10's x-migration-multifd-transfer, here
+ * migration.multifd_transfer).
+ */
+#ifndef SWITCHOVER_MIG_DEVSTATE_H
+#define SWITCHOVER_MIG_DEVSTATE_H
+
+#include "mig_internal.h"
+
+/* Set up this run's device-state transfer and set m->load_state_buffer.
+ * Called before the channels start.  Returns 0 or -ENOMEM. */
+int mig_devstate_new(struct mig *m);
+void mig_devstate_free(struct mig *m);
+/* Whether the run sends device state over multifd (the scenario's key
+ * resolved against its channels). */
+bool mig_devstate_on(const struct mig *m);
+
+/* Source migration task, after the final query: start one save task per
+ * device (QEMU's save_complete_precopy_thread), each reading its device's
+ * stop-copy state chunk by chunk and queueing it on the channels as
+ * numbered packets, its config state last.  Costs a thread creation each. */
+void mig_devstate_save_start(struct mig *m);
+/* Join the save tasks, then wait until the channels have sent every packet.
+ * Source migration task. */
+void mig_devstate_save_end(struct mig *m);
+
+/* Destination load task, on the switchover-start record: start one load
+ * task per device (QEMU's vfio_load_bufs_thread), each writing its
+ * device's packets to the device in buffer order, then its config state.
+ * Returns 0, or -errno (recorded) when the run does not do multifd transfer. */
+int mig_devstate_load_start(struct mig *m);
+/* Destination load task, at end of stream (ok) or when loading failed:
+ * wait for the load tasks (cancelled unless ok).  Returns 0, or -errno
+ * when a device's state did not load completely (recorded). */
+int mig_devstate_load_end(struct mig *m, bool ok);
+
+#endif

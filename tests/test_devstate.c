@@ -1,0 +1,236 @@
+/*
+ * test_devstate.c - device state over the multifd channels
+ * (migration.multifd_transfer), in the SimGrid world, against exact times:
+ * the stop-copy phase is the link's time for every device's packets, the
+ * destination loads each device on its own task, in buffer order, before
+ * the VM starts; `off`, and no channels, give the main-stream transfer of
+ * before.  The devices cost nothing but what each test gives them.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime.h"
+#include "scenario_load.h"
+#include "sim_world.h"
+#include "summary.h"
+#include "test_util.h"
+
+#define EPS 1e-9
+
+/* N fixed devices of 8 MiB in 1 MiB chunks, over 1 GB/s with no latency;
+ * no RAM; thread creation 10 us, joins free. */
+#define BW      1e9
+#define STATE   (8.0 * 1048576)
+#define CHUNK   1048576.0
+#define PACKETS 8.0
+#define CREATE  10e-6
+#define HDR     ((double)RT_FRAME_HEADER_BYTES)
+
+static const char *yaml = "name: devstate\n"
+                          "vm: {ram: 0}\n"
+                          "network: {bandwidth: 1GB/s, latency: 0}\n"
+                          "migration: {chunk_size: 1MiB, thread_create: 10us, thread_join: 0}\n"
+                          "devices:\n"
+                          "  - name: vf\n"
+                          "    profile: null\n"
+                          "    capabilities: [stop_copy, p2p]\n"
+                          "    state_size: 8MiB\n"
+                          "runs: 1\n";
+
+struct run {
+	struct scenario *s;
+	struct trace tr;
+	struct mig_result res;
+	struct run_summary sum;
+};
+
+/* Run the scenario with these settings. */
+static void run_sets(struct run *r, const char *const *sets, size_t n)
+{
+	char err[1024];
+	int rc = scenario_load_text("devstate.yaml", yaml, strlen(yaml), sets, n, &r->s, err,
+	                            sizeof err);
+	if (rc)
+		fprintf(stderr, "%s\n", err);
+	CU_ASSERT_FATAL(rc == 0);
+	trace_init(&r->tr);
+	CU_ASSERT_FATAL(sim_world_run(r->s, 0, &r->tr, &r->res, err, sizeof err) == 0);
+	CU_ASSERT_EQUAL_FATAL(r->res.status, 0);
+	CU_ASSERT_FATAL(summary_from_trace(r->s, &r->tr, &r->res, &r->sum) == 0);
+}
+
+/* Run the scenario with `devices` devices, `channels` channels, the given
+ * multifd_transfer and destination load cost per write. */
+static void run(struct run *r, unsigned devices, unsigned channels, const char *transfer,
+                const char *load_fixed)
+{
+	char set[4][64];
+	snprintf(set[0], sizeof set[0], "devices[0].count=%u", devices);
+	snprintf(set[1], sizeof set[1], "network.multifd_channels=%u", channels);
+	snprintf(set[2], sizeof set[2], "migration.multifd_transfer=%s", transfer);
+	snprintf(set[3], sizeof set[3], "devices[0].load.fixed=%s", load_fixed);
+	const char *sets[] = {set[0], set[1], set[2], set[3]};
+	run_sets(r, sets, 4);
+}
+
+static void run_free(struct run *r)
+{
+	summary_free(&r->sum);
+	trace_free(&r->tr);
+	scenario_free(r->s);
+}
+
+static bool task_is(const struct trace_event *e, const char *kind, int device)
+{
+	char name[64];
+	snprintf(name, sizeof name, "vfio-vf%d-%s", device, kind);
+	return e->task && strcmp(e->task, name) == 0;
+}
+
+/* Stop-copy = the switchover-start record, the first save thread's
+ * creation, then every device's packets (8 of 1 MiB and its config state,
+ * each with its frame header) back to back on the shared link, whatever
+ * the channel count; the destination then only waits for the end of the
+ * stream, sent beside each channel's end (loads cost nothing here). */
+static void test_stopcopy_is_link_time(void)
+{
+	unsigned devices[] = {1, 4};
+	unsigned channels[] = {1, 2, 4, 8};
+	for (size_t i = 0; i < 2; i++)
+		for (size_t k = 0; k < 4; k++) {
+			struct run r;
+			run(&r, devices[i], channels[k], "auto", "0");
+			double n = devices[i];
+			double packets = n * (STATE + (PACKETS + 1) * HDR);
+			CU_ASSERT_DOUBLE_EQUAL(r.sum.phase_s[PHASE_STOPCOPY],
+			                       HDR / BW + CREATE + packets / BW, EPS);
+			/* the end of the main stream beside each channel's end */
+			CU_ASSERT_DOUBLE_EQUAL(r.sum.phase_s[PHASE_DST_LOAD],
+			                       (channels[k] + 1) * HDR / BW, EPS);
+			CU_ASSERT_EQUAL(r.sum.stopcopy_bytes, (uint64_t)(n * STATE));
+			run_free(&r);
+		}
+}
+
+/* RAM still dirty at the stop shares the channels with the device state,
+ * in QEMU's 512 KiB multifd packets: the link carries both back to back. */
+static void test_ram_shares_the_channels(void)
+{
+	struct run r;
+	const char *sets[] = {"devices[0].count=4", "network.multifd_channels=2", "vm.ram=64MiB",
+	                      "vm.dirty_rate=1GiB/s"};
+	run_sets(&r, sets, 4);
+	double ram = 0;
+	bool stopped = false;
+	for (size_t k = 0; k < r.tr.n; k++) {
+		const struct trace_event *e = &r.tr.ev[k];
+		stopped |= e->kind == TRACE_VM_STOP;
+		if (stopped && e->kind == TRACE_SEND && e->text && !strcmp(e->text, "ram"))
+			ram = e->value;
+	}
+	CU_ASSERT(ram > 1048576); /* several packets of RAM left at the stop */
+	double ram_packets = ceil(ram / (512 * 1024));
+	double bytes = ram + ram_packets * HDR + 4 * (STATE + (PACKETS + 1) * HDR);
+	CU_ASSERT_DOUBLE_EQUAL(r.sum.phase_s[PHASE_STOPCOPY], HDR / BW + CREATE + bytes / BW, EPS);
+	run_free(&r);
+}
+
+/* Without the transfer (off, or no channels) the state goes on the main
+ * stream as before: 8 records per device, no switchover start, no save or
+ * load threads, no config packets (the channels' ends share the link with
+ * the first record). */
+static void test_off_is_the_main_stream(void)
+{
+	struct run runs[2];
+	run(&runs[0], 4, 4, "off", "0");
+	run(&runs[1], 4, 0, "auto", "0");
+	for (int w = 0; w < 2; w++) {
+		struct run *r = &runs[w];
+		double channels = w == 0 ? 4 : 0;
+		CU_ASSERT_DOUBLE_EQUAL(r->sum.phase_s[PHASE_STOPCOPY],
+		                       (4 * (STATE + PACKETS * HDR) + channels * HDR) / BW, EPS);
+		for (size_t k = 0; k < r->tr.n; k++) {
+			const char *task = r->tr.ev[k].task;
+			CU_ASSERT(!task || (!strstr(task, "-save") && !strstr(task, "-load")));
+		}
+		run_free(r);
+	}
+}
+
+/* With a load cost, every device loads on its own task, its 8 buffers in a
+ * row (they arrive faster than they load), all devices at once; the VM
+ * starts when the last one is done.  On the main stream the one load
+ * task loads them one after another. */
+static void test_loads_run_in_parallel(void)
+{
+	const double fixed = 5e-3; /* per 1 MiB write; the link brings one in ~1 ms */
+	struct run on, off;
+	run(&on, 4, 4, "on", "5ms");
+	run(&off, 4, 4, "off", "5ms");
+	double first_begin[4], last_end[4], latest_end = 0, earliest_last = INFINITY;
+	double vm_start = NAN;
+	unsigned loads[4] = {0};
+	for (size_t k = 0; k < on.tr.n; k++) {
+		const struct trace_event *e = &on.tr.ev[k];
+		if (e->kind == TRACE_VM_START)
+			vm_start = e->t;
+		if (e->kind != TRACE_LOAD_BEGIN && e->kind != TRACE_LOAD_END)
+			continue;
+		CU_ASSERT_FATAL(e->device >= 0 && e->device < 4);
+		CU_ASSERT(task_is(e, "load", e->device));
+		if (e->kind == TRACE_LOAD_BEGIN) {
+			if (loads[e->device]++ == 0)
+				first_begin[e->device] = e->t;
+			CU_ASSERT_EQUAL(e->value, CHUNK);
+		} else {
+			last_end[e->device] = e->t;
+		}
+	}
+	for (int d = 0; d < 4; d++) {
+		CU_ASSERT_EQUAL(loads[d], PACKETS);
+		CU_ASSERT_DOUBLE_EQUAL(last_end[d] - first_begin[d], PACKETS * fixed, EPS);
+		CU_ASSERT_DOUBLE_EQUAL(on.sum.dev[d].load_s, PACKETS * fixed, EPS);
+		latest_end = fmax(latest_end, last_end[d]);
+		earliest_last = fmin(earliest_last, last_end[d]);
+	}
+	for (int d = 0; d < 4; d++)
+		CU_ASSERT(first_begin[d] < earliest_last); /* they overlap */
+	CU_ASSERT_DOUBLE_EQUAL(vm_start, latest_end, EPS);
+	/* One load task: 32 writes in a row, the last after the end of stream. */
+	CU_ASSERT(off.sum.phase_s[PHASE_STOPCOPY] + off.sum.phase_s[PHASE_DST_LOAD] >=
+	          4 * PACKETS * fixed - EPS);
+	CU_ASSERT(on.sum.downtime_s < off.sum.downtime_s - 3 * PACKETS * fixed + 4 * STATE / BW);
+	run_free(&on);
+	run_free(&off);
+}
+
+/* Each device's state is read by its own save task, sent as packets and
+ * counted once, as stop-copy bytes of that device. */
+static void test_save_tasks_send_each_device(void)
+{
+	struct run r;
+	run(&r, 4, 2, "auto", "0");
+	unsigned sends[4] = {0};
+	for (size_t k = 0; k < r.tr.n; k++) {
+		const struct trace_event *e = &r.tr.ev[k];
+		if (e->kind != TRACE_SEND || e->device < 0 || !e->text ||
+		    strcmp(e->text, "stop-copy"))
+			continue;
+		CU_ASSERT(task_is(e, "save", e->device));
+		CU_ASSERT_EQUAL(e->value, STATE);
+		sends[e->device]++;
+	}
+	for (int d = 0; d < 4; d++) {
+		CU_ASSERT_EQUAL(sends[d], 1);
+		CU_ASSERT_EQUAL(r.sum.dev[d].stopcopy_bytes, (uint64_t)STATE);
+	}
+	run_free(&r);
+}
+
+void register_tests(void)
+{
+	TEST_SUITE("devstate", TEST(test_stopcopy_is_link_time), TEST(test_ram_shares_the_channels),
+	           TEST(test_off_is_the_main_stream), TEST(test_loads_run_in_parallel),
+	           TEST(test_save_tasks_send_each_device));
+}
