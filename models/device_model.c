@@ -28,6 +28,7 @@ int devmodel_init(struct devmodel *dm, struct device *d, const struct scenario *
 	}
 	devmodel_identity(d, s, index, side);
 	dm->dst_header_left = dm->g->header_bytes;
+	dm->dst_image_left = dm->g->initial_bytes + dm->g->state_bytes;
 	return 0;
 }
 
@@ -237,22 +238,32 @@ int devmodel_read(struct devmodel *dm, const struct device *d, double now, uint6
 	return 0;
 }
 
+/* The destination's pre-allocation for `bytes`. */
+static double prealloc_cost(const struct scn_device_group *g, uint64_t bytes)
+{
+	return g->init_load_fixed_s + (g->init_load_Bps > 0 ? (double)bytes / g->init_load_Bps : 0);
+}
+
 double devmodel_load_cost(struct devmodel *dm, uint64_t bytes, uint32_t hint)
 {
 	const struct scn_device_group *g = dm->g;
 	double cost = g->load_fixed_s + (g->load_Bps > 0 ? (double)bytes / g->load_Bps : 0);
-	/* Precopy's initial data opens with the header: the write that
-	 * completes it pre-allocates for the announced size, a full image. */
-	if (hint == DEVICE_DATA_INITIAL && !dm->dst_allocated) {
-		uint64_t h = bytes < dm->dst_header_left ? bytes : dm->dst_header_left;
-		dm->dst_header_left -= h;
-		if (dm->dst_header_left == 0) {
-			dm->dst_allocated = true;
-			cost +=
-			    g->init_load_fixed_s +
-			    (g->init_load_Bps > 0 ? (double)g->state_bytes / g->init_load_Bps : 0);
-		}
+	if (hint != DEVICE_DATA_INITIAL)
+		return cost;
+	/* Initial data opens with the header: the write that completes it
+	 * pre-allocates for the announced size, a full image.  Initial data
+	 * beyond the first image is re-initialised: pre-allocated again. */
+	uint64_t h = bytes < dm->dst_header_left ? bytes : dm->dst_header_left;
+	dm->dst_header_left -= h;
+	if (!dm->dst_allocated && dm->dst_header_left == 0) {
+		dm->dst_allocated = true;
+		cost += prealloc_cost(g, g->state_bytes);
 	}
+	uint64_t rest = bytes - h;
+	uint64_t image = rest < dm->dst_image_left ? rest : dm->dst_image_left;
+	dm->dst_image_left -= image;
+	if (rest > image)
+		cost += prealloc_cost(g, rest - image);
 	return cost;
 }
 

@@ -29,7 +29,7 @@
  * charged: a simplification, docs/model.md); the destination loads
  * each image as its data is written (load_fixed + bytes / load_Bps per
  * write) and pre-allocates for the announced size (init_load) in the write
- * that completes the header.
+ * that completes the header, and again for re-initialised initial data.
  *
  * The guest's workload runs from PRE_COPY entry to the VM stop
  * (device.vm_stopped_at).  It is evaluated lazily at every call, which
@@ -72,8 +72,10 @@ struct devmodel {
 	uint64_t hidden_initial; /* re-initialised bytes the device could not report */
 	uint64_t stopcopy_initial_left, state_left;
 	double dirty_since, dirty_until;
-	/* Destination: header bytes still to come before the pre-allocation. */
-	uint64_t dst_header_left;
+	/* Destination: header bytes still to come before the pre-allocation,
+	 * and initial data of the first image still to come (initial data
+	 * beyond it is re-initialised, and pre-allocated again). */
+	uint64_t dst_header_left, dst_image_left;
 	bool dst_allocated;
 	int v2_enabled;
 	int reinit_flag;

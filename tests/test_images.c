@@ -8,7 +8,9 @@
  *   without it;
  *   without switchover-ack a full-image load still running at switchover
  *   lands inside the downtime, exactly its remainder; with the ACK it
- *   does not.
+ *   does not;
+ *   a REINIT adds to what precopy must re-read (PRECOPY_INFOv2), or else
+ *   to the stop-copy data and the downtime.
  * The real world's emulated devices carry the same bytes: tests/test_agreement.c.
  */
 #include <math.h>
@@ -206,9 +208,44 @@ static void test_load_at_switchover_lands_in_downtime(void)
 	run_free(&on);
 }
 
+/*
+ * A REINIT at setup adds a 1 MiB chunk of initial data.  With PRECOPY_INFOv2
+ * precopy re-reads it and the destination pre-allocates for it before the
+ * switchover; without it the chunk rides in the stop-copy data, and the
+ * downtime grows by exactly its save, its record's send, its load and its
+ * pre-allocation, less the header record's send (which now overlaps that
+ * load, where it was on the way alone).
+ */
+static void test_reinit_chunk_with_and_without_v2(void)
+{
+	const char *v2[] = {"devices[0].save_rate=1GiB/s",
+	                    "devices[0].load={fixed: 1ms, rate: 512MiB/s}",
+	                    "devices[0].init_load={fixed: 2ms, rate: 2GiB/s}",
+	                    "devices[0].reinit={times: [0s], chunk: 1MiB}",
+	                    "migration.switchover_ack=new",
+	                    "devices[0].precopy_info_v2=supported"};
+	struct run on, off;
+	run_sets(one_yaml, v2, 6, &on);
+	run_sets(one_yaml, v2, 5, &off);
+	const uint64_t chunk = 1024 * 1024, image = 8 * chunk;
+	CU_ASSERT_EQUAL(on.sum.reinits_seen, 1);
+	CU_ASSERT_EQUAL(on.sum.precopy_bytes, 16 + image + chunk);
+	CU_ASSERT_EQUAL(on.sum.stopcopy_bytes, 16);
+	CU_ASSERT_EQUAL(off.sum.precopy_bytes, 16 + image);
+	CU_ASSERT_EQUAL(off.sum.stopcopy_bytes, chunk + 16);
+	double c = (double)chunk;
+	double extra = c / (1024.0 * MiB) + (RT_FRAME_HEADER_BYTES + c) / BW + 1e-3 +
+	               c / (512.0 * MiB) + 2e-3 + c / (2048.0 * MiB) -
+	               (RT_FRAME_HEADER_BYTES + 16) / BW;
+	CU_ASSERT_DOUBLE_EQUAL(off.sum.downtime_s - on.sum.downtime_s, extra, TOL);
+	run_free(&on);
+	run_free(&off);
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("images", TEST(test_stopcopy_is_header_plus_increment),
 	           TEST(test_precopy_saves_the_image),
-	           TEST(test_load_at_switchover_lands_in_downtime));
+	           TEST(test_load_at_switchover_lands_in_downtime),
+	           TEST(test_reinit_chunk_with_and_without_v2));
 }
