@@ -53,6 +53,7 @@ static void run_sets(const char *yaml, const char *const *sets, size_t n_sets, s
 
 static void run_free(struct run *r)
 {
+	summary_free(&r->sum);
 	trace_free(&r->tr);
 	scenario_free(r->s);
 }
