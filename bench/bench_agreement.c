@@ -3,7 +3,8 @@
  * predicts for it.
  *
  *   bench_agreement [--devices 1,4,16,64] [--runs R] [--strategy S|all]
- *                   [--threads per-pass|pool|all] [--target PCT] [FILE]
+ *                   [--threads per-pass|pool|all] [--target PCT] [--host PROFILE]
+ *                   [FILE]
  *
  * FILE (default bench/agreement.yaml: emulated devices with fixed arcs of 5
  * to 50 ms) runs R times (default 5) in the sim world and in the real world
@@ -12,7 +13,9 @@
  * ms and in %, the phase whose medians differ most, and whether the gap is
  * within the target (default 3%).  The sim is the reference: where a row
  * misses, the real world spends time the model does not know about (the
- * host's CPUs, scheduler wake-ups, copies).
+ * host's CPUs, scheduler wake-ups, copies).  --host PROFILE gives both
+ * ends the host profile of this machine (profiles/hosts/, written by
+ * bench_host), so that the sim knows its cores and CPU costs.
  *
  * A benchmark, not a test: wall-clock time on a shared machine is not a
  * verdict.  Its output goes to docs/performance.md with the command; the
@@ -39,7 +42,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: bench_agreement [--devices LIST] [--runs R] [--strategy S|all]\n"
-	             "                       [--threads per-pass|pool|all] [--target PCT] [FILE]\n"
+	             "                       [--threads per-pass|pool|all] [--target PCT]\n"
+	             "                       [--host PROFILE] [FILE]\n"
 	             "Median downtime of FILE (default bench/agreement.yaml) in the sim and the\n"
 	             "real world (emulated devices) per strategy x device count x thread mode,\n"
 	             "the gap, the largest phase gap, and whether the gap is within PCT %%.\n"
@@ -47,7 +51,9 @@ static void usage(FILE *out)
 	             "  --runs R        runs per world and cell (default 5)\n"
 	             "  --strategy S    one strategy, or all (default)\n"
 	             "  --threads T     per-pass (default), pool, or all\n"
-	             "  --target PCT    the agreement target in %% (default 3)\n");
+	             "  --target PCT    the agreement target in %% (default 3)\n"
+	             "  --host PROFILE  both ends get this host profile (a name in\n"
+	             "                  profiles/hosts/, such as ci-2core, or a file)\n");
 }
 
 struct medians {
@@ -111,7 +117,8 @@ static int parse_counts(const char *text, unsigned *counts, int *n)
 
 int main(int argc, char **argv)
 {
-	const char *file = "bench/agreement.yaml", *only = NULL, *threads = "per-pass";
+	const char *file = "bench/agreement.yaml", *only = NULL, *threads = "per-pass",
+	           *host = NULL;
 	unsigned counts[MAX_COUNTS] = {1, 4, 16, 64}, runs = 5;
 	int n_counts = 4;
 	double target = 3;
@@ -141,6 +148,8 @@ int main(int argc, char **argv)
 			only = strcmp(v, "all") ? v : NULL;
 		} else if (!strcmp(a, "--threads") && v) {
 			threads = v;
+		} else if (!strcmp(a, "--host") && v) {
+			host = v;
 		} else if (!strcmp(a, "--target") && v) {
 			target = strtod(v, &end);
 			if (*end || !(target > 0)) {
@@ -163,8 +172,9 @@ int main(int argc, char **argv)
 	}
 	int strategy = only ? strategy_parse(only) : -1;
 	if (only && strategy < 0) {
-		fprintf(stderr, "bench_agreement: --strategy '%s': expected sequential, "
-		                "parallel-prio, parallel-barrier or all\n",
+		fprintf(stderr,
+		        "bench_agreement: --strategy '%s': expected sequential, "
+		        "parallel-prio, parallel-barrier or all\n",
 		        only);
 		return 2;
 	}
@@ -202,8 +212,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("%s, %u runs per world and cell; sim is the reference, target within %g%%\n", file,
-	       runs, target);
+	printf("%s, %u runs per world and cell%s%s; sim is the reference, target within %g%%\n",
+	       file, runs, host ? ", host profile " : "", host ? host : "", target);
 	printf("%-17s %-8s %7s %11s %11s %9s %8s  %-30s %s\n", "strategy", "threads", "devices",
 	       "sim_ms", "real_ms", "gap_ms", "gap_%", "largest phase gap", "target");
 	double t_start = transport_now();
@@ -211,16 +221,21 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n_cells; i++) {
 		const struct cell *c = &cells[i];
 		char strategy_set[64], threads_set[64], count_set[64], runs_set[32];
+		char host_src[1024], host_dst[1024];
 		snprintf(strategy_set, sizeof strategy_set, "migration.strategy=%s",
 		         strategy_name(c->k));
 		snprintf(threads_set, sizeof threads_set, "migration.threads=%s",
 		         thread_mode_name(c->t));
 		snprintf(count_set, sizeof count_set, "devices[0].count=%u", c->count);
 		snprintf(runs_set, sizeof runs_set, "runs=%u", runs);
-		const char *sets[] = {strategy_set, threads_set, count_set, runs_set};
+		snprintf(host_src, sizeof host_src, "hosts.source.profile=%s", host ? host : "");
+		snprintf(host_dst, sizeof host_dst, "hosts.destination.profile=%s",
+		         host ? host : "");
+		const char *sets[] = {strategy_set, threads_set, count_set,
+		                      runs_set,     host_src,    host_dst};
 		struct scenario *s = NULL;
 		char err[1024];
-		if (scenario_load_file(file, sets, 4, &s, err, sizeof err)) {
+		if (scenario_load_file(file, sets, host ? 6 : 4, &s, err, sizeof err)) {
 			fprintf(stderr, "bench_agreement: %s\n", err);
 			return 2;
 		}

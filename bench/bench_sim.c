@@ -139,6 +139,7 @@ int main(int argc, char **argv)
 	    after.spawns - before.spawns, after.joins - before.joins,
 	    after.sleeps - before.sleeps, after.sends - before.sends,
 	    after.recvs - before.recvs,   after.sync_ops - before.sync_ops,
+	    after.computes - before.computes,
 	};
 	long rss = maxrss_kib(), bare_rss = 0;
 	double bw = bare(argv[0], &d, &bare_rss);

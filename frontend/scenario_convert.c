@@ -81,8 +81,9 @@ static int get_duration(struct loader *L, const char *path, const char *text, do
 	return 0;
 }
 
-/* A probability: a plain number from 0 to 1. */
-static int get_probability(struct loader *L, const char *path, const char *text, double *out)
+/* A plain number from 0 to 1: a `what` ("probability"), such as `example`. */
+static int get_unit_interval(struct loader *L, const char *path, const char *text, const char *what,
+                             const char *example, double *out)
 {
 	char msg[384];
 	double v;
@@ -90,13 +91,17 @@ static int get_probability(struct loader *L, const char *path, const char *text,
 	if (!text)
 		return 0;
 	if (units_parse_number(text, &v, msg, sizeof(msg)))
-		return loader_fail(L, path, "%s (a probability from 0 to 1)", msg);
+		return loader_fail(L, path, "%s (a %s from 0 to 1)", msg, what);
 	if (v > 1)
-		return loader_fail(
-		    L, path, "%s is above 1: expected a probability from 0 to 1, such as 0.05",
-		    text);
+		return loader_fail(L, path, "%s is above 1: expected a %s from 0 to 1, such as %s",
+		                   text, what, example);
 	*out = v;
 	return 0;
+}
+
+static int get_probability(struct loader *L, const char *path, const char *text, double *out)
+{
+	return get_unit_interval(L, path, text, "probability", "0.05", out);
 }
 
 /*
@@ -404,6 +409,11 @@ static int convert_device(struct loader *L, const struct raw_device *d, size_t i
 		return -1;
 	if (convert_backend(L, d, dev, g))
 		return -1;
+	g->arc_cpu_fraction = p->arc_cpu_fraction;
+	snprintf(path, sizeof(path), "%s.arc_cpu_fraction", dev);
+	if (get_unit_interval(L, path, d->arc_cpu_fraction, "fraction", "0.2",
+	                      &g->arc_cpu_fraction))
+		return -1;
 	if (d->domain) {
 		char list[256];
 		GString *names = g_string_new(NULL);
@@ -596,6 +606,30 @@ static int convert_faults(struct loader *L, const struct raw_top *r, struct scen
 	return 0;
 }
 
+int scenario_convert_host(struct loader *L, const char *prefix, const struct raw_host *h,
+                          struct scn_host *o)
+{
+	const struct {
+		const char *key, *text;
+		double *out;
+	} costs[] = {{"send_cpu_per_byte", h->send_cpu_per_byte, &o->send_cpu_s_per_byte},
+	             {"recv_cpu_per_byte", h->recv_cpu_per_byte, &o->recv_cpu_s_per_byte},
+	             {"vcpu_pause", h->vcpu_pause, &o->vcpu_pause_s},
+	             {"vcpu_resume", h->vcpu_resume, &o->vcpu_resume_s}};
+	char path[KEY_PATH_LEN];
+	const char *dot = *prefix ? "." : "";
+
+	snprintf(path, sizeof(path), "%s%scores", prefix, dot);
+	if (get_unsigned(L, path, h->cores, 0, SCENARIO_MAX_CORES, &o->cores))
+		return -1;
+	for (size_t i = 0; i < sizeof(costs) / sizeof(costs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s%s", prefix, dot, costs[i].key);
+		if (get_duration(L, path, costs[i].text, costs[i].out))
+			return -1;
+	}
+	return 0;
+}
+
 int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario *s)
 {
 	const struct raw_migration *m = r->migration;
@@ -606,7 +640,14 @@ int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario 
 	if (r->description && dup_str(L, r->description, &s->description))
 		return -1;
 	if (r->vm && (get_bytes(L, "vm.ram", r->vm->ram, &s->ram_bytes) ||
-	              get_rate(L, "vm.dirty_rate", r->vm->dirty_rate, &s->ram_dirty_Bps)))
+	              get_rate(L, "vm.dirty_rate", r->vm->dirty_rate, &s->ram_dirty_Bps) ||
+	              get_unsigned(L, "vm.vcpus", r->vm->vcpus, 1, SCENARIO_MAX_VCPUS, &s->vcpus)))
+		return -1;
+	if (r->hosts &&
+	    ((r->hosts->source &&
+	      scenario_convert_host(L, "hosts.source", r->hosts->source, &s->hosts[0])) ||
+	     (r->hosts->destination &&
+	      scenario_convert_host(L, "hosts.destination", r->hosts->destination, &s->hosts[1]))))
 		return -1;
 	if (n && (get_rate(L, "network.bandwidth", n->bandwidth, &s->bandwidth_Bps) ||
 	          get_duration(L, "network.latency", n->latency, &s->latency_s) ||

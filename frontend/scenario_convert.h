@@ -16,4 +16,12 @@
  */
 int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario *s);
 
+/*
+ * A host's keys (all but `profile`) over *o: the ones `h` sets replace
+ * *o's.  `prefix` ("hosts.source", or "" in a host profile file) starts
+ * the key paths of messages.  0, or -1 with the message in L->err.
+ */
+int scenario_convert_host(struct loader *L, const char *prefix, const struct raw_host *h,
+                          struct scn_host *o);
+
 #endif

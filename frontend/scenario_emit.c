@@ -224,6 +224,7 @@ static void emit_group(struct emit *m, const struct scenario *s, const struct sc
 	emit_dist(m, "chunk", &g->reinit_chunk);
 	emit_end_map(m);
 	emit_probability(m, "final_check_failure", g->final_check_failure);
+	emit_probability(m, "arc_cpu_fraction", g->arc_cpu_fraction);
 	if (g->domain >= 0 && (size_t)g->domain < s->n_domains)
 		emit_kv(m, "domain", s->domains[g->domain].name);
 	emit_kv(m, "backend", device_backend_name(g->backend));
@@ -296,6 +297,21 @@ char *scenario_to_yaml(const struct scenario *s)
 	emit_map(&m, "vm", false);
 	emit_bytes(&m, "ram", s->ram_bytes);
 	emit_rate(&m, "dirty_rate", s->ram_dirty_Bps);
+	emit_uint(&m, "vcpus", s->vcpus);
+	emit_end_map(&m);
+	emit_map(&m, "hosts", false);
+	for (int h = 0; h < 2; h++) {
+		const struct scn_host *x = &s->hosts[h];
+		emit_map(&m, h ? "destination" : "source", false);
+		if (x->profile)
+			emit_kv(&m, "profile", x->profile);
+		emit_uint(&m, "cores", x->cores);
+		emit_duration(&m, "send_cpu_per_byte", x->send_cpu_s_per_byte);
+		emit_duration(&m, "recv_cpu_per_byte", x->recv_cpu_s_per_byte);
+		emit_duration(&m, "vcpu_pause", x->vcpu_pause_s);
+		emit_duration(&m, "vcpu_resume", x->vcpu_resume_s);
+		emit_end_map(&m);
+	}
 	emit_end_map(&m);
 	emit_map(&m, "network", false);
 	emit_rate(&m, "bandwidth", s->bandwidth_Bps);

@@ -22,12 +22,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host_profile.h"
 #include "loader.h"
 #include "overrides.h"
 #include "scenario_convert.h"
 #include "scenario_schema.h"
 
 #define MAX_FILE_BYTES (64u << 20)
+
+/* hosts.<side>.profile: the profile's values first, so that the host's own
+ * keys (scenario_convert) override them. */
+static int load_host_profiles(struct loader *L, const struct raw_top *r, struct scenario *s)
+{
+	static const char *const paths[2] = {"hosts.source.profile", "hosts.destination.profile"};
+	const struct raw_host *h[2] = {r->hosts ? r->hosts->source : NULL,
+	                               r->hosts ? r->hosts->destination : NULL};
+	char msg[1024];
+
+	for (int i = 0; i < 2; i++)
+		if (h[i] && h[i]->profile &&
+		    host_profile_load(h[i]->profile, L->name, &s->hosts[i], msg, sizeof(msg)))
+			return loader_fail(L, paths[i], "%s", msg);
+	return 0;
+}
 
 int scenario_load_text(const char *name_for_errors, const char *text, size_t len,
                        const char *const *sets, size_t n_sets, struct scenario **out, char *err,
@@ -110,7 +127,7 @@ int scenario_load_text(const char *name_for_errors, const char *text, size_t len
 		goto out;
 	}
 	*s = scenario_default;
-	if (scenario_convert(&L, raw, s))
+	if (load_host_profiles(&L, raw, s) || scenario_convert(&L, raw, s))
 		goto out;
 	if (scenario_validate(s, vpath, sizeof(vpath), vmsg, sizeof(vmsg))) {
 		loader_fail(&L, vpath, "%s", vmsg);

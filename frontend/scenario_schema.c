@@ -24,6 +24,22 @@ static const cyaml_schema_value_t string_entry = {
 static const cyaml_schema_field_t vm_fields[] = {
     STR("ram", OPT, struct raw_vm, ram),
     STR("dirty_rate", OPT, struct raw_vm, dirty_rate),
+    STR("vcpus", OPT, struct raw_vm, vcpus),
+    CYAML_FIELD_END,
+};
+const cyaml_schema_field_t scenario_schema_host_fields[] = {
+    STR("profile", OPT, struct raw_host, profile),
+    STR("cores", OPT, struct raw_host, cores),
+    STR("send_cpu_per_byte", OPT, struct raw_host, send_cpu_per_byte),
+    STR("recv_cpu_per_byte", OPT, struct raw_host, recv_cpu_per_byte),
+    STR("vcpu_pause", OPT, struct raw_host, vcpu_pause),
+    STR("vcpu_resume", OPT, struct raw_host, vcpu_resume),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_field_t hosts_fields[] = {
+    CYAML_FIELD_MAPPING_PTR("source", OPT, struct raw_hosts, source, scenario_schema_host_fields),
+    CYAML_FIELD_MAPPING_PTR("destination", OPT, struct raw_hosts, destination,
+                            scenario_schema_host_fields),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_field_t network_fields[] = {
@@ -109,6 +125,7 @@ static const cyaml_schema_field_t device_fields[] = {
     CYAML_FIELD_MAPPING_PTR("reinit", OPT, struct raw_device, reinit, reinit_fields),
     STR("final_check_failure", OPT, struct raw_device, final_check_failure),
     STR("domain", OPT, struct raw_device, domain),
+    STR("arc_cpu_fraction", OPT, struct raw_device, arc_cpu_fraction),
     STR("backend", OPT, struct raw_device, backend),
     CYAML_FIELD_MAPPING_PTR("vfio", OPT, struct raw_device, vfio, vfio_fields),
     CYAML_FIELD_END,
@@ -138,6 +155,7 @@ static const cyaml_schema_field_t top_fields[] = {
     STR("name", REQ, struct raw_top, name),
     STR("description", OPT, struct raw_top, description),
     CYAML_FIELD_MAPPING_PTR("vm", OPT, struct raw_top, vm, vm_fields),
+    CYAML_FIELD_MAPPING_PTR("hosts", OPT, struct raw_top, hosts, hosts_fields),
     CYAML_FIELD_MAPPING_PTR("network", OPT, struct raw_top, network, network_fields),
     CYAML_FIELD_MAPPING_PTR("migration", OPT, struct raw_top, migration, migration_fields),
     CYAML_FIELD_MAPPING_PTR("events", OPT, struct raw_top, events, events_fields),
@@ -156,10 +174,10 @@ static const cyaml_schema_field_t top_fields[] = {
 static const cyaml_schema_value_t top_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct raw_top, top_fields)};
 
-/* The schema of the value at key path `path`, or NULL. */
-static const cyaml_schema_value_t *schema_at(const char *path)
+/* The schema of the value at key path `path` under `root`, or NULL. */
+static const cyaml_schema_value_t *schema_at(const cyaml_schema_value_t *root, const char *path)
 {
-	const cyaml_schema_value_t *v = &top_schema;
+	const cyaml_schema_value_t *v = root;
 	const char *p = path;
 
 	while (*p) {
@@ -246,7 +264,8 @@ static void capture_log(cyaml_log_t level, void *ctx, const char *fmt, va_list a
  * are of the text libcyaml read, which after --set is not the file, so only
  * the key path is taken from them.
  */
-static int cyaml_fail(struct loader *L, cyaml_err_t e, const struct cyaml_log *log)
+static int cyaml_fail(struct loader *L, const cyaml_schema_value_t *root, cyaml_err_t e,
+                      const struct cyaml_log *log)
 {
 	char path[KEY_PATH_LEN] = "", msg[512] = "", keys[512];
 	const char *frames[KEY_LINES_MAX_DEPTH + 2];
@@ -287,7 +306,7 @@ static int cyaml_fail(struct loader *L, cyaml_err_t e, const struct cyaml_log *l
 		const char *key = strncmp(msg, "Unexpected key: ", 16) == 0 ? msg + 16 : "?";
 		char parent[KEY_PATH_LEN];
 		snprintf(parent, sizeof(parent), "%s", path);
-		schema_keys(schema_at(parent), keys, sizeof(keys));
+		schema_keys(schema_at(root, parent), keys, sizeof(keys));
 		{
 			size_t used = strlen(path);
 			snprintf(path + used, sizeof(path) - used, "%s%s", used ? "." : "", key);
@@ -313,12 +332,14 @@ static int cyaml_fail(struct loader *L, cyaml_err_t e, const struct cyaml_log *l
 	else if (strstr(msg, "got event: SCALAR"))
 		what = ", got a single value";
 	if (*what)
-		return loader_fail(L, path, "expected %s%s", schema_wants(schema_at(path)), what);
+		return loader_fail(L, path, "expected %s%s", schema_wants(schema_at(root, path)),
+		                   what);
 	return loader_fail(L, path, "%s (libcyaml: %s)", msg[0] ? msg : "invalid document",
 	                   cyaml_strerror(e));
 }
 
-int scenario_schema_load(struct loader *L, const char *text, size_t len, struct raw_top **raw)
+int schema_load(struct loader *L, const cyaml_schema_value_t *root, const char *text, size_t len,
+                void **out)
 {
 	struct cyaml_log log = {.len = 0};
 	const cyaml_config_t cfg = {.log_fn = capture_log,
@@ -328,16 +349,28 @@ int scenario_schema_load(struct loader *L, const char *text, size_t len, struct 
 	                            .flags = CYAML_CFG_NO_ALIAS};
 	cyaml_err_t ce;
 
-	*raw = NULL;
-	ce = cyaml_load_data((const uint8_t *)text, len, &cfg, &top_schema, (cyaml_data_t **)raw,
-	                     NULL);
-	return ce == CYAML_OK ? 0 : cyaml_fail(L, ce, &log);
+	*out = NULL;
+	ce = cyaml_load_data((const uint8_t *)text, len, &cfg, root, (cyaml_data_t **)out, NULL);
+	return ce == CYAML_OK ? 0 : cyaml_fail(L, root, ce, &log);
+}
+
+void schema_free(const cyaml_schema_value_t *root, void *data)
+{
+	static const cyaml_config_t cfg = {.mem_fn = cyaml_mem, .log_level = CYAML_LOG_ERROR};
+
+	if (data)
+		cyaml_free(&cfg, root, data, 0);
+}
+
+int scenario_schema_load(struct loader *L, const char *text, size_t len, struct raw_top **raw)
+{
+	void *out;
+	int rc = schema_load(L, &top_schema, text, len, &out);
+	*raw = out;
+	return rc;
 }
 
 void scenario_schema_free(struct raw_top *raw)
 {
-	static const cyaml_config_t cfg = {.mem_fn = cyaml_mem, .log_level = CYAML_LOG_ERROR};
-
-	if (raw)
-		cyaml_free(&cfg, &top_schema, raw, 0);
+	schema_free(&top_schema, raw);
 }

@@ -13,13 +13,22 @@
 #ifndef SWITCHOVER_FRONTEND_SCENARIO_SCHEMA_H
 #define SWITCHOVER_FRONTEND_SCENARIO_SCHEMA_H
 
+#include <cyaml/cyaml.h>
 #include <stddef.h>
 
 #include "loader.h"
 #include "vfio_fsm.h"
 
 struct raw_vm {
-	char *ram, *dirty_rate;
+	char *ram, *dirty_rate, *vcpus;
+};
+/* One host's keys, in a scenario's hosts.<side> (with `profile`) and at
+ * the top of a host profile file (frontend/host_profile.c). */
+struct raw_host {
+	char *profile, *cores, *send_cpu_per_byte, *recv_cpu_per_byte, *vcpu_pause, *vcpu_resume;
+};
+struct raw_hosts {
+	struct raw_host *source, *destination;
 };
 struct raw_network {
 	char *bandwidth, *latency, *multifd_channels;
@@ -67,6 +76,7 @@ struct raw_device {
 	struct raw_reinit *reinit;
 	char *final_check_failure;
 	char *domain;
+	char *arc_cpu_fraction;
 };
 struct raw_fault {
 	char *device, *arc, *probability;
@@ -77,6 +87,7 @@ struct raw_handler {
 struct raw_top {
 	char *name, *description;
 	struct raw_vm *vm;
+	struct raw_hosts *hosts;
 	struct raw_network *network;
 	struct raw_migration *migration;
 	struct raw_events *events;
@@ -97,5 +108,14 @@ struct raw_top {
  */
 int scenario_schema_load(struct loader *L, const char *text, size_t len, struct raw_top **raw);
 void scenario_schema_free(struct raw_top *raw);
+
+/* The same with any schema `root` (a host profile file's): *out is its
+ * struct, to free with schema_free(root, *out). */
+int schema_load(struct loader *L, const cyaml_schema_value_t *root, const char *text, size_t len,
+                void **out);
+void schema_free(const cyaml_schema_value_t *root, void *data);
+
+/* The fields of struct raw_host (profile included), for host profile files. */
+extern const cyaml_schema_field_t scenario_schema_host_fields[];
 
 #endif

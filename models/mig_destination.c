@@ -102,6 +102,8 @@ void mig_destination_run(struct mig *m)
 		if (mig_failed(m)) {
 			rc = -EIO;
 		} else {
+			/* QEMU's vm_start: the handlers, then resume_all_vcpus(). */
+			rt_compute(m->rt, m->scn->vcpus * m->scn->hosts[RT_SIDE_DST].vcpu_resume_s);
 			TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = DST_TASK,
 			          .kind = TRACE_VM_RUNNING, .side = RT_SIDE_DST);
 		}

@@ -175,6 +175,8 @@ static void src_stop_and_copy(struct mig *m, uint64_t ram_pending)
 	double t_stop = rt_now(m->rt);
 	set_vm_stopped(m, t_stop);
 	TRACE_ADD(m->tr, .t = t_stop, .task = SRC_TASK, .kind = TRACE_VM_STOP);
+	/* QEMU's do_vm_stop: pause_all_vcpus(), then the change-state handlers. */
+	rt_compute(m->rt, m->scn->vcpus * m->scn->hosts[RT_SIDE_SRC].vcpu_pause_s);
 	mig_side_notify(&m->src, false);
 	if (mig_failed(m))
 		return; /* a prepare_cb failure marked the stream failed */
@@ -220,7 +222,9 @@ static void src_recover(struct mig *m, bool vm_was_stopped)
 	          .from = TRACE_MARK_RECOVERY_END);
 	if (vm_was_stopped) {
 		set_vm_stopped(m, -1);
+		/* QEMU's vm_start: the handlers, then resume_all_vcpus(). */
 		mig_side_notify(&m->src, true);
+		rt_compute(m->rt, m->scn->vcpus * m->scn->hosts[RT_SIDE_SRC].vcpu_resume_s);
 		TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = SRC_TASK, .kind = TRACE_MARK,
 		          .from = TRACE_MARK_SRC_RUNNING);
 	}

@@ -10,7 +10,7 @@
  * Every entry below says who calls it, whether it may block, and what it
  * costs in each world:
  *   sim  - SimGrid S4U: tasks are actors (coroutines), time is simulated,
- *          only sleep/wait/send/recv advance the clock;
+ *          only sleep/compute/wait/send/recv advance the clock;
  *   real - pthreads and CLOCK_MONOTONIC: costs are whatever the machine takes.
  *
  * All objects returned by a constructor belong to the caller, who frees them
@@ -65,17 +65,31 @@ struct rt_ops {
 	 * sim: advances simulated time exactly.  real: clock_nanosleep. */
 	void (*sleep)(struct rt *rt, double seconds);
 
+	/* Spend `cpu_seconds` (>= 0) of CPU time on the calling task's machine:
+	 * work that needs a core, as opposed to sleep, which waits.  Any task;
+	 * blocks until the work is done.
+	 * sim: an execution of that many seconds of one core on the task's host
+	 * (SimGrid's CPU model, sg_actor_execute): it takes cpu_seconds when a
+	 * core is free, longer while the host has more running executions than
+	 * cores; on a host with unlimited cores, a sleep of cpu_seconds.
+	 * real: spins until the calling thread's CPU clock
+	 * (CLOCK_THREAD_CPUTIME_ID) has advanced by cpu_seconds, so that
+	 * emulated work loads the machine's cores as the sim models it. */
+	void (*compute)(struct rt *rt, double cpu_seconds);
+
 	/* Start a task running fn(arg) on `side`'s machine.  Any task; does not
 	 * wait for fn.  `name` is copied.
 	 * sim: the caller is first charged the scenario's thread_create_s (the
-	 * measured pthread_create cost), then an actor is started.
+	 * measured pthread_create cost) as CPU work on its host (as compute),
+	 * then an actor is started.
 	 * real: pthread_create; its real cost is what the strategies pay. */
 	struct rt_task *(*spawn)(struct rt *rt, enum rt_side side, const char *name, rt_task_fn fn,
 	                         void *arg);
 
 	/* Wait until `task` has returned, then release it.  Called exactly once
 	 * per spawned task, by any other task.  Blocks.
-	 * sim: after the task ends the caller is charged thread_join_s.
+	 * sim: after the task ends the caller is charged thread_join_s, as CPU
+	 * work on its host.
 	 * real: pthread_join. */
 	void (*join)(struct rt *rt, struct rt_task *task);
 
@@ -84,7 +98,8 @@ struct rt_ops {
 	 * instead of spawn when its transitions run on persistent workers
 	 * (migration.threads: pool).  Any task; does not block.
 	 * sim: the caller is first charged the scenario's thread_wake_s (the
-	 * measured cost of waking a parked thread), then s is released.
+	 * measured cost of waking a parked thread) as CPU work on its host,
+	 * then s is released.
 	 * real: sem_release; its real cost is what the strategies pay. */
 	void (*wake)(struct rt *rt, struct rt_sem *s);
 
@@ -119,11 +134,13 @@ struct rt_ops {
 	 * path).  One sending and one receiving task at a time.
 	 *   send: blocks while the frame is transmitted (sim: bytes / share
 	 *         of bandwidth, flows sharing the link through SimGrid's network
-	 *         model; real: written to the socket).  The receiver need not be
+	 *         model, while the sender's host spends the copy's CPU, see
+	 *         sim_runtime.h; real: written to the socket).  The receiver need not be
 	 *         waiting: the far end buffers.  The frame reaches the receiver
 	 *         one link latency after its last byte left, so a stream of
 	 *         records pays the latency once, not once per record.
-	 *   recv: blocks until a frame arrives; the frame's data (if any) stays
+	 *   recv: blocks until a frame arrives (sim: then the receiver's host
+	 *         spends the copy's CPU); the frame's data (if any) stays
 	 *         valid until the next recv on the channel.
 	 * Both return 0, or a negative errno when the channel broke or (recv)
 	 * the peer closed it (-EPIPE). */
@@ -149,6 +166,11 @@ static inline void rt_sleep(struct rt *rt, double s)
 {
 	if (s > 0)
 		rt->ops->sleep(rt, s);
+}
+static inline void rt_compute(struct rt *rt, double cpu_s)
+{
+	if (cpu_s > 0)
+		rt->ops->compute(rt, cpu_s);
 }
 static inline struct rt_task *rt_spawn(struct rt *rt, enum rt_side side, const char *name,
                                        rt_task_fn fn, void *arg)

@@ -24,6 +24,8 @@
 /* ---- scenario-level defaults ---- */
 
 #define SCENARIO_DEFAULT_RAM_BYTES (1 * GiB)
+/* QEMU's default -smp: one vCPU. */
+#define SCENARIO_DEFAULT_VCPUS 1
 /* 100 Gbit/s: the link of the published ConnectX-7 setup (docs/domain.md §9). */
 #define SCENARIO_DEFAULT_BANDWIDTH_BPS (100e9 / 8)
 #define SCENARIO_DEFAULT_LATENCY_S     50e-6
@@ -92,6 +94,12 @@
 const struct scenario scenario_default = {
     .ram_bytes = SCENARIO_DEFAULT_RAM_BYTES,
     .ram_dirty_Bps = 0,
+    .vcpus = SCENARIO_DEFAULT_VCPUS,
+    /* Hosts (docs/model.md "Hosts and CPUs"), harness choice: unlimited cores
+     * and free copies and vCPU pause/resume, the model before hosts had
+     * CPUs, so that a scenario without `hosts:` keeps its results.  A
+     * measured host profile (profiles/hosts/) gives real numbers. */
+    .hosts = {{.cores = 0}, {.cores = 0}},
     .bandwidth_Bps = SCENARIO_DEFAULT_BANDWIDTH_BPS,
     .latency_s = SCENARIO_DEFAULT_LATENCY_S,
     .multifd_channels = 0,
@@ -477,6 +485,8 @@ void scenario_free(struct scenario *s)
 	free(s->name);
 	free(s->description);
 	free(s->file);
+	free(s->hosts[0].profile);
+	free(s->hosts[1].profile);
 	for (size_t i = 0; i < s->n_domains; i++)
 		free(s->domains[i].name);
 	free(s->domains);
@@ -877,6 +887,10 @@ static int validate_group_precopy(const struct scn_device_group *g, size_t i, ch
 		         g->final_check_failure);
 		FAIL("devices[%zu].final_check_failure", i);
 	}
+	if (!probability_ok(g->arc_cpu_fraction)) {
+		snprintf(err, errlen, "%g: expected a fraction from 0 to 1", g->arc_cpu_fraction);
+		FAIL("devices[%zu].arc_cpu_fraction", i);
+	}
 	if (!pre_copy && g->final_check_failure > 0) {
 		snprintf(err, errlen,
 		         "a failing final REINIT check without pre_copy (the check is a "
@@ -967,6 +981,31 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 	if (!(isfinite(s->ram_dirty_Bps) && s->ram_dirty_Bps >= 0)) {
 		snprintf(err, errlen, "the dirty rate must be a rate >= 0");
 		FAIL("vm.dirty_rate");
+	}
+	if (s->vcpus < 1 || s->vcpus > SCENARIO_MAX_VCPUS) {
+		snprintf(err, errlen, "%u vCPUs: expected 1 to %d", s->vcpus, SCENARIO_MAX_VCPUS);
+		FAIL("vm.vcpus");
+	}
+	for (int h = 0; h < 2; h++) {
+		const struct scn_host *x = &s->hosts[h];
+		const char *side = h ? "destination" : "source";
+		if (x->cores > SCENARIO_MAX_CORES) {
+			snprintf(err, errlen, "%u cores: expected 0 (unlimited) to %d", x->cores,
+			         SCENARIO_MAX_CORES);
+			FAIL("hosts.%s.cores", side);
+		}
+		const struct {
+			const char *key;
+			double v;
+		} costs[] = {{"send_cpu_per_byte", x->send_cpu_s_per_byte},
+		             {"recv_cpu_per_byte", x->recv_cpu_s_per_byte},
+		             {"vcpu_pause", x->vcpu_pause_s},
+		             {"vcpu_resume", x->vcpu_resume_s}};
+		for (size_t k = 0; k < sizeof costs / sizeof costs[0]; k++)
+			if (!seconds_ok(costs[k].v)) {
+				snprintf(err, errlen, "must be a duration >= 0");
+				FAIL("hosts.%s.%s", side, costs[k].key);
+			}
 	}
 	if (!(isfinite(s->bandwidth_Bps) && s->bandwidth_Bps > 0)) {
 		snprintf(err, errlen, "the bandwidth must be > 0, such as 100Gbps");
@@ -1204,7 +1243,8 @@ static bool group_eq(const struct scn_device_group *a, const struct scn_device_g
 	    !dist_eq(&a->reinit_chunk, &b->reinit_chunk) ||
 	    a->final_check_failure != b->final_check_failure || a->domain != b->domain ||
 	    a->backend != b->backend || a->vfio_interface != b->vfio_interface ||
-	    a->n_vfio_source != b->n_vfio_source || a->n_vfio_destination != b->n_vfio_destination)
+	    a->arc_cpu_fraction != b->arc_cpu_fraction || a->n_vfio_source != b->n_vfio_source ||
+	    a->n_vfio_destination != b->n_vfio_destination)
 		return false;
 	for (size_t i = 0; i < a->n_vfio_source; i++)
 		if (!str_eq(a->vfio_source[i], b->vfio_source[i]))
@@ -1254,8 +1294,17 @@ bool scenario_equal(const struct scenario *a, const struct scenario *b)
 	    a->rdma_timeout_s != b->rdma_timeout_s ||
 	    a->nonresponsive_from != b->nonresponsive_from || a->n_faults != b->n_faults ||
 	    a->n_domains != b->n_domains || a->n_groups != b->n_groups ||
-	    a->n_handlers != b->n_handlers || a->runs != b->runs || a->seed != b->seed)
+	    a->n_handlers != b->n_handlers || a->runs != b->runs || a->seed != b->seed ||
+	    a->vcpus != b->vcpus)
 		return false;
+	for (int h = 0; h < 2; h++) {
+		const struct scn_host *x = &a->hosts[h], *y = &b->hosts[h];
+		if (!str_eq(x->profile, y->profile) || x->cores != y->cores ||
+		    x->send_cpu_s_per_byte != y->send_cpu_s_per_byte ||
+		    x->recv_cpu_s_per_byte != y->recv_cpu_s_per_byte ||
+		    x->vcpu_pause_s != y->vcpu_pause_s || x->vcpu_resume_s != y->vcpu_resume_s)
+			return false;
+	}
 	for (size_t i = 0; i < a->n_domains; i++)
 		if (!str_eq(a->domains[i].name, b->domains[i].name) ||
 		    a->domains[i].capacity != b->domains[i].capacity)

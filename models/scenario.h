@@ -151,6 +151,9 @@ struct scn_device_group {
 	char **vfio_source, **vfio_destination;
 	size_t n_vfio_source, n_vfio_destination;
 	enum vfio_interface vfio_interface;
+	/* Share of every arc, query and load latency that is CPU work of the
+	 * calling task on its host (the rest waits on the device); 0..1. */
+	double arc_cpu_fraction;
 };
 
 /* An injected arc failure: device `device` of group `group` (its index in
@@ -173,6 +176,20 @@ struct scn_handler {
 	struct dist cost; /* time the handler runs */
 };
 
+/*
+ * One end's machine (docs/model.md "Hosts and CPUs"): its cores and the CPU
+ * the migration's own work costs there.  Thread creation, join and wake-up
+ * (migration.thread_*) are CPU work too, charged on the caller's host.
+ */
+struct scn_host {
+	char *profile;              /* host profile the values came from, or NULL */
+	unsigned cores;             /* 0: unlimited (CPU work never waits for a core) */
+	double send_cpu_s_per_byte; /* copying a stream byte out (socket send) */
+	double recv_cpu_s_per_byte; /* copying a stream byte in (socket receive) */
+	double vcpu_pause_s;        /* per vCPU, stopping the VM (source; pause_all_vcpus) */
+	double vcpu_resume_s;       /* per vCPU, starting the VM (resume_all_vcpus) */
+};
+
 struct scenario {
 	char *name;
 	char *description;
@@ -181,6 +198,9 @@ struct scenario {
 	/* vm */
 	uint64_t ram_bytes;
 	double ram_dirty_Bps; /* guest dirty-page rate during precopy */
+	unsigned vcpus;       /* paused at the VM stop, resumed at the VM start */
+
+	struct scn_host hosts[2]; /* [0] the source, [1] the destination (enum rt_side) */
 
 	/* network */
 	double bandwidth_Bps;      /* link bandwidth, bytes per second */
@@ -275,6 +295,8 @@ extern const struct scenario_arc scenario_arcs[SCENARIO_ARC_COUNT];
 #define SCENARIO_MAX_RUNS       1000000
 #define SCENARIO_MAX_DOMAIN_CAP 65536
 #define SCENARIO_MAX_ITERATIONS 1000000000
+#define SCENARIO_MAX_CORES      1024 /* the sim's platform has a pstate per count */
+#define SCENARIO_MAX_VCPUS      4096 /* QEMU's x86 KVM limit (max_cpus) */
 /* Device group names: instance names ("<name><index>") must fit the
  * engine's 48-byte device names. */
 #define SCENARIO_MAX_NAME 40
@@ -350,6 +372,7 @@ struct scenario_profile {
 	double init_load_fixed_s; /* destination pre-allocation */
 	double init_load_Bps;
 	enum precopy_v2 precopy_info_v2;
+	double arc_cpu_fraction;
 };
 
 /* The profile called `name`, or NULL. */

@@ -212,6 +212,21 @@ static void op_sleep(struct rt *rt, double seconds)
 		nanosleep_until(transport_now() + seconds);
 }
 
+/* Spin on the thread's CPU clock: time spent preempted does not count, so
+ * the work takes longer on a loaded machine, as it does in sim on a host
+ * with fewer cores than busy tasks. */
+static void op_compute(struct rt *rt, double cpu_seconds)
+{
+	(void)rt;
+	struct timespec ts;
+	if (!(cpu_seconds > 0) || clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return;
+	double end = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9 + cpu_seconds;
+	do
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	while ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9 < end);
+}
+
 static void *task_main(void *arg)
 {
 	struct rt_task *t = arg;
@@ -787,6 +802,7 @@ static void op_chan_free(struct rt_chan *c)
 static const struct rt_ops rtp_ops = {
     .now = op_now,
     .sleep = op_sleep,
+    .compute = op_compute,
     .spawn = op_spawn,
     .join = op_join,
     .wake = op_wake,

@@ -7,6 +7,7 @@
  *   sleep(dt)     clock_nanosleep(TIMER_ABSTIME) to now + dt; tasks run with
  *                 a 1 ns timer slack so a sleep overshoots by microseconds,
  *                 not the default 50 us;
+ *   compute(c)    spins until the thread's CPU clock has advanced by c;
  *   spawn/join    pthread_create / pthread_join (small stacks, so glibc's
  *                 stack cache makes a transition thread cheap, as in QEMU);
  *   wake          sem_release (mutex, count, condition variable signal);

@@ -11,6 +11,9 @@ echo
 echo "== pthread create/join and a pool hand-off on this machine (the sim defaults thread_create/thread_join/thread_wake)"
 "$BUILD/bench/bench_threads" 10000
 echo
+echo "== this machine's CPU costs as a host profile (profiles/hosts/ci-2core.yaml was written by this with --out)"
+"$BUILD/bench/bench_host"
+echo
 echo "== the real world: 64 emulated devices, fixed 20 ms arcs, against the bound, per-pass threads and a pool (targets: parallel <= 2 ms over the bound, sequential within 1% of the serial sum)"
 "$BUILD/bench/bench_real" --devices 64 --arc 20ms --runs 3
 echo

@@ -68,6 +68,22 @@ for n in 1 4; do
 done
 
 echo
+echo "== the same VM on a 2-core vs a 64-core host (docs/model.md \"Hosts and CPUs\"): ConnectX-7 VFs"
+echo "   whose arcs are 25% CPU (an assumption for the demo, not measured), host profile ci-2core"
+echo "   (measured by bench/bench_host) with its core count replaced, median downtime in ms"
+printf '%8s %6s %14s %14s %17s\n' devices cores sequential parallel-prio parallel-barrier
+for n in 16 64; do
+	for c in 2 64; do
+		"$SW" sim scenarios/demo/cx7-sweep.yaml --strategy all --runs 1 --quiet \
+			--set devices.count=$n --set devices.arc_cpu_fraction=0.25 \
+			--set hosts.source.profile=ci-2core --set hosts.destination.profile=ci-2core \
+			--set hosts.source.cores=$c --set hosts.destination.cores=$c |
+			awk -v n=$n -v c=$c '/^comparison/ {k=1; next} k && $1 ~ /^(sequential|parallel)/ {m[$1]=$2}
+				END {printf "%8d %6d %14.1f %14.1f %17.1f\n", n, c, m["sequential"], m["parallel-prio"], m["parallel-barrier"]}'
+	done
+done
+
+echo
 echo "== switchover-ack and REINIT (docs/domain.md sections 5-6; workload and pre-allocation costs are"
 echo "   assumptions, see docs/model.md); published REINIT setup: 2352 ms off, 1335 ms on"
 for f in reinit-off reinit-on; do

@@ -1,14 +1,16 @@
 /*
  * sim_device.c - simulated VFIO device.
  *
- * Arcs take a latency drawn from the profile; devices of one contention
- * domain (a PF's firmware) hold the domain's semaphore while they work, so
- * at most `capacity` of them progress at once.  Data is counted, not carried:
- * PRE_COPY serves the header and the full image (DEVICE_DATA_INITIAL), then
- * incremental images; STOP_COPY serves any initial bytes never sent, then
- * the header and the increment (or, without precopy, the full image).  The
- * destination's writes cost load_fixed + bytes / load_rate, plus the
- * pre-allocation (init_load) in the write that completes the header.
+ * Arcs take a latency drawn from the profile, a share of it CPU work on
+ * the device's host (arc_cpu_fraction, docs/model.md "Hosts and CPUs"), the
+ * rest a wait; devices of one contention domain (a PF's firmware) hold the
+ * domain's semaphore while they work, so at most `capacity` of them
+ * progress at once.  Data is counted, not carried: PRE_COPY serves the
+ * header and the full image (DEVICE_DATA_INITIAL), then incremental images;
+ * STOP_COPY serves any initial bytes never sent, then the header and the
+ * increment (or, without precopy, the full image).  The destination's
+ * writes cost load_fixed + bytes / load_rate, plus the pre-allocation
+ * (init_load) in the write that completes the header.
  *
  * The draws and the byte accounting (REINIT workload included) are the
  * shared device model (models/device_model.c), which the real world's
@@ -33,13 +35,21 @@ static struct sim_dev *sd_of(struct device *d)
 	return (struct sim_dev *)d;
 }
 
-/* Spend `seconds` of device work, holding the contention domain if any. */
+/*
+ * Spend `seconds` of device work, holding the contention domain if any: the
+ * group's arc_cpu_fraction of it is CPU work of the calling task on its host
+ * (it waits for a core when the host has none free), the rest waits on the
+ * device.  The real world's emulated device splits its work the same way
+ * (emu.c, work_end).
+ */
 static void work(struct sim_dev *sd, double seconds)
 {
 	const struct rt_ops *o = sd->rt->ops;
+	double cpu = sd->m.g->arc_cpu_fraction;
 	if (sd->domain)
 		o->sem_acquire(sd->domain);
-	rt_sleep(sd->rt, seconds);
+	rt_compute(sd->rt, cpu * seconds);
+	rt_sleep(sd->rt, (1 - cpu) * seconds);
 	if (sd->domain)
 		o->sem_release(sd->domain);
 }

@@ -38,6 +38,7 @@
 #include <simgrid/barrier.h>
 #include <simgrid/cond.h>
 #include <simgrid/engine.h>
+#include <simgrid/exec.h>
 #include <simgrid/host.h>
 #include <simgrid/link.h>
 #include <simgrid/mutex.h>
@@ -198,6 +199,41 @@ static void sim_sleep(struct sim_rt *s, double seconds)
 	sg_actor_sleep_for(seconds);
 }
 
+/* The configuration of the host the calling actor runs on. */
+static const struct sim_host_config *self_host(const struct sim_rt *s)
+{
+	return &s->cfg.host[sg_host_self() == g_host[RT_SIDE_DST]];
+}
+
+/*
+ * An execution of `cpu_s` seconds of one core on the calling actor's host,
+ * started.  Each host's speed is cores x SIM_CORE_FLOPS (its pstate, set per
+ * run) and every execution is bounded to SIM_CORE_FLOPS: this is how
+ * SimGrid's CPU model (Cas01) itself treats a multicore host, a capacity of
+ * cores x speed shared max-min fairly among executions each bounded to one
+ * core's speed, with the core count per run rather than fixed by the
+ * platform file.  Powers of two keep cpu_s x speed / speed exact.
+ */
+static sg_exec_t exec_start(struct sim_rt *s, double cpu_s)
+{
+	s->stats.computes++;
+	sg_exec_t e = sg_actor_exec_init(cpu_s * SIM_CORE_FLOPS);
+	sg_exec_set_bound(e, SIM_CORE_FLOPS);
+	sg_exec_start(e);
+	return e;
+}
+
+/* CPU work of the calling task; a sleep on a host with unlimited cores. */
+static void sim_compute(struct sim_rt *s, double cpu_s)
+{
+	if (!(cpu_s > 0))
+		return;
+	if (!self_host(s)->cores)
+		sim_sleep(s, cpu_s);
+	else
+		sg_exec_wait(exec_start(s, cpu_s));
+}
+
 /* ---- clock and tasks ---- */
 
 static double op_now(struct rt *rt)
@@ -208,6 +244,11 @@ static double op_now(struct rt *rt)
 static void op_sleep(struct rt *rt, double seconds)
 {
 	sim_sleep(srt_of(rt), seconds);
+}
+
+static void op_compute(struct rt *rt, double cpu_seconds)
+{
+	sim_compute(srt_of(rt), cpu_seconds);
 }
 
 static void task_main(int argc, char **argv)
@@ -262,7 +303,7 @@ static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *na
                                 void *arg)
 {
 	struct sim_rt *s = srt_of(rt);
-	sim_sleep(s, s->cfg.thread_create_s);
+	sim_compute(s, s->cfg.thread_create_s);
 	return task_start(s, side, name, fn, arg);
 }
 
@@ -273,7 +314,7 @@ static void op_join(struct rt *rt, struct rt_task *task)
 	s->stats.joins++;
 	sg_actor_join(task->actor, -1);
 	task_leave(self);
-	sim_sleep(s, s->cfg.thread_join_s);
+	sim_compute(s, s->cfg.thread_join_s);
 	task_release(s, task);
 }
 
@@ -404,7 +445,7 @@ static void op_sem_release(struct rt_sem *s)
 static void op_wake(struct rt *rt, struct rt_sem *sem)
 {
 	struct sim_rt *s = srt_of(rt);
-	sim_sleep(s, s->cfg.thread_wake_s);
+	sim_compute(s, s->cfg.thread_wake_s);
 	op_sem_release(sem);
 }
 
@@ -487,8 +528,26 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	if (rc)
 		return rc;
 	struct rt_task *self = task_enter("send on channel", c->name);
-	c->srt->stats.sends++;
-	sg_host_sendto(c->from, c->to, (double)RT_FRAME_HEADER_BYTES + (double)f->bytes);
+	struct sim_rt *s = c->srt;
+	double bytes = (double)RT_FRAME_HEADER_BYTES + (double)f->bytes;
+	/* The copy into the socket runs while the link carries the bytes, as
+	 * the real world's write then wait for the link: the send lasts as long
+	 * as the longer of the two. */
+	double cpu_s = bytes * self_host(s)->send_cpu_s_per_byte;
+	sg_exec_t copy = NULL;
+	double copied_at = 0;
+	if (cpu_s > 0 && self_host(s)->cores)
+		copy = exec_start(s, cpu_s);
+	else if (cpu_s > 0)
+		copied_at = simgrid_get_clock() + cpu_s;
+	s->stats.sends++;
+	sg_host_sendto(c->from, c->to, bytes);
+	if (copy)
+		sg_exec_wait(copy);
+	else if (copied_at > simgrid_get_clock()) {
+		s->stats.sleeps++;
+		sg_actor_sleep_until(copied_at);
+	}
 	task_leave(self);
 	struct chan_slot *slot = &c->q[(c->head + c->count) % c->cap];
 	slot->f = *f;
@@ -513,6 +572,8 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 	*f = c->q[c->head].f;
 	c->head = (c->head + 1) % c->cap;
 	c->count--;
+	sim_compute(c->srt, ((double)RT_FRAME_HEADER_BYTES + (double)f->bytes) *
+	                        self_host(c->srt)->recv_cpu_s_per_byte);
 	return 0;
 }
 
@@ -528,6 +589,7 @@ static void op_chan_free(struct rt_chan *c)
 static const struct rt_ops sim_ops = {
     .now = op_now,
     .sleep = op_sleep,
+    .compute = op_compute,
     .spawn = op_spawn,
     .join = op_join,
     .wake = op_wake,
@@ -577,19 +639,34 @@ static void configure_models(void)
 /*
  * SPLITDUPLEX makes "wire" two links, wire_UP (src->dst) and wire_DOWN
  * (dst->src), so the return path never shares the forward bandwidth.  The
- * values here are placeholders: every run sets its own.
+ * link's values are placeholders: every run sets its own.  Each host has
+ * one pstate per core count, pstate k running at (k + 1) x SIM_CORE_FLOPS
+ * (see exec_start); a run selects its hosts' pstates.
  */
-static const char platform_xml[] =
-    "<?xml version='1.0'?>\n"
-    "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
-    "<platform version=\"4.1\">\n"
-    "  <zone id=\"switchover\" routing=\"Full\">\n"
-    "    <host id=\"src\" speed=\"1Gf\"/>\n"
-    "    <host id=\"dst\" speed=\"1Gf\"/>\n"
-    "    <link id=\"wire\" bandwidth=\"1GBps\" latency=\"0\" sharing_policy=\"SPLITDUPLEX\"/>\n"
-    "    <route src=\"src\" dst=\"dst\"><link_ctn id=\"wire\" direction=\"UP\"/></route>\n"
-    "  </zone>\n"
-    "</platform>\n";
+static GString *platform_xml(void)
+{
+	GString *speeds = g_string_new(NULL);
+	for (unsigned k = 1; k <= SIM_MAX_CORES; k++)
+		g_string_append_printf(speeds, "%s%.0ff", k > 1 ? "," : "",
+		                       (double)k * SIM_CORE_FLOPS);
+	GString *x = g_string_new(NULL);
+	g_string_printf(
+	    x,
+	    "<?xml version='1.0'?>\n"
+	    "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+	    "<platform version=\"4.1\">\n"
+	    "  <zone id=\"switchover\" routing=\"Full\">\n"
+	    "    <host id=\"src\" speed=\"%s\"/>\n"
+	    "    <host id=\"dst\" speed=\"%s\"/>\n"
+	    "    <link id=\"wire\" bandwidth=\"1GBps\" latency=\"0\" "
+	    "sharing_policy=\"SPLITDUPLEX\"/>\n"
+	    "    <route src=\"src\" dst=\"dst\"><link_ctn id=\"wire\" direction=\"UP\"/></route>\n"
+	    "  </zone>\n"
+	    "</platform>\n",
+	    speeds->str, speeds->str);
+	g_string_free(speeds, TRUE);
+	return x;
+}
 
 static int load_platform(void)
 {
@@ -602,9 +679,11 @@ static int load_platform(void)
 	int fd = mkstemp(path);
 	if (fd < 0)
 		return -1;
-	size_t len = sizeof platform_xml - 1;
-	ssize_t n = write(fd, platform_xml, len);
-	if (close(fd) != 0 || n != (ssize_t)len) {
+	GString *xml = platform_xml();
+	ssize_t n = write(fd, xml->str, xml->len);
+	bool written = n == (ssize_t)xml->len;
+	g_string_free(xml, TRUE);
+	if (close(fd) != 0 || !written) {
 		unlink(path);
 		return -1;
 	}
@@ -679,7 +758,17 @@ static bool config_ok(const struct sim_runtime_config *c, char *why, size_t len)
 	    {"thread_create_s", c->thread_create_s, false, NULL},
 	    {"thread_join_s", c->thread_join_s, false, NULL},
 	    {"thread_wake_s", c->thread_wake_s, false, NULL},
+	    {"host[0].send_cpu_s_per_byte", c->host[0].send_cpu_s_per_byte, false, NULL},
+	    {"host[0].recv_cpu_s_per_byte", c->host[0].recv_cpu_s_per_byte, false, NULL},
+	    {"host[1].send_cpu_s_per_byte", c->host[1].send_cpu_s_per_byte, false, NULL},
+	    {"host[1].recv_cpu_s_per_byte", c->host[1].recv_cpu_s_per_byte, false, NULL},
 	};
+	for (int h = 0; h < 2; h++)
+		if (c->host[h].cores > SIM_MAX_CORES) {
+			snprintf(why, len, "host[%d].cores is %u: expected 0 (unlimited) to %u", h,
+			         c->host[h].cores, SIM_MAX_CORES);
+			return false;
+		}
 	return rt_config_ok(v, sizeof(v) / sizeof(v[0]), why, len);
 }
 
@@ -724,6 +813,8 @@ int sim_runtime_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t e
 	for (int d = 0; d < 2; d++) {
 		sg_link_set_bandwidth(g_link[d], s->cfg.bandwidth_Bps);
 		sg_link_set_latency(g_link[d], 0); /* applied per channel: see struct rt_chan */
+		unsigned cores = s->cfg.host[d].cores;
+		sg_host_set_pstate(g_host[d], cores ? cores - 1 : 0);
 	}
 	simgrid_run_until(run_start()); /* no actors: only moves the clock */
 	s->t0 = simgrid_get_clock();

@@ -3,24 +3,36 @@
  * actors, synchronisation objects and its network model.
  *
  * One process holds one SimGrid engine with one fixed platform: two hosts,
- * "src" and "dst", joined by one full-duplex link (each direction has the
+ * "src" and "dst" (each with a speed step per core count, SIM_MAX_CORES of
+ * them, selected per run), joined by one full-duplex link (each direction has the
  * whole bandwidth; flows in the same direction share it equally, max-min).
  * The engine is started once (sim_runtime_global_init) and then drives any
  * number of runs, one after another; each run sets the link to its rt's
  * configuration and starts its clock at 0.
  *
+ * Each host has `cores` cores (0: unlimited).  CPU work ("compute", c
+ * seconds of one core) runs on the calling task's host: it takes c while
+ * the host runs at most `cores` executions, and SimGrid shares the cores
+ * max-min fairly beyond that (4 tasks of 1 s on 2 cores all end at 2 s);
+ * with unlimited cores it is a sleep of c.
+ *
  * Costs in simulated time (everything else is free):
  *   sleep(dt)      dt
- *   spawn          thread_create_s, paid by the caller before the task starts
- *   join           waiting for the task, then thread_join_s
- *   wake           thread_wake_s, paid by the caller before the semaphore
- *                  is released
+ *   compute(c)     c of CPU work, as above
+ *   spawn          thread_create_s of CPU work, paid by the caller before the
+ *                  task starts
+ *   join           waiting for the task, then thread_join_s of CPU work
+ *   wake           thread_wake_s of CPU work, paid by the caller before the
+ *                  semaphore is released
  *   chan_send      (RT_FRAME_HEADER_BYTES + bytes) / bandwidth share, whether
- *                  or not a receiver is waiting; the receiver gets the frame
+ *                  or not a receiver is waiting, and meanwhile the copy,
+ *                  (header + bytes) x send_cpu_s_per_byte of CPU work: the
+ *                  send ends when both have; the receiver gets the frame
  *                  latency_s after its last byte left (a stream pays the
  *                  latency once, not once per record)
- *   waits          until the object is signalled (mutex, event, sem, barrier,
- *                  chan_recv)
+ *   chan_recv      waiting for the frame, then its copy, (header + bytes) x
+ *                  recv_cpu_s_per_byte of CPU work on the receiver's host
+ *   waits          until the object is signalled (mutex, event, sem, barrier)
  *
  * Determinism: the same calls give bit-identical times, in any run of the
  * process, as long as the process has simulated less than 18 h in total
@@ -40,12 +52,26 @@
 
 #include "runtime.h"
 
+/* The most cores a host may have (the platform has one pstate per count). */
+#define SIM_MAX_CORES 1024
+/* The speed of one core, flops/s: a power of two, so that CPU seconds
+ * convert to flops and back exactly. */
+#define SIM_CORE_FLOPS 1073741824.0
+
+/* One end's machine. */
+struct sim_host_config {
+	unsigned cores;             /* 0: unlimited (CPU work never waits for a core) */
+	double send_cpu_s_per_byte; /* CPU per byte a task on this host sends; >= 0 */
+	double recv_cpu_s_per_byte; /* CPU per byte a task on this host receives; >= 0 */
+};
+
 struct sim_runtime_config {
 	double bandwidth_Bps;   /* link bandwidth, bytes/s, each direction; > 0 */
 	double latency_s;       /* one-way link latency; >= 0 */
 	double thread_create_s; /* charged to the caller of spawn; >= 0 */
 	double thread_join_s;   /* charged to the caller of join, after the task ended; >= 0 */
 	double thread_wake_s;   /* charged to the caller of wake, before the release; >= 0 */
+	struct sim_host_config host[2]; /* [RT_SIDE_SRC], [RT_SIDE_DST]; zero: unlimited, free */
 };
 
 /*
@@ -60,6 +86,7 @@ struct sim_runtime_stats {
 	uint64_t sends;    /* frames sent: one host-to-host transfer plus one semaphore release */
 	uint64_t recvs;    /* frames received: one semaphore acquire */
 	uint64_t sync_ops; /* mutex/sem/barrier/cond calls made for mutex, event, sem, barrier */
+	uint64_t computes; /* executions started on a host with limited cores */
 };
 
 /*

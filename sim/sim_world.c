@@ -15,6 +15,8 @@
 #include "sim_runtime.h"
 #include "world.h"
 
+_Static_assert(SCENARIO_MAX_CORES <= SIM_MAX_CORES, "the platform has a pstate per core count");
+
 static struct sim_runtime_stats total_stats;
 
 void sim_world_total_stats(struct sim_runtime_stats *out) { *out = total_stats; }
@@ -26,6 +28,7 @@ static void add_stats(const struct rt *rt)
 	total_stats.spawns += st.spawns;
 	total_stats.joins += st.joins;
 	total_stats.sleeps += st.sleeps;
+	total_stats.computes += st.computes;
 	total_stats.sends += st.sends;
 	total_stats.recvs += st.recvs;
 	total_stats.sync_ops += st.sync_ops;
@@ -59,6 +62,12 @@ int sim_world_run(const struct scenario *s, unsigned run, struct trace *trace,
 	    .thread_join_s = s->thread_join_s,
 	    .thread_wake_s = s->thread_wake_s,
 	};
+	for (int h = 0; h < 2; h++)
+		cfg.host[h] = (struct sim_host_config){
+		    .cores = s->hosts[h].cores,
+		    .send_cpu_s_per_byte = s->hosts[h].send_cpu_s_per_byte,
+		    .recv_cpu_s_per_byte = s->hosts[h].recv_cpu_s_per_byte,
+		};
 	struct rt *rt = sim_runtime_new(&cfg);
 	if (!rt) {
 		snprintf(err, errlen, "out of memory setting up run %u", run);

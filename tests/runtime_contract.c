@@ -6,12 +6,13 @@
  * Every expected time is derived by hand from the contract: sleep(dt) takes
  * dt, a frame alone on its link leaves the sender (header + bytes) /
  * bandwidth after the previous one and reaches a waiting receiver one
- * latency after its last byte, spawn/join/wake cost their charges in a world
- * that models them.  ct_at() asserts such a time exactly in a simulated
- * world and as a lower bound in a real one: no case has an upper bound on
- * wall time (a hang is the adapter's to catch).  Sleeps are counted in the
- * world's ticks, so a real world spends milliseconds where the simulated one
- * spends its exact seconds.
+ * latency after its last byte, compute(c) takes c of CPU time,
+ * spawn/join/wake cost their charges in a world that models them.  ct_at()
+ * asserts such a time exactly in a simulated world and as a lower bound in
+ * a real one: no case has an upper bound on wall time (a hang is the
+ * adapter's to catch).  Sleeps are counted in the world's ticks, so a real
+ * world spends milliseconds where the simulated one spends its exact
+ * seconds.
  *
  * Tasks only record what they saw; every assertion runs in the test
  * function after the run, so CUnit is never called from two threads.
@@ -105,6 +106,31 @@ static void test_clock_and_sleep(void)
 	CU_ASSERT(c.t_after - c.t_start >= T(1.5) - CT_EPS); /* a sleep never returns early */
 	ct_at(c.t_zero, T(1.5));
 	CU_ASSERT(c.t_zero >= c.t_after);
+	W->free(c.rt);
+}
+
+struct compute_ctx {
+	struct rt *rt;
+	double t_after, t_zero;
+};
+
+static void compute_root(void *arg)
+{
+	struct compute_ctx *c = arg;
+	rt_compute(c->rt, T(1.0));
+	c->t_after = rt_now(c->rt);
+	c->rt->ops->compute(c->rt, 0);
+	c->t_zero = rt_now(c->rt);
+}
+
+/* CPU work takes at least its CPU time (exactly, on a host of unlimited
+ * cores in sim); none takes none. */
+static void test_compute(void)
+{
+	struct compute_ctx c = {.rt = make(1e9, 0, 0, 0, 0)};
+	run_ok(c.rt, compute_root, &c);
+	ct_at(c.t_after, T(1.0));
+	ct_at(c.t_zero, T(1.0));
 	W->free(c.rt);
 }
 
@@ -783,7 +809,7 @@ static void test_objects_made_outside_run(void)
 void contract_register(const struct contract_world *w)
 {
 	W = w;
-	TEST_SUITE(w->name, TEST(test_clock_and_sleep), TEST(test_spawn_join),
+	TEST_SUITE(w->name, TEST(test_clock_and_sleep), TEST(test_compute), TEST(test_spawn_join),
 	           TEST(test_unjoined_task_is_waited_for), TEST(test_wake),
 	           TEST(test_transfer_sweep), TEST(test_link_pacing_and_latency),
 	           TEST(test_channel_order_and_bytes), TEST(test_send_buffers_in_order),

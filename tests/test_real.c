@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devices/emu.h"
@@ -339,6 +340,43 @@ static void test_emu_scenario_runs(void)
 		run_free(&o);
 		scenario_free(s);
 	}
+}
+
+static double process_cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* An emulated device whose arcs are all CPU work burns them, and the vCPU
+ * pause and resume burn theirs: the process spends at least that much CPU
+ * (docs/model.md "Hosts and CPUs"). */
+static void test_emu_cpu_work_is_burnt(void)
+{
+	static const char text[] =
+	    "name: burn\n"
+	    "vm: {ram: 0, vcpus: 4}\n"
+	    "hosts:\n"
+	    "  source: {vcpu_pause: 5ms}\n"
+	    "  destination: {vcpu_resume: 5ms}\n"
+	    "devices:\n"
+	    "  - {name: vf, profile: null, state_size: 64KiB, arc_cpu_fraction: 1,\n"
+	    "     latency: {default: 10ms}}\n";
+	struct scenario *s = load(text, NULL, 0);
+	struct real_world_config cfg = {.devices = REAL_DEVICES_EMU};
+	struct run_out o;
+	double cpu0 = process_cpu_s();
+	run_real(s, &cfg, &o);
+	double cpu = process_cpu_s() - cpu0;
+	CU_ASSERT_EQUAL(o.res.status, 0);
+	unsigned arcs = 0;
+	for (size_t i = 0; i < o.tr.n; i++)
+		arcs += o.tr.ev[i].kind == TRACE_ARC_END;
+	CU_ASSERT(arcs >= 6);
+	CU_ASSERT(cpu >= arcs * 10e-3 + 4 * 5e-3 * 2);
+	run_free(&o);
+	scenario_free(s);
 }
 
 /* Pool workers (migration.threads: pool) on real threads: the runs
@@ -781,7 +819,7 @@ void register_tests(void)
 	           TEST(test_emu_contention_domain), TEST(test_null_device),
 	           TEST(test_free_groups));
 	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs),
-	           TEST(test_emu_pool_runs));
+	           TEST(test_emu_pool_runs), TEST(test_emu_cpu_work_is_burnt));
 	TEST_SUITE("robustness", TEST(test_faults_at_every_phase),
 	           TEST(test_corrupt_state_fails_the_load),
 	           TEST(test_spawn_failure_fails_the_migration));

@@ -189,6 +189,19 @@ static void test_full_explicit(void)
 	CU_ASSERT_EQUAL(s->thread_join_s, 10e-6);
 	CU_ASSERT_EQUAL(s->threads, THREADS_POOL);
 	CU_ASSERT_EQUAL(s->thread_wake_s, 7e-6);
+	CU_ASSERT_EQUAL(s->vcpus, 16);
+	/* The source's profile fills what its own keys leave out. */
+	CU_ASSERT_STRING_EQUAL(s->hosts[0].profile, "ci-2core");
+	CU_ASSERT_EQUAL(s->hosts[0].cores, 8);
+	CU_ASSERT(s->hosts[0].send_cpu_s_per_byte > 0);
+	CU_ASSERT_EQUAL(s->hosts[0].vcpu_pause_s, 12e-6);
+	CU_ASSERT(s->hosts[0].vcpu_resume_s > 0);
+	CU_ASSERT_PTR_NULL(s->hosts[1].profile);
+	CU_ASSERT_EQUAL(s->hosts[1].cores, 32);
+	CU_ASSERT_EQUAL(s->hosts[1].send_cpu_s_per_byte, 0.5e-9);
+	CU_ASSERT_EQUAL(s->hosts[1].recv_cpu_s_per_byte, 0.25e-9);
+	CU_ASSERT_EQUAL(s->hosts[1].vcpu_pause_s, 1e-6);
+	CU_ASSERT_EQUAL(s->hosts[1].vcpu_resume_s, 3e-6);
 	CU_ASSERT_EQUAL(s->runs, 3);
 	CU_ASSERT_EQUAL(s->seed, UINT64_MAX);
 	CU_ASSERT_EQUAL_FATAL(s->n_domains, 2);
@@ -206,6 +219,7 @@ static void test_full_explicit(void)
 	CU_ASSERT_EQUAL(g->initial_bytes, 2 * MiB);
 	CU_ASSERT_EQUAL(g->precopy_dirty_Bps, 1e7);
 	CU_ASSERT_EQUAL(g->domain, 1);
+	CU_ASSERT_EQUAL(g->arc_cpu_fraction, 0.375);
 	CU_ASSERT_EQUAL(g->load_fixed_s, 1e-3);
 	CU_ASSERT_EQUAL(g->load_Bps, 2.0 * GiB);
 	d = &g->query_latency;

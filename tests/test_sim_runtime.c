@@ -313,9 +313,14 @@ static void test_bad_config_and_nesting(void)
 		struct sim_runtime_config cfg;
 		const char *field;
 	} bad[] = {
-	    {{0, 0, 0, 0, 0}, "bandwidth_Bps"},      {{1e9, -1, 0, 0, 0}, "latency_s"},
-	    {{1e9, 0, -1, 0, 0}, "thread_create_s"}, {{1e9, 0, 0, INFINITY, 0}, "thread_join_s"},
-	    {{1e9, 0, 0, 0, NAN}, "thread_wake_s"},
+	    {{.bandwidth_Bps = 0}, "bandwidth_Bps"},
+	    {{.bandwidth_Bps = 1e9, .latency_s = -1}, "latency_s"},
+	    {{.bandwidth_Bps = 1e9, .thread_create_s = -1}, "thread_create_s"},
+	    {{.bandwidth_Bps = 1e9, .thread_join_s = INFINITY}, "thread_join_s"},
+	    {{.bandwidth_Bps = 1e9, .thread_wake_s = NAN}, "thread_wake_s"},
+	    {{.bandwidth_Bps = 1e9, .host = {{.cores = SIM_MAX_CORES + 1}}}, "host[0].cores"},
+	    {{.bandwidth_Bps = 1e9, .host = {{0}, {.recv_cpu_s_per_byte = -1}}},
+	     "host[1].recv_cpu_s_per_byte"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct rt *rt = sim_runtime_new(&bad[i].cfg);

@@ -204,11 +204,23 @@ static double work_begin(struct emu_dev *e)
 	return rt_now(e->rt);
 }
 
-/* Work that began at t0 and costs `cost` ends no earlier than t0 + cost.
- * Returns how long it took. */
+/*
+ * Work that began at t0 and costs `cost` ends no earlier than t0 + cost.
+ * The group's arc_cpu_fraction of the cost is CPU work, burnt here
+ * (rt_compute) as sim computes it (sim_device.c, work); what the burn took
+ * beyond its CPU time is time the thread waited for a core, and moves the
+ * end later by as much, as waiting for a core does in sim.  Returns how
+ * long it took.
+ */
 static double work_end(struct emu_dev *e, double t0, double cost)
 {
-	rt_sleep(e->rt, t0 + cost - rt_now(e->rt));
+	double cpu = e->m.g->arc_cpu_fraction * cost, stalled = 0;
+	if (cpu > 0) {
+		double b0 = rt_now(e->rt);
+		rt_compute(e->rt, cpu);
+		stalled = rt_now(e->rt) - b0 - cpu;
+	}
+	rt_sleep(e->rt, t0 + cost + (stalled > 0 ? stalled : 0) - rt_now(e->rt));
 	double took = rt_now(e->rt) - t0;
 	if (e->domain)
 		e->rt->ops->sem_release(e->domain);

@@ -1,0 +1,474 @@
+/*
+ * bench_host.c - measure this machine for a host profile (docs/model.md
+ * "Hosts and CPUs"): the CPU a byte costs to copy (memcpy) and to move
+ * through a socket (send and receive, a socketpair as the real world's
+ * in-process stream), what creating and joining a thread costs, how late a
+ * parked thread wakes, how late a timer fires; then write a host profile
+ * (profiles/hosts/<name>.yaml) that says which command measured it, when,
+ * on what CPU, with every measurement's median, spread and sample count.
+ *
+ * Per-byte costs are CPU time (CLOCK_THREAD_CPUTIME_ID) of the thread doing
+ * the copy, so that a loaded machine measures what a byte costs, not how
+ * long the thread waited for a core; latencies are CLOCK_MONOTONIC.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MiB (1024.0 * 1024.0)
+
+static const char usage[] =
+    "usage: bench_host [--samples N] [--bytes MIB] [--name NAME] [--out FILE]\n"
+    "Measure this machine for a host profile: CPU per byte of memcpy and of a\n"
+    "socket send and receive, thread create+join, semaphore wake-up latency,\n"
+    "timer lateness (sleep overshoot).  Prints a host profile (YAML) that says\n"
+    "which command measured it, when, on what CPU, with samples and spread.\n"
+    "  --samples N   samples per measurement (default 15); the median is used\n"
+    "  --bytes MIB   bytes copied per sample of the per-byte costs (default 64)\n"
+    "  --name NAME   the profile's name (default: the --out file's base name, or\n"
+    "                'this-host')\n"
+    "  --out FILE    write the profile there (via a temporary file, renamed\n"
+    "                when complete) instead of to standard output\n"
+    "Progress goes to standard error.  A scenario loads the profile with\n"
+    "hosts: {source: {profile: NAME}} (docs/scenarios.md).\n";
+
+struct stat3 {
+	double median, min, max;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static struct stat3 stats(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp);
+	return (struct stat3){n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, v[0], v[n - 1]};
+}
+
+/* ---- per-byte costs ---- */
+
+static double memcpy_per_byte(char *dst, const char *src, size_t bytes)
+{
+	double t0 = thread_cpu();
+	memcpy(dst, src, bytes);
+	__asm__ volatile("" : : "r"(dst) : "memory"); /* the copy is used */
+	return (thread_cpu() - t0) / (double)bytes;
+}
+
+#define IO_CHUNK ((size_t)1 << 20)
+
+struct drain {
+	int fd;
+	size_t bytes;
+	double cpu_per_byte;
+	int err;
+};
+
+static void *drain_main(void *arg)
+{
+	struct drain *d = arg;
+	char *buf = malloc(IO_CHUNK);
+	size_t got = 0;
+	double t0 = thread_cpu();
+	while (buf && got < d->bytes) {
+		ssize_t n = read(d->fd, buf, IO_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	d->cpu_per_byte = (thread_cpu() - t0) / (double)d->bytes;
+	d->err = got != d->bytes;
+	free(buf);
+	return NULL;
+}
+
+/* One sample: `bytes` written in 1 MiB writes to a socketpair that another
+ * thread drains.  *send and *recv are CPU per byte of either side. */
+static int socket_per_byte(const char *src, size_t bytes, double *send, double *recv)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	struct drain d = {.fd = sv[1], .bytes = bytes};
+	pthread_t th;
+	if (pthread_create(&th, NULL, drain_main, &d)) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	double t0 = thread_cpu();
+	size_t put = 0;
+	while (put < bytes) {
+		size_t n = bytes - put < IO_CHUNK ? bytes - put : IO_CHUNK;
+		ssize_t w = write(sv[0], src + put % (64 * IO_CHUNK), n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		put += (size_t)w;
+	}
+	*send = (thread_cpu() - t0) / (double)bytes;
+	shutdown(sv[0], SHUT_WR);
+	pthread_join(th, NULL);
+	*recv = d.cpu_per_byte;
+	close(sv[0]);
+	close(sv[1]);
+	return put == bytes && !d.err ? 0 : -1;
+}
+
+/* ---- threads and timers ---- */
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+#define PAIRS 500
+
+/* Median over PAIRS of one pthread_create + pthread_join, wall time. */
+static double create_join(void)
+{
+	double v[PAIRS];
+	for (int i = 0; i < PAIRS; i++) {
+		pthread_t th;
+		double t0 = mono();
+		if (pthread_create(&th, NULL, nothing, NULL))
+			return -1;
+		pthread_join(th, NULL);
+		v[i] = mono() - t0;
+	}
+	return stats(v, PAIRS).median;
+}
+
+struct waker {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	int posted, quit;
+	double posted_at, woke_at;
+};
+
+static void *parked_main(void *arg)
+{
+	struct waker *w = arg;
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	pthread_mutex_lock(&w->m);
+	for (;;) {
+		while (!w->posted && !w->quit)
+			pthread_cond_wait(&w->c, &w->m);
+		if (w->quit)
+			break;
+		w->woke_at = mono();
+		w->posted = 0;
+		pthread_cond_broadcast(&w->c);
+	}
+	pthread_mutex_unlock(&w->m);
+	return NULL;
+}
+
+#define WAKES 200
+
+/* Median over WAKES of post -> the parked thread running, wall time. */
+static double wake_latency(void)
+{
+	struct waker w = {.m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER};
+	pthread_t th;
+	double v[WAKES];
+	if (pthread_create(&th, NULL, parked_main, &w))
+		return -1;
+	for (int i = 0; i < WAKES; i++) {
+		struct timespec settle = {0, 200000}; /* parked again */
+		nanosleep(&settle, NULL);
+		pthread_mutex_lock(&w.m);
+		w.posted = 1;
+		w.posted_at = mono();
+		pthread_cond_broadcast(&w.c);
+		while (w.posted)
+			pthread_cond_wait(&w.c, &w.m);
+		v[i] = w.woke_at - w.posted_at;
+		pthread_mutex_unlock(&w.m);
+	}
+	pthread_mutex_lock(&w.m);
+	w.quit = 1;
+	pthread_cond_broadcast(&w.c);
+	pthread_mutex_unlock(&w.m);
+	pthread_join(th, NULL);
+	return stats(v, WAKES).median;
+}
+
+#define SLEEPS 200
+
+/* Median over SLEEPS of how late a 100 us absolute sleep returns, with the
+ * real world's 1 ns timer slack. */
+static double timer_lateness(void)
+{
+	double v[SLEEPS];
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	for (int i = 0; i < SLEEPS; i++) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		double due = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9 + 100e-6;
+		ts.tv_nsec += 100000;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+		v[i] = mono() - due;
+	}
+	return stats(v, SLEEPS).median;
+}
+
+/* ---- the profile ---- */
+
+static void cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+	snprintf(buf, len, "unknown");
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, "model name", 10) == 0 && strchr(line, ':')) {
+			char *v = strchr(line, ':') + 1;
+			v += strspn(v, " \t");
+			v[strcspn(v, "\n")] = '\0';
+			snprintf(buf, len, "%s", v);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
+/* A YAML double-quoted scalar's inside: the strings here have no control
+ * characters, so quotes and backslashes are all there is to escape. */
+static void put_quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+struct measure {
+	const char *what, *unit;
+	struct stat3 s;
+	int samples;
+};
+
+/* Four significant digits in the unit that needs no exponent. */
+static void put_duration(FILE *f, double seconds)
+{
+	if (seconds >= 1e-3)
+		fprintf(f, "%.4fms", seconds * 1e3);
+	else if (seconds >= 1e-6)
+		fprintf(f, "%.4gus", seconds * 1e6);
+	else
+		fprintf(f, "%.4gns", seconds * 1e9);
+}
+
+int main(int argc, char **argv)
+{
+	int samples = 15;
+	double mib = 64;
+	const char *out = NULL, *name = NULL;
+	static const struct option opts[] = {
+	    {"samples", required_argument, NULL, 's'}, {"bytes", required_argument, NULL, 'b'},
+	    {"name", required_argument, NULL, 'n'},    {"out", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+		char *end = NULL;
+		switch (c) {
+		case 's':
+			samples = (int)strtol(optarg, &end, 10);
+			if (*end || samples < 1 || samples > 1000) {
+				fprintf(stderr, "bench_host: --samples %s: expected 1 to 1000\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'b':
+			mib = strtod(optarg, &end);
+			if (*end || !(mib >= 1 && mib <= 4096)) {
+				fprintf(stderr,
+				        "bench_host: --bytes %s: expected 1 to 4096 (MiB)\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "bench_host: unexpected argument '%s'\n%s", argv[optind], usage);
+		return 2;
+	}
+	char base[256] = "this-host";
+	if (!name && out) {
+		const char *b = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
+		snprintf(base, sizeof base, "%.*s", (int)strcspn(b, "."), b);
+	}
+	if (!name)
+		name = base;
+
+	size_t bytes = (size_t)(mib * MiB);
+	size_t src_len = bytes < 64 * IO_CHUNK ? bytes : 64 * IO_CHUNK;
+	char *src = malloc(bytes > src_len ? bytes : src_len), *dst = malloc(bytes);
+	if (!src || !dst) {
+		fprintf(stderr, "bench_host: cannot allocate 2 x %.0f MiB\n", mib);
+		return 1;
+	}
+	memset(src, 0x5a, bytes > src_len ? bytes : src_len);
+	memset(dst, 0, bytes);
+
+	double *mc = calloc((size_t)samples, sizeof *mc), *sd = calloc((size_t)samples, sizeof *sd),
+	       *rv = calloc((size_t)samples, sizeof *rv), *cj = calloc((size_t)samples, sizeof *cj),
+	       *wk = calloc((size_t)samples, sizeof *wk), *tl = calloc((size_t)samples, sizeof *tl);
+	if (!mc || !sd || !rv || !cj || !wk || !tl) {
+		fprintf(stderr, "bench_host: out of memory\n");
+		return 1;
+	}
+	double t_begin = mono();
+	for (int i = 0; i < samples; i++) {
+		fprintf(stderr, "\rbench_host: sample %d/%d", i + 1, samples);
+		mc[i] = memcpy_per_byte(dst, src, bytes);
+		if (socket_per_byte(src, bytes, &sd[i], &rv[i])) {
+			fprintf(stderr, "\nbench_host: the socketpair transfer failed: %s\n",
+			        strerror(errno));
+			return 1;
+		}
+		if ((cj[i] = create_join()) < 0 || (wk[i] = wake_latency()) < 0) {
+			fprintf(stderr, "\nbench_host: cannot create a thread\n");
+			return 1;
+		}
+		tl[i] = timer_lateness();
+	}
+	fprintf(stderr, "\rbench_host: %d samples in %.1f s\n", samples, mono() - t_begin);
+	struct measure m[] = {
+	    {"memcpy", "CPU per byte", stats(mc, samples), samples},
+	    {"socket send", "CPU per byte", stats(sd, samples), samples},
+	    {"socket receive", "CPU per byte", stats(rv, samples), samples},
+	    {"thread create + join", "wall, median of 500 pairs", stats(cj, samples), samples},
+	    {"wake-up of a parked thread", "wall, median of 200", stats(wk, samples), samples},
+	    {"timer lateness of a 100 us sleep", "wall, median of 200", stats(tl, samples),
+	     samples},
+	};
+	/* What the model charges: a stream byte is read from one fd and written
+	 * to another on each side (source: the device's data fd to the stream;
+	 * destination: the stream to the device's data fd). */
+	double per_byte = m[1].s.median + m[2].s.median;
+	/* QEMU's pause_all_vcpus and resume_all_vcpus kick each vCPU thread
+	 * and wait for it: one wake-up of a parked thread per vCPU. */
+	double per_vcpu = m[4].s.median;
+
+	char tmp[4096] = "";
+	FILE *f = stdout;
+	if (out) {
+		snprintf(tmp, sizeof tmp, "%s.tmp-%ld", out, (long)getpid());
+		if (!(f = fopen(tmp, "w"))) {
+			fprintf(stderr, "bench_host: %s: %s\n", tmp, strerror(errno));
+			return 1;
+		}
+	}
+	char cpu[256], date[64], host[512] = "";
+	struct utsname u;
+	cpu_model(cpu, sizeof cpu);
+	time_t now = time(NULL);
+	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	if (uname(&u) == 0)
+		snprintf(host, sizeof host, "%s %s %s", u.sysname, u.release, u.machine);
+	fprintf(f,
+	        "# Host profile written by bench/bench_host (docs/model.md \"Hosts and CPUs\").\n");
+	fprintf(f, "name: %s\n", name);
+	fprintf(f, "description: ");
+	put_quoted(f, "send/recv_cpu_per_byte = socket send + socket receive CPU per byte "
+	              "(each side reads one fd and writes another per stream byte); "
+	              "vcpu_pause/resume = one wake-up of a parked thread per vCPU "
+	              "(QEMU kicks each vCPU thread and waits for it)");
+	fprintf(f, "\ncommand: ");
+	char cmd[2048] = "";
+	for (int i = 0; i < argc; i++) {
+		size_t used = strlen(cmd);
+		snprintf(cmd + used, sizeof cmd - used, "%s%s", i ? " " : "", argv[i]);
+	}
+	put_quoted(f, cmd);
+	fprintf(f, "\ndate: %s\ncpu: ", date);
+	put_quoted(f, cpu);
+	fprintf(f, "\nmachine: ");
+	put_quoted(f, host);
+	fprintf(f, "\nhost:\n  cores: %ld\n  send_cpu_per_byte: ", sysconf(_SC_NPROCESSORS_ONLN));
+	put_duration(f, per_byte);
+	fprintf(f, "\n  recv_cpu_per_byte: ");
+	put_duration(f, per_byte);
+	fprintf(f, "\n  vcpu_pause: ");
+	put_duration(f, per_vcpu);
+	fprintf(f, "\n  vcpu_resume: ");
+	put_duration(f, per_vcpu);
+	fprintf(f, "\nmeasurements:\n");
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+		fprintf(f, "  - {what: ");
+		put_quoted(f, m[i].what);
+		fprintf(f, ", unit: ");
+		put_quoted(f, m[i].unit);
+		fprintf(f, ", median: ");
+		put_duration(f, m[i].s.median);
+		fprintf(f, ", min: ");
+		put_duration(f, m[i].s.min);
+		fprintf(f, ", max: ");
+		put_duration(f, m[i].s.max);
+		fprintf(f, ", samples: %d}\n", m[i].samples);
+	}
+	if (out && (fclose(f) != 0 || rename(tmp, out) != 0)) {
+		fprintf(stderr, "bench_host: %s: %s\n", out, strerror(errno));
+		unlink(tmp);
+		return 1;
+	}
+	free(src);
+	free(dst);
+	free(mc);
+	free(sd);
+	free(rv);
+	free(cj);
+	free(wk);
+	free(tl);
+	return 0;
+}

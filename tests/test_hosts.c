@@ -1,0 +1,368 @@
+/*
+ * test_hosts.c - hosts with CPUs (docs/model.md "Hosts and CPUs"), against
+ * exact simulated times: CPU work shares a host's cores max-min (SimGrid's
+ * CPU model), a send's copy overlaps the link, a receive's copy follows the
+ * frame, a spawn's cost is CPU work that contends; a host with enough cores
+ * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2
+ * cores take at least their CPU time over 2; host profiles load by name
+ * and their errors name their own file, line and key.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "migration.h"
+#include "scenario_load.h"
+#include "sim_runtime.h"
+#include "sim_world.h"
+#include "summary.h"
+#include "test_util.h"
+
+#define HDR ((double)RT_FRAME_HEADER_BYTES)
+
+static struct rt *rt_of(const struct sim_runtime_config *cfg)
+{
+	CU_ASSERT_FATAL(sim_runtime_global_init() == 0);
+	struct rt *rt = sim_runtime_new(cfg);
+	CU_ASSERT_FATAL(rt != NULL);
+	return rt;
+}
+
+static void run_ok(struct rt *rt, rt_task_fn fn, void *arg)
+{
+	char err[512];
+	int rc = sim_runtime_run(rt, fn, arg, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "sim_runtime_run: %d %s\n", rc, err);
+	CU_ASSERT_EQUAL(rc, 0);
+}
+
+/* ---- the runtime ---- */
+
+#define N_WORKERS 4
+
+struct cpu_ctx {
+	struct rt *rt;
+	enum rt_side side;
+	double cpu_s;
+	double end[N_WORKERS];
+	int next;
+};
+
+static void burner(void *arg)
+{
+	struct cpu_ctx *c = arg;
+	int me = c->next++; /* actors run one at a time */
+	rt_compute(c->rt, c->cpu_s);
+	c->end[me] = rt_now(c->rt);
+}
+
+static void spawn_burners(void *arg)
+{
+	struct cpu_ctx *c = arg;
+	struct rt_task *t[N_WORKERS];
+	for (int i = 0; i < N_WORKERS; i++)
+		t[i] = rt_spawn(c->rt, c->side, "burner", burner, c);
+	for (int i = 0; i < N_WORKERS; i++)
+		rt_join(c->rt, t[i]);
+}
+
+/* 4 tasks of 1 s of CPU: 2 cores take 2 s, 4 cores or unlimited 1 s; the
+ * other host's cores do not help. */
+static void test_cores_are_shared(void)
+{
+	static const struct {
+		enum rt_side side;
+		unsigned src_cores, dst_cores;
+		double end;
+	} cases[] = {
+	    {RT_SIDE_SRC, 2, 0, 2.0}, {RT_SIDE_SRC, 4, 1, 1.0}, {RT_SIDE_SRC, 0, 1, 1.0},
+	    {RT_SIDE_DST, 0, 2, 2.0}, {RT_SIDE_DST, 1, 1, 4.0}, {RT_SIDE_DST, 64, 8, 1.0},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9};
+		cfg.host[RT_SIDE_SRC].cores = cases[k].src_cores;
+		cfg.host[RT_SIDE_DST].cores = cases[k].dst_cores;
+		struct cpu_ctx c = {.rt = rt_of(&cfg), .side = cases[k].side, .cpu_s = 1.0};
+		run_ok(c.rt, spawn_burners, &c);
+		for (int i = 0; i < N_WORKERS; i++)
+			CU_ASSERT_EQUAL(c.end[i], cases[k].end);
+		sim_runtime_free(c.rt);
+	}
+}
+
+/* A spawn's thread_create_s is CPU work of the caller: on 1 core, burner i
+ * (started when spawn i ends) shares the core with spawn i+1, so both take
+ * 2 s; the last burner has the core alone.  Unlimited cores: spawns end at
+ * 1, 2, 3, 4 s and each burner 1 s later. */
+static void test_spawn_cost_contends(void)
+{
+	struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9, .thread_create_s = 1.0};
+	cfg.host[RT_SIDE_SRC].cores = 1;
+	struct cpu_ctx c = {.rt = rt_of(&cfg), .side = RT_SIDE_SRC, .cpu_s = 1.0};
+	run_ok(c.rt, spawn_burners, &c);
+	static const double on_one_core[N_WORKERS] = {3, 5, 7, 8};
+	for (int i = 0; i < N_WORKERS; i++)
+		CU_ASSERT_EQUAL(c.end[i], on_one_core[i]);
+	sim_runtime_free(c.rt);
+
+	cfg.host[RT_SIDE_SRC].cores = 0;
+	struct cpu_ctx u = {.rt = rt_of(&cfg), .side = RT_SIDE_SRC, .cpu_s = 1.0};
+	run_ok(u.rt, spawn_burners, &u);
+	for (int i = 0; i < N_WORKERS; i++)
+		CU_ASSERT_EQUAL(u.end[i], 2.0 + i);
+	sim_runtime_free(u.rt);
+}
+
+struct xfer_ctx {
+	struct rt *rt;
+	struct rt_chan *ch;
+	double bytes;
+	double sent, received;
+};
+
+static void receiver(void *arg)
+{
+	struct xfer_ctx *c = arg;
+	struct rt_frame f;
+	CU_ASSERT_EQUAL(c->rt->ops->chan_recv(c->ch, &f), 0);
+	c->received = rt_now(c->rt);
+}
+
+static void xfer_root(void *arg)
+{
+	struct xfer_ctx *c = arg;
+	struct rt_task *r = rt_spawn(c->rt, RT_SIDE_DST, "receiver", receiver, c);
+	struct rt_frame f = {.kind = 1, .device = -1, .bytes = (uint64_t)(c->bytes - HDR)};
+	CU_ASSERT_EQUAL(c->rt->ops->chan_send(c->ch, &f), 0);
+	c->sent = rt_now(c->rt);
+	rt_join(c->rt, r);
+}
+
+/* 2^20 bytes (header included) on a 2^30 B/s link: 2^-10 s on the wire.
+ * The send lasts the longer of the wire and the copy, the receive ends the
+ * receiver's copy after the frame arrived. */
+static void test_copy_cpu(void)
+{
+	static const struct {
+		unsigned cores;
+		double send_per_byte, recv_per_byte, sent, received;
+	} cases[] = {
+	    {0, 0x1p-29, 0, 0x1p-9, 0x1p-9},                /* copy longer than the wire */
+	    {1, 0x1p-29, 0, 0x1p-9, 0x1p-9},                /* the same on one core */
+	    {2, 0x1p-31, 0, 0x1p-10, 0x1p-10},              /* the wire longer */
+	    {1, 0, 0x1p-30, 0x1p-10, 0x1p-10 + 0x1p-10},    /* receive copy after arrival */
+	    {0, 0x1p-29, 0x1p-29, 0x1p-9, 0x1p-9 + 0x1p-9}, /* both */
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
+		for (int h = 0; h < 2; h++)
+			cfg.host[h] = (struct sim_host_config){
+			    cases[k].cores, cases[k].send_per_byte, cases[k].recv_per_byte};
+		struct xfer_ctx c = {.rt = rt_of(&cfg), .bytes = 0x1p20};
+		c.ch = c.rt->ops->chan_new(c.rt, RT_SIDE_SRC, "main");
+		run_ok(c.rt, xfer_root, &c);
+		CU_ASSERT_EQUAL(c.sent, cases[k].sent);
+		CU_ASSERT_EQUAL(c.received, cases[k].received);
+		c.rt->ops->chan_free(c.ch);
+		sim_runtime_free(c.rt);
+	}
+}
+
+/* ---- whole migrations ---- */
+
+static struct scenario *load_text(const char *text, const char *const *sets, size_t n_sets)
+{
+	struct scenario *s = NULL;
+	char err[1024];
+	int rc = scenario_load_text("hosts-test.yaml", text, strlen(text), sets, n_sets, &s, err,
+	                            sizeof err);
+	if (rc)
+		fprintf(stderr, "%s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	return s;
+}
+
+static void run_scenario(const struct scenario *s, struct trace *tr, struct run_summary *sum)
+{
+	struct mig_result res;
+	char err[512];
+	trace_init(tr);
+	CU_ASSERT_EQUAL_FATAL(sim_world_run(s, 0, tr, &res, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(res.status, 0);
+	CU_ASSERT_EQUAL_FATAL(summary_from_trace(s, tr, &res, sum), 0);
+}
+
+static bool same_trace(const struct trace *a, const struct trace *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (memcmp(&a->ev[i].t, &b->ev[i].t, sizeof a->ev[i].t) ||
+		    a->ev[i].kind != b->ev[i].kind || a->ev[i].device != b->ev[i].device)
+			return false;
+	return true;
+}
+
+/* 16 devices whose arcs are half CPU, a stream whose bytes cost CPU, vCPUs
+ * to pause and resume: every CPU cost of the model is spent. */
+static const char busy_vm[] =
+    "name: busy\n"
+    "vm: {ram: 64MiB, vcpus: 8}\n"
+    "network: {bandwidth: 10Gbps, multifd_channels: 2}\n"
+    "migration: {strategy: parallel-prio}\n"
+    "hosts:\n"
+    "  source: {send_cpu_per_byte: 0.25ns, recv_cpu_per_byte: 0.125ns, vcpu_pause: 20us,\n"
+    "           vcpu_resume: 10us}\n"
+    "  destination: {send_cpu_per_byte: 0.25ns, recv_cpu_per_byte: 0.125ns,\n"
+    "                vcpu_pause: 20us, vcpu_resume: 10us}\n"
+    "devices:\n"
+    "  - {name: vf, count: 16, state_size: 4MiB, arc_cpu_fraction: 0.5}\n";
+
+/* Enough cores (more than the tasks that ever compute at once) give the
+ * same trace, bit for bit, as unlimited cores; and with every CPU cost 0,
+ * so does a host of one core: what a scenario without hosts: computed
+ * before hosts had CPUs. */
+static void test_enough_cores_change_nothing(void)
+{
+	static const char *const cores64[] = {"hosts.source.cores=64",
+	                                      "hosts.destination.cores=64"};
+	static const char *const no_cpu[] = {"hosts.source.cores=1",
+	                                     "hosts.destination.cores=1",
+	                                     "hosts.source.send_cpu_per_byte=0",
+	                                     "hosts.source.recv_cpu_per_byte=0",
+	                                     "hosts.source.vcpu_pause=0",
+	                                     "hosts.destination.send_cpu_per_byte=0",
+	                                     "hosts.destination.recv_cpu_per_byte=0",
+	                                     "hosts.destination.vcpu_resume=0",
+	                                     "devices.arc_cpu_fraction=0",
+	                                     "migration.thread_create=0",
+	                                     "migration.thread_join=0"};
+	static const char *const no_cpu_unlimited[] = {"devices.arc_cpu_fraction=0",
+	                                               "migration.thread_create=0",
+	                                               "migration.thread_join=0",
+	                                               "hosts.source.send_cpu_per_byte=0",
+	                                               "hosts.source.recv_cpu_per_byte=0",
+	                                               "hosts.source.vcpu_pause=0",
+	                                               "hosts.destination.send_cpu_per_byte=0",
+	                                               "hosts.destination.recv_cpu_per_byte=0",
+	                                               "hosts.destination.vcpu_resume=0"};
+	struct scenario *unl = load_text(busy_vm, NULL, 0);
+	struct scenario *many = load_text(busy_vm, cores64, 2);
+	struct scenario *one = load_text(busy_vm, no_cpu, sizeof no_cpu / sizeof no_cpu[0]);
+	struct scenario *free_unl = load_text(busy_vm, no_cpu_unlimited,
+	                                      sizeof no_cpu_unlimited / sizeof no_cpu_unlimited[0]);
+	struct trace a, b, c, d;
+	struct run_summary sa, sb, sc, sd;
+	run_scenario(unl, &a, &sa);
+	run_scenario(many, &b, &sb);
+	run_scenario(one, &c, &sc);
+	run_scenario(free_unl, &d, &sd);
+	CU_ASSERT(same_trace(&a, &b));
+	CU_ASSERT_EQUAL(sa.downtime_s, sb.downtime_s);
+	CU_ASSERT(same_trace(&c, &d));
+	CU_ASSERT_EQUAL(sc.downtime_s, sd.downtime_s);
+	/* The CPU costs are there: spending them takes time. */
+	CU_ASSERT(sa.downtime_s > sd.downtime_s);
+	summary_free(&sa);
+	summary_free(&sb);
+	summary_free(&sc);
+	summary_free(&sd);
+	trace_free(&a);
+	trace_free(&b);
+	trace_free(&c);
+	trace_free(&d);
+	scenario_free(unl);
+	scenario_free(many);
+	scenario_free(one);
+	scenario_free(free_unl);
+}
+
+/* 64 devices whose source arcs are all CPU (1 ms each; the stop window
+ * holds two of them per device: PRE_COPY -> PRE_COPY_P2P and
+ * PRE_COPY_P2P -> STOP_COPY) on a 2-core source: the downtime is at least
+ * that CPU over 2 cores, 64 ms, where unlimited cores take about 2 ms. */
+static void test_64_devices_on_2_cores(void)
+{
+	static const char text[] = "name: many\n"
+	                           "vm: {ram: 0}\n"
+	                           "migration: {strategy: parallel-prio, thread_create: 0,\n"
+	                           "            thread_join: 0}\n"
+	                           "devices:\n"
+	                           "  - {name: vf, profile: null, count: 64, arc_cpu_fraction: 1,\n"
+	                           "     latency: {default: 0, pre_copy_to_pre_copy_p2p: 1ms,\n"
+	                           "               pre_copy_p2p_to_stop_copy: 1ms}}\n";
+	static const char *const two[] = {"hosts.source.cores=2"};
+	struct scenario *unl = load_text(text, NULL, 0);
+	struct scenario *s2 = load_text(text, two, 1);
+	struct trace a, b;
+	struct run_summary su, s;
+	run_scenario(unl, &a, &su);
+	run_scenario(s2, &b, &s);
+	double cpu = 64 * 2 * 1e-3;
+	CU_ASSERT(s.downtime_s >= cpu / 2);
+	CU_ASSERT(su.downtime_s >= 2e-3);
+	CU_ASSERT(su.downtime_s < cpu / 2);
+	summary_free(&su);
+	summary_free(&s);
+	trace_free(&a);
+	trace_free(&b);
+	scenario_free(unl);
+	scenario_free(s2);
+}
+
+/* ---- host profiles ---- */
+
+static void test_profile_by_name(void)
+{
+	static const char text[] = "name: p\n"
+	                           "hosts:\n"
+	                           "  source: {profile: ci-2core}\n"
+	                           "  destination: {profile: ci-2core, cores: 64}\n"
+	                           "devices: [{name: vf}]\n";
+	struct scenario *s = load_text(text, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(s->hosts[0].profile, "ci-2core");
+	CU_ASSERT_EQUAL(s->hosts[0].cores, 2);
+	CU_ASSERT(s->hosts[0].send_cpu_s_per_byte > 0);
+	CU_ASSERT(s->hosts[0].recv_cpu_s_per_byte > 0);
+	/* The scenario's own key wins over the profile's. */
+	CU_ASSERT_EQUAL(s->hosts[1].cores, 64);
+	CU_ASSERT_EQUAL(s->hosts[1].send_cpu_s_per_byte, s->hosts[0].send_cpu_s_per_byte);
+	scenario_free(s);
+}
+
+/* A profile that is not there says where it was looked for; a bad value in
+ * a profile names the profile's file, line and key. */
+static void test_profile_errors(void)
+{
+	static const char missing[] = "name: p\n"
+	                              "hosts: {source: {profile: no-such-host}}\n"
+	                              "devices: [{name: vf}]\n";
+	struct scenario *s = NULL;
+	char err[2048];
+	CU_ASSERT_EQUAL(
+	    scenario_load_text("x.yaml", missing, strlen(missing), NULL, 0, &s, err, sizeof err),
+	    -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "x.yaml:2: hosts.source.profile: host profile "
+	                                   "'no-such-host' not found (looked for"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "profiles/hosts/no-such-host.yaml"));
+
+	char path[1024];
+	snprintf(path, sizeof path, "%s",
+	         test_src_path("tests/data/profiles/host-profile-bad.yaml"));
+	char text[2048];
+	snprintf(text, sizeof text,
+	         "name: p\nhosts: {destination: {profile: %s}}\ndevices: [{name: vf}]\n", path);
+	CU_ASSERT_EQUAL(
+	    scenario_load_text("y.yaml", text, strlen(text), NULL, 0, &s, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "y.yaml:2: hosts.destination.profile: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "host-profile-bad.yaml:5: host.cores: "));
+}
+
+void register_tests(void)
+{
+	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_spawn_cost_contends),
+	           TEST(test_copy_cpu), TEST(test_enough_cores_change_nothing),
+	           TEST(test_64_devices_on_2_cores), TEST(test_profile_by_name),
+	           TEST(test_profile_errors));
+}
