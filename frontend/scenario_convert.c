@@ -272,7 +272,7 @@ static int convert_reinit(struct loader *L, const struct raw_reinit *r, const ch
 
 /*
  * The keys of switchover-ack and REINIT (docs/domain.md sections 5-6).  Like
- * initial_bytes, the profile's init_load applies only while the group keeps
+ * header_size, the profile's init_load applies only while the group keeps
  * pre_copy; validation refuses these keys set without it.
  */
 static int convert_precopy_keys(struct loader *L, const struct raw_device *d,
@@ -378,9 +378,17 @@ static int convert_device(struct loader *L, const struct raw_device *d, size_t i
 		return -1;
 	/* A profile's precopy numbers only apply while the group keeps pre_copy. */
 	if (g->caps & VFIO_CAP_PRE_COPY) {
+		g->header_bytes = p->header_bytes;
 		g->initial_bytes = p->initial_bytes;
 		g->precopy_dirty_Bps = p->precopy_dirty_Bps;
 	}
+	snprintf(path, sizeof(path), "%s.header_size", dev);
+	if (get_bytes(L, path, d->header_size, &g->header_bytes))
+		return -1;
+	g->save_Bps = p->save_Bps;
+	snprintf(path, sizeof(path), "%s.save_rate", dev);
+	if (get_rate(L, path, d->save_rate, &g->save_Bps))
+		return -1;
 	snprintf(path, sizeof(path), "%s.initial_bytes", dev);
 	if (get_bytes(L, path, d->initial_bytes, &g->initial_bytes))
 		return -1;

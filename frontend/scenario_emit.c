@@ -192,8 +192,10 @@ static void emit_group(struct emit *m, const struct scenario *s, const struct sc
 			emit_scalar(m, scenario_caps[i].name);
 	emit_end_seq(m);
 	emit_bytes(m, "state_size", g->state_bytes);
+	emit_bytes(m, "header_size", g->header_bytes);
 	emit_bytes(m, "initial_bytes", g->initial_bytes);
 	emit_rate(m, "precopy_dirty_rate", g->precopy_dirty_Bps);
+	emit_rate(m, "save_rate", g->save_Bps);
 	emit_map(m, "latency", false);
 	emit_dist(m, "query", &g->query_latency);
 	for (size_t i = 0; i < SCENARIO_ARC_COUNT; i++)

@@ -68,7 +68,7 @@ struct raw_device {
 	struct raw_vfio *vfio;
 	char **capabilities;
 	unsigned capabilities_count;
-	char *state_size, *initial_bytes, *precopy_dirty_rate;
+	char *state_size, *header_size, *initial_bytes, *precopy_dirty_rate, *save_rate;
 	struct raw_latency *latency;
 	struct raw_load *load;
 	char *precopy_info_v2;

@@ -27,6 +27,8 @@ int devmodel_init(struct devmodel *dm, struct device *d, const struct scenario *
 		return -ENOMEM;
 	}
 	devmodel_identity(d, s, index, side);
+	dm->dst_header_left = dm->g->header_bytes;
+	dm->dst_image_left = dm->g->initial_bytes + dm->g->state_bytes;
 	return 0;
 }
 
@@ -54,8 +56,11 @@ static void advance(struct devmodel *dm, const struct device *d, double now)
 	if (!vfio_fsm_is_precopy(d->state))
 		return;
 	double until = d->vm_stopped_at >= 0 && d->vm_stopped_at < now ? d->vm_stopped_at : now;
-	dm->dirty_left += (uint64_t)(dm->g->precopy_dirty_Bps * fmax(0, until - dm->dirty_since));
-	dm->dirty_since = fmax(dm->dirty_since, until);
+	/* One product since the last image, not a sum of truncated pieces:
+	 * the stop-copy increment is exactly rate x time since that image. */
+	if (until > dm->dirty_since)
+		dm->dirty_left = (uint64_t)(dm->g->precopy_dirty_Bps * (until - dm->dirty_since));
+	dm->dirty_until = until;
 	double rel = until - dm->setup_t;
 	for (;;) {
 		double t_list = dm->next_time < dm->g->n_reinit_times
@@ -104,6 +109,39 @@ int devmodel_enable_v2(struct devmodel *dm)
 	}
 }
 
+/* Source time to save `bytes` of image. */
+static double save_cost(const struct devmodel *dm, uint64_t bytes)
+{
+	return dm->g->save_Bps > 0 ? (double)bytes / dm->g->save_Bps : 0;
+}
+
+/* What changed since the last image precopy read: the image taken and
+ * unread (an image never read at all is no image: what changed is counted
+ * from the one before it, in one product) and what changed since. */
+static uint64_t increment(const struct devmodel *dm)
+{
+	if (dm->incr_left && dm->incr_left == dm->incr_taken)
+		return (uint64_t)(dm->g->precopy_dirty_Bps * (dm->dirty_until - dm->incr_since));
+	return dm->incr_left + dm->dirty_left;
+}
+
+/* What entering STOP_COPY from d->state saves (and the stop-copy data
+ * after precopy's unread initial data): the header, the increment and
+ * re-initialised bytes precopy never heard of after precopy, else a full
+ * image. */
+static uint64_t stopcopy_saved(const struct devmodel *dm, const struct device *d)
+{
+	return vfio_fsm_is_precopy(d->state)
+	           ? dm->g->header_bytes + increment(dm) + dm->hidden_initial
+	           : dm->g->state_bytes;
+}
+
+/* The full image and what precedes it, read in precopy. */
+static uint64_t precopy_initial(const struct devmodel *dm)
+{
+	return dm->g->header_bytes + dm->g->initial_bytes + dm->g->state_bytes;
+}
+
 int devmodel_arc_begin(struct devmodel *dm, const struct device *d, double now, enum vfio_state to,
                        double *latency_s, bool *fail)
 {
@@ -112,23 +150,30 @@ int devmodel_arc_begin(struct devmodel *dm, const struct device *d, double now, 
 	advance(dm, d, now);
 	*latency_s = dist_sample(&dm->g->arc_latency[d->state][to], dm->rng);
 	*fail = fault_hits(dm, d->state, to);
+	if (to == VFIO_STATE_PRE_COPY && d->state == VFIO_STATE_RUNNING)
+		*latency_s += save_cost(dm, precopy_initial(dm));
+	else if (to == VFIO_STATE_STOP_COPY)
+		*latency_s += save_cost(dm, stopcopy_saved(dm, d));
 	return 0;
 }
 
 void devmodel_arc_end(struct devmodel *dm, const struct device *d, double now, enum vfio_state to)
 {
 	if (to == VFIO_STATE_PRE_COPY && d->state == VFIO_STATE_RUNNING) {
-		dm->initial_left = dm->g->initial_bytes;
-		dm->dirty_left = dm->hidden_initial = 0;
+		dm->initial_left = precopy_initial(dm);
+		dm->incr_left = dm->dirty_left = dm->hidden_initial = 0;
 		dm->dirty_since = dm->setup_t = now;
 		dm->next_time = 0;
 		dm->next_poisson = dm->g->reinit_interval_s > 0
 		                       ? gsl_ran_exponential(dm->wrng, dm->g->reinit_interval_s)
 		                       : INFINITY;
 	} else if (to == VFIO_STATE_STOP_COPY) {
-		dm->stopcopy_initial_left = dm->initial_left + dm->hidden_initial;
-		dm->state_left = dm->g->state_bytes + dm->dirty_left;
-		dm->initial_left = dm->dirty_left = dm->hidden_initial = 0;
+		/* Initial data first (what precopy left unread, re-initialised
+		 * bytes it never heard of), then the header and the increment. */
+		bool precopy = vfio_fsm_is_precopy(d->state);
+		dm->stopcopy_initial_left = precopy ? dm->initial_left + dm->hidden_initial : 0;
+		dm->state_left = precopy ? dm->g->header_bytes + increment(dm) : dm->g->state_bytes;
+		dm->initial_left = dm->incr_left = dm->dirty_left = dm->hidden_initial = 0;
 	}
 }
 
@@ -145,7 +190,15 @@ int devmodel_precopy_info(struct devmodel *dm, const struct device *d,
 	if (d->vm_stopped_at >= 0 && dm->g->final_check_failure > 0 &&
 	    gsl_rng_uniform(dm->wrng) < dm->g->final_check_failure)
 		return -EIO;
-	*out = (struct device_precopy_info){dm->initial_left, dm->dirty_left,
+	/* A query that finds every image so far read (and the guest running)
+	 * takes an incremental image of what changed since the last one. */
+	if (d->vm_stopped_at < 0 && !dm->initial_left && !dm->incr_left && dm->dirty_left) {
+		dm->incr_left = dm->incr_taken = dm->dirty_left;
+		dm->incr_since = dm->dirty_since;
+		dm->dirty_left = 0;
+		dm->dirty_since = dm->dirty_until;
+	}
+	*out = (struct device_precopy_info){dm->initial_left, dm->incr_left,
 	                                    dm->reinit_flag ? DEVICE_PRECOPY_REINIT : 0};
 	dm->reinit_flag = 0;
 	return 0;
@@ -153,9 +206,12 @@ int devmodel_precopy_info(struct devmodel *dm, const struct device *d,
 
 uint64_t devmodel_stop_copy_size(const struct devmodel *dm, const struct device *d)
 {
-	return d->state == VFIO_STATE_STOP_COPY
-	           ? dm->stopcopy_initial_left + dm->state_left
-	           : dm->g->state_bytes + dm->initial_left + dm->dirty_left + dm->hidden_initial;
+	if (d->state == VFIO_STATE_STOP_COPY)
+		return dm->stopcopy_initial_left + dm->state_left;
+	/* What entering STOP_COPY now would leave to read (emu's feeder
+	 * relies on this being exact inside the arc). */
+	return vfio_fsm_is_precopy(d->state) ? dm->initial_left + stopcopy_saved(dm, d)
+	                                     : dm->g->state_bytes;
 }
 
 static uint64_t take(uint64_t *left, uint64_t max)
@@ -175,19 +231,40 @@ int devmodel_read(struct devmodel *dm, const struct device *d, double now, uint6
 	} else if (vfio_fsm_is_precopy(d->state)) {
 		advance(dm, d, now);
 		*hint = dm->initial_left ? DEVICE_DATA_INITIAL : DEVICE_DATA_STATE;
-		*got = dm->initial_left ? take(&dm->initial_left, max) : take(&dm->dirty_left, max);
+		*got = dm->initial_left ? take(&dm->initial_left, max) : take(&dm->incr_left, max);
 	} else {
 		return -EINVAL;
 	}
 	return 0;
 }
 
-double devmodel_load_cost(const struct devmodel *dm, uint64_t bytes, uint32_t hint)
+/* The destination's pre-allocation for `bytes`. */
+static double prealloc_cost(const struct scn_device_group *g, uint64_t bytes)
 {
-	bool initial = hint == DEVICE_DATA_INITIAL;
-	double fixed = initial ? dm->g->init_load_fixed_s : dm->g->load_fixed_s;
-	double rate = initial ? dm->g->init_load_Bps : dm->g->load_Bps;
-	return fixed + (rate > 0 ? (double)bytes / rate : 0);
+	return g->init_load_fixed_s + (g->init_load_Bps > 0 ? (double)bytes / g->init_load_Bps : 0);
+}
+
+double devmodel_load_cost(struct devmodel *dm, uint64_t bytes, uint32_t hint)
+{
+	const struct scn_device_group *g = dm->g;
+	double cost = g->load_fixed_s + (g->load_Bps > 0 ? (double)bytes / g->load_Bps : 0);
+	if (hint != DEVICE_DATA_INITIAL)
+		return cost;
+	/* Initial data opens with the header: the write that completes it
+	 * pre-allocates for the announced size, a full image.  Initial data
+	 * beyond the first image is re-initialised: pre-allocated again. */
+	uint64_t h = bytes < dm->dst_header_left ? bytes : dm->dst_header_left;
+	dm->dst_header_left -= h;
+	if (!dm->dst_allocated && dm->dst_header_left == 0) {
+		dm->dst_allocated = true;
+		cost += prealloc_cost(g, g->state_bytes);
+	}
+	uint64_t rest = bytes - h;
+	uint64_t image = rest < dm->dst_image_left ? rest : dm->dst_image_left;
+	dm->dst_image_left -= image;
+	if (rest > image)
+		cost += prealloc_cost(g, rest - image);
+	return cost;
 }
 
 double devmodel_reset_begin(struct devmodel *dm)
@@ -197,6 +274,6 @@ double devmodel_reset_begin(struct devmodel *dm)
 
 void devmodel_reset_end(struct devmodel *dm)
 {
-	dm->initial_left = dm->dirty_left = dm->state_left = 0;
+	dm->initial_left = dm->incr_left = dm->dirty_left = dm->state_left = 0;
 	dm->hidden_initial = dm->stopcopy_initial_left = 0;
 }

@@ -12,14 +12,34 @@
  * draws happen in one order in both worlds and runs with one seed draw the
  * same numbers.
  *
- * The REINIT workload runs while the guest runs: from PRE_COPY entry to the
- * VM stop (device.vm_stopped_at).  It is evaluated lazily at every call,
- * which gives the same result as a generator task without one.  With
+ *
+ * Device state moves as images, as the mlx5 driver moves it (docs/domain.md
+ * section 11; docs/model.md, "Device state as images").  Entering PRE_COPY
+ * saves a full image; precopy reads the header (which announces the
+ * stop-copy size), the group's initial_bytes and the full image as initial
+ * data.  While the guest runs the state changes at precopy_dirty_Bps; a
+ * precopy-info query that finds every image so far read takes an
+ * incremental image of what changed since the last one and reports it as
+ * the dirty bytes precopy then reads.  Entering STOP_COPY from a precopy state
+ * saves the header and the increment since the last image was taken: that,
+ * after anything precopy left unread, is the stop-copy data.  Entering
+ * STOP_COPY without precopy saves a full image.  Saving costs bytes /
+ * save_Bps of source device time inside the arc that saves (precopy's
+ * incremental images are saved while the guest runs, and their save is not
+ * charged: a simplification, docs/model.md); the destination loads
+ * each image as its data is written (load_fixed + bytes / load_Bps per
+ * write) and pre-allocates for the announced size (init_load) in the write
+ * that completes the header, and again for re-initialised initial data.
+ *
+ * The guest's workload runs from PRE_COPY entry to the VM stop
+ * (device.vm_stopped_at).  It is evaluated lazily at every call, which
+ * gives the same result as a generator task without one.  With
  * PRECOPY_INFOv2 enabled a re-initialisation adds its chunk to the initial
- * bytes and raises DEVICE_PRECOPY_REINIT at the next precopy-info query;
- * without it the device cannot say so, and the chunk travels with the
- * stop-copy state.  Workload, fault and final-check draws come from a
- * stream of their own, so they leave the latency draws unchanged.
+ * data precopy must (re-)read and raises DEVICE_PRECOPY_REINIT at the next
+ * precopy-info query; without it the device cannot say so, and the chunk
+ * travels with the stop-copy state.  Workload, fault and final-check draws
+ * come from a stream of their own, so they leave the latency draws
+ * unchanged.
  *
  * Not thread-safe: one device's calls are serialised by the engine.
  */
@@ -42,10 +62,21 @@ struct devmodel {
 	unsigned in_group;
 	gsl_rng *rng;  /* latencies */
 	gsl_rng *wrng; /* workload, faults, final-check failures */
-	uint64_t initial_left, dirty_left, state_left;
+	/* Source.  Initial data still to read (header, initial_bytes, full
+	 * image, REINIT chunks); the incremental image taken and not yet
+	 * read; state changed since dirty_since (when the last image was
+	 * taken) up to dirty_until (the last workload update). */
+	uint64_t initial_left, incr_left, dirty_left;
+	uint64_t incr_taken;     /* the incremental image's size when taken */
+	double incr_since;       /* when the image before it was taken */
 	uint64_t hidden_initial; /* re-initialised bytes the device could not report */
-	uint64_t stopcopy_initial_left;
-	double dirty_since;
+	uint64_t stopcopy_initial_left, state_left;
+	double dirty_since, dirty_until;
+	/* Destination: header bytes still to come before the pre-allocation,
+	 * and initial data of the first image still to come (initial data
+	 * beyond it is re-initialised, and pre-allocated again). */
+	uint64_t dst_header_left, dst_image_left;
+	bool dst_allocated;
 	int v2_enabled;
 	int reinit_flag;
 	double setup_t;      /* PRE_COPY entry: the workload's time origin */
@@ -71,7 +102,8 @@ int devmodel_enable_v2(struct devmodel *dm);
 /*
  * set_state to `to`, before the arc's work: -EINVAL when d->state -> to is
  * no direct arc of the device; else the workload is brought up to `now` and
- * *latency_s (the work) and *fail (an injected fault hits the arc) drawn.
+ * *latency_s (the work: the drawn latency, plus saving the image the arc
+ * saves) and *fail (an injected fault hits the arc) drawn.
  */
 int devmodel_arc_begin(struct devmodel *dm, const struct device *d, double now, enum vfio_state to,
                        double *latency_s, bool *fail);
@@ -95,8 +127,9 @@ uint64_t devmodel_stop_copy_size(const struct devmodel *dm, const struct device 
 int devmodel_read(struct devmodel *dm, const struct device *d, double now, uint64_t max,
                   uint64_t *got, uint32_t *hint);
 
-/* write(): the load cost of `bytes` of data of kind `hint`. */
-double devmodel_load_cost(const struct devmodel *dm, uint64_t bytes, uint32_t hint);
+/* write() of `bytes` of data of kind `hint` (destination): the cost of
+ * loading them, and of the pre-allocation when they complete the header. */
+double devmodel_load_cost(struct devmodel *dm, uint64_t bytes, uint32_t hint);
 
 /* VFIO_DEVICE_RESET: its work (as long as STOP -> RUNNING_P2P), and after
  * it the accounting of a device back in RUNNING. */

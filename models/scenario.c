@@ -164,22 +164,29 @@ const struct scenario_arc scenario_arcs[SCENARIO_ARC_COUNT] = {
 
 /*
  * mlx5-cx7: a ConnectX-7 VF.  Order-of-magnitude guesses, NOT fitted: the
- * state size is the "~100 MiB of device state per VF" of the published setup
- * (docs/domain.md §9); the arc latencies put the expensive work where the mlx5
- * driver does it (saving the state on entering STOP_COPY, restoring it on
- * leaving RESUMING / entering RUNNING_P2P) so that one VF costs a few hundred
- * ms as in the 1-VF row of docs/domain.md §9.  Calibration against that table is a
- * later issue; until then every number here is an order-of-magnitude
- * assumption, not a measurement.
- * The destination load of initial bytes (init_load) is where mlx5 does its
- * resource pre-allocation; 500 us per write() + 256 MiB/s is an
- * order-of-magnitude ASSUMPTION for that pre-allocation, NOT fitted to any
- * measurement.
+ * state size (a full image) is the "~100 MiB of device state per VF" of the
+ * published setup (docs/domain.md §9); the header is the driver's 16-byte
+ * record header (struct mlx5_vf_migration_header in the kernel's
+ * drivers/vfio/pci/mlx5/cmd.h).  The arcs do what docs/domain.md §11 says
+ * the driver does on them: entering PRE_COPY or STOP_COPY saves an image (the
+ * save itself costs the image's size at save_rate, on top of the arc's
+ * latency); PRE_COPY -> PRE_COPY_P2P and PRE_COPY_P2P -> STOP_COPY suspend
+ * the VF (as an initiator, then as a responder); STOP -> RUNNING_P2P and
+ * RUNNING_P2P -> RUNNING resume it.  The state is NOT restored on leaving
+ * RESUMING: the destination loads each image inside the write() of its data
+ * (mlx5vf_resume_write), at load.rate, so loading is in the writes.  The
+ * save and load rates (1 GiB/s: a 100 MiB image in ~0.1 s, the order of the
+ * few hundred ms of the 1-VF row of docs/domain.md §9) are assumptions, as
+ * is every arc latency.  init_load is the destination's pre-allocation for
+ * the stop-copy size the header announces (a full image): 500 us + 2 GiB/s
+ * (~50 ms for 100 MiB) is an ASSUMPTION (allocating and DMA-mapping pages
+ * at a few GB/s), NOT fitted to any measurement.  Calibration against
+ * docs/domain.md §9 is a later issue.
  */
 static const struct scenario_profile_arc mlx5_cx7_arcs[] = {
     {VFIO_STATE_RUNNING, VFIO_STATE_PRE_COPY, 10e-3},
     {VFIO_STATE_PRE_COPY, VFIO_STATE_PRE_COPY_P2P, 20e-3},
-    {VFIO_STATE_PRE_COPY_P2P, VFIO_STATE_STOP_COPY, 80e-3},
+    {VFIO_STATE_PRE_COPY_P2P, VFIO_STATE_STOP_COPY, 20e-3},
     {VFIO_STATE_STOP_COPY, VFIO_STATE_STOP, 1e-3},
     {VFIO_STATE_STOP, VFIO_STATE_RESUMING, 5e-3},
     {VFIO_STATE_RESUMING, VFIO_STATE_STOP, 5e-3},
@@ -193,9 +200,9 @@ static const struct scenario_profile_arc mlx5_cx7_arcs[] = {
  * REINIT study opts in per scenario.
  */
 static const struct scenario_profile profiles[] = {
-    /* A plausible device that is not any real one: 16 MiB of state, 1 ms
-     * per arc, 10 us per query, instant destination load. */
-    /* Initial bytes load like any data (init_load = load). */
+    /* A plausible device that is not any real one: a 16 MiB image, no
+     * header, 1 ms per arc, 10 us per query, instant save, load and
+     * pre-allocation. */
     {
         .name = "generic",
         .caps = VFIO_CAP_ALL,
@@ -210,16 +217,17 @@ static const struct scenario_profile profiles[] = {
         .name = "mlx5-cx7",
         .caps = VFIO_CAP_ALL,
         .state_bytes = 100 * MiB,
-        .initial_bytes = 1 * MiB,
+        .header_bytes = 16,
+        .initial_bytes = 0,
+        .save_Bps = (double)(1 * GiB),
         .latency_default_s = 5e-3,
         .query_s = 100e-6,
         .arcs = mlx5_cx7_arcs,
         .n_arcs = sizeof(mlx5_cx7_arcs) / sizeof(mlx5_cx7_arcs[0]),
         .load_fixed_s = 0.5e-3,
         .load_Bps = (double)(1 * GiB),
-        /* Per write() like load.fixed; the pre-allocation is in the rate. */
         .init_load_fixed_s = 500e-6,
-        .init_load_Bps = (double)(256 * MiB),
+        .init_load_Bps = (double)(2 * GiB),
     },
     /* The zero-cost device (fio's null engine): every cost 0, so tests can
      * check exact times and benchmarks measure the harness alone. */
@@ -837,8 +845,9 @@ static int validate_group_precopy(const struct scn_device_group *g, size_t i, ch
 	}
 	if (!pre_copy && (g->init_load_fixed_s > 0 || g->init_load_Bps > 0)) {
 		snprintf(err, errlen,
-		         "a load cost of initial bytes without pre_copy (only precopy has "
-		         "initial bytes): add pre_copy to capabilities or remove init_load");
+		         "a pre-allocation without pre_copy (only the precopy header "
+		         "announces a stop-copy size): add pre_copy to capabilities or "
+		         "remove init_load");
 		FAIL("devices[%zu].init_load", i);
 	}
 	if (precopy_v2_name(g->precopy_info_v2)[0] == '?') {
@@ -846,11 +855,12 @@ static int validate_group_precopy(const struct scn_device_group *g, size_t i, ch
 		FAIL("devices[%zu].precopy_info_v2", i);
 	}
 	if (!pre_copy && g->precopy_info_v2 != PRECOPY_V2_UNSUPPORTED) {
-		snprintf(err, errlen,
-		         "precopy_info_v2 is %s without pre_copy: QEMU only asks a device with "
-		         "pre_copy to opt in to PRECOPY_INFOv2 (docs/domain.md section 6); add pre_copy "
-		         "to capabilities or remove precopy_info_v2",
-		         precopy_v2_name(g->precopy_info_v2));
+		snprintf(
+		    err, errlen,
+		    "precopy_info_v2 is %s without pre_copy: QEMU only asks a device with "
+		    "pre_copy to opt in to PRECOPY_INFOv2 (docs/domain.md section 6); add pre_copy "
+		    "to capabilities or remove precopy_info_v2",
+		    precopy_v2_name(g->precopy_info_v2));
 		FAIL("devices[%zu].precopy_info_v2", i);
 	}
 	for (size_t k = 0; k < g->n_reinit_times; k++) {
@@ -1160,6 +1170,17 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 			         "capabilities or remove initial_bytes");
 			FAIL("devices[%zu].initial_bytes", i);
 		}
+		if (g->header_bytes && !(g->caps & VFIO_CAP_PRE_COPY)) {
+			snprintf(err, errlen,
+			         "an image header without pre_copy (the header announces the "
+			         "stop-copy size in precopy): add pre_copy to capabilities or "
+			         "remove header_size");
+			FAIL("devices[%zu].header_size", i);
+		}
+		if (!rate_ok(g->save_Bps)) {
+			snprintf(err, errlen, "must be a rate >= 0 (0 = instant)");
+			FAIL("devices[%zu].save_rate", i);
+		}
 		if (!(isfinite(g->precopy_dirty_Bps) && g->precopy_dirty_Bps >= 0)) {
 			snprintf(err, errlen, "must be a rate >= 0");
 			FAIL("devices[%zu].precopy_dirty_rate", i);
@@ -1239,6 +1260,7 @@ static bool group_eq(const struct scn_device_group *a, const struct scn_device_g
 {
 	if (!str_eq(a->name, b->name) || !str_eq(a->profile, b->profile) || a->count != b->count ||
 	    a->depth != b->depth || a->caps != b->caps || a->state_bytes != b->state_bytes ||
+	    a->header_bytes != b->header_bytes || a->save_Bps != b->save_Bps ||
 	    a->initial_bytes != b->initial_bytes || a->precopy_dirty_Bps != b->precopy_dirty_Bps ||
 	    !dist_eq(&a->query_latency, &b->query_latency) || a->load_fixed_s != b->load_fixed_s ||
 	    a->load_Bps != b->load_Bps || a->init_load_fixed_s != b->init_load_fixed_s ||

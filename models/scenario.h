@@ -115,18 +115,28 @@ struct scn_device_group {
 	char *name;
 	char *profile; /* profile the defaults came from */
 	unsigned count;
-	int depth;                /* qdev depth: bus hops to the root */
-	uint32_t caps;            /* VFIO_CAP_* */
-	uint64_t state_bytes;     /* stop-copy data read to EOF in STOP_COPY */
-	uint64_t initial_bytes;   /* precopy initial bytes at setup */
-	double precopy_dirty_Bps; /* precopy dirty data the device produces */
+	int depth;     /* qdev depth: bus hops to the root */
+	uint32_t caps; /* VFIO_CAP_* */
+	/* Device state as images (docs/model.md, "Device state as images"):
+	 * a full image of state_bytes; a PRE_COPY device reads header_bytes,
+	 * initial_bytes and the full image in precopy, and at STOP_COPY only
+	 * the header and the increment (what changed at precopy_dirty_Bps
+	 * since its last image was taken); a device without PRE_COPY saves
+	 * the full image on entering STOP_COPY.  Saving costs the source
+	 * bytes / save_Bps inside the arc that saves. */
+	uint64_t state_bytes;     /* a full image */
+	uint64_t header_bytes;    /* the record before each image (PRE_COPY only) */
+	uint64_t initial_bytes;   /* precopy initial data besides header and image */
+	double precopy_dirty_Bps; /* state the running device changes */
+	double save_Bps;          /* source image save rate; 0 = instant */
 	/* Latency of each direct arc [from][to]; unused for non-arcs. */
 	struct dist arc_latency[VFIO_STATE_COUNT][VFIO_STATE_COUNT];
 	struct dist query_latency; /* precopy-info and data-size queries */
 	double load_fixed_s;       /* destination: per write() call */
-	double load_Bps;           /* destination load rate; 0 = instant */
-	/* Destination load of initial bytes (mlx5 resource pre-allocation),
-	 * per write() of initial-bytes data: fixed + bytes / rate. */
+	double load_Bps;           /* destination image load rate; 0 = instant */
+	/* The destination's pre-allocation for the stop-copy size the header
+	 * announces (a full image), inside the write() that completes the
+	 * header: fixed + state_bytes / rate. */
 	double init_load_fixed_s;
 	double init_load_Bps; /* 0 = instant */
 	enum precopy_v2 precopy_info_v2;
@@ -361,15 +371,17 @@ struct scenario_profile {
 	const char *name;
 	uint32_t caps;
 	uint64_t state_bytes;
+	uint64_t header_bytes;
 	uint64_t initial_bytes;
 	double precopy_dirty_Bps;
+	double save_Bps;
 	double latency_default_s; /* every arc not in arcs[] */
 	double query_s;
 	const struct scenario_profile_arc *arcs;
 	size_t n_arcs;
 	double load_fixed_s;
 	double load_Bps;
-	double init_load_fixed_s; /* destination load of initial bytes */
+	double init_load_fixed_s; /* destination pre-allocation */
 	double init_load_Bps;
 	enum precopy_v2 precopy_info_v2;
 	double arc_cpu_fraction;

@@ -48,6 +48,26 @@ for n in 4 64; do
 done
 
 echo
+echo "== what PRE_COPY saves (docs/model.md, \"Device state as images\"): the same ConnectX-7 VFs with"
+echo "   and without pre_copy, parallel-prio; with it precopy carries the full image and the stop"
+echo "   window only its header and what changed since. Median ms:"
+for n in 1 4; do
+	for caps in "stop_copy, p2p, pre_copy" "stop_copy, p2p"; do
+		"$SW" sim scenarios/cx7-${n}vf.yaml --quiet --set "devices.capabilities=[$caps]"
+	done | awk -v n=$n '
+		/^downtime/ {run++; d[run]=$3}
+		/^phases/ {p=1; next}
+		p && /^  [a-z_]+ +[0-9.]+$/ {if (run==1) name[++k]=$1; v[run,$1]=$2; next}
+		{p=0}
+		END {
+			printf "%d VF%s   %-12s %12s %12s\n", n, (n > 1 ? "s" : " "), "", "pre_copy", "no pre_copy"
+			printf "         %-12s %12.1f %12.1f\n", "downtime", d[1], d[2]
+			for (i=1; i<=k; i++)
+				printf "         %-12s %12.1f %12.1f\n", name[i], v[1,name[i]], v[2,name[i]]
+		}'
+done
+
+echo
 echo "== the same VM on a 2-core vs a 64-core host (docs/model.md \"Hosts and CPUs\"): ConnectX-7 VFs"
 echo "   whose arcs are 25% CPU (an assumption for the demo, not measured), host profile ci-2core"
 echo "   (measured by bench/bench_host) with its core count replaced, median downtime in ms"

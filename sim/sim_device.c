@@ -5,11 +5,12 @@
  * the device's host (arc_cpu_fraction, docs/model.md "Hosts and CPUs"), the
  * rest a wait; devices of one contention domain (a PF's firmware) hold the
  * domain's semaphore while they work, so at most `capacity` of them
- * progress at once.  Data is counted, not carried:
- * PRE_COPY serves the initial bytes (DEVICE_DATA_INITIAL) then the dirty
- * bytes accumulated at the profile's rate; STOP_COPY serves any initial bytes
- * never sent, then the state.  The destination's writes cost load_fixed +
- * bytes / load_rate, or the init_load pair for initial bytes.
+ * progress at once.  Data is counted, not carried: PRE_COPY serves the
+ * header and the full image (DEVICE_DATA_INITIAL), then incremental images;
+ * STOP_COPY serves any initial bytes never sent, then the header and the
+ * increment (or, without precopy, the full image).  The destination's
+ * writes cost load_fixed + bytes / load_rate, plus the pre-allocation
+ * (init_load) in the write that completes the header.
  *
  * The draws and the byte accounting (REINIT workload included) are the
  * shared device model (models/device_model.c), which the real world's

@@ -14,9 +14,11 @@
 #include "test_util.h"
 
 /*
- * Two devices, fixed costs: 1 MiB of initial bytes loaded at 1 MiB/s on
- * the destination (1 s of pre-allocation each), 2 MiB of state, no RAM,
- * 10 Gbps.  `extra` adds YAML lines (keys of the migration: / events:
+ * Two devices, fixed costs: a 1 MiB image, read in precopy; the
+ * destination pre-allocates for it at 1 MiB/s (1 s each), no RAM,
+ * 10 Gbps.  (Was 1 MiB of initial bytes and 2 MiB of state: the
+ * pre-allocation now scales with the announced image, so the image is
+ * 1 MiB to keep the 1 s the tests reason with.)  `extra` adds YAML lines (keys of the migration: / events:
  * mappings and top-level keys) and sets are --set overrides.
  */
 static const char *base_yaml = "name: ack\n"
@@ -27,8 +29,7 @@ static const char *base_yaml = "name: ack\n"
 			       "  - name: vf\n"
 			       "    profile: null\n"
 			       "    count: 2\n"
-			       "    state_size: 2MiB\n"
-			       "    initial_bytes: 1MiB\n"
+			       "    state_size: 1MiB\n"
 			       "    latency: {default: 1ms}\n"
 			       "    init_load: {fixed: 0, rate: 1MiB/s}\n"
 			       "runs: 1\n";
@@ -206,7 +207,7 @@ static void test_mismatch_new_source_never_switches(void)
 }
 
 /* Two groups: a (REINIT at `reinit_at` seconds after setup) and b (idle).
- * The destination loads a's initial bytes (1 s), then b's (1 s). */
+ * The destination pre-allocates for a's image (1 s), then for b's (1 s). */
 static void run_two_groups(const char *reinit_at, struct outcome *o)
 {
 	char yaml[1024];
@@ -214,10 +215,10 @@ static void run_two_groups(const char *reinit_at, struct outcome *o)
 		 "name: reinit\nvm: {ram: 0}\nnetwork: {bandwidth: 10Gbps, latency: 100us}\n"
 		 "migration: {strategy: sequential, stop_gap: 1ms, switchover_ack: new}\n"
 		 "devices:\n"
-		 "  - {name: a, profile: null, state_size: 2MiB, initial_bytes: 1MiB, "
+		 "  - {name: a, profile: null, state_size: 1MiB, "
 		 "latency: {default: 1ms}, init_load: {rate: 1MiB/s}, precopy_info_v2: supported, "
 		 "reinit: {times: [%s], chunk: 1MiB}}\n"
-		 "  - {name: b, profile: null, state_size: 2MiB, initial_bytes: 1MiB, "
+		 "  - {name: b, profile: null, state_size: 1MiB, "
 		 "latency: {default: 1ms}, init_load: {rate: 1MiB/s}}\n"
 		 "runs: 1\n",
 		 reinit_at);

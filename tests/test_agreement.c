@@ -102,23 +102,11 @@ static char *stream_of(const struct trace *tr, int kind, int side, int device)
 	return g_string_free(out, FALSE);
 }
 
-/* `channels` multifd channels (device state over them, as by default). */
-static void agree_case(const char *strategy, const char *threads, unsigned count, unsigned channels)
+/* Run `s` (`count` devices) in both worlds into *sim and *real and check
+ * that they agree; `what` names the case in messages. */
+static void agree(const struct scenario *s, const char *what, unsigned count,
+                  struct world_run *sim_out, struct world_run *real_out)
 {
-	char strategy_set[64], threads_set[64], devices_set[64], channels_set[64];
-	snprintf(strategy_set, sizeof strategy_set, "migration.strategy=%s", strategy);
-	snprintf(threads_set, sizeof threads_set, "migration.threads=%s", threads);
-	snprintf(devices_set, sizeof devices_set, "devices[0].count=%u", count);
-	snprintf(channels_set, sizeof channels_set, "network.multifd_channels=%u", channels);
-	const char *sets[] = {strategy_set, threads_set, devices_set, channels_set, "runs=1"};
-	struct scenario *s = NULL;
-	char err[1024];
-	int rc =
-	    scenario_load_file(test_src_path("bench/agreement.yaml"), sets, 5, &s, err, sizeof err);
-	if (rc)
-		fprintf(stderr, "%s\n", err);
-	CU_ASSERT_FATAL(rc == 0);
-
 	struct world_run sim, real;
 	run_in(s, false, &sim);
 	run_in(s, true, &real);
@@ -129,12 +117,10 @@ static void agree_case(const char *strategy, const char *threads, unsigned count
 				char *a = stream_of(&sim.tr, kind, side, d);
 				char *b = stream_of(&real.tr, kind, side, d);
 				if (strcmp(a, b))
-					fprintf(
-					    stderr,
-					    "%s/%s, %u devices, %u channels, stream %d, side %d, "
-					    "device %d:\n--- sim\n%s--- real\n%s",
-					    strategy, threads, count, channels, kind, side, d, a,
-					    b);
+					fprintf(stderr,
+					        "%s, %u devices, stream %d, side %d, device %d:\n"
+					        "--- sim\n%s--- real\n%s",
+					        what, count, kind, side, d, a, b);
 				CU_ASSERT_STRING_EQUAL(a, b);
 				g_free(a);
 				g_free(b);
@@ -150,15 +136,15 @@ static void agree_case(const char *strategy, const char *threads, unsigned count
 		CU_ASSERT_EQUAL(real.sum.dev[i].stopcopy_bytes, sim.sum.dev[i].stopcopy_bytes);
 	for (int i = 0; i < INV_COUNT; i++)
 		CU_ASSERT_EQUAL(real.sum.inv[i].held, sim.sum.inv[i].held);
-	/* With channels every device's stop-copy state left from its own save
-	 * task, in both worlds. */
+	/* With device state over multifd channels every device's stop-copy
+	 * state left from its own save task, in both worlds. */
 	for (int w = 0; w < 2; w++) {
 		const struct trace *tr = w ? &real.tr : &sim.tr;
 		unsigned saved = 0;
 		for (size_t k = 0; k < tr->n; k++)
 			saved += tr->ev[k].kind == TRACE_SEND && tr->ev[k].task &&
 			         g_str_has_suffix(tr->ev[k].task, "-save");
-		CU_ASSERT_EQUAL(saved, channels ? count : 0);
+		CU_ASSERT_EQUAL(saved, scenario_multifd_transfer(s) ? count : 0);
 	}
 	/* The same phase boundaries were marked (how long each phase took is
 	 * the machine's business), and every phase is a real interval. */
@@ -179,9 +165,85 @@ static void agree_case(const char *strategy, const char *threads, unsigned count
 	 * costs are sleeps in the real world, exact in sim). */
 	CU_ASSERT(real.sum.downtime_s >= real.sum.bound_s - 1e-9);
 	CU_ASSERT(sim.sum.downtime_s >= sim.sum.bound_s - 1e-9);
+	*sim_out = sim;
+	*real_out = real;
+}
 
+/* `channels` multifd channels (device state over them, as by default). */
+static void agree_case(const char *strategy, const char *threads, unsigned count, unsigned channels)
+{
+	char strategy_set[64], threads_set[64], devices_set[64], channels_set[64], what[128];
+	snprintf(strategy_set, sizeof strategy_set, "migration.strategy=%s", strategy);
+	snprintf(threads_set, sizeof threads_set, "migration.threads=%s", threads);
+	snprintf(devices_set, sizeof devices_set, "devices[0].count=%u", count);
+	snprintf(channels_set, sizeof channels_set, "network.multifd_channels=%u", channels);
+	snprintf(what, sizeof what, "%s/%s, %u channels", strategy, threads, channels);
+	const char *sets[] = {strategy_set, threads_set, devices_set, channels_set, "runs=1"};
+	struct scenario *s = NULL;
+	char err[1024];
+	int rc =
+	    scenario_load_file(test_src_path("bench/agreement.yaml"), sets, 5, &s, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "%s\n", err);
+	CU_ASSERT_FATAL(rc == 0);
+	struct world_run sim, real;
+	agree(s, what, count, &sim, &real);
 	world_run_free(&sim);
 	world_run_free(&real);
+	scenario_free(s);
+}
+
+/*
+ * Device state as images, for real: two devices with PRE_COPY (their full
+ * image streamed in precopy, after a 4 KiB header; at stop only the header,
+ * nothing having changed) beside two without it (the full image at stop).
+ * Each world moves exactly these bytes, and the emulated destination
+ * devices checked every byte they loaded (a wrong one fails the run).
+ */
+static const char *images_yaml = "name: images\n"
+                                 "vm: {ram: 0}\n"
+                                 "network: {bandwidth: 10Gbps, latency: 50us}\n"
+                                 "migration: {strategy: parallel-prio, chunk_size: 64KiB}\n"
+                                 "devices:\n"
+                                 "  - name: img\n"
+                                 "    profile: null\n"
+                                 "    count: 2\n"
+                                 "    state_size: 256KiB\n"
+                                 "    header_size: 4KiB\n"
+                                 "    save_rate: 1GiB/s\n"
+                                 "    latency: {default: 5ms}\n"
+                                 "    load: {fixed: 1ms, rate: 1GiB/s}\n"
+                                 "    init_load: {fixed: 1ms, rate: 1GiB/s}\n"
+                                 "  - name: full\n"
+                                 "    profile: null\n"
+                                 "    count: 2\n"
+                                 "    capabilities: [stop_copy, p2p]\n"
+                                 "    state_size: 256KiB\n"
+                                 "    save_rate: 1GiB/s\n"
+                                 "    latency: {default: 5ms}\n"
+                                 "    load: {fixed: 1ms, rate: 1GiB/s}\n"
+                                 "runs: 1\n";
+
+static void test_images(void)
+{
+	struct scenario *s = NULL;
+	char err[1024];
+	int rc = scenario_load_text("images.yaml", images_yaml, strlen(images_yaml), NULL, 0, &s,
+	                            err, sizeof err);
+	if (rc)
+		fprintf(stderr, "%s\n", err);
+	CU_ASSERT_FATAL(rc == 0);
+	struct world_run w[2];
+	agree(s, "images", 4, &w[0], &w[1]);
+	for (int k = 0; k < 2; k++) {
+		CU_ASSERT_EQUAL(w[k].res.status, 0);
+		CU_ASSERT_EQUAL(w[k].sum.precopy_bytes, 2 * (4 + 256) * 1024);
+		CU_ASSERT_EQUAL(w[k].sum.stopcopy_bytes, 2 * 4 * 1024 + 2 * 256 * 1024);
+		CU_ASSERT_EQUAL_FATAL(w[k].sum.n_devices, 4);
+		for (size_t i = 0; i < 4; i++)
+			CU_ASSERT_EQUAL(w[k].sum.dev[i].stopcopy_bytes, (i < 2 ? 4 : 256) * 1024);
+		world_run_free(&w[k]);
+	}
 	scenario_free(s);
 }
 
@@ -219,5 +281,5 @@ static void test_parallel_barrier(void)
 void register_tests(void)
 {
 	TEST_SUITE("agreement", TEST(test_sequential), TEST(test_parallel_prio),
-	           TEST(test_parallel_barrier), TEST(test_multifd_device_state));
+	           TEST(test_parallel_barrier), TEST(test_images), TEST(test_multifd_device_state));
 }

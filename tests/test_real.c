@@ -42,6 +42,7 @@ static const char *emu_yaml = "name: emu\n"
                               "    count: 4\n"
                               "    state_size: 300KiB\n"
                               "    initial_bytes: 100KiB\n"
+                              "    header_size: 4KiB\n"
                               "    latency: {default: 5ms, running_to_pre_copy: 10ms}\n"
                               "    load: {fixed: 1ms, rate: 1GiB/s}\n"
                               "    domain: pf\n"
@@ -102,7 +103,8 @@ static void stream_root(void *arg)
 
 	struct device_precopy_info info;
 	CU_ASSERT_EQUAL(src->ops->precopy_info(src, &info), 0);
-	CU_ASSERT_EQUAL(info.initial_bytes, 100 * KiB);
+	/* Header, initial bytes and the full image: precopy carries the image. */
+	CU_ASSERT_EQUAL(info.initial_bytes, (4 + 100 + 300) * KiB);
 	static uint8_t chunk[3][64 * KiB];
 	uint64_t got[3];
 	uint32_t hint;
@@ -129,7 +131,7 @@ static void stream_root(void *arg)
 	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_STOP_COPY), 0);
 	uint64_t size;
 	CU_ASSERT_EQUAL(src->ops->stop_copy_size(src, &size), 0);
-	CU_ASSERT_EQUAL(size, 300 * KiB);
+	CU_ASSERT_EQUAL(size, 4 * KiB);  /* the header; nothing changed since the image */
 	if (c->tamper == OTHER_DEVICE) { /* another device's state, same length */
 		CU_ASSERT_EQUAL(other->ops->read(other, chunk[2], 64 * KiB, &got[2], &hint), 0);
 		CU_ASSERT_EQUAL(dst->ops->write(dst, chunk[2], got[2], hint), 0);
@@ -167,9 +169,9 @@ static void test_emu_streams_its_state(void)
 	run_stream(CLEAN, &c);
 	CU_ASSERT_EQUAL(c.bad_arc_rc, -EINVAL); /* RUNNING -> STOP_COPY is no arc */
 	CU_ASSERT(c.arc_s >= 0.010 && c.arc_work_s >= 0.010 && c.arc_s < TEST_HANG_S);
-	CU_ASSERT_EQUAL(c.initial_read, 100 * KiB);
-	CU_ASSERT_EQUAL(c.initial_hinted, 100 * KiB);
-	CU_ASSERT_EQUAL(c.state_read, 300 * KiB);
+	CU_ASSERT_EQUAL(c.initial_read, (4 + 100 + 300) * KiB);
+	CU_ASSERT_EQUAL(c.initial_hinted, (4 + 100 + 300) * KiB);
+	CU_ASSERT_EQUAL(c.state_read, 4 * KiB);
 	CU_ASSERT(c.eof_again);
 	CU_ASSERT_EQUAL(c.leave_resuming_rc, 0);
 	CU_ASSERT_EQUAL(c.dst_state_after, VFIO_STATE_STOP);
@@ -328,7 +330,9 @@ static void test_emu_scenario_runs(void)
 		if (o.res.status)
 			fprintf(stderr, "%s: %s\n", set, o.res.error);
 		CU_ASSERT_EQUAL(o.res.status, 0);
-		CU_ASSERT_EQUAL(o.sum.stopcopy_bytes, 4 * 300 * KiB);
+		/* Each device's header only: its full image went in precopy
+		 * (the old 4 x 300 KiB sent the state twice over). */
+		CU_ASSERT_EQUAL(o.sum.stopcopy_bytes, 4 * 4 * KiB);
 		CU_ASSERT(o.sum.inv[INV_P2P_BEFORE_LEAVING].held);
 		CU_ASSERT(o.sum.inv[INV_PREPARE_BEFORE_MAIN].held);
 		/* Four devices in a domain of capacity 1: each step is serial. */
@@ -392,7 +396,9 @@ static void test_emu_pool_runs(void)
 		if (o.res.status)
 			fprintf(stderr, "%s, pool: %s\n", set, o.res.error);
 		CU_ASSERT_EQUAL(o.res.status, 0);
-		CU_ASSERT_EQUAL(o.sum.stopcopy_bytes, 4 * 300 * KiB);
+		/* Each device's header only: its full image went in precopy
+		 * (the old 4 x 300 KiB sent the state twice over). */
+		CU_ASSERT_EQUAL(o.sum.stopcopy_bytes, 4 * 4 * KiB);
 		CU_ASSERT(o.sum.inv[INV_P2P_BEFORE_LEAVING].held);
 		CU_ASSERT(o.sum.inv[INV_PREPARE_BEFORE_MAIN].held);
 		CU_ASSERT(o.sum.inv[INV_THREADS_JOINED].held);
@@ -421,9 +427,13 @@ static const char *fault_yaml = "name: faults\n"
                                 "devices:\n"
                                 "  - name: vf\n"
                                 "    profile: null\n"
-                                "    count: 2\n"
                                 "    state_size: 256KiB\n"
                                 "    initial_bytes: 64KiB\n"
+                                "    latency: {default: 2ms}\n"
+                                "  - name: nf\n"
+                                "    profile: null\n"
+                                "    capabilities: [stop_copy, p2p]\n"
+                                "    state_size: 256KiB\n"
                                 "    latency: {default: 2ms}\n"
                                 "runs: 1\n";
 
@@ -432,8 +442,10 @@ static const char *fault_yaml = "name: faults\n"
 #define FAULT_TIMEOUT_S 2.0
 
 /* Where in a migration a fault strikes: the nth frame of that kind (and
- * value) on that channel.  With 64 KiB chunks and 64 KiB of initial bytes,
- * precopy sends only initial chunks and stop-copy only state chunks. */
+ * value) on that channel.  With 64 KiB chunks, precopy sends only initial
+ * chunks (vf's initial bytes and image) and stop-copy only state chunks
+ * (nf's image: a device without PRE_COPY saves it at stop; vf's full image
+ * went in precopy and nothing changed since). */
 static const struct fault_phase {
 	const char *name, *chan;
 	uint32_t kind;
@@ -517,6 +529,14 @@ static void test_faults_at_every_phase(void)
 	scenario_free(s);
 }
 
+/* The faults scenario over 2 multifd channels, both devices without
+ * PRE_COPY: each saves its full image at the stop (4 data packets before
+ * its config packet), so every device-state packet carries bytes the
+ * destination checks (vf's PRE_COPY would leave it nothing to send). */
+static const char *stop_copy_sets[] = {"network.multifd_channels=2",
+                                       "devices[0].capabilities=[stop_copy, p2p]",
+                                       "devices[0].initial_bytes=0", "devices[0].header_size=0"};
+
 /* The same faults on a multifd channel carrying device state, and one
  * corrupt byte in a packet, on the first device-state packet of multifd0:
  * with no RAM left at the stop that is a data packet (the round-robin hands
@@ -527,8 +547,7 @@ static void test_faults_at_every_phase(void)
  * state or hanging on a packet that never comes, and the source recovers. */
 static void test_faults_in_multifd_device_state(void)
 {
-	const char *sets[] = {"network.multifd_channels=2"};
-	struct scenario *s = load(fault_yaml, sets, 1);
+	struct scenario *s = load(fault_yaml, stop_copy_sets, 4);
 	for (size_t a = 0; a <= sizeof actions / sizeof actions[0]; a++) {
 		bool corrupt = a == sizeof actions / sizeof actions[0];
 		struct rtp_fault f = {.action = corrupt ? RTP_FAULT_CORRUPT : actions[a].action,
@@ -556,12 +575,11 @@ static void test_faults_in_multifd_device_state(void)
  * neither hangs nor starts the destination VM; the source recovers. */
 static void test_devstate_spawn_failure(void)
 {
-	const char *sets[] = {"network.multifd_channels=2"};
-	struct scenario *s = load(fault_yaml, sets, 1);
+	struct scenario *s = load(fault_yaml, stop_copy_sets, 4);
 	static const struct {
 		const char *task, *error;
-	} cases[] = {{"vfio-vf1-save", "vf1: cannot create its save thread"},
-	             {"vfio-vf1-load", "vf1: cannot create its load thread"}};
+	} cases[] = {{"vfio-nf-save", "nf: cannot create its save thread"},
+	             {"vfio-nf-load", "nf: cannot create its load thread"}};
 	for (size_t i = 0; i < 2; i++) {
 		struct rtp_fault f = {.action = RTP_FAULT_SPAWN, .nth = 0};
 		snprintf(f.chan, sizeof f.chan, "%s", cases[i].task);
@@ -707,7 +725,9 @@ static void two_processes_complete(const struct scenario *s, struct thread_count
 		        "error bounds %.6f + %.6f s\n",
 		        d_src, d_dst, src.clock_error_s, dst.clock_error_s);
 	CU_ASSERT(fabs(d_src - d_dst) <= src.clock_error_s + dst.clock_error_s + 1e-9);
-	CU_ASSERT_EQUAL(src.o.sum.stopcopy_bytes, 2 * 256 * KiB + 0);
+	/* nf's full image; vf's went in precopy (it was 2 x 256 KiB when
+	 * both devices sent their whole state at stop). */
+	CU_ASSERT_EQUAL(src.o.sum.stopcopy_bytes, 256 * KiB + 0);
 	CU_ASSERT(src.o.sum.inv[INV_P2P_BEFORE_LEAVING].held);
 	CU_ASSERT(src.o.sum.inv[INV_THREADS_JOINED].held);
 	if (counts) {

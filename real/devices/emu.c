@@ -10,6 +10,12 @@
  * P) does not match.  One table serves every device, and the device threads
  * write and compare straight from it, so the pattern costs no work per byte
  * that a real device's DMA would not.
+ *
+ * How many bytes each read yields, and what saving and loading cost, is the
+ * shared model's (models/device_model.c): a PRE_COPY device streams its
+ * header and full image in precopy and only the header and the increment at
+ * STOP_COPY, a device without PRE_COPY its full image at STOP_COPY; the
+ * destination checks every byte it loads.
  */
 #include "emu.h"
 

@@ -127,7 +127,9 @@ o = json.load(open(sys.argv[1]))
 assert o["verdict"] == "regression" and o["metric"] == "downtime", o["verdict"]
 s = o["strategies"][0]
 assert s["strategy"] == "parallel-prio" and s["metric"]["ci_s"][0] > 0, s["metric"]
-assert abs(s["metric"]["diff_s"] - 0.120) < 1e-6, s["metric"]["diff_s"]
+# 200 ms against the profile's 20 ms (not 80 ms since the image's save is
+# save_rate's cost, outside the arc latency).
+assert abs(s["metric"]["diff_s"] - 0.180) < 1e-6, s["metric"]["diff_s"]
 assert set(s["phases"]) == {"src_prepare", "src_main", "final_query", "stopcopy",
                             "dst_load", "dst_prepare", "dst_main"}
 PY
