@@ -23,7 +23,8 @@ void cli_import_help(FILE *out)
 {
 	fprintf(out,
 	        "usage: switchover import qemu --source SRC.log [--destination DST.log]\n"
-	        "                             [--events QMP.jsonl] -o RUN.h5 [options]\n\n"
+	        "                             [--events QMP.jsonl] [--query-migrate QM.json]\n"
+	        "                             -o RUN.h5 [options]\n\n"
 	        "Read the trace logs a real QEMU migration left (QEMU's `log` trace backend\n"
 	        "with -msg timestamp=on: PID@SEC.USEC:event args, one line per event) and\n"
 	        "write them as a result file: every device state change, the precopy rounds\n"
@@ -35,6 +36,9 @@ void cli_import_help(FILE *out)
 	        "  --destination FILE  the destination QEMU's log\n"
 	        "  --events FILE       QMP events as JSON lines (VFIO_MIGRATION with\n"
 	        "                      migration-events=on), wall-clock timestamps\n"
+	        "  --query-migrate FILE\n"
+	        "                      QEMU's query-migrate answer (JSON): its downtime,\n"
+	        "                      total and setup times go into the notes\n"
 	        "  --device-id ID=NAME the QMP events' device-id ID is the device the\n"
 	        "                      trace calls NAME (its host address), repeatable\n"
 	        "  -o, --output FILE   the result file (written as FILE.tmp-PID, then renamed)\n"
@@ -66,27 +70,48 @@ static void scenario_device(GString *yaml, const char *qemu_name)
 	g_string_free(n, TRUE);
 }
 
-static struct scenario *import_scenario(const struct qemu_import *im, const char *name,
-                                        enum strategy_kind strategy, const char *src)
+/* The scenario of the imported runs: one null device per QEMU device (the
+ * runs' costs are in their traces), and a description that keeps where the
+ * runs came from and every note of what the logs could not give. */
+static struct scenario *import_scenario(const struct qemu_import *im, guint n_used,
+                                        const char *name, enum strategy_kind strategy,
+                                        const char *src, const char *dst)
 {
 	GString *y = g_string_new("");
-	g_string_append_printf(y,
-	                       "name: %s\ndescription: \"imported from QEMU trace logs (%s)\"\n"
-	                       "migration:\n  strategy: %s\ndevices:\n",
-	                       name, src, strategy_name(strategy));
+	g_string_append_printf(y, "name: %s\nmigration:\n  strategy: %s\ndevices:\n", name,
+	                       strategy_name(strategy));
 	for (guint i = 0; i < im->devices->len; i++)
 		scenario_device(y, im->devices->pdata[i]);
-	g_string_append_printf(y, "runs: %u\n", im->migrations->len);
+	g_string_append_printf(y, "runs: %u\n", n_used);
 	struct scenario *s = NULL;
 	char err[1024];
 	if (scenario_load_text("(imported)", y->str, y->len, NULL, 0, &s, err, sizeof err))
-		errorf("%s\n", err);
+		errorf("%s (--name gives the scenario name)\n", err);
 	g_string_free(y, TRUE);
+	if (!s)
+		return NULL;
+	GString *d = g_string_new("");
+	g_string_append_printf(d, "imported from QEMU trace logs %s%s%s", src, dst ? " and " : "",
+	                       dst ? dst : "");
+	for (guint k = 0; k < n_used; k++) {
+		const struct qemu_migration *m = im->migrations->pdata[k];
+		for (guint i = 0; i < m->notes->len; i++)
+			g_string_append_printf(d, "; migration %u: %s", k,
+			                       (const char *)m->notes->pdata[i]);
+	}
+	free(s->description);
+	s->description = strdup(d->str);
+	g_string_free(d, TRUE);
+	if (!s->description) {
+		errorf("out of memory\n");
+		scenario_free(s);
+		return NULL;
+	}
 	return s;
 }
 
 struct import_opts {
-	const char *src, *dst, *events, *output, *name;
+	const char *src, *dst, *events, *query, *output, *name;
 	GHashTable *ids; /* --device-id: QMP id -> trace name */
 	bool all;
 	enum qemu_import_clock clock;
@@ -105,6 +130,7 @@ static int parse(int argc, char **argv, struct import_opts *o)
 	    {"strategy", required_argument, NULL, 'S'},
 	    {"name", required_argument, NULL, 'n'},
 	    {"device-id", required_argument, NULL, 'i'},
+	    {"query-migrate", required_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -133,6 +159,9 @@ static int parse(int argc, char **argv, struct import_opts *o)
 			break;
 		case 'e':
 			o->events = optarg;
+			break;
+		case 'q':
+			o->query = optarg;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -231,7 +260,8 @@ int cli_import(int argc, char **argv)
 	struct qemu_import im;
 	char err[1024];
 	if (qemu_import_logs(o.src, o.dst, o.clock, &im, err, sizeof err) ||
-	    (o.events && qemu_import_events(&im, o.events, o.ids, err, sizeof err))) {
+	    (o.events && qemu_import_events(&im, o.events, o.ids, err, sizeof err)) ||
+	    (o.query && qemu_import_query_migrate(&im, o.query, err, sizeof err))) {
 		errorf("%s\n", err);
 		qemu_import_free(&im);
 		g_hash_table_destroy(o.ids);
@@ -252,7 +282,7 @@ int cli_import(int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	}
 	g_ptr_array_set_size(im.migrations, n_used);
-	struct scenario *s = import_scenario(&im, o.name, o.strategy, o.src);
+	struct scenario *s = import_scenario(&im, n_used, o.name, o.strategy, o.src, o.dst);
 	if (!s) {
 		qemu_import_free(&im);
 		return CLI_EXIT_ERROR;

@@ -391,8 +391,8 @@ static int qemu_trace_open(struct sim_opts *o)
 	o->qemu_base_s = 1700000000.0;
 	for (int k = 0; k < 2; k++) {
 		snprintf(o->qemu_final[k], sizeof o->qemu_final[k], "%s.%s", o->qemu_trace, ext[k]);
-		snprintf(o->qemu_tmp[k], sizeof o->qemu_tmp[k], "%s.tmp-%ld", o->qemu_final[k],
-		         (long)getpid());
+		snprintf(o->qemu_tmp[k], sizeof o->qemu_tmp[k], "%s.%s.tmp-%ld", o->qemu_trace,
+		         ext[k], (long)getpid());
 		if (!(o->qemu[k] = fopen(o->qemu_tmp[k], "w"))) {
 			errorf("--qemu-trace %s: cannot write: %s\n", o->qemu_final[k],
 			       strerror(errno));

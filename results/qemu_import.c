@@ -951,6 +951,47 @@ int qemu_import_events(struct qemu_import *im, const char *path, GHashTable *ids
 	return rc;
 }
 
+int qemu_import_query_migrate(struct qemu_import *im, const char *path, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	if (!root) {
+		snprintf(err, errlen, "%s:%d: not JSON: %s", path, je.line, je.text);
+		return -1;
+	}
+	json_t *r = json_object_get(root, "return");
+	if (!r)
+		r = root;
+	const char *status = NULL;
+	json_int_t total = -1, downtime = -1, setup = -1;
+	if (!json_is_object(r) ||
+	    json_unpack_ex(r, &je, 0, "{s:s,s?I,s?I,s?I}", "status", &status, "total-time", &total,
+	                   "downtime", &downtime, "setup-time", &setup)) {
+		snprintf(err, errlen,
+		         "%s: not a query-migrate answer (an object with \"status\", "
+		         "\"downtime\", \"total-time\" in ms, or {\"return\": that})%s%s",
+		         path, json_is_object(r) ? ": " : "", json_is_object(r) ? je.text : "");
+		json_decref(root);
+		return -1;
+	}
+	/* QEMU answers for its last migration */
+	struct qemu_migration *m = im->migrations->pdata[im->migrations->len - 1];
+	GString *n = g_string_new("");
+	g_string_append_printf(n, "query-migrate: status %s", status);
+	if (downtime >= 0)
+		g_string_append_printf(n,
+		                       ", downtime %lld ms (QEMU's, measured on the source "
+		                       "until it saw the migration complete)",
+		                       (long long)downtime);
+	if (total >= 0)
+		g_string_append_printf(n, ", total %lld ms", (long long)total);
+	if (setup >= 0)
+		g_string_append_printf(n, ", setup %lld ms", (long long)setup);
+	g_ptr_array_add(m->notes, g_string_free(n, FALSE));
+	json_decref(root);
+	return 0;
+}
+
 void qemu_import_free(struct qemu_import *im)
 {
 	if (im->migrations)

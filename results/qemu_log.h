@@ -81,6 +81,10 @@ int qemu_import_logs(const char *src_path, const char *dst_path, enum qemu_impor
  * "FILE:LINE: ..." on a line that is not a JSON object. */
 int qemu_import_events(struct qemu_import *im, const char *path, GHashTable *ids, char *err,
                        size_t errlen);
+/* Note QEMU's own figures from a query-migrate answer (JSON, as QMP returns
+ * it) on the last migration: QEMU answers for its last one.  -1 with err
+ * naming the file when it is not such an answer. */
+int qemu_import_query_migrate(struct qemu_import *im, const char *path, char *err, size_t errlen);
 void qemu_import_free(struct qemu_import *im);
 
 #endif

@@ -169,10 +169,11 @@ static void run_event(struct writer *w, const struct trace_event *e)
 	case TRACE_MARK:
 		if (e->from == TRACE_MARK_STOPCOPY_SENT)
 			checkpoint(w, e, RT_SIDE_SRC, "src-iterable-saved");
-		else if (e->from == TRACE_MARK_LOAD_DONE)
-			checkpoint(w, e, RT_SIDE_DST, "dst-precopy-loadvm-completed");
 		break;
 	case TRACE_VM_START:
+		/* the engine starts the VM as soon as the end of the stream is
+		 * loaded: QEMU's three checkpoints fall on that instant */
+		checkpoint(w, e, RT_SIDE_DST, "dst-precopy-loadvm-completed");
 		checkpoint(w, e, RT_SIDE_DST, "dst-precopy-bh-enter");
 		checkpoint(w, e, RT_SIDE_DST, "dst-precopy-bh-announced");
 		break;

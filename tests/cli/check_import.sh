@@ -8,27 +8,8 @@ SW=$1
 SRC=$2
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-fails=0
-pass=0
+. "$(dirname "$0")/expect.sh"
 D="$SRC/tests/data/qemu"
-
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect STATUS PATTERN -- command...: exit status and a pattern in stdout+stderr
-expect() {
-	want=$1 pattern=$2
-	shift 3
-	"$@" >"$TMP/out" 2>&1
-	got=$?
-	if [ "$got" != "$want" ]; then
-		bad "$* exited $got, expected $want"; sed 's/^/    /' "$TMP/out" | head -5
-	elif ! grep -q -- "$pattern" "$TMP/out"; then
-		bad "$* output lacks '$pattern'"; sed 's/^/    /' "$TMP/out" | head -5
-	else
-		ok
-	fi
-}
 
 expect 0 "usage: switchover import qemu" -- "$SW" import --help
 expect 0 "usage: switchover import qemu" -- "$SW" import qemu --help
@@ -42,15 +23,22 @@ expect 2 "bad-no-migration.log:3: no migration" -- \
 	"$SW" import qemu --source "$D/bad-no-migration.log" -o "$TMP/x.h5"
 expect 2 "bad-qmp.jsonl:2: not a JSON object" -- \
 	"$SW" import qemu --source "$D/src-9.2.log" --events "$D/bad-qmp.jsonl" -o "$TMP/x.h5"
+echo '[1, 2]' >"$TMP/qm.json"
+expect 2 "qm.json: not a query-migrate answer" -- \
+	"$SW" import qemu --source "$D/src-9.2.log" --query-migrate "$TMP/qm.json" -o "$TMP/x.h5"
 if ls "$TMP" | grep -q 'x.h5'; then bad "a refused import left a result file"; else ok; fi
 
 # A hand-written excerpt: warnings name file and line; it is written.
 expect 0 "src-9.2.log:19: interleaved line" -- \
 	"$SW" import qemu --source "$D/src-9.2.log" --destination "$D/dst-9.2.log" \
-	--events "$D/qmp-9.2.jsonl" --device-id vf0=0000:3b:00.1 -o "$TMP/ex.h5"
+	--events "$D/qmp-9.2.jsonl" --device-id vf0=0000:3b:00.1 \
+	--query-migrate "$D/query-migrate-9.2.json" -o "$TMP/ex.h5"
 cp "$TMP/out" "$TMP/ex.txt"
+# the notes travel with the file, in the scenario's description
+if grep -a -q "migration 0: clocks: destination offset" "$TMP/ex.h5"; then ok; else bad "the notes are not in the result file"; fi
 expect 0 "kvm_set_user_memory x2" -- cat "$TMP/ex.txt"
 expect 0 "downtime 74.900 ms" -- cat "$TMP/ex.txt"
+expect 0 "query-migrate: status completed, downtime 75 ms" -- cat "$TMP/ex.txt"
 # Without checkpoints the run did not complete as far as the logs say: exit 1.
 expect 1 "unknown: source VM stop" -- "$SW" import qemu --source "$D/src-8.1.log" -o "$TMP/old.h5"
 
