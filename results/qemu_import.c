@@ -167,11 +167,10 @@ static int qfile_read(struct qemu_import *im, const char *path, struct qfile *f,
 			continue;
 		}
 		/* Two threads writing at once: a record starts inside another. */
-		const char *cut = embedded_prefix(p);
-		if (cut) {
+		for (const char *cut; (cut = embedded_prefix(p));) {
 			add_warning(im,
-			            "%s:%u: interleaved line (two records on one line): kept "
-			            "the second, dropped \"%.*s\"",
+			            "%s:%u: interleaved line (records run together): kept the "
+			            "last, dropped \"%.*s\"",
 			            path, lineno, (int)(cut - p), p);
 			p = (char *)cut;
 			l = strlen(p);
@@ -485,6 +484,12 @@ static const char *const known_events[] = {
     "vfio_load_device_config_state_start",
     "vfio_load_device_config_state_end",
     "vfio_migration_state_notifier",
+    "vfio_load_state_device_buffer_incoming",
+    "vfio_load_state_device_buffer_start",
+    "vfio_load_state_device_buffer_starved",
+    "vfio_load_state_device_buffer_load_start",
+    "vfio_load_state_device_buffer_load_end",
+    "vfio_load_state_device_buffer_end",
     "vfio_migration_realize",
 };
 

@@ -2,11 +2,6 @@
 # CLI behaviour the README promises: help, exit statuses, error messages that
 # name file, line and key, and the JSON/CSV shapes scripts rely on.
 # usage: check_cli.sh SWITCHOVER_BINARY SOURCE_DIR
-set -u
-SW=$1
-SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 . "$(dirname "$0")/expect.sh"
 
 expect 0 "usage: switchover COMMAND" -- "$SW" --help

@@ -3,11 +3,6 @@
 # a sim run's logs imported back and compared, report on the imported file,
 # and bad input refused with exit status 2 naming file and line.
 # usage: check_import.sh SWITCHOVER_BINARY SOURCE_DIR
-set -u
-SW=$1
-SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 . "$(dirname "$0")/expect.sh"
 D="$SRC/tests/data/qemu"
 

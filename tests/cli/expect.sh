@@ -1,6 +1,12 @@
-# Helpers of the command-line checks (sourced by check_*.sh, which set TMP):
-# count passes and failures, and run a command expecting an exit status and
-# a pattern in its output.
+# What the command-line checks share (sourced by check_*.sh, whose
+# arguments are SWITCHOVER_BINARY SOURCE_DIR): the binary in SW, the source
+# tree in SRC, a temporary directory in TMP removed at exit, counts of
+# passes and failures, and `expect`.
+set -u
+SW=$1
+SRC=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
 fails=0
 pass=0
 
