@@ -312,274 +312,382 @@ static int arc_pass(const struct builder *b, int side, double t_begin, int from,
 
 #define ADD(...) TRACE_ADD(&b->m->tr, __VA_ARGS__)
 
-static void vfio_event(struct builder *b, const struct qline *l, int side, double t)
+/* One line being turned into trace events: its device (-1 for events
+ * without one) and its arguments (after the device's " (%s)" if any). */
+struct ev {
+	struct builder *b;
+	const struct qline *l;
+	int side;
+	double t;
+	int d;
+	const char *rest;
+};
+
+/* Open, then end, one arc of e->d: the engine's arc-begin / arc-end. */
+static void arc_begin(const struct ev *e, int to)
 {
-	char name[DEVICE_NAME_LEN * 4];
-	const char *rest = device_arg(l->args, name, sizeof name);
-	if (!rest) {
-		add_warning(b->im, "%s:%u: %s without a device \"(name)\": skipped", b->path[side],
-		            l->lineno, l->name);
+	struct builder *b = e->b;
+	int *cur = &g_array_index(b->cur_state[e->side], int, e->d);
+	int from = *cur >= 0 ? *cur : first_state(e->side);
+	g_array_index(b->arc_begin[e->side], double, e->d) = e->t;
+	g_array_index(b->arc_to[e->side], int, e->d) = to;
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_ARC_BEGIN, .device = e->d,
+	    .side = (int8_t)e->side, .from = (int8_t)from, .to = (int8_t)to,
+	    .pass = (int8_t)arc_pass(b, e->side, e->t, from, to));
+}
+
+static void arc_end(const struct ev *e, int to)
+{
+	struct builder *b = e->b;
+	int *cur = &g_array_index(b->cur_state[e->side], int, e->d);
+	double *open = &g_array_index(b->arc_begin[e->side], double, e->d);
+	int from = *cur >= 0 ? *cur : first_state(e->side);
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_ARC_END, .device = e->d,
+	    .side = (int8_t)e->side, .from = (int8_t)from, .to = (int8_t)to, .value = e->t - *open,
+	    .pass = (int8_t)arc_pass(b, e->side, *open, from, to));
+	*cur = to;
+	*open = NAN;
+}
+
+static bool on_set_state(const struct ev *e)
+{
+	char word[64];
+	if ((sscanf(e->rest, " new state %63[A-Z_0-9]", word) != 1 &&
+	     sscanf(e->rest, " state %63[A-Z_0-9]", word) != 1) ||
+	    qemu_state(word) < 0)
+		return false;
+	arc_begin(e, qemu_state(word));
+	if (!strstr(e->rest, ", recover state ")) {
+		/* QEMU before 9.1 traces a state change once, when the kernel
+		 * has made it: its start is not in the log */
+		if (!e->b->old_format) {
+			e->b->old_format = true;
+			note(e->b->m, "arcs: vfio_migration_set_state without a recover state "
+			              "(QEMU before 9.1): each arc is recorded where it ended, its "
+			              "duration is unknown (0 in the file)");
+		}
+		arc_end(e, qemu_state(word));
+	}
+	return true;
+}
+
+static bool on_set_device_state(const struct ev *e)
+{
+	char word[64];
+	if (sscanf(e->rest, " state %63[A-Z_0-9]", word) != 1 || qemu_state(word) < 0)
+		return false;
+	int st = qemu_state(word);
+	/* no open request for this state (its set_state line was lost): the
+	 * arc's start is unknown, it is recorded where it ended */
+	if (isnan(g_array_index(e->b->arc_begin[e->side], double, e->d)) ||
+	    g_array_index(e->b->arc_to[e->side], int, e->d) != st)
+		arc_begin(e, st);
+	arc_end(e, st);
+	return true;
+}
+
+static bool on_query_precopy_size(const struct ev *e)
+{
+	struct builder *b = e->b;
+	unsigned long long init;
+	int reinit, final = 0;
+	if (sscanf(e->rest, " initial size %llu reinit %d final %d", &init, &reinit, &final) < 2)
+		return false;
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_PRECOPY_INFO, .device = e->d,
+	    .side = (int8_t)e->side, .value = (double)init, .from = (int8_t)(reinit != 0),
+	    .to = (int8_t)(final != 0));
+	return true;
+}
+
+static bool on_state_pending_ack(const struct ev *e)
+{
+	struct builder *b = e->b;
+	unsigned long long init, pending;
+	char ack[64];
+	if (sscanf(e->rest, " precopy initial size %llu switchover ack %63s pending %llu", &init,
+	           ack, &pending) != 3)
+		return false;
+	if (strcmp(ack, "none") != 0) {
+		b->acks_req++;
+		ADD(.t = e->t, .task = "qemu", .kind = TRACE_ACK_REQUEST, .device = e->d,
+		    .side = (int8_t)e->side, .value = (double)pending, .text = ack);
+	}
+	return true;
+}
+
+static bool on_state_pending(const struct ev *e)
+{
+	struct builder *b = e->b;
+	unsigned long long init;
+	const char *p = strstr(e->rest, "precopy initial size ");
+	if (!p || sscanf(p, "precopy initial size %llu", &init) != 1)
+		return false;
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_PRECOPY_INFO, .device = e->d,
+	    .side = (int8_t)e->side, .value = (double)init);
+	return true;
+}
+
+static bool on_save_block(const struct ev *e)
+{
+	struct builder *b = e->b;
+	unsigned long long bytes;
+	if (sscanf(e->rest, " data_size %llu", &bytes) != 1)
+		return false;
+	bool stopped = !isnan(b->marks[MK_STOP]) && e->t >= b->marks[MK_STOP];
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_SEND, .device = e->d, .side = (int8_t)e->side,
+	    .value = (double)bytes, .text = stopped ? "stop-copy" : "precopy");
+	return true;
+}
+
+static bool on_load_state(const struct ev *e)
+{
+	struct builder *b = e->b;
+	unsigned long long flag;
+	if (sscanf(e->rest, " data 0x%llx", &flag) != 1)
+		return false;
+	if (flag == QEMU_VFIO_FLAG_DEV_INIT_DATA_SENT) {
+		b->approve_device = e->d;
+	} else if (flag == QEMU_VFIO_FLAG_DEV_DATA_STATE) {
+		ADD(.t = e->t, .task = "qemu", .kind = TRACE_LOAD_BEGIN, .device = e->d,
+		    .side = (int8_t)e->side);
+		g_array_index(b->load_begin, guint, e->d) = (guint)b->m->tr.n;
+	}
+	return true;
+}
+
+static bool on_load_device_data(const struct ev *e)
+{
+	struct builder *b = e->b;
+	unsigned long long bytes;
+	int ret;
+	if (sscanf(e->rest, " size %llu ret %d", &bytes, &ret) != 2)
+		return false;
+	guint k = g_array_index(b->load_begin, guint, e->d);
+	double t0 = k ? b->m->tr.ev[k - 1].t : e->t;
+	if (k)
+		b->m->tr.ev[k - 1].value = (double)bytes;
+	g_array_index(b->load_begin, guint, e->d) = 0;
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_LOAD_END, .device = e->d,
+	    .side = (int8_t)e->side, .value = e->t - t0);
+	return true;
+}
+
+static bool on_thread_start(const struct ev *e)
+{
+	struct builder *b = e->b;
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_THREAD_SPAWN, .device = e->d,
+	    .side = (int8_t)e->side, .text = "multifd");
+	return true;
+}
+
+static bool on_thread_end(const struct ev *e)
+{
+	struct builder *b = e->b;
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_THREAD_JOIN, .device = e->d,
+	    .side = (int8_t)e->side, .text = "multifd");
+	return true;
+}
+
+static bool on_checkpoint(const struct ev *e)
+{
+	static const struct {
+		const char *cp;
+		int kind, from, pass;
+	} cps[] = {
+	    {"src-downtime-start", TRACE_VM_STOP, 0, -1},
+	    {"src-vm-stopped", TRACE_PASS_END, 0, TRACE_PASS_MAIN},
+	    {"src-iterable-saved", TRACE_MARK, TRACE_MARK_STOPCOPY_SENT, -1},
+	    {"dst-precopy-loadvm-completed", TRACE_MARK, TRACE_MARK_LOAD_DONE, -1},
+	    {"dst-precopy-bh-announced", TRACE_VM_START, 0, -1},
+	    {"dst-precopy-bh-vm-started", TRACE_VM_RUNNING, 0, -1},
+	};
+	struct builder *b = e->b;
+	for (size_t i = 0; i < sizeof cps / sizeof cps[0]; i++)
+		if (!strcmp(e->rest, cps[i].cp)) {
+			ADD(.t = e->t, .task = "qemu", .kind = (uint16_t)cps[i].kind,
+			    .side = (int8_t)e->side, .from = (int8_t)cps[i].from,
+			    .pass = (int8_t)cps[i].pass);
+			if (cps[i].kind == TRACE_VM_RUNNING)
+				b->m->completed = true;
+		}
+	/* the other checkpoints (src-non-iterable-saved, postcopy) are not
+	 * phase boundaries */
+	return true;
+}
+
+static bool on_set_migration_state(const struct ev *e)
+{
+	struct builder *b = e->b;
+	char word[64];
+	if (sscanf(e->rest, "new state %63s", word) != 1)
+		return false;
+	if (!strcmp(word, "setup"))
+		ADD(.t = e->t, .task = "qemu", .kind = TRACE_SETUP);
+	return true;
+}
+
+static bool on_pending(const struct ev *e)
+{
+	struct builder *b = e->b;
+	char word[64];
+	unsigned long long bytes;
+	if (sscanf(e->rest, "%63s pending size %llu", word, &bytes) != 2)
+		return false;
+	bool exact = !strcmp(e->l->name, "migrate_pending_exact");
+	bool final = exact && !isnan(b->marks[MK_STOP]) && e->t >= b->marks[MK_STOP];
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_QUERY, .value = (double)bytes,
+	    .from = (int8_t)(final   ? TRACE_QUERY_FINAL
+	                     : exact ? TRACE_QUERY_EXACT
+	                             : TRACE_QUERY_ESTIMATE));
+	if (final)
+		ADD(.t = e->t, .task = "qemu", .kind = TRACE_MARK,
+		    .from = TRACE_MARK_FINAL_QUERY_END);
+	return true;
+}
+
+static bool on_iterate(const struct ev *e)
+{
+	struct builder *b = e->b;
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_ROUND);
+	return true;
+}
+
+static bool on_low_pending(const struct ev *e)
+{
+	struct builder *b = e->b;
+	unsigned long long bytes;
+	if (sscanf(e->rest, "%llu", &bytes) != 1)
+		return false;
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_SWITCHOVER, .value = (double)bytes,
+	    .text = "converged");
+	return true;
+}
+
+static bool on_acked(const struct ev *e)
+{
+	struct builder *b = e->b;
+	b->acks_recv++;
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_ACK_RECV,
+	    .value = (double)b->acks_req - (double)b->acks_recv);
+	return true;
+}
+
+static bool on_approve(const struct ev *e)
+{
+	struct builder *b = e->b;
+	unsigned long long pending;
+	if (sscanf(e->rest, "Switchover ack pending num=%llu", &pending) != 1)
+		return false;
+	ADD(.t = e->t, .task = "qemu", .kind = TRACE_APPROVE, .device = b->approve_device,
+	    .side = RT_SIDE_DST, .value = (double)pending);
+	b->approve_device = -1;
+	return true;
+}
+
+static bool on_rp_message(const struct ev *e)
+{
+	struct builder *b = e->b;
+	int type;
+	if (sscanf(e->rest, "%d: len", &type) != 1)
+		return false;
+	if (type == QEMU_RP_MSG_SWITCHOVER_ACK)
+		ADD(.t = e->t, .task = "qemu", .kind = TRACE_ACK_SENT, .side = RT_SIDE_DST);
+	return true;
+}
+
+static bool on_downtime_save_load(const struct ev *e)
+{
+	char type[32], idstr[128];
+	int instance;
+	long long us;
+	if (sscanf(e->rest, "type=%31s idstr=%127s instance_id=%d downtime=%lld", type, idstr,
+	           &instance, &us) != 4)
+		return false;
+	note(e->b->m, "%s %s %s instance %d: %lld us inside the downtime",
+	     e->side ? "load" : "save", type, idstr, instance, us);
+	return true;
+}
+
+/* Every QEMU event the importer knows: whether it names a device (QEMU's
+ * " (%s)" first) and what it becomes (NULL: known, not needed; the
+ * handler returns false when the arguments are not QEMU's). */
+static const struct event_handler {
+	const char *name;
+	bool device;
+	bool (*fn)(const struct ev *e);
+} handlers[] = {
+    {"vfio_migration_set_state", true, on_set_state},
+    {"vfio_migration_set_device_state", true, on_set_device_state},
+    {"vfio_query_precopy_size", true, on_query_precopy_size},
+    {"vfio_state_pending", true, on_state_pending_ack},
+    {"vfio_state_pending_estimate", true, on_state_pending},
+    {"vfio_state_pending_exact", true, on_state_pending},
+    {"vfio_save_block", true, on_save_block},
+    {"vfio_load_state", true, on_load_state},
+    {"vfio_load_state_device_data", true, on_load_device_data},
+    {"vfio_save_complete_precopy_thread_start", true, on_thread_start},
+    {"vfio_save_complete_precopy_thread_end", true, on_thread_end},
+    {"vfio_load_bufs_thread_start", true, on_thread_start},
+    {"vfio_load_bufs_thread_end", true, on_thread_end},
+    {"vmstate_downtime_checkpoint", false, on_checkpoint},
+    {"vmstate_downtime_save", false, on_downtime_save_load},
+    {"vmstate_downtime_load", false, on_downtime_save_load},
+    {"migrate_set_state", false, on_set_migration_state},
+    {"migrate_pending_estimate", false, on_pending},
+    {"migrate_pending_exact", false, on_pending},
+    {"savevm_state_iterate", false, on_iterate},
+    {"migration_thread_low_pending", false, on_low_pending},
+    {"source_return_path_thread_switchover_acked", false, on_acked},
+    {"loadvm_approve_switchover", false, on_approve},
+    {"migrate_send_rp_message", false, on_rp_message},
+    /* the prepare pass ends come from find_qemu_marks; the arcs carry the states */
+    {"vfio_vmstate_change", false, NULL},
+    {"vfio_vmstate_change_prepare", false, NULL},
+    {"vfio_save_setup", false, NULL},
+    {"vfio_save_iterate", false, NULL},
+    {"vfio_save_complete_precopy", false, NULL},
+    {"vfio_save_complete_precopy_start", false, NULL},
+    {"vfio_save_cleanup", false, NULL},
+    {"vfio_load_cleanup", false, NULL},
+    {"vfio_save_device_config_state", false, NULL},
+    {"vfio_load_device_config_state", false, NULL},
+    {"vfio_load_device_config_state_start", false, NULL},
+    {"vfio_load_device_config_state_end", false, NULL},
+    {"vfio_migration_state_notifier", false, NULL},
+    {"vfio_migration_realize", false, NULL},
+    {"vfio_load_state_device_buffer_incoming", false, NULL},
+    {"vfio_load_state_device_buffer_start", false, NULL},
+    {"vfio_load_state_device_buffer_starved", false, NULL},
+    {"vfio_load_state_device_buffer_load_start", false, NULL},
+    {"vfio_load_state_device_buffer_load_end", false, NULL},
+    {"vfio_load_state_device_buffer_end", false, NULL},
+};
+
+static void line_event(struct builder *b, const struct qline *l, int side, double t)
+{
+	const struct event_handler *h = NULL;
+	for (size_t i = 0; i < sizeof handlers / sizeof handlers[0] && !h; i++)
+		if (!strcmp(handlers[i].name, l->name))
+			h = &handlers[i];
+	if (!h) {
+		count_unknown(b->im, l->name);
 		return;
 	}
-	int d = device_of(b, name);
-	char word[64];
-	unsigned long long u1 = 0, u2 = 0;
-	int i1 = 0, i2 = 0;
-	double *open = &g_array_index(b->arc_begin[side], double, d);
-	int *cur = &g_array_index(b->cur_state[side], int, d);
-	int *to = &g_array_index(b->arc_to[side], int, d);
-	if (!strcmp(l->name, "vfio_migration_set_state")) {
-		if ((sscanf(rest, " new state %63[A-Z_0-9]", word) != 1 &&
-		     sscanf(rest, " state %63[A-Z_0-9]", word) != 1) ||
-		    qemu_state(word) < 0)
-			goto bad;
-		*open = t;
-		*to = qemu_state(word);
-		int from = *cur >= 0 ? *cur : first_state(side);
-		if (!strstr(rest, ", recover state ")) {
-			/* QEMU before 9.1 traces a state change once, when the
-			 * kernel has made it: its start is not in the log */
-			if (!b->old_format) {
-				b->old_format = true;
-				note(b->m,
-				     "arcs: vfio_migration_set_state without a recover state "
-				     "(QEMU before 9.1): each arc is recorded where it ended, "
-				     "its duration is unknown (0 in the file)");
-			}
-			int8_t pass = (int8_t)arc_pass(b, side, t, from, *to);
-			ADD(.t = t, .task = "qemu", .kind = TRACE_ARC_BEGIN, .device = d,
-			    .side = (int8_t)side, .from = (int8_t)from, .to = (int8_t)*to,
-			    .pass = pass);
-			ADD(.t = t, .task = "qemu", .kind = TRACE_ARC_END, .device = d,
-			    .side = (int8_t)side, .from = (int8_t)from, .to = (int8_t)*to,
-			    .pass = pass);
-			*cur = *to;
-			*open = NAN;
+	if (!h->fn)
+		return;
+	struct ev e = {.b = b, .l = l, .side = side, .t = t, .d = -1, .rest = l->args};
+	if (h->device) {
+		char name[DEVICE_NAME_LEN * 4];
+		if (!(e.rest = device_arg(l->args, name, sizeof name))) {
+			add_warning(b->im, "%s:%u: %s without a device \"(name)\": skipped",
+			            b->path[side], l->lineno, l->name);
 			return;
 		}
-		ADD(.t = t, .task = "qemu", .kind = TRACE_ARC_BEGIN, .device = d,
-		    .side = (int8_t)side, .from = (int8_t)from, .to = (int8_t)*to,
-		    .pass = (int8_t)arc_pass(b, side, t, from, *to));
-	} else if (!strcmp(l->name, "vfio_migration_set_device_state")) {
-		if (sscanf(rest, " state %63[A-Z_0-9]", word) != 1 || qemu_state(word) < 0)
-			goto bad;
-		int st = qemu_state(word);
-		int from = *cur >= 0 ? *cur : first_state(side);
-		if (isnan(*open) || *to != st) {
-			/* QEMU before 9.1 has no set_state line, or it was lost:
-			 * the arc's start is unknown */
-			*open = t;
-			ADD(.t = t, .task = "qemu", .kind = TRACE_ARC_BEGIN, .device = d,
-			    .side = (int8_t)side, .from = (int8_t)from, .to = (int8_t)st,
-			    .pass = (int8_t)arc_pass(b, side, t, from, st));
-		}
-		ADD(.t = t, .task = "qemu", .kind = TRACE_ARC_END, .device = d,
-		    .side = (int8_t)side, .from = (int8_t)from, .to = (int8_t)st,
-		    .value = t - *open, .pass = (int8_t)arc_pass(b, side, *open, from, st));
-		*cur = st;
-		*open = NAN;
-	} else if (!strcmp(l->name, "vfio_query_precopy_size")) {
-		if (sscanf(rest, " initial size %llu reinit %d final %d", &u1, &i1, &i2) < 2)
-			goto bad;
-		ADD(.t = t, .task = "qemu", .kind = TRACE_PRECOPY_INFO, .device = d,
-		    .side = (int8_t)side, .value = (double)u1, .from = (int8_t)(i1 != 0),
-		    .to = (int8_t)(i2 != 0));
-	} else if (!strcmp(l->name, "vfio_state_pending")) {
-		if (sscanf(rest, " precopy initial size %llu switchover ack %63s pending %llu", &u1,
-		           word, &u2) != 3)
-			goto bad;
-		if (strcmp(word, "none") != 0) {
-			b->acks_req++;
-			ADD(.t = t, .task = "qemu", .kind = TRACE_ACK_REQUEST, .device = d,
-			    .side = (int8_t)side, .value = (double)u2, .text = word);
-		}
-	} else if (!strcmp(l->name, "vfio_state_pending_estimate") ||
-	           !strcmp(l->name, "vfio_state_pending_exact")) {
-		const char *init = strstr(rest, "precopy initial size ");
-		if (!init || sscanf(init, "precopy initial size %llu", &u1) != 1)
-			goto bad;
-		ADD(.t = t, .task = "qemu", .kind = TRACE_PRECOPY_INFO, .device = d,
-		    .side = (int8_t)side, .value = (double)u1);
-	} else if (!strcmp(l->name, "vfio_save_block")) {
-		if (sscanf(rest, " data_size %llu", &u1) != 1)
-			goto bad;
-		bool stopped = !isnan(b->marks[MK_STOP]) && t >= b->marks[MK_STOP];
-		ADD(.t = t, .task = "qemu", .kind = TRACE_SEND, .device = d, .side = (int8_t)side,
-		    .value = (double)u1, .text = stopped ? "stop-copy" : "precopy");
-	} else if (!strcmp(l->name, "vfio_load_state")) {
-		if (sscanf(rest, " data 0x%llx", &u1) != 1)
-			goto bad;
-		if (u1 == 0xffffffffef100005ULL) {
-			b->approve_device = d;
-		} else if (u1 == 0xffffffffef100004ULL) {
-			ADD(.t = t, .task = "qemu", .kind = TRACE_LOAD_BEGIN, .device = d,
-			    .side = (int8_t)side);
-			g_array_index(b->load_begin, guint, d) = (guint)b->m->tr.n;
-		}
-	} else if (!strcmp(l->name, "vfio_load_state_device_data")) {
-		if (sscanf(rest, " size %llu ret %d", &u1, &i1) != 2)
-			goto bad;
-		guint k = g_array_index(b->load_begin, guint, d);
-		double t0 = k ? b->m->tr.ev[k - 1].t : t;
-		if (k)
-			b->m->tr.ev[k - 1].value = (double)u1;
-		g_array_index(b->load_begin, guint, d) = 0;
-		ADD(.t = t, .task = "qemu", .kind = TRACE_LOAD_END, .device = d,
-		    .side = (int8_t)side, .value = t - t0);
-	} else if (!strcmp(l->name, "vfio_save_complete_precopy_thread_start") ||
-	           !strcmp(l->name, "vfio_load_bufs_thread_start")) {
-		ADD(.t = t, .task = "qemu", .kind = TRACE_THREAD_SPAWN, .device = d,
-		    .side = (int8_t)side, .text = "multifd");
-	} else if (!strcmp(l->name, "vfio_save_complete_precopy_thread_end") ||
-	           !strcmp(l->name, "vfio_load_bufs_thread_end")) {
-		ADD(.t = t, .task = "qemu", .kind = TRACE_THREAD_JOIN, .device = d,
-		    .side = (int8_t)side, .text = "multifd");
+		e.d = device_of(b, name);
 	}
-	return;
-bad:
-	add_warning(b->im, "%s:%u: %s: arguments not in QEMU's format: \"%.60s\"", b->path[side],
-	            l->lineno, l->name, l->args);
-}
-
-/* Events that carry a device name in QEMU's " (%s)" and that the importer uses. */
-static const char *const vfio_events[] = {
-    "vfio_migration_set_state",
-    "vfio_migration_set_device_state",
-    "vfio_query_precopy_size",
-    "vfio_state_pending",
-    "vfio_state_pending_estimate",
-    "vfio_state_pending_exact",
-    "vfio_save_block",
-    "vfio_load_state",
-    "vfio_load_state_device_data",
-    "vfio_save_complete_precopy_thread_start",
-    "vfio_save_complete_precopy_thread_end",
-    "vfio_load_bufs_thread_start",
-    "vfio_load_bufs_thread_end",
-};
-/* Events known and read for the marks, or known and deliberately unused
- * (their content is elsewhere or not in the schema). */
-static const char *const known_events[] = {
-    "vfio_vmstate_change",
-    "vfio_vmstate_change_prepare",
-    "vmstate_downtime_checkpoint",
-    "vmstate_downtime_save",
-    "vmstate_downtime_load",
-    "migrate_set_state",
-    "migrate_pending_estimate",
-    "migrate_pending_exact",
-    "savevm_state_iterate",
-    "migration_thread_low_pending",
-    "source_return_path_thread_switchover_acked",
-    "loadvm_approve_switchover",
-    "migrate_send_rp_message",
-    "vfio_save_setup",
-    "vfio_save_iterate",
-    "vfio_save_complete_precopy",
-    "vfio_save_complete_precopy_start",
-    "vfio_save_cleanup",
-    "vfio_load_cleanup",
-    "vfio_save_device_config_state",
-    "vfio_load_device_config_state",
-    "vfio_load_device_config_state_start",
-    "vfio_load_device_config_state_end",
-    "vfio_migration_state_notifier",
-    "vfio_load_state_device_buffer_incoming",
-    "vfio_load_state_device_buffer_start",
-    "vfio_load_state_device_buffer_starved",
-    "vfio_load_state_device_buffer_load_start",
-    "vfio_load_state_device_buffer_load_end",
-    "vfio_load_state_device_buffer_end",
-    "vfio_migration_realize",
-};
-
-static bool in_list(const char *const *list, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(list[i], name))
-			return true;
-	return false;
-}
-#define IN(list, name) in_list((list), sizeof(list) / sizeof((list)[0]), (name))
-
-static void run_event(struct builder *b, const struct qline *l, int side, double t)
-{
-	char word[64];
-	unsigned long long u1 = 0;
-	int i1 = 0;
-	if (!strcmp(l->name, "vmstate_downtime_checkpoint")) {
-		static const struct {
-			const char *cp;
-			int kind, from, pass;
-		} cps[] = {
-		    {"src-downtime-start", TRACE_VM_STOP, 0, -1},
-		    {"src-vm-stopped", TRACE_PASS_END, 0, TRACE_PASS_MAIN},
-		    {"src-iterable-saved", TRACE_MARK, TRACE_MARK_STOPCOPY_SENT, -1},
-		    {"dst-precopy-loadvm-completed", TRACE_MARK, TRACE_MARK_LOAD_DONE, -1},
-		    {"dst-precopy-bh-announced", TRACE_VM_START, 0, -1},
-		    {"dst-precopy-bh-vm-started", TRACE_VM_RUNNING, 0, -1},
-		};
-		for (size_t i = 0; i < sizeof cps / sizeof cps[0]; i++)
-			if (!strcmp(l->args, cps[i].cp)) {
-				ADD(.t = t, .task = "qemu", .kind = (uint16_t)cps[i].kind,
-				    .side = (int8_t)side, .from = (int8_t)cps[i].from,
-				    .pass = (int8_t)cps[i].pass);
-				if (cps[i].kind == TRACE_VM_RUNNING)
-					b->m->completed = true;
-			}
-	} else if (!strcmp(l->name, "migrate_set_state")) {
-		if (sscanf(l->args, "new state %63s", word) == 1 && !strcmp(word, "setup"))
-			ADD(.t = t, .task = "qemu", .kind = TRACE_SETUP);
-	} else if (!strcmp(l->name, "migrate_pending_estimate") ||
-	           !strcmp(l->name, "migrate_pending_exact")) {
-		if (sscanf(l->args, "%63s pending size %llu", word, &u1) != 2)
-			goto bad;
-		bool exact = !strcmp(l->name, "migrate_pending_exact");
-		bool final = exact && !isnan(b->marks[MK_STOP]) && t >= b->marks[MK_STOP];
-		ADD(.t = t, .task = "qemu", .kind = TRACE_QUERY, .value = (double)u1,
-		    .from = (int8_t)(final   ? TRACE_QUERY_FINAL
-		                     : exact ? TRACE_QUERY_EXACT
-		                             : TRACE_QUERY_ESTIMATE));
-		if (final)
-			ADD(.t = t, .task = "qemu", .kind = TRACE_MARK,
-			    .from = TRACE_MARK_FINAL_QUERY_END);
-	} else if (!strcmp(l->name, "savevm_state_iterate")) {
-		ADD(.t = t, .task = "qemu", .kind = TRACE_ROUND);
-	} else if (!strcmp(l->name, "migration_thread_low_pending")) {
-		if (sscanf(l->args, "%llu", &u1) != 1)
-			goto bad;
-		ADD(.t = t, .task = "qemu", .kind = TRACE_SWITCHOVER, .value = (double)u1,
-		    .text = "converged");
-	} else if (!strcmp(l->name, "source_return_path_thread_switchover_acked")) {
-		b->acks_recv++;
-		ADD(.t = t, .task = "qemu", .kind = TRACE_ACK_RECV,
-		    .value = (double)b->acks_req - (double)b->acks_recv);
-	} else if (!strcmp(l->name, "loadvm_approve_switchover")) {
-		if (sscanf(l->args, "Switchover ack pending num=%llu", &u1) != 1)
-			goto bad;
-		ADD(.t = t, .task = "qemu", .kind = TRACE_APPROVE, .device = b->approve_device,
-		    .side = RT_SIDE_DST, .value = (double)u1);
-		b->approve_device = -1;
-	} else if (!strcmp(l->name, "migrate_send_rp_message")) {
-		if (sscanf(l->args, "%d: len", &i1) != 1)
-			goto bad;
-		if (i1 == 7) /* MIG_RP_MSG_SWITCHOVER_ACK */
-			ADD(.t = t, .task = "qemu", .kind = TRACE_ACK_SENT, .side = RT_SIDE_DST);
-	} else if (!strcmp(l->name, "vmstate_downtime_save") ||
-	           !strcmp(l->name, "vmstate_downtime_load")) {
-		char type[32], idstr[128];
-		long long us;
-		if (sscanf(l->args, "type=%31s idstr=%127s instance_id=%d downtime=%lld", type,
-		           idstr, &i1, &us) != 4)
-			goto bad;
-		g_ptr_array_add(b->m->notes,
-		                g_strdup_printf("%s %s %s instance %d: %lld us inside the downtime",
-		                                side ? "load" : "save", type, idstr, i1, us));
-	}
-	return;
-bad:
-	add_warning(b->im, "%s:%u: %s: arguments not in QEMU's format: \"%.60s\"", b->path[side],
-	            l->lineno, l->name, l->args);
+	if (!h->fn(&e))
+		add_warning(b->im, "%s:%u: %s: arguments not in QEMU's format: \"%.60s\"",
+		            b->path[side], l->lineno, l->name, l->args);
 }
 
 /* The marks that decide the steps of arcs and the pass ends, read before
@@ -746,12 +854,7 @@ static struct qemu_migration *build(struct qemu_import *im, const char *const pa
 		    x->t == b.marks[x->side ? MK_DST_PREP : MK_SRC_PREP])
 			TRACE_ADD(&m->tr, .t = x->t, .task = "qemu", .kind = TRACE_PASS_END,
 			          .side = (int8_t)x->side, .pass = TRACE_PASS_PREPARE);
-		if (IN(vfio_events, x->l->name))
-			vfio_event(&b, x->l, x->side, x->t);
-		else if (IN(known_events, x->l->name))
-			run_event(&b, x->l, x->side, x->t);
-		else
-			count_unknown(im, x->l->name);
+		line_event(&b, x->l, x->side, x->t);
 	}
 	double t_end = all->len ? g_array_index(all, struct tline, all->len - 1).t : 0;
 	m->end_s = t_end;

@@ -27,6 +27,12 @@
 
 #include "trace.h"
 
+/* QEMU's VFIO stream flags (hw/vfio/migration.c) as vfio_load_state prints them. */
+#define QEMU_VFIO_FLAG_DEV_DATA_STATE     0xffffffffef100004ULL
+#define QEMU_VFIO_FLAG_DEV_INIT_DATA_SENT 0xffffffffef100005ULL
+/* MIG_RP_MSG_SWITCHOVER_ACK (migration/migration.h), as migrate_send_rp_message prints it. */
+#define QEMU_RP_MSG_SWITCHOVER_ACK 7
+
 /* Thread ids of the written logs: the source's tasks count up from
  * QEMU_LOG_SRC_TID, the destination's from QEMU_LOG_DST_TID (QEMU prints
  * the thread id of the thread that traced). */

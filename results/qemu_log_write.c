@@ -15,12 +15,6 @@
 #include "runtime.h"
 #include "vfio_fsm.h"
 
-/* QEMU's VFIO stream flags (hw/vfio/migration.c) as vfio_load_state prints them. */
-#define QEMU_VFIO_FLAG_DEV_DATA_STATE     0xffffffffef100004ULL
-#define QEMU_VFIO_FLAG_DEV_INIT_DATA_SENT 0xffffffffef100005ULL
-/* MIG_RP_MSG_SWITCHOVER_ACK in migration/migration.h. */
-#define QEMU_RP_MSG_SWITCHOVER_ACK 7
-
 struct writer {
 	const char *const *names;
 	double base_s;
