@@ -50,10 +50,16 @@ struct cli_world {
 	 * first one starts (unless --quiet), so that a script knows when the
 	 * run is under way. */
 	bool says_start;
+	/* Runs on real clocks: --qemu-trace stamps them with the wall-clock
+	 * time they started (else with a fixed epoch, deterministically). */
+	bool wall_clock;
 };
 
 /* The run command of world `w` (argv[0] is the subcommand name). */
 int cli_run_world(const struct cli_world *w, int argc, char **argv);
+/* `switchover import` (cli_import.c). */
+int cli_import(int argc, char **argv);
+void cli_import_help(FILE *out);
 void cli_run_help(const struct cli_world *w, FILE *out);
 
 int cli_sim(int argc, char **argv);

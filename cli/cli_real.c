@@ -71,6 +71,7 @@ static const struct cli_world real_world = {
                 "both ends in this process over an emulated link)",
     .run = real_run,
     .says_start = true,
+    .wall_clock = true,
 };
 
 void cli_real_help(FILE *out)

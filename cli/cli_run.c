@@ -20,6 +20,7 @@
 #include "aggregate.h"
 #include "cli.h"
 #include "output.h"
+#include "qemu_log.h"
 #include "scenario.h"
 #include "scenario_emit.h"
 #include "scenario_load.h"
@@ -62,6 +63,11 @@ void cli_run_help(const struct cli_world *w, FILE *out)
 	    "  --events FILE    write the runs' QMP migration events (VFIO_MIGRATION,\n"
 	    "                   VFIO_MIGRATION_PREPARE) to FILE as JSON lines; timestamps\n"
 	    "                   are seconds since the run started\n"
+	    "  --qemu-trace FILE\n"
+	    "                   write every run as the trace logs QEMU's `log` backend would\n"
+	    "                   (-trace, -msg timestamp=on): the source's to FILE.src, the\n"
+	    "                   destination's to FILE.dst; `switchover import qemu` reads\n"
+	    "                   them back (docs/import.md)\n"
 	    "  --resolved       print the scenario with every default filled in (YAML)\n"
 	    "                   after --set, and exit without running\n"
 	    "  -h, --help       this help\n\n"
@@ -155,6 +161,10 @@ struct sim_opts {
 	const char *events_path;
 	FILE *events; /* open on events_tmp while running */
 	char events_tmp[4200];
+	const char *qemu_trace; /* --qemu-trace FILE: FILE.src, FILE.dst */
+	FILE *qemu[2];          /* open on qemu_tmp[] while running */
+	char qemu_tmp[2][4200], qemu_final[2][4200];
+	double qemu_base_s; /* wall-clock time of the next run's t = 0 (sim: a fixed epoch) */
 	const char *output; /* -o FILE.h5 */
 };
 
@@ -173,6 +183,7 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"events", required_argument, NULL, 'E'},
+	    {"qemu-trace", required_argument, NULL, 'Q'},
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct sim_opts){.strategy = -1, .runs = -1, .seed_set = 0};
@@ -236,6 +247,9 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 		case 'E':
 			o->events_path = optarg;
 			break;
+		case 'Q':
+			o->qemu_trace = optarg;
+			break;
 		case 'o':
 			o->output = optarg;
 			break;
@@ -289,9 +303,40 @@ static void write_events(FILE *f, const struct scenario *s, unsigned run, const 
 	}
 }
 
+/* The device names of `s`, index = device (one allocation; g_free it). */
+static const char **device_names(const struct scenario *s)
+{
+	size_t n = scenario_device_count(s);
+	const char **names = g_malloc0((n + 1) * sizeof *names + (n + 1) * DEVICE_NAME_LEN);
+	char *buf = (char *)(names + n + 1);
+	for (size_t i = 0; i < n; i++) {
+		names[i] = buf + DEVICE_NAME_LEN * i;
+		scenario_device_name(s, i, buf + DEVICE_NAME_LEN * i, DEVICE_NAME_LEN);
+	}
+	return names;
+}
+
+/* The run as QEMU's two trace logs.  A sim run is placed at a fixed epoch
+ * (the logs of a scenario and seed are always the same), each run one
+ * second after the previous one ended; a real run at the wall-clock time
+ * it started. */
+static int write_qemu_trace(struct sim_opts *o, const struct scenario *s, const struct trace *tr,
+                            double wall_start_s)
+{
+	const char **names = device_names(s);
+	double base = cur->wall_clock ? wall_start_s : o->qemu_base_s;
+	int rc = qemu_log_write(tr, names, base, o->qemu[0], o->qemu[1]);
+	g_free(names);
+	double end = tr->n ? tr->ev[tr->n - 1].t : 0;
+	o->qemu_base_s += ceil(end) + 1;
+	if (rc)
+		errorf("--qemu-trace %s: cannot write: %s\n", o->qemu_trace, strerror(errno));
+	return rc;
+}
+
 /* Run every run of `s` with its current strategy into runs[] (and into the
  * result file when there is one). */
-static int run_strategy(const struct scenario *s, const struct sim_opts *o,
+static int run_strategy(const struct scenario *s, struct sim_opts *o,
                         struct run_summary *runs, struct progress *prog, struct results_writer *w)
 {
 	char what[96];
@@ -302,6 +347,7 @@ static int run_strategy(const struct scenario *s, const struct sim_opts *o,
 		char err[512] = "";
 		trace_init(&tr);
 		progress_start(prog, what, r, s->runs);
+		double wall_start_s = (double)g_get_real_time() * 1e-6;
 		int rc = cur->run(s, r, &tr, &res, err, sizeof err);
 		if (rc) {
 			errorf("%s: run %u: %s\n", s->file ? s->file : s->name, r, err);
@@ -309,21 +355,18 @@ static int run_strategy(const struct scenario *s, const struct sim_opts *o,
 			return -1;
 		}
 		if (o->trace && r == o->trace_run) {
-			const char **names = calloc(scenario_device_count(s) + 1, sizeof *names);
-			char *buf = calloc(scenario_device_count(s) + 1, DEVICE_NAME_LEN);
-			for (size_t i = 0; names && buf && i < scenario_device_count(s); i++) {
-				names[i] = buf + DEVICE_NAME_LEN * i;
-				scenario_device_name(s, i, buf + DEVICE_NAME_LEN * i,
-				                     DEVICE_NAME_LEN);
-			}
+			const char **names = device_names(s);
 			printf("# trace: %s, strategy %s, run %u (times in ms)\n", s->name,
 			       strategy_name(s->strategy), r);
-			trace_print(&tr, stdout, names && buf ? names : NULL);
-			free(names);
-			free(buf);
+			trace_print(&tr, stdout, names);
+			g_free(names);
 		}
 		if (o->events)
 			write_events(o->events, s, r, &tr);
+		if (o->qemu_trace && write_qemu_trace(o, s, &tr, wall_start_s)) {
+			trace_free(&tr);
+			return -1;
+		}
 		rc = summary_from_trace(s, &tr, &res, &runs[r]);
 		if (!rc && w && results_writer_add_run(w, s, r, &tr, &runs[r], err, sizeof err)) {
 			errorf("%s\n", err);
@@ -338,6 +381,46 @@ static int run_strategy(const struct scenario *s, const struct sim_opts *o,
 		progress_update(prog, what, r + 1, s->runs);
 	}
 	return 0;
+}
+
+/* --qemu-trace FILE: FILE.src and FILE.dst, each written beside its final
+ * name and renamed when complete (like -o and --events). */
+static int qemu_trace_open(struct sim_opts *o)
+{
+	static const char *const ext[2] = {"src", "dst"};
+	o->qemu_base_s = 1700000000.0;
+	for (int k = 0; k < 2; k++) {
+		snprintf(o->qemu_final[k], sizeof o->qemu_final[k], "%s.%s", o->qemu_trace, ext[k]);
+		snprintf(o->qemu_tmp[k], sizeof o->qemu_tmp[k], "%s.%s.tmp-%ld", o->qemu_trace,
+		         ext[k], (long)getpid());
+		if (!(o->qemu[k] = fopen(o->qemu_tmp[k], "w"))) {
+			errorf("--qemu-trace %s: cannot write: %s\n", o->qemu_final[k],
+			       strerror(errno));
+			for (int j = 0; j < k; j++) {
+				fclose(o->qemu[j]);
+				unlink(o->qemu_tmp[j]);
+			}
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int qemu_trace_close(struct sim_opts *o, bool keep)
+{
+	int rc = 0;
+	for (int k = 0; k < 2; k++) {
+		bool ok = fclose(o->qemu[k]) == 0 && keep;
+		if (ok && rename(o->qemu_tmp[k], o->qemu_final[k]) != 0) {
+			errorf("--qemu-trace %s: cannot write: %s\n", o->qemu_final[k],
+			       strerror(errno));
+			ok = false;
+			rc = -1;
+		}
+		if (!ok)
+			unlink(o->qemu_tmp[k]);
+	}
+	return rc;
 }
 
 /* Start the result file of -o: the command line is recorded as typed. */
@@ -425,6 +508,16 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 		}
 	}
 
+	if (o.qemu_trace && qemu_trace_open(&o)) {
+		if (o.events) {
+			fclose(o.events);
+			unlink(o.events_tmp);
+		}
+		scenario_free(s);
+		output_close(out, CLI_EXIT_ERROR);
+		return CLI_EXIT_ERROR;
+	}
+
 	enum strategy_kind list[STRATEGY_COUNT];
 	size_t n_strat = 0;
 	if (o.strategy == STRATEGY_COUNT)
@@ -488,6 +581,8 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 		if (!ok)
 			unlink(o.events_tmp);
 	}
+	if (o.qemu_trace && qemu_trace_close(&o, exit_status != CLI_EXIT_ERROR))
+		exit_status = CLI_EXIT_ERROR;
 	scenario_free(s);
 	if (fflush(stdout) != 0) {
 		errorf("writing the results failed\n");

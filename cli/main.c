@@ -19,6 +19,8 @@ const struct cli_command cli_commands[] = {
     {"real", "run a scenario for real: threads, clocks, bytes (measured)", cli_real, cli_real_help},
     {"compare", "did NEW.h5 regress against BASE.h5?", cli_compare, cli_compare_help},
     {"report", "draw plots of result files", cli_report, cli_report_help},
+    {"import", "a real QEMU migration's trace logs as a result file", cli_import,
+     cli_import_help},
     {"vfio", "what the kernel says of VFIO devices (driver, flags, state)", cli_vfio,
      cli_vfio_help},
     {NULL, NULL, NULL, NULL},

@@ -77,11 +77,7 @@ static char tmpdir[] = "/tmp/test_plot.XXXXXX";
 
 static const char *out_path(const char *name)
 {
-	static char buf[4][512];
-	static int slot;
-	char *b = buf[slot++ & 3];
-	snprintf(b, sizeof buf[0], "%s/%s", tmpdir, name);
-	return b;
+	return test_path_in(tmpdir, name);
 }
 
 static unsigned char *slurp(const char *path, size_t *len)

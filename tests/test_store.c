@@ -40,11 +40,7 @@ static char dir[64];
 
 static const char *tmp_path(const char *name)
 {
-	static char buf[4][256];
-	static int slot;
-	char *b = buf[slot++ & 3];
-	snprintf(b, sizeof buf[0], "%s/%s", dir, name);
-	return b;
+	return test_path_in(dir, name);
 }
 
 static bool exists(const char *path)

@@ -17,6 +17,16 @@ static inline const char *test_src_path(const char *rel)
 	return b;
 }
 
+/* DIR/NAME, for a suite's temporary files (four at a time may be live). */
+static inline const char *test_path_in(const char *dir, const char *name)
+{
+	static char buf[4][512];
+	static int slot;
+	char *b = buf[slot++ & 3];
+	snprintf(b, sizeof buf[0], "%s/%s", dir, name);
+	return b;
+}
+
 #define TEST_SUITE(name, ...)                                                                   \
 	do {                                                                                    \
 		CU_pSuite s_ = CU_add_suite(name, NULL, NULL);                                  \

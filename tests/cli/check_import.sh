@@ -1,0 +1,57 @@
+#!/bin/sh
+# `switchover import qemu` and `--qemu-trace` from the command line: help,
+# a sim run's logs imported back and compared, report on the imported file,
+# and bad input refused with exit status 2 naming file and line.
+# usage: check_import.sh SWITCHOVER_BINARY SOURCE_DIR
+. "$(dirname "$0")/expect.sh"
+D="$SRC/tests/data/qemu"
+
+expect 0 "usage: switchover import qemu" -- "$SW" import --help
+expect 0 "usage: switchover import qemu" -- "$SW" import qemu --help
+expect 0 "qemu-trace FILE" -- "$SW" sim --help
+expect 2 "expected \`switchover import qemu" -- "$SW" import vmware
+expect 2 "--source SRC.log is required" -- "$SW" import qemu -o "$TMP/x.h5"
+expect 2 "--clock 'maybe'" -- "$SW" import qemu --source "$D/src-9.2.log" --clock maybe -o "$TMP/x.h5"
+expect 2 "bad-no-timestamps.log:1: no line with QEMU's timestamp prefix" -- \
+	"$SW" import qemu --source "$D/bad-no-timestamps.log" -o "$TMP/x.h5"
+expect 2 "bad-no-migration.log:3: no migration" -- \
+	"$SW" import qemu --source "$D/bad-no-migration.log" -o "$TMP/x.h5"
+expect 2 "bad-qmp.jsonl:2: not a JSON object" -- \
+	"$SW" import qemu --source "$D/src-9.2.log" --events "$D/bad-qmp.jsonl" -o "$TMP/x.h5"
+echo '[1, 2]' >"$TMP/qm.json"
+expect 2 "qm.json: not a query-migrate answer" -- \
+	"$SW" import qemu --source "$D/src-9.2.log" --query-migrate "$TMP/qm.json" -o "$TMP/x.h5"
+if ls "$TMP" | grep -q 'x.h5'; then bad "a refused import left a result file"; else ok; fi
+
+# A hand-written excerpt: warnings name file and line; it is written.
+expect 0 "src-9.2.log:19: interleaved line" -- \
+	"$SW" import qemu --source "$D/src-9.2.log" --destination "$D/dst-9.2.log" \
+	--events "$D/qmp-9.2.jsonl" --device-id vf0=0000:3b:00.1 \
+	--query-migrate "$D/query-migrate-9.2.json" -o "$TMP/ex.h5"
+cp "$TMP/out" "$TMP/ex.txt"
+# the notes travel with the file, in the scenario's description
+if grep -a -q "migration 0: clocks: destination offset" "$TMP/ex.h5"; then ok; else bad "the notes are not in the result file"; fi
+expect 0 "kvm_set_user_memory x2" -- cat "$TMP/ex.txt"
+expect 0 "downtime 74.900 ms" -- cat "$TMP/ex.txt"
+expect 0 "query-migrate: status completed, downtime 75 ms" -- cat "$TMP/ex.txt"
+# Without checkpoints the run did not complete as far as the logs say: exit 1.
+expect 1 "unknown: source VM stop" -- "$SW" import qemu --source "$D/src-8.1.log" -o "$TMP/old.h5"
+
+# A sim run's logs, imported back: the same downtime to the microsecond.
+"$SW" sim "$SRC/scenarios/cx7-2vf.yaml" --runs 2 --quiet --format json \
+	--qemu-trace "$TMP/q" -o "$TMP/sim.h5" >"$TMP/sim.json"
+if [ -s "$TMP/q.src" ] && [ -s "$TMP/q.dst" ] && ! ls "$TMP" | grep -q 'tmp-'; then ok; else bad "--qemu-trace wrote no FILE.src/FILE.dst"; fi
+expect 0 "vmstate_downtime_checkpoint src-downtime-start" -- cat "$TMP/q.src"
+expect 0 "^2000@1700000000" -- cat "$TMP/q.dst"
+want=$(python3 -c "import json,sys; print('%.3f' % (json.load(open(sys.argv[1]))['downtime_s']['median'] * 1e3))" "$TMP/sim.json")
+expect 0 "migration 1: completed, downtime $want ms" -- \
+	"$SW" import qemu --source "$TMP/q.src" --destination "$TMP/q.dst" --all --clock same \
+	--strategy parallel-prio -o "$TMP/imp.h5"
+expect 0 "verdict: no significant change" -- "$SW" compare "$TMP/sim.h5" "$TMP/imp.h5"
+expect 0 "" -- "$SW" report "$TMP/imp.h5" -o "$TMP/rep"
+# The logs of a sim run are a function of scenario and seed.
+"$SW" sim "$SRC/scenarios/cx7-2vf.yaml" --runs 2 --quiet --qemu-trace "$TMP/q2" >/dev/null
+if cmp -s "$TMP/q.src" "$TMP/q2.src" && cmp -s "$TMP/q.dst" "$TMP/q2.dst"; then ok; else bad "--qemu-trace differs between two equal sim runs"; fi
+
+echo "$pass passed, $fails failed"
+[ "$fails" = 0 ]

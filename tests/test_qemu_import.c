@@ -1,0 +1,371 @@
+/*
+ * test_qemu_import.c - QEMU trace logs, both ways (results/qemu_log_write.c,
+ * results/qemu_import.c): a sim run written as QEMU's logs and imported
+ * back gives the same phases, device arcs and counters to the log's
+ * microsecond; two clocks are aligned within the stated uncertainty;
+ * excerpts written by hand in QEMU's format (tests/data/qemu/) give the
+ * phases worked out by hand, with warnings naming file and line for
+ * damaged, truncated and interleaved lines; bad input is an error naming
+ * the file and line.
+ */
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "migration.h"
+#include "qemu_log.h"
+#include "scenario_load.h"
+#include "sim_world.h"
+#include "summary.h"
+#include "test_util.h"
+
+static char dir[64];
+
+static const char *tmp_path(const char *name)
+{
+	return test_path_in(dir, name);
+}
+
+static void setup_dir(void)
+{
+	if (!dir[0]) {
+		snprintf(dir, sizeof dir, "/tmp/test_qemu_import.XXXXXX");
+		CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	}
+}
+
+/* The log's resolution: each time is rounded to the microsecond, so two
+ * differences of rounded times agree within 1 us (plus float noise). */
+#define US          1.0e-6
+#define CLOSE(a, b) (fabs((a) - (b)) <= 1.0 * US + 1e-9)
+
+struct sim_run {
+	struct scenario *s;
+	struct trace tr;
+	struct run_summary sum;
+	const char **names;
+	char *name_buf;
+};
+
+static void sim_run(struct sim_run *r, const char *file, const char *strategy)
+{
+	char err[1024];
+	const char *sets[1] = {strategy};
+	CU_ASSERT_FATAL(scenario_load_file(test_src_path(file), sets, 1, &r->s, err, sizeof err) ==
+	                0);
+	trace_init(&r->tr);
+	struct mig_result res;
+	CU_ASSERT_FATAL(sim_world_run(r->s, 0, &r->tr, &res, err, sizeof err) == 0);
+	CU_ASSERT_FATAL(res.status == 0);
+	CU_ASSERT_FATAL(summary_from_trace(r->s, &r->tr, &res, &r->sum) == 0);
+	size_t n = scenario_device_count(r->s);
+	r->names = calloc(n, sizeof *r->names);
+	r->name_buf = calloc(n, DEVICE_NAME_LEN);
+	for (size_t i = 0; i < n; i++) {
+		r->names[i] = r->name_buf + i * DEVICE_NAME_LEN;
+		scenario_device_name(r->s, i, r->name_buf + i * DEVICE_NAME_LEN, DEVICE_NAME_LEN);
+	}
+}
+
+static void sim_run_free(struct sim_run *r)
+{
+	summary_free(&r->sum);
+	trace_free(&r->tr);
+	scenario_free(r->s);
+	free(r->names);
+	free(r->name_buf);
+}
+
+/* Write the run's logs, with the destination's clock `shift_s` ahead. */
+static void write_logs(const struct sim_run *r, double shift_s)
+{
+	FILE *src = fopen(tmp_path("run.src"), "w");
+	FILE *dst = fopen(tmp_path("run.dst"), "w");
+	CU_ASSERT_FATAL(src && dst);
+	CU_ASSERT(qemu_log_write(&r->tr, r->names, 1700000000.0, src, NULL) == 0);
+	CU_ASSERT(qemu_log_write(&r->tr, r->names, 1700000000.0 + shift_s, NULL, dst) == 0);
+	fclose(src);
+	fclose(dst);
+}
+
+static double first_of(const struct trace *tr, enum trace_kind k)
+{
+	for (size_t i = 0; i < tr->n; i++)
+		if (tr->ev[i].kind == k)
+			return tr->ev[i].t;
+	return NAN;
+}
+
+/* The imported device of the run's device i (matched by name). */
+static int imported_device(const struct qemu_import *im, const char *name)
+{
+	for (guint i = 0; i < im->devices->len; i++)
+		if (!strcmp(im->devices->pdata[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* The imported migration has the run's phases, arcs (device, side, step,
+ * states, begin and end) and counters. */
+static void check_round_trip(const char *file, const char *strategy)
+{
+	struct sim_run r;
+	sim_run(&r, file, strategy);
+	write_logs(&r, 0);
+	struct qemu_import im;
+	char err[1024] = "";
+	CU_ASSERT_FATAL(qemu_import_logs(tmp_path("run.src"), tmp_path("run.dst"),
+	                                 QEMU_IMPORT_CLOCK_SAME, &im, err, sizeof err) == 0);
+	CU_ASSERT_EQUAL(im.warnings->len, 0);
+	CU_ASSERT_EQUAL(g_hash_table_size(im.unknown), 0);
+	CU_ASSERT_FATAL(im.migrations->len == 1);
+	CU_ASSERT_FATAL(im.devices->len == scenario_device_count(r.s));
+	struct qemu_migration *m = im.migrations->pdata[0];
+	CU_ASSERT(m->completed);
+
+	/* the imported scenario: the same devices, in the import's order */
+	GString *y = g_string_new("name: rt\nmigration:\n  strategy: sequential\ndevices:\n");
+	for (guint i = 0; i < im.devices->len; i++)
+		g_string_append_printf(y, "  - {name: %s, profile: null}\n",
+		                       (const char *)im.devices->pdata[i]);
+	struct scenario *is = NULL;
+	CU_ASSERT_FATAL(scenario_load_text("rt", y->str, y->len, NULL, 0, &is, err, sizeof err) ==
+	                0);
+	g_string_free(y, TRUE);
+	struct mig_result ok = {0};
+	struct run_summary sum;
+	CU_ASSERT_FATAL(summary_from_trace(is, &m->tr, &ok, &sum) == 0);
+
+	CU_ASSERT(CLOSE(sum.downtime_s, r.sum.downtime_s));
+	for (int p = 0; p < PHASE_COUNT; p++) {
+		CU_ASSERT(!isnan(sum.phase_s[p]));
+		if (!CLOSE(sum.phase_s[p], r.sum.phase_s[p]))
+			fprintf(stderr, "%s %s: phase %s %.9f, run %.9f\n", file, strategy,
+			        phase_name((enum phase)p), sum.phase_s[p], r.sum.phase_s[p]);
+		CU_ASSERT(CLOSE(sum.phase_s[p], r.sum.phase_s[p]));
+	}
+	CU_ASSERT_EQUAL(sum.precopy_rounds, r.sum.precopy_rounds);
+	CU_ASSERT_EQUAL(sum.acks_requested, r.sum.acks_requested);
+	CU_ASSERT_EQUAL(sum.acks_received, r.sum.acks_received);
+	CU_ASSERT_EQUAL(sum.acks_sent, r.sum.acks_sent);
+	CU_ASSERT_EQUAL(sum.reinits_seen, r.sum.reinits_seen);
+	for (size_t i = 0; i < scenario_device_count(r.s); i++) {
+		int d = imported_device(&im, r.names[i]);
+		CU_ASSERT_FATAL(d >= 0);
+		CU_ASSERT_EQUAL(sum.dev[d].stopcopy_bytes, r.sum.dev[i].stopcopy_bytes);
+		CU_ASSERT(CLOSE(sum.dev[d].src_main_s, r.sum.dev[i].src_main_s));
+		CU_ASSERT(CLOSE(sum.dev[d].dst_prepare_s, r.sum.dev[i].dst_prepare_s));
+	}
+
+	/* every arc, in order per (device, side), times from the VM stop */
+	double shift = first_of(&r.tr, TRACE_VM_STOP) - first_of(&m->tr, TRACE_VM_STOP);
+	GArray *a = trace_arcs(&r.tr), *b = trace_arcs(&m->tr);
+	CU_ASSERT_FATAL(a->len == b->len);
+	for (guint k = 0; k < a->len; k++) {
+		const struct trace_arc *x = &g_array_index(a, struct trace_arc, k);
+		/* the k-th arc of the same device and side in the import */
+		unsigned nth = 0;
+		for (guint j = 0; j < k; j++) {
+			const struct trace_event *e = g_array_index(a, struct trace_arc, j).end;
+			nth += e->device == x->end->device && e->side == x->end->side;
+		}
+		int d = imported_device(&im, r.names[x->end->device]);
+		const struct trace_arc *y = NULL;
+		for (guint j = 0; j < b->len && !y; j++) {
+			const struct trace_event *e = g_array_index(b, struct trace_arc, j).end;
+			if (e->device == d && e->side == x->end->side && nth-- == 0)
+				y = &g_array_index(b, struct trace_arc, j);
+		}
+		CU_ASSERT_FATAL(y && y->begin && x->begin);
+		CU_ASSERT_EQUAL(y->end->from, x->end->from);
+		CU_ASSERT_EQUAL(y->end->to, x->end->to);
+		CU_ASSERT_EQUAL(y->end->pass, x->end->pass);
+		CU_ASSERT(CLOSE(y->begin->t + shift, x->begin->t));
+		CU_ASSERT(CLOSE(y->end->t + shift, x->end->t));
+	}
+	g_array_unref(a);
+	g_array_unref(b);
+	summary_free(&sum);
+	scenario_free(is);
+	qemu_import_free(&im);
+	sim_run_free(&r);
+}
+
+static void test_round_trip(void)
+{
+	static const char *const files[] = {"scenarios/cx7-2vf.yaml", "scenarios/cx7-4vf.yaml",
+	                                    "scenarios/reinit-on.yaml",
+	                                    "scenarios/ack-legacy-vs-new.yaml"};
+	static const char *const strategies[] = {"migration.strategy=sequential",
+	                                         "migration.strategy=parallel-prio",
+	                                         "migration.strategy=parallel-barrier"};
+	setup_dir();
+	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++)
+		for (size_t k = 0; k < sizeof strategies / sizeof strategies[0]; k++)
+			check_round_trip(files[f], strategies[k]);
+}
+
+/* The destination's clock 5 s ahead: the offset found brackets it. */
+static void test_two_clocks(void)
+{
+	struct sim_run r;
+	setup_dir();
+	sim_run(&r, "scenarios/ack-legacy-vs-new.yaml", "migration.strategy=parallel-prio");
+	write_logs(&r, 5.0);
+	struct qemu_import im;
+	char err[1024];
+	CU_ASSERT_FATAL(qemu_import_logs(tmp_path("run.src"), tmp_path("run.dst"),
+	                                 QEMU_IMPORT_CLOCK_ALIGN, &im, err, sizeof err) == 0);
+	struct qemu_migration *m = im.migrations->pdata[0];
+	CU_ASSERT(isfinite(m->offset_uncertainty_s));
+	CU_ASSERT(fabs(m->offset_s - 5.0) <= m->offset_uncertainty_s + US);
+	/* the bounds come from the stream and the return path: well under 1 s */
+	CU_ASSERT(m->offset_uncertainty_s < 1.0);
+	qemu_import_free(&im);
+	sim_run_free(&r);
+}
+
+static bool has_warning(const struct qemu_import *im, const char *needle)
+{
+	for (guint i = 0; i < im->warnings->len; i++)
+		if (strstr(im->warnings->pdata[i], needle))
+			return true;
+	return false;
+}
+
+static bool has_note(const struct qemu_migration *m, const char *needle)
+{
+	for (guint i = 0; i < m->notes->len; i++)
+		if (strstr(m->notes->pdata[i], needle))
+			return true;
+	return false;
+}
+
+/* Hand-written excerpts (the .log files of tests/data/qemu; the expected values are
+ * worked out in the comments of those files). */
+static void test_excerpt(void)
+{
+	struct qemu_import im;
+	char err[1024], src[1024], dst[1024];
+	snprintf(src, sizeof src, "%s", test_src_path("tests/data/qemu/src-9.2.log"));
+	snprintf(dst, sizeof dst, "%s", test_src_path("tests/data/qemu/dst-9.2.log"));
+	CU_ASSERT_FATAL(qemu_import_logs(src, dst, QEMU_IMPORT_CLOCK_ALIGN, &im, err, sizeof err) ==
+	                0);
+	CU_ASSERT_FATAL(im.migrations->len == 1);
+	CU_ASSERT_EQUAL(im.devices->len, 2);
+	CU_ASSERT_STRING_EQUAL(im.devices->pdata[0], "0000:3b:00.1");
+	/* damaged, interleaved and truncated lines, each named by file:line */
+	CU_ASSERT(has_warning(&im, "src-9.2.log:14: damaged line"));
+	CU_ASSERT(has_warning(&im, "src-9.2.log:19: interleaved line"));
+	CU_ASSERT(has_warning(&im, "dst-9.2.log:27: last line has no newline"));
+	CU_ASSERT(has_warning(&im, "src-9.2.log:36: vfio_save_block: arguments not in QEMU's"));
+	CU_ASSERT(has_warning(&im, "src-9.2.log:37: vfio_save_block without a device"));
+	CU_ASSERT(has_warning(&im, "src-9.2.log:2: 1 line(s) without a trace timestamp"));
+	CU_ASSERT_EQUAL(GPOINTER_TO_UINT(g_hash_table_lookup(im.unknown, "kvm_set_user_memory")),
+	                2);
+	struct qemu_migration *m = im.migrations->pdata[0];
+	CU_ASSERT(m->completed);
+	/* QMP events: vf0 is 0000:3b:00.1; vf9 is no device of the logs */
+	GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
+	g_hash_table_insert(ids, "vf0", "0000:3b:00.1");
+	CU_ASSERT(qemu_import_events(&im, test_src_path("tests/data/qemu/qmp-9.2.jsonl"), ids, err,
+	                             sizeof err) == 0);
+	CU_ASSERT(has_warning(&im, "qmp-9.2.jsonl:5: VFIO_MIGRATION of device 'vf9'"));
+	CU_ASSERT(qemu_import_events(&im, test_src_path("tests/data/qemu/bad-qmp.jsonl"), ids, err,
+	                             sizeof err) == -1);
+	CU_ASSERT(strstr(err, "bad-qmp.jsonl:2: not a JSON object") != NULL);
+	g_hash_table_destroy(ids);
+	for (size_t k = 1; k < m->tr.n; k++)
+		CU_ASSERT(m->tr.ev[k - 1].t <= m->tr.ev[k].t);
+	/* upper bounds (a record is loaded after it was sent): first destination
+	 * line 100.000500 - source setup 100.000000 = +500 us, loadvm completed
+	 * 101.050000 - iterable saved 101.040000 = +10 ms; lower bound (the ACK is
+	 * received after it was sent): 100.600000 - 100.600300 = -300 us.  The
+	 * offset is the middle, +100 us, +/- 400 us. */
+	CU_ASSERT(fabs(m->offset_s - 0.000100) < 1e-9);
+	CU_ASSERT(fabs(m->offset_uncertainty_s - 0.000400) < 1e-9);
+	CU_ASSERT(has_note(m, "clocks: destination offset"));
+
+	GString *y = g_string_new("name: x\ndevices:\n  - {name: a, profile: null}\n"
+	                          "  - {name: b, profile: null}\n");
+	struct scenario *s = NULL;
+	CU_ASSERT_FATAL(scenario_load_text("x", y->str, y->len, NULL, 0, &s, err, sizeof err) == 0);
+	g_string_free(y, TRUE);
+	struct mig_result ok = {0};
+	struct run_summary sum;
+	CU_ASSERT_FATAL(summary_from_trace(s, &m->tr, &ok, &sum) == 0);
+	/* src-downtime-start 101.000000; last prepare 101.010000; src-vm-stopped
+	 * 101.030000; final exact query 101.031000; src-iterable-saved
+	 * 101.040000; then on the destination, 100 us earlier on the source's
+	 * clock: bh-announced 101.060000, last prepare 101.070000, bh-vm-started
+	 * 101.075000 */
+	const double want[PHASE_COUNT] = {0.010, 0.020, 0.001, 0.009, 0.0199, 0.010, 0.005};
+	for (int p = 0; p < PHASE_COUNT; p++)
+		CU_ASSERT(fabs(sum.phase_s[p] - want[p]) < 1e-9);
+	CU_ASSERT(fabs(sum.downtime_s - 0.0749) < 1e-9);
+	CU_ASSERT_EQUAL(sum.acks_requested, 1);
+	CU_ASSERT_EQUAL(sum.acks_received, 1);
+	CU_ASSERT_EQUAL(sum.reinits_seen, 1);
+	CU_ASSERT_EQUAL(sum.threads_spawned, 2); /* the multifd save and load threads */
+	CU_ASSERT_EQUAL(sum.qmp_events, 3);
+	summary_free(&sum);
+	scenario_free(s);
+	qemu_import_free(&im);
+}
+
+/* A log without checkpoints (QEMU before 8.2): the window's phases are NaN
+ * with a note; nothing is guessed. */
+static void test_no_checkpoints(void)
+{
+	struct qemu_import im;
+	char err[1024];
+	CU_ASSERT_FATAL(qemu_import_logs(test_src_path("tests/data/qemu/src-8.1.log"), NULL,
+	                                 QEMU_IMPORT_CLOCK_ALIGN, &im, err, sizeof err) == 0);
+	struct qemu_migration *m = im.migrations->pdata[0];
+	CU_ASSERT(!m->completed);
+	CU_ASSERT(has_note(m, "unknown: source VM stop"));
+	CU_ASSERT(has_note(m, "unknown: destination VM running"));
+	/* QEMU 8.1: one set_state line per arc, where it ended */
+	GArray *arcs = trace_arcs(&m->tr);
+	CU_ASSERT_EQUAL(arcs->len, 2);
+	CU_ASSERT(has_note(m, "QEMU before 9.1"));
+	g_array_unref(arcs);
+	qemu_import_free(&im);
+}
+
+static void expect_error(const char *file, const char *needle)
+{
+	struct qemu_import im;
+	char err[1024] = "";
+	CU_ASSERT(qemu_import_logs(test_src_path(file), NULL, QEMU_IMPORT_CLOCK_ALIGN, &im, err,
+	                           sizeof err) == -1);
+	if (!strstr(err, needle))
+		fprintf(stderr, "error '%s' lacks '%s'\n", err, needle);
+	CU_ASSERT(strstr(err, needle) != NULL);
+	qemu_import_free(&im);
+}
+
+static void test_bad_input(void)
+{
+	expect_error("tests/data/qemu/bad-no-timestamps.log", "bad-no-timestamps.log:1: no line");
+	expect_error("tests/data/qemu/bad-no-migration.log",
+	             "bad-no-migration.log:3: no migration");
+	expect_error("tests/data/qemu/empty.log", "empty.log: empty");
+	expect_error("tests/data/qemu/does-not-exist.log", "cannot read");
+}
+
+static void test_cleanup(void)
+{
+	if (!dir[0])
+		return;
+	unlink(tmp_path("run.src"));
+	unlink(tmp_path("run.dst"));
+	CU_ASSERT(rmdir(dir) == 0);
+}
+
+void register_tests(void);
+void register_tests(void)
+{
+	TEST_SUITE("qemu_import", TEST(test_round_trip), TEST(test_two_clocks), TEST(test_excerpt),
+	           TEST(test_no_checkpoints), TEST(test_bad_input), TEST(test_cleanup));
+}
