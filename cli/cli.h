@@ -70,6 +70,10 @@ void cli_compare_help(FILE *out);
 int cli_report(int argc, char **argv);
 void cli_report_help(FILE *out);
 
+/* `switchover sweep`: a parameter study (cli_sweep.c, docs/sweep.md). */
+int cli_sweep(int argc, char **argv);
+void cli_sweep_help(FILE *out);
+
 /* `switchover vfio info ADDR...` (cli_vfio.c). */
 int cli_vfio(int argc, char **argv);
 void cli_vfio_help(FILE *out);
