@@ -3,10 +3,12 @@
  * and validated before any run, so a bad axis value is reported with its
  * line before the study starts, never halfway through it.
  */
+#include <errno.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rng.h"
 #include "scenario_emit.h"
@@ -58,6 +60,18 @@ int sweep_plan_build(struct sweep_plan *pl, struct study *st, const char *const 
 	g_checksum_update(h, (const guchar *)yaml, -1);
 	g_free(yaml);
 	int rc = 0;
+	/* A missing base scenario is the study's error, not an axis value's. */
+	for (size_t i = 0; !rc && i < st->n_scenarios; i++)
+		if (access(st->scenarios[i], R_OK)) {
+			if (st->file)
+				snprintf(err, errlen, "%s:%d: scenario: %s: cannot open: %s",
+				         st->file, st->scenarios_line, st->scenarios[i],
+				         strerror(errno));
+			else
+				snprintf(err, errlen, "%s: cannot open: %s", st->scenarios[i],
+				         strerror(errno));
+			rc = -1;
+		}
 	for (size_t p = 0; !rc && p < pl->n_points; p++) {
 		size_t *idx = &pl->idx[p * st->n_axes];
 		study_point(st, p, &pl->base[p], idx);

@@ -1574,8 +1574,10 @@ static int table_columns(struct rd *rd, hid_t d, hid_t ft, const char *objpath,
 			hid_t st = H5Tcopy(H5T_C_S1), ct = H5Tcreate(H5T_COMPOUND, len);
 			char *buf = calloc(n + 1, len);
 			t->is_text[c] = true;
+			/* HDF5 converts no string between character sets: read it in its own. */
 			if (st >= 0 && ct >= 0 && buf && H5Tset_size(st, len) >= 0 &&
 			    H5Tset_strpad(st, H5T_STR_NULLTERM) >= 0 &&
+			    H5Tset_cset(st, H5Tget_cset(mtype)) >= 0 &&
 			    H5Tinsert(ct, name, 0, st) >= 0 &&
 			    (!n || H5Dread(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)) {
 				rc = 0;
