@@ -352,8 +352,9 @@ static int read_all(int fd, void *buf, size_t len)
 /* A finished point: kept, checkpointed (length, MD5, bytes, then fsync:
  * a record counts only when whole, so a kill at any moment loses at most
  * the point being written). */
-static int point_done(struct sweep_run *sr, size_t p, const void *rec, size_t len)
+static int point_done(void *ctx, size_t p, const void *rec, size_t len)
 {
+	struct sweep_run *sr = ctx;
 	sr->rec[p] = g_bytes_new(rec, len);
 	if (sr->ckpt >= 0) {
 		uint64_t n = len;
@@ -706,7 +707,8 @@ int cli_sweep(int argc, char **argv)
 	struct sweep_run sr = {.ckpt = -1};
 	struct sweep_table *t = NULL;
 	char err[1536];
-	int status = CLI_EXIT_ERROR;
+	int status = CLI_EXIT_ERROR, mpi_size = 1;
+	bool mpi = false;
 	int rc = parse_opts(argc, argv, &o);
 	if (rc) {
 		status = rc < 0 ? CLI_EXIT_OK : rc;
@@ -722,6 +724,25 @@ int cli_sweep(int argc, char **argv)
 	}
 	if (!o.output)
 		pl.traces = STUDY_TRACES_NONE; /* nowhere to keep them */
+	/* Under mpirun every rank has built the same plan; ranks 1.. run
+	 * points, rank 0 goes on as the one process that writes. */
+	if (sweep_mpi_launched()) {
+		int rank;
+		if (o.jobs > 1) {
+			errorf("-j with mpirun: each rank runs one point at a time; start more "
+			       "ranks instead\n");
+			goto out;
+		}
+		if (sweep_mpi_init(&rank, &mpi_size)) {
+			errorf("MPI_Init failed\n");
+			goto out;
+		}
+		mpi = true;
+		if (rank > 0) {
+			status = sweep_mpi_worker(&pl) ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+			goto out;
+		}
+	}
 	sr.pl = &pl;
 	sr.rec = g_new0(GBytes *, pl.n_points);
 	sr.prog = (struct progress){.quiet = o.quiet, .tty = isatty(2), .total = pl.n_points};
@@ -739,12 +760,19 @@ int cli_sweep(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	rc = o.jobs > 1 ? run_workers(&sr, o.jobs) : run_inline(&sr);
+	if (mpi_size > 1) {
+		rc = sweep_mpi_master(&pl, sr.rec, mpi_size, point_done, &sr, &interrupted, err,
+		                      sizeof err);
+		if (rc < 0)
+			errorf("%s\n", err);
+	} else {
+		rc = o.jobs > 1 ? run_workers(&sr, o.jobs) : run_inline(&sr);
+	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (sr.prog.tty && !o.quiet)
 		fprintf(stderr, "\r\033[K");
-	if (rc)
+	if (rc < 0)
 		goto out;
 	if (interrupted) {
 		errorf("interrupted: %zu of %zu points finished%s%s%s\n", sr.prog.done, pl.n_points,
@@ -768,6 +796,14 @@ int cli_sweep(int argc, char **argv)
 out:
 	if (sr.ckpt >= 0)
 		close(sr.ckpt);
+	/* Rank 0 stopped early (an error, Ctrl-C) may leave ranks at work: end
+	 * the job; otherwise every rank has been told to stop. */
+	if (mpi && (rc || status == CLI_EXIT_ERROR || status == 130) && sr.rec) {
+		fflush(NULL);
+		sweep_mpi_abort(status);
+	}
+	if (mpi)
+		sweep_mpi_finalize();
 	for (size_t p = 0; sr.rec && p < pl.n_points; p++)
 		if (sr.rec[p])
 			g_bytes_unref(sr.rec[p]);

@@ -6,12 +6,14 @@
  *                   pipe, an MPI message or the checkpoint file
  *   sweep_points.c  the /points table: its columns, the result file, and the
  *                   table / JSON / CSV printouts
+ *   sweep_mpi.c     the points handed out to MPI ranks, records back to rank 0
  *   cli_sweep.c     the command: options, workers, checkpoint, progress
  */
 #ifndef SWITCHOVER_CLI_SWEEP_H
 #define SWITCHOVER_CLI_SWEEP_H
 
 #include <glib.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,5 +85,21 @@ void sweep_table_print(const struct sweep_table *t, FILE *out, enum output_forma
 int sweep_table_write(const struct sweep_table *t, struct results_writer *w, char *err,
                       size_t errlen);
 void sweep_table_free(struct sweep_table *t);
+
+/* MPI (sweep_mpi.c): was this process started by mpirun or srun? */
+bool sweep_mpi_launched(void);
+int sweep_mpi_init(int *rank, int *size); /* 0 or -1 */
+void sweep_mpi_finalize(void);
+/* End every rank of the job with `status` (does not return). */
+void sweep_mpi_abort(int status);
+/* Ranks 1..: run the points rank 0 sends until it says stop; 0 or -1. */
+int sweep_mpi_worker(const struct sweep_plan *pl);
+/* Rank 0: hand the points without a record in have[] to ranks 1..size-1,
+ * one at a time, and give each record to done().  0 when every point is
+ * finished and every rank stopped; 1 when *interrupted stopped it with
+ * ranks still at work; -1 with err. */
+int sweep_mpi_master(const struct sweep_plan *pl, GBytes *const *have, int size,
+                     int (*done)(void *ctx, size_t p, const void *rec, size_t len), void *ctx,
+                     const volatile sig_atomic_t *interrupted, char *err, size_t errlen);
 
 #endif

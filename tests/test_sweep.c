@@ -26,6 +26,7 @@
 #include "store.h"
 #include "study.h"
 #include "sweep.h"
+#include "test_sweep_util.h"
 #include "test_util.h"
 
 static void axis_is(const char *text, const char *want)
@@ -212,24 +213,6 @@ static int wait_status(pid_t pid)
 static int sweep_run(const char *out, const char *const *args)
 {
 	return wait_status(sweep_start(out, args));
-}
-
-/* The bytes of table /name of two files are equal. */
-static void same_table(const char *a, const char *b, const char *name)
-{
-	struct results_table *ta = NULL, *tb = NULL;
-	char err[1024] = "";
-	int rc = results_table_read(a, name, &ta, err, sizeof err) ||
-	         results_table_read(b, name, &tb, err, sizeof err);
-	if (rc)
-		fprintf(stderr, "\n%s\n", err);
-	CU_ASSERT_EQUAL_FATAL(rc, 0);
-	CU_ASSERT(ta->n_rows > 0);
-	CU_ASSERT_EQUAL(ta->n_rows, tb->n_rows);
-	CU_ASSERT_EQUAL(ta->raw_len, tb->raw_len);
-	CU_ASSERT(ta->raw_len == tb->raw_len && !memcmp(ta->raw, tb->raw, ta->raw_len));
-	results_table_free(ta);
-	results_table_free(tb);
 }
 
 static void test_points_equal_sim_runs(void)
