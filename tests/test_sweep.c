@@ -308,6 +308,39 @@ static void test_jobs_identical(void)
 	                -1);
 }
 
+static bool is_png(const char *path)
+{
+	unsigned char head[8] = {0};
+	FILE *f = fopen(path, "rb");
+	size_t got = f ? fread(head, 1, sizeof head, f) : 0;
+	if (f)
+		fclose(f);
+	return got == 8 && !memcmp(head, "\x89PNG\r\n\x1a\n", 8);
+}
+
+/* `switchover report` on a sweep file: downtime vs each numeric axis and
+ * the stacked phases of each strategy. */
+static void test_report_study(void)
+{
+	char *argv[] = {"report", (char *)tmp("j1.h5"), "-o", (char *)tmp("plots"), NULL};
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		_exit(cli_report(4, argv));
+	}
+	CU_ASSERT_EQUAL_FATAL(wait_status(pid), 0);
+	CU_ASSERT(is_png(tmp("plots/j1-downtime-vs-devices.count.png")));
+	CU_ASSERT(is_png(tmp("plots/j1-downtime-vs-devices.depth.png")));
+	for (int s = 0; s < STRATEGY_COUNT; s++) {
+		char name[128];
+		snprintf(name, sizeof name, "plots/j1-%s-phases.png",
+		         strategy_name((enum strategy_kind)s));
+		CU_ASSERT(is_png(tmp(name)));
+	}
+}
+
 static off_t file_size(const char *path)
 {
 	struct stat st;
@@ -392,6 +425,6 @@ void register_tests(void)
 		return;
 	TEST_SUITE("sweep", TEST(test_axis_values), TEST(test_points_cross_zip),
 	           TEST(test_bad_study_corpus), TEST(test_points_equal_sim_runs),
-	           TEST(test_jobs_identical), TEST(test_resume_equals_uninterrupted),
-	           TEST(cleanup));
+	           TEST(test_jobs_identical), TEST(test_report_study),
+	           TEST(test_resume_equals_uninterrupted), TEST(cleanup));
 }
