@@ -37,6 +37,10 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 int cli_parse_uint(const char *cmd, const char *opt, const char *text, unsigned long long min,
 		   unsigned long long max, unsigned long long *out);
 
+/* --strategy TEXT: a strategy, or STRATEGY_COUNT for "all", into *out; 0,
+ * or -1 after saying what it expected. */
+int cli_parse_strategy_or_all(const char *cmd, const char *text, int *out);
+
 /* A world a scenario can run in: `switchover NAME FILE ...` runs it. */
 struct cli_world {
 	const char *name;     /* the subcommand: "sim" */

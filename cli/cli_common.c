@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -18,16 +19,32 @@ void cli_error(const char *cmd, const char *fmt, ...)
 }
 
 int cli_parse_uint(const char *cmd, const char *opt, const char *text, unsigned long long min,
-		   unsigned long long max, unsigned long long *out)
+                   unsigned long long max, unsigned long long *out)
 {
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(text, &end, 0);
 	if (errno || end == text || *end || text[0] == '-' || v < min || v > max) {
 		cli_error(cmd, "%s '%s': expected an integer from %llu to %llu\n", opt, text, min,
-			  max);
+		          max);
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+int cli_parse_strategy_or_all(const char *cmd, const char *text, int *out)
+{
+	if (!strcmp(text, "all")) {
+		*out = STRATEGY_COUNT;
+		return 0;
+	}
+	if ((*out = strategy_parse(text)) < 0) {
+		cli_error(cmd,
+		          "--strategy '%s': expected sequential, parallel-prio, parallel-barrier "
+		          "or all\n",
+		          text);
+		return -1;
+	}
 	return 0;
 }

@@ -186,14 +186,8 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 	while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (!strcmp(optarg, "all")) {
-				o->strategy = STRATEGY_COUNT;
-			} else if ((o->strategy = strategy_parse(optarg)) < 0) {
-				errorf("--strategy '%s': expected sequential, "
-				       "parallel-prio, parallel-barrier or all\n",
-				       optarg);
+			if (cli_parse_strategy_or_all(cur->name, optarg, &o->strategy))
 				return CLI_EXIT_ERROR;
-			}
 			break;
 		case 'r':
 			if (cli_parse_uint(cur->name, "--runs", optarg, 0, 1000000, &v))

@@ -118,14 +118,8 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 			o->zip = true;
 			break;
 		case 's':
-			if (!strcmp(optarg, "all")) {
-				o->strategy = STRATEGY_COUNT;
-			} else if ((o->strategy = strategy_parse(optarg)) < 0) {
-				errorf("--strategy '%s': expected sequential, parallel-prio, "
-				       "parallel-barrier or all\n",
-				       optarg);
+			if (cli_parse_strategy_or_all("sweep", optarg, &o->strategy))
 				return CLI_EXIT_ERROR;
-			}
 			break;
 		case 'r':
 			if (cli_parse_uint("sweep", "--runs", optarg, 1, 1000000, &v))

@@ -1502,6 +1502,16 @@ static int open_file(struct rd *rd, hid_t *file, hid_t *fapl)
 	return 0;
 }
 
+/* What open_file opened (either may be invalid). */
+static void close_file(struct rd *rd, hid_t file, hid_t fapl)
+{
+	if (file >= 0)
+		H5Fclose(file);
+	if (fapl >= 0)
+		H5Pclose(fapl);
+	types_close(&rd->ty);
+}
+
 int results_read_flags(const char *path, unsigned flags, struct results **out, char *err,
                        size_t errlen)
 {
@@ -1525,11 +1535,7 @@ int results_read_flags(const char *path, unsigned flags, struct results **out, c
 	rc = 0;
 out:
 	results_free(rd.r);
-	if (file >= 0)
-		H5Fclose(file);
-	if (fapl >= 0)
-		H5Pclose(fapl);
-	types_close(&rd.ty);
+	close_file(&rd, file, fapl);
 	quiet_end(&q);
 	return rc;
 }
@@ -1684,11 +1690,7 @@ out:
 		H5Tclose(ft);
 	if (d >= 0)
 		H5Dclose(d);
-	if (file >= 0)
-		H5Fclose(file);
-	if (fapl >= 0)
-		H5Pclose(fapl);
-	types_close(&rd.ty);
+	close_file(&rd, file, fapl);
 	quiet_end(&q);
 	return rc;
 }

@@ -37,46 +37,31 @@ static void test_mpi_equals_j1(void)
 	/* OpenMPI refuses to run as root unless told (containers, CI). */
 	setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
 	setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-	char *const with_mpi[] = {"mpirun",
-	                          "--oversubscribe",
-	                          "-n",
-	                          "3",
-	                          SWITCHOVER_BIN,
-	                          "sweep",
-	                          scen,
-	                          "--vary",
-	                          "devices.count=1..16x2",
-	                          "--vary",
-	                          "devices.depth=1,2",
-	                          "--strategy",
-	                          "all",
-	                          "--runs",
-	                          "3",
-	                          "--quiet",
-	                          "--format",
-	                          "csv",
-	                          "-o",
-	                          mpi,
-	                          NULL};
-	CU_ASSERT_EQUAL_FATAL(run(with_mpi), 0);
-	char *const without[] = {SWITCHOVER_BIN,
-	                         "sweep",
-	                         scen,
-	                         "--vary",
-	                         "devices.count=1..16x2",
-	                         "--vary",
-	                         "devices.depth=1,2",
-	                         "--strategy",
-	                         "all",
-	                         "--runs",
-	                         "3",
-	                         "--quiet",
-	                         "--format",
-	                         "csv",
-	                         "-o",
-	                         one,
-	                         NULL};
-	CU_ASSERT_EQUAL_FATAL(run(without), 0);
+	/* The same study twice: under mpirun (the first 4 words), and alone. */
+	char *argv[] = {"mpirun",
+	                "--oversubscribe",
+	                "-n",
+	                "3",
+	                SWITCHOVER_BIN,
+	                "sweep",
+	                scen,
+	                "--vary",
+	                "devices.count=1..16x2",
+	                "--vary",
+	                "devices.depth=1,2",
+	                "--strategy",
+	                "all",
+	                "--runs",
+	                "3",
+	                "--quiet",
+	                "--format",
+	                "csv",
+	                "-o",
+	                mpi,
+	                NULL};
+	CU_ASSERT_EQUAL_FATAL(run(argv), 0);
+	argv[G_N_ELEMENTS(argv) - 2] = one;
+	CU_ASSERT_EQUAL_FATAL(run(argv + 4), 0);
 	same_table(mpi, one, "points");
 	same_table(mpi, one, "summary");
 	char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
