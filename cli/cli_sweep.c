@@ -451,10 +451,12 @@ static int run_inline(struct sweep_run *sr)
 	for (size_t p = 0; !rc && !interrupted && p < sr->pl->n_points; p++) {
 		if (sr->rec[p])
 			continue;
-		if (sweep_record_run(sr->pl, p, rec, err, sizeof err)) {
+		/* Ctrl-C is also seen between the runs of a point. */
+		int got = sweep_record_run(sr->pl, p, &interrupted, rec, err, sizeof err);
+		if (got < 0) {
 			errorf("%s\n", err);
 			rc = -1;
-		} else {
+		} else if (got == 0) {
 			rc = point_done(sr, p, rec->data, rec->len);
 		}
 	}
@@ -472,7 +474,7 @@ static void worker(const struct sweep_plan *pl, int in, int out)
 	char err[1024];
 	while (read_all(in, &p, sizeof p) == 0) {
 		uint64_t head;
-		if (sweep_record_run(pl, p, rec, err, sizeof err)) {
+		if (sweep_record_run(pl, p, NULL, rec, err, sizeof err)) {
 			head = MSG_ERROR | strlen(err);
 			if (write_all(out, &head, sizeof head) || write_all(out, err, strlen(err)))
 				break;

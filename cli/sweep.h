@@ -63,9 +63,10 @@ struct sweep_point {
 };
 
 /* Run point p (every strategy, every run) in the sim world into `rec`.
- * 0, or -1 with err when the world could not run. */
-int sweep_record_run(const struct sweep_plan *pl, size_t p, GByteArray *rec, char *err,
-                     size_t errlen);
+ * 0; 1 when *stop (may be NULL) was set between two runs (no record); -1
+ * with err when the world could not run. */
+int sweep_record_run(const struct sweep_plan *pl, size_t p, const volatile sig_atomic_t *stop,
+                     GByteArray *rec, char *err, size_t errlen);
 /* The point number of a record, or -1 when it is not one of ours. */
 long sweep_record_point(const void *rec, size_t len, size_t n_points);
 /* Decode; 0 or -1 when the record is damaged. */

@@ -61,7 +61,7 @@ int sweep_mpi_worker(const struct sweep_plan *pl)
 		MPI_Recv(&p, 1, MPI_UINT32_T, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
 		if (st.MPI_TAG != TAG_POINT)
 			break;
-		if (sweep_record_run(pl, p, rec, err, sizeof err)) {
+		if (sweep_record_run(pl, p, NULL, rec, err, sizeof err)) {
 			MPI_Send(err, (int)strlen(err) + 1, MPI_CHAR, 0, TAG_ERROR, MPI_COMM_WORLD);
 			rc = -1;
 			continue; /* rank 0 stops everyone */

@@ -67,8 +67,8 @@ static void put_run(GByteArray *b, const struct run_summary *sum, const struct t
 	}
 }
 
-int sweep_record_run(const struct sweep_plan *pl, size_t p, GByteArray *rec, char *err,
-                     size_t errlen)
+int sweep_record_run(const struct sweep_plan *pl, size_t p, const volatile sig_atomic_t *stop,
+                     GByteArray *rec, char *err, size_t errlen)
 {
 	struct scenario *s = pl->sc[p];
 	enum strategy_kind list[STRATEGY_COUNT], own = s->strategy;
@@ -83,6 +83,10 @@ int sweep_record_run(const struct sweep_plan *pl, size_t p, GByteArray *rec, cha
 		put_u32(rec, (uint32_t)list[k]);
 		put_u32(rec, s->runs);
 		for (unsigned r = 0; !rc && r < s->runs; r++) {
+			if (stop && *stop) {
+				rc = 1;
+				break;
+			}
 			struct trace tr;
 			struct mig_result res;
 			struct run_summary sum = {0};
@@ -91,7 +95,7 @@ int sweep_record_run(const struct sweep_plan *pl, size_t p, GByteArray *rec, cha
 			rc = sim_world_run(s, r, &tr, &res, why, sizeof why);
 			if (!rc && (rc = summary_from_trace(s, &tr, &res, &sum)))
 				snprintf(why, sizeof why, "%s", sum.error);
-			if (rc)
+			if (rc < 0)
 				snprintf(err, errlen, "point %zu (%s), %s run %u: %s", p, s->name,
 				         strategy_name(list[k]), r, why);
 			else
@@ -101,7 +105,7 @@ int sweep_record_run(const struct sweep_plan *pl, size_t p, GByteArray *rec, cha
 		}
 	}
 	s->strategy = own;
-	return rc ? -1 : 0;
+	return rc;
 }
 
 /* A reader over a record that fails instead of reading past its end. */

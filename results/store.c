@@ -1430,6 +1430,12 @@ static int read_file(struct rd *rd, hid_t file)
 	if (rc)
 		return -1;
 
+	/* A sweep's /summary has a row for every run, /runs only the traced
+	 * ones: say what it is rather than that the two disagree. */
+	if (H5Lexists(file, "points", H5P_DEFAULT) > 0)
+		return fail(rd, false,
+		            "a sweep file (it has /points): `switchover report` draws it; this "
+		            "command reads the result files of sim and real (docs/sweep.md)");
 	hid_t d;
 	if (open_dataset(rd, file, "scenario", "/scenario", &d))
 		return -1;

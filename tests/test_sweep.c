@@ -333,6 +333,11 @@ static void test_report_study(void)
 	CU_ASSERT_EQUAL_FATAL(wait_status(pid), 0);
 	CU_ASSERT(is_png(tmp("plots/j1-downtime-vs-devices.count.png")));
 	CU_ASSERT(is_png(tmp("plots/j1-downtime-vs-devices.depth.png")));
+	/* compare and the run plots read run files, and say why not this one. */
+	struct results *r = NULL;
+	char err[1024] = "";
+	CU_ASSERT_EQUAL(results_read(tmp("j1.h5"), &r, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "a sweep file (it has /points)"));
 	for (int s = 0; s < STRATEGY_COUNT; s++) {
 		char name[128];
 		snprintf(name, sizeof name, "plots/j1-%s-phases.png",
