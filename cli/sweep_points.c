@@ -299,7 +299,7 @@ static void print_table(const struct sweep_table *t, FILE *out)
 		fprintf(out, " %6llu\n",
 		        (unsigned long long)cell(t, r, find_col(t, "forced_switchovers"))->u);
 	}
-	fprintf(out, "(downtime in ms: median, p5, p95 over the runs of each point; efficiency: "
+	fprintf(out, "(downtime statistics in ms over the runs of each point; efficiency: "
 	             "median ideal-parallel bound / downtime)\n");
 }
 
