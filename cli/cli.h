@@ -41,6 +41,12 @@ int cli_parse_uint(const char *cmd, const char *opt, const char *text, unsigned 
  * or -1 after saying what it expected. */
 int cli_parse_strategy_or_all(const char *cmd, const char *text, int *out);
 
+/* Wall-clock seconds (CLOCK_MONOTONIC), for progress lines. */
+double cli_wall_now(void);
+/* How long is left, as progress lines say it: "42 s", or "3m07s" from two
+ * minutes on. */
+void cli_format_left(double seconds, char *buf, size_t len);
+
 /* A world a scenario can run in: `switchover NAME FILE ...` runs it. */
 struct cli_world {
 	const char *name;     /* the subcommand: "sim" */

@@ -1,11 +1,14 @@
 /*
  * cli_common.c - what every subcommand reports the same way: errors
- * prefixed with the command, and integer option values.
+ * prefixed with the command, integer and --strategy option values, and the
+ * time left of progress lines.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -47,4 +50,19 @@ int cli_parse_strategy_or_all(const char *cmd, const char *text, int *out)
 		return -1;
 	}
 	return 0;
+}
+
+double cli_wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void cli_format_left(double seconds, char *buf, size_t len)
+{
+	if (seconds < 120)
+		snprintf(buf, len, "%.0f s", seconds);
+	else
+		snprintf(buf, len, "%.0fm%02.0fs", floor(seconds / 60), fmod(seconds, 60));
 }

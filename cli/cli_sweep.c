@@ -256,27 +256,15 @@ struct progress {
 	uint64_t runs_done, runs_total; /* runs */
 };
 
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void progress_show(struct progress *p, bool last)
 {
-	double now = wall_now();
+	double now = cli_wall_now();
 	if (p->quiet || (!last && now - p->last < (p->tty ? 0.2 : 10)))
 		return;
 	double rate = now > p->start ? (double)p->runs_done / (now - p->start) : 0;
 	char eta[32] = "?";
-	if (rate > 0) {
-		double left = (double)(p->runs_total - p->runs_done) / rate;
-		if (left < 120)
-			snprintf(eta, sizeof eta, "%.0f s", left);
-		else
-			snprintf(eta, sizeof eta, "%.0fm%02.0fs", floor(left / 60), fmod(left, 60));
-	}
+	if (rate > 0)
+		cli_format_left((double)(p->runs_total - p->runs_done) / rate, eta, sizeof eta);
 	if (p->tty)
 		fprintf(stderr, "\r\033[Ksweep: points %zu/%zu, %.1f runs/s, ETA %s", p->done,
 		        p->total, rate, eta);
@@ -749,7 +737,7 @@ int cli_sweep(int argc, char **argv)
 	for (size_t p = 0; p < pl.n_points; p++)
 		if (sr.rec[p])
 			sr.prog.runs_total -= point_runs(&pl, p);
-	sr.prog.start = sr.prog.last = wall_now();
+	sr.prog.start = sr.prog.last = cli_wall_now();
 
 	interrupted = 0;
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
