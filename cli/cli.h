@@ -37,6 +37,16 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 int cli_parse_uint(const char *cmd, const char *opt, const char *text, unsigned long long min,
 		   unsigned long long max, unsigned long long *out);
 
+/* --strategy TEXT: a strategy, or STRATEGY_COUNT for "all", into *out; 0,
+ * or -1 after saying what it expected. */
+int cli_parse_strategy_or_all(const char *cmd, const char *text, int *out);
+
+/* Wall-clock seconds (CLOCK_MONOTONIC), for progress lines. */
+double cli_wall_now(void);
+/* How long is left, as progress lines say it: "42 s", or "3m07s" from two
+ * minutes on. */
+void cli_format_left(double seconds, char *buf, size_t len);
+
 /* A world a scenario can run in: `switchover NAME FILE ...` runs it. */
 struct cli_world {
 	const char *name;     /* the subcommand: "sim" */
@@ -75,6 +85,10 @@ void cli_compare_help(FILE *out);
 
 int cli_report(int argc, char **argv);
 void cli_report_help(FILE *out);
+
+/* `switchover sweep`: a parameter study (cli_sweep.c, docs/sweep.md). */
+int cli_sweep(int argc, char **argv);
+void cli_sweep_help(FILE *out);
 
 /* `switchover vfio info ADDR...` (cli_vfio.c). */
 int cli_vfio(int argc, char **argv);

@@ -1,10 +1,14 @@
 /*
  * cli_common.c - what every subcommand reports the same way: errors
- * prefixed with the command, and integer option values.
+ * prefixed with the command, integer and --strategy option values, and the
+ * time left of progress lines.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -18,16 +22,47 @@ void cli_error(const char *cmd, const char *fmt, ...)
 }
 
 int cli_parse_uint(const char *cmd, const char *opt, const char *text, unsigned long long min,
-		   unsigned long long max, unsigned long long *out)
+                   unsigned long long max, unsigned long long *out)
 {
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(text, &end, 0);
 	if (errno || end == text || *end || text[0] == '-' || v < min || v > max) {
 		cli_error(cmd, "%s '%s': expected an integer from %llu to %llu\n", opt, text, min,
-			  max);
+		          max);
 		return -1;
 	}
 	*out = v;
 	return 0;
+}
+
+int cli_parse_strategy_or_all(const char *cmd, const char *text, int *out)
+{
+	if (!strcmp(text, "all")) {
+		*out = STRATEGY_COUNT;
+		return 0;
+	}
+	if ((*out = strategy_parse(text)) < 0) {
+		cli_error(cmd,
+		          "--strategy '%s': expected sequential, parallel-prio, parallel-barrier "
+		          "or all\n",
+		          text);
+		return -1;
+	}
+	return 0;
+}
+
+double cli_wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void cli_format_left(double seconds, char *buf, size_t len)
+{
+	if (seconds < 120)
+		snprintf(buf, len, "%.0f s", seconds);
+	else
+		snprintf(buf, len, "%.0fm%02.0fs", floor(seconds / 60), fmod(seconds, 60));
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glib.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -42,7 +43,13 @@ void cli_report_help(FILE *out)
 	        "                             file (when files hold the same scenario with the\n"
 	        "                             same devices, e.g. a sim and a real result)\n"
 	        "SCENARIO is the scenario's name, or the file's name without .h5 when several\n"
-	        "files share a scenario name.  The paths written are printed on stdout.\n\n"
+	        "files share a scenario name.  The paths written are printed on stdout.\n"
+	        "A sweep file (switchover sweep -o STUDY.h5, docs/sweep.md) gets instead:\n"
+	        "  STUDY-downtime-vs-AXIS.EXT median downtime (p5-p95 bars) vs each numeric\n"
+	        "                             axis, a line per strategy (log scale once the\n"
+	        "                             axis spans 8x)\n"
+	        "  STUDY-STRATEGY-phases.EXT  where the downtime goes: the phase medians\n"
+	        "                             stacked, a bar per value of the first axis\n\n"
 	        "options:\n"
 	        "  -o, --output DIR   where to write (default: the current directory; created\n"
 	        "                     when missing)\n"
@@ -406,6 +413,55 @@ static int report_all(const struct report_opts *o, struct report_file *f, size_t
 	return rc;
 }
 
+/* A sweep file (docs/sweep.md): downtime vs each numeric axis, and the
+ * phases stacked along the first one for each strategy. */
+static int report_study(const struct report_opts *o, const char *file,
+                        const struct results_table *t)
+{
+	char copy[4096], stem[256], path[4700], err[1024];
+	const char *ext = plot_format_ext(o->fmt);
+	snprintf(copy, sizeof copy, "%s", file);
+	snprintf(stem, sizeof stem, "%s", basename(copy));
+	size_t len = strlen(stem);
+	if (len > 3 && !strcmp(stem + len - 3, ".h5"))
+		stem[len - 3] = 0;
+	long strat = results_table_col(t, "strategy"), first = -1;
+	int rc = 0;
+	for (long c = 2; c < strat && !rc; c++) {
+		if (t->is_text[c])
+			continue;
+		if (first < 0)
+			first = c;
+		/* The axis key in a file name: devices[0].count -> devices_0_.count */
+		char axis[128];
+		snprintf(axis, sizeof axis, "%s", t->names[c]);
+		for (char *p = axis; *p; p++)
+			if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-')
+				*p = '_';
+		snprintf(path, sizeof path, "%s/%s-downtime-vs-%s.%s", o->dir, stem, axis, ext);
+		rc = wrote(plot_study_downtime(t, t->names[c], stem, o->fmt, path, err, sizeof err),
+		           path, err);
+	}
+	if (first < 0) {
+		report_errorf("%s: the study has no numeric axis to draw along\n", file);
+		return CLI_EXIT_ERROR;
+	}
+	for (int s = 0; s < STRATEGY_COUNT && !rc; s++) {
+		bool has = false;
+		for (size_t r = 0; r < t->n_rows; r++)
+			has |= !strcmp(t->text[r * t->n_cols + strat],
+			               strategy_name((enum strategy_kind)s));
+		if (!has)
+			continue;
+		snprintf(path, sizeof path, "%s/%s-%s-phases.%s", o->dir, stem,
+		         strategy_name((enum strategy_kind)s), ext);
+		rc = wrote(plot_study_phases(t, t->names[first], stem, (enum strategy_kind)s,
+		                             o->fmt, path, err, sizeof err),
+		           path, err);
+	}
+	return rc;
+}
+
 int cli_report(int argc, char **argv)
 {
 	struct report_opts o;
@@ -420,22 +476,35 @@ int cli_report(int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	}
 	char err[1024];
-	for (size_t i = 0; i < n && !rc; i++) {
-		f[i].path = argv[first + (int)i];
-		if (results_read(f[i].path, &f[i].r, err, sizeof err)) {
-			report_errorf("%s\n", err);
-			rc = CLI_EXIT_ERROR;
-		}
-	}
+	size_t n_runs = 0;
+	struct results_table **studies = calloc(n + 1, sizeof *studies);
 	if (!rc && make_dirs(o.dir)) {
 		report_errorf("-o %s: cannot create the directory: %s\n", o.dir, strerror(errno));
 		rc = CLI_EXIT_ERROR;
 	}
-	if (!rc) {
-		name_files(f, n);
-		rc = report_all(&o, f, n);
+	/* Sweep files (with /points) get the study plots; the others are run
+	 * files, drawn together. */
+	for (int i = first; i < argc && !rc; i++) {
+		if (studies &&
+		    !results_table_read(argv[i], "points", &studies[i - first], err, sizeof err)) {
+			rc = report_study(&o, argv[i], studies[i - first]);
+			continue;
+		}
+		f[n_runs].path = argv[i];
+		if (results_read(f[n_runs].path, &f[n_runs].r, err, sizeof err)) {
+			report_errorf("%s\n", err);
+			rc = CLI_EXIT_ERROR;
+		}
+		n_runs++;
 	}
-	for (size_t i = 0; i < n; i++)
+	if (!rc && n_runs) {
+		name_files(f, n_runs);
+		rc = report_all(&o, f, n_runs);
+	}
+	for (size_t i = 0; studies && i < n; i++)
+		results_table_free(studies[i]);
+	free(studies);
+	for (size_t i = 0; i < n_runs; i++)
 		if (f[i].r)
 			results_free(f[i].r);
 	free(f);

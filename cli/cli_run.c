@@ -88,13 +88,6 @@ void cli_run_help(const struct cli_world *w, FILE *out)
 	    w->name, w->describe);
 }
 
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Progress on stderr: on a terminal a live counter, otherwise a line every
  * 10 s, so long CI runs show they are alive, and in a world that says_start
  * a line when the first run starts (scripts wait for it: the run is under
@@ -112,11 +105,7 @@ static void progress_left(char *buf, size_t len, const struct progress *p, doubl
 		snprintf(buf, len, "?");
 		return;
 	}
-	double left = (now - p->start) / p->done * (p->total - p->done);
-	if (left < 120)
-		snprintf(buf, len, "%.0f s", left);
-	else
-		snprintf(buf, len, "%.0fm%02.0fs", floor(left / 60), fmod(left, 60));
+	cli_format_left((now - p->start) / p->done * (p->total - p->done), buf, len);
 }
 
 /* Run `run` (0-based) of `runs` of this strategy is about to start. */
@@ -131,7 +120,7 @@ static void progress_update(struct progress *p, const char *what, unsigned done,
 	p->done++;
 	if (p->quiet)
 		return;
-	double now = wall_now();
+	double now = cli_wall_now();
 	char left[32];
 	progress_left(left, sizeof left, p, now);
 	if (p->tty && (now - p->last >= 0.2 || done == total)) {
@@ -197,14 +186,8 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 	while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (!strcmp(optarg, "all")) {
-				o->strategy = STRATEGY_COUNT;
-			} else if ((o->strategy = strategy_parse(optarg)) < 0) {
-				errorf("--strategy '%s': expected sequential, "
-				       "parallel-prio, parallel-barrier or all\n",
-				       optarg);
+			if (cli_parse_strategy_or_all(cur->name, optarg, &o->strategy))
 				return CLI_EXIT_ERROR;
-			}
 			break;
 		case 'r':
 			if (cli_parse_uint(cur->name, "--runs", optarg, 0, 1000000, &v))
@@ -532,7 +515,7 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 	struct progress prog = {.quiet = o.quiet,
 	                        .tty = isatty(2),
 	                        .says_start = cur->says_start,
-	                        .start = wall_now(),
+	                        .start = cli_wall_now(),
 	                        .total = (unsigned)n_strat * s->runs};
 	prog.last = prog.start;
 	size_t done = 0;

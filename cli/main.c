@@ -17,6 +17,8 @@
 const struct cli_command cli_commands[] = {
     {"sim", "run a scenario in the SimGrid world (simulated downtime)", cli_sim, cli_sim_help},
     {"real", "run a scenario for real: threads, clocks, bytes (measured)", cli_real, cli_real_help},
+    {"sweep", "a parameter study: points x strategies x runs, in parallel", cli_sweep,
+     cli_sweep_help},
     {"compare", "did NEW.h5 regress against BASE.h5?", cli_compare, cli_compare_help},
     {"report", "draw plots of result files", cli_report, cli_report_help},
     {"import", "a real QEMU migration's trace logs as a result file", cli_import,

@@ -6,7 +6,7 @@
 
 #include <gsl/gsl_rng.h>
 
-static uint64_t splitmix64(uint64_t x)
+uint64_t rng_splitmix64(uint64_t x)
 {
 	x += UINT64_C(0x9e3779b97f4a7c15);
 	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
@@ -19,7 +19,7 @@ gsl_rng *rng_stream_new(uint64_t seed, uint64_t run, uint64_t stream)
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	if (!r)
 		return NULL;
-	uint64_t s = splitmix64(splitmix64(splitmix64(seed) ^ run) ^ stream);
+	uint64_t s = rng_splitmix64(rng_splitmix64(rng_splitmix64(seed) ^ run) ^ stream);
 	/* mt19937 takes an unsigned long seed; 0 selects GSL's default seed, avoid it. */
 	gsl_rng_set(r, (unsigned long)(s ? s : 1));
 	return r;

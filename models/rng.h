@@ -22,4 +22,8 @@
 /* A new mt19937 generator for the stream; NULL on ENOMEM.  gsl_rng_free it. */
 gsl_rng *rng_stream_new(uint64_t seed, uint64_t run, uint64_t stream);
 
+/* The splitmix64 mixer the streams are seeded with: a well-spread 64-bit
+ * value of x (sweeps derive each point's seed with it). */
+uint64_t rng_splitmix64(uint64_t x);
+
 #endif

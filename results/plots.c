@@ -1412,7 +1412,7 @@ int plot_downtime(const struct results *r, enum plot_format fmt, const char *pat
 /* ---- downtime vs number of devices --------------------------------------- */
 
 struct sweep_point {
-	size_t devices;
+	double x; /* number of devices, or an axis value */
 	double median, p5, p95;
 };
 
@@ -1452,6 +1452,110 @@ size_t plot_device_counts(const struct results *const *files, size_t n)
 	size_t m = device_counts(files, n, &v);
 	free(v);
 	return m;
+}
+
+/* Median (p5-p95 bars) vs x, one line per strategy: pts[s * stride + i]
+ * for i < n_pts[s]; xs[0..n_x) the sorted distinct x values. */
+static int draw_strategy_lines(const struct sweep_point *pts, const size_t *n_pts, size_t stride,
+                               double ymax, const double *xs, size_t n_x, const char *title,
+                               const char *xlabel, enum plot_format fmt, const char *path,
+                               char *err, size_t errlen)
+{
+	struct canvas c;
+	double W = 1200, H = 800;
+	char xlabel_log[160];
+	if (canvas_open(&c, path, fmt, W, H, err, errlen))
+		return -1;
+	bool cut;
+	struct frame f = {.x0 = 130, .x1 = W - 50, .y0 = 100, .y1 = H - 110};
+	y_range(0, ymax, &f.ylo, &f.yhi, &cut);
+	double cmin = xs[0] > 0 ? xs[0] : 1, cmax = xs[n_x - 1];
+	/* Log scale once the axis spans 8x, so both ends stay readable. */
+	f.xlog = xs[0] > 0 && cmax >= 8 * cmin;
+	if (f.xlog) {
+		f.xlo = cmin / 1.25;
+		f.xhi = cmax * 2; /* room for the value labels */
+	} else {
+		double pad = 0.05 * (cmax - xs[0]);
+		if (!(pad > 0))
+			pad = fmax(fabs(cmax) * 0.05, 0.5);
+		f.xlo = xs[0] - pad;
+		f.xhi = cmax + 4 * pad;
+	}
+	cv_text(&c, f.x0, 36, text_px(&c, TEXT_TITLE), true, 'l', 'c', 0x000000, 0, title);
+	draw_y_axis(&c, &f, "downtime (ms)");
+	/* Ticks at the device counts themselves when they are few. */
+	double *at = malloc(n_x * sizeof *at);
+	size_t n_at = 0;
+	if (at && n_x <= 16)
+		for (size_t i = 0; i < n_x; i++)
+			at[n_at++] = xs[i];
+	else if (at && f.xlog)
+		for (double v = 1; v <= f.xhi; v *= 2)
+			if (v >= f.xlo && n_at < n_x)
+				at[n_at++] = v;
+	snprintf(xlabel_log, sizeof xlabel_log, "%s (log scale)", xlabel);
+	draw_x_axis(&c, &f, n_at ? at : NULL, n_at, f.xlog ? xlabel_log : xlabel);
+	free(at);
+
+	struct legend_item leg[STRATEGY_COUNT + 1];
+	size_t n_leg = 0;
+	double px = text_px(&c, TEXT_NORMAL), placed[STRATEGY_COUNT];
+	size_t n_placed = 0;
+	for (int s = 0; s < STRATEGY_COUNT; s++) {
+		const struct sweep_point *p = &pts[s * stride];
+		uint32_t rgb = strategy_rgb(s);
+		if (!n_pts[s])
+			continue;
+		for (size_t i = 0; i < n_pts[s]; i++) {
+			double xx = fx(&f, p[i].x);
+			cv_line(&c, xx, fy(&f, p[i].p5), xx, fy(&f, p[i].p95), rgb, 1.5, NULL);
+			cv_line(&c, xx - 5, fy(&f, p[i].p5), xx + 5, fy(&f, p[i].p5), rgb, 1.5,
+			        NULL);
+			cv_line(&c, xx - 5, fy(&f, p[i].p95), xx + 5, fy(&f, p[i].p95), rgb, 1.5,
+			        NULL);
+			if (i > 0)
+				cv_line(&c, fx(&f, p[i - 1].x), fy(&f, p[i - 1].median), xx,
+				        fy(&f, p[i].median), rgb, strategy_line(s)->width,
+				        strategy_line(s)->style);
+		}
+		for (size_t i = 0; i < n_pts[s]; i++)
+			cv_marker(&c, fx(&f, p[i].x), fy(&f, p[i].median), strategy_line(s)->marker,
+			          strategy_line(s)->marker_px, rgb, 1);
+		/* The median at the largest count, where the strategies differ most;
+		 * equal values share one label. */
+		const struct sweep_point *last = &p[n_pts[s] - 1];
+		double y = fy(&f, last->median);
+		bool taken = false;
+		for (size_t k = 0; k < n_placed; k++)
+			taken |= fabs(placed[k] - y) < px * 1.2;
+		if (!taken) {
+			char ms[32], lab[48];
+			fmt_ms(ms, sizeof ms, last->median);
+			snprintf(lab, sizeof lab, "%s ms", ms);
+			cv_text(&c, fx(&f, last->x) + 14, y, px, false, 'l', 'c', 0x000000, 0, lab);
+			placed[n_placed++] = y;
+		}
+		leg[n_leg++] = (struct legend_item){.kind = LEG_LINE_MARKER,
+		                                    .rgb = rgb,
+		                                    .width = strategy_line(s)->width,
+		                                    .style = strategy_line(s)->style,
+		                                    .marker = strategy_line(s)->marker,
+		                                    .label = strategy_name((enum strategy_kind)s)};
+	}
+	leg[n_leg++] = (struct legend_item){
+	    .kind = LEG_LINE, .rgb = 0x606060, .width = 1.5, .label = "median; bars p5 to p95"};
+	/* Legend in a white box at the top left of the plot, over the grid. */
+	double lw = 0;
+	for (size_t i = 0; i < n_leg; i++)
+		lw = fmax(lw, legend_item_width(&c, px, &leg[i]));
+	double lh = px * 1.7 * (double)n_leg + 10;
+	cv_rect(&c, f.x0 + 14, f.y0 + 14, f.x0 + 14 + lw + 10, f.y0 + 14 + lh, 0xffffff, 0x808080);
+	for (size_t i = 0; i < n_leg; i++)
+		legend_item_draw(&c, f.x0 + 24, f.y0 + 19 + px * 1.7 * ((double)i + 0.5), px,
+		                 &leg[i]);
+	draw_frame_box(&c, &f);
+	return canvas_close(&c, path, err, errlen);
 }
 
 int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_format fmt,
@@ -1496,32 +1600,12 @@ int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_f
 				continue;
 			gsl_sort(x, 1, k);
 			struct sweep_point *p = &pts[s * n_counts + n_pts[s]++];
-			*p = (struct sweep_point){counts[ci], quantile(x, k, 0.5),
+			*p = (struct sweep_point){(double)counts[ci], quantile(x, k, 0.5),
 			                          quantile(x, k, 0.05), quantile(x, k, 0.95)};
 			ymax = fmax(ymax, p->p95);
 		}
 	free(x);
 
-	struct canvas c;
-	double W = 1200, H = 800;
-	if (canvas_open(&c, path, fmt, W, H, err, errlen)) {
-		free(pts);
-		free(counts);
-		return -1;
-	}
-	bool cut;
-	struct frame f = {.x0 = 130, .x1 = W - 50, .y0 = 100, .y1 = H - 110};
-	y_range(0, ymax, &f.ylo, &f.yhi, &cut);
-	size_t cmin = counts[0] ? counts[0] : 1, cmax = counts[n_counts - 1];
-	f.xlog = counts[0] > 0 && cmax >= 8 * cmin;
-	if (f.xlog) {
-		f.xlo = (double)cmin / 1.25;
-		f.xhi = (double)cmax * 2; /* room for the value labels */
-	} else {
-		double pad = 0.05 * (double)(cmax - counts[0]);
-		f.xlo = (double)counts[0] - pad;
-		f.xhi = (double)cmax + 4 * pad;
-	}
 	/* One scenario name when every file shares it. */
 	const char *name = files[0]->scenario_name;
 	for (size_t i = 1; i < n; i++)
@@ -1530,83 +1614,19 @@ int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_f
 	char title[300];
 	snprintf(title, sizeof title, "%s%sdowntime vs number of devices (%s, %zu runs)",
 	         name ? name : "", name ? ": " : "", files[0]->backend, total);
-	cv_text(&c, f.x0, 36, text_px(&c, TEXT_TITLE), true, 'l', 'c', 0x000000, 0, title);
-	draw_y_axis(&c, &f, "downtime (ms)");
-	/* Ticks at the device counts themselves when they are few. */
-	double *at = malloc(n_counts * sizeof *at);
-	size_t n_at = 0;
-	if (at && n_counts <= 16)
-		for (size_t i = 0; i < n_counts; i++)
-			at[n_at++] = (double)counts[i];
-	else if (at && f.xlog)
-		for (double v = 1; v <= f.xhi; v *= 2)
-			if (v >= f.xlo && n_at < n_counts)
-				at[n_at++] = v;
-	draw_x_axis(&c, &f, n_at ? at : NULL, n_at,
-	            f.xlog ? "number of devices (log scale)" : "number of devices");
-	free(at);
-
-	struct legend_item leg[STRATEGY_COUNT + 1];
-	size_t n_leg = 0;
-	double px = text_px(&c, TEXT_NORMAL), placed[STRATEGY_COUNT];
-	size_t n_placed = 0;
-	for (int s = 0; s < STRATEGY_COUNT; s++) {
-		const struct sweep_point *p = &pts[s * n_counts];
-		uint32_t rgb = strategy_rgb(s);
-		if (!n_pts[s])
-			continue;
-		for (size_t i = 0; i < n_pts[s]; i++) {
-			double xx = fx(&f, (double)p[i].devices);
-			cv_line(&c, xx, fy(&f, p[i].p5), xx, fy(&f, p[i].p95), rgb, 1.5, NULL);
-			cv_line(&c, xx - 5, fy(&f, p[i].p5), xx + 5, fy(&f, p[i].p5), rgb, 1.5,
-			        NULL);
-			cv_line(&c, xx - 5, fy(&f, p[i].p95), xx + 5, fy(&f, p[i].p95), rgb, 1.5,
-			        NULL);
-			if (i > 0)
-				cv_line(&c, fx(&f, (double)p[i - 1].devices),
-				        fy(&f, p[i - 1].median), xx, fy(&f, p[i].median), rgb,
-				        strategy_line(s)->width, strategy_line(s)->style);
-		}
-		for (size_t i = 0; i < n_pts[s]; i++)
-			cv_marker(&c, fx(&f, (double)p[i].devices), fy(&f, p[i].median),
-			          strategy_line(s)->marker, strategy_line(s)->marker_px, rgb, 1);
-		/* The median at the largest count, where the strategies differ most;
-		 * equal values share one label. */
-		const struct sweep_point *last = &p[n_pts[s] - 1];
-		double y = fy(&f, last->median);
-		bool taken = false;
-		for (size_t k = 0; k < n_placed; k++)
-			taken |= fabs(placed[k] - y) < px * 1.2;
-		if (!taken) {
-			char ms[32], lab[48];
-			fmt_ms(ms, sizeof ms, last->median);
-			snprintf(lab, sizeof lab, "%s ms", ms);
-			cv_text(&c, fx(&f, (double)last->devices) + 14, y, px, false, 'l', 'c',
-			        0x000000, 0, lab);
-			placed[n_placed++] = y;
-		}
-		leg[n_leg++] = (struct legend_item){.kind = LEG_LINE_MARKER,
-		                                    .rgb = rgb,
-		                                    .width = strategy_line(s)->width,
-		                                    .style = strategy_line(s)->style,
-		                                    .marker = strategy_line(s)->marker,
-		                                    .label = strategy_name((enum strategy_kind)s)};
-	}
-	leg[n_leg++] = (struct legend_item){
-	    .kind = LEG_LINE, .rgb = 0x606060, .width = 1.5, .label = "median; bars p5 to p95"};
-	/* Legend in a white box at the top left of the plot, over the grid. */
-	double lw = 0;
-	for (size_t i = 0; i < n_leg; i++)
-		lw = fmax(lw, legend_item_width(&c, px, &leg[i]));
-	double lh = px * 1.7 * (double)n_leg + 10;
-	cv_rect(&c, f.x0 + 14, f.y0 + 14, f.x0 + 14 + lw + 10, f.y0 + 14 + lh, 0xffffff, 0x808080);
-	for (size_t i = 0; i < n_leg; i++)
-		legend_item_draw(&c, f.x0 + 24, f.y0 + 19 + px * 1.7 * ((double)i + 0.5), px,
-		                 &leg[i]);
-	draw_frame_box(&c, &f);
+	double *xs = malloc(n_counts * sizeof *xs);
+	int rc = -1;
+	if (!xs)
+		seterr(err, errlen, "%s: out of memory", path);
+	for (size_t i = 0; xs && i < n_counts; i++)
+		xs[i] = (double)counts[i];
+	if (xs)
+		rc = draw_strategy_lines(pts, n_pts, n_counts, ymax, xs, n_counts, title,
+		                         "number of devices", fmt, path, err, errlen);
+	free(xs);
 	free(pts);
 	free(counts);
-	return canvas_close(&c, path, err, errlen);
+	return rc;
 }
 
 /* ---- phases side by side -------------------------------------------------- */
@@ -1722,5 +1742,190 @@ int plot_phases(const struct results *const *files, const char *const *labels, s
 	}
 	cv_text(&c, f.x1, leg_top + px * 0.85, px, false, 'r', 'c', 0x404040, 0,
 	        "bars: median; whiskers: p5 to p95");
+	return canvas_close(&c, path, err, errlen);
+}
+
+/* ---- a sweep file's /points ----------------------------------------------- */
+
+/* The rows of /points the study plots draw: those with a number in the axis
+ * column whose scenario and other axes have the first row's values (a
+ * multi-axis study is drawn along one axis at a time).  Columns from the
+ * first to `strategy` (exclusive) are the scenario and the axes. */
+static bool study_row_on_line(const struct results_table *t, size_t r, long axis, long strat)
+{
+	for (long c = 1; c < strat; c++) {
+		if (c == axis)
+			continue;
+		bool same = t->is_text[c] ? !strcmp(t->text[r * t->n_cols + c], t->text[c])
+		                          : t->num[r * t->n_cols + c] == t->num[c];
+		if (!same)
+			return false;
+	}
+	return isfinite(t->num[r * t->n_cols + axis]);
+}
+
+static int study_cols(const struct results_table *t, const char *axis, const char *path,
+                      long *c_axis, long *c_strat, char *err, size_t errlen)
+{
+	*c_axis = results_table_col(t, axis);
+	*c_strat = results_table_col(t, "strategy");
+	if (*c_axis < 1 || *c_strat < 0 || *c_axis >= *c_strat || t->is_text[*c_axis]) {
+		seterr(err, errlen, "%s: '%s' is not a numeric axis of the study", path, axis);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sorted distinct axis values of the drawn rows into xs; their count. */
+static size_t study_xs(const struct results_table *t, long axis, long strat, double *xs)
+{
+	size_t n = 0;
+	for (size_t r = 0; r < t->n_rows; r++)
+		if (study_row_on_line(t, r, axis, strat))
+			xs[n++] = t->num[r * t->n_cols + axis];
+	qsort(xs, n, sizeof *xs, cmp_double);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!m || xs[m - 1] != xs[i])
+			xs[m++] = xs[i];
+	return m;
+}
+
+int plot_study_downtime(const struct results_table *t, const char *axis, const char *study,
+                        enum plot_format fmt, const char *path, char *err, size_t errlen)
+{
+	long ca, cs, cmed = results_table_col(t, "downtime_median_s"),
+	             c5 = results_table_col(t, "downtime_p5_s"),
+	             c95 = results_table_col(t, "downtime_p95_s"),
+	             cruns = results_table_col(t, "runs");
+	if (study_cols(t, axis, path, &ca, &cs, err, errlen))
+		return -1;
+	if (cmed < 0 || c5 < 0 || c95 < 0 || cruns < 0) {
+		seterr(err, errlen,
+		       "%s: /points lacks downtime_median_s, downtime_p5_s or downtime_p95_s "
+		       "(the study's statistics: must include median, p5 and p95)",
+		       path);
+		return -1;
+	}
+	double *xs = calloc(t->n_rows + 1, sizeof *xs);
+	struct sweep_point *pts = calloc(STRATEGY_COUNT * (t->n_rows + 1), sizeof *pts);
+	size_t n_pts[STRATEGY_COUNT] = {0}, n_x = xs ? study_xs(t, ca, cs, xs) : 0;
+	int rc = -1;
+	if (!xs || !pts) {
+		seterr(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	if (n_x < 2) {
+		seterr(err, errlen, "%s: the axis %s has fewer than two values", path, axis);
+		goto out;
+	}
+	double ymax = 0, runs = 0;
+	/* Rows come in axis order for each strategy (points are numbered so). */
+	for (size_t r = 0; r < t->n_rows; r++) {
+		const double *v = &t->num[r * t->n_cols];
+		int s = strategy_parse(t->text[r * t->n_cols + cs]);
+		if (s < 0 || !study_row_on_line(t, r, ca, cs) || !isfinite(v[cmed]))
+			continue;
+		pts[(size_t)s * (t->n_rows + 1) + n_pts[s]++] =
+		    (struct sweep_point){v[ca], v[cmed] * 1e3, v[c5] * 1e3, v[c95] * 1e3};
+		ymax = fmax(ymax, v[c95] * 1e3);
+		runs = v[cruns];
+	}
+	char title[300];
+	snprintf(title, sizeof title, "%s: downtime vs %s (sim, %.0f runs per point)", study, axis,
+	         runs);
+	rc = draw_strategy_lines(pts, n_pts, t->n_rows + 1, ymax, xs, n_x, title, axis, fmt, path,
+	                         err, errlen);
+out:
+	free(xs);
+	free(pts);
+	return rc;
+}
+
+/* Phases bottom to top, in the order they happen. */
+static const uint32_t phase_rgb[] = {0x4e79a7, 0xa0cbe8, 0xbab0ac, 0xf28e2b,
+                                     0xffbe7d, 0x59a14f, 0x8cd17d};
+
+int plot_study_phases(const struct results_table *t, const char *axis, const char *study,
+                      enum strategy_kind strategy, enum plot_format fmt, const char *path,
+                      char *err, size_t errlen)
+{
+	long ca, cs, cph[PHASE_COUNT];
+	if (study_cols(t, axis, path, &ca, &cs, err, errlen))
+		return -1;
+	for (int p = 0; p < PHASE_COUNT; p++) {
+		char name[64];
+		snprintf(name, sizeof name, "phase_%s_s", phase_name((enum phase)p));
+		if ((cph[p] = results_table_col(t, name)) < 0) {
+			seterr(err, errlen, "%s: /points: column '%s' missing", path, name);
+			return -1;
+		}
+	}
+	/* One bar per axis value, equally spaced: the phases stacked. */
+	size_t n = 0;
+	double ymax = 0;
+	const double **rows = calloc(t->n_rows + 1, sizeof *rows);
+	for (size_t r = 0; rows && r < t->n_rows; r++) {
+		if (strategy_parse(t->text[r * t->n_cols + cs]) != (int)strategy ||
+		    !study_row_on_line(t, r, ca, cs))
+			continue;
+		const double *v = rows[n++] = &t->num[r * t->n_cols];
+		double sum = 0;
+		for (int p = 0; p < PHASE_COUNT; p++)
+			sum += isfinite(v[cph[p]]) ? v[cph[p]] * 1e3 : 0;
+		ymax = fmax(ymax, sum);
+	}
+	if (!rows || n < 2) {
+		seterr(err, errlen, "%s: %s", path,
+		       rows ? "fewer than two points of the strategy along the axis"
+		            : "out of memory");
+		free(rows);
+		return -1;
+	}
+	struct canvas c;
+	double W = 1200, H = 800;
+	if (canvas_open(&c, path, fmt, W, H, err, errlen)) {
+		free(rows);
+		return -1;
+	}
+	bool cut;
+	struct frame f = {
+	    .x0 = 130, .x1 = W - 50, .y0 = 130, .y1 = H - 110, .xlo = 0, .xhi = (double)n};
+	y_range(0, ymax, &f.ylo, &f.yhi, &cut);
+	f.ylo = 0; /* stacked: from zero */
+	char title[300];
+	snprintf(title, sizeof title, "%s: where the downtime goes, %s (median of each phase)",
+	         study, strategy_name(strategy));
+	cv_text(&c, f.x0, 36, text_px(&c, TEXT_TITLE), true, 'l', 'c', 0x000000, 0, title);
+	draw_y_axis(&c, &f, "downtime (ms)");
+	double px = text_px(&c, TEXT_NORMAL), bw = (f.x1 - f.x0) / (double)n;
+	for (size_t i = 0; i < n; i++) {
+		double y = 0, x0 = f.x0 + bw * ((double)i + 0.2),
+		       x1 = f.x0 + bw * ((double)i + 0.8);
+		for (int p = 0; p < PHASE_COUNT; p++) {
+			double h = isfinite(rows[i][cph[p]]) ? rows[i][cph[p]] * 1e3 : 0;
+			if (h > 0)
+				cv_rect(&c, x0, fy(&f, y + h), x1, fy(&f, y), phase_rgb[p], NOFILL);
+			y += h;
+		}
+		char lab[32];
+		snprintf(lab, sizeof lab, "%g", rows[i][ca]);
+		cv_text(&c, (x0 + x1) / 2, f.y1 + 10, px, false, 'c', 't', 0x000000, 0, lab);
+	}
+	cv_text(&c, (f.x0 + f.x1) / 2, f.y1 + 18 + 1.6 * px, text_px(&c, TEXT_AXIS), false, 'c',
+	        't', 0x000000, 0, axis);
+	struct legend_item leg[PHASE_COUNT];
+	for (int p = 0; p < PHASE_COUNT; p++)
+		leg[p] = (struct legend_item){
+		    .kind = LEG_SWATCH, .rgb = phase_rgb[p], .label = phase_name((enum phase)p)};
+	legend_flow(&c, f.x0, 62, f.x1 - f.x0, "phases", leg, PHASE_COUNT, true);
+	draw_frame_box(&c, &f);
+	free(rows);
 	return canvas_close(&c, path, err, errlen);
 }

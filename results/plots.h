@@ -1,7 +1,8 @@
 /*
  * plots.h - pictures of result files with GNU libplot: what `switchover report`
  * draws.  Every plot reads struct results (store.h) only, so a file from the
- * sim world and one from the real world are drawn alike.
+ * sim world and one from the real world are drawn alike; the study plots read
+ * a sweep file's /points table (struct results_table).
  *
  *   timeline     one run as a Gantt chart: a row per device and side, per
  *                task and per non-VFIO handler; bars coloured by VFIO device
@@ -14,6 +15,8 @@
  *                device counts)
  *   phases       sim vs real: the median of every downtime phase of one
  *                scenario in two (or more) files, bars side by side
+ *   study        a sweep file's /points: downtime vs an axis, one line per
+ *                strategy; the phase medians stacked vs the axis
  *
  * Output is PNG (libplot's "png" plotter, Hershey fonts) or SVG ("svg",
  * PostScript font names the viewer renders).  Functions return 0, or -1 with
@@ -81,5 +84,18 @@ int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_f
 int plot_phases(const struct results *const *files, const char *const *labels, size_t n,
                 enum strategy_kind strategy, enum plot_format fmt, const char *path, char *err,
                 size_t errlen);
+
+/* A sweep file's /points (docs/sweep.md; results_table_read): median
+ * downtime (p5-p95 bars) vs the numeric axis column `axis`, one line per
+ * strategy, the axis on a log scale once it spans 8x; the rows drawn are
+ * those whose scenario and other axes have the first row's values.  `study`
+ * names it in the title, which says the runs per point. */
+int plot_study_downtime(const struct results_table *t, const char *axis, const char *study,
+                        enum plot_format fmt, const char *path, char *err, size_t errlen);
+/* The same rows of one strategy: the phase medians stacked, a bar per axis
+ * value ("where the downtime goes"). */
+int plot_study_phases(const struct results_table *t, const char *axis, const char *study,
+                      enum strategy_kind strategy, enum plot_format fmt, const char *path,
+                      char *err, size_t errlen);
 
 #endif

@@ -537,6 +537,21 @@ static int attr_put_str(hid_t obj, const char *name, const char *s, const struct
 	return attr_put(obj, &f, &s, ty);
 }
 
+/* A scalar string dataset loc/name. */
+static int text_put(hid_t loc, const char *name, const char *text, const struct h5_types *ty)
+{
+	hid_t sp = H5Screate(H5S_SCALAR);
+	hid_t d = sp < 0
+	              ? H5I_INVALID_HID
+	              : H5Dcreate2(loc, name, ty->vstr, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	int rc = d < 0 || H5Dwrite(d, ty->vstr, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0 ? -1 : 0;
+	if (d >= 0)
+		H5Dclose(d);
+	if (sp >= 0)
+		H5Sclose(sp);
+	return rc;
+}
+
 /* A 1-D table of n rows at `rows` (row_size bytes each). */
 static int table_write(hid_t loc, const char *name, const struct field *f, size_t nf,
                        size_t row_size, const void *rows, size_t n, const struct h5_types *ty)
@@ -655,16 +670,8 @@ int results_writer_open(struct results_writer **out, const char *path, const str
 		         path);
 		goto fail_close;
 	}
-	hid_t sp = H5Screate(H5S_SCALAR);
-	hid_t d = sp < 0 ? H5I_INVALID_HID
-	                 : H5Dcreate2(w->file, "scenario", w->ty.vstr, sp, H5P_DEFAULT, H5P_DEFAULT,
-	                              H5P_DEFAULT);
-	rc = d < 0 || H5Dwrite(d, w->ty.vstr, H5S_ALL, H5S_ALL, H5P_DEFAULT, &yaml) < 0;
+	rc = text_put(w->file, "scenario", yaml, &w->ty);
 	free(yaml);
-	if (d >= 0)
-		H5Dclose(d);
-	if (sp >= 0)
-		H5Sclose(sp);
 	if (rc) {
 		werr(w, err, errlen, "cannot write /scenario");
 		goto fail_close;
@@ -729,6 +736,74 @@ static int phase_rows(const struct trace *tr, const struct run_summary *sum, str
 	return 0;
 }
 
+/* The run's /summary row; its n is the number of rows before it. */
+static void summary_append(struct results_writer *w, const struct scenario *s, unsigned run,
+                           const struct run_summary *sum)
+{
+	unsigned n = w->rows->len;
+	g_array_set_size(w->rows, n + 1);
+	summary_fill(&w->summary, w->rows->data + (size_t)n * w->summary.row_size, n,
+	             strategy_name(s->strategy), run, sum);
+}
+
+int results_writer_add_summary(struct results_writer *w, const struct scenario *s, unsigned run,
+                               const struct run_summary *sum, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	summary_append(w, s, run, sum);
+	return 0;
+}
+
+size_t results_writer_runs(const struct results_writer *w)
+{
+	return w->rows->len;
+}
+
+int results_writer_add_table(struct results_writer *w, const char *name,
+                             const struct results_col *cols, size_t n_cols, size_t row_size,
+                             const void *rows, size_t n, char *err, size_t errlen)
+{
+	static const enum field_type types[] = {[RESULTS_COL_F64] = F_F64,
+	                                        [RESULTS_COL_U64] = F_U64,
+	                                        [RESULTS_COL_U32] = F_U32,
+	                                        [RESULTS_COL_STR] = F_FSTR};
+	struct field *f = calloc(n_cols + 1, sizeof *f);
+	char what[160];
+	if (!f) {
+		snprintf(err, errlen, "%s: out of memory", w->path);
+		return -1;
+	}
+	for (size_t i = 0; i < n_cols; i++)
+		f[i] = (struct field){cols[i].name, cols[i].off, types[cols[i].type],
+		                      cols[i].type == RESULTS_COL_STR ? cols[i].len : 0};
+	struct h5_quiet q;
+	quiet_begin(&q);
+	int rc = table_write(w->file, name, f, n_cols, row_size, rows, n, &w->ty);
+	if (rc) {
+		snprintf(what, sizeof what, "cannot write /%s", name);
+		werr(w, err, errlen, what);
+	}
+	quiet_end(&q);
+	free(f);
+	return rc;
+}
+
+int results_writer_add_text(struct results_writer *w, const char *name, const char *text, char *err,
+                            size_t errlen)
+{
+	struct h5_quiet q;
+	quiet_begin(&q);
+	int rc = text_put(w->file, name, text, &w->ty);
+	if (rc) {
+		char what[160];
+		snprintf(what, sizeof what, "cannot write /%s", name);
+		werr(w, err, errlen, what);
+	}
+	quiet_end(&q);
+	return rc;
+}
+
 int results_writer_add_run(struct results_writer *w, const struct scenario *s, unsigned run,
                            const struct trace *tr, const struct run_summary *sum, char *err,
                            size_t errlen)
@@ -787,9 +862,7 @@ int results_writer_add_run(struct results_writer *w, const struct scenario *s, u
 		werr(w, err, errlen, what);
 		goto out;
 	}
-	g_array_set_size(w->rows, n + 1);
-	summary_fill(&w->summary, w->rows->data + (size_t)n * w->summary.row_size, n,
-	             strategy_name(s->strategy), run, sum);
+	summary_append(w, s, run, sum);
 	rc = 0;
 out:
 	if (g >= 0)
@@ -1357,6 +1430,12 @@ static int read_file(struct rd *rd, hid_t file)
 	if (rc)
 		return -1;
 
+	/* A sweep's /summary has a row for every run, /runs only the traced
+	 * ones: say what it is rather than that the two disagree. */
+	if (H5Lexists(file, "points", H5P_DEFAULT) > 0)
+		return fail(rd, false,
+		            "a sweep file (it has /points): `switchover report` draws it; this "
+		            "command reads the result files of sim and real (docs/sweep.md)");
 	hid_t d;
 	if (open_dataset(rd, file, "scenario", "/scenario", &d))
 		return -1;
@@ -1411,6 +1490,34 @@ static int read_file(struct rd *rd, hid_t file)
 	return 0;
 }
 
+/* Types, header check and the file open for reading (rd->path). */
+static int open_file(struct rd *rd, hid_t *file, hid_t *fapl)
+{
+	if (types_create(&rd->ty))
+		return fail(rd, true, "cannot set up HDF5 types");
+	if (check_header(rd))
+		return -1;
+	if (H5Fis_hdf5(rd->path) <= 0)
+		return fail(rd, false, "not an HDF5 file");
+	*fapl = H5Pcreate(H5P_FILE_ACCESS);
+	if (*fapl < 0 || H5Pset_fclose_degree(*fapl, H5F_CLOSE_STRONG) < 0)
+		return fail(rd, true, "cannot set up HDF5");
+	*file = H5Fopen(rd->path, H5F_ACC_RDONLY, *fapl);
+	if (*file < 0)
+		return fail(rd, true, "cannot open the HDF5 file");
+	return 0;
+}
+
+/* What open_file opened (either may be invalid). */
+static void close_file(struct rd *rd, hid_t file, hid_t fapl)
+{
+	if (file >= 0)
+		H5Fclose(file);
+	if (fapl >= 0)
+		H5Pclose(fapl);
+	types_close(&rd->ty);
+}
+
 int results_read_flags(const char *path, unsigned flags, struct results **out, char *err,
                        size_t errlen)
 {
@@ -1420,27 +1527,8 @@ int results_read_flags(const char *path, unsigned flags, struct results **out, c
 	struct rd rd = {.path = path, .err = err, .errlen = errlen, .flags = flags};
 	hid_t file = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
 	int rc = -1;
-	if (types_create(&rd.ty)) {
-		fail(&rd, true, "cannot set up HDF5 types");
+	if (open_file(&rd, &file, &fapl))
 		goto out;
-	}
-	if (check_header(&rd))
-		goto out;
-	htri_t is = H5Fis_hdf5(path);
-	if (is <= 0) {
-		fail(&rd, false, "not an HDF5 file");
-		goto out;
-	}
-	fapl = H5Pcreate(H5P_FILE_ACCESS);
-	if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
-		fail(&rd, true, "cannot set up HDF5");
-		goto out;
-	}
-	file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-	if (file < 0) {
-		fail(&rd, true, "cannot open the HDF5 file");
-		goto out;
-	}
 	rd.r = calloc(1, sizeof *rd.r);
 	if (!rd.r) {
 		fail(&rd, false, "out of memory");
@@ -1453,11 +1541,7 @@ int results_read_flags(const char *path, unsigned flags, struct results **out, c
 	rc = 0;
 out:
 	results_free(rd.r);
-	if (file >= 0)
-		H5Fclose(file);
-	if (fapl >= 0)
-		H5Pclose(fapl);
-	types_close(&rd.ty);
+	close_file(&rd, file, fapl);
 	quiet_end(&q);
 	return rc;
 }
@@ -1479,4 +1563,164 @@ void results_free(struct results *r)
 	free(r->scenario_yaml);
 	scenario_free(r->scenario);
 	free(r);
+}
+
+/* ---- tables of run-time columns (sweep files) -------------------------- */
+
+/* Every column of the table d into t: numbers through a one-member
+ * compound of native double, strings through one of a fixed-length string. */
+static int table_columns(struct rd *rd, hid_t d, hid_t ft, const char *objpath,
+                         struct results_table *t)
+{
+	size_t n = t->n_rows;
+	for (size_t c = 0; c < t->n_cols; c++) {
+		char *name = H5Tget_member_name(ft, (unsigned)c);
+		H5T_class_t cls = H5Tget_member_class(ft, (unsigned)c);
+		hid_t mtype = H5Tget_member_type(ft, (unsigned)c);
+		t->names[c] = name ? strdup(name) : NULL;
+		int rc = -1;
+		if (!name || mtype < 0 || !t->names[c]) {
+			fail(rd, true, "%s: cannot read column %zu", objpath, c);
+		} else if (cls == H5T_STRING && H5Tis_variable_str(mtype) == 0) {
+			size_t len = H5Tget_size(mtype) + 1;
+			hid_t st = H5Tcopy(H5T_C_S1), ct = H5Tcreate(H5T_COMPOUND, len);
+			char *buf = calloc(n + 1, len);
+			t->is_text[c] = true;
+			/* HDF5 converts no string between character sets: read it in its own. */
+			if (st >= 0 && ct >= 0 && buf && H5Tset_size(st, len) >= 0 &&
+			    H5Tset_strpad(st, H5T_STR_NULLTERM) >= 0 &&
+			    H5Tset_cset(st, H5Tget_cset(mtype)) >= 0 &&
+			    H5Tinsert(ct, name, 0, st) >= 0 &&
+			    (!n || H5Dread(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)) {
+				rc = 0;
+				for (size_t r = 0; !rc && r < n; r++)
+					if (!(t->text[r * t->n_cols + c] = strdup(buf + r * len)))
+						rc = fail(rd, false, "out of memory");
+			} else {
+				fail(rd, true, "%s: cannot read column '%s'", objpath, name);
+			}
+			for (size_t r = 0; r < n; r++)
+				t->num[r * t->n_cols + c] = NAN;
+			free(buf);
+			if (ct >= 0)
+				H5Tclose(ct);
+			if (st >= 0)
+				H5Tclose(st);
+		} else if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
+			hid_t ct = H5Tcreate(H5T_COMPOUND, sizeof(double));
+			double *buf = calloc(n + 1, sizeof *buf);
+			if (ct >= 0 && buf && H5Tinsert(ct, name, 0, H5T_NATIVE_DOUBLE) >= 0 &&
+			    (!n || H5Dread(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)) {
+				for (size_t r = 0; r < n; r++)
+					t->num[r * t->n_cols + c] = buf[r];
+				rc = 0;
+			} else {
+				fail(rd, true, "%s: cannot read column '%s'", objpath, name);
+			}
+			free(buf);
+			if (ct >= 0)
+				H5Tclose(ct);
+		} else {
+			fail(rd, false, "%s: column '%s' is %s, expected a number or a string",
+			     objpath, name, class_name(cls));
+		}
+		if (mtype >= 0)
+			H5Tclose(mtype);
+		H5free_memory(name);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+int results_table_read(const char *path, const char *name, struct results_table **out, char *err,
+                       size_t errlen)
+{
+	struct h5_quiet q;
+	quiet_begin(&q);
+	*out = NULL;
+	struct rd rd = {.path = path, .err = err, .errlen = errlen};
+	hid_t file = H5I_INVALID_HID, fapl = H5I_INVALID_HID, d = H5I_INVALID_HID;
+	hid_t ft = H5I_INVALID_HID, sp = H5I_INVALID_HID;
+	struct results_table *t = calloc(1, sizeof *t);
+	char objpath[160];
+	int rc = -1;
+	snprintf(objpath, sizeof objpath, "/%s", name);
+	if (!t) {
+		fail(&rd, false, "out of memory");
+		goto out;
+	}
+	if (open_file(&rd, &file, &fapl) || open_dataset(&rd, file, name, objpath, &d))
+		goto out;
+	ft = H5Dget_type(d);
+	sp = H5Dget_space(d);
+	hsize_t dims[H5S_MAX_RANK];
+	if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_COMPOUND ||
+	    H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, dims, NULL) != 1) {
+		fail(&rd, ft < 0 || sp < 0, "%s is not a one-dimensional table", objpath);
+		goto out;
+	}
+	int nm = H5Tget_nmembers(ft);
+	size_t rowbytes = H5Tget_size(ft);
+	if (nm <= 0 || rowbytes == 0 || dims[0] > rd.file_size / rowbytes) {
+		fail(&rd, false, "%s: %llu rows of %zu bytes cannot be in this file (damaged)",
+		     objpath, (unsigned long long)dims[0], rowbytes);
+		goto out;
+	}
+	t->n_cols = (size_t)nm;
+	t->n_rows = (size_t)dims[0];
+	t->raw_len = t->n_rows * rowbytes;
+	t->names = calloc(t->n_cols, sizeof *t->names);
+	t->is_text = calloc(t->n_cols, sizeof *t->is_text);
+	t->num = calloc(t->n_rows * t->n_cols + 1, sizeof *t->num);
+	t->text = calloc(t->n_rows * t->n_cols + 1, sizeof *t->text);
+	t->raw = malloc(t->raw_len + 1);
+	if (!t->names || !t->is_text || !t->num || !t->text || !t->raw) {
+		fail(&rd, false, "out of memory");
+		goto out;
+	}
+	if (t->n_rows && H5Dread(d, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->raw) < 0) {
+		fail(&rd, true, "%s: cannot read", objpath);
+		goto out;
+	}
+	if (table_columns(&rd, d, ft, objpath, t))
+		goto out;
+	*out = t;
+	t = NULL;
+	rc = 0;
+out:
+	results_table_free(t);
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (ft >= 0)
+		H5Tclose(ft);
+	if (d >= 0)
+		H5Dclose(d);
+	close_file(&rd, file, fapl);
+	quiet_end(&q);
+	return rc;
+}
+
+long results_table_col(const struct results_table *t, const char *name)
+{
+	for (size_t c = 0; c < t->n_cols; c++)
+		if (t->names[c] && !strcmp(t->names[c], name))
+			return (long)c;
+	return -1;
+}
+
+void results_table_free(struct results_table *t)
+{
+	if (!t)
+		return;
+	for (size_t c = 0; t->names && c < t->n_cols; c++)
+		free(t->names[c]);
+	for (size_t i = 0; t->text && i < t->n_rows * t->n_cols; i++)
+		free(t->text[i]);
+	free(t->names);
+	free(t->is_text);
+	free(t->num);
+	free(t->text);
+	free(t->raw);
+	free(t);
 }

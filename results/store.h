@@ -34,6 +34,7 @@
 #ifndef SWITCHOVER_STORE_H
 #define SWITCHOVER_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,5 +87,52 @@ int results_read(const char *path, struct results **out, char *err, size_t errle
 int results_read_flags(const char *path, unsigned flags, struct results **out, char *err,
 		       size_t errlen);
 void results_free(struct results *r);
+
+/*
+ * Sweep files (`switchover sweep`, docs/sweep.md) are result files too: the
+ * same /meta and /scenario (the first base scenario), /summary with one row
+ * per run of every point, /runs/<n> only for the runs whose trace was asked
+ * for, and tables whose columns are known only at run time (/points).
+ */
+enum results_col_type { RESULTS_COL_F64, RESULTS_COL_U64, RESULTS_COL_U32, RESULTS_COL_STR };
+struct results_col {
+	const char *name;
+	enum results_col_type type;
+	size_t off; /* in a row */
+	size_t len; /* RESULTS_COL_STR: bytes including the NUL */
+};
+/* A /summary row only (no /runs/<n> group): n counts it all the same, so a
+ * later results_writer_add_run is /runs/<its n>.  0 or -1 with err. */
+int results_writer_add_summary(struct results_writer *w, const struct scenario *s, unsigned run,
+                               const struct run_summary *sum, char *err, size_t errlen);
+/* Runs added so far: the n of the next one. */
+size_t results_writer_runs(const struct results_writer *w);
+/* A table /NAME of n rows of row_size bytes.  0 or -1 with err. */
+int results_writer_add_table(struct results_writer *w, const char *name,
+                             const struct results_col *cols, size_t n_cols, size_t row_size,
+                             const void *rows, size_t n, char *err, size_t errlen);
+/* A scalar string dataset /NAME.  0 or -1 with err. */
+int results_writer_add_text(struct results_writer *w, const char *name, const char *text, char *err,
+                            size_t errlen);
+
+/* A table read back whatever its columns: numbers (integers and floats) as
+ * doubles, fixed-length strings as text; raw holds the rows exactly as they
+ * are in the file (for byte comparisons). */
+struct results_table {
+	size_t n_cols, n_rows;
+	char **names;  /* n_cols */
+	bool *is_text; /* n_cols */
+	double *num;   /* [row * n_cols + col], NaN for text columns */
+	char **text;   /* [row * n_cols + col], NULL for number columns */
+	void *raw;
+	size_t raw_len;
+};
+/* Read the table /NAME of the result file at path (checksum checked as by
+ * results_read).  0, or -1 with err naming the file and the object. */
+int results_table_read(const char *path, const char *name, struct results_table **out, char *err,
+                       size_t errlen);
+/* Column index of `name`, or -1. */
+long results_table_col(const struct results_table *t, const char *name);
+void results_table_free(struct results_table *t);
 
 #endif

@@ -22,3 +22,6 @@ echo "== sim against real: emulated devices with fixed 5-50 ms arcs (bench/agree
 echo
 echo "== the real world's harness alone: 64 null devices (no costs, no data)"
 "$BUILD/bench/bench_real" --null --devices 64 --runs 5
+echo
+echo "== sweeps: runs per second of -j 1, -j 2, mpirun -n 2 and -n 3 (target: -j 2 at least 1.8x -j 1)"
+"$BUILD/bench/bench_sweep" --runs 100 --points 8
