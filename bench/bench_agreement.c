@@ -17,7 +17,8 @@
  * misses, the real world spends time the model does not know about (the
  * host's CPUs, scheduler wake-ups, copies).  --host PROFILE gives both
  * ends the host profile of this machine (profiles/hosts/, written by
- * bench_host), so that the sim knows its cores and CPU costs.
+ * bench_host) on one shared machine (hosts.shared: this process plays
+ * both ends), so that the sim knows its cores and CPU costs.
  *
  * A benchmark, not a test: wall-clock time on a shared machine is not a
  * verdict.  Its output goes to docs/performance.md with the command; the
@@ -62,7 +63,8 @@ static void usage(FILE *out)
 	             "                  else 2; with off they carry RAM only)\n"
 	             "  --target PCT    the agreement target in %% (default 3)\n"
 	             "  --host PROFILE  both ends get this host profile (a name in\n"
-	             "                  profiles/hosts/, such as ci-2core, or a file)\n");
+	             "                  profiles/hosts/, such as ci-2core, or a file), both\n"
+	             "                  ends sharing its cores (hosts.shared)\n");
 }
 
 struct medians {
@@ -278,11 +280,14 @@ int main(int argc, char **argv)
 		snprintf(host_src, sizeof host_src, "hosts.source.profile=%s", host ? host : "");
 		snprintf(host_dst, sizeof host_dst, "hosts.destination.profile=%s",
 		         host ? host : "");
-		const char *sets[] = {strategy_set, threads_set, count_set, runs_set,
-		                      channels_set, state_set,   host_src,  host_dst};
+		/* One process plays both ends here: with a host profile, both
+		 * share this machine's cores (hosts.shared). */
+		const char *sets[] = {strategy_set, threads_set,  count_set,
+		                      runs_set,     channels_set, state_set,
+		                      host_src,     host_dst,     "hosts.shared=true"};
 		struct scenario *s = NULL;
 		char err[1024];
-		if (scenario_load_file(file, sets, host ? 8 : 6, &s, err, sizeof err)) {
+		if (scenario_load_file(file, sets, host ? 9 : 6, &s, err, sizeof err)) {
 			fprintf(stderr, "bench_agreement: %s\n", err);
 			return 2;
 		}

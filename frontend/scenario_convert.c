@@ -643,6 +643,14 @@ int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario 
 	              get_rate(L, "vm.dirty_rate", r->vm->dirty_rate, &s->ram_dirty_Bps) ||
 	              get_unsigned(L, "vm.vcpus", r->vm->vcpus, 1, SCENARIO_MAX_VCPUS, &s->vcpus)))
 		return -1;
+	if (r->hosts && r->hosts->shared) {
+		static const char *const bool_words[] = {"false", "true"};
+		static const struct names bools = NAMES(bool_words);
+		int k = get_word(L, "hosts.shared", r->hosts->shared, &bools, "boolean");
+		if (k < 0)
+			return -1;
+		s->hosts_shared = k == 1;
+	}
 	if (r->hosts &&
 	    ((r->hosts->source &&
 	      scenario_convert_host(L, "hosts.source", r->hosts->source, &s->hosts[0])) ||

@@ -300,6 +300,7 @@ char *scenario_to_yaml(const struct scenario *s)
 	emit_uint(&m, "vcpus", s->vcpus);
 	emit_end_map(&m);
 	emit_map(&m, "hosts", false);
+	emit_kv(&m, "shared", s->hosts_shared ? "true" : "false");
 	for (int h = 0; h < 2; h++) {
 		const struct scn_host *x = &s->hosts[h];
 		emit_map(&m, h ? "destination" : "source", false);

@@ -40,6 +40,7 @@ static const cyaml_schema_field_t hosts_fields[] = {
     CYAML_FIELD_MAPPING_PTR("source", OPT, struct raw_hosts, source, scenario_schema_host_fields),
     CYAML_FIELD_MAPPING_PTR("destination", OPT, struct raw_hosts, destination,
                             scenario_schema_host_fields),
+    STR("shared", OPT, struct raw_hosts, shared),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_field_t network_fields[] = {

@@ -29,6 +29,7 @@ struct raw_host {
 };
 struct raw_hosts {
 	struct raw_host *source, *destination;
+	char *shared;
 };
 struct raw_network {
 	char *bandwidth, *latency, *multifd_channels;

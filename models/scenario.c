@@ -1000,6 +1000,13 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		snprintf(err, errlen, "%u vCPUs: expected 1 to %d", s->vcpus, SCENARIO_MAX_VCPUS);
 		FAIL("vm.vcpus");
 	}
+	if (s->hosts_shared && s->hosts[1].cores != s->hosts[0].cores) {
+		snprintf(err, errlen,
+		         "%u cores, but hosts.shared puts both ends on one machine of %u (the "
+		         "source's): give both the same count",
+		         s->hosts[1].cores, s->hosts[0].cores);
+		FAIL("hosts.destination.cores");
+	}
 	for (int h = 0; h < 2; h++) {
 		const struct scn_host *x = &s->hosts[h];
 		const char *side = h ? "destination" : "source";
@@ -1324,7 +1331,7 @@ bool scenario_equal(const struct scenario *a, const struct scenario *b)
 	    a->nonresponsive_from != b->nonresponsive_from || a->n_faults != b->n_faults ||
 	    a->n_domains != b->n_domains || a->n_groups != b->n_groups ||
 	    a->n_handlers != b->n_handlers || a->runs != b->runs || a->seed != b->seed ||
-	    a->vcpus != b->vcpus)
+	    a->vcpus != b->vcpus || a->hosts_shared != b->hosts_shared)
 		return false;
 	for (int h = 0; h < 2; h++) {
 		const struct scn_host *x = &a->hosts[h], *y = &b->hosts[h];

@@ -211,6 +211,11 @@ struct scenario {
 	unsigned vcpus;       /* paused at the VM stop, resumed at the VM start */
 
 	struct scn_host hosts[2]; /* [0] the source, [1] the destination (enum rt_side) */
+	/* Both ends on one machine (a loopback migration, or the real world's
+	 * one-process runs): every task of either end runs on the source's
+	 * cores; each end keeps its own CPU costs.  The destination's cores
+	 * must then equal the source's. */
+	bool hosts_shared;
 
 	/* network */
 	double bandwidth_Bps;      /* link bandwidth, bytes per second */

@@ -78,6 +78,7 @@ struct rt_task {
 	const char *op;              /* blocking operation in progress, NULL if none */
 	const char *op_obj;          /* name of the object it waits on, or NULL */
 	int ended;                   /* fn returned (a task killed by SimGrid never gets here) */
+	enum rt_side side;           /* the end it belongs to (its CPU costs) */
 	struct rt_task *prev, *next; /* the run's tasks not yet joined */
 	char name[];
 };
@@ -199,10 +200,12 @@ static void sim_sleep(struct sim_rt *s, double seconds)
 	sg_actor_sleep_for(seconds);
 }
 
-/* The configuration of the host the calling actor runs on. */
+/* The configuration of the calling task's end (its CPU costs); with a
+ * shared host the cores are the source host's, where every task runs. */
 static const struct sim_host_config *self_host(const struct sim_rt *s)
 {
-	return &s->cfg.host[sg_host_self() == g_host[RT_SIDE_DST]];
+	const struct rt_task *t = sg_actor_self_get_data();
+	return &s->cfg.host[t ? t->side : sg_host_self() == g_host[RT_SIDE_DST]];
 }
 
 /*
@@ -271,7 +274,8 @@ static struct rt_task *task_start(struct sim_rt *s, enum rt_side side, const cha
 	t->srt = s;
 	t->fn = fn;
 	t->arg = arg;
-	t->actor = sg_actor_init(t->name, g_host[side == RT_SIDE_DST]);
+	t->side = side;
+	t->actor = sg_actor_init(t->name, g_host[side == RT_SIDE_DST && !s->cfg.shared_host]);
 	sg_actor_ref(t->actor);
 	sg_actor_set_data(t->actor, t);
 	t->prev = s->tasks_tail;

@@ -47,6 +47,7 @@
 #ifndef SWITCHOVER_SIM_RUNTIME_H
 #define SWITCHOVER_SIM_RUNTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,9 @@ struct sim_runtime_config {
 	double thread_join_s;   /* charged to the caller of join, after the task ended; >= 0 */
 	double thread_wake_s;   /* charged to the caller of wake, before the release; >= 0 */
 	struct sim_host_config host[2]; /* [RT_SIDE_SRC], [RT_SIDE_DST]; zero: unlimited, free */
+	/* One machine plays both ends: every task runs on the source host's
+	 * cores (host[RT_SIDE_SRC].cores), each with its own side's CPU costs. */
+	bool shared_host;
 };
 
 /*

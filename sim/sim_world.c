@@ -19,7 +19,10 @@ _Static_assert(SCENARIO_MAX_CORES <= SIM_MAX_CORES, "the platform has a pstate p
 
 static struct sim_runtime_stats total_stats;
 
-void sim_world_total_stats(struct sim_runtime_stats *out) { *out = total_stats; }
+void sim_world_total_stats(struct sim_runtime_stats *out)
+{
+	*out = total_stats;
+}
 
 static void add_stats(const struct rt *rt)
 {
@@ -40,15 +43,14 @@ struct sim_device_ctx {
 	unsigned run;
 };
 
-static struct device *make_device(void *arg, size_t index, enum rt_side side,
-				  struct rt_sem *domain)
+static struct device *make_device(void *arg, size_t index, enum rt_side side, struct rt_sem *domain)
 {
 	struct sim_device_ctx *c = arg;
 	return sim_device_new(c->rt, c->s, index, side, c->run, domain);
 }
 
 int sim_world_run(const struct scenario *s, unsigned run, struct trace *trace,
-		  struct mig_result *res, char *err, size_t errlen)
+                  struct mig_result *res, char *err, size_t errlen)
 {
 	memset(res, 0, sizeof *res);
 	if (sim_runtime_global_init()) {
@@ -61,6 +63,7 @@ int sim_world_run(const struct scenario *s, unsigned run, struct trace *trace,
 	    .thread_create_s = s->thread_create_s,
 	    .thread_join_s = s->thread_join_s,
 	    .thread_wake_s = s->thread_wake_s,
+	    .shared_host = s->hosts_shared,
 	};
 	for (int h = 0; h < 2; h++)
 		cfg.host[h] = (struct sim_host_config){

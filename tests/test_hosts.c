@@ -91,6 +91,32 @@ static void test_cores_are_shared(void)
 	}
 }
 
+/* Two burners on each end, 1 s of CPU each: on two hosts of 2 cores every
+ * burner ends at 1 s; on one shared machine of 2 cores the four share them
+ * and end at 2 s (the same as 4 burners on one end). */
+static void spawn_both_ends(void *arg)
+{
+	struct cpu_ctx *c = arg;
+	struct rt_task *t[N_WORKERS];
+	for (int i = 0; i < N_WORKERS; i++)
+		t[i] = rt_spawn(c->rt, i % 2 ? RT_SIDE_DST : RT_SIDE_SRC, "burner", burner, c);
+	for (int i = 0; i < N_WORKERS; i++)
+		rt_join(c->rt, t[i]);
+}
+
+static void test_shared_host(void)
+{
+	for (int shared = 0; shared < 2; shared++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9, .shared_host = shared};
+		cfg.host[RT_SIDE_SRC].cores = cfg.host[RT_SIDE_DST].cores = 2;
+		struct cpu_ctx c = {.rt = rt_of(&cfg), .cpu_s = 1.0};
+		run_ok(c.rt, spawn_both_ends, &c);
+		for (int i = 0; i < N_WORKERS; i++)
+			CU_ASSERT_EQUAL(c.end[i], shared ? 2.0 : 1.0);
+		sim_runtime_free(c.rt);
+	}
+}
+
 /* A spawn's thread_create_s is CPU work of the caller: on 1 core, burner i
  * (started when spawn i ends) shares the core with spawn i+1, so both take
  * 2 s; the last burner has the core alone.  Unlimited cores: spawns end at
@@ -361,8 +387,8 @@ static void test_profile_errors(void)
 
 void register_tests(void)
 {
-	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_spawn_cost_contends),
-	           TEST(test_copy_cpu), TEST(test_enough_cores_change_nothing),
-	           TEST(test_64_devices_on_2_cores), TEST(test_profile_by_name),
-	           TEST(test_profile_errors));
+	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_shared_host),
+	           TEST(test_spawn_cost_contends), TEST(test_copy_cpu),
+	           TEST(test_enough_cores_change_nothing), TEST(test_64_devices_on_2_cores),
+	           TEST(test_profile_by_name), TEST(test_profile_errors));
 }
