@@ -19,6 +19,7 @@
 
 #include "aggregate.h"
 #include "cli.h"
+#include "outfile.h"
 #include "output.h"
 #include "scenario.h"
 #include "scenario_emit.h"
@@ -416,12 +417,17 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 
 	if (o.events_path) {
 		/* Written beside the final name and renamed when complete. */
-		snprintf(o.events_tmp, sizeof o.events_tmp, "%s.tmp-%ld", o.events_path,
-		         (long)getpid());
+		if (outfile_begin(o.events_path, o.events_tmp, sizeof o.events_tmp, err,
+		                  sizeof err)) {
+			errorf("--events %s\n", err);
+			scenario_free(s);
+			return output_close(out, CLI_EXIT_ERROR);
+		}
 		if (!(o.events = fopen(o.events_tmp, "w"))) {
 			errorf("--events %s: cannot write: %s\n", o.events_path, strerror(errno));
+			outfile_discard(o.events_tmp);
 			scenario_free(s);
-			return CLI_EXIT_ERROR;
+			return output_close(out, CLI_EXIT_ERROR);
 		}
 	}
 
@@ -479,14 +485,19 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 		free(runs[k]);
 	}
 	if (o.events) {
-		bool ok = fclose(o.events) == 0 && exit_status != CLI_EXIT_ERROR;
-		if (ok && rename(o.events_tmp, o.events_path) != 0) {
+		/* A full disk shows only here, when the buffer is flushed. */
+		bool written = !ferror(o.events);
+		written &= fclose(o.events) == 0;
+		if (exit_status == CLI_EXIT_ERROR) {
+			outfile_discard(o.events_tmp);
+		} else if (!written) {
 			errorf("--events %s: cannot write: %s\n", o.events_path, strerror(errno));
-			ok = false;
+			outfile_discard(o.events_tmp);
+			exit_status = CLI_EXIT_ERROR;
+		} else if (outfile_commit(o.events_tmp, o.events_path, err, sizeof err)) {
+			errorf("--events %s\n", err);
 			exit_status = CLI_EXIT_ERROR;
 		}
-		if (!ok)
-			unlink(o.events_tmp);
 	}
 	scenario_free(s);
 	if (fflush(stdout) != 0) {

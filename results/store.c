@@ -31,6 +31,7 @@
  * thread-safe (neither is Debian's serial HDF5 build).
  */
 #include "store.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +72,14 @@ struct h5_quiet {
 
 static void quiet_begin(struct h5_quiet *q)
 {
+	/* HDF5 1.10 keeps a file whose close failed (a full disk) half-open and
+	 * crashes closing it again in its exit handler; the process's exit frees
+	 * what HDF5 holds anyway.  It must be the first HDF5 call. */
+	static gsize once;
+	if (g_once_init_enter(&once)) {
+		H5dont_atexit();
+		g_once_init_leave(&once, 1);
+	}
 	H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
@@ -91,7 +100,15 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
 	const char *d = e->desc && *e->desc ? e->desc : "error";
 	if (n == 0)
 		snprintf(w->outer, sizeof w->outer, "%s", d);
-	snprintf(w->inner, sizeof w->inner, "%s", d);
+	/* A failed system call's description spans lines (time, file name,
+	 * descriptor); its strerror() text is what the user needs. */
+	const char *sys = strstr(d, "error message = '");
+	if (sys) {
+		sys += strlen("error message = '");
+		snprintf(w->inner, sizeof w->inner, "%.*s", (int)strcspn(sys, "'"), sys);
+	} else {
+		snprintf(w->inner, sizeof w->inner, "%s", d);
+	}
 	w->n++;
 	return 0;
 }
@@ -599,13 +616,17 @@ int results_writer_open(struct results_writer **out, const char *path, const str
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
-	snprintf(w->tmp, tmplen, "%s.tmp-%ld", path, (long)getpid());
+	if (outfile_begin(path, w->tmp, tmplen, err, errlen)) {
+		free(w->tmp);
+		w->tmp = NULL; /* not ours to remove */
+		goto fail;
+	}
 	/* Create it ourselves first: errno says plainly why a directory is
 	 * not writable, where HDF5 would bury it in its error stack. */
 	int fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot create %s: %s", path, w->tmp, strerror(errno));
-		goto fail;
+		goto fail_unlink;
 	}
 	close(fd);
 	hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -680,7 +701,7 @@ int results_writer_open(struct results_writer **out, const char *path, const str
 fail_close:
 	H5Fclose(w->file);
 fail_unlink:
-	unlink(w->tmp);
+	outfile_discard(w->tmp);
 fail:
 	if (w)
 		writer_free(w);
@@ -869,15 +890,14 @@ int results_writer_finish(struct results_writer *w, char *err, size_t errlen)
 			close(fd);
 		goto out;
 	}
-	if (close(fd) || rename(w->tmp, w->path)) {
-		snprintf(err, errlen, "%s: cannot rename %s into place: %s", w->path, w->tmp,
-		         strerror(errno));
+	if (close(fd)) {
+		snprintf(err, errlen, "%s: cannot finish %s: %s", w->path, w->tmp, strerror(errno));
 		goto out;
 	}
-	rc = 0;
+	rc = outfile_commit(w->tmp, w->path, err, errlen);
 out:
 	if (rc)
-		unlink(w->tmp);
+		outfile_discard(w->tmp);
 	writer_free(w);
 	quiet_end(&q);
 	return rc;
@@ -891,7 +911,7 @@ void results_writer_abort(struct results_writer *w)
 	quiet_begin(&q);
 	H5Gclose(w->runs);
 	H5Fclose(w->file);
-	unlink(w->tmp);
+	outfile_discard(w->tmp);
 	writer_free(w);
 	quiet_end(&q);
 }

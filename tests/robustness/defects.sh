@@ -1,0 +1,85 @@
+#!/bin/sh
+# Regression tests of the defects a bad-input campaign found (issue 17):
+# each section reproduces one defect and checks the clear error (exit 2,
+# no crash, no hang, no file left under a final name or as a temporary).
+# usage: defects.sh SWITCHOVER_BINARY SOURCE_DIR
+set -u
+SW=$1
+SRC=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+. "$SRC/tests/expect.sh"
+N=$SRC/scenarios/null.yaml
+
+# no_temporaries DIR WHAT: nothing named *.tmp-* is left in DIR
+no_temporaries() {
+	if ls "$1" | grep -q '\.tmp-'; then bad "$2 left a temporary: $(ls "$1" | grep '\.tmp-')"; else ok; fi
+}
+
+# 1. report of a device-count sweep whose files hold different scenario
+#    names crashed (strcmp with NULL) and left a 0-byte PNG.
+for n in 1 2 4; do
+	"$SW" sim "$SRC/scenarios/cx7-${n}vf.yaml" --runs 3 --quiet -o "$TMP/cx7$n.h5" >/dev/null
+done
+mkdir "$TMP/rep"
+expect 0 "devices-sweep.png" -- "$SW" report "$TMP/cx71.h5" "$TMP/cx72.h5" "$TMP/cx74.h5" -o "$TMP/rep"
+if [ -s "$TMP/rep/devices-sweep.png" ]; then ok; else bad "report: no devices-sweep.png"; fi
+no_temporaries "$TMP/rep" "report"
+
+# 3. -o, --events and the report's plots never replace a device node, a
+#    FIFO, a symlink or a directory (the temporary was renamed over it).
+mkfifo "$TMP/fifo"
+ln -s "$TMP/cx71.h5" "$TMP/link.h5"
+mkdir "$TMP/dir.h5"
+expect 2 "/dev/null: is a device node" -- "$SW" sim "$N" --quiet -o /dev/null
+expect 2 "fifo: is a FIFO" -- "$SW" sim "$N" --quiet -o "$TMP/fifo"
+expect 2 "link.h5: is a symbolic link" -- "$SW" sim "$N" --quiet -o "$TMP/link.h5"
+expect 2 "dir.h5: is a directory" -- "$SW" sim "$N" --quiet -o "$TMP/dir.h5"
+expect 2 "--events /dev/null: is a device node" -- "$SW" sim "$N" --quiet --events /dev/null
+expect 2 "--events .*fifo: is a FIFO" -- "$SW" sim "$N" --quiet --events "$TMP/fifo" -o "$TMP/ev.h5"
+if [ -p "$TMP/fifo" ] && [ -L "$TMP/link.h5" ] && [ -d "$TMP/dir.h5" ] && [ -c /dev/null ] &&
+	[ ! -e "$TMP/ev.h5" ]; then ok; else bad "an output replaced a non-regular file"; fi
+no_temporaries "$TMP" "a refused output"
+
+# 4. A full disk (here a file size limit, which fails the same writes):
+#    --events said nothing and exited 0; -o crashed in HDF5 at exit.
+(
+	trap '' XFSZ
+	ulimit -f 16
+	expect 2 "--events .*full.jsonl: cannot write: File too large" -- \
+		"$SW" sim "$SRC/scenarios/cx7-4vf.yaml" --quiet --events "$TMP/full.jsonl"
+	expect 2 "full.h5: cannot .*File too large" -- \
+		"$SW" sim "$SRC/scenarios/cx7-4vf.yaml" --quiet -o "$TMP/full.h5"
+	[ "$fails" = 0 ]
+) || bad "a full disk"
+if [ -e "$TMP/full.jsonl" ] || [ -e "$TMP/full.h5" ]; then bad "a full disk left a file"; else ok; fi
+no_temporaries "$TMP" "a full disk"
+
+# 11. sim ended by SIGINT or SIGTERM left FILE.tmp-PID behind; a stale
+#     temporary of a process killed with -9 is removed by the next run.
+for sig in INT TERM; do
+	"$SW" sim "$SRC/scenarios/cx7-4vf.yaml" --runs 100000 --quiet -o "$TMP/sig.h5" \
+		--events "$TMP/sig.jsonl" >"$TMP/sig.out" 2>&1 &
+	pid=$!
+	i=0
+	while [ $i -lt 300 ] && ! ls "$TMP" | grep -q 'sig.h5.tmp-'; do sleep 0.1; i=$((i + 1)); done
+	kill -$sig $pid
+	status=0
+	wait $pid || status=$?
+	if [ "$status" = 2 ] && grep -q "interrupted: no result file written" "$TMP/sig.out" &&
+		[ ! -e "$TMP/sig.h5" ] && [ ! -e "$TMP/sig.jsonl" ]; then ok; else
+		bad "SIG$sig to sim: exit $status"; sed 's/^/    /' "$TMP/sig.out" | head -3
+	fi
+	no_temporaries "$TMP" "SIG$sig to sim"
+done
+"$SW" sim "$SRC/scenarios/cx7-4vf.yaml" --runs 100000 --quiet -o "$TMP/k9.h5" >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 300 ] && ! ls "$TMP" | grep -q 'k9.h5.tmp-'; do sleep 0.1; i=$((i + 1)); done
+kill -9 $pid
+wait $pid
+if ls "$TMP" | grep -q "k9.h5.tmp-$pid"; then ok; else bad "kill -9: no temporary to clean"; fi
+expect 0 "downtime" -- "$SW" sim "$N" --quiet -o "$TMP/k9.h5"
+no_temporaries "$TMP" "a run after kill -9"
+
+finish
