@@ -46,6 +46,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -926,6 +927,7 @@ struct rd {
 	struct h5_types ty;
 	struct results *r;
 	unsigned flags;
+	bool has_header; /* the checksum of our header was checked */
 };
 
 /* "PATH: message", plus HDF5's reason when `h5` says an HDF5 call failed. */
@@ -944,11 +946,29 @@ static int fail(struct rd *rd, bool h5, const char *fmt, ...)
 	return -1;
 }
 
+static bool all_zero(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Whether HDF5's superblock signature is at `off`. */
+static bool has_superblock_at(int fd, off_t off)
+{
+	static const char sig[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+	char buf[sizeof sig];
+	return pread(fd, buf, sizeof buf, off) == (ssize_t)sizeof buf && !memcmp(buf, sig, sizeof sig);
+}
+
 /* The user block, when there is one of ours: the HDF5 part must have the
  * length and checksum it had when it was written. */
 static int check_header(struct rd *rd)
 {
-	int fd = open(rd->path, O_RDONLY);
+	/* O_NONBLOCK: opening a FIFO without a writer would wait forever;
+	 * it is refused below as not a regular file. */
+	int fd = open(rd->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st)) {
 		int e = errno;
@@ -996,6 +1016,13 @@ static int check_header(struct rd *rd)
 				          "altered after it was written)",
 				          (unsigned long)crc, want_crc);
 		}
+		rd->has_header = rc == 0;
+	} else if (got == HEADER_BYTES && has_superblock_at(fd, HEADER_BYTES) &&
+	           !all_zero(head, HEADER_BYTES)) {
+		/* HDF5 would skip a 512-byte user block whatever it holds: ours
+		 * is there (an empty one means none), and a damaged one must not
+		 * turn the checksum off. */
+		rc = fail(rd, false, "damaged: the header (first 512 bytes) cannot be parsed");
 	}
 	close(fd);
 	return rc;
@@ -1299,6 +1326,25 @@ static int device_row(struct rd *rd, void *ctx, const void *row, size_t i, const
 	return 0;
 }
 
+/* A completed run took a finite, non-negative time in every phase: what
+ * compare and report compute from them would otherwise be nonsense. */
+static int check_times(struct rd *rd, const char *objpath, const struct run_summary *sum)
+{
+	const char *bad = NULL;
+	double v = 0;
+	if (!(isfinite(sum->downtime_s) && sum->downtime_s >= 0))
+		bad = "downtime_s", v = sum->downtime_s;
+	else if (!(isfinite(sum->total_s) && sum->total_s >= 0))
+		bad = "total_s", v = sum->total_s;
+	for (int p = 0; !bad && p < PHASE_COUNT; p++)
+		if (!(isfinite(sum->phase_s[p]) && sum->phase_s[p] >= 0))
+			bad = phase_name((enum phase)p), v = sum->phase_s[p];
+	if (!bad)
+		return 0;
+	return fail(rd, false, "%s: %s is %g in a completed run (expected a finite time >= 0)",
+	            objpath, bad, v);
+}
+
 static int read_run(struct rd *rd, hid_t runs, size_t n, struct results_run *run)
 {
 	char name[32], objpath[64], sub[96];
@@ -1324,6 +1370,8 @@ static int read_run(struct rd *rd, hid_t runs, size_t n, struct results_run *run
 		          objpath, strategy);
 	run->strategy = (enum strategy_kind)(st < 0 ? 0 : st);
 	run->run = idx;
+	if (!rc && run->sum.status == 0)
+		rc = check_times(rd, objpath, &run->sum);
 
 	size_t n_dev = 0, n_rows;
 	size_t want = scenario_device_count(rd->r->scenario);
@@ -1391,6 +1439,12 @@ static int read_file(struct rd *rd, hid_t file)
 		snprintf(rd->err, rd->errlen, "%s", err);
 		return -1;
 	}
+	if (strcmp(r->scenario->name, r->scenario_name))
+		return fail(rd, false, "/scenario is scenario '%s' but /meta says '%s'",
+		            r->scenario->name, r->scenario_name);
+	if (strcmp(r->backend, "sim") && strcmp(r->backend, "real"))
+		return fail(rd, false, "/meta: backend '%s' unknown (expected sim or real)",
+		            r->backend);
 
 	hid_t runs;
 	if (open_group(rd, file, "runs", "/runs", &runs, ""))
@@ -1431,8 +1485,45 @@ static int read_file(struct rd *rd, hid_t file)
 	return 0;
 }
 
+static int read_path(const char *path, unsigned flags, bool trial, struct results **out,
+                     char *err, size_t errlen);
+
+/* HDF5 1.10 crashes on some damaged files, and a file without our header
+ * has no checksum to catch the damage first: it is read once in a child
+ * process, where a crash is only a status, before it is read here. */
+static int trial_read(struct rd *rd)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return fail(rd, false, "cannot start the process that checks it: %s",
+		            strerror(errno));
+	if (pid == 0) {
+		struct results *r;
+		char e[8];
+		_exit(read_path(rd->path, rd->flags, false, &r, e, sizeof e) ? 3 : 0);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return fail(rd, false, "cannot check it: %s", strerror(errno));
+	if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 3))
+		return 0;
+	return fail(rd, false,
+	            "damaged: HDF5 fails on it (%s), and without the switchover header (first "
+	            "512 bytes) no checksum tells where",
+	            WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "it ended the reading process");
+}
+
 int results_read_flags(const char *path, unsigned flags, struct results **out, char *err,
                        size_t errlen)
+{
+	return read_path(path, flags, true, out, err, errlen);
+}
+
+/* results_read_flags; `trial`: read a file without the header in a child
+ * first. */
+static int read_path(const char *path, unsigned flags, bool trial, struct results **out,
+                     char *err, size_t errlen)
 {
 	struct h5_quiet q;
 	quiet_begin(&q);
@@ -1451,6 +1542,8 @@ int results_read_flags(const char *path, unsigned flags, struct results **out, c
 		fail(&rd, false, "not an HDF5 file");
 		goto out;
 	}
+	if (trial && !rd.has_header && trial_read(&rd))
+		goto out;
 	fapl = H5Pcreate(H5P_FILE_ACCESS);
 	if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
 		fail(&rd, true, "cannot set up HDF5");

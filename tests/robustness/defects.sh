@@ -26,6 +26,18 @@ expect 0 "devices-sweep.png" -- "$SW" report "$TMP/cx71.h5" "$TMP/cx72.h5" "$TMP
 if [ -s "$TMP/rep/devices-sweep.png" ]; then ok; else bad "report: no devices-sweep.png"; fi
 no_temporaries "$TMP/rep" "report"
 
+# 2. Byte 0 of the header changed: the file was read with no checksum,
+#    and one more flipped bit crashed report inside HDF5.
+cp "$TMP/cx71.h5" "$TMP/hdr.h5"
+printf 'X' | dd of="$TMP/hdr.h5" bs=1 seek=0 conv=notrunc 2>/dev/null
+expect 2 "hdr.h5: damaged: the header" -- "$SW" report "$TMP/hdr.h5" -o "$TMP/rep"
+expect 2 "hdr.h5: damaged: the header" -- "$SW" compare "$TMP/hdr.h5" "$TMP/cx71.h5"
+
+# 12. The header's checksum proves only that the file was not altered:
+#     values no writer produces are refused in any file.  (Unit tests in
+#     test_store write NaN, an unknown backend and another scenario's
+#     name into files without the header.)
+
 # 3. -o, --events and the report's plots never replace a device node, a
 #    FIFO, a symlink or a directory (the temporary was renamed over it).
 mkfifo "$TMP/fifo"
@@ -54,6 +66,14 @@ no_temporaries "$TMP" "a refused output"
 ) || bad "a full disk"
 if [ -e "$TMP/full.jsonl" ] || [ -e "$TMP/full.h5" ]; then bad "a full disk left a file"; else ok; fi
 no_temporaries "$TMP" "a full disk"
+
+# 8. Opening a FIFO with no writer blocked forever; /dev/zero and
+#    directories are refused as well.
+for input in "$TMP/fifo" /dev/zero "$TMP/dir.h5"; do
+	expect 2 "not a regular file" -- timeout 120 "$SW" sim "$input" --quiet
+	expect 2 "not a regular file" -- timeout 120 "$SW" report "$input" -o "$TMP/rep"
+	expect 2 "not a regular file" -- timeout 120 "$SW" compare "$input" "$TMP/cx71.h5"
+done
 
 # 11. sim ended by SIGINT or SIGTERM left FILE.tmp-PID behind; a stale
 #     temporary of a process killed with -9 is removed by the next run.
