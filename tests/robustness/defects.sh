@@ -67,6 +67,17 @@ no_temporaries "$TMP" "a refused output"
 if [ -e "$TMP/full.jsonl" ] || [ -e "$TMP/full.h5" ]; then bad "a full disk left a file"; else ok; fi
 no_temporaries "$TMP" "a full disk"
 
+# 5. Huge values aborted inside SimGrid or ended in "deadlock at t=inf":
+#    every quantity is bounded where it is read, the key named.
+expect 2 "network.latency: duration '1e308s' is too large" -- "$SW" sim "$N" --set network.latency=1e308s
+expect 2 "network.bandwidth: rate '1e-300B/s' is below 1 B/s" -- "$SW" sim "$N" --set network.bandwidth=1e-300B/s
+expect 2 "migration.thread_create: duration '1e308s' is too large" -- "$SW" sim "$N" --set migration.thread_create=1e308s
+expect 2 "handlers\[0\].cost: duration '1e308s' is too large" -- "$SW" sim "$N" --set 'handlers=[{name: x, depth: 1, cost: 1e308s}]'
+expect 2 "pre_copy_to_pre_copy_p2p: 'lognormal(median=1ms, sigma=1e300)' draws durations up to inf" -- \
+	"$SW" sim "$N" --set 'devices[0].latency.pre_copy_to_pre_copy_p2p=lognormal(median=1ms, sigma=1e300)'
+expect 2 "gamma: scale: duration '1e300s' is too large" -- \
+	"$SW" sim "$N" --set 'devices[0].latency.pre_copy_to_pre_copy_p2p=gamma(shape=1e300, scale=1e300s)'
+
 # 8. Opening a FIFO with no writer blocked forever; /dev/zero and
 #    directories are refused as well.
 for input in "$TMP/fifo" /dev/zero "$TMP/dir.h5"; do
