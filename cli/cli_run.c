@@ -197,12 +197,8 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 			}
 			break;
 		case 'r':
-			if (cli_parse_uint(cur->name, "--runs", optarg, 0, 1000000, &v))
+			if (cli_parse_uint(cur->name, "--runs", optarg, 1, 1000000, &v))
 				return CLI_EXIT_ERROR;
-			if (v == 0) {
-				errorf("--runs must be at least 1\n");
-				return CLI_EXIT_ERROR;
-			}
 			o->runs = (long long)v;
 			break;
 		case 'x':

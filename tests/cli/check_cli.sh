@@ -18,7 +18,8 @@ expect 2 "unknown command 'simulate'" -- "$SW" simulate
 expect 2 "missing scenario FILE" -- "$SW" sim
 expect 2 "unknown option '--fast'" -- "$SW" sim "$SRC/scenarios/null.yaml" --fast
 expect 2 "--strategy 'quick'" -- "$SW" sim "$SRC/scenarios/null.yaml" --strategy quick
-expect 2 "--runs must be at least 1" -- "$SW" sim "$SRC/scenarios/null.yaml" --runs 0
+expect 2 "--runs '0': expected an integer from 1 to 1000000" -- "$SW" sim "$SRC/scenarios/null.yaml" --runs 0
+expect 2 "--runs '-1': expected an integer from 1 to 1000000" -- "$SW" sim "$SRC/scenarios/null.yaml" --runs -1
 expect 2 "--runs 'x'" -- "$SW" sim "$SRC/scenarios/null.yaml" --runs x
 expect 2 "--format 'xml'" -- "$SW" sim "$SRC/scenarios/null.yaml" --format xml
 expect 2 "needs a value" -- "$SW" sim "$SRC/scenarios/null.yaml" --seed

@@ -86,6 +86,13 @@ for input in "$TMP/fifo" /dev/zero "$TMP/dir.h5"; do
 	expect 2 "not a regular file" -- timeout 120 "$SW" compare "$input" "$TMP/cx71.h5"
 done
 
+# 13. Messages that misled.
+expect 2 "--runs '-1': expected an integer from 1 to 1000000" -- "$SW" sim "$N" --runs -1
+expect 2 "^switchover sim: --set name.first=x: name: expected a single value" -- "$SW" sim "$N" --set name.first=x
+long=$(printf '%3000s' '' | tr ' ' 9)
+expect 2 "vm.ram=999* ... 9*: vm.ram: size '9* ... 9*' is too large: at most 16 EiB" -- "$SW" sim "$N" --set "vm.ram=$long"
+expect 2 "' is too large: expected at most 1000000000s" -- "$SW" sim "$N" --set "network.latency=9${long}s"
+
 # 11. sim ended by SIGINT or SIGTERM left FILE.tmp-PID behind; a stale
 #     temporary of a process killed with -9 is removed by the next run.
 for sig in INT TERM; do
