@@ -93,6 +93,11 @@ long=$(printf '%3000s' '' | tr ' ' 9)
 expect 2 "vm.ram=999* ... 9*: vm.ram: size '9* ... 9*' is too large: at most 16 EiB" -- "$SW" sim "$N" --set "vm.ram=$long"
 expect 2 "' is too large: expected at most 1000000000s" -- "$SW" sim "$N" --set "network.latency=9${long}s"
 
+# 9. real --io-timeout 1e20s spun the heartbeat at 100% CPU (a deadline
+#    past time_t); durations are bounded, and the wait is clamped.
+expect 2 "--io-timeout '1e20s': expected a duration > 0 such as 10s or 500ms, up to 1000000000s" -- \
+	"$SW" real "$N" --io-timeout 1e20s
+
 # 11. sim ended by SIGINT or SIGTERM left FILE.tmp-PID behind; a stale
 #     temporary of a process killed with -9 is removed by the next run.
 for sig in INT TERM; do
