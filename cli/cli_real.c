@@ -143,10 +143,11 @@ static int take_real_opts(int *argc, char **argv)
 		} else if ((v = opt_value(*argc, argv, &i, "--io-timeout", &missing))) {
 			if (units_parse_duration(v, &real_cfg.io_timeout_s, err, sizeof err) ||
 			    !(real_cfg.io_timeout_s > 0)) {
-				fprintf(stderr,
-				        "switchover real: --io-timeout '%s': expected a duration > 0 "
-				        "such as 10s or 500ms, up to %.0fs\n",
-				        v, UNITS_MAX_DURATION_S);
+				fprintf(
+				    stderr,
+				    "switchover real: --io-timeout '%s': expected a duration > 0 "
+				    "such as 10s or 500ms, up to %.0fs\n",
+				    v, UNITS_MAX_DURATION_S);
 				return CLI_EXIT_ERROR;
 			}
 		} else if ((v = opt_value(*argc, argv, &i, "--role", &missing))) {

@@ -60,8 +60,8 @@ static int get_unsigned(struct loader *L, const char *path, const char *text, un
 /* A parser's message quotes the text, which may be long (a 3000-digit
  * --set value): the buffer is sized to it, so the reason after the quote
  * is not cut; loader_fail() elides the middle for display. */
-#define PARSE_MSG(msg, text)                                                             \
-	size_t msg_len = ((text) ? strlen(text) : 0) * 2 + 512;                          \
+#define PARSE_MSG(msg, text)                                                                       \
+	size_t msg_len = ((text) ? strlen(text) : 0) * 2 + 512;                                    \
 	g_autofree char *msg = g_malloc(msg_len)
 
 static int get_bytes(struct loader *L, const char *path, const char *text, uint64_t *out)

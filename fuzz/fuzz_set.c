@@ -38,8 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct scenario *s = NULL;
 	char err[1024] = "";
-	if (scenario_load_text("base.yaml", base, sizeof base - 1, sets, n, &s, err,
-	                       sizeof err) == 0)
+	if (scenario_load_text("base.yaml", base, sizeof base - 1, sets, n, &s, err, sizeof err) ==
+	    0)
 		scenario_free(s);
 	else if (!err[0])
 		abort();

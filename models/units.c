@@ -270,8 +270,8 @@ int units_parse_duration(const char *text, double *seconds, char *err, size_t er
 		return -1;
 	v = n.value * u->mul / u->div;
 	if (!(v <= UNITS_MAX_DURATION_S)) {
-		snprintf(err, errlen, "duration '%s' is too large: expected at most %.0fs",
-		         text, UNITS_MAX_DURATION_S);
+		snprintf(err, errlen, "duration '%s' is too large: expected at most %.0fs", text,
+		         UNITS_MAX_DURATION_S);
 		return -1;
 	}
 	*seconds = v;

@@ -45,8 +45,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -959,7 +959,8 @@ static bool has_superblock_at(int fd, off_t off)
 {
 	static const char sig[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
 	char buf[sizeof sig];
-	return pread(fd, buf, sizeof buf, off) == (ssize_t)sizeof buf && !memcmp(buf, sig, sizeof sig);
+	return pread(fd, buf, sizeof buf, off) == (ssize_t)sizeof buf &&
+	       !memcmp(buf, sig, sizeof sig);
 }
 
 /* The user block, when there is one of ours: the HDF5 part must have the
@@ -1485,8 +1486,8 @@ static int read_file(struct rd *rd, hid_t file)
 	return 0;
 }
 
-static int read_path(const char *path, unsigned flags, bool trial, struct results **out,
-                     char *err, size_t errlen);
+static int read_path(const char *path, unsigned flags, bool trial, struct results **out, char *err,
+                     size_t errlen);
 
 /* HDF5 1.10 crashes on some damaged files, and a file without our header
  * has no checksum to catch the damage first: it is read once in a child
@@ -1522,8 +1523,8 @@ int results_read_flags(const char *path, unsigned flags, struct results **out, c
 
 /* results_read_flags; `trial`: read a file without the header in a child
  * first. */
-static int read_path(const char *path, unsigned flags, bool trial, struct results **out,
-                     char *err, size_t errlen)
+static int read_path(const char *path, unsigned flags, bool trial, struct results **out, char *err,
+                     size_t errlen)
 {
 	struct h5_quiet q;
 	quiet_begin(&q);
