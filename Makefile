@@ -5,7 +5,11 @@ TSAN_BUILD ?= build-tsan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check check-sanitize check-tsan check-notebooks vm-test vm-kernel bench format clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = scenario set frame results
+
+.PHONY: fuzz all deps build demo check check-sanitize check-tsan check-notebooks vm-test vm-kernel bench format clean
 
 all: build
 
@@ -71,3 +75,12 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD)
+
+# libFuzzer targets (fuzz/, docs/reliability.md), built with Debian's clang
+# with ASan and UBSan, each run for FUZZ_SECONDS: make fuzz FUZZ_SECONDS=600.
+# `ctest -L fuzz` (part of make check) only replays their corpora.
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Sanitize \
+		-DSWITCHOVER_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) $(addprefix --target fuzz_,$(FUZZ_TARGETS))
+	sh scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)

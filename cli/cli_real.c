@@ -147,8 +147,8 @@ static int take_real_opts(int *argc, char **argv)
 				fprintf(
 				    stderr,
 				    "switchover real: --io-timeout '%s': expected a duration > 0 "
-				    "such as 10s or 500ms\n",
-				    v);
+				    "such as 10s or 500ms, up to %.0fs\n",
+				    v, UNITS_MAX_DURATION_S);
 				return CLI_EXIT_ERROR;
 			}
 		} else if ((v = opt_value(*argc, argv, &i, "--role", &missing))) {

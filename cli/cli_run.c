@@ -19,6 +19,7 @@
 
 #include "aggregate.h"
 #include "cli.h"
+#include "outfile.h"
 #include "output.h"
 #include "qemu_log.h"
 #include "scenario.h"
@@ -190,12 +191,8 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 				return CLI_EXIT_ERROR;
 			break;
 		case 'r':
-			if (cli_parse_uint(cur->name, "--runs", optarg, 0, 1000000, &v))
+			if (cli_parse_uint(cur->name, "--runs", optarg, 1, 1000000, &v))
 				return CLI_EXIT_ERROR;
-			if (v == 0) {
-				errorf("--runs must be at least 1\n");
-				return CLI_EXIT_ERROR;
-			}
 			o->runs = (long long)v;
 			break;
 		case 'x':
@@ -482,12 +479,17 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 
 	if (o.events_path) {
 		/* Written beside the final name and renamed when complete. */
-		snprintf(o.events_tmp, sizeof o.events_tmp, "%s.tmp-%ld", o.events_path,
-		         (long)getpid());
+		if (outfile_begin(o.events_path, o.events_tmp, sizeof o.events_tmp, err,
+		                  sizeof err)) {
+			errorf("--events %s\n", err);
+			scenario_free(s);
+			return output_close(out, CLI_EXIT_ERROR);
+		}
 		if (!(o.events = fopen(o.events_tmp, "w"))) {
 			errorf("--events %s: cannot write: %s\n", o.events_path, strerror(errno));
+			outfile_discard(o.events_tmp);
 			scenario_free(s);
-			return CLI_EXIT_ERROR;
+			return output_close(out, CLI_EXIT_ERROR);
 		}
 	}
 
@@ -555,14 +557,19 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 		free(runs[k]);
 	}
 	if (o.events) {
-		bool ok = fclose(o.events) == 0 && exit_status != CLI_EXIT_ERROR;
-		if (ok && rename(o.events_tmp, o.events_path) != 0) {
+		/* A full disk shows only here, when the buffer is flushed. */
+		bool written = !ferror(o.events);
+		written &= fclose(o.events) == 0;
+		if (exit_status == CLI_EXIT_ERROR) {
+			outfile_discard(o.events_tmp);
+		} else if (!written) {
 			errorf("--events %s: cannot write: %s\n", o.events_path, strerror(errno));
-			ok = false;
+			outfile_discard(o.events_tmp);
+			exit_status = CLI_EXIT_ERROR;
+		} else if (outfile_commit(o.events_tmp, o.events_path, err, sizeof err)) {
+			errorf("--events %s\n", err);
 			exit_status = CLI_EXIT_ERROR;
 		}
-		if (!ok)
-			unlink(o.events_tmp);
 	}
 	if (o.qemu_trace && qemu_trace_close(&o, exit_status != CLI_EXIT_ERROR))
 		exit_status = CLI_EXIT_ERROR;

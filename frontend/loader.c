@@ -64,21 +64,41 @@ static int line_for(const struct loader *L, const char *path)
 	return 1;
 }
 
+void loader_elide(const char *s, size_t max, char *buf, size_t len)
+{
+	size_t n = strlen(s);
+	if (n <= max || max < 16) {
+		snprintf(buf, len, "%s", s);
+		return;
+	}
+	size_t head = max / 3, tail = max - head - 5;
+	snprintf(buf, len, "%.*s ... %s", (int)head, s, s + n - tail);
+}
+
+void loader_set_fail(struct loader *L, size_t set, const char *path, const char *msg)
+{
+	char shown[LOADER_SHOWN_MAX + 8], why[LOADER_REASON_MAX + 8];
+	loader_elide(L->sets[set], LOADER_SHOWN_MAX, shown, sizeof shown);
+	loader_elide(msg, LOADER_REASON_MAX, why, sizeof why);
+	snprintf(L->err, L->errlen, "--set %s: %s%s%s", shown, path, *path ? ": " : "", why);
+}
+
 int loader_fail(struct loader *L, const char *path, const char *fmt, ...)
 {
-	char msg[1280];
 	va_list ap;
 	long set = set_for(L, path);
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	if (set >= 0)
-		snprintf(L->err, L->errlen, "--set %s: %s%s%s", L->sets[set], path,
-		         *path ? ": " : "", msg);
-	else
+	if (set >= 0) {
+		loader_set_fail(L, (size_t)set, path, msg);
+	} else {
+		char why[LOADER_REASON_MAX + 8];
+		loader_elide(msg, LOADER_REASON_MAX, why, sizeof why);
 		snprintf(L->err, L->errlen, "%s:%d: %s%s%s", L->name, line_for(L, path), path,
-		         *path ? ": " : "", msg);
+		         *path ? ": " : "", why);
+	}
 	return -1;
 }
 

@@ -43,4 +43,12 @@ int loader_fail(struct loader *L, const char *path, const char *fmt, ...)
 /* "FILE: out of memory"; returns -ENOMEM. */
 int loader_oom(struct loader *L);
 
+/* A long --set (a 3000-digit value) is shown with its middle elided, so the
+ * message keeps room for the reason, which comes last. */
+#define LOADER_SHOWN_MAX  120
+#define LOADER_REASON_MAX 700
+void loader_elide(const char *s, size_t max, char *buf, size_t len);
+/* L->err = "--set TEXT: PATH: MSG" for --set number `set`, elided. */
+void loader_set_fail(struct loader *L, size_t set, const char *path, const char *msg);
+
 #endif

@@ -42,8 +42,7 @@ static int set_fail(struct set_ctx *c, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(c->L->err, c->L->errlen, "--set %s: %s%s%s", c->L->sets[c->set], path,
-	         *path ? ": " : "", msg);
+	loader_set_fail(c->L, c->set, path, msg);
 	return -1;
 }
 
@@ -274,6 +273,9 @@ static int set_at(struct set_ctx *c, int id, size_t k, const char *path)
 			node_of(c->doc, id)->data.mapping.pairs.start[pair].value = m;
 		else if (append_pair(c, id, sg->name, m))
 			return -ENOMEM;
+		/* The mapping is the --set's doing: a complaint about it (name.first=x
+		 * where name is a string) is the --set's, not the file's line. */
+		loader_record_set(c->L, child, c->set);
 		return set_at(c, m, k + 1, child);
 	}
 	if (node_of(c->doc, vid)->type == YAML_SEQUENCE_NODE) {

@@ -57,26 +57,33 @@ static int get_unsigned(struct loader *L, const char *path, const char *text, un
 	return 0;
 }
 
+/* A parser's message quotes the text, which may be long (a 3000-digit
+ * --set value): the buffer is sized to it, so the reason after the quote
+ * is not cut; loader_fail() elides the middle for display. */
+#define PARSE_MSG(msg, text)                                                                       \
+	size_t msg_len = ((text) ? strlen(text) : 0) * 2 + 512;                                    \
+	g_autofree char *msg = g_malloc(msg_len)
+
 static int get_bytes(struct loader *L, const char *path, const char *text, uint64_t *out)
 {
-	char msg[384];
-	if (text && units_parse_bytes(text, out, msg, sizeof(msg)))
+	PARSE_MSG(msg, text);
+	if (text && units_parse_bytes(text, out, msg, msg_len))
 		return loader_fail(L, path, "%s", msg);
 	return 0;
 }
 
 static int get_rate(struct loader *L, const char *path, const char *text, double *out)
 {
-	char msg[384];
-	if (text && units_parse_rate(text, out, msg, sizeof(msg)))
+	PARSE_MSG(msg, text);
+	if (text && units_parse_rate(text, out, msg, msg_len))
 		return loader_fail(L, path, "%s", msg);
 	return 0;
 }
 
 static int get_duration(struct loader *L, const char *path, const char *text, double *out)
 {
-	char msg[384];
-	if (text && units_parse_duration(text, out, msg, sizeof(msg)))
+	PARSE_MSG(msg, text);
+	if (text && units_parse_duration(text, out, msg, msg_len))
 		return loader_fail(L, path, "%s", msg);
 	return 0;
 }
@@ -85,12 +92,12 @@ static int get_duration(struct loader *L, const char *path, const char *text, do
 static int get_unit_interval(struct loader *L, const char *path, const char *text, const char *what,
                              const char *example, double *out)
 {
-	char msg[384];
+	PARSE_MSG(msg, text);
 	double v;
 
 	if (!text)
 		return 0;
-	if (units_parse_number(text, &v, msg, sizeof(msg)))
+	if (units_parse_number(text, &v, msg, msg_len))
 		return loader_fail(L, path, "%s (a %s from 0 to 1)", msg, what);
 	if (v > 1)
 		return loader_fail(L, path, "%s is above 1: expected a %s from 0 to 1, such as %s",
@@ -111,13 +118,13 @@ static int get_probability(struct loader *L, const char *path, const char *text,
 static int get_dist(struct loader *L, const char *path, const char *text, const struct dist *dflt,
                     struct dist *out)
 {
-	char msg[512];
+	PARSE_MSG(msg, text);
 	int rc;
 
 	if (!text)
 		return dist_copy(out, dflt) ? loader_oom(L) : 0;
-	rc = dflt->unit == DIST_UNIT_BYTES ? dist_parse_bytes(text, out, msg, sizeof(msg))
-	                                   : dist_parse(text, out, msg, sizeof(msg));
+	rc = dflt->unit == DIST_UNIT_BYTES ? dist_parse_bytes(text, out, msg, msg_len)
+	                                   : dist_parse(text, out, msg, msg_len);
 	return rc ? loader_fail(L, path, "%s", msg) : 0;
 }
 

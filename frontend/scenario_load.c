@@ -17,10 +17,13 @@
 #include "scenario_load.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "host_profile.h"
 #include "loader.h"
@@ -153,9 +156,29 @@ int scenario_load_file(const char *path, const char *const *sets, size_t n_sets,
 	int rc;
 
 	*out = NULL;
-	f = fopen(path, "rb");
+	/* O_NONBLOCK: opening a FIFO without a writer would wait forever.  A
+	 * FIFO, a device (/dev/zero) or a directory is refused: a scenario is
+	 * a file. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st)) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file (a %s)", path,
+		         S_ISDIR(st.st_mode)    ? "directory"
+		         : S_ISFIFO(st.st_mode) ? "FIFO"
+		                                : "device or socket");
+		close(fd);
+		return -1;
+	}
+	f = fdopen(fd, "rb");
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	buf = g_byte_array_new();

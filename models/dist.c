@@ -269,6 +269,30 @@ static int parse_args(const struct dist_spec *sp, char *args, struct dist *d, ch
 }
 
 /* The one parser behind dist_parse() and dist_parse_bytes(). */
+/* How far draws reach: the largest value, or one a million draws do not
+ * pass (mean or median plus six spreads), for the parser's bound. */
+static double dist_reach(const struct dist *d)
+{
+	double m = 0;
+	switch (d->kind) {
+	case DIST_FIXED:
+		return d->a;
+	case DIST_UNIFORM:
+		return d->b;
+	case DIST_NORMAL:
+		return d->a + 6 * d->b;
+	case DIST_LOGNORMAL:
+		return d->a * exp(6 * d->b);
+	case DIST_GAMMA:
+		return d->a * d->b + 6 * sqrt(d->a) * d->b;
+	case DIST_EMPIRICAL:
+		for (size_t i = 0; i < d->n_samples; i++)
+			m = fmax(m, d->samples[i]);
+		return m;
+	}
+	return m;
+}
+
 static int parse_in_unit(const char *text, enum dist_unit unit, struct dist *out, char *err,
                          size_t errlen)
 {
@@ -324,6 +348,11 @@ static int parse_in_unit(const char *text, enum dist_unit unit, struct dist *out
 		goto out;
 	}
 	rc = parse_args(sp, open + 1, &d, err, errlen);
+	if (!rc && unit == DIST_UNIT_SECONDS && !(dist_reach(&d) <= UNITS_MAX_DURATION_S)) {
+		snprintf(err, errlen, "'%s' draws durations up to %g s: expected at most %.0fs",
+		         text, dist_reach(&d), UNITS_MAX_DURATION_S);
+		rc = -1;
+	}
 out:
 	free(copy);
 	if (rc) {

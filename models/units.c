@@ -250,6 +250,11 @@ int units_parse_rate(const char *text, double *bytes_per_s, char *err, size_t er
 		snprintf(err, errlen, "rate '%s' is too large", text);
 		return -1;
 	}
+	if (v > 0 && v < UNITS_MIN_RATE_BPS) {
+		snprintf(err, errlen, "rate '%s' is below 1 B/s: expected 0 or at least 1B/s",
+		         text);
+		return -1;
+	}
 	*bytes_per_s = v;
 	return 0;
 }
@@ -264,8 +269,9 @@ int units_parse_duration(const char *text, double *seconds, char *err, size_t er
 	                   DURATION_EXAMPLES, true, &n, &u, err, errlen))
 		return -1;
 	v = n.value * u->mul / u->div;
-	if (!isfinite(v)) {
-		snprintf(err, errlen, "duration '%s' is too large", text);
+	if (!(v <= UNITS_MAX_DURATION_S)) {
+		snprintf(err, errlen, "duration '%s' is too large: expected at most %.0fs", text,
+		         UNITS_MAX_DURATION_S);
 		return -1;
 	}
 	*seconds = v;

@@ -13,8 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Bounds of what a scenario or an option may say: a longer duration, or a
+ * non-zero rate below 1 B/s, makes simulated times overflow to infinity
+ * (about 31.7 years, far beyond any migration). */
+#define UNITS_MAX_DURATION_S 1e9
+#define UNITS_MIN_RATE_BPS   1.0
+
 int units_parse_bytes(const char *text, uint64_t *bytes, char *err, size_t errlen);
+/* 0 or from UNITS_MIN_RATE_BPS */
 int units_parse_rate(const char *text, double *bytes_per_s, char *err, size_t errlen);
+/* up to UNITS_MAX_DURATION_S */
 int units_parse_duration(const char *text, double *seconds, char *err, size_t errlen);
 /* A plain finite number >= 0 without a unit. */
 int units_parse_number(const char *text, double *v, char *err, size_t errlen);

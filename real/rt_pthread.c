@@ -189,6 +189,10 @@ static int cond_init_monotonic(pthread_cond_t *c)
 
 static struct timespec abs_timespec(double t)
 {
+	/* A deadline past the range of time_t wrapped to the past: every wait
+	 * then returned at once and the heartbeat spun (--io-timeout 1e20s). */
+	if (!(t < 1e15))
+		t = 1e15;
 	struct timespec ts = {.tv_sec = (time_t)t};
 	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
 	if (ts.tv_nsec >= 1000000000L) {

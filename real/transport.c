@@ -341,7 +341,8 @@ int transport_check_hello(const struct transport_hello *mine, const struct trans
 	if (peer->scenario_hash != mine->scenario_hash)
 		return fail(err, errlen, -EPROTO,
 		            "the peer runs another scenario (hash %016" PRIx64 ", here %016" PRIx64
-		            "): give both ends the same file and --set options",
+		            "): give both ends the same file and the same --set, --runs and "
+		            "--seed options",
 		            peer->scenario_hash, mine->scenario_hash);
 	if (peer->ack_mode != mine->ack_mode)
 		return fail(err, errlen, -EPROTO,

@@ -23,6 +23,7 @@
 #include <plot.h> /* GNU libplot */
 
 #include "names.h"
+#include "outfile.h"
 #include "summary.h"
 #include "trace.h"
 #include "vfio_fsm.h"
@@ -118,6 +119,7 @@ struct canvas {
 	plPlotter *pl;
 	plPlotterParams *params;
 	FILE *f;
+	char tmp[4352]; /* written there, renamed to the path when complete */
 	double w, h;
 	enum plot_format fmt;
 };
@@ -147,8 +149,13 @@ static int canvas_open(struct canvas *c, const char *path, enum plot_format fmt,
 	snprintf(size, sizeof size, "letter,xsize=%.2fin,ysize=%.2fin", w / 100, h / 100);
 	pl_setplparam(c->params, "PAGESIZE", size);
 	pl_setplparam(c->params, "BG_COLOR", "white");
-	if (path && !(c->f = fopen(path, "wb"))) {
+	if (path && outfile_begin(path, c->tmp, sizeof c->tmp, err, errlen)) {
+		pl_deleteplparams(c->params);
+		return -1;
+	}
+	if (path && !(c->f = fopen(c->tmp, "wb"))) {
 		seterr(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		outfile_discard(c->tmp);
 		pl_deleteplparams(c->params);
 		return -1;
 	}
@@ -161,7 +168,7 @@ static int canvas_open(struct canvas *c, const char *path, enum plot_format fmt,
 		pl_deleteplparams(c->params);
 		if (c->f) {
 			fclose(c->f);
-			unlink(path);
+			outfile_discard(c->tmp);
 		}
 		return -1;
 	}
@@ -185,10 +192,10 @@ static int canvas_close(struct canvas *c, const char *path, char *err, size_t er
 	bad |= fclose(c->f) != 0;
 	if (bad) {
 		seterr(err, errlen, "%s: writing the %s failed", path, plot_format_ext(c->fmt));
-		unlink(path);
+		outfile_discard(c->tmp);
 		return -1;
 	}
-	return 0;
+	return outfile_commit(c->tmp, path, err, errlen);
 }
 
 static void pen_rgb(struct canvas *c, uint32_t rgb)
@@ -1608,7 +1615,7 @@ int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_f
 
 	/* One scenario name when every file shares it. */
 	const char *name = files[0]->scenario_name;
-	for (size_t i = 1; i < n; i++)
+	for (size_t i = 1; i < n && name; i++)
 		if (strcmp(files[i]->scenario_name, name))
 			name = NULL;
 	char title[300];

@@ -31,6 +31,7 @@
  * thread-safe (neither is Debian's serial HDF5 build).
  */
 #include "store.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -71,6 +73,14 @@ struct h5_quiet {
 
 static void quiet_begin(struct h5_quiet *q)
 {
+	/* HDF5 1.10 keeps a file whose close failed (a full disk) half-open and
+	 * crashes closing it again in its exit handler; the process's exit frees
+	 * what HDF5 holds anyway.  It must be the first HDF5 call. */
+	static gsize once;
+	if (g_once_init_enter(&once)) {
+		H5dont_atexit();
+		g_once_init_leave(&once, 1);
+	}
 	H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
@@ -91,7 +101,15 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
 	const char *d = e->desc && *e->desc ? e->desc : "error";
 	if (n == 0)
 		snprintf(w->outer, sizeof w->outer, "%s", d);
-	snprintf(w->inner, sizeof w->inner, "%s", d);
+	/* A failed system call's description spans lines (time, file name,
+	 * descriptor); its strerror() text is what the user needs. */
+	const char *sys = strstr(d, "error message = '");
+	if (sys) {
+		sys += strlen("error message = '");
+		snprintf(w->inner, sizeof w->inner, "%.*s", (int)strcspn(sys, "'"), sys);
+	} else {
+		snprintf(w->inner, sizeof w->inner, "%s", d);
+	}
 	w->n++;
 	return 0;
 }
@@ -614,13 +632,17 @@ int results_writer_open(struct results_writer **out, const char *path, const str
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
-	snprintf(w->tmp, tmplen, "%s.tmp-%ld", path, (long)getpid());
+	if (outfile_begin(path, w->tmp, tmplen, err, errlen)) {
+		free(w->tmp);
+		w->tmp = NULL; /* not ours to remove */
+		goto fail;
+	}
 	/* Create it ourselves first: errno says plainly why a directory is
 	 * not writable, where HDF5 would bury it in its error stack. */
 	int fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot create %s: %s", path, w->tmp, strerror(errno));
-		goto fail;
+		goto fail_unlink;
 	}
 	close(fd);
 	hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -687,7 +709,7 @@ int results_writer_open(struct results_writer **out, const char *path, const str
 fail_close:
 	H5Fclose(w->file);
 fail_unlink:
-	unlink(w->tmp);
+	outfile_discard(w->tmp);
 fail:
 	if (w)
 		writer_free(w);
@@ -942,15 +964,14 @@ int results_writer_finish(struct results_writer *w, char *err, size_t errlen)
 			close(fd);
 		goto out;
 	}
-	if (close(fd) || rename(w->tmp, w->path)) {
-		snprintf(err, errlen, "%s: cannot rename %s into place: %s", w->path, w->tmp,
-		         strerror(errno));
+	if (close(fd)) {
+		snprintf(err, errlen, "%s: cannot finish %s: %s", w->path, w->tmp, strerror(errno));
 		goto out;
 	}
-	rc = 0;
+	rc = outfile_commit(w->tmp, w->path, err, errlen);
 out:
 	if (rc)
-		unlink(w->tmp);
+		outfile_discard(w->tmp);
 	writer_free(w);
 	quiet_end(&q);
 	return rc;
@@ -964,7 +985,7 @@ void results_writer_abort(struct results_writer *w)
 	quiet_begin(&q);
 	H5Gclose(w->runs);
 	H5Fclose(w->file);
-	unlink(w->tmp);
+	outfile_discard(w->tmp);
 	writer_free(w);
 	quiet_end(&q);
 }
@@ -979,6 +1000,7 @@ struct rd {
 	struct h5_types ty;
 	struct results *r;
 	unsigned flags;
+	bool has_header; /* the checksum of our header was checked */
 };
 
 /* "PATH: message", plus HDF5's reason when `h5` says an HDF5 call failed. */
@@ -997,11 +1019,30 @@ static int fail(struct rd *rd, bool h5, const char *fmt, ...)
 	return -1;
 }
 
+static bool all_zero(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Whether HDF5's superblock signature is at `off`. */
+static bool has_superblock_at(int fd, off_t off)
+{
+	static const char sig[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+	char buf[sizeof sig];
+	return pread(fd, buf, sizeof buf, off) == (ssize_t)sizeof buf &&
+	       !memcmp(buf, sig, sizeof sig);
+}
+
 /* The user block, when there is one of ours: the HDF5 part must have the
  * length and checksum it had when it was written. */
 static int check_header(struct rd *rd)
 {
-	int fd = open(rd->path, O_RDONLY);
+	/* O_NONBLOCK: opening a FIFO without a writer would wait forever;
+	 * it is refused below as not a regular file. */
+	int fd = open(rd->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st)) {
 		int e = errno;
@@ -1049,6 +1090,13 @@ static int check_header(struct rd *rd)
 				          "altered after it was written)",
 				          (unsigned long)crc, want_crc);
 		}
+		rd->has_header = rc == 0;
+	} else if (got == HEADER_BYTES && has_superblock_at(fd, HEADER_BYTES) &&
+	           !all_zero(head, HEADER_BYTES)) {
+		/* HDF5 would skip a 512-byte user block whatever it holds: ours
+		 * is there (an empty one means none), and a damaged one must not
+		 * turn the checksum off. */
+		rc = fail(rd, false, "damaged: the header (first 512 bytes) cannot be parsed");
 	}
 	close(fd);
 	return rc;
@@ -1352,6 +1400,25 @@ static int device_row(struct rd *rd, void *ctx, const void *row, size_t i, const
 	return 0;
 }
 
+/* A completed run took a finite, non-negative time in every phase: what
+ * compare and report compute from them would otherwise be nonsense. */
+static int check_times(struct rd *rd, const char *objpath, const struct run_summary *sum)
+{
+	const char *bad = NULL;
+	double v = 0;
+	if (!(isfinite(sum->downtime_s) && sum->downtime_s >= 0))
+		bad = "downtime_s", v = sum->downtime_s;
+	else if (!(isfinite(sum->total_s) && sum->total_s >= 0))
+		bad = "total_s", v = sum->total_s;
+	for (int p = 0; !bad && p < PHASE_COUNT; p++)
+		if (!(isfinite(sum->phase_s[p]) && sum->phase_s[p] >= 0))
+			bad = phase_name((enum phase)p), v = sum->phase_s[p];
+	if (!bad)
+		return 0;
+	return fail(rd, false, "%s: %s is %g in a completed run (expected a finite time >= 0)",
+	            objpath, bad, v);
+}
+
 static int read_run(struct rd *rd, hid_t runs, size_t n, struct results_run *run)
 {
 	char name[32], objpath[64], sub[96];
@@ -1377,6 +1444,8 @@ static int read_run(struct rd *rd, hid_t runs, size_t n, struct results_run *run
 		          objpath, strategy);
 	run->strategy = (enum strategy_kind)(st < 0 ? 0 : st);
 	run->run = idx;
+	if (!rc && run->sum.status == 0)
+		rc = check_times(rd, objpath, &run->sum);
 
 	size_t n_dev = 0, n_rows;
 	size_t want = scenario_device_count(rd->r->scenario);
@@ -1450,6 +1519,12 @@ static int read_file(struct rd *rd, hid_t file)
 		snprintf(rd->err, rd->errlen, "%s", err);
 		return -1;
 	}
+	if (strcmp(r->scenario->name, r->scenario_name))
+		return fail(rd, false, "/scenario is scenario '%s' but /meta says '%s'",
+		            r->scenario->name, r->scenario_name);
+	if (strcmp(r->backend, "sim") && strcmp(r->backend, "real") && strcmp(r->backend, "qemu"))
+		return fail(rd, false, "/meta: backend '%s' unknown (expected sim, real or qemu)",
+		            r->backend);
 
 	hid_t runs;
 	if (open_group(rd, file, "runs", "/runs", &runs, ""))
@@ -1490,8 +1565,38 @@ static int read_file(struct rd *rd, hid_t file)
 	return 0;
 }
 
-/* Types, header check and the file open for reading (rd->path). */
-static int open_file(struct rd *rd, hid_t *file, hid_t *fapl)
+static int read_path(const char *path, unsigned flags, bool trial, struct results **out, char *err,
+                     size_t errlen);
+
+/* HDF5 1.10 crashes on some damaged files, and a file without our header
+ * has no checksum to catch the damage first: it is read once in a child
+ * process, where a crash is only a status, before it is read here. */
+static int trial_read(struct rd *rd)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return fail(rd, false, "cannot start the process that checks it: %s",
+		            strerror(errno));
+	if (pid == 0) {
+		struct results *r;
+		char e[8];
+		_exit(read_path(rd->path, rd->flags, false, &r, e, sizeof e) ? 3 : 0);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return fail(rd, false, "cannot check it: %s", strerror(errno));
+	if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 3))
+		return 0;
+	return fail(rd, false,
+	            "damaged: HDF5 fails on it (%s), and without the switchover header (first "
+	            "512 bytes) no checksum tells where",
+	            WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "it ended the reading process");
+}
+
+/* Types, header check and the file open for reading (rd->path); `trial`:
+ * a file without the header is read in a child first (trial_read). */
+static int open_file(struct rd *rd, bool trial, hid_t *file, hid_t *fapl)
 {
 	if (types_create(&rd->ty))
 		return fail(rd, true, "cannot set up HDF5 types");
@@ -1499,6 +1604,8 @@ static int open_file(struct rd *rd, hid_t *file, hid_t *fapl)
 		return -1;
 	if (H5Fis_hdf5(rd->path) <= 0)
 		return fail(rd, false, "not an HDF5 file");
+	if (trial && !rd->has_header && trial_read(rd))
+		return -1;
 	*fapl = H5Pcreate(H5P_FILE_ACCESS);
 	if (*fapl < 0 || H5Pset_fclose_degree(*fapl, H5F_CLOSE_STRONG) < 0)
 		return fail(rd, true, "cannot set up HDF5");
@@ -1521,13 +1628,21 @@ static void close_file(struct rd *rd, hid_t file, hid_t fapl)
 int results_read_flags(const char *path, unsigned flags, struct results **out, char *err,
                        size_t errlen)
 {
+	return read_path(path, flags, true, out, err, errlen);
+}
+
+/* results_read_flags; `trial`: read a file without the header in a child
+ * first. */
+static int read_path(const char *path, unsigned flags, bool trial, struct results **out, char *err,
+                     size_t errlen)
+{
 	struct h5_quiet q;
 	quiet_begin(&q);
 	*out = NULL;
 	struct rd rd = {.path = path, .err = err, .errlen = errlen, .flags = flags};
 	hid_t file = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
 	int rc = -1;
-	if (open_file(&rd, &file, &fapl))
+	if (open_file(&rd, trial, &file, &fapl))
 		goto out;
 	rd.r = calloc(1, sizeof *rd.r);
 	if (!rd.r) {
@@ -1650,7 +1765,7 @@ int results_table_read(const char *path, const char *name, struct results_table 
 		fail(&rd, false, "out of memory");
 		goto out;
 	}
-	if (open_file(&rd, &file, &fapl) || open_dataset(&rd, file, name, objpath, &d))
+	if (open_file(&rd, true, &file, &fapl) || open_dataset(&rd, file, name, objpath, &d))
 		goto out;
 	ft = H5Dget_type(d);
 	sp = H5Dget_space(d);

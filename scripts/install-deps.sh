@@ -10,6 +10,7 @@ STEPS="build:build-essential cmake pkg-config git python3
 libraries:libsimgrid-dev libgsl-dev libcyaml-dev libyaml-dev libcunit1-dev libhdf5-dev libplot-dev plotutils libglib2.0-dev libjansson-dev
 mpi:libopenmpi-dev openmpi-bin
 notebooks:python3-h5py jupyter-nbconvert python3-ipykernel jupyter-client python3-matplotlib python3-pandas
+fuzz:clang
 vm-test:linux-source-6.12 flex bison libelf-dev bc patch xz-utils busybox-static cpio qemu-system-x86"
 
 installed() {

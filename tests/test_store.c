@@ -473,19 +473,35 @@ static void test_read_not_result_files(void)
 
 /* Replace attribute obj/name by an int (HDF5 1.10 cannot rewrite some
  * attributes in place: "can't locate open attribute"). */
-static void set_int_attr(const char *path, const char *obj, const char *name, int v)
+/* Replace attribute obj/name by one of file type ft holding *v (memory type mt). */
+static void set_attr(const char *path, const char *obj, const char *name, hid_t ft, hid_t mt,
+                     const void *v)
 {
 	hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
 	CU_ASSERT_FATAL(f >= 0);
 	CU_ASSERT(H5Adelete_by_name(f, obj, name, H5P_DEFAULT) >= 0);
 	hid_t sp = H5Screate(H5S_SCALAR);
-	hid_t a = H5Acreate_by_name(f, obj, name, H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT,
-	                            H5P_DEFAULT);
+	hid_t a = H5Acreate_by_name(f, obj, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 	CU_ASSERT_FATAL(a >= 0);
-	CU_ASSERT(H5Awrite(a, H5T_NATIVE_INT, &v) >= 0);
+	CU_ASSERT(H5Awrite(a, mt, v) >= 0);
 	H5Aclose(a);
 	H5Sclose(sp);
 	H5Fclose(f);
+}
+
+static void set_int_attr(const char *path, const char *obj, const char *name, int v)
+{
+	set_attr(path, obj, name, H5T_STD_I32LE, H5T_NATIVE_INT, &v);
+}
+
+static void set_str_attr(const char *path, const char *obj, const char *name, const char *v)
+{
+	char buf[16] = {0};
+	snprintf(buf, sizeof buf, "%s", v);
+	hid_t t = H5Tcopy(H5T_C_S1);
+	H5Tset_size(t, sizeof buf);
+	set_attr(path, obj, name, t, t, buf);
+	H5Tclose(t);
 }
 
 static void test_read_newer_schema(void)
@@ -636,6 +652,18 @@ static void test_read_truncated(void)
 	unlink(cut);
 }
 
+/* A damaged file reads (the damage was harmless) or is refused with a
+ * message naming it; either way the reader returns. */
+static void read_or_refuse(const char *path)
+{
+	struct results *r = NULL;
+	char err[1024] = "";
+	if (results_read(path, &r, err, sizeof err) == 0)
+		results_free(r);
+	else
+		CU_ASSERT_EQUAL(strncmp(err, path, strlen(path)), 0);
+}
+
 /*
  * Flipped bytes all over the file: the checksum catches every one, before
  * HDF5 sees the file.  (HDF5 1.10 itself crashes on some: a flipped length
@@ -661,17 +689,76 @@ static void test_read_flipped(void)
 	for (size_t off = 0; off < 120; off++) {
 		buf[off] ^= 0x01;
 		write_bytes(bad, buf, n);
-		struct results *r = NULL;
-		char err[1024] = "";
-		if (results_read(bad, &r, err, sizeof err) == 0)
-			results_free(r);
-		else
-			CU_ASSERT_EQUAL(strncmp(err, bad, strlen(bad)), 0);
+		read_or_refuse(bad);
 		buf[off] ^= 0x01;
 	}
 	free(buf);
 	unlink(good);
 	unlink(bad);
+}
+
+/* Byte 0 of the header changed: the file was read as one without the
+ * header, with no checksum (issue 17, defect 2). */
+static void test_read_header_damaged(void)
+{
+	const char *path = tmp_path("header.h5");
+	CU_ASSERT_EQUAL_FATAL(write_runs(path, 2), 0);
+	size_t n;
+	char *buf = read_bytes(path, &n);
+	for (size_t off = 0; off < 16; off++) {
+		buf[off] ^= 0x20;
+		write_bytes(path, buf, n);
+		expect_error(path, ": damaged: the header (first 512 bytes) cannot be parsed");
+		buf[off] ^= 0x20;
+	}
+	free(buf);
+	unlink(path);
+}
+
+/* Flipped bytes in a file without the header: HDF5 1.10 crashes on some;
+ * read_path() reads such a file in a child process first, so the reader
+ * returns an error naming the file and never crashes (defect 2). */
+static void test_read_headerless_flipped(void)
+{
+	const char *good = tmp_path("nohead.h5"), *bad = tmp_path("nohead-flipped.h5");
+	CU_ASSERT_EQUAL_FATAL(write_runs(good, N_RUNS), 0);
+	strip_header(good);
+	size_t n;
+	char *buf = read_bytes(good, &n);
+	unsigned tries = 0;
+	for (size_t off = 512; off < n; off += 1 + n / 120, tries++) {
+		buf[off] ^= (char)(1u << (off % 8));
+		write_bytes(bad, buf, n);
+		read_or_refuse(bad);
+		buf[off] ^= (char)(1u << (off % 8));
+	}
+	CU_ASSERT(tries >= 100);
+	free(buf);
+	unlink(good);
+	unlink(bad);
+}
+
+/* Values no switchover writes, in a file without the header to catch
+ * them: refused with the object named (defect 12). */
+static void test_read_nonsense_values(void)
+{
+	const char *path = tmp_path("nonsense.h5");
+	CU_ASSERT_EQUAL_FATAL(write_runs(path, 2), 0);
+	strip_header(path);
+	CU_ASSERT_EQUAL_FATAL(fx.sum[0].status, 0);
+	double nan = NAN, inf = INFINITY;
+	set_attr(path, "/runs/0", "downtime_s", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan);
+	expect_error(path, ": /runs/0: downtime_s is nan in a completed run");
+	set_attr(path, "/runs/0", "downtime_s", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &inf);
+	expect_error(path, ": /runs/0: downtime_s is inf in a completed run");
+	CU_ASSERT_EQUAL_FATAL(write_runs(path, 2), 0);
+	strip_header(path);
+	set_str_attr(path, "/meta", "backend", "vax");
+	expect_error(path, ": /meta: backend 'vax' unknown (expected sim, real or qemu)");
+	set_str_attr(path, "/meta", "backend", "sim");
+	set_str_attr(path, "/meta", "scenario_name", "other");
+	expect_error(path, "but /meta says 'other'");
+	unlink(path);
 }
 
 static void cleanup(void)
@@ -699,5 +786,7 @@ void register_tests(void)
 	           TEST(test_abort_leaves_nothing), TEST(test_killed_writer),
 	           TEST(test_read_not_result_files), TEST(test_read_newer_schema),
 	           TEST(test_read_missing_column), TEST(test_read_broken_objects),
-	           TEST(test_read_truncated), TEST(test_read_flipped), TEST(test_cleanup));
+	           TEST(test_read_truncated), TEST(test_read_flipped),
+	           TEST(test_read_header_damaged), TEST(test_read_headerless_flipped),
+	           TEST(test_read_nonsense_values), TEST(test_cleanup));
 }

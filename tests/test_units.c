@@ -165,6 +165,9 @@ static void test_rate_errors(void)
 	RATE_BAD("-1Gbps", "negative");
 	RATE_BAD("nan", "not a rate");
 	RATE_BAD("1e999Gbps", "too large");
+	/* Simulated times would overflow to infinity (issue 17, defect 5). */
+	RATE_BAD("1e-300B/s", "rate '1e-300B/s' is below 1 B/s");
+	RATE_BAD("7bit/s", "below 1 B/s");
 	RATE_BAD("5Gbps!", "unknown unit");
 }
 
@@ -190,6 +193,8 @@ static void test_duration_errors(void)
 {
 	DUR_BAD("", "empty duration");
 	DUR_BAD("300", "has no unit");
+	DUR_BAD("1e308s", "duration '1e308s' is too large: expected at most 1000000000s");
+	DUR_BAD("1e8h", "too large");
 	DUR_BAD("5 parsecs", "unknown unit 'parsecs'");
 	DUR_BAD("-1s", "negative");
 	DUR_BAD("1e400s", "too large");
@@ -396,6 +401,11 @@ static void test_dist_errors(void)
 	DIST_BAD(NULL, "empty distribution");
 	DIST_BAD("", "empty duration");
 	DIST_BAD("weibull(1, 2)", "unknown distribution 'weibull'");
+	/* Draws that reach past the largest duration (defect 5). */
+	DIST_BAD("gamma(shape=1e300, scale=1e300s)", "scale: duration '1e300s' is too large");
+	DIST_BAD("gamma(shape=1e300, scale=1s)", "draws durations up to 1e+300 s");
+	DIST_BAD("lognormal(median=1ms, sigma=1e300)", "draws durations up to inf s");
+	DIST_BAD("normal(mean=1s, sd=9e8s)", "draws durations up to");
 	DIST_BAD("fast", "unknown distribution 'fast'");
 	DIST_BAD("20", "has no unit");
 	DIST_BAD("normal(mean=20ms)", "missing sd");

@@ -2,7 +2,12 @@
 # CLI behaviour the README promises: help, exit statuses, error messages that
 # name file, line and key, and the JSON/CSV shapes scripts rely on.
 # usage: check_cli.sh SWITCHOVER_BINARY SOURCE_DIR
-. "$(dirname "$0")/expect.sh"
+set -u
+SW=$1
+SRC=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+. "$SRC/tests/expect.sh"
 
 expect 0 "usage: switchover COMMAND" -- "$SW" --help
 expect 0 "usage: switchover sim FILE" -- "$SW" sim --help
@@ -13,7 +18,8 @@ expect 2 "unknown command 'simulate'" -- "$SW" simulate
 expect 2 "missing scenario FILE" -- "$SW" sim
 expect 2 "unknown option '--fast'" -- "$SW" sim "$SRC/scenarios/null.yaml" --fast
 expect 2 "--strategy 'quick'" -- "$SW" sim "$SRC/scenarios/null.yaml" --strategy quick
-expect 2 "--runs must be at least 1" -- "$SW" sim "$SRC/scenarios/null.yaml" --runs 0
+expect 2 "--runs '0': expected an integer from 1 to 1000000" -- "$SW" sim "$SRC/scenarios/null.yaml" --runs 0
+expect 2 "--runs '-1': expected an integer from 1 to 1000000" -- "$SW" sim "$SRC/scenarios/null.yaml" --runs -1
 expect 2 "--runs 'x'" -- "$SW" sim "$SRC/scenarios/null.yaml" --runs x
 expect 2 "--format 'xml'" -- "$SW" sim "$SRC/scenarios/null.yaml" --format xml
 expect 2 "needs a value" -- "$SW" sim "$SRC/scenarios/null.yaml" --seed
@@ -299,5 +305,4 @@ sed 's/3b:00.3\]/3b:00.3x]/' "$TMP/hw.yaml" >"$TMP/hw2.yaml"
 expect 2 "hw2.yaml:6: devices\[0\].vfio.source\[1\]: '3b:00.3x'" -- "$SW" real "$TMP/hw2.yaml"
 expect 0 "backend: vfio" -- "$SW" sim "$TMP/hw.yaml" --resolved
 
-echo "$pass passed, $fails failed"
-[ "$fails" = 0 ]
+finish

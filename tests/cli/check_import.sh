@@ -3,7 +3,12 @@
 # a sim run's logs imported back and compared, report on the imported file,
 # and bad input refused with exit status 2 naming file and line.
 # usage: check_import.sh SWITCHOVER_BINARY SOURCE_DIR
-. "$(dirname "$0")/expect.sh"
+set -u
+SW=$1
+SRC=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+. "$SRC/tests/expect.sh"
 D="$SRC/tests/data/qemu"
 
 expect 0 "usage: switchover import qemu" -- "$SW" import --help
@@ -63,5 +68,4 @@ expect 0 "" -- "$SW" report "$TMP/imp.h5" -o "$TMP/rep"
 "$SW" sim "$SRC/scenarios/cx7-2vf.yaml" --runs 2 --quiet --qemu-trace "$TMP/q2" >/dev/null
 if cmp -s "$TMP/q.src" "$TMP/q2.src" && cmp -s "$TMP/q.dst" "$TMP/q2.dst"; then ok; else bad "--qemu-trace differs between two equal sim runs"; fi
 
-echo "$pass passed, $fails failed"
-[ "$fails" = 0 ]
+finish

@@ -1,12 +1,6 @@
-# What the command-line checks share (sourced by check_*.sh, whose
-# arguments are SWITCHOVER_BINARY SOURCE_DIR): the binary in SW, the source
-# tree in SRC, a temporary directory in TMP removed at exit, counts of
-# passes and failures, and `expect`.
-set -u
-SW=$1
-SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+# expect.sh - the helpers of the shell tests (sourced): count passes and
+# failures, and check a command's exit status and output.
+# The sourcing script sets TMP (a scratch directory) first.
 fails=0
 pass=0
 
@@ -26,4 +20,10 @@ expect() {
 	else
 		ok
 	fi
+}
+
+# finish: the summary line and the script's status
+finish() {
+	echo "$pass passed, $fails failed"
+	[ "$fails" = 0 ]
 }
