@@ -311,6 +311,7 @@ char *scenario_to_yaml(const struct scenario *s)
 		emit_duration(&m, "recv_cpu_per_byte", x->recv_cpu_s_per_byte);
 		emit_duration(&m, "vcpu_pause", x->vcpu_pause_s);
 		emit_duration(&m, "vcpu_resume", x->vcpu_resume_s);
+		emit_duration(&m, "wake_latency", x->wake_latency_s);
 		emit_end_map(&m);
 	}
 	emit_end_map(&m);

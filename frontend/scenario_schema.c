@@ -34,6 +34,7 @@ const cyaml_schema_field_t scenario_schema_host_fields[] = {
     STR("recv_cpu_per_byte", OPT, struct raw_host, recv_cpu_per_byte),
     STR("vcpu_pause", OPT, struct raw_host, vcpu_pause),
     STR("vcpu_resume", OPT, struct raw_host, vcpu_resume),
+    STR("wake_latency", OPT, struct raw_host, wake_latency),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_field_t hosts_fields[] = {

@@ -25,7 +25,8 @@ struct raw_vm {
 /* One host's keys, in a scenario's hosts.<side> (with `profile`) and at
  * the top of a host profile file (frontend/host_profile.c). */
 struct raw_host {
-	char *profile, *cores, *send_cpu_per_byte, *recv_cpu_per_byte, *vcpu_pause, *vcpu_resume;
+	char *profile, *cores, *send_cpu_per_byte, *recv_cpu_per_byte, *vcpu_pause, *vcpu_resume,
+	    *wake_latency;
 };
 struct raw_hosts {
 	struct raw_host *source, *destination;

@@ -13,6 +13,8 @@ static void handler_cb(void *opaque, bool running)
 {
 	(void)running;
 	struct mig_handler *mh = opaque;
+	/* A sleep, not CPU work: the real world's handler sleeps its cost, so
+	 * it ends the host's wake latency late there too. */
 	rt_sleep(mh->m->rt, dist_sample(&mh->h->cost, mh->rng));
 }
 

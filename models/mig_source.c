@@ -129,7 +129,8 @@ static int64_t src_precopy(struct mig *m)
 			break;
 		sent += ram_pending;
 		/* Waiting for an ACK, QEMU's loop sends what little is dirty and
-		 * waits out its rate-limit window: such a round lasts one window. */
+		 * waits out its rate-limit window: such a round lasts one window
+		 * (a sleep in the real world as in QEMU, so it ends late too). */
 		if (wait || sent == 0)
 			rt_sleep(m->rt, MIG_IDLE_ROUND_S - (rt_now(m->rt) - t_round));
 		double dt = rt_now(m->rt) - t_round;
@@ -171,7 +172,8 @@ static void final_query(struct mig *m, uint64_t ram_pending)
 
 static void src_stop_and_copy(struct mig *m, uint64_t ram_pending)
 {
-	/* The last decision and the VM stop are not atomic: the guest runs on. */
+	/* The last decision and the VM stop are not atomic: the guest runs on
+	 * (a sleep in the real world, so it ends the wake latency late). */
 	rt_sleep(m->rt, dist_sample(&m->scn->stop_gap, m->stop_gap_rng));
 	double t_stop = rt_now(m->rt);
 	set_vm_stopped(m, t_stop);

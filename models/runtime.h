@@ -62,7 +62,11 @@ struct rt_ops {
 	double (*now)(struct rt *rt);
 
 	/* Block the calling task for `seconds` (>= 0).  Any task.
-	 * sim: advances simulated time exactly.  real: clock_nanosleep. */
+	 * sim: advances simulated time exactly, by `seconds` plus the task's
+	 * host's wake_latency when seconds > 0 (a timer wakes its thread that
+	 * late; docs/model.md "Hosts and CPUs").  So callers use rt_sleep only
+	 * where the real world sleeps or blocks on a device, never for CPU work.
+	 * real: clock_nanosleep, which ends late by itself. */
 	void (*sleep)(struct rt *rt, double seconds);
 
 	/* Spend `cpu_seconds` (>= 0) of CPU time on the calling task's machine:

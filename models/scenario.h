@@ -198,6 +198,7 @@ struct scn_host {
 	double recv_cpu_s_per_byte; /* copying a stream byte in (socket receive) */
 	double vcpu_pause_s;        /* per vCPU, stopping the VM (source; pause_all_vcpus) */
 	double vcpu_resume_s;       /* per vCPU, starting the VM (resume_all_vcpus) */
+	double wake_latency_s;      /* how late a task's sleep ends (timer lateness) */
 };
 
 struct scenario {

@@ -40,7 +40,8 @@ static struct sim_dev *sd_of(struct device *d)
  * group's arc_cpu_fraction of it is CPU work of the calling task on its host
  * (it waits for a core when the host has none free), the rest waits on the
  * device.  The real world's emulated device splits its work the same way
- * (emu.c, work_end).
+ * (emu.c, work_end) and its wait is a sleep, so the wait ends the host's
+ * wake latency late (rt_sleep adds it) while the CPU part does not.
  */
 static void work(struct sim_dev *sd, double seconds)
 {

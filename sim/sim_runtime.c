@@ -244,9 +244,13 @@ static double op_now(struct rt *rt)
 	return simgrid_get_clock() - srt_of(rt)->t0;
 }
 
+/* A sleep ends the host's wake latency late, as a real timer does; CPU work
+ * on a host with unlimited cores (sim_compute) is not a timer and does not. */
 static void op_sleep(struct rt *rt, double seconds)
 {
-	sim_sleep(srt_of(rt), seconds);
+	struct sim_rt *s = srt_of(rt);
+	if (seconds > 0)
+		sim_sleep(s, seconds + self_host(s)->wake_latency_s);
 }
 
 static void op_compute(struct rt *rt, double cpu_seconds)
@@ -766,6 +770,8 @@ static bool config_ok(const struct sim_runtime_config *c, char *why, size_t len)
 	    {"host[0].recv_cpu_s_per_byte", c->host[0].recv_cpu_s_per_byte, false, NULL},
 	    {"host[1].send_cpu_s_per_byte", c->host[1].send_cpu_s_per_byte, false, NULL},
 	    {"host[1].recv_cpu_s_per_byte", c->host[1].recv_cpu_s_per_byte, false, NULL},
+	    {"host[0].wake_latency_s", c->host[0].wake_latency_s, false, NULL},
+	    {"host[1].wake_latency_s", c->host[1].wake_latency_s, false, NULL},
 	};
 	for (int h = 0; h < 2; h++)
 		if (c->host[h].cores > SIM_MAX_CORES) {

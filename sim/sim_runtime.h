@@ -64,6 +64,7 @@ struct sim_host_config {
 	unsigned cores;             /* 0: unlimited (CPU work never waits for a core) */
 	double send_cpu_s_per_byte; /* CPU per byte a task on this host sends; >= 0 */
 	double recv_cpu_s_per_byte; /* CPU per byte a task on this host receives; >= 0 */
+	double wake_latency_s;      /* added to every sleep > 0 of a task here; >= 0 */
 };
 
 struct sim_runtime_config {

@@ -2,7 +2,8 @@
  * test_hosts.c - hosts with CPUs (docs/model.md "Hosts and CPUs"), against
  * exact simulated times: CPU work shares a host's cores max-min (SimGrid's
  * CPU model), a send's copy overlaps the link, a receive's copy follows the
- * frame, a spawn's cost is CPU work that contends; a host with enough cores
+ * frame, a spawn's cost is CPU work that contends, a sleep ends the host's
+ * wake latency late; a host with enough cores
  * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2
  * cores take at least their CPU time over 2; host profiles load by name
  * and their errors name their own file, line and key.
@@ -183,14 +184,55 @@ static void test_copy_cpu(void)
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
 		for (int h = 0; h < 2; h++)
-			cfg.host[h] = (struct sim_host_config){
-			    cases[k].cores, cases[k].send_per_byte, cases[k].recv_per_byte};
+			cfg.host[h] =
+			    (struct sim_host_config){.cores = cases[k].cores,
+			                             .send_cpu_s_per_byte = cases[k].send_per_byte,
+			                             .recv_cpu_s_per_byte = cases[k].recv_per_byte};
 		struct xfer_ctx c = {.rt = rt_of(&cfg), .bytes = 0x1p20};
 		c.ch = c.rt->ops->chan_new(c.rt, RT_SIDE_SRC, "main");
 		run_ok(c.rt, xfer_root, &c);
 		CU_ASSERT_EQUAL(c.sent, cases[k].sent);
 		CU_ASSERT_EQUAL(c.received, cases[k].received);
 		c.rt->ops->chan_free(c.ch);
+		sim_runtime_free(c.rt);
+	}
+}
+
+struct wake_ctx {
+	struct rt *rt;
+	double slept, computed;
+};
+
+static void sleeper(void *arg)
+{
+	struct wake_ctx *c = arg;
+	for (int i = 0; i < 3; i++)
+		rt_sleep(c->rt, 0x1p-10);
+	rt_sleep(c->rt, 0);
+	c->slept = rt_now(c->rt);
+	rt_compute(c->rt, 0x1p-10);
+	c->computed = rt_now(c->rt) - c->slept;
+}
+
+/* Each sleep > 0 ends the task's host's wake latency late: 3 sleeps of
+ * 2^-10 s (about 1 ms) with 2^-15 s (about 31 us) end at 3 x (2^-10 + 2^-15)
+ * s, exactly (powers of two: SimGrid rounds decimal times to 1 ns), a sleep
+ * of 0 adds nothing, and CPU work (here
+ * on unlimited cores, itself a wait of the sim) is no timer and adds
+ * nothing; a latency of 0 (the default) changes nothing. */
+static void test_wake_latency(void)
+{
+	static const struct {
+		double wake_s, slept;
+	} cases[] = {{0x1p-15, 3 * 0x1p-10 + 3 * 0x1p-15}, {0, 3 * 0x1p-10}};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
+		for (int h = 0; h < 2; h++)
+			cfg.host[h].wake_latency_s = cases[k].wake_s;
+		struct wake_ctx c = {.rt = rt_of(&cfg)};
+		run_ok(c.rt, sleeper, &c);
+		CU_ASSERT_EQUAL(c.slept, cases[k].slept);
+		CU_ASSERT_EQUAL(c.computed, 0x1p-10);
 		sim_runtime_free(c.rt);
 	}
 }
@@ -351,6 +393,7 @@ static void test_profile_by_name(void)
 	CU_ASSERT_EQUAL(s->hosts[0].cores, 2);
 	CU_ASSERT(s->hosts[0].send_cpu_s_per_byte > 0);
 	CU_ASSERT(s->hosts[0].recv_cpu_s_per_byte > 0);
+	CU_ASSERT(s->hosts[0].wake_latency_s > 0);
 	/* The scenario's own key wins over the profile's. */
 	CU_ASSERT_EQUAL(s->hosts[1].cores, 64);
 	CU_ASSERT_EQUAL(s->hosts[1].send_cpu_s_per_byte, s->hosts[0].send_cpu_s_per_byte);
@@ -388,7 +431,7 @@ static void test_profile_errors(void)
 void register_tests(void)
 {
 	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_shared_host),
-	           TEST(test_spawn_cost_contends), TEST(test_copy_cpu),
+	           TEST(test_spawn_cost_contends), TEST(test_copy_cpu), TEST(test_wake_latency),
 	           TEST(test_enough_cores_change_nothing), TEST(test_64_devices_on_2_cores),
 	           TEST(test_profile_by_name), TEST(test_profile_errors));
 }
