@@ -3,7 +3,9 @@
  * destination) a real migration would leave, event for event at the same
  * points of the flow (docs/import.md has the table).  Engine events QEMU
  * does not trace (passes begun, threads spawned, RAM records) are not
- * written: the log says what QEMU says, no more.
+ * written: the log says what QEMU says, no more.  The multifd device-state
+ * threads QEMU does trace are written from the events of the engine's save
+ * and load tasks (docs/import.md).
  */
 #include "qemu_log.h"
 
@@ -24,6 +26,10 @@ struct writer {
 	long long *state[2];   /* its state after its last arc */
 	long long *load_sz;    /* bytes of the record it is loading */
 	long long *init_bytes; /* initial bytes of its last precopy-info */
+	/* Multifd device state (models/mig_devstate.c), trace indices or -1:
+	 * the save task's stop-copy send (its last act), the load task's first
+	 * load and last load end; save_started once its start line is out. */
+	long long *save_end, *load_first, *load_last, *save_started;
 	int err;
 };
 
@@ -67,7 +73,36 @@ static void checkpoint(struct writer *w, const struct trace_event *e, int side, 
 	line(w, e, side, "vmstate_downtime_checkpoint %s", cp);
 }
 
-static void device_event(struct writer *w, const struct trace_event *e)
+/* Whether e comes from the device's multifd save or load task
+ * ("vfio-<device>-save" / "-load"). */
+static bool devstate_task(const struct writer *w, const struct trace_event *e, const char *what)
+{
+	char want[256]; /* device names are shorter (DEVICE_NAME_LEN) */
+	snprintf(want, sizeof want, "vfio-%s-%s", w->names[e->device], what);
+	return e->task && !strcmp(e->task, want);
+}
+
+/* The model starts the save threads (QEMU's
+ * multifd_spawn_device_state_save_thread) right after the final query; the
+ * engine does not trace the spawn, so the start lines go out at the final
+ * query's end, each on the thread id of its save task.  A save task that
+ * sent nothing left no event and gets no lines. */
+static void save_threads_start(struct writer *w, const struct trace *tr,
+                               const struct trace_event *mark, size_t n)
+{
+	for (size_t d = 0; d < n; d++) {
+		if (w->save_end[d] < 0)
+			continue;
+		struct trace_event e = *mark;
+		e.task = tr->ev[w->save_end[d]].task;
+		w->save_started[d] = 1;
+		line(w, &e, RT_SIDE_SRC,
+		     "vfio_save_complete_precopy_thread_start  (%s) idstr %s/vfio instance 0",
+		     w->names[d], w->names[d]);
+	}
+}
+
+static void device_event(struct writer *w, const struct trace_event *e, long long k)
 {
 	int sd = e->side & 1;
 	const char *name = w->names[e->device];
@@ -111,8 +146,12 @@ static void device_event(struct writer *w, const struct trace_event *e)
 	}
 	case TRACE_SEND:
 		line(w, e, sd, "vfio_save_block  (%s) data_size %.0f", name, e->value);
+		if (k == w->save_end[e->device] && w->save_started[e->device] > 0)
+			line(w, e, sd, "vfio_save_complete_precopy_thread_end  (%s) ret 0", name);
 		break;
 	case TRACE_LOAD_BEGIN:
+		if (k == w->load_first[e->device])
+			line(w, e, sd, "vfio_load_bufs_thread_start  (%s)", name);
 		w->load_sz[e->device] = (long long)e->value;
 		line(w, e, sd, "vfio_load_state  (%s) data 0x%llx", name,
 		     (unsigned long long)QEMU_VFIO_FLAG_DEV_DATA_STATE);
@@ -121,6 +160,8 @@ static void device_event(struct writer *w, const struct trace_event *e)
 		long long sz = w->load_sz[e->device];
 		line(w, e, sd, "vfio_load_state_device_data  (%s) size %lld ret 0", name,
 		     sz < 0 ? 0 : sz);
+		if (k == w->load_last[e->device])
+			line(w, e, sd, "vfio_load_bufs_thread_end  (%s)", name);
 		break;
 	}
 	case TRACE_APPROVE:
@@ -134,7 +175,8 @@ static void device_event(struct writer *w, const struct trace_event *e)
 	}
 }
 
-static void run_event(struct writer *w, const struct trace_event *e)
+static void run_event(struct writer *w, const struct trace *tr, const struct trace_event *e,
+                      size_t n)
 {
 	int sd = e->side & 1;
 	switch (e->kind) {
@@ -161,6 +203,8 @@ static void run_event(struct writer *w, const struct trace_event *e)
 			checkpoint(w, e, RT_SIDE_SRC, "src-vm-stopped");
 		break;
 	case TRACE_MARK:
+		if (e->from == TRACE_MARK_FINAL_QUERY_END)
+			save_threads_start(w, tr, e, n);
 		if (e->from == TRACE_MARK_STOPCOPY_SENT)
 			checkpoint(w, e, RT_SIDE_SRC, "src-iterable-saved");
 		break;
@@ -194,13 +238,29 @@ int qemu_log_write(const struct trace *tr, const char *const *device_names, doub
 	for (size_t k = 0; k < tr->n; k++)
 		if (tr->ev[k].device >= 0 && (size_t)tr->ev[k].device >= n)
 			n = (size_t)tr->ev[k].device + 1;
-	long long *per_device = g_new(long long, 4 * (n + 1));
-	for (size_t i = 0; i < 4 * (n + 1); i++)
+	long long *per_device = g_new(long long, 8 * (n + 1));
+	for (size_t i = 0; i < 8 * (n + 1); i++)
 		per_device[i] = -1;
 	w.state[0] = per_device;
 	w.state[1] = per_device + (n + 1);
 	w.load_sz = per_device + 2 * (n + 1);
 	w.init_bytes = per_device + 3 * (n + 1);
+	w.save_end = per_device + 4 * (n + 1);
+	w.load_first = per_device + 5 * (n + 1);
+	w.load_last = per_device + 6 * (n + 1);
+	w.save_started = per_device + 7 * (n + 1);
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *e = &tr->ev[k];
+		if (e->device < 0)
+			continue;
+		if (e->kind == TRACE_SEND && devstate_task(&w, e, "save"))
+			w.save_end[e->device] = (long long)k;
+		else if (e->kind == TRACE_LOAD_BEGIN && devstate_task(&w, e, "load") &&
+		         w.load_first[e->device] < 0)
+			w.load_first[e->device] = (long long)k;
+		else if (e->kind == TRACE_LOAD_END && devstate_task(&w, e, "load"))
+			w.load_last[e->device] = (long long)k;
+	}
 	for (int s = 0; s < 2; s++)
 		w.tids[s] = g_hash_table_new(g_str_hash, g_str_equal);
 	for (size_t k = 0; k < tr->n; k++) {
@@ -212,9 +272,9 @@ int qemu_log_write(const struct trace *tr, const char *const *device_names, doub
 		    w.state[e->side & 1][e->device] < 0)
 			w.state[e->side & 1][e->device] = e->from;
 		if (device_line)
-			device_event(&w, e);
+			device_event(&w, e, (long long)k);
 		else
-			run_event(&w, e);
+			run_event(&w, tr, e, n);
 	}
 	for (int s = 0; s < 2; s++)
 		g_hash_table_destroy(w.tids[s]);

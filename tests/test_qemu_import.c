@@ -47,12 +47,13 @@ struct sim_run {
 	char *name_buf;
 };
 
-static void sim_run(struct sim_run *r, const char *file, const char *strategy)
+/* `extra`: a second --set, or NULL. */
+static void sim_run(struct sim_run *r, const char *file, const char *strategy, const char *extra)
 {
 	char err[1024];
-	const char *sets[1] = {strategy};
-	CU_ASSERT_FATAL(scenario_load_file(test_src_path(file), sets, 1, &r->s, err, sizeof err) ==
-	                0);
+	const char *sets[2] = {strategy, extra};
+	CU_ASSERT_FATAL(scenario_load_file(test_src_path(file), sets, extra ? 2 : 1, &r->s, err,
+	                                   sizeof err) == 0);
 	trace_init(&r->tr);
 	struct mig_result res;
 	CU_ASSERT_FATAL(sim_world_run(r->s, 0, &r->tr, &res, err, sizeof err) == 0);
@@ -107,10 +108,10 @@ static int imported_device(const struct qemu_import *im, const char *name)
 
 /* The imported migration has the run's phases, arcs (device, side, step,
  * states, begin and end) and counters. */
-static void check_round_trip(const char *file, const char *strategy)
+static void check_round_trip(const char *file, const char *strategy, const char *extra)
 {
 	struct sim_run r;
-	sim_run(&r, file, strategy);
+	sim_run(&r, file, strategy, extra);
 	write_logs(&r, 0);
 	struct qemu_import im;
 	char err[1024] = "";
@@ -202,7 +203,80 @@ static void test_round_trip(void)
 	setup_dir();
 	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++)
 		for (size_t k = 0; k < sizeof strategies / sizeof strategies[0]; k++)
-			check_round_trip(files[f], strategies[k]);
+			check_round_trip(files[f], strategies[k], NULL);
+}
+
+/* The last event of `kind` by the device's task "vfio-<name>-<what>", or NULL. */
+static const struct trace_event *devstate_last(const struct trace *tr, const char *name,
+                                               const char *what, enum trace_kind kind)
+{
+	char task[128];
+	snprintf(task, sizeof task, "vfio-%s-%s", name, what);
+	const struct trace_event *last = NULL;
+	for (size_t k = 0; k < tr->n; k++)
+		if (tr->ev[k].kind == kind && tr->ev[k].task && !strcmp(tr->ev[k].task, task))
+			last = &tr->ev[k];
+	return last;
+}
+
+/* Multifd device-state transfer (models/mig_devstate.c): the round trip
+ * keeps the phases and arcs, and each device gets one save thread on the
+ * source and one load thread on the destination, the save thread from the
+ * final query to its last send, the load thread ending at its last load. */
+static void test_round_trip_multifd(void)
+{
+	static const char *const strategies[] = {"migration.strategy=sequential",
+	                                         "migration.strategy=parallel-prio"};
+	setup_dir();
+	for (size_t k = 0; k < sizeof strategies / sizeof strategies[0]; k++)
+		check_round_trip("scenarios/cx7-4vf.yaml", strategies[k],
+		                 "network.multifd_channels=2");
+
+	struct sim_run r;
+	sim_run(&r, "scenarios/cx7-4vf.yaml", "migration.strategy=parallel-prio",
+	        "network.multifd_channels=2");
+	write_logs(&r, 0);
+	struct qemu_import im;
+	char err[1024] = "";
+	CU_ASSERT_FATAL(qemu_import_logs(tmp_path("run.src"), tmp_path("run.dst"),
+	                                 QEMU_IMPORT_CLOCK_SAME, &im, err, sizeof err) == 0);
+	CU_ASSERT_FATAL(im.migrations->len == 1);
+	const struct trace *tr = &((struct qemu_migration *)im.migrations->pdata[0])->tr;
+	double shift = first_of(&r.tr, TRACE_VM_STOP) - first_of(tr, TRACE_VM_STOP);
+	double final_query = NAN;
+	for (size_t k = 0; k < r.tr.n; k++)
+		if (r.tr.ev[k].kind == TRACE_MARK && r.tr.ev[k].from == TRACE_MARK_FINAL_QUERY_END)
+			final_query = r.tr.ev[k].t;
+	CU_ASSERT_FATAL(!isnan(final_query));
+	for (size_t i = 0; i < scenario_device_count(r.s); i++) {
+		int d = imported_device(&im, r.names[i]);
+		const struct trace_event *save =
+		    devstate_last(&r.tr, r.names[i], "save", TRACE_SEND);
+		const struct trace_event *load =
+		    devstate_last(&r.tr, r.names[i], "load", TRACE_LOAD_END);
+		CU_ASSERT_FATAL(save && load);
+		/* per side: [spawn, join] times, count */
+		double at[2][2] = {{NAN, NAN}, {NAN, NAN}};
+		int count[2][2] = {{0}};
+		for (size_t k = 0; k < tr->n; k++) {
+			const struct trace_event *e = &tr->ev[k];
+			if (e->device != d || !e->text || strcmp(e->text, "multifd") != 0 ||
+			    (e->kind != TRACE_THREAD_SPAWN && e->kind != TRACE_THREAD_JOIN))
+				continue;
+			int j = e->kind == TRACE_THREAD_JOIN;
+			at[e->side & 1][j] = e->t + shift;
+			count[e->side & 1][j]++;
+		}
+		for (int s = 0; s < 2; s++)
+			for (int j = 0; j < 2; j++)
+				CU_ASSERT_EQUAL(count[s][j], 1);
+		CU_ASSERT(CLOSE(at[RT_SIDE_SRC][0], final_query));
+		CU_ASSERT(CLOSE(at[RT_SIDE_SRC][1], save->t));
+		CU_ASSERT(at[RT_SIDE_DST][0] <= at[RT_SIDE_DST][1]);
+		CU_ASSERT(CLOSE(at[RT_SIDE_DST][1], load->t));
+	}
+	qemu_import_free(&im);
+	sim_run_free(&r);
 }
 
 /* The destination's clock 5 s ahead: the offset found brackets it. */
@@ -210,7 +284,7 @@ static void test_two_clocks(void)
 {
 	struct sim_run r;
 	setup_dir();
-	sim_run(&r, "scenarios/ack-legacy-vs-new.yaml", "migration.strategy=parallel-prio");
+	sim_run(&r, "scenarios/ack-legacy-vs-new.yaml", "migration.strategy=parallel-prio", NULL);
 	write_logs(&r, 5.0);
 	struct qemu_import im;
 	char err[1024];
@@ -366,6 +440,7 @@ static void test_cleanup(void)
 void register_tests(void);
 void register_tests(void)
 {
-	TEST_SUITE("qemu_import", TEST(test_round_trip), TEST(test_two_clocks), TEST(test_excerpt),
-	           TEST(test_no_checkpoints), TEST(test_bad_input), TEST(test_cleanup));
+	TEST_SUITE("qemu_import", TEST(test_round_trip), TEST(test_round_trip_multifd),
+	           TEST(test_two_clocks), TEST(test_excerpt), TEST(test_no_checkpoints),
+	           TEST(test_bad_input), TEST(test_cleanup));
 }
