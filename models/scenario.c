@@ -402,15 +402,49 @@ const char *precopy_v2_name(enum precopy_v2 v)
 
 size_t scenario_device_count(const struct scenario *s)
 {
+	if (s->group_end && s->n_groups)
+		return s->group_end[s->n_groups - 1];
 	size_t n = 0;
 	for (size_t g = 0; g < s->n_groups; g++)
 		n += s->groups[g].count;
 	return n;
 }
 
+int scenario_index_devices(struct scenario *s)
+{
+	free(s->group_end);
+	s->group_end = NULL;
+	if (!s->n_groups)
+		return 0;
+	size_t *end = malloc(s->n_groups * sizeof(*end));
+	if (!end)
+		return -1;
+	for (size_t g = 0, n = 0; g < s->n_groups; g++)
+		end[g] = n += s->groups[g].count;
+	s->group_end = end;
+	return 0;
+}
+
 const struct scn_device_group *scenario_device_group(const struct scenario *s, size_t i,
                                                      unsigned *index_in_group)
 {
+	if (s->group_end) {
+		/* The first group whose end is past i (groups of count 0 end
+		 * where the one before them does, so they are never it). */
+		size_t lo = 0, hi = s->n_groups;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (s->group_end[mid] > i)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		if (lo == s->n_groups)
+			return NULL;
+		if (index_in_group)
+			*index_in_group = (unsigned)(i - (lo ? s->group_end[lo - 1] : 0));
+		return &s->groups[lo];
+	}
 	for (size_t g = 0; g < s->n_groups; g++) {
 		if (i < s->groups[g].count) {
 			if (index_in_group)
@@ -522,6 +556,7 @@ void scenario_free(struct scenario *s)
 		free(g->vfio_destination);
 	}
 	free(s->groups);
+	free(s->group_end);
 	for (size_t i = 0; i < s->n_handlers; i++) {
 		free(s->handlers[i].name);
 		dist_free(&s->handlers[i].cost);

@@ -252,6 +252,10 @@ struct scenario {
 	size_t n_domains;
 	struct scn_device_group *groups;
 	size_t n_groups;
+	/* group_end[g]: devices in groups 0..g, built once by
+	 * scenario_index_devices() so a lookup is a binary search, not a walk
+	 * over the groups (65,536 groups of one device each); NULL: walk. */
+	size_t *group_end;
 	struct scn_handler *handlers;
 	size_t n_handlers;
 
@@ -261,6 +265,9 @@ struct scenario {
 
 /* Total number of device instances over all groups. */
 size_t scenario_device_count(const struct scenario *s);
+/* Builds s->group_end from the groups' counts (call again after changing
+ * them); -1 when out of memory (the lookups then walk the groups). */
+int scenario_index_devices(struct scenario *s);
 /* Group and index-in-group of device instance i. */
 const struct scn_device_group *scenario_device_group(const struct scenario *s, size_t i,
                                                      unsigned *index_in_group);
