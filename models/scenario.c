@@ -1014,6 +1014,71 @@ fail:
 	return -1;
 }
 
+/* The work of a run (issue 17, defect 7): device data and REINIT rate per
+ * group, then records (chunk-sized reads) over all groups.  The estimate
+ * is a lower bound (every image read once, each REINIT's chunk once over
+ * the whole precopy time), so what is refused cannot finish. */
+static int validate_run_size(const struct scenario *s, char *path, size_t pathlen, char *err,
+                             size_t errlen)
+{
+	char a[32], b[32];
+	double records = 0, bytes = 0;
+
+	for (size_t i = 0; i < s->n_groups; i++) {
+		const struct scn_device_group *g = &s->groups[i];
+		double image =
+		    (double)g->state_bytes + (double)g->header_bytes + (double)g->initial_bytes;
+		double reinit = 0;
+
+		bytes += g->count * image;
+		if (bytes > (double)SCENARIO_MAX_RUN_BYTES) {
+			char c[32];
+			units_format_bytes(g->state_bytes, a, sizeof(a));
+			units_format_bytes(bytes < 0x1p64 ? (uint64_t)bytes : UINT64_MAX, b,
+			                   sizeof(b));
+			units_format_bytes(SCENARIO_MAX_RUN_BYTES, c, sizeof(c));
+			snprintf(err, errlen,
+			         "%s per device: %s of device data per run (this group and the "
+			         "ones before it), over the limit of %s",
+			         a, b, c);
+			FAIL("devices[%zu].state_size", i);
+		}
+		if (g->reinit_interval_s > 0) {
+			double per_s = 1 / g->reinit_interval_s;
+			if (per_s > SCENARIO_MAX_REINIT_PER_S) {
+				units_format_duration(g->reinit_interval_s, a, sizeof(a));
+				units_format_duration(1 / SCENARIO_MAX_REINIT_PER_S, b, sizeof(b));
+				snprintf(err, errlen,
+				         "%s: %.0f REINIT events per second of precopy, over the "
+				         "limit of %.0f; use at least %s",
+				         a, per_s, SCENARIO_MAX_REINIT_PER_S, b);
+				FAIL("devices[%zu].reinit.interval", i);
+			}
+			reinit = s->max_time_s * per_s;
+		}
+		reinit += (double)g->n_reinit_times;
+		if (reinit > 0)
+			reinit *= dist_mean(&g->reinit_chunk);
+		records += g->count * (ceil(image / (double)s->chunk_bytes) +
+		                       ceil(reinit / (double)s->chunk_bytes));
+	}
+	if (records > (double)SCENARIO_MAX_RUN_RECORDS) {
+		/* The smallest chunk that brings the estimate under the limit. */
+		double need = s->chunk_bytes * (records / (double)SCENARIO_MAX_RUN_RECORDS);
+		units_format_bytes(s->chunk_bytes, a, sizeof(a));
+		units_format_bytes(need < 0x1p63 ? (uint64_t)ceil(need) : UINT64_MAX, b, sizeof(b));
+		snprintf(err, errlen,
+		         "%s chunks: %.0f records per run (device state and REINIT data / "
+		         "chunk size), over the limit of %llu; use at least %s or less "
+		         "device data",
+		         a, records, SCENARIO_MAX_RUN_RECORDS, b);
+		FAIL("migration.chunk_size");
+	}
+	return 0;
+fail:
+	return -1;
+}
+
 int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char *err,
                       size_t errlen)
 {
@@ -1251,6 +1316,8 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		if (validate_group_vfio(s, i, path, pathlen, err, errlen))
 			goto fail;
 	}
+	if (validate_run_size(s, path, pathlen, err, errlen))
+		goto fail;
 	for (size_t i = 0; total > 1 && i < s->n_groups; i++) {
 		if (!(s->groups[i].caps & VFIO_CAP_P2P)) {
 			snprintf(
