@@ -136,6 +136,10 @@ int scenario_load_text(const char *name_for_errors, const char *text, size_t len
 		loader_fail(&L, vpath, "%s", vmsg);
 		goto out;
 	}
+	if (scenario_index_devices(s)) {
+		rc = loader_oom(&L);
+		goto out;
+	}
 	*out = s;
 	s = NULL;
 	rc = 0;

@@ -402,15 +402,49 @@ const char *precopy_v2_name(enum precopy_v2 v)
 
 size_t scenario_device_count(const struct scenario *s)
 {
+	if (s->group_end && s->n_groups)
+		return s->group_end[s->n_groups - 1];
 	size_t n = 0;
 	for (size_t g = 0; g < s->n_groups; g++)
 		n += s->groups[g].count;
 	return n;
 }
 
+int scenario_index_devices(struct scenario *s)
+{
+	free(s->group_end);
+	s->group_end = NULL;
+	if (!s->n_groups)
+		return 0;
+	size_t *end = malloc(s->n_groups * sizeof(*end));
+	if (!end)
+		return -1;
+	for (size_t g = 0, n = 0; g < s->n_groups; g++)
+		end[g] = n += s->groups[g].count;
+	s->group_end = end;
+	return 0;
+}
+
 const struct scn_device_group *scenario_device_group(const struct scenario *s, size_t i,
                                                      unsigned *index_in_group)
 {
+	if (s->group_end) {
+		/* The first group whose end is past i (groups of count 0 end
+		 * where the one before them does, so they are never it). */
+		size_t lo = 0, hi = s->n_groups;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (s->group_end[mid] > i)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		if (lo == s->n_groups)
+			return NULL;
+		if (index_in_group)
+			*index_in_group = (unsigned)(i - (lo ? s->group_end[lo - 1] : 0));
+		return &s->groups[lo];
+	}
 	for (size_t g = 0; g < s->n_groups; g++) {
 		if (i < s->groups[g].count) {
 			if (index_in_group)
@@ -522,6 +556,7 @@ void scenario_free(struct scenario *s)
 		free(g->vfio_destination);
 	}
 	free(s->groups);
+	free(s->group_end);
 	for (size_t i = 0; i < s->n_handlers; i++) {
 		free(s->handlers[i].name);
 		dist_free(&s->handlers[i].cost);
@@ -979,6 +1014,71 @@ fail:
 	return -1;
 }
 
+/* The work of a run (issue 17, defect 7): device data and REINIT rate per
+ * group, then records (chunk-sized reads) over all groups.  The estimate
+ * is a lower bound (every image read once, each REINIT's chunk once over
+ * the whole precopy time), so what is refused cannot finish. */
+static int validate_run_size(const struct scenario *s, char *path, size_t pathlen, char *err,
+                             size_t errlen)
+{
+	char a[32], b[32];
+	double records = 0, bytes = 0;
+
+	for (size_t i = 0; i < s->n_groups; i++) {
+		const struct scn_device_group *g = &s->groups[i];
+		double image =
+		    (double)g->state_bytes + (double)g->header_bytes + (double)g->initial_bytes;
+		double reinit = 0;
+
+		bytes += g->count * image;
+		if (bytes > (double)SCENARIO_MAX_RUN_BYTES) {
+			char c[32];
+			units_format_bytes(g->state_bytes, a, sizeof(a));
+			units_format_bytes(bytes < 0x1p64 ? (uint64_t)bytes : UINT64_MAX, b,
+			                   sizeof(b));
+			units_format_bytes(SCENARIO_MAX_RUN_BYTES, c, sizeof(c));
+			snprintf(err, errlen,
+			         "%s per device: %s of device data per run (this group and the "
+			         "ones before it), over the limit of %s",
+			         a, b, c);
+			FAIL("devices[%zu].state_size", i);
+		}
+		if (g->reinit_interval_s > 0) {
+			double per_s = 1 / g->reinit_interval_s;
+			if (per_s > SCENARIO_MAX_REINIT_PER_S) {
+				units_format_duration(g->reinit_interval_s, a, sizeof(a));
+				units_format_duration(1 / SCENARIO_MAX_REINIT_PER_S, b, sizeof(b));
+				snprintf(err, errlen,
+				         "%s: %.0f REINIT events per second of precopy, over the "
+				         "limit of %.0f; use at least %s",
+				         a, per_s, SCENARIO_MAX_REINIT_PER_S, b);
+				FAIL("devices[%zu].reinit.interval", i);
+			}
+			reinit = s->max_time_s * per_s;
+		}
+		reinit += (double)g->n_reinit_times;
+		if (reinit > 0)
+			reinit *= dist_mean(&g->reinit_chunk);
+		records += g->count * (ceil(image / (double)s->chunk_bytes) +
+		                       ceil(reinit / (double)s->chunk_bytes));
+	}
+	if (records > (double)SCENARIO_MAX_RUN_RECORDS) {
+		/* The smallest chunk that brings the estimate under the limit. */
+		double need = s->chunk_bytes * (records / (double)SCENARIO_MAX_RUN_RECORDS);
+		units_format_bytes(s->chunk_bytes, a, sizeof(a));
+		units_format_bytes(need < 0x1p63 ? (uint64_t)ceil(need) : UINT64_MAX, b, sizeof(b));
+		snprintf(err, errlen,
+		         "%s chunks: %.0f records per run (device state and REINIT data / "
+		         "chunk size), over the limit of %llu; use at least %s or less "
+		         "device data",
+		         a, records, SCENARIO_MAX_RUN_RECORDS, b);
+		FAIL("migration.chunk_size");
+	}
+	return 0;
+fail:
+	return -1;
+}
+
 int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char *err,
                       size_t errlen)
 {
@@ -1217,6 +1317,8 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		if (validate_group_vfio(s, i, path, pathlen, err, errlen))
 			goto fail;
 	}
+	if (validate_run_size(s, path, pathlen, err, errlen))
+		goto fail;
 	for (size_t i = 0; total > 1 && i < s->n_groups; i++) {
 		if (!(s->groups[i].caps & VFIO_CAP_P2P)) {
 			snprintf(

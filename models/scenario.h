@@ -253,6 +253,10 @@ struct scenario {
 	size_t n_domains;
 	struct scn_device_group *groups;
 	size_t n_groups;
+	/* group_end[g]: devices in groups 0..g, built once by
+	 * scenario_index_devices() so a lookup is a binary search, not a walk
+	 * over the groups (65,536 groups of one device each); NULL: walk. */
+	size_t *group_end;
 	struct scn_handler *handlers;
 	size_t n_handlers;
 
@@ -262,6 +266,9 @@ struct scenario {
 
 /* Total number of device instances over all groups. */
 size_t scenario_device_count(const struct scenario *s);
+/* Builds s->group_end from the groups' counts (call again after changing
+ * them); -1 when out of memory (the lookups then walk the groups). */
+int scenario_index_devices(struct scenario *s);
 /* Group and index-in-group of device instance i. */
 const struct scn_device_group *scenario_device_group(const struct scenario *s, size_t i,
                                                      unsigned *index_in_group);
@@ -314,6 +321,20 @@ extern const struct scenario_arc scenario_arcs[SCENARIO_ARC_COUNT];
 #define SCENARIO_MAX_ITERATIONS 1000000000
 #define SCENARIO_MAX_CORES      1024 /* the sim's platform has a pstate per count */
 #define SCENARIO_MAX_VCPUS      4096 /* QEMU's x86 KVM limit (max_cpus) */
+/* Work a run may take (issue 17, defect 7): what lies past these never
+ * finishes on a workstation, so it is refused up front with an estimate.
+ * Device data per run: 1 PiB is a day of a 100 Gbps link, and keeps byte
+ * sums exact in doubles (2^53) and far from uint64 overflow. */
+#define SCENARIO_MAX_RUN_BYTES (1ULL << 50)
+/* Records (chunk-sized reads of device state) per run: each is a few
+ * simulated events (measured 10-40 us of sim CPU per record on a loaded
+ * 2-core machine), so 10^7 is minutes per run; 65,536 devices of 100 MiB
+ * in 1 MiB chunks (6.6 * 10^6) fit. */
+#define SCENARIO_MAX_RUN_RECORDS 10000000ULL
+/* REINIT events per second of precopy (Poisson reinit.interval): each
+ * re-reads the initial bytes, so a 1 ns interval is a CPU loop; a device
+ * re-initialising more than every millisecond is not migrating. */
+#define SCENARIO_MAX_REINIT_PER_S 1000.0
 /* Device group names: instance names ("<name><index>") must fit the
  * engine's 48-byte device names. */
 #define SCENARIO_MAX_NAME 40

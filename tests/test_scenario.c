@@ -573,6 +573,17 @@ static void test_device_instances(void)
 	CU_ASSERT_PTR_EQUAL(scenario_device_group(s, 3, &k), &s->groups[1]);
 	CU_ASSERT_EQUAL(k, 0);
 	CU_ASSERT_PTR_NULL(scenario_device_group(s, 4, &k));
+	/* The loader's index (a binary search) gives what the walk gives. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s->group_end);
+	size_t *end = s->group_end;
+	for (size_t i = 0; i < 5; i++) {
+		unsigned k_walk = 7, k_index = 7;
+		s->group_end = NULL;
+		const struct scn_device_group *walk = scenario_device_group(s, i, &k_walk);
+		s->group_end = end;
+		CU_ASSERT_PTR_EQUAL(scenario_device_group(s, i, &k_index), walk);
+		CU_ASSERT_EQUAL(k_index, k_walk);
+	}
 	scenario_free(s);
 	scenario_free(NULL);
 }

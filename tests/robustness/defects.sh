@@ -80,6 +80,39 @@ expect 2 "pre_copy_to_pre_copy_p2p: 'lognormal(median=1ms, sigma=1e300)' draws d
 expect 2 "gamma: scale: duration '1e300s' is too large" -- \
 	"$SW" sim "$N" --set 'devices[0].latency.pre_copy_to_pre_copy_p2p=gamma(shape=1e300, scale=1e300s)'
 
+# 7. Valid scenarios that never finished or ate memory are refused up front
+#    with an estimate and the key (limits in docs/scenarios.md, "Limits").
+C4=$SRC/scenarios/cx7-4vf.yaml
+R=$SRC/scenarios/reinit-on.yaml
+expect 2 "migration.chunk_size: 1 B chunks: 419430464 records per run .*over the limit of 10000000; use at least 42 B" -- \
+	timeout 120 "$SW" sim "$C4" --quiet --set migration.chunk_size=1
+expect 2 "devices\[0\].state_size: 16.0 EiB per device: 16.0 EiB of device data per run .*over the limit of 1.00 PiB" -- \
+	timeout 120 "$SW" sim "$C4" --quiet --set 'devices[0].state_size=18446744073709551615'
+expect 2 "devices\[0\].reinit.interval: 1.00 ns: 1000000000 REINIT events per second of precopy, over the limit of 1000; use at least 1.00 ms" -- \
+	timeout 120 "$SW" sim "$R" --quiet --set 'devices[0].reinit.interval=1ns'
+expect 2 "devices\[0\].reinit.interval: 1.00 us: 1000000 REINIT events" -- \
+	timeout 120 "$SW" sim "$R" --quiet --set 'devices[0].reinit={interval: 1us, chunk: 1GiB}'
+expect 2 "reinit-on.yaml:23: migration.chunk_size: 1.00 MiB chunks: 30721321 records per run" -- \
+	timeout 120 "$SW" sim "$R" --quiet --set 'devices[0].reinit={interval: 1ms, chunk: 1GiB}'
+#    Smaller chunks within the limit still run (one run, 4 cx7 VFs, 64 KiB chunks).
+expect 0 "downtime" -- timeout 600 "$SW" sim "$C4" --runs 1 --set migration.chunk_size=64KiB
+
+# 6. sim aborted ("Failed to protect stack") from 16,000-24,000 devices: a
+#    guard page per actor stack split it into two mappings, and
+#    vm.max_map_count ran out.  Unguarded, 2,000 devices in a pool (about
+#    8,000 mappings with guards) stay far under one mapping per device.
+printf 'name: pool\nvm: {ram: 1GiB}\nmigration: {strategy: parallel-prio, threads: pool}\ndevices:\n  - {name: d, profile: null, count: 2000}\nruns: 1\n' >"$TMP/pool.yaml"
+timeout 600 "$SW" sim "$TMP/pool.yaml" --quiet >/dev/null 2>&1 &
+pid=$!
+maps=0
+while kill -0 $pid 2>/dev/null; do
+	n=$(wc -l <"/proc/$pid/maps" 2>/dev/null || echo 0)
+	[ "$n" -gt "$maps" ] && maps=$n
+	sleep 0.1
+done
+if wait $pid; then ok; else bad "sim of 2000 pooled devices failed"; fi
+if [ "$maps" -lt 2000 ]; then ok; else bad "sim of 2000 pooled devices: $maps mappings"; fi
+
 # 8. Opening a FIFO with no writer blocked forever; /dev/zero and
 #    directories are refused as well.
 for input in "$TMP/fifo" /dev/zero "$TMP/dir.h5"; do
