@@ -13,10 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input_file.h"
 #include "loader.h"
 #include "profile_file.h"
 #include "scenario_convert.h"
 #include "scenario_schema.h"
+
+/* A host profile is a small YAML file: as large as a scenario may be. */
+#define HOST_PROFILE_MAX_BYTES (64u << 20)
 
 /* One measurement the profile's values were derived from (provenance:
  * read, checked for shape, not used by the model). */
@@ -100,17 +104,13 @@ int host_profile_load(const char *name, const char *from, struct scn_host *o, ch
 	GString *tried = g_string_new(NULL);
 	char *path = profile_file_find("hosts", name, from, tried);
 	char *text = NULL;
-	gsize len = 0;
-	GError *ge = NULL;
+	size_t len = 0;
 	int rc = -1;
 
 	if (!path) {
 		snprintf(err, errlen, "host profile '%s' not found (looked for %s)", name,
 		         tried->str);
-	} else if (!g_file_get_contents(path, &text, &len, &ge)) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, ge->message);
-		g_error_free(ge);
-	} else {
+	} else if (!input_file_read(path, HOST_PROFILE_MAX_BYTES, &text, &len, err, errlen)) {
 		struct loader L = {.name = path, .err = err, .errlen = errlen};
 		struct scn_host h = *o;
 		rc = load_text(&L, text, len, &h);

@@ -16,16 +16,13 @@
  */
 #include "scenario_load.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "host_profile.h"
+#include "input_file.h"
 #include "loader.h"
 #include "overrides.h"
 #include "scenario_convert.h"
@@ -154,59 +151,12 @@ out:
 int scenario_load_file(const char *path, const char *const *sets, size_t n_sets,
                        struct scenario **out, char *err, size_t errlen)
 {
-	GByteArray *buf;
-	char chunk[65536];
-	FILE *f;
-	int rc;
-
+	char *text;
+	size_t len;
 	*out = NULL;
-	/* O_NONBLOCK: opening a FIFO without a writer would wait forever.  A
-	 * FIFO, a device (/dev/zero) or a directory is refused: a scenario is
-	 * a file. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st)) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (input_file_read(path, MAX_FILE_BYTES, &text, &len, err, errlen))
 		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file (a %s)", path,
-		         S_ISDIR(st.st_mode)    ? "directory"
-		         : S_ISFIFO(st.st_mode) ? "FIFO"
-		                                : "device or socket");
-		close(fd);
-		return -1;
-	}
-	f = fdopen(fd, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	buf = g_byte_array_new();
-	for (;;) {
-		size_t got = fread(chunk, 1, sizeof(chunk), f);
-		g_byte_array_append(buf, (const guint8 *)chunk, (guint)got);
-		if (buf->len >= MAX_FILE_BYTES) {
-			snprintf(err, errlen, "%s: file larger than 64 MiB", path);
-			g_byte_array_free(buf, TRUE);
-			fclose(f);
-			return -1;
-		}
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		g_byte_array_free(buf, TRUE);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	rc = scenario_load_text(path, (const char *)buf->data, buf->len, sets, n_sets, out, err,
-	                        errlen);
-	g_byte_array_free(buf, TRUE);
+	int rc = scenario_load_text(path, text, len, sets, n_sets, out, err, errlen);
+	g_free(text);
 	return rc;
 }

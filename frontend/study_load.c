@@ -17,9 +17,13 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "input_file.h"
 #include "key_lines.h"
 #include "names.h"
 #include "scenario.h"
+
+/* A study is a small YAML file: as large as a scenario may be. */
+#define STUDY_MAX_FILE_BYTES (64u << 20)
 
 static const char *const stat_words[] = {
     [STUDY_STAT_MEDIAN] = "median", [STUDY_STAT_P5] = "p5",   [STUDY_STAT_P95] = "p95",
@@ -577,14 +581,10 @@ static bool is_study(yaml_document_t *doc, yaml_node_t *root)
 int study_load_file(const char *path, struct study **out, char *err, size_t errlen)
 {
 	char *text = NULL;
-	gsize len = 0;
-	GError *ge = NULL;
+	size_t len = 0;
 	*out = NULL;
-	if (!g_file_get_contents(path, &text, &len, &ge)) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, ge->message);
-		g_error_free(ge);
+	if (input_file_read(path, STUDY_MAX_FILE_BYTES, &text, &len, err, errlen))
 		return -1;
-	}
 	struct key_lines lines = {0};
 	struct key_lines_result kr;
 	int rc = key_lines_walk(text, len, &lines, &kr);

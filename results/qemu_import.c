@@ -18,6 +18,7 @@
 #include "device.h"
 #include "runtime.h"
 #include "vfio_fsm.h"
+#include "input_file.h"
 
 /* One parsed log line. */
 struct qline {
@@ -124,15 +125,11 @@ static void qfile_free(struct qfile *f)
 static int qfile_read(struct qemu_import *im, const char *path, struct qfile *f, char *err,
                       size_t errlen)
 {
-	gchar *text = NULL;
-	gsize len = 0;
-	GError *ge = NULL;
+	char *text = NULL;
+	size_t len = 0;
 	*f = (struct qfile){.path = path, .lines = g_array_new(FALSE, FALSE, sizeof(struct qline))};
-	if (!g_file_get_contents(path, &text, &len, &ge)) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, ge->message);
-		g_error_free(ge);
+	if (input_file_read(path, 0, &text, &len, err, errlen))
 		return -1;
-	}
 	if (memchr(text, '\0', len)) {
 		snprintf(err, errlen, "%s: binary data (a NUL byte): not a QEMU trace log", path);
 		g_free(text);

@@ -425,7 +425,7 @@ static void test_bad_input(void)
 	expect_error("tests/data/qemu/bad-no-migration.log",
 	             "bad-no-migration.log:3: no migration");
 	expect_error("tests/data/qemu/empty.log", "empty.log: empty");
-	expect_error("tests/data/qemu/does-not-exist.log", "cannot read");
+	expect_error("tests/data/qemu/does-not-exist.log", "does-not-exist.log: cannot open: No such file");
 }
 
 static void test_cleanup(void)

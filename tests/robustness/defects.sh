@@ -119,6 +119,10 @@ for input in "$TMP/fifo" /dev/zero "$TMP/dir.h5"; do
 	expect 2 "not a regular file" -- timeout 120 "$SW" sim "$input" --quiet
 	expect 2 "not a regular file" -- timeout 120 "$SW" report "$input" -o "$TMP/rep"
 	expect 2 "not a regular file" -- timeout 120 "$SW" compare "$input" "$TMP/cx71.h5"
+	expect 2 "not a regular file" -- timeout 120 "$SW" sweep "$input" --quiet -o "$TMP/st.h5"
+	expect 2 "not a regular file" -- timeout 120 "$SW" import qemu --source "$input" -o "$TMP/imp.h5"
+	expect 2 "hosts.source.profile: host profile '.*' not found" -- timeout 120 "$SW" sim "$N" \
+		--quiet --set "hosts.source.profile=$input"
 done
 
 # 13. Messages that misled.
