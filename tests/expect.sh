@@ -1,6 +1,8 @@
 # expect.sh - the helpers of the shell tests (sourced): count passes and
 # failures, and check a command's exit status and output.
-# The sourcing script sets TMP (a scratch directory) first.
+# It makes TMP, a scratch directory removed when the script exits.
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
 fails=0
 pass=0
 

@@ -5,8 +5,6 @@
 set -u
 SW=$1
 SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 . "$SRC/tests/expect.sh"
 
 expect 0 "usage: switchover COMMAND" -- "$SW" --help

@@ -6,8 +6,6 @@
 set -u
 SW=$1
 SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 . "$SRC/tests/expect.sh"
 D="$SRC/tests/data/qemu"
 

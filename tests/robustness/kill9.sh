@@ -9,8 +9,6 @@ set -u
 SW=$1
 SRC=$2
 ROUNDS=${3:-100}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 . "$SRC/tests/expect.sh"
 
 i=0
