@@ -28,9 +28,12 @@ static void warn_stderr(void *ctx, const char *msg)
 	fprintf(stderr, "switchover: warning: %s\n", msg);
 }
 
-/* SIGINT/SIGTERM: VFIO devices stop making progress, so the run in
- * progress fails through the engine's own error path and every device is
- * returned to RUNNING; no further run starts and no result file appears.
+/* SIGINT/SIGTERM: VFIO devices stop making progress and every wait on a
+ * channel or connection ends (within 200 ms), so the run in progress fails
+ * through the engine's own error path and every device is returned to
+ * RUNNING; no further run starts and no result file appears.  A peer
+ * process sees the connections close, or (between runs) no next run
+ * within its I/O timeout, and ends too.
  * A second signal ends the process at once. */
 static void on_interrupt(int sig)
 {
@@ -39,6 +42,7 @@ static void on_interrupt(int sig)
 	int saved = errno; /* the thread it interrupted may be about to read it */
 	(void)sig;
 	vfio_request_stop();
+	transport_request_stop(); /* channels and a destination waiting to accept */
 	ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
 	(void)n;
 	/* The next SIGINT or SIGTERM, whichever, ends the process. */
@@ -57,7 +61,9 @@ static int real_run(const struct scenario *s, unsigned run, struct trace *tr,
 		return -EINTR;
 	}
 	int rc = real_world_run(s, run, &real_cfg, tr, res, err, errlen);
-	if (rc == 0 && vfio_stop_requested()) {
+	/* Interrupted, the run fails wherever it was waiting (a channel, the
+	 * peer, the trace exchange): say why it failed, not where. */
+	if (rc != -EDEADLK && vfio_stop_requested()) {
 		snprintf(err, errlen,
 		         "interrupted; every device is back in RUNNING; no result file written");
 		return -EINTR;

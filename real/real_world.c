@@ -106,20 +106,15 @@ static uint64_t run_hash(const struct scenario *s, unsigned run)
 }
 
 /* Destination: the source's hello first (it says which connection this
- * is), then ours, then the checks, so both ends can say what differs. */
+ * is), then ours, then the checks, so both ends can say what differs.
+ * -ENOMSG: the connection was not a switchover source at all. */
 static int accept_hello(int fd, struct transport_hello *mine, size_t n, double deadline, char *err,
                         size_t errlen)
 {
 	uint8_t buf[TRANSPORT_HELLO_BYTES];
 	struct transport_hello peer;
-	int rc = transport_read_full(fd, buf, sizeof buf, deadline);
-	if (rc) {
-		snprintf(err, errlen, "waiting for the source's hello: %s",
-		         rc == -EPIPE || rc == -EPROTO ? "the source closed the connection"
-		                                       : strerror(-rc));
-		return rc;
-	}
-	if ((rc = transport_decode_hello(buf, &peer, err, errlen)))
+	int rc = transport_recv_hello(fd, &peer, deadline, err, errlen);
+	if (rc)
 		return rc;
 	mine->channel = peer.channel;
 	transport_encode_hello(buf, mine);
@@ -135,6 +130,43 @@ static int accept_hello(int fd, struct transport_hello *mine, size_t n, double d
 		return -EPROTO;
 	}
 	return 0;
+}
+
+/* Destination: the next connection of the source, ignoring (with a
+ * warning) any that is not a switchover source: a port scanner, an HTTP
+ * request or a stray connect must not end a session that a real source
+ * is about to join.  Waits until `deadline` for the connection. */
+static int accept_source(const struct real_world_config *cfg, struct transport_hello *mine,
+                         size_t n, double deadline, double timeout, int *fd, char *err,
+                         size_t errlen)
+{
+	for (;;) {
+		char peer[80] = "?";
+		int rc =
+		    transport_accept(cfg->listen_fd, deadline, fd, peer, sizeof peer, err, errlen);
+		if (rc)
+			return rc;
+		rc = accept_hello(*fd, mine, n, transport_now() + timeout, err, errlen);
+		if (!rc)
+			return 0;
+		if (rc != -ENOMSG) {
+			size_t len = strlen(err);
+			snprintf(err + len, errlen - len, " (connection from %s)", peer);
+			close(*fd);
+			*fd = -1;
+			return rc;
+		}
+		close(*fd);
+		*fd = -1;
+		if (cfg->warn) {
+			char msg[400];
+			snprintf(msg, sizeof msg,
+			         "ignored a connection from %s that is not a switchover source: %s",
+			         peer, err);
+			cfg->warn(cfg->warn_ctx, msg);
+		}
+		err[0] = '\0';
+	}
 }
 
 static void close_all(int *fds, size_t n)
@@ -164,15 +196,23 @@ static int connect_all(const struct scenario *s, unsigned run, const struct real
 			rc = transport_handshake(fd, &mine, &peer, transport_now() + timeout, err,
 			                         errlen);
 		} else {
-			/* The first connection may wait as long as it takes the
-			 * source to start; the others belong to a run under way. */
-			rc = transport_accept(cfg->listen_fd,
-			                      k ? transport_now() + timeout : INFINITY, &fd, err,
-			                      errlen);
+			/* The first connection of the first run may wait as long as
+			 * it takes the source to start; the others belong to a
+			 * session under way, and a source that stopped between runs
+			 * (interrupted, or failed before it connected) must not leave
+			 * the destination waiting for ever. */
+			double deadline = k || run ? transport_now() + timeout : INFINITY;
+			rc = accept_source(cfg, &mine, n, deadline, timeout, &fd, err, errlen);
+			if (rc == -ETIMEDOUT && !k)
+				snprintf(
+				    err, errlen,
+				    "the source did not start run %u within the I/O timeout (%g s) "
+				    "after run %u: it stopped (interrupted, or failed before it "
+				    "connected)",
+				    run, timeout, run - 1);
 			if (rc)
 				return rc;
-			rc = accept_hello(fd, &mine, n, transport_now() + timeout, err, errlen);
-			if (!rc && fds[mine.channel] >= 0) {
+			if (fds[mine.channel] >= 0) {
 				snprintf(err, errlen, "the source opened connection %u twice",
 				         mine.channel);
 				rc = -EPROTO;
@@ -249,7 +289,9 @@ static int exchange_traces(int fd, bool src, double t0, struct trace *tr, double
 	if (!rc)
 		rc = merge_traces(tr, &peer, -offset - t0);
 	else if (!err[0] || rc != -EPROTO)
-		snprintf(err, errlen, "exchanging the traces with the peer: %s", strerror(-rc));
+		snprintf(err, errlen, "exchanging the traces with the peer: %s",
+		         rc == -EPIPE ? "the peer closed the connection (it ended or was killed)"
+		                      : strerror(-rc));
 	trace_free(&peer);
 	return rc;
 }
@@ -334,9 +376,17 @@ static int run_role(const struct scenario *s, unsigned run, const struct real_wo
 		close_all(fds, n);
 		return rc;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		rc = exchange_traces(fds[n - 1], src, rtp_run_start(rt), trace, io_timeout_s,
 		                     cfg->clock_error_s, err, errlen);
+		/* A peer that died mid-run fails the run here first: say that,
+		 * not only that the traces could not be exchanged afterwards. */
+		if (rc && res->status) {
+			char why[300];
+			snprintf(why, sizeof why, "%s", err);
+			snprintf(err, errlen, "the run failed: %s; then %s", res->error, why);
+		}
+	}
 	rtp_free(rt);
 	close_all(fds, n);
 	return rc;

@@ -516,6 +516,8 @@ static void *pump_main(void *arg)
 			    c->fd_rx, p->cfg.max_data_bytes, transport_now() + p->cfg.io_timeout_s,
 			    p->cfg.io_timeout_s, &f, &payload, err, sizeof err);
 		if (rc < 0) {
+			if (rc == -EINTR)
+				snprintf(err, sizeof err, "interrupted (SIGINT or SIGTERM)");
 			pump_stop(c, rc, err);
 			return NULL;
 		}

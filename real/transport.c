@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -129,16 +130,35 @@ int transport_decode_hdr(const uint8_t in[TRANSPORT_HDR_BYTES], uint64_t max_dat
 
 /* ---- I/O with deadlines ---------------------------------------------- */
 
-/* poll() for `events` until `deadline`; 0 when ready, -ETIMEDOUT, -errno. */
+/* Set from a signal handler; every wait looks at it at least this often,
+ * whichever thread the signal interrupted. */
+static volatile sig_atomic_t stop_requested;
+#define STOP_CHECK_MS 200
+
+void transport_request_stop(void)
+{
+	stop_requested = 1;
+}
+
+bool transport_stop_requested(void)
+{
+	return stop_requested != 0;
+}
+
+/* poll() for `events` until `deadline`; 0 when ready, -ETIMEDOUT, -EINTR
+ * once transport_request_stop() was called, -errno. */
 static int wait_for(int fd, short events, double deadline)
 {
 	for (;;) {
-		int ms = -1;
+		if (stop_requested)
+			return -EINTR;
+		int ms = STOP_CHECK_MS;
 		if (isfinite(deadline)) {
 			double left = deadline - transport_now();
 			if (left <= 0)
 				return -ETIMEDOUT;
-			ms = left > 3600 ? 3600000 : (int)ceil(left * 1e3);
+			if (left * 1e3 < STOP_CHECK_MS)
+				ms = (int)ceil(left * 1e3);
 		}
 		struct pollfd p = {.fd = fd, .events = events};
 		int n = poll(&p, 1, ms);
@@ -330,6 +350,40 @@ int transport_decode_hello(const uint8_t in[TRANSPORT_HELLO_BYTES], struct trans
 	return 0;
 }
 
+/* Up to 20 bytes of what a stray peer sent, unprintable ones as '.'. */
+static void show_bytes(const uint8_t *b, size_t n, char *out, size_t outlen)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && i < 20 && k + 1 < outlen; i++)
+		out[k++] = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '.';
+	out[k] = '\0';
+}
+
+int transport_recv_hello(int fd, struct transport_hello *h, double deadline, char *err,
+                         size_t errlen)
+{
+	uint8_t buf[TRANSPORT_HELLO_BYTES];
+	uint64_t got = 0;
+	char shown[24];
+	int rc = read_some(fd, buf, sizeof buf, deadline, &got);
+	show_bytes(buf, (size_t)got, shown, sizeof shown);
+	if (rc == -EINTR)
+		return fail(err, errlen, rc, "interrupted while waiting for the source's hello");
+	if (rc && got == 0)
+		return fail(err, errlen, -ENOMSG, "it %s",
+		            rc == -ETIMEDOUT ? "sent nothing within the I/O timeout"
+		            : rc == -EPIPE   ? "closed the connection without sending anything"
+		                             : strerror(-rc));
+	if (rc)
+		return fail(err, errlen, -ENOMSG, "it sent %" PRIu64 " bytes ('%s') and then %s",
+		            got, shown,
+		            rc == -ETIMEDOUT ? "nothing more within the I/O timeout"
+		                             : "closed the connection");
+	if (transport_decode_hello(buf, h, NULL, 0))
+		return fail(err, errlen, -ENOMSG, "it sent '%s...', not a switchover hello", shown);
+	return 0;
+}
+
 int transport_check_hello(const struct transport_hello *mine, const struct transport_hello *peer,
                           char *err, size_t errlen)
 {
@@ -511,15 +565,33 @@ int transport_connect(const char *addr, double deadline, int *fd, char *err, siz
 	return 0;
 }
 
-int transport_accept(int lfd, double deadline, int *fd, char *err, size_t errlen)
+/* "HOST:PORT" of a socket address, or "?" */
+static void addr_name(const struct sockaddr_storage *ss, socklen_t len, char *out, size_t outlen)
+{
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+	if (getnameinfo((const struct sockaddr *)ss, len, host, sizeof host, port, sizeof port,
+	                NI_NUMERICHOST | NI_NUMERICSERV))
+		snprintf(out, outlen, "?");
+	else
+		snprintf(out, outlen, ss->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
+}
+
+int transport_accept(int lfd, double deadline, int *fd, char *peer, size_t peerlen, char *err,
+                     size_t errlen)
 {
 	for (;;) {
 		int rc = wait_for(lfd, POLLIN, deadline);
+		if (rc == -EINTR)
+			return fail(err, errlen, rc, "interrupted while waiting for the source");
 		if (rc)
 			return fail(err, errlen, rc, "no source connected within the I/O timeout");
-		int s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int s = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 		if (s >= 0) {
 			no_delay(s);
+			if (peer && peerlen)
+				addr_name(&ss, len, peer, peerlen);
 			*fd = s;
 			return 0;
 		}

@@ -38,6 +38,7 @@
 #define SWITCHOVER_TRANSPORT_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "runtime.h"
@@ -155,8 +156,21 @@ int transport_local_port(int fd);
  * `deadline`.  TCP_NODELAY: records are written whole and small ones (ACKs,
  * flags) must not wait for more.  0 or -errno with a message. */
 int transport_connect(const char *addr, double deadline, int *fd, char *err, size_t errlen);
-/* Accept one connection by `deadline` (TCP_NODELAY).  0 or -errno. */
-int transport_accept(int lfd, double deadline, int *fd, char *err, size_t errlen);
+/* Accept one connection by `deadline` (TCP_NODELAY); `peer` gets its
+ * "HOST:PORT" (may be NULL).  0, -ETIMEDOUT, -EINTR after
+ * transport_request_stop(), or -errno, with a message. */
+int transport_accept(int lfd, double deadline, int *fd, char *peer, size_t peerlen, char *err,
+                     size_t errlen);
+/* Read and decode the hello a connecting source sends first.  -ENOMSG
+ * when what came is not a hello (a stray connection: garbage, an HTTP
+ * request, nothing at all), with a message saying what it sent; -EINTR
+ * after transport_request_stop(). */
+int transport_recv_hello(int fd, struct transport_hello *h, double deadline, char *err,
+                         size_t errlen);
+/* Make every wait of this module (in any thread) return -EINTR from now
+ * on, within 200 ms: async-signal-safe, for a SIGINT/SIGTERM handler. */
+void transport_request_stop(void);
+bool transport_stop_requested(void);
 
 /* ---- after a two-process run ---- */
 

@@ -746,6 +746,31 @@ static void test_two_processes(void)
 	scenario_free(s);
 }
 
+/* A destination between runs: the source that started run 0 and then
+ * stopped (interrupted, or failed before it connected) ends the session
+ * within the I/O timeout, naming the run it waited for, instead of leaving
+ * the destination waiting for ever as it may for the first run. */
+static void test_two_processes_source_gone(void)
+{
+	struct scenario *s = load(fault_yaml, NULL, 0);
+	int lfd;
+	char err[256];
+	CU_ASSERT_FATAL(transport_listen("127.0.0.1:0", &lfd, err, sizeof err) == 0);
+	struct real_world_config cfg = {.devices = REAL_DEVICES_EMU,
+	                                .io_timeout_s = 0.2,
+	                                .role = REAL_ROLE_DST,
+	                                .listen_fd = lfd};
+	struct trace tr;
+	struct mig_result res;
+	trace_init(&tr);
+	int rc = real_world_run(s, 1, &cfg, &tr, &res, err, sizeof err);
+	CU_ASSERT_EQUAL(rc, -ETIMEDOUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "the source did not start run 1"));
+	trace_free(&tr);
+	close(lfd);
+	scenario_free(s);
+}
+
 /* Each end starts and ends the pool workers of its own side. */
 static void test_two_processes_pool(void)
 {
@@ -895,6 +920,6 @@ void register_tests(void)
 	           TEST(test_corrupt_state_fails_the_load),
 	           TEST(test_spawn_failure_fails_the_migration));
 	TEST_SUITE("two processes", TEST(test_two_processes), TEST(test_two_processes_pool),
-	           TEST(test_two_processes_disagree), TEST(test_two_processes_cut),
-	           TEST(test_no_destination));
+	           TEST(test_two_processes_source_gone), TEST(test_two_processes_disagree),
+	           TEST(test_two_processes_cut), TEST(test_no_destination));
 }

@@ -458,8 +458,8 @@ static void test_addresses(void)
 	int c, a;
 	CU_ASSERT_EQUAL(transport_connect(addr, transport_now() + TEST_HANG_S, &c, err, sizeof err),
 	                0);
-	CU_ASSERT_EQUAL(transport_accept(fd, transport_now() + TEST_HANG_S, &a, err, sizeof err),
-	                0);
+	CU_ASSERT_EQUAL(
+	    transport_accept(fd, transport_now() + TEST_HANG_S, &a, NULL, 0, err, sizeof err), 0);
 	double offset, rtt;
 	pthread_t th;
 	CU_ASSERT_FATAL(pthread_create(&th, NULL, answer_main, &a) == 0);
@@ -472,7 +472,7 @@ static void test_addresses(void)
 	close(c);
 	/* Nobody accepts: accept gives up at its deadline. */
 	double t0 = transport_now();
-	CU_ASSERT_EQUAL(transport_accept(fd, t0 + 0.1, &a, err, sizeof err), -ETIMEDOUT);
+	CU_ASSERT_EQUAL(transport_accept(fd, t0 + 0.1, &a, NULL, 0, err, sizeof err), -ETIMEDOUT);
 	CU_ASSERT(transport_now() - t0 < TEST_HANG_S);
 	close(fd);
 }
