@@ -5,7 +5,7 @@
  *   bench_agreement [--devices 1,4,16,64] [--runs R] [--strategy S|all]
  *                   [--threads per-pass|pool|all] [--multifd-state on|off|both]
  *                   [--channels N] [--target PCT] [--phase-target PCT]
- *                   [--phase-floor MS] [--host PROFILE] [FILE]
+ *                   [--phase-floor MS] [--host PROFILE] [--task-cpu] [FILE]
  *
  * FILE (default bench/agreement.yaml: emulated devices with fixed arcs of 5
  * to 50 ms) runs R times (default 5) in the sim world and in the real world
@@ -37,6 +37,7 @@
 
 #include "aggregate.h"
 #include "real_world.h"
+#include "rt_pthread.h"
 #include "scenario_load.h"
 #include "sim_world.h"
 #include "summary.h"
@@ -50,7 +51,7 @@ static void usage(FILE *out)
 	             "                       [--threads per-pass|pool|all] [--multifd-state "
 	             "on|off|both]\n"
 	             "                       [--channels N] [--target PCT] [--phase-target PCT]\n"
-	             "                       [--phase-floor MS] [--host PROFILE]\n"
+	             "                       [--phase-floor MS] [--host PROFILE] [--task-cpu]\n"
 	             "                       [FILE]\n"
 	             "Median downtime of FILE (default bench/agreement.yaml) in the sim and the\n"
 	             "real world (emulated devices) per strategy x device count x thread mode x\n"
@@ -69,7 +70,10 @@ static void usage(FILE *out)
 	             "  --phase-floor MS    ... or within MS milliseconds (default 1)\n"
 	             "  --host PROFILE  both ends get this host profile (a name in\n"
 	             "                  profiles/hosts/, such as ci-2core, or a file), both\n"
-	             "                  ends sharing its cores (hosts.shared)\n");
+	             "                  ends sharing its cores (hosts.shared)\n"
+	             "  --task-cpu      after each cell, where the real world's CPU went: per\n"
+	             "                  thread kind (tasks, pumps, emulated devices' data\n"
+	             "                  threads) the threads per run and their CPU time\n");
 }
 
 struct medians {
@@ -117,6 +121,32 @@ static int run_world(const struct scenario *s, bool real, struct medians *m)
 	return rc;
 }
 
+static int by_cpu(const void *a, const void *b)
+{
+	double x = ((const struct rtp_cpu_kind *)a)->cpu_s;
+	double y = ((const struct rtp_cpu_kind *)b)->cpu_s;
+	return (x < y) - (x > y);
+}
+
+/* Where the cell's real runs spent CPU, per run, by thread kind. */
+static void print_task_cpu(unsigned runs)
+{
+	size_t n = 0;
+	struct rtp_cpu_kind *k = rtp_cpu_take(&n);
+	if (!k)
+		return;
+	qsort(k, n, sizeof *k, by_cpu);
+	double total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += k[i].cpu_s;
+	printf("    real-world CPU per run %.3f ms:", total / runs * 1e3);
+	for (size_t i = 0; i < n; i++)
+		printf("%s %s %u x %.1f us", i ? "," : "", k[i].kind, k[i].threads / runs,
+		       k[i].cpu_s / k[i].threads * 1e6);
+	printf("\n");
+	free(k);
+}
+
 static int parse_counts(const char *text, unsigned *counts, int *n)
 {
 	char *end;
@@ -139,12 +169,17 @@ int main(int argc, char **argv)
 	unsigned counts[MAX_COUNTS] = {1, 4, 16, 64}, runs = 5;
 	int n_counts = 4;
 	double target = 3, phase_target = 5, phase_floor_s = 1e-3;
+	bool task_cpu = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		char *end = NULL;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(a, "--task-cpu")) {
+			task_cpu = true;
+			rtp_cpu_accounting(true);
+			continue; /* a flag: no value to skip */
 		} else if (!strcmp(a, "--devices") && v) {
 			if (parse_counts(v, counts, &n_counts)) {
 				fprintf(stderr,
@@ -308,7 +343,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		struct medians sim, real;
-		if (run_world(s, false, &sim) || run_world(s, true, &real)) {
+		if (run_world(s, false, &sim)) {
+			scenario_free(s);
+			return 1;
+		}
+		free(rtp_cpu_take(&(size_t){0})); /* the real runs' own, from here */
+		if (run_world(s, true, &real)) {
 			scenario_free(s);
 			return 1;
 		}
@@ -344,6 +384,8 @@ int main(int argc, char **argv)
 		       c->k == STRATEGY_SEQUENTIAL ? "-" : thread_mode_name(c->t), c->count,
 		       c->state_over_multifd ? "on" : "off", sim.downtime * 1e3,
 		       real.downtime * 1e3, gap * 1e3, pct, phase, verdict);
+		if (task_cpu)
+			print_task_cpu(runs);
 		fflush(stdout);
 		double spent = transport_now() - t_start;
 		/* Cells cost about what their device count says: estimate by it. */

@@ -231,6 +231,67 @@ static void op_compute(struct rt *rt, double cpu_seconds)
 	while ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9 < end);
 }
 
+/* ---- per-thread CPU accounting (rtp_cpu_accounting) ---- */
+
+static atomic_bool cpu_on;
+static pthread_mutex_t cpu_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rtp_cpu_kind *cpu_kinds;
+static size_t cpu_n, cpu_cap;
+
+void rtp_cpu_accounting(bool on)
+{
+	atomic_store(&cpu_on, on);
+}
+
+void rtp_cpu_note(const char *name)
+{
+	struct timespec ts;
+	if (!atomic_load(&cpu_on) || clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return;
+	char kind[sizeof cpu_kinds->kind];
+	size_t k = 0;
+	for (const char *c = name; *c && k + 1 < sizeof kind; c++) {
+		bool digit = *c >= '0' && *c <= '9';
+		if (!digit)
+			kind[k++] = *c;
+		else if (c == name || !(c[-1] >= '0' && c[-1] <= '9'))
+			kind[k++] = 'N';
+	}
+	kind[k] = '\0';
+	pthread_mutex_lock(&cpu_lock);
+	size_t i = 0;
+	while (i < cpu_n && strcmp(cpu_kinds[i].kind, kind))
+		i++;
+	if (i == cpu_n && cpu_n == cpu_cap) {
+		size_t cap = cpu_cap ? 2 * cpu_cap : 16;
+		struct rtp_cpu_kind *more = realloc(cpu_kinds, cap * sizeof *more);
+		if (more) {
+			cpu_kinds = more;
+			cpu_cap = cap;
+		}
+	}
+	if (i < cpu_cap) {
+		if (i == cpu_n) {
+			cpu_kinds[cpu_n++] = (struct rtp_cpu_kind){0};
+			snprintf(cpu_kinds[i].kind, sizeof cpu_kinds[i].kind, "%s", kind);
+		}
+		cpu_kinds[i].threads++;
+		cpu_kinds[i].cpu_s += (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	}
+	pthread_mutex_unlock(&cpu_lock);
+}
+
+struct rtp_cpu_kind *rtp_cpu_take(size_t *n)
+{
+	pthread_mutex_lock(&cpu_lock);
+	struct rtp_cpu_kind *k = cpu_kinds;
+	*n = cpu_n;
+	cpu_kinds = NULL;
+	cpu_n = cpu_cap = 0;
+	pthread_mutex_unlock(&cpu_lock);
+	return k;
+}
+
 static void *task_main(void *arg)
 {
 	struct rt_task *t = arg;
@@ -241,6 +302,7 @@ static void *task_main(void *arg)
 	snprintf(short_name, sizeof short_name, "%s", t->name);
 	pthread_setname_np(pthread_self(), short_name);
 	t->fn(t->arg);
+	rtp_cpu_note(t->name);
 	return NULL;
 }
 
@@ -519,6 +581,7 @@ static void *pump_main(void *arg)
 			if (rc == -EINTR)
 				snprintf(err, sizeof err, "interrupted (SIGINT or SIGTERM)");
 			pump_stop(c, rc, err);
+			rtp_cpu_note("pump");
 			return NULL;
 		}
 		pthread_mutex_lock(&c->m);
@@ -545,6 +608,7 @@ static void *pump_main(void *arg)
 		if (!slot) {
 			free(payload);
 			pump_stop(c, -ENOMEM, "out of memory queueing a frame");
+			rtp_cpu_note("pump");
 			return NULL;
 		}
 	}

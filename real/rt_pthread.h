@@ -36,6 +36,7 @@
 #ifndef SWITCHOVER_RT_PTHREAD_H
 #define SWITCHOVER_RT_PTHREAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -118,5 +119,26 @@ int rtp_bind_channel(struct rt *rt, const char *name, int fd);
 
 /* Free an rt between runs.  NULL is allowed. */
 void rtp_free(struct rt *rt);
+
+/*
+ * Per-thread CPU accounting, for benchmarks that ask where the real
+ * world's CPU goes (bench_agreement --task-cpu).  While on, every thread of
+ * the real world (the engine's tasks, the channels' pumps, the emulated
+ * devices' data threads) adds its own CPU time (CLOCK_THREAD_CPUTIME_ID)
+ * as it ends to its kind: its name with every run of digits replaced by
+ * "N" ("vfio-vf12-save" -> "vfio-vfN-save").  Off by default: then a
+ * thread's end costs nothing more.
+ */
+struct rtp_cpu_kind {
+	char kind[48];
+	unsigned threads;
+	double cpu_s;
+};
+void rtp_cpu_accounting(bool on);
+/* Called by a thread as it ends: add its CPU time under `name`'s kind. */
+void rtp_cpu_note(const char *name);
+/* The kinds accounted since the last call (malloc'd, *n entries, NULL
+ * when none), and start again from zero. */
+struct rtp_cpu_kind *rtp_cpu_take(size_t *n);
 
 #endif

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "device_model.h"
+#include "rt_pthread.h"
 #include "transport.h"
 
 #define PATTERN_PERIOD 65521u /* prime */
@@ -112,6 +113,7 @@ static void *feeder_main(void *arg)
 		e->offset += n;
 	}
 	shutdown(e->dev_fd, SHUT_WR); /* end of file: end of state */
+	rtp_cpu_note("emu-feeder");
 	return NULL;
 }
 
@@ -132,6 +134,7 @@ static void *checker_main(void *arg)
 		e->offset += (uint64_t)n;
 	}
 	free(buf);
+	rtp_cpu_note("emu-checker");
 	return NULL;
 }
 
