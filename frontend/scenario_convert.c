@@ -623,7 +623,8 @@ int scenario_convert_host(struct loader *L, const char *prefix, const struct raw
 	             {"recv_cpu_per_byte", h->recv_cpu_per_byte, &o->recv_cpu_s_per_byte},
 	             {"vcpu_pause", h->vcpu_pause, &o->vcpu_pause_s},
 	             {"vcpu_resume", h->vcpu_resume, &o->vcpu_resume_s},
-	             {"wake_latency", h->wake_latency, &o->wake_latency_s}};
+	             {"wake_latency", h->wake_latency, &o->wake_latency_s},
+	             {"task_cpu", h->task_cpu, &o->task_cpu_s}};
 	char path[KEY_PATH_LEN];
 	const char *dot = *prefix ? "." : "";
 

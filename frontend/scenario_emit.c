@@ -312,6 +312,7 @@ char *scenario_to_yaml(const struct scenario *s)
 		emit_duration(&m, "vcpu_pause", x->vcpu_pause_s);
 		emit_duration(&m, "vcpu_resume", x->vcpu_resume_s);
 		emit_duration(&m, "wake_latency", x->wake_latency_s);
+		emit_duration(&m, "task_cpu", x->task_cpu_s);
 		emit_end_map(&m);
 	}
 	emit_end_map(&m);

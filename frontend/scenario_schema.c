@@ -35,6 +35,7 @@ const cyaml_schema_field_t scenario_schema_host_fields[] = {
     STR("vcpu_pause", OPT, struct raw_host, vcpu_pause),
     STR("vcpu_resume", OPT, struct raw_host, vcpu_resume),
     STR("wake_latency", OPT, struct raw_host, wake_latency),
+    STR("task_cpu", OPT, struct raw_host, task_cpu),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_field_t hosts_fields[] = {

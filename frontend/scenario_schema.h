@@ -26,7 +26,7 @@ struct raw_vm {
  * the top of a host profile file (frontend/host_profile.c). */
 struct raw_host {
 	char *profile, *cores, *send_cpu_per_byte, *recv_cpu_per_byte, *vcpu_pause, *vcpu_resume,
-	    *wake_latency;
+	    *wake_latency, *task_cpu;
 };
 struct raw_hosts {
 	struct raw_host *source, *destination;

@@ -199,6 +199,7 @@ struct scn_host {
 	double vcpu_pause_s;        /* per vCPU, stopping the VM (source; pause_all_vcpus) */
 	double vcpu_resume_s;       /* per vCPU, starting the VM (resume_all_vcpus) */
 	double wake_latency_s;      /* how late a task's sleep ends (timer lateness) */
+	double task_cpu_s;          /* CPU each task spends of its own: start, bookkeeping, end */
 };
 
 struct scenario {

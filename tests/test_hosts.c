@@ -2,7 +2,8 @@
  * test_hosts.c - hosts with CPUs (docs/model.md "Hosts and CPUs"), against
  * exact simulated times: CPU work shares a host's cores max-min (SimGrid's
  * CPU model), a send's copy overlaps the link, a receive's copy follows the
- * frame, a spawn's cost is CPU work that contends, a sleep ends the host's
+ * frame, a spawn's cost is CPU work that contends, so is each task's own
+ * (task_cpu, half as it starts, half as it ends), a sleep ends the host's
  * wake latency late; a host with enough cores
  * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2
  * cores take at least their CPU time over 2; host profiles load by name
@@ -48,6 +49,7 @@ struct cpu_ctx {
 	double cpu_s;
 	double end[N_WORKERS];
 	int next;
+	double joined; /* when the root had joined them all */
 };
 
 static void burner(void *arg)
@@ -139,6 +141,38 @@ static void test_spawn_cost_contends(void)
 	for (int i = 0; i < N_WORKERS; i++)
 		CU_ASSERT_EQUAL(u.end[i], 2.0 + i);
 	sim_runtime_free(u.rt);
+}
+
+/* task_cpu: every task, the root too, spends half of it as it starts and
+ * half as it ends, contending for the cores.  task_cpu 1 s, 4 burners of
+ * 1 s on 1 core: the root's start takes 0.5 s alone; the burners then
+ * share the core and each has had its 0.5 + 1 s at 0.5 + 4 x 1.5 = 6.5 s,
+ * its last 0.5 s ends them all at 8.5 s, when the root's joins return.
+ * Unlimited cores: 0.5 + 1.5 = 2 s and 2.5 s. */
+static void spawn_and_time(void *arg)
+{
+	struct cpu_ctx *c = arg;
+	spawn_burners(c);
+	c->joined = rt_now(c->rt);
+}
+
+static void test_task_cpu(void)
+{
+	static const struct {
+		unsigned cores;
+		double end, joined;
+	} cases[] = {{1, 6.5, 8.5}, {0, 2.0, 2.5}};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9};
+		cfg.host[RT_SIDE_SRC].cores = cases[k].cores;
+		cfg.host[RT_SIDE_SRC].task_cpu_s = 1.0;
+		struct cpu_ctx c = {.rt = rt_of(&cfg), .side = RT_SIDE_SRC, .cpu_s = 1.0};
+		run_ok(c.rt, spawn_and_time, &c);
+		for (int i = 0; i < N_WORKERS; i++)
+			CU_ASSERT_EQUAL(c.end[i], cases[k].end);
+		CU_ASSERT_EQUAL(c.joined, cases[k].joined);
+		sim_runtime_free(c.rt);
+	}
 }
 
 struct xfer_ctx {
@@ -431,7 +465,8 @@ static void test_profile_errors(void)
 void register_tests(void)
 {
 	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_shared_host),
-	           TEST(test_spawn_cost_contends), TEST(test_copy_cpu), TEST(test_wake_latency),
-	           TEST(test_enough_cores_change_nothing), TEST(test_64_devices_on_2_cores),
-	           TEST(test_profile_by_name), TEST(test_profile_errors));
+	           TEST(test_spawn_cost_contends), TEST(test_task_cpu), TEST(test_copy_cpu),
+	           TEST(test_wake_latency), TEST(test_enough_cores_change_nothing),
+	           TEST(test_64_devices_on_2_cores), TEST(test_profile_by_name),
+	           TEST(test_profile_errors));
 }
