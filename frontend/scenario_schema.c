@@ -109,28 +109,36 @@ static const cyaml_schema_field_t vfio_fields[] = {
     STR("interface", OPT, struct raw_vfio, interface),
     CYAML_FIELD_END,
 };
+/* The keys that describe the device model: a devices[] entry's and a
+ * device profile file's `device:` (frontend/device_profile.c). */
+#define DEVICE_MODEL_FIELDS                                                                        \
+	CYAML_FIELD_SEQUENCE("capabilities", CYAML_FLAG_POINTER | OPT, struct raw_device,          \
+	                     capabilities, &string_entry, 0, CYAML_UNLIMITED),                     \
+	    STR("state_size", OPT, struct raw_device, state_size),                                 \
+	    STR("header_size", OPT, struct raw_device, header_size),                               \
+	    STR("initial_bytes", OPT, struct raw_device, initial_bytes),                           \
+	    STR("precopy_dirty_rate", OPT, struct raw_device, precopy_dirty_rate),                 \
+	    STR("save_rate", OPT, struct raw_device, save_rate),                                   \
+	    CYAML_FIELD_MAPPING_PTR("latency", OPT, struct raw_device, latency, latency_fields),   \
+	    CYAML_FIELD_MAPPING_PTR("load", OPT, struct raw_device, load, load_fields),            \
+	    STR("precopy_info_v2", OPT, struct raw_device, precopy_info_v2),                       \
+	    CYAML_FIELD_MAPPING_PTR("init_load", OPT, struct raw_device, init_load, load_fields),  \
+	    STR("arc_cpu_fraction", OPT, struct raw_device, arc_cpu_fraction)
 static const cyaml_schema_field_t device_fields[] = {
     STR("name", REQ, struct raw_device, name),
     STR("profile", OPT, struct raw_device, profile),
     STR("count", OPT, struct raw_device, count),
     STR("depth", OPT, struct raw_device, depth),
-    CYAML_FIELD_SEQUENCE("capabilities", CYAML_FLAG_POINTER | OPT, struct raw_device, capabilities,
-                         &string_entry, 0, CYAML_UNLIMITED),
-    STR("state_size", OPT, struct raw_device, state_size),
-    STR("header_size", OPT, struct raw_device, header_size),
-    STR("initial_bytes", OPT, struct raw_device, initial_bytes),
-    STR("precopy_dirty_rate", OPT, struct raw_device, precopy_dirty_rate),
-    STR("save_rate", OPT, struct raw_device, save_rate),
-    CYAML_FIELD_MAPPING_PTR("latency", OPT, struct raw_device, latency, latency_fields),
-    CYAML_FIELD_MAPPING_PTR("load", OPT, struct raw_device, load, load_fields),
-    STR("precopy_info_v2", OPT, struct raw_device, precopy_info_v2),
-    CYAML_FIELD_MAPPING_PTR("init_load", OPT, struct raw_device, init_load, load_fields),
+    DEVICE_MODEL_FIELDS,
     CYAML_FIELD_MAPPING_PTR("reinit", OPT, struct raw_device, reinit, reinit_fields),
     STR("final_check_failure", OPT, struct raw_device, final_check_failure),
     STR("domain", OPT, struct raw_device, domain),
-    STR("arc_cpu_fraction", OPT, struct raw_device, arc_cpu_fraction),
     STR("backend", OPT, struct raw_device, backend),
     CYAML_FIELD_MAPPING_PTR("vfio", OPT, struct raw_device, vfio, vfio_fields),
+    CYAML_FIELD_END,
+};
+const cyaml_schema_field_t scenario_schema_device_model_fields[] = {
+    DEVICE_MODEL_FIELDS,
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t device_entry = {

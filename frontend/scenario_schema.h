@@ -119,5 +119,9 @@ void schema_free(const cyaml_schema_value_t *root, void *data);
 
 /* The fields of struct raw_host (profile included), for host profile files. */
 extern const cyaml_schema_field_t scenario_schema_host_fields[];
+/* The fields of struct raw_device that describe the device model (not
+ * name, profile, count, depth, domain, backend, vfio, reinit,
+ * final_check_failure), for device profile files. */
+extern const cyaml_schema_field_t scenario_schema_device_model_fields[];
 
 #endif
