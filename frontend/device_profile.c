@@ -311,32 +311,42 @@ static int load_text(struct loader *L, const char *text, size_t len, struct devi
 	return rc;
 }
 
+int device_profile_load_text(const char *name_for_errors, const char *text, size_t len,
+                             struct device_profile *out, char *err, size_t errlen)
+{
+	static GOnce once = G_ONCE_INIT;
+	struct loader L = {.name = name_for_errors, .err = err, .errlen = errlen};
+	int rc;
+
+	g_once(&once, init_leaves, NULL);
+	*out = (struct device_profile){0};
+	scenario_profile_unset(&out->values);
+	rc = load_text(&L, text ? text : "", text ? len : 0, out);
+	loader_free(&L);
+	if (rc)
+		device_profile_free(out);
+	return rc ? -1 : 0;
+}
+
 int device_profile_load(const char *name, const char *from, struct device_profile *out, char *err,
                         size_t errlen)
 {
-	static GOnce once = G_ONCE_INIT;
 	GString *tried = g_string_new(NULL);
 	char *path = profile_file_find("devices", name, from, tried);
 	char *text = NULL;
 	size_t len = 0;
 	int rc = -1;
 
-	g_once(&once, init_leaves, NULL);
 	*out = (struct device_profile){0};
 	scenario_profile_unset(&out->values);
-	if (!path) {
+	if (!path)
 		snprintf(err, errlen,
 		         "device profile '%s' not found (looked for %s; `switchover profile list` "
 		         "shows the profiles found)",
 		         name, tried->str);
-	} else if (!input_file_read(path, DEVICE_PROFILE_MAX_BYTES, &text, &len, err, errlen)) {
-		struct loader L = {.name = path, .err = err, .errlen = errlen};
-		rc = load_text(&L, text, len, out);
-		loader_free(&L);
-	}
-	if (rc)
-		device_profile_free(out);
-	else
+	else if (!input_file_read(path, DEVICE_PROFILE_MAX_BYTES, &text, &len, err, errlen))
+		rc = device_profile_load_text(path, text, len, out, err, errlen);
+	if (rc == 0)
 		out->file = g_strdup(path);
 	g_free(text);
 	g_free(path);

@@ -41,6 +41,10 @@ struct device_profile {
  */
 int device_profile_load(const char *name, const char *from, struct device_profile *out, char *err,
                         size_t errlen);
+/* The same from memory (out->file stays NULL); `name_for_errors` stands
+ * for the file name. */
+int device_profile_load_text(const char *name_for_errors, const char *text, size_t len,
+                             struct device_profile *out, char *err, size_t errlen);
 void device_profile_free(struct device_profile *p);
 
 #endif

@@ -55,6 +55,9 @@ expect 0 "mydev  *--profile-path  *0/1 assumed  *$TMP/opt/devices/mydev.yaml" --
 expect 0 "mydev  *SWITCHOVER_PROFILE_PATH .*(shadowed by $TMP/opt/devices/mydev.yaml)" -- env SWITCHOVER_PROFILE_PATH="$TMP/env" "$SW" profile list --profile-path "$TMP/opt"
 expect 0 "generic  *source tree  *4/4 assumed" -- "$SW" profile list
 expect 0 "mydev.yaml" -- "$SW" profile show mydev --profile-path "$TMP/opt"
+cp "$TMP/scn/s.yaml" "$TMP/s.yaml"
+expect 2 "device profile 'mydev' not found" -- "$SW" sweep "$TMP/s.yaml" --vary devices.count=1,2 --quiet
+expect 0 "sequential" -- "$SW" sweep "$TMP/s.yaml" --vary devices.count=1,2 --quiet --profile-path "$TMP/opt"
 
 # A bad profile: the scenario's line and key, then the profile's.
 printf 'name: bad\ndevice:\n  save_rate: fast\nprovenance:\n  save_rate: {source: assumption, reason: r}\n' >"$TMP/scn/bad.yaml"
