@@ -8,7 +8,6 @@
 #include "device_profile.h"
 
 #include <cyaml/cyaml.h>
-#include <errno.h>
 #include <glib.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -277,25 +276,13 @@ static int check_provenance(struct loader *L, const struct raw_device_profile *p
 /* The profile in `text` into *out. */
 static int load_text(struct loader *L, const char *text, size_t len, struct device_profile *out)
 {
-	struct key_lines_result wr;
-	void *data = NULL;
-	int rc = key_lines_walk(text, len, &L->lines, &wr);
+	void *data;
+	int rc;
 
-	if (rc == -ENOMEM)
-		return loader_oom(L);
-	if (rc) {
-		snprintf(L->err, L->errlen, "%s:%d: %s", L->name, wr.line, wr.msg);
-		return -1;
-	}
-	L->keys = &L->lines;
-	if (wr.root != ROOT_MAPPING) {
-		snprintf(L->err, L->errlen,
-		         "%s:%d: a device profile is a mapping (name: ..., device: {...}, "
-		         "provenance: {...})",
-		         L->name, wr.root_line ? wr.root_line : 1);
-		return -1;
-	}
-	if (schema_load(L, &profile_schema, text, len, &data))
+	if (schema_load_mapping(L, &profile_schema, text, len,
+	                        "a device profile is a mapping (name: ..., device: {...}, "
+	                        "provenance: {...})",
+	                        &data))
 		return -1;
 	const struct raw_device_profile *p = data;
 	rc = scenario_convert_profile(L, "device", p->device, &out->values);

@@ -7,7 +7,6 @@
 #include "host_profile.h"
 
 #include <cyaml/cyaml.h>
-#include <errno.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,24 +68,12 @@ static const cyaml_schema_value_t profile_schema = {
 /* The profile in `text` over *o. */
 static int load_text(struct loader *L, const char *text, size_t len, struct scn_host *o)
 {
-	struct key_lines_result wr;
-	void *data = NULL;
-	int rc = key_lines_walk(text, len, &L->lines, &wr);
+	void *data;
+	int rc;
 
-	if (rc == -ENOMEM)
-		return loader_oom(L);
-	if (rc) {
-		snprintf(L->err, L->errlen, "%s:%d: %s", L->name, wr.line, wr.msg);
-		return -1;
-	}
-	L->keys = &L->lines;
-	if (wr.root != ROOT_MAPPING) {
-		snprintf(L->err, L->errlen,
-		         "%s:%d: a host profile is a mapping (name: ..., host: {cores: ...})",
-		         L->name, wr.root_line ? wr.root_line : 1);
-		return -1;
-	}
-	if (schema_load(L, &profile_schema, text, len, &data))
+	if (schema_load_mapping(L, &profile_schema, text, len,
+	                        "a host profile is a mapping (name: ..., host: {cores: ...})",
+	                        &data))
 		return -1;
 	const struct raw_host_profile *p = data;
 	if (p->host->profile)

@@ -5,6 +5,7 @@
 #include "scenario_schema.h"
 
 #include <cyaml/cyaml.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,6 +364,28 @@ int schema_load(struct loader *L, const cyaml_schema_value_t *root, const char *
 	*out = NULL;
 	ce = cyaml_load_data((const uint8_t *)text, len, &cfg, root, (cyaml_data_t **)out, NULL);
 	return ce == CYAML_OK ? 0 : cyaml_fail(L, root, ce, &log);
+}
+
+int schema_load_mapping(struct loader *L, const cyaml_schema_value_t *root, const char *text,
+                        size_t len, const char *shape, void **out)
+{
+	struct key_lines_result wr;
+	int rc = key_lines_walk(text, len, &L->lines, &wr);
+
+	*out = NULL;
+	if (rc == -ENOMEM)
+		return loader_oom(L);
+	if (rc) {
+		snprintf(L->err, L->errlen, "%s:%d: %s", L->name, wr.line, wr.msg);
+		return -1;
+	}
+	L->keys = &L->lines;
+	if (wr.root != ROOT_MAPPING) {
+		snprintf(L->err, L->errlen, "%s:%d: %s", L->name, wr.root_line ? wr.root_line : 1,
+		         shape);
+		return -1;
+	}
+	return schema_load(L, root, text, len, out);
 }
 
 void schema_free(const cyaml_schema_value_t *root, void *data)
