@@ -185,26 +185,25 @@ static int check_source(struct loader *L, const char *key, const struct raw_sour
 		return loader_fail(L, path, "unknown source '%s': expected %s", e->source, list);
 	}
 	need = source_fields[*kind];
+	list[0] = '\0';
+	for (int f = 0; f < 6; f++)
+		if (need & (1u << f))
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			         list[0] ? ", " : "", field_words[f]);
 	for (int f = 0; f < 6; f++) {
-		bool set = f == 5 ? e->files != NULL : have[f] != NULL;
-		bool empty = set && (f == 5 ? e->files_count == 0 : !*have[f]);
-		list[0] = '\0';
-		for (int g = 0; g < 6; g++)
-			if (need & (1u << g))
-				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-				         list[0] ? ", " : "", field_words[g]);
+		/* libcyaml loads `files: []` as no list: it needs files. */
+		bool set = f == 5 ? e->files_count > 0 : have[f] != NULL;
+		bool wanted = need & (1u << f);
 		snprintf(path, sizeof(path), "provenance.%.47s.%s", key, field_words[f]);
-		if (set && !(need & (1u << f)))
+		if (set && !wanted)
 			return loader_fail(L, path, "source: %s takes no %s (it takes %s)",
 			                   e->source, field_words[f], list);
+		if (set && f < 5 && !*have[f])
+			return loader_fail(L, path, "%s is empty: say what it is", field_words[f]);
 		snprintf(path, sizeof(path), "provenance.%.47s", key);
-		if (!set && (need & (1u << f)))
+		if (!set && wanted)
 			return loader_fail(L, path, "source: %s needs %s (it takes %s)", e->source,
 			                   field_words[f], list);
-		snprintf(path, sizeof(path), "provenance.%.47s.%s", key, field_words[f]);
-		if (empty)
-			return loader_fail(L, path, "%s is empty: say %s", field_words[f],
-			                   f == 5 ? "which files" : "what it is");
 	}
 	snprintf(path, sizeof(path), "provenance.%.47s.samples", key);
 	if (e->samples && !whole_number(e->samples))

@@ -180,6 +180,12 @@ static void test_refused(void)
 	check_refused("name: x\ndevice: {state_size: 1MiB}\nprovenance:\n"
 	              "  state_size: {source: measurement, files: [a.h5], samples: many, fit: f}\n",
 	              "p.yaml:4: provenance.state_size.samples: 'many' is not a whole number");
+	check_refused("name: x\ndevice: {state_size: 1MiB}\nprovenance:\n"
+	              "  state_size: {source: assumption, reason: \"\"}\n",
+	              "p.yaml:4: provenance.state_size.reason: reason is empty");
+	check_refused("name: x\ndevice: {state_size: 1MiB}\nprovenance:\n"
+	              "  state_size: {source: measurement, files: [], samples: 3, fit: f}\n",
+	              "p.yaml:4: provenance.state_size: source: measurement needs files");
 	check_refused("name: x\ndevice: {count: 2}\nprovenance: {}\n", "device.count");
 	check_refused("name: x\ndevice: {}\nprovenance:\n  latency.bogus: {source: code, ref: r}\n",
 	              "latency.bogus");
