@@ -400,11 +400,18 @@ static int convert_device_keys(struct loader *L, const struct raw_device *d, con
 	                         &g->arc_cpu_fraction);
 }
 
+static void profile_free(gpointer p)
+{
+	device_profile_free(p);
+	g_free(p);
+}
+
+/* `profiles`: name -> struct device_profile, the ones loaded so far. */
 static int convert_device(struct loader *L, const struct raw_device *d, size_t i,
-                          struct scenario *s, struct scn_device_group *g)
+                          struct scenario *s, struct scn_device_group *g, GHashTable *profiles)
 {
 	const char *pname = d->profile ? d->profile : scenario_default_group.profile;
-	struct device_profile p;
+	struct device_profile *p = g_hash_table_lookup(profiles, pname);
 	char dev[64], path[KEY_PATH_LEN], msg[1024];
 	int rc;
 
@@ -412,8 +419,14 @@ static int convert_device(struct loader *L, const struct raw_device *d, size_t i
 	if (dup_str(L, d->name, &g->name))
 		return -1;
 	snprintf(path, sizeof(path), "%s.profile", dev);
-	if (device_profile_load(pname, L->name, &p, msg, sizeof(msg)))
-		return loader_fail(L, path, "%s", msg);
+	if (!p) {
+		p = g_new(struct device_profile, 1);
+		if (device_profile_load(pname, L->name, p, msg, sizeof(msg))) {
+			g_free(p);
+			return loader_fail(L, path, "%s", msg);
+		}
+		g_hash_table_insert(profiles, g_strdup(pname), p);
+	}
 	rc = dup_str(L, pname, &g->profile);
 	snprintf(path, sizeof(path), "%s.count", dev);
 	if (!rc)
@@ -424,8 +437,7 @@ static int convert_device(struct loader *L, const struct raw_device *d, size_t i
 		rc = get_unsigned(L, path, d->depth, 0, SCENARIO_MAX_DEPTH, &depth);
 	g->depth = (int)depth;
 	if (!rc)
-		rc = convert_device_keys(L, d, dev, &p.values, g);
-	device_profile_free(&p);
+		rc = convert_device_keys(L, d, dev, &p->values, g);
 	if (rc)
 		return -1;
 	if (d->domain) {
@@ -711,13 +723,18 @@ int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario 
 			return loader_oom(L);
 		s->n_groups = r->devices_count;
 	}
-	for (size_t i = 0; i < r->devices_count; i++) {
+	/* Groups that share a profile load its file once. */
+	GHashTable *profiles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, profile_free);
+	int rc = 0;
+	for (size_t i = 0; i < r->devices_count && !rc; i++) {
 		struct scn_device_group *g = &s->groups[i];
 		*g = scenario_default_group;
 		g->profile = NULL; /* the default points at a literal */
-		if (convert_device(L, &r->devices[i], i, s, g))
-			return -1;
+		rc = convert_device(L, &r->devices[i], i, s, g, profiles);
 	}
+	g_hash_table_destroy(profiles);
+	if (rc)
+		return -1;
 	if (r->handlers_count) {
 		s->handlers = calloc(r->handlers_count, sizeof(*s->handlers));
 		if (!s->handlers)
