@@ -297,8 +297,11 @@ int cli_profile_notes(const struct scenario *s, struct output_profile_note **not
 			return -1;
 		if (p.n_assumptions) {
 			*notes = g_renew(struct output_profile_note, *notes, *n + 1);
+			/* A profile named by path is shown by the path it was found at. */
+			bool by_path = strchr(name, '/') || g_str_has_suffix(name, ".yaml");
 			(*notes)[(*n)++] = (struct output_profile_note){
-			    g_strdup(p.name), p.n_entries, p.n_assumptions};
+			    g_strdup(p.name), g_strdup(by_path ? p.file : name), p.n_entries,
+			    p.n_assumptions};
 		}
 		device_profile_free(&p);
 	}
@@ -307,7 +310,9 @@ int cli_profile_notes(const struct scenario *s, struct output_profile_note **not
 
 void cli_profile_notes_free(struct output_profile_note *notes, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		g_free(notes[i].name);
+		g_free(notes[i].show);
+	}
 	g_free(notes);
 }

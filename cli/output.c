@@ -180,7 +180,7 @@ static void table_notes(FILE *out, const struct output_profile_note *notes, size
 		fprintf(
 		    out,
 		    "profile %s: %zu of %zu values are assumptions (switchover profile show %s)\n",
-		    notes[k].name, notes[k].assumptions, notes[k].values, notes[k].name);
+		    notes[k].name, notes[k].assumptions, notes[k].values, notes[k].show);
 }
 
 void output_table(FILE *out, const struct scenario *s, const struct output_result *r, size_t n,

@@ -25,7 +25,8 @@ struct output_result {
 /* A device profile the scenario uses whose values include assumptions
  * (provenance `source: assumption`, docs/scenarios.md "Device profiles"). */
 struct output_profile_note {
-	char *name;
+	char *name; /* the file's name: key */
+	char *show; /* what `switchover profile show` takes: the name, or the file */
 	size_t values, assumptions;
 };
 

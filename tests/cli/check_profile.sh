@@ -75,5 +75,9 @@ if echo "$a" | python3 -c 'import json,sys; assert json.load(sys.stdin)["profile
 # A profile without assumptions (null; measured mydev) adds nothing.
 if "$SW" sim "$SRC/scenarios/null.yaml" --runs 1 --quiet | grep -q "^profile "; then bad "null profile has a note"; else ok; fi
 if "$SW" sim "$TMP/scn/s.yaml" --runs 1 --quiet --format json | grep -q profile_assumptions; then bad "measured profile has a note"; else ok; fi
+# A profile named by path: the note shows the file it was found at.
+printf 'name: s\ndevices: [{name: vf, profile: ../cx7.yaml}]\n' >"$TMP/scn/by-path.yaml"
+cp "$SRC/profiles/devices/mlx5-cx7.yaml" "$TMP/cx7.yaml"
+expect 0 "^profile mlx5-cx7: 16 of 18 values are assumptions (switchover profile show $TMP/scn/../cx7.yaml)$" -- "$SW" sim "$TMP/scn/by-path.yaml" --runs 1 --quiet
 
 finish
