@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "input_file.h"
 #include "loader.h"
 #include "names.h"
 #include "profile_file.h"
@@ -317,26 +316,20 @@ int device_profile_load_text(const char *name_for_errors, const char *text, size
 int device_profile_load(const char *name, const char *from, struct device_profile *out, char *err,
                         size_t errlen)
 {
-	GString *tried = g_string_new(NULL);
-	char *path = profile_file_find("devices", name, from, tried);
-	char *text = NULL;
+	char *text;
 	size_t len = 0;
+	char *path = profile_file_read("devices", "device", name, from, DEVICE_PROFILE_MAX_BYTES,
+	                               &text, &len, err, errlen);
 	int rc = -1;
 
 	*out = (struct device_profile){0};
 	scenario_profile_unset(&out->values);
-	if (!path)
-		snprintf(err, errlen,
-		         "device profile '%s' not found (looked for %s; `switchover profile list` "
-		         "shows the profiles found)",
-		         name, tried->str);
-	else if (!input_file_read(path, DEVICE_PROFILE_MAX_BYTES, &text, &len, err, errlen))
+	if (path)
 		rc = device_profile_load_text(path, text, len, out, err, errlen);
 	if (rc == 0)
 		out->file = g_strdup(path);
 	g_free(text);
 	g_free(path);
-	g_string_free(tried, TRUE);
 	return rc ? -1 : 0;
 }
 

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "input_file.h"
 #include "loader.h"
 #include "profile_file.h"
 #include "scenario_convert.h"
@@ -88,16 +87,13 @@ static int load_text(struct loader *L, const char *text, size_t len, struct scn_
 int host_profile_load(const char *name, const char *from, struct scn_host *o, char *err,
                       size_t errlen)
 {
-	GString *tried = g_string_new(NULL);
-	char *path = profile_file_find("hosts", name, from, tried);
-	char *text = NULL;
+	char *text;
 	size_t len = 0;
+	char *path = profile_file_read("hosts", "host", name, from, HOST_PROFILE_MAX_BYTES, &text,
+	                               &len, err, errlen);
 	int rc = -1;
 
-	if (!path) {
-		snprintf(err, errlen, "host profile '%s' not found (looked for %s)", name,
-		         tried->str);
-	} else if (!input_file_read(path, HOST_PROFILE_MAX_BYTES, &text, &len, err, errlen)) {
+	if (path) {
 		struct loader L = {.name = path, .err = err, .errlen = errlen};
 		struct scn_host h = *o;
 		rc = load_text(&L, text, len, &h);
@@ -113,6 +109,5 @@ int host_profile_load(const char *name, const char *from, struct scn_host *o, ch
 	}
 	g_free(text);
 	g_free(path);
-	g_string_free(tried, TRUE);
 	return rc ? -1 : 0;
 }

@@ -3,7 +3,10 @@
  */
 #include "profile_file.h"
 
+#include "input_file.h"
+
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -104,4 +107,20 @@ char *profile_file_find(const char *kind, const char *name, const char *from, GS
 	g_ptr_array_unref(dirs);
 	g_free(file);
 	return found;
+}
+
+char *profile_file_read(const char *kind, const char *what, const char *name, const char *from,
+                        size_t max_bytes, char **text, size_t *len, char *err, size_t errlen)
+{
+	GString *tried = g_string_new(NULL);
+	char *path = profile_file_find(kind, name, from, tried);
+
+	*text = NULL;
+	if (!path)
+		snprintf(err, errlen, "%s profile '%s' not found (looked for %s)", what, name,
+		         tried->str);
+	else if (input_file_read(path, max_bytes, text, len, err, errlen))
+		g_clear_pointer(&path, g_free);
+	g_string_free(tried, TRUE);
+	return path;
 }

@@ -46,4 +46,13 @@ GPtrArray *profile_file_dirs(const char *kind, const char *from);
  */
 char *profile_file_find(const char *kind, const char *name, const char *from, GString *tried);
 
+/*
+ * Find profile `name` of `kind` as profile_file_find() does and read it
+ * (input_file_read(), at most `max_bytes`): its path (g_free it), with its
+ * text in *text (g_free it) and length in *len; or NULL with "`what`
+ * profile 'NAME' not found (looked for ...)" or the reading error in err.
+ */
+char *profile_file_read(const char *kind, const char *what, const char *name, const char *from,
+                        size_t max_bytes, char **text, size_t *len, char *err, size_t errlen);
+
 #endif
