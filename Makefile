@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = scenario set frame results
+FUZZ_TARGETS = scenario set profile frame results
 
 .PHONY: fuzz all deps build demo check check-sanitize check-tsan check-notebooks vm-test vm-kernel bench format clean
 

@@ -90,6 +90,16 @@ void cli_report_help(FILE *out);
 int cli_sweep(int argc, char **argv);
 void cli_sweep_help(FILE *out);
 
+/* `switchover profile show|list` (cli_profile.c). */
+int cli_profile(int argc, char **argv);
+void cli_profile_help(FILE *out);
+struct output_profile_note;
+/* The device profiles of `s` with assumptions among their values, for
+ * the output (free with cli_profile_notes_free).  0, or -1 with err. */
+int cli_profile_notes(const struct scenario *s, struct output_profile_note **notes, size_t *n,
+		      char *err, size_t errlen);
+void cli_profile_notes_free(struct output_profile_note *notes, size_t n);
+
 /* `switchover vfio info ADDR...` (cli_vfio.c). */
 int cli_vfio(int argc, char **argv);
 void cli_vfio_help(FILE *out);

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "outfile.h"
 #include "output.h"
+#include "profile_file.h"
 #include "qemu_log.h"
 #include "scenario.h"
 #include "scenario_emit.h"
@@ -71,6 +72,10 @@ void cli_run_help(const struct cli_world *w, FILE *out)
 	    "                   them back (docs/import.md)\n"
 	    "  --resolved       print the scenario with every default filled in (YAML)\n"
 	    "                   after --set, and exit without running\n"
+	    "  --profile-path DIR[:DIR...]\n"
+	    "                   also look for device and host profiles in these folders\n"
+	    "                   (after the built-in ones, before SWITCHOVER_PROFILE_PATH\n"
+	    "                   and the scenario's folder; `switchover profile list`)\n"
 	    "  -h, --help       this help\n\n"
 	    "json: {scenario, strategy, devices, runs, completed, failed, seed, status,\n"
 	    "downtime_s:{median,p5,p95,mean,min,max}, phases_s:{phase: median}, bound_s,\n"
@@ -78,7 +83,9 @@ void cli_run_help(const struct cli_world *w, FILE *out)
 	    "forced_switchovers, threads_per_run, switchover_ack:{...}, failures:{...},\n"
 	    "events:{...}, invariants:{name: held}, violations:{name: first violation},\n"
 	    "device_attribution_s:[{device, ...}]}; with --strategy all, {scenario,\n"
-	    "results:[...]}.\n\n"
+	    "results:[...]}; and profile_assumptions:[{profile, values, assumptions}]\n"
+	    "when a device profile has values that are assumptions (the table says so\n"
+	    "in one line per profile).\n\n"
 	    "phases: src_prepare, src_main, final_query, stopcopy, dst_load, dst_prepare,\n"
 	    "dst_main; they add up to the downtime (source VM stop to destination running).\n"
 	    "invariants: p2p_before_leaving_p2p, prepare_pass_before_main_pass,\n"
@@ -174,6 +181,7 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 	    {"output", required_argument, NULL, 'o'},
 	    {"events", required_argument, NULL, 'E'},
 	    {"qemu-trace", required_argument, NULL, 'Q'},
+	    {"profile-path", required_argument, NULL, 'P'},
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct sim_opts){.strategy = -1, .runs = -1, .seed_set = 0};
@@ -232,6 +240,9 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 			break;
 		case 'o':
 			o->output = optarg;
+			break;
+		case 'P':
+			profile_file_set_path(optarg);
 			break;
 		case 'h':
 			cli_run_help(cur, stdout);
@@ -541,14 +552,21 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 		if (agg[k].failed)
 			exit_status = CLI_EXIT_FAILED_RUNS;
 	}
+	struct output_profile_note *notes = NULL;
+	size_t n_notes = 0;
+	if (exit_status != CLI_EXIT_ERROR && cli_profile_notes(s, &notes, &n_notes, err, sizeof err)) {
+		errorf("%s\n", err);
+		exit_status = CLI_EXIT_ERROR;
+	}
 	if (exit_status != CLI_EXIT_ERROR) {
 		if (o.format == OUTPUT_JSON)
-			output_json(stdout, s, res, done);
+			output_json(stdout, s, res, done, notes, n_notes);
 		else if (o.format == OUTPUT_CSV)
 			output_csv(stdout, s, res, done);
 		else
-			output_table(stdout, s, res, done);
+			output_table(stdout, s, res, done, notes, n_notes);
 	}
+	cli_profile_notes_free(notes, n_notes);
 	for (size_t k = 0; k < n_strat; k++) {
 		if (k < done)
 			aggregate_free(&agg[k]);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "profile_file.h"
 #include "sweep.h"
 
 #define errorf(...) cli_error("sweep", __VA_ARGS__)
@@ -68,6 +69,9 @@ void cli_sweep_help(FILE *out)
 	        "  --format F         table (default) | json | csv: the /points table, with\n"
 	        "                     the result file's column names\n"
 	        "  --quiet            no progress on stderr\n"
+	        "  --profile-path DIR[:DIR...]\n"
+	        "                     also look for device and host profiles in these\n"
+	        "                     folders (`switchover profile --help`)\n"
 	        "  -h, --help         this help\n\n"
 	        "study file keys: name, scenario | scenarios, axes (KEY: VALUES), combine\n"
 	        "(cross | zip), strategies, runs, seed, statistics (median p5 p95 mean min\n"
@@ -100,7 +104,8 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 	    {"jobs", required_argument, NULL, 'j'},     {"output", required_argument, NULL, 'o'},
 	    {"traces", required_argument, NULL, 'T'},   {"resume", no_argument, NULL, 'R'},
 	    {"format", required_argument, NULL, 'f'},   {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},           {"profile-path", required_argument, NULL, 'P'},
+	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct sweep_opts){.strategy = -1, .runs = -1, .traces = -1, .jobs = 1};
 	o->sets = g_new0(const char *, argc + 1);
@@ -159,6 +164,9 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'P':
+			profile_file_set_path(optarg);
 			break;
 		case 'h':
 			cli_sweep_help(stdout);

@@ -23,6 +23,8 @@ const struct cli_command cli_commands[] = {
     {"report", "draw plots of result files", cli_report, cli_report_help},
     {"import", "a real QEMU migration's trace logs as a result file", cli_import,
      cli_import_help},
+    {"profile", "a device profile's values with their provenance; the profiles found",
+     cli_profile, cli_profile_help},
     {"vfio", "what the kernel says of VFIO devices (driver, flags, state)", cli_vfio,
      cli_vfio_help},
     {NULL, NULL, NULL, NULL},

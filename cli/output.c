@@ -171,15 +171,30 @@ static void table_one(FILE *out, const struct scenario *s, const struct output_r
 	}
 }
 
-void output_table(FILE *out, const struct scenario *s, const struct output_result *r, size_t n)
+/* The line each profile note gets, after the results. */
+static void table_notes(FILE *out, const struct output_profile_note *notes, size_t n_notes)
+{
+	if (n_notes)
+		fputc('\n', out);
+	for (size_t k = 0; k < n_notes; k++)
+		fprintf(
+		    out,
+		    "profile %s: %zu of %zu values are assumptions (switchover profile show %s)\n",
+		    notes[k].name, notes[k].assumptions, notes[k].values, notes[k].show);
+}
+
+void output_table(FILE *out, const struct scenario *s, const struct output_result *r, size_t n,
+                  const struct output_profile_note *notes, size_t n_notes)
 {
 	for (size_t k = 0; k < n; k++) {
 		if (k)
 			fputc('\n', out);
 		table_one(out, s, &r[k]);
 	}
-	if (n < 2)
+	if (n < 2) {
+		table_notes(out, notes, n_notes);
 		return;
+	}
 	fprintf(out, "\ncomparison (%s, %zu device%s, downtime in ms):\n", s->name,
 	        r[0].agg->n_devices, r[0].agg->n_devices == 1 ? "" : "s");
 	fprintf(out, "  %-18s %10s %10s %10s %10s %s\n", "strategy", "median", "p5", "p95",
@@ -195,6 +210,7 @@ void output_table(FILE *out, const struct scenario *s, const struct output_resul
 				fprintf(out, "%s%s", any++ ? "," : "", invariant_name(v));
 		fprintf(out, "%s\n", any ? "" : "none");
 	}
+	table_notes(out, notes, n_notes);
 }
 
 json_t *output_json_string(const char *s)
@@ -322,7 +338,8 @@ static json_t *json_one(const struct scenario *s, const struct output_result *r)
 	return o;
 }
 
-void output_json(FILE *out, const struct scenario *s, const struct output_result *r, size_t n)
+void output_json(FILE *out, const struct scenario *s, const struct output_result *r, size_t n,
+                 const struct output_profile_note *notes, size_t n_notes)
 {
 	json_t *root;
 	if (n == 1) {
@@ -333,6 +350,16 @@ void output_json(FILE *out, const struct scenario *s, const struct output_result
 			json_array_append_new(results, json_one(s, &r[k]));
 		root = json_pack("{s:o,s:o}", "scenario", output_json_string(s->name), "results",
 		                 results);
+	}
+	if (root && n_notes) {
+		json_t *a = json_array();
+		for (size_t k = 0; k < n_notes; k++)
+			json_array_append_new(a,
+			                      json_pack("{s:o,s:I,s:I}", "profile",
+			                                output_json_string(notes[k].name), "values",
+			                                (json_int_t)notes[k].values, "assumptions",
+			                                (json_int_t)notes[k].assumptions));
+		json_object_set_new(root, "profile_assumptions", a);
 	}
 	output_json_write(out, root, JSON_COMPACT);
 }

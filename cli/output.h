@@ -22,10 +22,23 @@ struct output_result {
 	const struct aggregate *agg;
 };
 
-/* Table: one block per result, then a comparison when there are several. */
-void output_table(FILE *out, const struct scenario *s, const struct output_result *r, size_t n);
-/* JSON: one object for one result, {"scenario":..., "results":[...]} for several. */
-void output_json(FILE *out, const struct scenario *s, const struct output_result *r, size_t n);
+/* A device profile the scenario uses whose values include assumptions
+ * (provenance `source: assumption`, docs/scenarios.md "Device profiles"). */
+struct output_profile_note {
+	char *name; /* the file's name: key */
+	char *show; /* what `switchover profile show` takes: the name, or the file */
+	size_t values, assumptions;
+};
+
+/* Table: one block per result, then a comparison when there are several,
+ * then one line per profile note. */
+void output_table(FILE *out, const struct scenario *s, const struct output_result *r, size_t n,
+                  const struct output_profile_note *notes, size_t n_notes);
+/* JSON: one object for one result, {"scenario":..., "results":[...]} for
+ * several; with notes, the field profile_assumptions: [{profile, values,
+ * assumptions}]. */
+void output_json(FILE *out, const struct scenario *s, const struct output_result *r, size_t n,
+                 const struct output_profile_note *notes, size_t n_notes);
 /* CSV: header then one row per run of every result. */
 void output_csv(FILE *out, const struct scenario *s, const struct output_result *r, size_t n);
 

@@ -7,13 +7,11 @@
 #include "host_profile.h"
 
 #include <cyaml/cyaml.h>
-#include <errno.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "input_file.h"
 #include "loader.h"
 #include "profile_file.h"
 #include "scenario_convert.h"
@@ -69,24 +67,12 @@ static const cyaml_schema_value_t profile_schema = {
 /* The profile in `text` over *o. */
 static int load_text(struct loader *L, const char *text, size_t len, struct scn_host *o)
 {
-	struct key_lines_result wr;
-	void *data = NULL;
-	int rc = key_lines_walk(text, len, &L->lines, &wr);
+	void *data;
+	int rc;
 
-	if (rc == -ENOMEM)
-		return loader_oom(L);
-	if (rc) {
-		snprintf(L->err, L->errlen, "%s:%d: %s", L->name, wr.line, wr.msg);
-		return -1;
-	}
-	L->keys = &L->lines;
-	if (wr.root != ROOT_MAPPING) {
-		snprintf(L->err, L->errlen,
-		         "%s:%d: a host profile is a mapping (name: ..., host: {cores: ...})",
-		         L->name, wr.root_line ? wr.root_line : 1);
-		return -1;
-	}
-	if (schema_load(L, &profile_schema, text, len, &data))
+	if (schema_load_mapping(L, &profile_schema, text, len,
+	                        "a host profile is a mapping (name: ..., host: {cores: ...})",
+	                        &data))
 		return -1;
 	const struct raw_host_profile *p = data;
 	if (p->host->profile)
@@ -101,16 +87,13 @@ static int load_text(struct loader *L, const char *text, size_t len, struct scn_
 int host_profile_load(const char *name, const char *from, struct scn_host *o, char *err,
                       size_t errlen)
 {
-	GString *tried = g_string_new(NULL);
-	char *path = profile_file_find("hosts", name, from, tried);
-	char *text = NULL;
+	char *text;
 	size_t len = 0;
+	char *path = profile_file_read("hosts", "host", name, from, HOST_PROFILE_MAX_BYTES, &text,
+	                               &len, err, errlen);
 	int rc = -1;
 
-	if (!path) {
-		snprintf(err, errlen, "host profile '%s' not found (looked for %s)", name,
-		         tried->str);
-	} else if (!input_file_read(path, HOST_PROFILE_MAX_BYTES, &text, &len, err, errlen)) {
+	if (path) {
 		struct loader L = {.name = path, .err = err, .errlen = errlen};
 		struct scn_host h = *o;
 		rc = load_text(&L, text, len, &h);
@@ -126,6 +109,5 @@ int host_profile_load(const char *name, const char *from, struct scn_host *o, ch
 	}
 	g_free(text);
 	g_free(path);
-	g_string_free(tried, TRUE);
 	return rc ? -1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device_profile.h"
 #include "dist.h"
 #include "names.h"
 #include "units.h"
@@ -216,12 +217,12 @@ static int convert_latency(struct loader *L, const struct raw_latency *lat,
                            const struct scenario_profile *p, const char *dev,
                            struct scn_device_group *g)
 {
-	struct dist def = dist_fixed(p->latency_default_s), fixed;
+	struct dist def;
 	char path[KEY_PATH_LEN];
 	int rc = 0;
 
 	snprintf(path, sizeof(path), "%s.latency.default", dev);
-	if (lat && lat->def && get_dist(L, path, lat->def, &def, &def))
+	if (get_dist(L, path, lat ? lat->def : NULL, &p->latency_default, &def))
 		return -1;
 	/*
 	 * Key by key, a group's own keys win over its profile's, and an arc
@@ -231,22 +232,17 @@ static int convert_latency(struct loader *L, const struct raw_latency *lat,
 	for (size_t i = 0; i < SCENARIO_ARC_COUNT && rc == 0; i++) {
 		const struct scenario_arc *a = &scenario_arcs[i];
 		const char *text = lat ? lat->arc[a->from * VFIO_STATE_COUNT + a->to] : NULL;
-		double v;
+		const struct dist *dflt =
+		    !text && p->arc_set[a->from][a->to] ? &p->arc[a->from][a->to] : &def;
 
 		snprintf(path, sizeof(path), "%s.latency.%s", dev, a->key);
-		fixed = dist_fixed(0);
-		if (!text && scenario_profile_arc(p, a->from, a->to, &v))
-			fixed = dist_fixed(v);
-		else if (!text)
-			fixed = def;
-		rc = get_dist(L, path, text, &fixed, &g->arc_latency[a->from][a->to]);
+		rc = get_dist(L, path, text, dflt, &g->arc_latency[a->from][a->to]);
 	}
 	dist_free(&def);
 	if (rc)
 		return -1;
-	fixed = dist_fixed(p->query_s);
 	snprintf(path, sizeof(path), "%s.latency.query", dev);
-	return get_dist(L, path, lat ? lat->query : NULL, &fixed, &g->query_latency);
+	return get_dist(L, path, lat ? lat->query : NULL, &p->query, &g->query_latency);
 }
 
 static int convert_reinit(struct loader *L, const struct raw_reinit *r, const char *dev,
@@ -350,32 +346,14 @@ static int convert_backend(struct loader *L, const struct raw_device *d, const c
 	return 0;
 }
 
-static int convert_device(struct loader *L, const struct raw_device *d, size_t i,
-                          struct scenario *s, struct scn_device_group *g)
+/* The device model's keys of `d` (scenario_schema_device_model_fields,
+ * plus reinit, final_check_failure and backend, which a profile file
+ * cannot have) over profile `p`'s values, into *g. */
+static int convert_device_keys(struct loader *L, const struct raw_device *d, const char *dev,
+                               const struct scenario_profile *p, struct scn_device_group *g)
 {
-	const char *pname = d->profile ? d->profile : scenario_default_group.profile;
-	const struct scenario_profile *p = scenario_profile_find(pname);
-	char dev[64], path[KEY_PATH_LEN];
+	char path[KEY_PATH_LEN];
 
-	snprintf(dev, sizeof(dev), "devices[%zu]", i);
-	if (dup_str(L, d->name, &g->name))
-		return -1;
-	snprintf(path, sizeof(path), "%s.profile", dev);
-	if (!p)
-		return loader_fail(L, path, "unknown profile '%s': expected %s", pname,
-		                   scenario_profile_names);
-	if (dup_str(L, pname, &g->profile))
-		return -1;
-	snprintf(path, sizeof(path), "%s.count", dev);
-	if (get_unsigned(L, path, d->count, 1, SCENARIO_MAX_DEVICES, &g->count))
-		return -1;
-	{
-		unsigned depth = (unsigned)g->depth;
-		snprintf(path, sizeof(path), "%s.depth", dev);
-		if (get_unsigned(L, path, d->depth, 0, SCENARIO_MAX_DEPTH, &depth))
-			return -1;
-		g->depth = (int)depth;
-	}
 	g->caps = p->caps;
 	if (convert_caps(L, d, dev, &g->caps))
 		return -1;
@@ -418,8 +396,49 @@ static int convert_device(struct loader *L, const struct raw_device *d, size_t i
 		return -1;
 	g->arc_cpu_fraction = p->arc_cpu_fraction;
 	snprintf(path, sizeof(path), "%s.arc_cpu_fraction", dev);
-	if (get_unit_interval(L, path, d->arc_cpu_fraction, "fraction", "0.2",
-	                      &g->arc_cpu_fraction))
+	return get_unit_interval(L, path, d->arc_cpu_fraction, "fraction", "0.2",
+	                         &g->arc_cpu_fraction);
+}
+
+static void profile_free(gpointer p)
+{
+	device_profile_free(p);
+	g_free(p);
+}
+
+/* `profiles`: name -> struct device_profile, the ones loaded so far. */
+static int convert_device(struct loader *L, const struct raw_device *d, size_t i,
+                          struct scenario *s, struct scn_device_group *g, GHashTable *profiles)
+{
+	const char *pname = d->profile ? d->profile : scenario_default_group.profile;
+	struct device_profile *p = g_hash_table_lookup(profiles, pname);
+	char dev[64], path[KEY_PATH_LEN], msg[1024];
+	int rc;
+
+	snprintf(dev, sizeof(dev), "devices[%zu]", i);
+	if (dup_str(L, d->name, &g->name))
+		return -1;
+	snprintf(path, sizeof(path), "%s.profile", dev);
+	if (!p) {
+		p = g_new(struct device_profile, 1);
+		if (device_profile_load(pname, L->name, p, msg, sizeof(msg))) {
+			g_free(p);
+			return loader_fail(L, path, "%s", msg);
+		}
+		g_hash_table_insert(profiles, g_strdup(pname), p);
+	}
+	rc = dup_str(L, pname, &g->profile);
+	snprintf(path, sizeof(path), "%s.count", dev);
+	if (!rc)
+		rc = get_unsigned(L, path, d->count, 1, SCENARIO_MAX_DEVICES, &g->count);
+	unsigned depth = (unsigned)g->depth;
+	snprintf(path, sizeof(path), "%s.depth", dev);
+	if (!rc)
+		rc = get_unsigned(L, path, d->depth, 0, SCENARIO_MAX_DEPTH, &depth);
+	g->depth = (int)depth;
+	if (!rc)
+		rc = convert_device_keys(L, d, dev, &p->values, g);
+	if (rc)
 		return -1;
 	if (d->domain) {
 		char list[256];
@@ -705,13 +724,18 @@ int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario 
 			return loader_oom(L);
 		s->n_groups = r->devices_count;
 	}
-	for (size_t i = 0; i < r->devices_count; i++) {
+	/* Groups that share a profile load its file once. */
+	GHashTable *profiles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, profile_free);
+	int rc = 0;
+	for (size_t i = 0; i < r->devices_count && !rc; i++) {
 		struct scn_device_group *g = &s->groups[i];
 		*g = scenario_default_group;
 		g->profile = NULL; /* the default points at a literal */
-		if (convert_device(L, &r->devices[i], i, s, g))
-			return -1;
+		rc = convert_device(L, &r->devices[i], i, s, g, profiles);
 	}
+	g_hash_table_destroy(profiles);
+	if (rc)
+		return -1;
 	if (r->handlers_count) {
 		s->handlers = calloc(r->handlers_count, sizeof(*s->handlers));
 		if (!s->handlers)
@@ -733,4 +757,72 @@ int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario 
 		s->seed = seed;
 	}
 	return 0;
+}
+
+void scenario_profile_unset(struct scenario_profile *p)
+{
+	*p = (struct scenario_profile){
+	    .caps = VFIO_CAP_ALL, .latency_default = dist_fixed(0), .query = dist_fixed(0)};
+	for (int f = 0; f < VFIO_STATE_COUNT; f++)
+		for (int t = 0; t < VFIO_STATE_COUNT; t++)
+			p->arc[f][t] = dist_fixed(0);
+}
+
+void scenario_profile_free(struct scenario_profile *p)
+{
+	dist_free(&p->latency_default);
+	dist_free(&p->query);
+	for (int f = 0; f < VFIO_STATE_COUNT; f++)
+		for (int t = 0; t < VFIO_STATE_COUNT; t++)
+			dist_free(&p->arc[f][t]);
+}
+
+int scenario_convert_profile(struct loader *L, const char *prefix, const struct raw_device *d,
+                             struct scenario_profile *out)
+{
+	struct scenario_profile unset;
+	struct scn_device_group g = {.domain = -1};
+	char path[KEY_PATH_LEN];
+	int rc;
+
+	scenario_profile_unset(&unset);
+	scenario_profile_unset(out);
+	rc = convert_device_keys(L, d, prefix, &unset, &g);
+	snprintf(path, sizeof(path), "%s.latency.default", prefix);
+	if (!rc)
+		rc = get_dist(L, path, d->latency ? d->latency->def : NULL, &unset.latency_default,
+		              &out->latency_default);
+	if (!rc) {
+		out->caps = g.caps;
+		out->state_bytes = g.state_bytes;
+		out->header_bytes = g.header_bytes;
+		out->initial_bytes = g.initial_bytes;
+		out->precopy_dirty_Bps = g.precopy_dirty_Bps;
+		out->save_Bps = g.save_Bps;
+		out->load_fixed_s = g.load_fixed_s;
+		out->load_Bps = g.load_Bps;
+		out->init_load_fixed_s = g.init_load_fixed_s;
+		out->init_load_Bps = g.init_load_Bps;
+		out->precopy_info_v2 = g.precopy_info_v2;
+		out->arc_cpu_fraction = g.arc_cpu_fraction;
+		/* The converted dists move over: the query, and the arcs the
+		 * profile sets (the others follow its default). */
+		out->query = g.query_latency;
+		g.query_latency = dist_fixed(0);
+		for (size_t i = 0; i < SCENARIO_ARC_COUNT; i++) {
+			const struct scenario_arc *a = &scenario_arcs[i];
+			if (!d->latency || !d->latency->arc[a->from * VFIO_STATE_COUNT + a->to])
+				continue;
+			out->arc[a->from][a->to] = g.arc_latency[a->from][a->to];
+			g.arc_latency[a->from][a->to] = dist_fixed(0);
+			out->arc_set[a->from][a->to] = true;
+		}
+	}
+	for (int f = 0; f < VFIO_STATE_COUNT; f++)
+		for (int t = 0; t < VFIO_STATE_COUNT; t++)
+			dist_free(&g.arc_latency[f][t]);
+	dist_free(&g.query_latency);
+	dist_free(&g.reinit_chunk);
+	scenario_profile_free(&unset);
+	return rc;
 }

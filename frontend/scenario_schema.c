@@ -5,6 +5,7 @@
 #include "scenario_schema.h"
 
 #include <cyaml/cyaml.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,28 +111,36 @@ static const cyaml_schema_field_t vfio_fields[] = {
     STR("interface", OPT, struct raw_vfio, interface),
     CYAML_FIELD_END,
 };
+/* The keys that describe the device model: a devices[] entry's and a
+ * device profile file's `device:` (frontend/device_profile.c). */
+#define DEVICE_MODEL_FIELDS                                                                        \
+	CYAML_FIELD_SEQUENCE("capabilities", CYAML_FLAG_POINTER | OPT, struct raw_device,          \
+	                     capabilities, &string_entry, 0, CYAML_UNLIMITED),                     \
+	    STR("state_size", OPT, struct raw_device, state_size),                                 \
+	    STR("header_size", OPT, struct raw_device, header_size),                               \
+	    STR("initial_bytes", OPT, struct raw_device, initial_bytes),                           \
+	    STR("precopy_dirty_rate", OPT, struct raw_device, precopy_dirty_rate),                 \
+	    STR("save_rate", OPT, struct raw_device, save_rate),                                   \
+	    CYAML_FIELD_MAPPING_PTR("latency", OPT, struct raw_device, latency, latency_fields),   \
+	    CYAML_FIELD_MAPPING_PTR("load", OPT, struct raw_device, load, load_fields),            \
+	    STR("precopy_info_v2", OPT, struct raw_device, precopy_info_v2),                       \
+	    CYAML_FIELD_MAPPING_PTR("init_load", OPT, struct raw_device, init_load, load_fields),  \
+	    STR("arc_cpu_fraction", OPT, struct raw_device, arc_cpu_fraction)
 static const cyaml_schema_field_t device_fields[] = {
     STR("name", REQ, struct raw_device, name),
     STR("profile", OPT, struct raw_device, profile),
     STR("count", OPT, struct raw_device, count),
     STR("depth", OPT, struct raw_device, depth),
-    CYAML_FIELD_SEQUENCE("capabilities", CYAML_FLAG_POINTER | OPT, struct raw_device, capabilities,
-                         &string_entry, 0, CYAML_UNLIMITED),
-    STR("state_size", OPT, struct raw_device, state_size),
-    STR("header_size", OPT, struct raw_device, header_size),
-    STR("initial_bytes", OPT, struct raw_device, initial_bytes),
-    STR("precopy_dirty_rate", OPT, struct raw_device, precopy_dirty_rate),
-    STR("save_rate", OPT, struct raw_device, save_rate),
-    CYAML_FIELD_MAPPING_PTR("latency", OPT, struct raw_device, latency, latency_fields),
-    CYAML_FIELD_MAPPING_PTR("load", OPT, struct raw_device, load, load_fields),
-    STR("precopy_info_v2", OPT, struct raw_device, precopy_info_v2),
-    CYAML_FIELD_MAPPING_PTR("init_load", OPT, struct raw_device, init_load, load_fields),
+    DEVICE_MODEL_FIELDS,
     CYAML_FIELD_MAPPING_PTR("reinit", OPT, struct raw_device, reinit, reinit_fields),
     STR("final_check_failure", OPT, struct raw_device, final_check_failure),
     STR("domain", OPT, struct raw_device, domain),
-    STR("arc_cpu_fraction", OPT, struct raw_device, arc_cpu_fraction),
     STR("backend", OPT, struct raw_device, backend),
     CYAML_FIELD_MAPPING_PTR("vfio", OPT, struct raw_device, vfio, vfio_fields),
+    CYAML_FIELD_END,
+};
+const cyaml_schema_field_t scenario_schema_device_model_fields[] = {
+    DEVICE_MODEL_FIELDS,
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t device_entry = {
@@ -356,6 +365,28 @@ int schema_load(struct loader *L, const cyaml_schema_value_t *root, const char *
 	*out = NULL;
 	ce = cyaml_load_data((const uint8_t *)text, len, &cfg, root, (cyaml_data_t **)out, NULL);
 	return ce == CYAML_OK ? 0 : cyaml_fail(L, root, ce, &log);
+}
+
+int schema_load_mapping(struct loader *L, const cyaml_schema_value_t *root, const char *text,
+                        size_t len, const char *shape, void **out)
+{
+	struct key_lines_result wr;
+	int rc = key_lines_walk(text, len, &L->lines, &wr);
+
+	*out = NULL;
+	if (rc == -ENOMEM)
+		return loader_oom(L);
+	if (rc) {
+		snprintf(L->err, L->errlen, "%s:%d: %s", L->name, wr.line, wr.msg);
+		return -1;
+	}
+	L->keys = &L->lines;
+	if (wr.root != ROOT_MAPPING) {
+		snprintf(L->err, L->errlen, "%s:%d: %s", L->name, wr.root_line ? wr.root_line : 1,
+		         shape);
+		return -1;
+	}
+	return schema_load(L, root, text, len, out);
 }
 
 void schema_free(const cyaml_schema_value_t *root, void *data)

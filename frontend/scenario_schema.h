@@ -116,8 +116,19 @@ void scenario_schema_free(struct raw_top *raw);
 int schema_load(struct loader *L, const cyaml_schema_value_t *root, const char *text, size_t len,
                 void **out);
 void schema_free(const cyaml_schema_value_t *root, void *data);
+/*
+ * A whole data file (a host or device profile) with `root`: the key lines
+ * of `text` into L->lines (L->keys points at them), a top level that is a
+ * mapping (else "FILE:LINE: `shape`"), then schema_load().
+ */
+int schema_load_mapping(struct loader *L, const cyaml_schema_value_t *root, const char *text,
+                        size_t len, const char *shape, void **out);
 
 /* The fields of struct raw_host (profile included), for host profile files. */
 extern const cyaml_schema_field_t scenario_schema_host_fields[];
+/* The fields of struct raw_device that describe the device model (not
+ * name, profile, count, depth, domain, backend, vfio, reinit,
+ * final_check_failure), for device profile files. */
+extern const cyaml_schema_field_t scenario_schema_device_model_fields[];
 
 #endif

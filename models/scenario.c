@@ -1,9 +1,10 @@
 /*
- * scenario.c - the scenario model: names, defaults, device profiles,
- * validation, equality.  Nothing here knows YAML (frontend/ does).
+ * scenario.c - the scenario model: names, defaults, validation, equality.
+ * Nothing here knows YAML (frontend/ does); device profiles are data files
+ * (profiles/devices/, loaded by frontend/device_profile.c).
  *
- * Every default and every profile number below is also in
- * docs/scenarios.md with its source; change both together.
+ * Every default below is also in docs/scenarios.md with its source; change
+ * both together.
  */
 #include "scenario.h"
 
@@ -159,105 +160,6 @@ const struct scenario_arc scenario_arcs[SCENARIO_ARC_COUNT] = {
     SCENARIO_ARCS(ARC_ENTRY)
 #undef ARC_ENTRY
 };
-
-/* ---- device profiles ---- */
-
-/*
- * mlx5-cx7: a ConnectX-7 VF.  Order-of-magnitude guesses, NOT fitted: the
- * state size (a full image) is the "~100 MiB of device state per VF" of the
- * published setup (docs/domain.md §9); the header is the driver's 16-byte
- * record header (struct mlx5_vf_migration_header in the kernel's
- * drivers/vfio/pci/mlx5/cmd.h).  The arcs do what docs/domain.md §11 says
- * the driver does on them: entering PRE_COPY or STOP_COPY saves an image (the
- * save itself costs the image's size at save_rate, on top of the arc's
- * latency); PRE_COPY -> PRE_COPY_P2P and PRE_COPY_P2P -> STOP_COPY suspend
- * the VF (as an initiator, then as a responder); STOP -> RUNNING_P2P and
- * RUNNING_P2P -> RUNNING resume it.  The state is NOT restored on leaving
- * RESUMING: the destination loads each image inside the write() of its data
- * (mlx5vf_resume_write), at load.rate, so loading is in the writes.  The
- * save and load rates (1 GiB/s: a 100 MiB image in ~0.1 s, the order of the
- * few hundred ms of the 1-VF row of docs/domain.md §9) are assumptions, as
- * is every arc latency.  init_load is the destination's pre-allocation for
- * the stop-copy size the header announces (a full image): 500 us + 2 GiB/s
- * (~50 ms for 100 MiB) is an ASSUMPTION (allocating and DMA-mapping pages
- * at a few GB/s), NOT fitted to any measurement.  Calibration against
- * docs/domain.md §9 is a later issue.
- */
-static const struct scenario_profile_arc mlx5_cx7_arcs[] = {
-    {VFIO_STATE_RUNNING, VFIO_STATE_PRE_COPY, 10e-3},
-    {VFIO_STATE_PRE_COPY, VFIO_STATE_PRE_COPY_P2P, 20e-3},
-    {VFIO_STATE_PRE_COPY_P2P, VFIO_STATE_STOP_COPY, 20e-3},
-    {VFIO_STATE_STOP_COPY, VFIO_STATE_STOP, 1e-3},
-    {VFIO_STATE_STOP, VFIO_STATE_RESUMING, 5e-3},
-    {VFIO_STATE_RESUMING, VFIO_STATE_STOP, 5e-3},
-    {VFIO_STATE_STOP, VFIO_STATE_RUNNING_P2P, 60e-3},
-    {VFIO_STATE_RUNNING_P2P, VFIO_STATE_RUNNING, 10e-3},
-};
-
-/*
- * Every profile answers PRECOPY_INFOv2 with ENOTTY (precopy_info_v2 =
- * unsupported, the zero value): no kernel up to 6.12 implements it, so a
- * REINIT study opts in per scenario.
- */
-static const struct scenario_profile profiles[] = {
-    /* A plausible device that is not any real one: a 16 MiB image, no
-     * header, 1 ms per arc, 10 us per query, instant save, load and
-     * pre-allocation. */
-    {
-        .name = "generic",
-        .caps = VFIO_CAP_ALL,
-        .state_bytes = 16 * MiB,
-        .initial_bytes = 0,
-        .latency_default_s = 1e-3,
-        .query_s = 10e-6,
-        .init_load_fixed_s = 0,
-        .init_load_Bps = 0,
-    },
-    {
-        .name = "mlx5-cx7",
-        .caps = VFIO_CAP_ALL,
-        .state_bytes = 100 * MiB,
-        .header_bytes = 16,
-        .initial_bytes = 0,
-        .save_Bps = (double)(1 * GiB),
-        .latency_default_s = 5e-3,
-        .query_s = 100e-6,
-        .arcs = mlx5_cx7_arcs,
-        .n_arcs = sizeof(mlx5_cx7_arcs) / sizeof(mlx5_cx7_arcs[0]),
-        .load_fixed_s = 0.5e-3,
-        .load_Bps = (double)(1 * GiB),
-        .init_load_fixed_s = 500e-6,
-        .init_load_Bps = (double)(2 * GiB),
-    },
-    /* The zero-cost device (fio's null engine): every cost 0, so tests can
-     * check exact times and benchmarks measure the harness alone. */
-    {
-        .name = "null",
-        .caps = VFIO_CAP_ALL,
-    },
-};
-
-const char scenario_profile_names[] = "generic, mlx5-cx7 or null";
-
-const struct scenario_profile *scenario_profile_find(const char *name)
-{
-	for (size_t i = 0; name && i < sizeof(profiles) / sizeof(profiles[0]); i++)
-		if (strcmp(name, profiles[i].name) == 0)
-			return &profiles[i];
-	return NULL;
-}
-
-bool scenario_profile_arc(const struct scenario_profile *p, enum vfio_state from,
-                          enum vfio_state to, double *latency_s)
-{
-	for (size_t i = 0; i < p->n_arcs; i++) {
-		if (p->arcs[i].from == from && p->arcs[i].to == to) {
-			*latency_s = p->arcs[i].latency_s;
-			return true;
-		}
-	}
-	return false;
-}
 
 /* ---- names of enum values ---- */
 

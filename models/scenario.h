@@ -388,41 +388,6 @@ size_t scenario_device_lookup(const struct scenario *s, const char *name, int *g
 void scenario_fault_target(const struct scenario *s, const struct scn_fault *f, char *buf,
                            size_t len);
 
-/* A latency a profile sets for one arc (others take its default). */
-struct scenario_profile_arc {
-	enum vfio_state from, to;
-	double latency_s;
-};
-
-/* Built-in device profiles: every device key a group does not set. */
-struct scenario_profile {
-	const char *name;
-	uint32_t caps;
-	uint64_t state_bytes;
-	uint64_t header_bytes;
-	uint64_t initial_bytes;
-	double precopy_dirty_Bps;
-	double save_Bps;
-	double latency_default_s; /* every arc not in arcs[] */
-	double query_s;
-	const struct scenario_profile_arc *arcs;
-	size_t n_arcs;
-	double load_fixed_s;
-	double load_Bps;
-	double init_load_fixed_s; /* destination pre-allocation */
-	double init_load_Bps;
-	enum precopy_v2 precopy_info_v2;
-	double arc_cpu_fraction;
-};
-
-/* The profile called `name`, or NULL. */
-const struct scenario_profile *scenario_profile_find(const char *name);
-/* "generic, mlx5-cx7 or null", for messages. */
-extern const char scenario_profile_names[];
-/* Latency `p` gives arc from -> to explicitly; false if it uses its default. */
-bool scenario_profile_arc(const struct scenario_profile *p, enum vfio_state from,
-                          enum vfio_state to, double *latency_s);
-
 /*
  * Check what a loaded or hand-built scenario must satisfy beyond its types:
  * names, ranges, capabilities (STOP_COPY mandatory; more than one device
