@@ -73,7 +73,34 @@ then ok; else bad "json output of --strategy all"; fi
 # CSV: a header and one row per run.
 "$SW" sim "$SRC/scenarios/null.yaml" --runs 4 --format csv --quiet >"$TMP/runs.csv"
 rows=$(wc -l <"$TMP/runs.csv")
-if [ "$rows" = 5 ] && head -1 "$TMP/runs.csv" | grep -q "^scenario,strategy,run,status,downtime_s"; then ok; else bad "csv has $rows lines"; fi
+if [ "$rows" = 5 ] && head -1 "$TMP/runs.csv" | grep -q "^scenario,n,strategy,run,n_devices,status,error,downtime_s"; then ok; else bad "csv has $rows lines"; fi
+
+# CSV and the result file's /summary: the same columns, names and values
+# (status an integer in both), a failing scenario so status is not all 0.
+"$SW" sim "$SRC/scenarios/late-ack-study.yaml" --runs 40 --format csv --quiet \
+	-o "$TMP/runs.h5" >"$TMP/runs2.csv" || true
+PYH5=python3
+python3 -c 'import h5py' 2>/dev/null || PYH5=/usr/bin/python3
+if $PYH5 - "$TMP/runs2.csv" "$TMP/runs.h5" <<'PY'
+import csv, math, sys
+import h5py
+rows = list(csv.DictReader(open(sys.argv[1])))
+summary = h5py.File(sys.argv[2], "r")["summary"][()]
+names = list(summary.dtype.names)
+assert list(rows[0].keys()) == ["scenario"] + names, (list(rows[0].keys()), names)
+assert len(rows) == len(summary)
+assert any(int(r["status"]) != 0 for r in rows), "no failed run to compare"
+for r, s in zip(rows, summary):
+    for k in names:
+        v = s[k]
+        if isinstance(v, bytes):
+            assert r[k] == v.decode(), (k, r[k], v)
+        elif isinstance(v, float) or v.dtype.kind == "f":
+            assert (math.isnan(v) and r[k] == "nan") or abs(float(r[k]) - v) <= 1e-8 * abs(v), (k, r[k], v)
+        else:
+            assert int(r[k]) == int(v), (k, r[k], v)
+PY
+then ok; else bad "csv columns differ from /summary"; fi
 
 # Same seed, same output; another seed, another output.
 a=$("$SW" sim "$SRC/scenarios/demo/depths-stragglers.yaml" --runs 3 --format json --quiet)
@@ -116,8 +143,6 @@ PY
 then ok; else bad "json output of compare"; fi
 
 # The file is plain HDF5: h5py (python3-h5py) reads the documented layout.
-PYH5=python3
-python3 -c 'import h5py' 2>/dev/null || PYH5=/usr/bin/python3
 if $PYH5 - "$TMP/base.h5" <<'PY'
 import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
