@@ -126,6 +126,50 @@ expect 2 "--metric 'latency'" -- "$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --m
 expect 2 "--threshold 'lots'" -- "$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --threshold lots
 expect 2 "expected two result files" -- "$SW" compare "$TMP/base.h5"
 expect 2 "no-dir/x.h5: cannot create" -- "$SW" sim "$SRC/scenarios/null.yaml" --quiet -o "$TMP/no-dir/x.h5"
+# Two sweep files, point by point: on a 2-core host, arcs that are all CPU
+# slow the 4-device point (its parallel arcs share the cores) but not the
+# 1-device one; one line for the point that changed, then the verdict.
+HOST="--set hosts.source.profile=ci-2core --set hosts.source.cores=2"
+"$SW" sweep "$SRC/scenarios/cx7-1vf.yaml" --vary devices.count=1,4 --runs 8 --quiet $HOST \
+	-o "$TMP/sw-base.h5" >/dev/null
+"$SW" sweep "$SRC/scenarios/cx7-1vf.yaml" --vary devices.count=1,4 --runs 8 --quiet $HOST \
+	--set devices.arc_cpu_fraction=1 -o "$TMP/sw-cpu.h5" >/dev/null
+"$SW" sweep "$SRC/scenarios/cx7-1vf.yaml" --vary devices.count=1,2,4 --runs 8 --quiet $HOST \
+	-o "$TMP/sw-three.h5" >/dev/null
+"$SW" sweep "$SRC/scenarios/cx7-1vf.yaml" --vary vm.ram=1GiB,2GiB --runs 8 --quiet \
+	-o "$TMP/sw-ram.h5" >/dev/null
+expect 1 "^point 1 (devices.count=4, parallel-prio): regression: downtime median +" -- \
+	"$SW" compare "$TMP/sw-base.h5" "$TMP/sw-cpu.h5"
+if grep -q "^point 0" "$TMP/out" || ! grep -q "^verdict: regression: 1 of 2 points regressed, 0 improved, 1 no significant change; 0 in one file only$" "$TMP/out"; then
+	bad "compare of sweeps: only point 1 changed"; sed 's/^/    /' "$TMP/out"; else ok; fi
+expect 0 "^point 1 (devices.count=4, parallel-prio): improvement" -- \
+	"$SW" compare "$TMP/sw-cpu.h5" "$TMP/sw-base.h5"
+expect 0 "^verdict: no significant change: 0 of 2 points regressed" -- \
+	"$SW" compare "$TMP/sw-base.h5" "$TMP/sw-base.h5"
+# Matched by axis values, not point numbers: 4 devices is point 1 in one
+# file and point 2 in the other; the point of 2 devices is in one file only.
+expect 1 "warning: only in $TMP/sw-three.h5: point 1 (devices.count=2, parallel-prio)" -- \
+	"$SW" compare "$TMP/sw-three.h5" "$TMP/sw-cpu.h5"
+expect 1 "^point 2 (devices.count=4, parallel-prio): regression" -- \
+	"$SW" compare "$TMP/sw-three.h5" "$TMP/sw-cpu.h5"
+expect 0 "no significant change; 1 in one file only" -- "$SW" compare "$TMP/sw-base.h5" "$TMP/sw-three.h5" --metric total
+expect 2 "the studies have different axes" -- "$SW" compare "$TMP/sw-base.h5" "$TMP/sw-ram.h5"
+expect 2 "sw-base.h5 is a sweep file and .*base.h5 is not" -- "$SW" compare "$TMP/sw-base.h5" "$TMP/base.h5"
+expect 2 "no point in common for this strategy" -- \
+	"$SW" compare "$TMP/sw-base.h5" "$TMP/sw-cpu.h5" --strategy sequential
+if "$SW" compare "$TMP/sw-base.h5" "$TMP/sw-cpu.h5" --format json >"$TMP/swcmp.json"; then
+	bad "compare --format json of a regressed sweep exited 0"
+elif python3 - "$TMP/swcmp.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["verdict"] == "regression"
+p = o["points"]
+assert [(x["point"], x["axes"]["devices.count"], x["verdict"]) for x in p] == \
+    [(0, 1, "no significant change"), (1, 4, "regression")], p
+assert p[1]["metric"]["new_median_s"] > p[1]["metric"]["base_median_s"]
+PY
+then ok; else bad "json output of compare of sweeps"; fi
+
 if "$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --format json >"$TMP/cmp.json"; then
 	bad "compare --format json of a regression exited 0"
 elif python3 - "$TMP/cmp.json" <<'PY'
