@@ -446,6 +446,21 @@ static int report_study(const struct report_opts *o, const char *file,
 		report_errorf("%s: the study has no numeric axis to draw along\n", file);
 		return CLI_EXIT_ERROR;
 	}
+	/* The first two axes (numbers or texts) as a heatmap per strategy. */
+	long a2 = strat - 2 >= 2 ? 3 : -1;
+	for (int s = 0; s < STRATEGY_COUNT && !rc && a2 > 0; s++) {
+		bool has = false;
+		for (size_t r = 0; r < t->n_rows; r++)
+			has |= !strcmp(t->text[r * t->n_cols + strat],
+			               strategy_name((enum strategy_kind)s));
+		if (!has)
+			continue;
+		snprintf(path, sizeof path, "%s/%s-%s-heatmap.%s", o->dir, stem,
+		         strategy_name((enum strategy_kind)s), ext);
+		rc = wrote(plot_study_heatmap(t, t->names[2], t->names[a2], stem,
+		                              (enum strategy_kind)s, o->fmt, path, err, sizeof err),
+		           path, err);
+	}
 	for (int s = 0; s < STRATEGY_COUNT && !rc; s++) {
 		bool has = false;
 		for (size_t r = 0; r < t->n_rows; r++)
