@@ -369,18 +369,20 @@ static void csv_cell(FILE *out, const struct results_cell *c)
 
 void output_csv(FILE *out, const struct scenario *s, const struct output_result *r, size_t n)
 {
+	/* The header even when no run finished: the names do not depend on a run. */
+	struct run_summary none = {0};
+	struct results_cell *c;
+	size_t nc = results_summary_cells(0, "", 0, &none, &c);
+	fputs("scenario", out);
+	for (size_t j = 0; j < nc; j++)
+		fprintf(out, ",%s", c[j].name);
+	fputc('\n', out);
+	g_free(c);
 	uint32_t row = 0;
 	for (size_t k = 0; k < n; k++) {
 		for (unsigned i = 0; i < r[k].agg->runs; i++, row++) {
-			struct results_cell *c;
-			size_t nc = results_summary_cells(row, strategy_name(r[k].strategy), i,
-			                                  &r[k].runs[i], &c);
-			if (row == 0) {
-				fputs("scenario", out);
-				for (size_t j = 0; j < nc; j++)
-					fprintf(out, ",%s", c[j].name);
-				fputc('\n', out);
-			}
+			nc = results_summary_cells(row, strategy_name(r[k].strategy), i,
+			                           &r[k].runs[i], &c);
 			output_csv_text(out, s->name);
 			for (size_t j = 0; j < nc; j++) {
 				fputc(',', out);

@@ -41,16 +41,26 @@ def scenario(rel):
     return os.path.join(ROOT, rel)
 
 
-def run_sim(scenario_file, out_name, strategy="all", runs=None, seed=None, sets=()):
-    """Run `switchover sim` and write OUT/out_name; returns its path.
-
-    A failed command raises with its stderr, so a broken notebook fails CI.
-    """
+def _run(cmd):
+    """Run a switchover command; a failed one raises with its stderr, so a
+    broken notebook fails CI."""
     if not os.access(SWITCHOVER, os.X_OK):
         raise FileNotFoundError(
             f"{SWITCHOVER}: no switchover binary; build it (make build) or set SWITCHOVER")
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # 1 means some migration failed: the file is still written and says which.
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"{shlex.join(cmd)} exited {done.returncode}: {done.stderr}")
+
+
+def _out(out_name):
     os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, out_name)
+    return os.path.join(OUT, out_name)
+
+
+def run_sim(scenario_file, out_name, strategy="all", runs=None, seed=None, sets=()):
+    """Run `switchover sim` and write OUT/out_name; returns its path."""
+    path = _out(out_name)
     cmd = [SWITCHOVER, "sim", scenario_file, "--strategy", strategy, "--quiet", "-o", path]
     if runs is not None:
         cmd += ["--runs", str(runs)]
@@ -58,10 +68,7 @@ def run_sim(scenario_file, out_name, strategy="all", runs=None, seed=None, sets=
         cmd += ["--seed", str(seed)]
     for s in sets:
         cmd += ["--set", s]
-    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    # 1 means some migration failed: the file is still written and says which.
-    if done.returncode not in (0, 1):
-        raise RuntimeError(f"{shlex.join(cmd)} exited {done.returncode}: {done.stderr}")
+    _run(cmd)
     return path
 
 
@@ -69,23 +76,12 @@ def run_sweep(study_text, out_name, jobs=2):
     """Write the study (YAML text, docs/sweep.md) next to its result and run
     `switchover sweep STUDY -o OUT/out_name -j jobs`; returns the result's
     path.  Base scenarios in the study are best given as absolute paths
-    (scenario(...)): relative ones are taken from the study file's folder.
-
-    A failed command raises with its stderr, so a broken notebook fails CI.
-    """
-    if not os.access(SWITCHOVER, os.X_OK):
-        raise FileNotFoundError(
-            f"{SWITCHOVER}: no switchover binary; build it (make build) or set SWITCHOVER")
-    os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, out_name)
+    (scenario(...)): relative ones are taken from the study file's folder."""
+    path = _out(out_name)
     study = os.path.splitext(path)[0] + ".yaml"
     with open(study, "w") as f:
         f.write(study_text)
-    cmd = [SWITCHOVER, "sweep", study, "-o", path, "-j", str(jobs), "--quiet"]
-    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    # 1 means some migration failed: the file is still written and says which.
-    if done.returncode not in (0, 1):
-        raise RuntimeError(f"{shlex.join(cmd)} exited {done.returncode}: {done.stderr}")
+    _run([SWITCHOVER, "sweep", study, "-o", path, "-j", str(jobs), "--quiet"])
     return path
 
 
