@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "compare.h"
+#include "compare_cli.h"
 #include "output.h"
 #include "store.h"
 
@@ -59,6 +60,12 @@ void cli_compare_help(FILE *out)
 	        "strategies: [{strategy, runs_base, runs_new, metric: STATS, phases: {NAME:\n"
 	        "STATS}}], verdict}; STATS = {n_base, n_new, base_median_s, new_median_s,\n"
 	        "diff_s, rel, ci_s: [lo, hi], u, p, p_method, verdict}.\n\n"
+	        "Two sweep files (switchover sweep -o, docs/sweep.md) are compared point by\n"
+	        "point: points are matched by base scenario, axis values and strategy, each\n"
+	        "pair's completed runs compared as above; one line per point that changed,\n"
+	        "a warning for each point found in one file only, then the verdict line\n"
+	        "(json: {..., points: [{point, scenario, axes, strategy, runs_base,\n"
+	        "runs_new, metric: STATS, verdict}], verdict}).\n\n"
 	        "exit status: 0 no significant regression, 1 regression, 2 error (unreadable\n"
 	        "file, no completed runs, no strategy in common, bad option).  Different\n"
 	        "scenario names or worlds are only a warning.\n");
@@ -86,14 +93,6 @@ static int parse_fraction(const char *opt, const char *text, double max, bool op
 	*out = v;
 	return 0;
 }
-
-struct compare_cli {
-	const char *base, *new_;
-	struct compare_metric metric;
-	struct compare_opts opts;
-	int strategy;
-	bool json;
-};
 
 /* 0 to go on, -1 after --help, CLI_EXIT_ERROR on a bad command line. */
 static int parse(int argc, char **argv, struct compare_cli *c)
@@ -191,8 +190,8 @@ static double ms(double s)
 }
 
 /* One sentence: "downtime median +12.3% (794.2 -> 891.9 ms), 95% CI [...] ms, ...". */
-static void describe(char *buf, size_t len, const char *what, const struct compare_stats *st,
-                     double confidence)
+void compare_cli_describe(char *buf, size_t len, const char *what, const struct compare_stats *st,
+                          double confidence)
 {
 	char rel[32];
 	if (isinf(st->rel))
@@ -257,14 +256,16 @@ static void print_table(FILE *out, const struct compare_cli *c, const struct res
 	if (rep->n == 1) {
 		snprintf(what, sizeof what, "%s %s", strategy_name(rep->strategy[0].strategy),
 		         metric);
-		describe(line, sizeof line, what, &rep->strategy[0].metric, rep->opts.confidence);
+		compare_cli_describe(line, sizeof line, what, &rep->strategy[0].metric,
+		                     rep->opts.confidence);
 		fprintf(out, "verdict: %s: %s\n", compare_verdict_name(rep->verdict), line);
 		return;
 	}
 	for (size_t k = 0; k < rep->n; k++) {
 		snprintf(what, sizeof what, "%s %s", strategy_name(rep->strategy[k].strategy),
 		         metric);
-		describe(line, sizeof line, what, &rep->strategy[k].metric, rep->opts.confidence);
+		compare_cli_describe(line, sizeof line, what, &rep->strategy[k].metric,
+		                     rep->opts.confidence);
 		fprintf(out, "%s: %s\n", compare_verdict_name(rep->strategy[k].metric.verdict),
 		        line);
 	}
@@ -275,7 +276,7 @@ static void print_table(FILE *out, const struct compare_cli *c, const struct res
 	fprintf(out, ")\n");
 }
 
-static json_t *json_stats(const struct compare_stats *st)
+json_t *compare_cli_json_stats(const struct compare_stats *st)
 {
 	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:[o,o],s:o,s:o,s:s,s:o}", "n_base",
 	                 (json_int_t)st->n_base, "n_new", (json_int_t)st->n_new, "base_median_s",
@@ -308,13 +309,13 @@ static void print_json(FILE *out, const struct compare_cli *c, const struct resu
 		json_t *phases = json_object();
 		for (int p = 0; p < PHASE_COUNT; p++)
 			json_object_set_new(phases, phase_name((enum phase)p),
-			                    json_stats(&s->phase[p]));
-		json_array_append_new(strategies,
-		                      json_pack("{s:s,s:I,s:I,s:o,s:o}", "strategy",
-		                                strategy_name(s->strategy), "runs_base",
-		                                (json_int_t)s->runs_base, "runs_new",
-		                                (json_int_t)s->runs_new, "metric",
-		                                json_stats(&s->metric), "phases", phases));
+			                    compare_cli_json_stats(&s->phase[p]));
+		json_array_append_new(strategies, json_pack("{s:s,s:I,s:I,s:o,s:o}", "strategy",
+		                                            strategy_name(s->strategy), "runs_base",
+		                                            (json_int_t)s->runs_base, "runs_new",
+		                                            (json_int_t)s->runs_new, "metric",
+		                                            compare_cli_json_stats(&s->metric),
+		                                            "phases", phases));
 	}
 	json_t *root = json_pack(
 	    "{s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o}", "base", json_file(c->base, rb), "new",
@@ -367,6 +368,30 @@ int cli_compare(int argc, char **argv)
 		return rc < 0 ? CLI_EXIT_OK : rc;
 	struct results *rb = NULL, *rn = NULL;
 	char err[1024];
+	/* Two sweep files (with /points): point by point (compare_study.c). */
+	struct results_table *pb = NULL, *pn = NULL;
+	bool sweep_base = !results_table_read(c.base, "points", &pb, err, sizeof err);
+	bool sweep_new = !results_table_read(c.new_, "points", &pn, err, sizeof err);
+	if (sweep_base && sweep_new)
+		rc = compare_study(&c, pb, pn);
+	if (pb)
+		results_table_free(pb);
+	if (pn)
+		results_table_free(pn);
+	if (sweep_base && sweep_new)
+		return rc;
+	if (sweep_base != sweep_new) {
+		/* The other one's own error if it is no result file at all. */
+		const char *other = sweep_base ? c.new_ : c.base;
+		if (results_read_flags(other, RESULTS_READ_NO_TRACE, &rb, err, sizeof err))
+			errorf("%s\n", err);
+		else
+			errorf("%s is a sweep file and %s is not: compare two run files, or two "
+			       "sweep files point by point\n",
+			       sweep_base ? c.base : c.new_, other);
+		results_free(rb);
+		return CLI_EXIT_ERROR;
+	}
 	if (results_read_flags(c.base, RESULTS_READ_NO_TRACE, &rb, err, sizeof err) ||
 	    results_read_flags(c.new_, RESULTS_READ_NO_TRACE, &rn, err, sizeof err)) {
 		errorf("%s\n", err);

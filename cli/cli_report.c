@@ -4,7 +4,8 @@
  * Every file gets a timeline of its median run per strategy and a downtime
  * distribution; the files together get a downtime-vs-devices sweep when
  * their runs have several device counts, and a per-phase comparison (sim vs
- * real) when two or more hold the same scenario with the same devices.
+ * real) when two or more hold the same scenario with the same devices.  A
+ * sweep file gets the study plots (downtime vs each axis, heatmap, phases).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -45,11 +46,13 @@ void cli_report_help(FILE *out)
 	        "SCENARIO is the scenario's name, or the file's name without .h5 when several\n"
 	        "files share a scenario name.  The paths written are printed on stdout.\n"
 	        "A sweep file (switchover sweep -o STUDY.h5, docs/sweep.md) gets instead:\n"
-	        "  STUDY-downtime-vs-AXIS.EXT median downtime (p5-p95 bars) vs each numeric\n"
+	        "  STUDY-downtime-vs-AXIS.EXT median downtime (p5-p95 band) vs each numeric\n"
 	        "                             axis, a line per strategy (log scale once the\n"
-	        "                             axis spans 8x)\n"
+	        "                             axis spans 8x, the downtime once it spans 10x)\n"
 	        "  STUDY-STRATEGY-phases.EXT  where the downtime goes: the phase medians\n"
-	        "                             stacked, a bar per value of the first axis\n\n"
+	        "                             stacked, a bar per value of the first axis\n"
+	        "  STUDY-STRATEGY-heatmap.EXT with two axes or more: the median downtime over\n"
+	        "                             the first two, with a colour scale\n\n"
 	        "options:\n"
 	        "  -o, --output DIR   where to write (default: the current directory; created\n"
 	        "                     when missing)\n"
@@ -413,8 +416,9 @@ static int report_all(const struct report_opts *o, struct report_file *f, size_t
 	return rc;
 }
 
-/* A sweep file (docs/sweep.md): downtime vs each numeric axis, and the
- * phases stacked along the first one for each strategy. */
+/* A sweep file (docs/sweep.md): downtime vs each numeric axis, and for
+ * each strategy the heatmap of the first two axes and the phases stacked
+ * along the first numeric one. */
 static int report_study(const struct report_opts *o, const char *file,
                         const struct results_table *t)
 {
@@ -446,18 +450,29 @@ static int report_study(const struct report_opts *o, const char *file,
 		report_errorf("%s: the study has no numeric axis to draw along\n", file);
 		return CLI_EXIT_ERROR;
 	}
+	/* Per strategy: the first two axes (numbers or texts) as a heatmap,
+	 * and the phases along the first numeric axis. */
+	bool two_axes = strat >= 4;
 	for (int s = 0; s < STRATEGY_COUNT && !rc; s++) {
+		const char *name = strategy_name((enum strategy_kind)s);
 		bool has = false;
 		for (size_t r = 0; r < t->n_rows; r++)
-			has |= !strcmp(t->text[r * t->n_cols + strat],
-			               strategy_name((enum strategy_kind)s));
+			has |= !strcmp(t->text[r * t->n_cols + strat], name);
 		if (!has)
 			continue;
-		snprintf(path, sizeof path, "%s/%s-%s-phases.%s", o->dir, stem,
-		         strategy_name((enum strategy_kind)s), ext);
-		rc = wrote(plot_study_phases(t, t->names[first], stem, (enum strategy_kind)s,
-		                             o->fmt, path, err, sizeof err),
-		           path, err);
+		if (two_axes) {
+			snprintf(path, sizeof path, "%s/%s-%s-heatmap.%s", o->dir, stem, name, ext);
+			rc = wrote(plot_study_heatmap(t, t->names[2], t->names[3], stem,
+			                              (enum strategy_kind)s, o->fmt, path, err,
+			                              sizeof err),
+			           path, err);
+		}
+		snprintf(path, sizeof path, "%s/%s-%s-phases.%s", o->dir, stem, name, ext);
+		if (!rc)
+			rc =
+			    wrote(plot_study_phases(t, t->names[first], stem, (enum strategy_kind)s,
+			                            o->fmt, path, err, sizeof err),
+			          path, err);
 	}
 	return rc;
 }

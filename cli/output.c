@@ -364,42 +364,59 @@ void output_json(FILE *out, const struct scenario *s, const struct output_result
 	output_json_write(out, root, JSON_COMPACT);
 }
 
+void output_csv_text(FILE *out, const char *text)
+{
+	/* RFC 4180: quoted, quotes doubled. */
+	fputc('"', out);
+	for (const char *c = text; *c; c++) {
+		if (*c == '"')
+			fputc('"', out);
+		fputc(*c, out);
+	}
+	fputc('"', out);
+}
+
+static void csv_cell(FILE *out, const struct results_cell *c)
+{
+	switch (c->kind) {
+	case RESULTS_CELL_INT:
+		fprintf(out, "%lld", (long long)c->i);
+		break;
+	case RESULTS_CELL_UINT:
+		fprintf(out, "%llu", (unsigned long long)c->u);
+		break;
+	case RESULTS_CELL_FLOAT:
+		fprintf(out, "%.9g", c->f);
+		break;
+	default:
+		output_csv_text(out, c->text);
+		break;
+	}
+}
+
 void output_csv(FILE *out, const struct scenario *s, const struct output_result *r, size_t n)
 {
-	fputs("scenario,strategy,run,status,downtime_s,total_s", out);
-	for (int p = 0; p < PHASE_COUNT; p++)
-		fprintf(out, ",%s_s", phase_name(p));
-	fputs(",bound_s,serial_s,efficiency,precopy_rounds,forced,acks_requested,acks_received,"
-	      "reinits_seen,ack_delay_s,rounds_waiting_ack,rounds_added_by_reinit,recovery_s,"
-	      "rdma_guards,rdma_misses",
-	      out);
-	for (int v = 0; v < INV_COUNT; v++)
-		fprintf(out, ",%s", invariant_name(v));
-	fputs(",error\n", out);
+	/* The header even when no run finished: the names do not depend on a run. */
+	struct run_summary none = {0};
+	struct results_cell *c;
+	size_t nc = results_summary_cells(0, "", 0, &none, &c);
+	fputs("scenario", out);
+	for (size_t j = 0; j < nc; j++)
+		fprintf(out, ",%s", c[j].name);
+	fputc('\n', out);
+	g_free(c);
+	uint32_t row = 0;
 	for (size_t k = 0; k < n; k++) {
-		for (unsigned i = 0; i < r[k].agg->runs; i++) {
-			const struct run_summary *x = &r[k].runs[i];
-			fprintf(out, "%s,%s,%u,%s,%.9g,%.9g", s->name, strategy_name(r[k].strategy),
-			        i, x->status ? "failed" : "completed", x->downtime_s, x->total_s);
-			for (int p = 0; p < PHASE_COUNT; p++)
-				fprintf(out, ",%.9g", x->phase_s[p]);
-			fprintf(out, ",%.9g,%.9g,%.9g,%u,%d,%u,%u,%u,%.9g,%u,%u,%.9g,%u,%u",
-			        x->bound_s, x->serial_s, x->efficiency, x->precopy_rounds,
-			        x->forced_switchover, x->acks_requested, x->acks_received,
-			        x->reinits_seen, x->ack_delay_s, x->rounds_waiting_ack,
-			        x->rounds_added_by_reinit, x->recovery_s, x->rdma_guards,
-			        x->rdma_misses);
-			for (int v = 0; v < INV_COUNT; v++)
-				fprintf(out, ",%d", x->inv[v].held);
-			fputc(',', out);
-			/* Quote the error; double any quote inside (RFC 4180). */
-			fputc('"', out);
-			for (const char *c = x->error; *c; c++) {
-				if (*c == '"')
-					fputc('"', out);
-				fputc(*c, out);
+		for (unsigned i = 0; i < r[k].agg->runs; i++, row++) {
+			nc = results_summary_cells(row, strategy_name(r[k].strategy), i,
+			                           &r[k].runs[i], &c);
+			output_csv_text(out, s->name);
+			for (size_t j = 0; j < nc; j++) {
+				fputc(',', out);
+				csv_cell(out, &c[j]);
 			}
-			fputs("\"\n", out);
+			fputc('\n', out);
+			g_free(c);
 		}
 	}
 }

@@ -10,6 +10,7 @@
 
 #include "aggregate.h"
 #include "scenario.h"
+#include "store.h"
 #include "summary.h"
 
 enum output_format { OUTPUT_TABLE = 0, OUTPUT_JSON, OUTPUT_CSV };
@@ -39,8 +40,12 @@ void output_table(FILE *out, const struct scenario *s, const struct output_resul
  * assumptions}]. */
 void output_json(FILE *out, const struct scenario *s, const struct output_result *r, size_t n,
                  const struct output_profile_note *notes, size_t n_notes);
-/* CSV: header then one row per run of every result. */
+/* CSV: header then one row per run of every result: `scenario`, then the
+ * columns of the result file's /summary under the same names and in the
+ * same representation (status 0 or a negative errno; 0/1 flags). */
 void output_csv(FILE *out, const struct scenario *s, const struct output_result *r, size_t n);
+/* A CSV text cell (RFC 4180: quoted, quotes doubled). */
+void output_csv_text(FILE *out, const char *text);
 
 /* JSON building blocks (jansson): a string (NULL is ""); a number (null
  * when not finite, an integer when whole).  New references. */

@@ -229,14 +229,7 @@ static void print_csv(const struct sweep_table *t, FILE *out)
 			} else if (col(t, c)->type != RESULTS_COL_STR) {
 				fprintf(out, "%llu", (unsigned long long)v->u);
 			} else {
-				/* RFC 4180: quoted, quotes doubled. */
-				fputc('"', out);
-				for (const char *s = v->s; *s; s++) {
-					if (*s == '"')
-						fputc('"', out);
-					fputc(*s, out);
-				}
-				fputc('"', out);
+				output_csv_text(out, v->s);
 			}
 		}
 		fputc('\n', out);

@@ -41,16 +41,26 @@ def scenario(rel):
     return os.path.join(ROOT, rel)
 
 
-def run_sim(scenario_file, out_name, strategy="all", runs=None, seed=None, sets=()):
-    """Run `switchover sim` and write OUT/out_name; returns its path.
-
-    A failed command raises with its stderr, so a broken notebook fails CI.
-    """
+def _run(cmd):
+    """Run a switchover command; a failed one raises with its stderr, so a
+    broken notebook fails CI."""
     if not os.access(SWITCHOVER, os.X_OK):
         raise FileNotFoundError(
             f"{SWITCHOVER}: no switchover binary; build it (make build) or set SWITCHOVER")
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # 1 means some migration failed: the file is still written and says which.
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"{shlex.join(cmd)} exited {done.returncode}: {done.stderr}")
+
+
+def _out(out_name):
     os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, out_name)
+    return os.path.join(OUT, out_name)
+
+
+def run_sim(scenario_file, out_name, strategy="all", runs=None, seed=None, sets=()):
+    """Run `switchover sim` and write OUT/out_name; returns its path."""
+    path = _out(out_name)
     cmd = [SWITCHOVER, "sim", scenario_file, "--strategy", strategy, "--quiet", "-o", path]
     if runs is not None:
         cmd += ["--runs", str(runs)]
@@ -58,10 +68,20 @@ def run_sim(scenario_file, out_name, strategy="all", runs=None, seed=None, sets=
         cmd += ["--seed", str(seed)]
     for s in sets:
         cmd += ["--set", s]
-    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    # 1 means some migration failed: the file is still written and says which.
-    if done.returncode not in (0, 1):
-        raise RuntimeError(f"{shlex.join(cmd)} exited {done.returncode}: {done.stderr}")
+    _run(cmd)
+    return path
+
+
+def run_sweep(study_text, out_name, jobs=2):
+    """Write the study (YAML text, docs/sweep.md) next to its result and run
+    `switchover sweep STUDY -o OUT/out_name -j jobs`; returns the result's
+    path.  Base scenarios in the study are best given as absolute paths
+    (scenario(...)): relative ones are taken from the study file's folder."""
+    path = _out(out_name)
+    study = os.path.splitext(path)[0] + ".yaml"
+    with open(study, "w") as f:
+        f.write(study_text)
+    _run([SWITCHOVER, "sweep", study, "-o", path, "-j", str(jobs), "--quiet"])
     return path
 
 
@@ -90,6 +110,36 @@ def read_summary(path):
     df["scenario"] = meta["scenario_name"]
     df["file"] = os.path.basename(path)
     return df
+
+
+def read_points(path):
+    """A sweep file's /points as a DataFrame: one row per point and strategy,
+    its axis values as columns (named by their keys), downtime_<stat>_s,
+    phase_<name>_s, ... (docs/sweep.md)."""
+    with h5py.File(path, "r") as f:
+        df = pd.DataFrame(f["/points"][()])
+    for c in df.columns:
+        if df[c].dtype == object:
+            df[c] = df[c].map(_text)
+    return df
+
+
+def read_sweep_runs(path):
+    """A sweep file's /summary (one row per run, the columns of read_summary)
+    with each run's point, base scenario and axis values joined from /points."""
+    points = read_points(path)
+    runs = read_summary(path)
+    first = list(points.columns).index("scenario")
+    last = list(points.columns).index("strategy")
+    keys = ["point"] + list(points.columns[first:last])
+    owner = np.repeat(points.index.values, points["runs"].values)
+    order = np.concatenate([np.arange(a, a + n) for a, n in
+                            zip(points["first_run"], points["runs"])]) \
+        if len(points) else np.array([], dtype=int)
+    joined = points.loc[owner, keys].reset_index(drop=True)
+    joined.index = order
+    runs = runs.drop(columns=["scenario"]).join(joined.sort_index())
+    return runs
 
 
 def read_devices(path, n):

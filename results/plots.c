@@ -255,6 +255,23 @@ static void cv_line(struct canvas *c, double x0, double y0, double x1, double y1
 	pl_linemod_r(c->pl, "solid");
 }
 
+/* The quadrilateral (x0, a0) (x1, a1) (x1, b1) (x0, b0), filled, no edge. */
+static void cv_quad(struct canvas *c, double x0, double a0, double b0, double x1, double a1,
+                    double b1, uint32_t fill)
+{
+	pl_filltype_r(c->pl, 1);
+	fill_rgb(c, fill);
+	pl_pentype_r(c->pl, 0);
+	pl_fmove_r(c->pl, x0, c->h - a0);
+	pl_fcont_r(c->pl, x1, c->h - a1);
+	pl_fcont_r(c->pl, x1, c->h - b1);
+	pl_fcont_r(c->pl, x0, c->h - b0);
+	pl_fcont_r(c->pl, x0, c->h - a0);
+	pl_endpath_r(c->pl);
+	pl_pentype_r(c->pl, 1);
+	pl_filltype_r(c->pl, 0);
+}
+
 /* A libplot marker (16 filled circle, 18 filled triangle, 20 filled
  * inverted triangle, 5 cross ...) of `size` pixels centred on (x, y). */
 static void cv_marker(struct canvas *c, double x, double y, int type, double size, uint32_t rgb,
@@ -323,12 +340,17 @@ static double quantile(const double *x, size_t n, double q)
 /* ---- axes --------------------------------------------------------------- */
 
 /* A plot area: pixels [x0,x1] x [y0,y1] (y down) for values [lo,hi] on each
- * axis; log2 x when xlog. */
+ * axis; log2 x when xlog, log10 y when ylog. */
 struct frame {
 	double x0, x1, y0, y1;
 	double xlo, xhi, ylo, yhi;
-	bool xlog;
+	bool xlog, ylog;
 };
+
+bool plot_log_scale(double lo, double hi, double factor)
+{
+	return lo > 0 && isfinite(hi) && hi >= factor * lo;
+}
 
 static double fx(const struct frame *f, double v)
 {
@@ -340,7 +362,29 @@ static double fx(const struct frame *f, double v)
 
 static double fy(const struct frame *f, double v)
 {
+	if (f->ylog) /* a value at or below 0 sits on the bottom edge */
+		return f->y1 - (log10(fmax(v, f->ylo)) - log10(f->ylo)) /
+		                   (log10(f->yhi) - log10(f->ylo)) * (f->y1 - f->y0);
 	return f->y1 - (v - f->ylo) / (f->yhi - f->ylo) * (f->y1 - f->y0);
+}
+
+/* Ticks of a log axis: 1, 2 and 5 times the powers of ten in [lo, hi]
+ * (only the powers when that makes more than max); their count. */
+static size_t log_ticks(double lo, double hi, double *at, size_t max)
+{
+	static const double mult[] = {1, 2, 5};
+	for (int only_powers = 0; only_powers < 2; only_powers++) {
+		size_t n = 0;
+		for (double d = pow(10, floor(log10(lo))); d <= hi && n <= max; d *= 10)
+			for (int m = 0; m < (only_powers ? 1 : 3); m++) {
+				double v = d * mult[m];
+				if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) && n < max + 1)
+					at[n++] = v;
+			}
+		if (n <= max)
+			return n;
+	}
+	return 0;
 }
 
 /* Value range [lo, hi] with headroom, widened to whole ticks; starts at 0
@@ -368,22 +412,26 @@ static void y_range(double min, double max, double *lo, double *hi, bool *cut)
 /* Left axis with ticks, grid lines and a rotated label. */
 static void draw_y_axis(struct canvas *c, const struct frame *f, const char *label)
 {
-	struct plot_ticks t;
+	struct plot_ticks t = {0};
 	double px = text_px(c, TEXT_NORMAL);
-	double widest = 0;
-	if (plot_nice_ticks(f->ylo, f->yhi, 9, &t) == 0) {
-		for (unsigned i = 0; i < t.n; i++) {
-			double v = t.first + i * t.step;
-			double y = fy(f, v);
-			char buf[32];
-			cv_line(c, f->x0, y, f->x1, y, 0xe4e4e4, 1, NULL);
-			cv_line(c, f->x0 - 6, y, f->x0, y, 0x000000, 1.5, NULL);
+	double widest = 0, at[16];
+	size_t n = f->ylog                                       ? log_ticks(f->ylo, f->yhi, at, 12)
+	           : plot_nice_ticks(f->ylo, f->yhi, 9, &t) == 0 ? t.n
+	                                                         : 0;
+	for (size_t i = 0; i < n; i++) {
+		double v = f->ylog ? at[i] : t.first + (double)i * t.step;
+		double y = fy(f, v);
+		char buf[32];
+		cv_line(c, f->x0, y, f->x1, y, 0xe4e4e4, 1, NULL);
+		cv_line(c, f->x0 - 6, y, f->x0, y, 0x000000, 1.5, NULL);
+		if (f->ylog)
+			snprintf(buf, sizeof buf, "%g", v);
+		else
 			fmt_tick(buf, sizeof buf, v, t.decimals);
-			cv_text(c, f->x0 - 10, y, px, false, 'r', 'c', 0x000000, 0, buf);
-			double w = cv_text_width(c, px, false, buf);
-			if (w > widest)
-				widest = w;
-		}
+		cv_text(c, f->x0 - 10, y, px, false, 'r', 'c', 0x000000, 0, buf);
+		double w = cv_text_width(c, px, false, buf);
+		if (w > widest)
+			widest = w;
 	}
 	cv_text(c, f->x0 - 24 - widest, (f->y0 + f->y1) / 2, text_px(c, TEXT_AXIS), false, 'c', 'b',
 	        0x000000, 90, label);
@@ -1461,12 +1509,13 @@ size_t plot_device_counts(const struct results *const *files, size_t n)
 	return m;
 }
 
-/* Median (p5-p95 bars) vs x, one line per strategy: pts[s * stride + i]
- * for i < n_pts[s]; xs[0..n_x) the sorted distinct x values. */
+/* Median (p5-p95 band) vs x, one line per strategy: pts[s * stride + i]
+ * for i < n_pts[s]; xs[0..n_x) the sorted distinct x values; ymin and ymax
+ * the smallest p5 above 0 and the largest p95. */
 static int draw_strategy_lines(const struct sweep_point *pts, const size_t *n_pts, size_t stride,
-                               double ymax, const double *xs, size_t n_x, const char *title,
-                               const char *xlabel, enum plot_format fmt, const char *path,
-                               char *err, size_t errlen)
+                               double ymin, double ymax, const double *xs, size_t n_x,
+                               const char *title, const char *xlabel, enum plot_format fmt,
+                               const char *path, char *err, size_t errlen)
 {
 	struct canvas c;
 	double W = 1200, H = 800;
@@ -1475,10 +1524,18 @@ static int draw_strategy_lines(const struct sweep_point *pts, const size_t *n_pt
 		return -1;
 	bool cut;
 	struct frame f = {.x0 = 130, .x1 = W - 50, .y0 = 100, .y1 = H - 110};
-	y_range(0, ymax, &f.ylo, &f.yhi, &cut);
+	/* Log y once the values span a decade: on a linear axis the small end
+	 * would be a flat line at the bottom. */
+	f.ylog = plot_log_scale(ymin, ymax, 10);
+	if (f.ylog) {
+		f.ylo = pow(10, floor(log10(ymin / 1.2) * 4) / 4);
+		f.yhi = pow(10, ceil(log10(ymax * 1.3) * 4) / 4);
+	} else {
+		y_range(0, ymax, &f.ylo, &f.yhi, &cut);
+	}
 	double cmin = xs[0] > 0 ? xs[0] : 1, cmax = xs[n_x - 1];
 	/* Log scale once the axis spans 8x, so both ends stay readable. */
-	f.xlog = xs[0] > 0 && cmax >= 8 * cmin;
+	f.xlog = xs[0] > 0 && plot_log_scale(cmin, cmax, 8);
 	if (f.xlog) {
 		f.xlo = cmin / 1.25;
 		f.xhi = cmax * 2; /* room for the value labels */
@@ -1490,7 +1547,7 @@ static int draw_strategy_lines(const struct sweep_point *pts, const size_t *n_pt
 		f.xhi = cmax + 4 * pad;
 	}
 	cv_text(&c, f.x0, 36, text_px(&c, TEXT_TITLE), true, 'l', 'c', 0x000000, 0, title);
-	draw_y_axis(&c, &f, "downtime (ms)");
+	draw_y_axis(&c, &f, f.ylog ? "downtime (ms, log scale)" : "downtime (ms)");
 	/* Ticks at the device counts themselves when they are few. */
 	double *at = malloc(n_x * sizeof *at);
 	size_t n_at = 0;
@@ -1509,6 +1566,28 @@ static int draw_strategy_lines(const struct sweep_point *pts, const size_t *n_pt
 	size_t n_leg = 0;
 	double px = text_px(&c, TEXT_NORMAL), placed[STRATEGY_COUNT];
 	size_t n_placed = 0;
+	/* The p5-p95 bands first, all of them under every line; their edges
+	 * dotted so that a band another one covers still shows. */
+	for (int s = 0; s < STRATEGY_COUNT; s++)
+		for (size_t i = 1; i < n_pts[s]; i++) {
+			const struct sweep_point *a = &pts[s * stride + i - 1], *b = a + 1;
+			cv_quad(&c, fx(&f, a->x), fy(&f, a->p5), fy(&f, a->p95), fx(&f, b->x),
+			        fy(&f, b->p5), fy(&f, b->p95), lighten(strategy_rgb(s), 0.82));
+		}
+	for (int s = 0; s < STRATEGY_COUNT; s++)
+		for (size_t i = 0; i < n_pts[s]; i++) {
+			const struct sweep_point *p = &pts[s * stride + i];
+			double xx = fx(&f, p->x);
+			if (n_pts[s] == 1) /* no band with one point: a bar */
+				cv_line(&c, xx, fy(&f, p->p5), xx, fy(&f, p->p95), strategy_rgb(s),
+				        1.5, NULL);
+			if (i > 0)
+				for (int e = 0; e < 2; e++)
+					cv_line(&c, fx(&f, p[-1].x),
+					        fy(&f, e ? p[-1].p95 : p[-1].p5), xx,
+					        fy(&f, e ? p->p95 : p->p5), strategy_rgb(s), 1,
+					        "dotted");
+		}
 	for (int s = 0; s < STRATEGY_COUNT; s++) {
 		const struct sweep_point *p = &pts[s * stride];
 		uint32_t rgb = strategy_rgb(s);
@@ -1516,11 +1595,6 @@ static int draw_strategy_lines(const struct sweep_point *pts, const size_t *n_pt
 			continue;
 		for (size_t i = 0; i < n_pts[s]; i++) {
 			double xx = fx(&f, p[i].x);
-			cv_line(&c, xx, fy(&f, p[i].p5), xx, fy(&f, p[i].p95), rgb, 1.5, NULL);
-			cv_line(&c, xx - 5, fy(&f, p[i].p5), xx + 5, fy(&f, p[i].p5), rgb, 1.5,
-			        NULL);
-			cv_line(&c, xx - 5, fy(&f, p[i].p95), xx + 5, fy(&f, p[i].p95), rgb, 1.5,
-			        NULL);
 			if (i > 0)
 				cv_line(&c, fx(&f, p[i - 1].x), fy(&f, p[i - 1].median), xx,
 				        fy(&f, p[i].median), rgb, strategy_line(s)->width,
@@ -1551,7 +1625,7 @@ static int draw_strategy_lines(const struct sweep_point *pts, const size_t *n_pt
 		                                    .label = strategy_name((enum strategy_kind)s)};
 	}
 	leg[n_leg++] = (struct legend_item){
-	    .kind = LEG_LINE, .rgb = 0x606060, .width = 1.5, .label = "median; bars p5 to p95"};
+	    .kind = LEG_SWATCH, .rgb = 0xd8d8d8, .label = "median; band p5 to p95"};
 	/* Legend in a white box at the top left of the plot, over the grid. */
 	double lw = 0;
 	for (size_t i = 0; i < n_leg; i++)
@@ -1591,7 +1665,7 @@ int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_f
 		seterr(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	double ymax = 0;
+	double ymax = 0, ymin = INFINITY;
 	for (int s = 0; s < STRATEGY_COUNT; s++)
 		for (size_t ci = 0; ci < n_counts; ci++) {
 			size_t k = 0;
@@ -1610,6 +1684,8 @@ int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_f
 			*p = (struct sweep_point){(double)counts[ci], quantile(x, k, 0.5),
 			                          quantile(x, k, 0.05), quantile(x, k, 0.95)};
 			ymax = fmax(ymax, p->p95);
+			if (p->p5 > 0)
+				ymin = fmin(ymin, p->p5);
 		}
 	free(x);
 
@@ -1628,7 +1704,7 @@ int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_f
 	for (size_t i = 0; xs && i < n_counts; i++)
 		xs[i] = (double)counts[i];
 	if (xs)
-		rc = draw_strategy_lines(pts, n_pts, n_counts, ymax, xs, n_counts, title,
+		rc = draw_strategy_lines(pts, n_pts, n_counts, ymin, ymax, xs, n_counts, title,
 		                         "number of devices", fmt, path, err, errlen);
 	free(xs);
 	free(pts);
@@ -1832,7 +1908,7 @@ int plot_study_downtime(const struct results_table *t, const char *axis, const c
 		seterr(err, errlen, "%s: the axis %s has fewer than two values", path, axis);
 		goto out;
 	}
-	double ymax = 0, runs = 0;
+	double ymax = 0, ymin = INFINITY, runs = 0;
 	/* Rows come in axis order for each strategy (points are numbered so). */
 	for (size_t r = 0; r < t->n_rows; r++) {
 		const double *v = &t->num[r * t->n_cols];
@@ -1842,13 +1918,15 @@ int plot_study_downtime(const struct results_table *t, const char *axis, const c
 		pts[(size_t)s * (t->n_rows + 1) + n_pts[s]++] =
 		    (struct sweep_point){v[ca], v[cmed] * 1e3, v[c5] * 1e3, v[c95] * 1e3};
 		ymax = fmax(ymax, v[c95] * 1e3);
+		if (v[c5] > 0)
+			ymin = fmin(ymin, v[c5] * 1e3);
 		runs = v[cruns];
 	}
 	char title[300];
 	snprintf(title, sizeof title, "%s: downtime vs %s (sim, %.0f runs per point)", study, axis,
 	         runs);
-	rc = draw_strategy_lines(pts, n_pts, t->n_rows + 1, ymax, xs, n_x, title, axis, fmt, path,
-	                         err, errlen);
+	rc = draw_strategy_lines(pts, n_pts, t->n_rows + 1, ymin, ymax, xs, n_x, title, axis, fmt,
+	                         path, err, errlen);
 out:
 	free(xs);
 	free(pts);
@@ -1935,4 +2013,242 @@ int plot_study_phases(const struct results_table *t, const char *axis, const cha
 	draw_frame_box(&c, &f);
 	free(rows);
 	return canvas_close(&c, path, err, errlen);
+}
+
+/* ---- a heatmap of two axes ------------------------------------------------- */
+
+/* Colour of t in [0, 1] on a perceptually even scale (viridis's stops). */
+static uint32_t heat_rgb(double t)
+{
+	static const uint32_t stop[] = {0x440154, 0x3b528b, 0x21918c, 0x5ec962, 0xfde725};
+	const int n = (int)(sizeof stop / sizeof stop[0]) - 1;
+	t = fmin(fmax(isfinite(t) ? t : 0, 0), 1) * n;
+	int i = t >= n ? n - 1 : (int)t;
+	double f = t - i;
+	uint32_t out = 0;
+	for (int sh = 0; sh <= 16; sh += 8) {
+		double a = (stop[i] >> sh) & 0xff, b = (stop[i + 1] >> sh) & 0xff;
+		out |= (uint32_t)lround(a + (b - a) * f) << sh;
+	}
+	return out;
+}
+
+/* Where v is on the colour scale from lo to hi, 0 to 1. */
+static double heat_t(double v, double lo, double hi, bool log_scale)
+{
+	return log_scale ? (log10(v) - log10(lo)) / (log10(hi) - log10(lo)) : (v - lo) / (hi - lo);
+}
+
+/* The distinct values of column c over the rows, in axis order: numbers
+ * sorted, texts as they first appear.  Returns their count; vals holds row
+ * indices of a first occurrence. */
+static size_t heat_values(const struct results_table *t, const bool *rows, long c, size_t *vals)
+{
+	size_t n = 0;
+	for (size_t r = 0; r < t->n_rows; r++) {
+		if (!rows[r])
+			continue;
+		bool seen = false;
+		for (size_t i = 0; i < n && !seen; i++)
+			seen = t->is_text[c]
+			           ? !strcmp(t->text[vals[i] * t->n_cols + c],
+			                     t->text[r * t->n_cols + c])
+			           : t->num[vals[i] * t->n_cols + c] == t->num[r * t->n_cols + c];
+		if (!seen)
+			vals[n++] = r;
+	}
+	for (size_t i = 1; !t->is_text[c] && i < n; i++) /* insertion sort: a few values */
+		for (size_t j = i;
+		     j > 0 && t->num[vals[j] * t->n_cols + c] < t->num[vals[j - 1] * t->n_cols + c];
+		     j--) {
+			size_t k = vals[j];
+			vals[j] = vals[j - 1];
+			vals[j - 1] = k;
+		}
+	return n;
+}
+
+/* Index in vals of row r's value of column c. */
+static size_t heat_index(const struct results_table *t, const size_t *vals, size_t n, long c,
+                         size_t r)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t->is_text[c]
+		        ? !strcmp(t->text[vals[i] * t->n_cols + c], t->text[r * t->n_cols + c])
+		        : t->num[vals[i] * t->n_cols + c] == t->num[r * t->n_cols + c])
+			return i;
+	return n;
+}
+
+static void heat_label(const struct results_table *t, size_t r, long c, char *buf, size_t len)
+{
+	if (t->is_text[c])
+		snprintf(buf, len, "%s", t->text[r * t->n_cols + c]);
+	else
+		snprintf(buf, len, "%g", t->num[r * t->n_cols + c]);
+}
+
+int plot_study_heatmap(const struct results_table *t, const char *axis_x, const char *axis_y,
+                       const char *study, enum strategy_kind strategy, enum plot_format fmt,
+                       const char *path, char *err, size_t errlen)
+{
+	long cx = results_table_col(t, axis_x), cy = results_table_col(t, axis_y),
+	     cs = results_table_col(t, "strategy"),
+	     cmed = results_table_col(t, "downtime_median_s"), cruns = results_table_col(t, "runs");
+	if (cx < 2 || cy < 2 || cx == cy || cs < 0 || cx >= cs || cy >= cs || cmed < 0 ||
+	    cruns < 0) {
+		seterr(err, errlen,
+		       "%s: '%s' and '%s' are not two axes of the study (or /points lacks "
+		       "downtime_median_s)",
+		       path, axis_x, axis_y);
+		return -1;
+	}
+	/* The rows of the strategy whose scenario and other axes are the first
+	 * row's. */
+	bool *rows = calloc(t->n_rows + 1, sizeof *rows);
+	size_t *xv = calloc(t->n_rows + 1, sizeof *xv), *yv = calloc(t->n_rows + 1, sizeof *yv);
+	double *cell = NULL;
+	int rc = -1;
+	if (!rows || !xv || !yv) {
+		seterr(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	double runs = 0;
+	for (size_t r = 0; r < t->n_rows; r++) {
+		rows[r] = strategy_parse(t->text[r * t->n_cols + cs]) == (int)strategy;
+		for (long c = 1; c < cs && rows[r]; c++)
+			if (c != cx && c != cy)
+				rows[r] = t->is_text[c]
+				              ? !strcmp(t->text[r * t->n_cols + c], t->text[c])
+				              : t->num[r * t->n_cols + c] == t->num[c];
+		if (rows[r])
+			runs = t->num[r * t->n_cols + cruns];
+	}
+	size_t nx = heat_values(t, rows, cx, xv), ny = heat_values(t, rows, cy, yv);
+	if (nx < 2 || ny < 2) {
+		seterr(err, errlen, "%s: the heatmap needs two values on each of %s and %s", path,
+		       axis_x, axis_y);
+		goto out;
+	}
+	if (!(cell = malloc(nx * ny * sizeof *cell))) {
+		seterr(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	for (size_t i = 0; i < nx * ny; i++)
+		cell[i] = NAN;
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t r = 0; r < t->n_rows; r++) {
+		if (!rows[r])
+			continue;
+		double v = t->num[r * t->n_cols + cmed] * 1e3;
+		cell[heat_index(t, yv, ny, cy, r) * nx + heat_index(t, xv, nx, cx, r)] = v;
+		if (isfinite(v)) {
+			lo = fmin(lo, v);
+			hi = fmax(hi, v);
+		}
+	}
+	if (!isfinite(lo)) {
+		seterr(err, errlen, "%s: no point of %s completed a run", path,
+		       strategy_name(strategy));
+		goto out;
+	}
+	/* The colour scale: log once the values span a decade. */
+	bool clog = plot_log_scale(lo, hi, 10);
+	if (!(hi > lo))
+		hi = lo + (lo > 0 ? lo * 0.1 : 1);
+
+	struct canvas c;
+	double W = 1200, H = 800;
+	if (canvas_open(&c, path, fmt, W, H, err, errlen))
+		goto out;
+	double px = text_px(&c, TEXT_NORMAL), widest = 0;
+	char buf[64];
+	for (size_t j = 0; j < ny; j++) {
+		heat_label(t, yv[j], cy, buf, sizeof buf);
+		widest = fmax(widest, cv_text_width(&c, px, false, buf));
+	}
+	struct frame f = {.x0 = 70 + widest, .x1 = W - 210, .y0 = 90, .y1 = H - 110};
+	double cw = (f.x1 - f.x0) / (double)nx, ch = (f.y1 - f.y0) / (double)ny;
+	char title[300];
+	snprintf(title, sizeof title, "%s: median downtime, %s (sim, %.0f runs per point)", study,
+	         strategy_name(strategy), runs);
+	cv_text(&c, f.x0, 36, text_px(&c, TEXT_TITLE), true, 'l', 'c', 0x000000, 0, title);
+	for (size_t j = 0; j < ny; j++) /* the first y value at the bottom */
+		for (size_t i = 0; i < nx; i++) {
+			double v = cell[j * nx + i], x0 = f.x0 + cw * (double)i,
+			       y1 = f.y1 - ch * (double)j;
+			uint32_t rgb = isfinite(v) ? heat_rgb(heat_t(v, lo, hi, clog)) : 0xd0d0d0;
+			cv_rect(&c, x0, y1 - ch, x0 + cw, y1, rgb, 0xffffff);
+			if (isfinite(v))
+				fmt_ms(buf, sizeof buf, v);
+			else
+				snprintf(buf, sizeof buf, "n/a");
+			/* The value in the cell when it fits; dark text on light colours. */
+			if (cv_text_width(&c, text_px(&c, TEXT_SMALL), false, buf) + 6 < cw &&
+			    ch > 2 * px) {
+				double lum = 0.3 * ((rgb >> 16) & 0xff) +
+				             0.59 * ((rgb >> 8) & 0xff) + 0.11 * (rgb & 0xff);
+				cv_text(&c, x0 + cw / 2, y1 - ch / 2, text_px(&c, TEXT_SMALL),
+				        false, 'c', 'c', lum > 140 ? 0x000000 : 0xffffff, 0, buf);
+			}
+		}
+	double last_right = -1e9;
+	for (size_t i = 0; i < nx; i++) {
+		double x = f.x0 + cw * ((double)i + 0.5);
+		heat_label(t, xv[i], cx, buf, sizeof buf);
+		double w = cv_text_width(&c, px, false, buf);
+		if (x - w / 2 > last_right + 6) {
+			cv_text(&c, x, f.y1 + 10, px, false, 'c', 't', 0x000000, 0, buf);
+			last_right = x + w / 2;
+		}
+	}
+	for (size_t j = 0; j < ny; j++) {
+		heat_label(t, yv[j], cy, buf, sizeof buf);
+		cv_text(&c, f.x0 - 10, f.y1 - ch * ((double)j + 0.5), px, false, 'r', 'c', 0x000000,
+		        0, buf);
+	}
+	cv_text(&c, (f.x0 + f.x1) / 2, f.y1 + 18 + 1.6 * px, text_px(&c, TEXT_AXIS), false, 'c',
+	        't', 0x000000, 0, axis_x);
+	cv_text(&c, f.x0 - 34 - widest, (f.y0 + f.y1) / 2, text_px(&c, TEXT_AXIS), false, 'c', 'b',
+	        0x000000, 90, axis_y);
+	draw_frame_box(&c, &f);
+
+	/* The colour bar: the scale's values from bottom to top, ticked. */
+	struct frame bar = {.x0 = W - 170,
+	                    .x1 = W - 140,
+	                    .y0 = f.y0,
+	                    .y1 = f.y1,
+	                    .ylo = lo,
+	                    .yhi = hi,
+	                    .ylog = clog};
+	const int strips = 120;
+	for (int k = 0; k < strips; k++) {
+		double y0 = bar.y1 - (bar.y1 - bar.y0) * (k + 1) / strips,
+		       y1 = bar.y1 - (bar.y1 - bar.y0) * k / strips;
+		cv_rect(&c, bar.x0, y0, bar.x1, y1 + 0.5, heat_rgb((k + 0.5) / strips), NOFILL);
+	}
+	cv_rect(&c, bar.x0, bar.y0, bar.x1, bar.y1, NOFILL, 0x000000);
+	double at[16];
+	struct plot_ticks tk = {0};
+	size_t n_at = clog                                   ? log_ticks(lo, hi, at, 12)
+	              : plot_nice_ticks(lo, hi, 8, &tk) == 0 ? tk.n
+	                                                     : 0;
+	for (size_t k = 0; k < n_at; k++) {
+		double v = clog ? at[k] : tk.first + (double)k * tk.step, y = fy(&bar, v);
+		cv_line(&c, bar.x1, y, bar.x1 + 6, y, 0x000000, 1.5, NULL);
+		if (clog)
+			snprintf(buf, sizeof buf, "%g", v);
+		else
+			fmt_tick(buf, sizeof buf, v, tk.decimals);
+		cv_text(&c, bar.x1 + 10, y, px, false, 'l', 'c', 0x000000, 0, buf);
+	}
+	cv_text(&c, W - 20, bar.y0 - 18, px, false, 'r', 'b', 0x000000, 0,
+	        clog ? "median downtime (ms, log)" : "median downtime (ms)");
+	rc = canvas_close(&c, path, err, errlen);
+out:
+	free(rows);
+	free(xv);
+	free(yv);
+	free(cell);
+	return rc;
 }

@@ -71,7 +71,7 @@ int plot_downtime(const struct results *r, enum plot_format fmt, const char *pat
 /* Number of distinct device counts over the runs of files[0..n): the sweep
  * plot needs at least two. */
 size_t plot_device_counts(const struct results *const *files, size_t n);
-/* Median downtime (p5-p95 bars) vs number of devices, one line per strategy,
+/* Median downtime (p5-p95 band) vs number of devices, one line per strategy,
  * over every completed run of files[0..n).  -1 with err when they hold fewer
  * than two device counts. */
 int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_format fmt,
@@ -86,8 +86,9 @@ int plot_phases(const struct results *const *files, const char *const *labels, s
                 size_t errlen);
 
 /* A sweep file's /points (docs/sweep.md; results_table_read): median
- * downtime (p5-p95 bars) vs the numeric axis column `axis`, one line per
- * strategy, the axis on a log scale once it spans 8x; the rows drawn are
+ * downtime (p5-p95 band) vs the numeric axis column `axis`, one line per
+ * strategy, the axis on a log scale once it spans 8x, the downtime once it
+ * spans 10x; the rows drawn are
  * those whose scenario and other axes have the first row's values.  `study`
  * names it in the title, which says the runs per point. */
 int plot_study_downtime(const struct results_table *t, const char *axis, const char *study,
@@ -98,4 +99,16 @@ int plot_study_phases(const struct results_table *t, const char *axis, const cha
                       enum strategy_kind strategy, enum plot_format fmt, const char *path,
                       char *err, size_t errlen);
 
+/* Median downtime of one strategy's points as a heatmap: axis_x across,
+ * axis_y up (numbers in order, texts as the study lists them), one cell per
+ * pair with its value, the colour scale (log once the values span a decade)
+ * in a bar with ticks at the right.  The rows drawn are those whose scenario
+ * and other axes have the first row's values.  -1 with err when an axis has
+ * fewer than two values. */
+int plot_study_heatmap(const struct results_table *t, const char *axis_x, const char *axis_y,
+                       const char *study, enum strategy_kind strategy, enum plot_format fmt,
+                       const char *path, char *err, size_t errlen);
+/* Whether an axis from lo to hi is drawn on a log scale: lo > 0 and hi at
+ * least factor times lo (the study plots use 8 for x, 10 for y and colours). */
+bool plot_log_scale(double lo, double hi, double factor);
 #endif

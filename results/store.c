@@ -493,6 +493,61 @@ static void summary_fill(const struct summary_layout *L, char *row, uint32_t n,
 	}
 }
 
+size_t results_summary_cells(uint32_t n, const char *strategy, uint32_t run,
+                             const struct run_summary *sum, struct results_cell **cells)
+{
+	struct summary_layout L;
+	summary_layout(&L);
+	struct results_cell *c = g_new0(struct results_cell, L.n);
+	for (size_t i = 0; i < L.n; i++) {
+		snprintf(c[i].name, sizeof c[i].name, "%s", L.col[i].name);
+		c[i].kind = RESULTS_CELL_UINT;
+		if (i < 4) { /* n, strategy, run, n_devices: not run attributes */
+			c[i].u = i == 0 ? n : i == 2 ? run : (uint64_t)sum->n_devices;
+			if (i == 1) {
+				c[i].kind = RESULTS_CELL_TEXT;
+				c[i].text = strategy;
+			}
+			continue;
+		}
+		const char *from = (const char *)sum + L.src[i]->off;
+		switch (L.src[i]->type) {
+		case F_F64:
+			c[i].kind = RESULTS_CELL_FLOAT;
+			memcpy(&c[i].f, from, sizeof c[i].f);
+			break;
+		case F_I32: {
+			int32_t v;
+			memcpy(&v, from, sizeof v);
+			c[i].kind = RESULTS_CELL_INT;
+			c[i].i = v;
+			break;
+		}
+		case F_U32: {
+			uint32_t v;
+			memcpy(&v, from, sizeof v);
+			c[i].u = v;
+			break;
+		}
+		case F_U64:
+			memcpy(&c[i].u, from, sizeof c[i].u);
+			break;
+		case F_BOOL:
+			c[i].u = *(const bool *)from;
+			break;
+		case F_U8:
+			c[i].u = *(const uint8_t *)from;
+			break;
+		default: /* the fixed-length strings: error, switchover_reason */
+			c[i].kind = RESULTS_CELL_TEXT;
+			c[i].text = from;
+			break;
+		}
+	}
+	*cells = c;
+	return L.n;
+}
+
 /* /meta attributes besides schema_version, which is read first on its own. */
 static const struct field meta_fields[] = {
     FIELD(struct results, tool_version, F_FSTR), FIELD(struct results, git_revision, F_FSTR),

@@ -49,11 +49,11 @@ struct results_writer;
 /* Start a result file for `s` run in world `backend` ("sim", "real").
  * command_line is recorded as is.  Returns 0 or -1 with err. */
 int results_writer_open(struct results_writer **out, const char *path, const struct scenario *s,
-			const char *backend, const char *command_line, char *err, size_t errlen);
+                        const char *backend, const char *command_line, char *err, size_t errlen);
 /* Add one run (s->strategy is the run's strategy).  0 or -1 with err. */
 int results_writer_add_run(struct results_writer *w, const struct scenario *s, unsigned run,
-			   const struct trace *tr, const struct run_summary *sum, char *err,
-			   size_t errlen);
+                           const struct trace *tr, const struct run_summary *sum, char *err,
+                           size_t errlen);
 /* Write /summary, close, rename into place, free w.  0 or -1 with err (then
  * nothing is left under the final name). */
 int results_writer_finish(struct results_writer *w, char *err, size_t errlen);
@@ -85,8 +85,33 @@ int results_read(const char *path, struct results **out, char *err, size_t errle
  * empty (still validated), for readers that need only the summaries. */
 #define RESULTS_READ_NO_TRACE 1u
 int results_read_flags(const char *path, unsigned flags, struct results **out, char *err,
-		       size_t errlen);
+                       size_t errlen);
 void results_free(struct results *r);
+
+/*
+ * The /summary columns, for writers of the same rows in other formats (the
+ * CSV of `sim` and `real`): one cell per column, in /summary's order and
+ * under its names, so every format of a run uses one naming.  `text` points
+ * into `strategy` or `sum`.
+ */
+enum results_cell_kind {
+	RESULTS_CELL_INT,
+	RESULTS_CELL_UINT,
+	RESULTS_CELL_FLOAT,
+	RESULTS_CELL_TEXT
+};
+struct results_cell {
+	char name[64];
+	enum results_cell_kind kind;
+	int64_t i;
+	uint64_t u;
+	double f;
+	const char *text;
+};
+/* Fill *cells (g_free it) with run `run` of `strategy`, numbered n.
+ * Returns the number of cells. */
+size_t results_summary_cells(uint32_t n, const char *strategy, uint32_t run,
+                             const struct run_summary *sum, struct results_cell **cells);
 
 /*
  * Sweep files (`switchover sweep`, docs/sweep.md) are result files too: the

@@ -363,6 +363,108 @@ static void test_devices_sweep(void)
 		free_results(f[i]);
 }
 
+/* A /points table as results_table_read gives it: two axes (devices.count
+ * numbers, net texts), one strategy, median = p5 = p95 = ms(count, net). */
+static struct results_table *study_table(const double *counts, size_t n_counts,
+                                         double (*ms)(double count, size_t net))
+{
+	static const char *const names[] = {
+	    "point", "scenario",          "devices.count", "net",           "strategy",
+	    "runs",  "downtime_median_s", "downtime_p5_s", "downtime_p95_s"};
+	static const char *const nets[] = {"10Gbps", "100Gbps"};
+	const size_t nc = sizeof names / sizeof names[0], nr = n_counts * 2;
+	struct results_table *t = calloc(1, sizeof *t);
+	t->n_cols = nc;
+	t->n_rows = nr;
+	t->names = calloc(nc, sizeof *t->names);
+	t->is_text = calloc(nc, sizeof *t->is_text);
+	t->num = calloc(nc * nr, sizeof *t->num);
+	t->text = calloc(nc * nr, sizeof *t->text);
+	for (size_t c = 0; c < nc; c++)
+		t->names[c] = strdup(names[c]);
+	t->is_text[1] = t->is_text[3] = t->is_text[4] = true;
+	for (size_t r = 0; r < nr; r++) {
+		double *v = &t->num[r * nc];
+		char **x = &t->text[r * nc];
+		double count = counts[r / 2], d = ms(count, r % 2) / 1e3;
+		v[0] = (double)r;
+		v[2] = count;
+		v[5] = 3;
+		v[6] = v[7] = v[8] = d;
+		v[1] = v[3] = v[4] = NAN;
+		x[1] = strdup("s");
+		x[3] = strdup(nets[r % 2]);
+		x[4] = strdup("parallel-prio");
+	}
+	return t;
+}
+
+static double ms_growing(double count, size_t net)
+{
+	return 10.0 * count * (double)(net + 1); /* 10 ms .. 1280 ms: two decades */
+}
+
+static double ms_flat(double count, size_t net)
+{
+	return 100.0 + count + (double)net; /* 101 .. 105 ms */
+}
+
+/* Which axes go on a log scale, read from the SVG's axis labels, and the
+ * heatmap's files and colour scale. */
+static void test_study_axes(void)
+{
+	CU_ASSERT(plot_log_scale(1, 64, 8));
+	CU_ASSERT(!plot_log_scale(1, 4, 8));
+	CU_ASSERT(!plot_log_scale(0, 64, 8));
+	CU_ASSERT(plot_log_scale(10, 100, 10));
+	CU_ASSERT(!plot_log_scale(10, 99, 10));
+	const double wide[] = {1, 2, 4, 8, 16, 32, 64}, narrow[] = {1, 2, 4};
+	struct results_table *tw = study_table(wide, 7, ms_growing),
+	                     *tn = study_table(narrow, 3, ms_flat);
+	char err[512] = "";
+	CU_ASSERT_EQUAL(plot_study_downtime(tw, "devices.count", "w", PLOT_SVG,
+	                                    out_path("sw-wide.svg"), err, sizeof err),
+	                0);
+	check_svg(out_path("sw-wide.svg"), "devices.count (log scale)");
+	check_svg(out_path("sw-wide.svg"), "downtime (ms, log scale)");
+	check_svg(out_path("sw-wide.svg"), "3 runs per point");
+	CU_ASSERT_EQUAL(plot_study_downtime(tn, "devices.count", "n", PLOT_SVG,
+	                                    out_path("sw-narrow.svg"), err, sizeof err),
+	                0);
+	size_t len = 0;
+	char *svg = (char *)slurp(out_path("sw-narrow.svg"), &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(svg);
+	CU_ASSERT_PTR_NULL(strstr(svg, "log scale"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(svg, ">downtime (ms)<"));
+	free(svg);
+
+	CU_ASSERT_EQUAL(plot_study_heatmap(tw, "devices.count", "net", "w", STRATEGY_PARALLEL_PRIO,
+	                                   PLOT_SVG, out_path("hm-wide.svg"), err, sizeof err),
+	                0);
+	check_svg(out_path("hm-wide.svg"), "median downtime (ms, log)");
+	check_svg(out_path("hm-wide.svg"), ">100Gbps<");
+	CU_ASSERT_EQUAL(plot_study_heatmap(tn, "devices.count", "net", "n", STRATEGY_PARALLEL_PRIO,
+	                                   PLOT_PNG, out_path("hm-narrow.png"), err, sizeof err),
+	                0);
+	check_png(out_path("hm-narrow.png"), 1200);
+	CU_ASSERT_EQUAL(plot_study_heatmap(tn, "devices.count", "net", "n", STRATEGY_PARALLEL_PRIO,
+	                                   PLOT_SVG, out_path("hm-narrow.svg"), err, sizeof err),
+	                0);
+	check_svg(out_path("hm-narrow.svg"), ">median downtime (ms)<");
+	/* A strategy the study does not have, and an axis that is not one. */
+	CU_ASSERT_EQUAL(plot_study_heatmap(tn, "devices.count", "net", "n", STRATEGY_SEQUENTIAL,
+	                                   PLOT_PNG, out_path("hm-none.png"), err, sizeof err),
+	                -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "two values"));
+	CU_ASSERT_EQUAL(access(out_path("hm-none.png"), F_OK), -1);
+	CU_ASSERT_EQUAL(plot_study_heatmap(tn, "devices.count", "runs", "n", STRATEGY_PARALLEL_PRIO,
+	                                   PLOT_PNG, out_path("hm-bad.png"), err, sizeof err),
+	                -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not two axes"));
+	results_table_free(tw);
+	results_table_free(tn);
+}
+
 static void test_phases(void)
 {
 	const int strat[] = {STRATEGY_SEQUENTIAL, STRATEGY_PARALLEL_PRIO};
@@ -429,4 +531,5 @@ void register_tests(void)
 	CU_add_test(s, "test_downtime", test_downtime);
 	CU_add_test(s, "test_devices_sweep", test_devices_sweep);
 	CU_add_test(s, "test_phases", test_phases);
+	CU_add_test(s, "test_study_axes", test_study_axes);
 }

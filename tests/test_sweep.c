@@ -318,8 +318,8 @@ static bool is_png(const char *path)
 	return got == 8 && !memcmp(head, "\x89PNG\r\n\x1a\n", 8);
 }
 
-/* `switchover report` on a sweep file: downtime vs each numeric axis and
- * the stacked phases of each strategy. */
+/* `switchover report` on a sweep file: downtime vs each numeric axis, the
+ * stacked phases and the heatmap of the two axes of each strategy. */
 static void test_report_study(void)
 {
 	char *argv[] = {"report", (char *)tmp("j1.h5"), "-o", (char *)tmp("plots"), NULL};
@@ -341,6 +341,10 @@ static void test_report_study(void)
 	for (int s = 0; s < STRATEGY_COUNT; s++) {
 		char name[128];
 		snprintf(name, sizeof name, "plots/j1-%s-phases.png",
+		         strategy_name((enum strategy_kind)s));
+		CU_ASSERT(is_png(tmp(name)));
+		/* two axes: a heatmap of them per strategy */
+		snprintf(name, sizeof name, "plots/j1-%s-heatmap.png",
 		         strategy_name((enum strategy_kind)s));
 		CU_ASSERT(is_png(tmp(name)));
 	}

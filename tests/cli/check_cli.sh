@@ -73,7 +73,34 @@ then ok; else bad "json output of --strategy all"; fi
 # CSV: a header and one row per run.
 "$SW" sim "$SRC/scenarios/null.yaml" --runs 4 --format csv --quiet >"$TMP/runs.csv"
 rows=$(wc -l <"$TMP/runs.csv")
-if [ "$rows" = 5 ] && head -1 "$TMP/runs.csv" | grep -q "^scenario,strategy,run,status,downtime_s"; then ok; else bad "csv has $rows lines"; fi
+if [ "$rows" = 5 ] && head -1 "$TMP/runs.csv" | grep -q "^scenario,n,strategy,run,n_devices,status,error,downtime_s"; then ok; else bad "csv has $rows lines"; fi
+
+# CSV and the result file's /summary: the same columns, names and values
+# (status an integer in both), a failing scenario so status is not all 0.
+"$SW" sim "$SRC/scenarios/late-ack-study.yaml" --runs 40 --format csv --quiet \
+	-o "$TMP/runs.h5" >"$TMP/runs2.csv" || true
+PYH5=python3
+python3 -c 'import h5py' 2>/dev/null || PYH5=/usr/bin/python3
+if $PYH5 - "$TMP/runs2.csv" "$TMP/runs.h5" <<'PY'
+import csv, math, sys
+import h5py
+rows = list(csv.DictReader(open(sys.argv[1])))
+summary = h5py.File(sys.argv[2], "r")["summary"][()]
+names = list(summary.dtype.names)
+assert list(rows[0].keys()) == ["scenario"] + names, (list(rows[0].keys()), names)
+assert len(rows) == len(summary)
+assert any(int(r["status"]) != 0 for r in rows), "no failed run to compare"
+for r, s in zip(rows, summary):
+    for k in names:
+        v = s[k]
+        if isinstance(v, bytes):
+            assert r[k] == v.decode(), (k, r[k], v)
+        elif isinstance(v, float) or v.dtype.kind == "f":
+            assert (math.isnan(v) and r[k] == "nan") or abs(float(r[k]) - v) <= 1e-8 * abs(v), (k, r[k], v)
+        else:
+            assert int(r[k]) == int(v), (k, r[k], v)
+PY
+then ok; else bad "csv columns differ from /summary"; fi
 
 # Same seed, same output; another seed, another output.
 a=$("$SW" sim "$SRC/scenarios/demo/depths-stragglers.yaml" --runs 3 --format json --quiet)
@@ -99,6 +126,50 @@ expect 2 "--metric 'latency'" -- "$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --m
 expect 2 "--threshold 'lots'" -- "$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --threshold lots
 expect 2 "expected two result files" -- "$SW" compare "$TMP/base.h5"
 expect 2 "no-dir/x.h5: cannot create" -- "$SW" sim "$SRC/scenarios/null.yaml" --quiet -o "$TMP/no-dir/x.h5"
+# Two sweep files, point by point: on a 2-core host, arcs that are all CPU
+# slow the 4-device point (its parallel arcs share the cores) but not the
+# 1-device one; one line for the point that changed, then the verdict.
+HOST="--set hosts.source.profile=ci-2core --set hosts.source.cores=2"
+"$SW" sweep "$SRC/scenarios/cx7-1vf.yaml" --vary devices.count=1,4 --runs 8 --quiet $HOST \
+	-o "$TMP/sw-base.h5" >/dev/null
+"$SW" sweep "$SRC/scenarios/cx7-1vf.yaml" --vary devices.count=1,4 --runs 8 --quiet $HOST \
+	--set devices.arc_cpu_fraction=1 -o "$TMP/sw-cpu.h5" >/dev/null
+"$SW" sweep "$SRC/scenarios/cx7-1vf.yaml" --vary devices.count=1,2,4 --runs 8 --quiet $HOST \
+	-o "$TMP/sw-three.h5" >/dev/null
+"$SW" sweep "$SRC/scenarios/cx7-1vf.yaml" --vary vm.ram=1GiB,2GiB --runs 8 --quiet \
+	-o "$TMP/sw-ram.h5" >/dev/null
+expect 1 "^point 1 (devices.count=4, parallel-prio): regression: downtime median +" -- \
+	"$SW" compare "$TMP/sw-base.h5" "$TMP/sw-cpu.h5"
+if grep -q "^point 0" "$TMP/out" || ! grep -q "^verdict: regression: 1 of 2 points regressed, 0 improved, 1 no significant change; 0 in one file only$" "$TMP/out"; then
+	bad "compare of sweeps: only point 1 changed"; sed 's/^/    /' "$TMP/out"; else ok; fi
+expect 0 "^point 1 (devices.count=4, parallel-prio): improvement" -- \
+	"$SW" compare "$TMP/sw-cpu.h5" "$TMP/sw-base.h5"
+expect 0 "^verdict: no significant change: 0 of 2 points regressed" -- \
+	"$SW" compare "$TMP/sw-base.h5" "$TMP/sw-base.h5"
+# Matched by axis values, not point numbers: 4 devices is point 1 in one
+# file and point 2 in the other; the point of 2 devices is in one file only.
+expect 1 "warning: only in $TMP/sw-three.h5: point 1 (devices.count=2, parallel-prio)" -- \
+	"$SW" compare "$TMP/sw-three.h5" "$TMP/sw-cpu.h5"
+expect 1 "^point 2 (devices.count=4, parallel-prio): regression" -- \
+	"$SW" compare "$TMP/sw-three.h5" "$TMP/sw-cpu.h5"
+expect 0 "no significant change; 1 in one file only" -- "$SW" compare "$TMP/sw-base.h5" "$TMP/sw-three.h5" --metric total
+expect 2 "the studies have different axes" -- "$SW" compare "$TMP/sw-base.h5" "$TMP/sw-ram.h5"
+expect 2 "sw-base.h5 is a sweep file and .*base.h5 is not" -- "$SW" compare "$TMP/sw-base.h5" "$TMP/base.h5"
+expect 2 "no point in common for this strategy" -- \
+	"$SW" compare "$TMP/sw-base.h5" "$TMP/sw-cpu.h5" --strategy sequential
+if "$SW" compare "$TMP/sw-base.h5" "$TMP/sw-cpu.h5" --format json >"$TMP/swcmp.json"; then
+	bad "compare --format json of a regressed sweep exited 0"
+elif python3 - "$TMP/swcmp.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["verdict"] == "regression"
+p = o["points"]
+assert [(x["point"], x["axes"]["devices.count"], x["verdict"]) for x in p] == \
+    [(0, 1, "no significant change"), (1, 4, "regression")], p
+assert p[1]["metric"]["new_median_s"] > p[1]["metric"]["base_median_s"]
+PY
+then ok; else bad "json output of compare of sweeps"; fi
+
 if "$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --format json >"$TMP/cmp.json"; then
 	bad "compare --format json of a regression exited 0"
 elif python3 - "$TMP/cmp.json" <<'PY'
@@ -116,8 +187,6 @@ PY
 then ok; else bad "json output of compare"; fi
 
 # The file is plain HDF5: h5py (python3-h5py) reads the documented layout.
-PYH5=python3
-python3 -c 'import h5py' 2>/dev/null || PYH5=/usr/bin/python3
 if $PYH5 - "$TMP/base.h5" <<'PY'
 import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
