@@ -191,15 +191,15 @@ static const char *const seq_arcs[] = {"running_to_pre_copy",       "pre_copy_to
 #define RUNS   13 /* x 4 devices: 52 samples per arc */
 
 /*
- * Timer lateness: a real sleep ends late, never early (tens of us on an
- * idle machine: bench_host measures 40 us; more under load).  It only adds
- * to a measured arc, so the recovered median may exceed the hidden one by
- * it.  4 ms allows lateness of 40-100 times the idle figure at the median
- * of 52 arcs, i.e. half of the sleeps that late: that is a machine too
- * loaded to run the suite at all.  The arcs are 8-12 ms so that it stays
- * below half of a median.
+ * Timer lateness: a real sleep ends late, never early: tens of us on an
+ * idle machine (bench_host measures 40 us), milliseconds on a loaded one
+ * (at a load average of 6 on this project's 2 cores, the median of 52
+ * pre-allocations came 3 ms late).  It only adds to what is measured, so
+ * a recovered median may exceed the hidden one by it, never fall short of
+ * it by more than the sampling error.  6 ms is twice the worst seen; the
+ * arcs are 15-25 ms so that it stays within half of a median.
  */
-#define LATENESS_S 4e-3
+#define LATENESS_S 6e-3
 
 struct hidden {
 	struct dist arc[N_SEQ];
@@ -253,7 +253,7 @@ static void draw_hidden(struct hidden *h, unsigned long seed)
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(r, seed);
 	for (size_t i = 0; i < N_SEQ; i++) {
-		double m = 8e-3 + 4e-3 * gsl_rng_uniform(r);
+		double m = 15e-3 + 10e-3 * gsl_rng_uniform(r);
 		h->arc[i] = draw_arc(r, m, i == A_FAR ? 'g' : i == A_NEAR ? 'l' : 0);
 	}
 	h->query = draw_arc(r, 3e-3 + 2e-3 * gsl_rng_uniform(r), 0);
@@ -261,7 +261,7 @@ static void draw_hidden(struct hidden *h, unsigned long seed)
 	/* slow enough that a 1 MiB write's sleep (5-10 ms) hides the
 	 * emulated device's own work on it (checking the bytes) */
 	h->load_Bps = (100 + 100 * gsl_rng_uniform(r)) * 1048576;
-	h->init_fixed_s = 2e-3 + 2e-3 * gsl_rng_uniform(r);
+	h->init_fixed_s = 4e-3 + 4e-3 * gsl_rng_uniform(r);
 	gsl_rng_free(r);
 }
 
@@ -369,7 +369,9 @@ static void test_emulated_loop(void)
 	/* The family, where the hidden one is far from the others: a gamma of
 	 * shape 1.2 (its mode near 0) is a gamma of small shape; the nearly
 	 * fixed arc comes back nearly fixed, whatever family describes the
-	 * timer's jitter on it (10-90% range within 10% of its median). */
+	 * timer's jitter on it: its interquartile range within 25% of its
+	 * median (the gamma's is 136%; late sleeps would have to move a
+	 * quarter of the arcs by 4 ms to break it). */
 	const struct calib_param *far = calib_param_find(g, "latency.pre_copy_to_pre_copy_p2p");
 	CU_ASSERT_EQUAL(far->d.kind, DIST_GAMMA);
 	CU_ASSERT(far->d.a < 2);
@@ -380,9 +382,9 @@ static void test_emulated_loop(void)
 		x[i] = dist_sample(&near->d, r);
 	gsl_rng_free(r);
 	gsl_sort(x, 1, near->choice.n);
-	double spread = gsl_stats_quantile_from_sorted_data(x, 1, near->choice.n, 0.9) -
-	                gsl_stats_quantile_from_sorted_data(x, 1, near->choice.n, 0.1);
-	CU_ASSERT(spread < 0.1 * dist_median(&near->d));
+	double iqr = gsl_stats_quantile_from_sorted_data(x, 1, near->choice.n, 0.75) -
+	             gsl_stats_quantile_from_sorted_data(x, 1, near->choice.n, 0.25);
+	CU_ASSERT(iqr < 0.25 * dist_median(&near->d));
 	g_free(x);
 
 	const struct calib_param *q = calib_param_find(g, "latency.query");
