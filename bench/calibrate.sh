@@ -36,7 +36,7 @@ printf '%-18s %7s %14s %14s %8s\n' strategy devices "predicted ms" "real ms" "ga
 for n in 4 16; do
 	for s in parallel-prio parallel-barrier; do
 		p=$("$SW" sim "$TMP/pred2.yaml" --set "devices[0].count=$n" --strategy "$s" \
-			--runs 200 --format json | median)
+			--runs 100 --quiet --format json | median)
 		r=$("$SW" real "$HIDDEN" --set "devices[0].count=$n" --strategy "$s" --runs "$RUNS" \
 			--quiet --format json | median)
 		printf '%-18s %7d %14s %14s %7.1f%%\n' "$s" "$n" "$p" "$r" \

@@ -27,8 +27,6 @@
 #include <string.h>
 
 #include <glib.h>
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_multifit.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
@@ -178,8 +176,7 @@ static void add_load(struct dev_run *dr, double bytes, double secs, int hint)
 	push(a->load_s, secs);
 }
 
-static void add_run(const struct scenario *s, const struct trace *tr, struct dev_run *dev,
-                    size_t nd)
+static void add_run(const struct trace *tr, struct dev_run *dev, size_t nd)
 {
 	for (size_t d = 0; d < nd; d++) {
 		dev[d].first_info = NAN;
@@ -228,7 +225,6 @@ static void add_run(const struct scenario *s, const struct trace *tr, struct dev
 		push(dr->acc->bytes[k], bytes);
 	}
 	g_array_unref(arcs);
-	(void)s;
 }
 
 /* ---- estimates ---- */
@@ -378,10 +374,8 @@ static double estimate_save(GArray *params, const struct acc *a)
 	}
 	gsl_matrix *X = gsl_matrix_calloc(n, m + 1), *cov = gsl_matrix_alloc(m + 1, m + 1);
 	gsl_vector *y = gsl_vector_alloc(n), *c = gsl_vector_alloc(m + 1);
-	gsl_multifit_robust_workspace *w =
-	    gsl_multifit_robust_alloc(gsl_multifit_robust_bisquare, n, m + 1);
 	double slope = 0;
-	if (!X || !cov || !y || !c || !w) {
+	if (!X || !cov || !y || !c) {
 		param_not(params, "save_rate", n, g_strdup("out of memory"));
 		goto out;
 	}
@@ -397,10 +391,7 @@ static double estimate_save(GArray *params, const struct acc *a)
 		}
 	}
 	/* Robust for the reason fit_line is: late threads of a loaded machine. */
-	gsl_error_handler_t *old = gsl_set_error_handler_off();
-	int status = gsl_multifit_robust(X, y, c, cov, w);
-	gsl_set_error_handler(old);
-	if (status && status != GSL_EMAXITER) {
+	if (fit_robust(X, y, c, cov, NULL)) {
 		param_not(params, "save_rate", n, g_strdup("the least-squares system is singular"));
 		goto out;
 	}
@@ -431,8 +422,6 @@ out:
 	gsl_matrix_free(cov);
 	gsl_vector_free(y);
 	gsl_vector_free(c);
-	if (w)
-		gsl_multifit_robust_free(w);
 	return slope;
 }
 
@@ -599,7 +588,7 @@ static int add_file(const char *path, const char *group, GPtrArray *accs, size_t
 		if (!r->runs[i].trace.n)
 			continue;
 		traced++;
-		add_run(s, &r->runs[i].trace, dev, nd);
+		add_run(&r->runs[i].trace, dev, nd);
 	}
 	if (!traced) {
 		snprintf(err, errlen,

@@ -225,43 +225,49 @@ void fit_choice_describe(const struct fit_choice *c, char *buf, size_t len)
 		         fit_family_name(c->best), b->aic, next, b->ks_d, b->ks_p);
 }
 
+int fit_robust(const gsl_matrix *X, const gsl_vector *y, gsl_vector *c, gsl_matrix *cov,
+               double *sigma)
+{
+	gsl_multifit_robust_workspace *w =
+	    gsl_multifit_robust_alloc(gsl_multifit_robust_bisquare, X->size1, X->size2);
+	if (!w)
+		return -1;
+	/* GSL_EMAXITER still leaves the last weights' fit, which is what a
+	 * sample with many ties at a few sizes converges to; only a singular
+	 * system fails. */
+	gsl_error_handler_t *old = gsl_set_error_handler_off();
+	int status = gsl_multifit_robust(X, y, c, cov, w);
+	gsl_set_error_handler(old);
+	if (sigma)
+		*sigma = gsl_multifit_robust_statistics(w).sigma;
+	gsl_multifit_robust_free(w);
+	return status && status != GSL_EMAXITER ? -1 : 0;
+}
+
 int fit_line(const double *x, const double *y, size_t n, struct fit_line *out)
 {
 	if (n < 3 || gsl_stats_variance(x, 1, n) == 0)
 		return -1;
 	gsl_matrix *X = gsl_matrix_alloc(n, 2), *cov = gsl_matrix_alloc(2, 2);
 	gsl_vector *Y = gsl_vector_alloc(n), *c = gsl_vector_alloc(2);
-	gsl_multifit_robust_workspace *w =
-	    gsl_multifit_robust_alloc(gsl_multifit_robust_bisquare, n, 2);
 	int rc = -1;
-	if (!X || !cov || !Y || !c || !w)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		gsl_matrix_set(X, i, 0, 1);
-		gsl_matrix_set(X, i, 1, x[i]);
-		gsl_vector_set(Y, i, y[i]);
+	if (X && cov && Y && c) {
+		for (size_t i = 0; i < n; i++) {
+			gsl_matrix_set(X, i, 0, 1);
+			gsl_matrix_set(X, i, 1, x[i]);
+			gsl_vector_set(Y, i, y[i]);
+		}
+		rc = fit_robust(X, Y, c, cov, &out->rms);
 	}
-	/* GSL_EMAXITER still leaves the last weights' fit, which is what
-	 * a sample with many ties at two sizes converges to; only a
-	 * singular system fails. */
-	gsl_error_handler_t *old = gsl_set_error_handler_off();
-	int status = gsl_multifit_robust(X, Y, c, cov, w);
-	gsl_set_error_handler(old);
-	if (status && status != GSL_EMAXITER)
-		goto out;
-	gsl_multifit_robust_stats st = gsl_multifit_robust_statistics(w);
-	out->c0 = gsl_vector_get(c, 0);
-	out->c1 = gsl_vector_get(c, 1);
-	out->se0 = sqrt(gsl_matrix_get(cov, 0, 0));
-	out->se1 = sqrt(gsl_matrix_get(cov, 1, 1));
-	out->rms = st.sigma;
-	rc = 0;
-out:
+	if (rc == 0) {
+		out->c0 = gsl_vector_get(c, 0);
+		out->c1 = gsl_vector_get(c, 1);
+		out->se0 = sqrt(gsl_matrix_get(cov, 0, 0));
+		out->se1 = sqrt(gsl_matrix_get(cov, 1, 1));
+	}
 	gsl_matrix_free(X);
 	gsl_matrix_free(cov);
 	gsl_vector_free(Y);
 	gsl_vector_free(c);
-	if (w)
-		gsl_multifit_robust_free(w);
 	return rc;
 }

@@ -14,6 +14,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
 #include "dist.h"
 
 enum fit_family { FIT_FIXED = 0, FIT_NORMAL, FIT_LOGNORMAL, FIT_GAMMA, FIT_FAMILY_COUNT };
@@ -84,5 +87,12 @@ struct fit_line {
 	double rms; /* robust estimate of the residuals' standard deviation */
 };
 int fit_line(const double *x, const double *y, size_t n, struct fit_line *out);
+
+/* The same for any design: robust least squares of y on the columns of X
+ * into c, its covariance cov and the residuals' robust standard deviation
+ * *sigma (may be NULL).  0, or -1 when the system is singular or out of
+ * memory. */
+int fit_robust(const gsl_matrix *X, const gsl_vector *y, gsl_vector *c, gsl_matrix *cov,
+               double *sigma);
 
 #endif
