@@ -17,9 +17,9 @@
 #include "scenario.h"
 #include "trace.h"
 
-#define CLI_EXIT_OK 0
+#define CLI_EXIT_OK          0
 #define CLI_EXIT_FAILED_RUNS 1
-#define CLI_EXIT_ERROR 2
+#define CLI_EXIT_ERROR       2
 
 struct cli_command {
 	const char *name;
@@ -35,7 +35,7 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 /* An integer option value in [min, max] into *out; 0, or -1 after saying
  * "switchover CMD: OPT 'TEXT': expected an integer from MIN to MAX". */
 int cli_parse_uint(const char *cmd, const char *opt, const char *text, unsigned long long min,
-		   unsigned long long max, unsigned long long *out);
+                   unsigned long long max, unsigned long long *out);
 
 /* --strategy TEXT: a strategy, or STRATEGY_COUNT for "all", into *out; 0,
  * or -1 after saying what it expected. */
@@ -54,8 +54,8 @@ struct cli_world {
 	/* One run: append to `tr` (initialised), fill `res`; 0 when the engine
 	 * ran (res->status says whether the migration completed), else a
 	 * negative errno with a message in err. */
-	int (*run)(const struct scenario *s, unsigned run, struct trace *tr,
-		   struct mig_result *res, char *err, size_t errlen);
+	int (*run)(const struct scenario *s, unsigned run, struct trace *tr, struct mig_result *res,
+	           char *err, size_t errlen);
 	/* Runs take real time and a signal ends them: say on stderr when the
 	 * first one starts (unless --quiet), so that a script knows when the
 	 * run is under way. */
@@ -99,6 +99,12 @@ struct output_profile_note;
 int cli_profile_notes(const struct scenario *s, struct output_profile_note **notes, size_t *n,
 		      char *err, size_t errlen);
 void cli_profile_notes_free(struct output_profile_note *notes, size_t n);
+/* `switchover calibrate` (cli_calibrate.c) and its subcommands, one file
+ * each: `traces` (cli_calibrate.c). */
+int cli_calibrate(int argc, char **argv);
+void cli_calibrate_help(FILE *out);
+int cli_calibrate_traces(int argc, char **argv);
+void cli_calibrate_traces_help(FILE *out);
 
 /* `switchover vfio info ADDR...` (cli_vfio.c). */
 int cli_vfio(int argc, char **argv);

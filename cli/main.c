@@ -25,6 +25,8 @@ const struct cli_command cli_commands[] = {
      cli_import_help},
     {"profile", "a device profile's values with their provenance; the profiles found",
      cli_profile, cli_profile_help},
+    {"calibrate", "fit the model to measurements (traces, published tables)", cli_calibrate,
+     cli_calibrate_help},
     {"vfio", "what the kernel says of VFIO devices (driver, flags, state)", cli_vfio,
      cli_vfio_help},
     {NULL, NULL, NULL, NULL},
@@ -33,14 +35,15 @@ const struct cli_command cli_commands[] = {
 static void main_help(FILE *out)
 {
 	fprintf(out, "usage: switchover COMMAND [OPTIONS] ...\n\n"
-		     "Downtime of VMs with VFIO devices during live migration: simulate it,\n"
-		     "measure it, and find where it goes.\n\ncommands:\n");
+	             "Downtime of VMs with VFIO devices during live migration: simulate it,\n"
+	             "measure it, and find where it goes.\n\ncommands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
-	fprintf(out, "\n`switchover COMMAND --help` explains a command.\n"
-		     "  --version  print the version\n"
-		     "exit status: 0 all migrations completed, 1 some migration failed,\n"
-		     "             2 bad input (command line, scenario) or the world could not run\n");
+	fprintf(out,
+	        "\n`switchover COMMAND --help` explains a command.\n"
+	        "  --version  print the version\n"
+	        "exit status: 0 all migrations completed, 1 some migration failed,\n"
+	        "             2 bad input (command line, scenario) or the world could not run\n");
 }
 
 int cli_main(int argc, char **argv)
@@ -75,4 +78,7 @@ int cli_main(int argc, char **argv)
 	return CLI_EXIT_ERROR;
 }
 
-int main(int argc, char **argv) { return cli_main(argc, argv); }
+int main(int argc, char **argv)
+{
+	return cli_main(argc, argv);
+}

@@ -147,7 +147,9 @@ static void emit_rate(struct emit *m, const char *key, double v)
 
 static void emit_dist(struct emit *m, const char *key, const struct dist *d)
 {
-	size_t len = 64 + 40 * d->n_samples;
+	/* a name and two parameters of up to 40 characters each (full
+	 * precision: "lognormal(median=8.345737101510167ms, sigma=0.2447...)") */
+	size_t len = 128 + 40 * d->n_samples;
 	char *buf = malloc(len);
 
 	if (!buf) {

@@ -25,3 +25,6 @@ echo "== the real world's harness alone: 64 null devices (no costs, no data)"
 echo
 echo "== sweeps: runs per second of -j 1, -j 2, mpirun -n 2 and -n 3 (target: -j 2 at least 1.8x -j 1)"
 "$BUILD/bench/bench_sweep" --runs 100 --points 8
+echo
+echo "== calibrate traces: a hidden profile run for real, calibrated, the parallel strategies predicted in the sim and run for real (target: within 3%)"
+sh bench/calibrate.sh "$BUILD"

@@ -926,6 +926,9 @@ static void test_to_yaml_text(void)
 	CU_ASSERT_EQUAL_FATAL(
 	    dist_parse("empirical(1ms, 0.1ns, 2.5s)", &s->groups[0].query_latency, err, sizeof err),
 	    0);
+	/* Two parameters in full precision print longer than 64 characters. */
+	s->groups[0].arc_latency[VFIO_STATE_STOP_COPY][VFIO_STATE_STOP] = (struct dist){
+	    .kind = DIST_LOGNORMAL, .a = 8.345737101510167e-3, .b = 0.24472036077640952};
 	CU_ASSERT(round_trips(s));
 	y = scenario_to_yaml(s);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
