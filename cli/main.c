@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "calibrate_table.h"
 #include "cli.h"
 
 #ifndef SWITCHOVER_VERSION
@@ -14,6 +15,22 @@
 #define SWITCHOVER_GIT_REV "unknown"
 #endif
 
+/* TEMPORARY until the `calibrate` dispatcher (cli/cli_calibrate.c) is
+ * merged: `calibrate table` only. */
+static int calibrate_dispatch(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "table"))
+		return calibrate_table_main(argc - 1, argv + 1);
+	fprintf(stderr, "switchover calibrate: expected `calibrate table` (see switchover "
+	                "calibrate table --help)\n");
+	return CLI_EXIT_ERROR;
+}
+
+static void calibrate_help(FILE *out)
+{
+	calibrate_table_help(out);
+}
+
 const struct cli_command cli_commands[] = {
     {"sim", "run a scenario in the SimGrid world (simulated downtime)", cli_sim, cli_sim_help},
     {"real", "run a scenario for real: threads, clocks, bytes (measured)", cli_real, cli_real_help},
@@ -21,8 +38,9 @@ const struct cli_command cli_commands[] = {
      cli_sweep_help},
     {"compare", "did NEW.h5 regress against BASE.h5?", cli_compare, cli_compare_help},
     {"report", "draw plots of result files", cli_report, cli_report_help},
-    {"import", "a real QEMU migration's trace logs as a result file", cli_import,
-     cli_import_help},
+    {"import", "a real QEMU migration's trace logs as a result file", cli_import, cli_import_help},
+    {"calibrate", "fit a profile to observations (calibrate table)", calibrate_dispatch,
+     calibrate_help},
     {"vfio", "what the kernel says of VFIO devices (driver, flags, state)", cli_vfio,
      cli_vfio_help},
     {NULL, NULL, NULL, NULL},
@@ -31,14 +49,15 @@ const struct cli_command cli_commands[] = {
 static void main_help(FILE *out)
 {
 	fprintf(out, "usage: switchover COMMAND [OPTIONS] ...\n\n"
-		     "Downtime of VMs with VFIO devices during live migration: simulate it,\n"
-		     "measure it, and find where it goes.\n\ncommands:\n");
+	             "Downtime of VMs with VFIO devices during live migration: simulate it,\n"
+	             "measure it, and find where it goes.\n\ncommands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
-	fprintf(out, "\n`switchover COMMAND --help` explains a command.\n"
-		     "  --version  print the version\n"
-		     "exit status: 0 all migrations completed, 1 some migration failed,\n"
-		     "             2 bad input (command line, scenario) or the world could not run\n");
+	fprintf(out,
+	        "\n`switchover COMMAND --help` explains a command.\n"
+	        "  --version  print the version\n"
+	        "exit status: 0 all migrations completed, 1 some migration failed,\n"
+	        "             2 bad input (command line, scenario) or the world could not run\n");
 }
 
 int cli_main(int argc, char **argv)
@@ -73,4 +92,7 @@ int cli_main(int argc, char **argv)
 	return CLI_EXIT_ERROR;
 }
 
-int main(int argc, char **argv) { return cli_main(argc, argv); }
+int main(int argc, char **argv)
+{
+	return cli_main(argc, argv);
+}
