@@ -90,16 +90,6 @@ static double to_value(const struct calt_free *f, double t)
 	return exp(a + (b - a) / (1 + exp(-t)));
 }
 
-static double to_transformed(const struct calt_free *f, double v)
-{
-	double a = log(f->lo), b = log(f->hi);
-	if (b <= a)
-		return 0;
-	double s = (log(v) - a) / (b - a);
-	s = fmin(fmax(s, 1e-9), 1 - 1e-9);
-	return log(s / (1 - s));
-}
-
 static void progress(struct ctx *c, bool force)
 {
 	if (!c->pb->progress)
@@ -419,11 +409,11 @@ int calt_fit(const struct calt_problem *pb, struct calt_result *out, char *err, 
 	struct ctx c = {.pb = pb, .use = use, .pred = pred, .err = err, .errlen = errlen};
 	c.t0 = cli_wall_now();
 	/* A first guess for the progress line: the fit, the curvature, and
-	 * the leave-one-out refits (which start at the fit, so are shorter). */
+	 * the leave-one-out refits. */
 	unsigned guess = 60 + 40 * (unsigned)p;
-	c.est_total = 3 + guess + 1 + 2 * (unsigned)(p * p) + (n > 1 ? (unsigned)n * guess / 2 : 0);
+	c.est_total = 3 + guess + 1 + 2 * (unsigned)(p * p) + (n > 1 ? (unsigned)n * guess : 0);
 	result_alloc(out, p, n);
-	double t0[p], start[p], tfit[p];
+	double t0[p], start[p];
 	for (size_t k = 0; k < p; k++) {
 		t0[k] = 0; /* the geometric middle of the bounds */
 		start[k] = to_value(&pb->free[k], 0);
@@ -435,7 +425,7 @@ int calt_fit(const struct calt_problem *pb, struct calt_result *out, char *err, 
 		rc = used < 0 ? -1 : 0;
 		out->fit_evals = used < 0 ? 0 : (unsigned)used;
 		c.est_total = c.evals + 1 + 2 * (unsigned)(p * p) +
-		              (n > 1 ? (unsigned)n * out->fit_evals / 2 : 0);
+		              (n > 1 ? (unsigned)n * out->fit_evals : 0);
 	}
 	if (!rc) {
 		c.stage = "curvature";
@@ -448,10 +438,9 @@ int calt_fit(const struct calt_problem *pb, struct calt_result *out, char *err, 
 			intervals(pb, h, out);
 		gsl_matrix_free(h);
 	}
-	for (size_t k = 0; k < p; k++)
-		tfit[k] = to_transformed(&pb->free[k], out->x[k]);
 	for (size_t i = 0; i < n && !rc; i++) {
-		/* Refit without row i from the full fit, then predict row i. */
+		/* Refit without row i from the same start as the full fit (not
+		 * from its result, which knows row i), then predict row i. */
 		out->loo_pred_s[i] = NAN;
 		if (n < 2)
 			continue;
@@ -460,7 +449,7 @@ int calt_fit(const struct calt_problem *pb, struct calt_result *out, char *err, 
 		c.stage = stage;
 		double x[p];
 		use[i] = false;
-		rc = minimise(&c, tfit, x) < 0 ? -1 : 0;
+		rc = minimise(&c, t0, x) < 0 ? -1 : 0;
 		use[i] = true;
 		if (!rc)
 			rc = predict(&c, i, x, &out->loo_pred_s[i]);
