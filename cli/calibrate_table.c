@@ -316,7 +316,7 @@ static int read_observations(const char *csv, struct calt_problem *pb)
 	GArray *fields = g_array_new(FALSE, FALSE, sizeof(struct field));
 	GArray *rows = g_array_new(FALSE, TRUE, sizeof(struct calt_row));
 	int col_of[COL_COUNT], rc = 0;
-	bool header = false;
+	size_t n_cols = 0; /* fields of the header; 0 before it */
 	for (unsigned i = 0; lines[i] && !rc; i++) {
 		char *l = lines[i];
 		size_t n = strlen(l);
@@ -331,12 +331,13 @@ static int read_observations(const char *csv, struct calt_problem *pb)
 			cli_error(CMD, "%s:%u:%u: unterminated or misplaced quote\n", csv, i + 1,
 			          bad);
 			rc = -1;
-		} else if (!header) {
+		} else if (!n_cols) {
 			rc = parse_header(csv, i + 1, fields, col_of);
-			header = true;
-		} else if (fields->len > (size_t)COL_COUNT || fields->len < 1) {
-			cli_error(CMD, "%s:%u:1: %u fields; the header has fewer\n", csv, i + 1,
-			          fields->len);
+			n_cols = fields->len;
+		} else if (fields->len > n_cols) {
+			cli_error(CMD, "%s:%u:%u: %u fields; the header names %zu columns\n", csv,
+			          i + 1, g_array_index(fields, struct field, n_cols).column,
+			          fields->len, n_cols);
 			rc = -1;
 		} else {
 			struct calt_row row;

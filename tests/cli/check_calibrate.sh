@@ -107,5 +107,7 @@ printf 'scenario,set,strategy,statistic,observed\ntwo-vf.yaml,devices.count,sequ
 expect 2 "b8.csv:2:13: set: 'devices.count': expected KEY=VALUE" -- "$SW" calibrate table "$TMP/b8.csv" $FLAT
 printf 'scenario,strategy,statistic,observed\n' >"$TMP/b9.csv"
 expect 2 "b9.csv:1:1: no observation rows" -- "$SW" calibrate table "$TMP/b9.csv" $FLAT
+printf 'scenario,strategy,statistic,observed\ntwo-vf.yaml,sequential,median,1ms,extra\n' >"$TMP/b10.csv"
+expect 2 "b10.csv:2:35: 5 fields; the header names 4 columns" -- "$SW" calibrate table "$TMP/b10.csv" $FLAT
 if [ -e "$TMP/bad.yaml" ]; then bad "a refused fit left an output file"; else ok; fi
 finish
