@@ -223,10 +223,13 @@ static double descend(struct ctx *c, double *t, double step)
 	    gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, p);
 	unsigned still = 0;
 	gsl_multimin_fminimizer_set(m, &fn, start, steps);
-	double best = gsl_multimin_fminimizer_minimum(m);
+	/* The minimiser knows its best value only after an iteration. */
+	double best = GSL_POSINF;
+	bool iterated = false;
 	for (unsigned it = 0; it < pb->max_iter && !c->failed; it++) {
 		if (gsl_multimin_fminimizer_iterate(m))
 			break;
+		iterated = true;
 		if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(m), CALT_SIMPLEX_SIZE) !=
 		    GSL_CONTINUE)
 			break;
@@ -241,7 +244,7 @@ static double descend(struct ctx *c, double *t, double step)
 	}
 	for (size_t k = 0; k < p; k++)
 		t[k] = gsl_vector_get(m->x, k);
-	best = gsl_multimin_fminimizer_minimum(m);
+	best = iterated ? gsl_multimin_fminimizer_minimum(m) : GSL_POSINF;
 	gsl_multimin_fminimizer_free(m);
 	gsl_vector_free(start);
 	gsl_vector_free(steps);
