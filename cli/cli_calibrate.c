@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "calib.h"
+#include "calibrate_table.h"
 #include "cli.h"
 #include "outfile.h"
 
@@ -21,6 +22,8 @@
 static const struct cli_command calibrate_commands[] = {
     {"traces", "a device profile from result files' traces (runs of any world)",
      cli_calibrate_traces, cli_calibrate_traces_help},
+    {"table", "fit scenario keys to observed statistics (published tables)",
+     calibrate_table_main, calibrate_table_help},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,296 @@
+/*
+ * calibrate_profile.c - the device profile `calibrate table -o` writes
+ * (the format of docs/scenarios.md, "Device profiles"): the base profile's
+ * keys with their provenance, the fitted keys replaced and marked
+ * `source: fitted` with the rows and the quality of the fit.
+ */
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "calibrate_table.h"
+#include "dist.h"
+#include "outfile.h"
+#include "units.h"
+
+/* One leaf key of a profile's `device:` mapping: its dotted path, its value
+ * as a scenario writes it, and its provenance as a YAML flow mapping. */
+struct entry {
+	char *key, *value, *provenance;
+};
+
+static void add(GArray *e, const char *key, char *value, char *provenance)
+{
+	struct entry x = {g_strdup(key), value, provenance};
+	g_array_append_val(e, x);
+}
+
+/* A YAML double-quoted scalar (UTF-8 kept as is). */
+static char *quote(const char *s)
+{
+	GString *q = g_string_new("\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			g_string_append_c(q, '\\');
+		g_string_append_c(q, *s);
+	}
+	g_string_append_c(q, '"');
+	return g_string_free(q, FALSE);
+}
+
+static char *prov(const char *source, const char *field, const char *text)
+{
+	char *q = quote(text);
+	char *p = g_strdup_printf("{source: %s, %s: %s}", source, field, q);
+	g_free(q);
+	return p;
+}
+
+static char *assumption(const char *why)
+{
+	return prov("assumption", "reason", why);
+}
+
+static char *seconds(double v)
+{
+	char buf[64];
+	struct dist d = dist_fixed(v);
+	dist_format(&d, buf, sizeof buf);
+	return g_strdup(buf);
+}
+
+static char *rate(double v)
+{
+	char buf[64];
+	calt_format_value(CALT_RATE, v, buf, sizeof buf);
+	return g_strdup(buf);
+}
+
+/*
+ * The base profile's keys with their provenance.  The profiles are still a
+ * C table (models/scenario.c); the provenance here is what the comments
+ * there and docs/model.md ("Device state as images") say of each value.
+ * When profiles become YAML files that carry their provenance, this is the
+ * one function to replace by reading that file.
+ */
+static int base_profile(const char *name, GArray *e, char *err, size_t errlen)
+{
+	const struct scenario_profile *p = scenario_profile_find(name);
+	if (!p || strcmp(name, "mlx5-cx7")) {
+		snprintf(err, errlen,
+		         "--profile %s: only mlx5-cx7 has its provenance recorded (expected "
+		         "mlx5-cx7)",
+		         name);
+		return -1;
+	}
+	const char *guess = "order-of-magnitude guess, not measured (models/scenario.c); "
+	                    "docs/domain.md §11 says what the driver does on this arc";
+	char buf[64];
+	add(e, "capabilities", g_strdup("[stop_copy, p2p, pre_copy]"),
+	    prov("code", "ref",
+	         "the mlx5 driver offers STOP_COPY, P2P and PRE_COPY "
+	         "(drivers/vfio/pci/mlx5/main.c; docs/domain.md §11)"));
+	units_format_bytes_exact(p->state_bytes, buf, sizeof buf);
+	add(e, "state_size", g_strdup(buf),
+	    prov("publication", "ref", "docs/domain.md §9: 'about 100 MiB of device state each'"));
+	units_format_bytes_exact(p->header_bytes, buf, sizeof buf);
+	add(e, "header_size", g_strdup(buf),
+	    prov("code", "ref", "struct mlx5_vf_migration_header, drivers/vfio/pci/mlx5/cmd.h"));
+	units_format_bytes_exact(p->initial_bytes, buf, sizeof buf);
+	add(e, "initial_bytes", g_strdup(buf),
+	    assumption("mlx5's initial data is its image (docs/model.md, 'Device state as "
+	               "images')"));
+	add(e, "precopy_dirty_rate", rate(p->precopy_dirty_Bps),
+	    assumption("no published rate; studies set it"));
+	add(e, "save_rate", rate(p->save_Bps),
+	    assumption("~0.1 s for a full image, the order of the 1-VF downtime of "
+	               "docs/domain.md §9"));
+	add(e, "latency.default", seconds(p->latency_default_s), assumption(guess));
+	add(e, "latency.query", seconds(p->query_s),
+	    assumption("order-of-magnitude guess, not "
+	               "measured (models/scenario.c)"));
+	for (size_t i = 0; i < SCENARIO_ARC_COUNT; i++) {
+		double v;
+		if (!scenario_profile_arc(p, scenario_arcs[i].from, scenario_arcs[i].to, &v))
+			continue;
+		char *key = g_strdup_printf("latency.%s", scenario_arcs[i].key);
+		add(e, key, seconds(v), assumption(guess));
+		g_free(key);
+	}
+	add(e, "load.fixed", seconds(p->load_fixed_s),
+	    assumption("per write() call; not measured (models/scenario.c)"));
+	add(e, "load.rate", rate(p->load_Bps),
+	    assumption("~0.1 s for a full image, the order of the 1-VF downtime of "
+	               "docs/domain.md §9"));
+	add(e, "init_load.fixed", seconds(p->init_load_fixed_s),
+	    assumption("allocating and DMA-mapping pages; not measured (models/scenario.c)"));
+	add(e, "init_load.rate", rate(p->init_load_Bps),
+	    assumption("allocating and DMA-mapping pages at a few GB/s (~50 ms for 100 MiB)"));
+	add(e, "arc_cpu_fraction", g_strdup("0"),
+	    assumption("the arcs wait on the device's firmware, not on the host's CPU"));
+	add(e, "precopy_info_v2", g_strdup("unsupported"),
+	    prov("code", "ref",
+	         "no kernel up to 6.12 implements PRECOPY_INFOv2 (models/scenario.c)"));
+	return 0;
+}
+
+/* "lines 3, 4 and 7" of the rows. */
+static char *row_lines(const struct calt_problem *pb)
+{
+	GString *s = g_string_new(pb->n_rows > 1 ? "lines " : "line ");
+	for (size_t i = 0; i < pb->n_rows; i++)
+		g_string_append_printf(s, "%s%u",
+		                       i == 0                ? ""
+		                       : i + 1 == pb->n_rows ? " and "
+		                                             : ", ",
+		                       pb->rows[i].line);
+	return g_string_free(s, FALSE);
+}
+
+static char *fitted_provenance(const char *csv, const struct calt_problem *pb,
+                               const struct calt_result *r, size_t k)
+{
+	const struct calt_free *f = &pb->free[k];
+	char lo[64], hi[64], *lines = row_lines(pb);
+	double w = 0, w2 = 0;
+	for (size_t i = 0; i < pb->n_rows; i++) {
+		double o = pb->rows[i].observed_s, wi = pow(o / pb->rows[i].sigma_s, 2);
+		w += wi;
+		w2 += wi * pow((r->pred_s[i] - o) / o, 2);
+	}
+	calt_format_value(f->kind, r->ci_lo[k], lo, sizeof lo);
+	calt_format_value(f->kind, r->ci_hi[k], hi, sizeof hi);
+	char *to = g_strdup_printf("%s %s (calibrate table, %u runs, seed %llu)", csv, lines,
+	                           pb->runs, pb->seed);
+	char *fit = r->determined[k]
+	                ? g_strdup_printf("weighted RMS relative error %.2f%% over %zu rows; 95%% "
+	                                  "CI [%s, %s] from the curvature of chi2",
+	                                  100 * sqrt(w2 / w), pb->n_rows, lo, hi)
+	                : g_strdup_printf("NOT determined by these rows (a flat direction of "
+	                                  "chi2): any value in [%s, %s] fits as well",
+	                                  lo, hi);
+	char *qto = quote(to), *qfit = quote(fit);
+	char *p = g_strdup_printf("{source: fitted, to: %s, fit: %s}", qto, qfit);
+	g_free(lines);
+	g_free(to);
+	g_free(fit);
+	g_free(qto);
+	g_free(qfit);
+	return p;
+}
+
+/* The profile key a free key sets, or NULL when it is no key of every
+ * device group ("devices.load.rate" -> "load.rate"). */
+static const char *profile_key(const char *free_key)
+{
+	return strncmp(free_key, "devices.", 8) ? NULL : free_key + 8;
+}
+
+static void emit_device(GString *y, const GArray *e)
+{
+	g_string_append(y, "device:\n");
+	for (size_t i = 0; i < e->len; i++) {
+		const struct entry *x = &g_array_index(e, struct entry, i);
+		const char *dot = strchr(x->key, '.');
+		if (!dot) {
+			g_string_append_printf(y, "  %s: %s\n", x->key, x->value);
+			continue;
+		}
+		size_t plen = (size_t)(dot - x->key);
+		bool first =
+		    i == 0 || strncmp(g_array_index(e, struct entry, i - 1).key, x->key, plen + 1);
+		bool last = i + 1 == e->len ||
+		            strncmp(g_array_index(e, struct entry, i + 1).key, x->key, plen + 1);
+		if (first)
+			g_string_append_printf(y, "  %.*s: {", (int)plen, x->key);
+		g_string_append_printf(y, "%s%s: %s%s", first ? "" : ", ", dot + 1, x->value,
+		                       last ? "}\n" : "");
+	}
+	g_string_append(y, "provenance:\n");
+	for (size_t i = 0; i < e->len; i++) {
+		const struct entry *x = &g_array_index(e, struct entry, i);
+		g_string_append_printf(y, "  %s: %s\n", x->key, x->provenance);
+	}
+}
+
+/* Entries of one prefix must be adjacent for the flow mappings: a fitted
+ * key the base lacks goes after the last entry of its prefix. */
+static void put_fitted(GArray *e, const char *key, char *value, char *provenance)
+{
+	size_t at = e->len;
+	const char *dot = strchr(key, '.');
+	for (size_t i = 0; i < e->len; i++) {
+		struct entry *x = &g_array_index(e, struct entry, i);
+		if (!strcmp(x->key, key)) {
+			g_free(x->value);
+			g_free(x->provenance);
+			x->value = value;
+			x->provenance = provenance;
+			return;
+		}
+		if (dot && !strncmp(x->key, key, (size_t)(dot - key) + 1))
+			at = i + 1;
+	}
+	struct entry x = {g_strdup(key), value, provenance};
+	g_array_insert_val(e, at, x);
+}
+
+int calt_write_profile(const char *path, const char *base, const char *name, const char *csv,
+                       const char *command, const struct calt_problem *pb,
+                       const struct calt_result *r, char *err, size_t errlen)
+{
+	GArray *e = g_array_new(FALSE, FALSE, sizeof(struct entry));
+	int rc = base_profile(base, e, err, errlen);
+	GString *y = g_string_new(NULL);
+	char *desc = g_strdup_printf("%s with keys fitted to %s", base, csv);
+	char *qname = quote(name), *qcmd = quote(command), *qdesc = quote(desc);
+	g_string_append_printf(
+	    y,
+	    "# Device profile (docs/scenarios.md \"Device profiles\"), fitted by\n"
+	    "# `switchover calibrate table` (docs/calibration.md).\n"
+	    "name: %s\n"
+	    "description: %s\n"
+	    "command: %s\n",
+	    qname, qdesc, qcmd);
+	g_free(desc);
+	g_free(qdesc);
+	g_free(qname);
+	g_free(qcmd);
+	for (size_t k = 0; !rc && k < pb->n_free; k++) {
+		char v[64];
+		calt_format_value(pb->free[k].kind, r->x[k], v, sizeof v);
+		const char *key = profile_key(pb->free[k].key);
+		if (key)
+			put_fitted(e, key, g_strdup(v), fitted_provenance(csv, pb, r, k));
+		else
+			g_string_append_printf(y, "# fitted, not a device key: %s = %s\n",
+			                       pb->free[k].key, v);
+	}
+	if (!rc)
+		emit_device(y, e);
+	for (size_t i = 0; i < e->len; i++) {
+		struct entry *x = &g_array_index(e, struct entry, i);
+		g_free(x->key);
+		g_free(x->value);
+		g_free(x->provenance);
+	}
+	g_array_free(e, TRUE);
+	char tmp[4096];
+	if (!rc && outfile_begin(path, tmp, sizeof tmp, err, errlen))
+		rc = -1;
+	if (!rc) {
+		FILE *f = fopen(tmp, "w");
+		bool ok = f && fwrite(y->str, 1, y->len, f) == y->len;
+		ok = (f && fclose(f) == 0) && ok;
+		if (!ok) {
+			snprintf(err, errlen, "%s: cannot write", path);
+			outfile_discard(tmp);
+			rc = -1;
+		} else if (outfile_commit(tmp, path, err, errlen)) {
+			rc = -1;
+		}
+	}
+	g_string_free(y, TRUE);
+	return rc;
+}
