@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "calibrate_table.h"
+#include "device_profile.h"
 #include "dist.h"
 #include "outfile.h"
 #include "units.h"
@@ -39,99 +40,50 @@ static char *quote(const char *s)
 	return g_string_free(q, FALSE);
 }
 
-static char *prov(const char *source, const char *field, const char *text)
+/* An entry's provenance as a YAML flow mapping, fields as the file had them. */
+static char *entry_provenance(const struct device_profile_entry *x)
 {
-	char *q = quote(text);
-	char *p = g_strdup_printf("{source: %s, %s: %s}", source, field, q);
-	g_free(q);
-	return p;
+	GString *p = g_string_new("");
+	g_string_append_printf(p, "{source: %s", x->source);
+	const struct {
+		const char *field, *text;
+	} f[] = {{"ref", x->ref}, {"reason", x->reason}, {"to", x->to}, {"fit", x->fit}};
+	for (size_t k = 0; k < sizeof f / sizeof f[0]; k++)
+		if (f[k].text) {
+			char *q = quote(f[k].text);
+			g_string_append_printf(p, ", %s: %s", f[k].field, q);
+			g_free(q);
+		}
+	if (x->samples)
+		g_string_append_printf(p, ", samples: %s", x->samples);
+	if (x->files) {
+		g_string_append(p, ", files: [");
+		for (char **fl = x->files; *fl; fl++) {
+			char *q = quote(*fl);
+			g_string_append_printf(p, "%s%s", fl == x->files ? "" : ", ", q);
+			g_free(q);
+		}
+		g_string_append_c(p, ']');
+	}
+	g_string_append_c(p, '}');
+	return g_string_free(p, FALSE);
 }
 
-static char *assumption(const char *why)
-{
-	return prov("assumption", "reason", why);
-}
-
-static char *seconds(double v)
-{
-	char buf[64];
-	struct dist d = dist_fixed(v);
-	dist_format(&d, buf, sizeof buf);
-	return g_strdup(buf);
-}
-
-static char *rate(double v)
-{
-	char buf[64];
-	calt_format_value(CALT_RATE, v, buf, sizeof buf);
-	return g_strdup(buf);
-}
-
-/*
- * The base profile's keys with their provenance.  The profiles are still a
- * C table (models/scenario.c); the provenance here is what the comments
- * there and docs/model.md ("Device state as images") say of each value.
- * When profiles become YAML files that carry their provenance, this is the
- * one function to replace by reading that file.
- */
+/* The base profile's keys with their provenance, from its file
+ * (profiles/devices/NAME.yaml or a path; docs/scenarios.md, "Device
+ * profiles"). */
 static int base_profile(const char *name, GArray *e, char *err, size_t errlen)
 {
-	const struct scenario_profile *p = scenario_profile_find(name);
-	if (!p || strcmp(name, "mlx5-cx7")) {
-		snprintf(err, errlen,
-		         "--profile %s: only mlx5-cx7 has its provenance recorded (expected "
-		         "mlx5-cx7)",
-		         name);
+	struct device_profile dp;
+	char why[1536];
+	if (device_profile_load(name, NULL, &dp, why, sizeof why)) {
+		snprintf(err, errlen, "--profile %s: %s", name, why);
 		return -1;
 	}
-	const char *guess = "order-of-magnitude guess, not measured (models/scenario.c); "
-	                    "docs/domain.md §11 says what the driver does on this arc";
-	char buf[64];
-	add(e, "capabilities", g_strdup("[stop_copy, p2p, pre_copy]"),
-	    prov("code", "ref",
-	         "the mlx5 driver offers STOP_COPY, P2P and PRE_COPY "
-	         "(drivers/vfio/pci/mlx5/main.c; docs/domain.md §11)"));
-	units_format_bytes_exact(p->state_bytes, buf, sizeof buf);
-	add(e, "state_size", g_strdup(buf),
-	    prov("publication", "ref", "docs/domain.md §9: 'about 100 MiB of device state each'"));
-	units_format_bytes_exact(p->header_bytes, buf, sizeof buf);
-	add(e, "header_size", g_strdup(buf),
-	    prov("code", "ref", "struct mlx5_vf_migration_header, drivers/vfio/pci/mlx5/cmd.h"));
-	units_format_bytes_exact(p->initial_bytes, buf, sizeof buf);
-	add(e, "initial_bytes", g_strdup(buf),
-	    assumption("mlx5's initial data is its image (docs/model.md, 'Device state as "
-	               "images')"));
-	add(e, "precopy_dirty_rate", rate(p->precopy_dirty_Bps),
-	    assumption("no published rate; studies set it"));
-	add(e, "save_rate", rate(p->save_Bps),
-	    assumption("~0.1 s for a full image, the order of the 1-VF downtime of "
-	               "docs/domain.md §9"));
-	add(e, "latency.default", seconds(p->latency_default_s), assumption(guess));
-	add(e, "latency.query", seconds(p->query_s),
-	    assumption("order-of-magnitude guess, not "
-	               "measured (models/scenario.c)"));
-	for (size_t i = 0; i < SCENARIO_ARC_COUNT; i++) {
-		double v;
-		if (!scenario_profile_arc(p, scenario_arcs[i].from, scenario_arcs[i].to, &v))
-			continue;
-		char *key = g_strdup_printf("latency.%s", scenario_arcs[i].key);
-		add(e, key, seconds(v), assumption(guess));
-		g_free(key);
-	}
-	add(e, "load.fixed", seconds(p->load_fixed_s),
-	    assumption("per write() call; not measured (models/scenario.c)"));
-	add(e, "load.rate", rate(p->load_Bps),
-	    assumption("~0.1 s for a full image, the order of the 1-VF downtime of "
-	               "docs/domain.md §9"));
-	add(e, "init_load.fixed", seconds(p->init_load_fixed_s),
-	    assumption("allocating and DMA-mapping pages; not measured (models/scenario.c)"));
-	add(e, "init_load.rate", rate(p->init_load_Bps),
-	    assumption("allocating and DMA-mapping pages at a few GB/s (~50 ms for 100 MiB)"));
-	add(e, "arc_cpu_fraction", g_strdup("0"),
-	    assumption("the arcs wait on the device's firmware, not on the host's CPU"));
-	add(e, "precopy_info_v2", g_strdup("unsupported"),
-	    prov("code", "ref",
-	         "no kernel up to 6.12 implements PRECOPY_INFOv2 (models/scenario.c)"));
+	for (size_t i = 0; i < dp.n_entries; i++)
+		add(e, dp.entries[i].key, g_strdup(dp.entries[i].value),
+		    entry_provenance(&dp.entries[i]));
+	device_profile_free(&dp);
 	return 0;
 }
 

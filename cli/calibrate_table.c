@@ -13,6 +13,7 @@
 
 #include "calibrate_table.h"
 #include "cli.h"
+#include "device_profile.h"
 #include "input_file.h"
 #include "outfile.h"
 #include "units.h"
@@ -604,11 +605,13 @@ int calibrate_table_main(int argc, char **argv)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
 	}
 	char err[2048];
-	if (!scenario_profile_find(o.profile)) {
-		cli_error(CMD, "--profile '%s': expected %s\n", o.profile, scenario_profile_names);
+	struct device_profile base;
+	if (device_profile_load(o.profile, NULL, &base, err, sizeof err)) {
+		cli_error(CMD, "--profile '%s': %s\n", o.profile, err);
 		problem_free(&pb, o.free);
 		return CLI_EXIT_ERROR;
 	}
+	device_profile_free(&base);
 	if (o.output && outfile_check(o.output, err, sizeof err)) {
 		cli_error(CMD, "%s\n", err);
 		problem_free(&pb, o.free);
