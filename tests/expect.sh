@@ -24,6 +24,25 @@ expect() {
 	fi
 }
 
+# wait_for PID FILE PATTERN: until PATTERN is in FILE, PID has ended or
+# 60 s passed (as long as a loaded machine may take to start a program:
+# only one that never gets there fails the caller's check after this).
+wait_for() {
+	i=0
+	while [ $i -lt 300 ] && kill -0 "$1" 2>/dev/null && ! grep -q -- "$3" "$2" 2>/dev/null; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
+
+# listen_port PID ERRFILE: the port a `real --role dst --listen HOST:0`
+# (PID, its stderr in ERRFILE) says it listens on, once it does; "" if
+# it never does.
+listen_port() {
+	wait_for "$1" "$2" "(port [0-9]*)"
+	sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$2" 2>/dev/null
+}
+
 # finish: the summary line and the script's status
 finish() {
 	echo "$pass passed, $fails failed"

@@ -300,16 +300,7 @@ expect 0 "comparison (null" -- "$SW" real "$SRC/scenarios/null.yaml" --strategy 
 "$SW" real "$SRC/scenarios/null.yaml" --runs 2 --role dst --listen 127.0.0.1:0 --quiet \
 	--format json >"$TMP/dst.json" 2>"$TMP/dst.err" &
 dst=$!
-port=""
-# Wait for the port as long as it takes a loaded machine to start the
-# program (60 s: only a program that never listens fails here).
-i=0
-while [ $i -lt 300 ] && kill -0 $dst 2>/dev/null; do
-	port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$TMP/dst.err" 2>/dev/null)
-	[ -n "$port" ] && break
-	sleep 0.2
-	i=$((i + 1))
-done
+port=$(listen_port $dst "$TMP/dst.err")
 if [ -n "$port" ] && "$SW" real "$SRC/scenarios/null.yaml" --runs 2 --role src \
 	--connect "127.0.0.1:$port" --quiet --format json >"$TMP/src.json" && wait $dst &&
 	python3 - "$TMP/src.json" "$TMP/dst.json" <<'PY'
@@ -339,11 +330,7 @@ expect 2 "cannot connect to 127.0.0.1:1" -- "$SW" real "$SRC/scenarios/null.yaml
 # leaves no result file.
 "$SW" real "$SRC/bench/agreement.yaml" --runs 200 -o "$TMP/int.h5" >"$TMP/int.out" 2>&1 &
 pid=$!
-i=0
-while [ $i -lt 300 ] && kill -0 $pid 2>/dev/null && ! grep -q "run 1/200 started" "$TMP/int.out"; do
-	sleep 0.2
-	i=$((i + 1))
-done
+wait_for $pid "$TMP/int.out" "run 1/200 started"
 kill -INT $pid
 status=0
 wait $pid || status=$?

@@ -28,7 +28,7 @@ guard() {
 trap 'kill $watchdogs 2>/dev/null; rm -rf "$TMP"' EXIT
 
 # start_dst NAME ARGS...: a destination in the background; sets dst (pid)
-# and port once it listens (60 s: only a program that never listens fails).
+# and port once it listens.
 start_dst() {
 	name=$1
 	shift
@@ -36,14 +36,7 @@ start_dst() {
 		>"$TMP/$name.out" 2>"$TMP/$name.err" &
 	dst=$!
 	guard $dst
-	port=""
-	i=0
-	while [ $i -lt 300 ] && kill -0 $dst 2>/dev/null; do
-		port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$TMP/$name.err" 2>/dev/null)
-		[ -n "$port" ] && break
-		sleep 0.2
-		i=$((i + 1))
-	done
+	port=$(listen_port $dst "$TMP/$name.err")
 	[ -n "$port" ] || bad "$name: the destination never listened: $(head -3 "$TMP/$name.err")"
 }
 
@@ -89,11 +82,7 @@ start_dst intr "$A" $LONG --runs 3 --io-timeout 2s
 	--io-timeout 2s >"$TMP/intr-src.out" 2>"$TMP/intr-src.err" &
 src=$!
 guard $src
-i=0
-while [ $i -lt 300 ] && kill -0 $src 2>/dev/null && ! grep -q "run 1/3 started" "$TMP/intr-src.err"; do
-	sleep 0.2
-	i=$((i + 1))
-done
+wait_for $src "$TMP/intr-src.err" "run 1/3 started"
 kill -INT $src
 wait $src
 src_st=$?
@@ -120,11 +109,7 @@ start_dst k9 "$A" $LONG --runs 2
 	>"$TMP/k9-src.out" 2>"$TMP/k9-src.err" &
 src=$!
 guard $src
-i=0
-while [ $i -lt 300 ] && kill -0 $src 2>/dev/null && ! grep -q "run 1/2 started" "$TMP/k9-src.err"; do
-	sleep 0.2
-	i=$((i + 1))
-done
+wait_for $src "$TMP/k9-src.err" "run 1/2 started"
 sleep 0.3
 kill -9 $src
 wait $src 2>/dev/null
