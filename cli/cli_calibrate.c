@@ -22,8 +22,8 @@
 static const struct cli_command calibrate_commands[] = {
     {"traces", "a device profile from result files' traces (runs of any world)",
      cli_calibrate_traces, cli_calibrate_traces_help},
-    {"table", "fit scenario keys to observed statistics (published tables)",
-     calibrate_table_main, calibrate_table_help},
+    {"table", "fit scenario keys to observed statistics (published tables)", calibrate_table_main,
+     calibrate_table_help},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -62,7 +62,7 @@ void cli_calibrate_traces_help(FILE *out)
 {
 	fprintf(out,
 	        "usage: switchover calibrate traces RESULT.h5... -o PROFILE.yaml [--name NAME]\n"
-	        "                                  [--group G]\n\n"
+	        "                                  [--group G | --pool NAME]\n\n"
 	        "Estimate a device profile from the traces of result files of any world (sim,\n"
 	        "real with emulated or VFIO devices, `import qemu`), over every run of every\n"
 	        "file, for one device group (by name):\n"
@@ -84,6 +84,9 @@ void cli_calibrate_traces_help(FILE *out)
 	        "  --name NAME        the profile's name (default: FILE's name without .yaml)\n"
 	        "  --group G          the device group to calibrate (required when the files\n"
 	        "                     have several)\n"
+	        "  --pool NAME        every device of the files as one group NAME: devices of\n"
+	        "                     one kind in several groups, or an imported QEMU\n"
+	        "                     migration (each device its own group)\n"
 	        "  -h, --help         this help\n\n"
 	        "exit status: 0 written; 2 bad input (unreadable or foreign file, a file with no\n"
 	        "trace or no device arc, no group G, several groups and no --group).\n",
@@ -153,13 +156,11 @@ static int write_text(const char *path, const char *text)
 int cli_calibrate_traces(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"group", required_argument, NULL, 'g'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'}, {"name", required_argument, NULL, 'n'},
+	    {"group", required_argument, NULL, 'g'},  {"pool", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
-	const char *output = NULL, *name = NULL, *group = NULL;
+	const char *output = NULL, *name = NULL, *group = NULL, *pool = NULL;
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -172,6 +173,9 @@ int cli_calibrate_traces(int argc, char **argv)
 			break;
 		case 'g':
 			group = optarg;
+			break;
+		case 'p':
+			pool = optarg;
 			break;
 		case 'h':
 			cli_calibrate_traces_help(stdout);
@@ -196,8 +200,12 @@ int cli_calibrate_traces(int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	}
 	struct calib cal;
+	if (group && pool) {
+		errorf("traces: --group and --pool exclude each other\n");
+		return CLI_EXIT_ERROR;
+	}
 	if (calib_from_files((const char *const *)argv + optind, (size_t)(argc - optind), group,
-	                     &cal, err, sizeof err)) {
+	                     pool, &cal, err, sizeof err)) {
 		errorf("traces: %s\n", err);
 		return CLI_EXIT_ERROR;
 	}
@@ -206,7 +214,7 @@ int cli_calibrate_traces(int argc, char **argv)
 		errorf("traces: the files have %zu device groups (", cal.n_groups);
 		for (size_t g = 0; g < cal.n_groups; g++)
 			fprintf(stderr, "%s%s", g ? ", " : "", cal.groups[g].name);
-		fprintf(stderr, "): choose one with --group\n");
+		fprintf(stderr, "): choose one with --group, or --pool them\n");
 		goto out;
 	}
 	char *base = g_path_get_basename(output);

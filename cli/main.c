@@ -2,6 +2,7 @@
  * main.c - the `switchover` command: its table of subcommands, top-level
  * help and version.  Add a subcommand with one line in cli_commands.
  */
+#include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,5 +81,9 @@ int cli_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* GSL's default error handler aborts the process; every GSL call of
+	 * the project checks the status or the value it returns instead, and
+	 * a bad input must end in a message, never a crash. */
+	gsl_set_error_handler_off();
 	return cli_main(argc, argv);
 }

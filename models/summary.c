@@ -567,6 +567,14 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 	find_marks(tr, &mk);
 	double bounds[PHASE_COUNT + 1] = {mk.stop,    mk.src_prep_end, mk.src_main_end, mk.fq_end,
 	                                  mk.sc_sent, mk.vm_start,     mk.dst_prep_end, mk.running};
+	/* A run's own marks are in order; marks of two ends placed on one
+	 * clock (an imported QEMU migration: transport's or the importer's
+	 * offset estimate) may not be, by the estimate's error or by
+	 * rounding.  A phase is never negative: each boundary is at least
+	 * the one before, and the phases still add up to the downtime. */
+	for (int p = 1; p <= PHASE_COUNT; p++)
+		if (bounds[p] < bounds[p - 1])
+			bounds[p] = bounds[p - 1];
 	for (int p = 0; p < PHASE_COUNT; p++)
 		out->phase_s[p] = bounds[p + 1] - bounds[p];
 	out->downtime_s = mk.running - mk.stop;

@@ -553,8 +553,8 @@ static void estimate(struct calib_group *cg, struct acc *a)
 
 /* ---- files ---- */
 
-static int add_file(const char *path, const char *group, GPtrArray *accs, size_t *runs, char *err,
-                    size_t errlen)
+static int add_file(const char *path, const char *group, const char *pool, GPtrArray *accs,
+                    size_t *runs, char *err, size_t errlen)
 {
 	struct results *r;
 	char rerr[512];
@@ -570,7 +570,7 @@ static int add_file(const char *path, const char *group, GPtrArray *accs, size_t
 	for (size_t d = 0; d < nd; d++) {
 		dev[d].g = scenario_device_group(s, d, NULL);
 		if (!group || !strcmp(dev[d].g->name, group)) {
-			dev[d].acc = acc_get(accs, dev[d].g->name);
+			dev[d].acc = acc_get(accs, pool ? pool : dev[d].g->name);
 			found = true;
 		}
 	}
@@ -605,8 +605,8 @@ out:
 	return rc;
 }
 
-int calib_from_files(const char *const *paths, size_t n, const char *group, struct calib *out,
-                     char *err, size_t errlen)
+int calib_from_files(const char *const *paths, size_t n, const char *group, const char *pool,
+                     struct calib *out, char *err, size_t errlen)
 {
 	*out = (struct calib){0};
 	GPtrArray *accs = g_ptr_array_new_with_free_func(acc_free);
@@ -615,7 +615,7 @@ int calib_from_files(const char *const *paths, size_t n, const char *group, stru
 		size_t before = 0;
 		for (guint g = 0; g < accs->len; g++)
 			before += ((struct acc *)g_ptr_array_index(accs, g))->arcs_seen;
-		rc = add_file(paths[i], group, accs, &out->n_runs, err, errlen);
+		rc = add_file(paths[i], group, pool, accs, &out->n_runs, err, errlen);
 		size_t after = 0;
 		for (guint g = 0; g < accs->len; g++)
 			after += ((struct acc *)g_ptr_array_index(accs, g))->arcs_seen;

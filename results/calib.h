@@ -52,12 +52,14 @@ struct calib {
 
 /*
  * Estimate the profile of every device group of the n files (only group
- * `group` unless NULL).  0, or -1 with err naming the file and what it
- * lacks (not a result file, no run with a trace, no device arc, no group
- * `group`): the caller refuses the command then.
+ * `group` unless NULL); with `pool` (not NULL) every device of them is one
+ * group of that name (an imported QEMU migration names each device a group
+ * of its own).  0, or -1 with err naming the file and what it lacks (not a
+ * result file, no run with a trace, no device arc, no group `group`): the
+ * caller refuses the command then.
  */
-int calib_from_files(const char *const *paths, size_t n, const char *group, struct calib *out,
-                     char *err, size_t errlen);
+int calib_from_files(const char *const *paths, size_t n, const char *group, const char *pool,
+                     struct calib *out, char *err, size_t errlen);
 void calib_free(struct calib *c);
 
 /* The parameter `key` of group g, or NULL. */

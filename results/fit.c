@@ -38,8 +38,22 @@ static double cdf(const struct dist *d, double x)
 		return gsl_cdf_gaussian_P(x - d->a, d->b);
 	case DIST_LOGNORMAL:
 		return x > 0 ? gsl_cdf_lognormal_P(x, log(d->a), d->b) : 0;
-	case DIST_GAMMA:
-		return x > 0 ? gsl_cdf_gamma_P(x, d->a, d->b) : 0;
+	case DIST_GAMMA: {
+		if (!(x > 0))
+			return 0;
+		/* GSL's incomplete gamma gives up ("error in large x asymptotic")
+		 * for the very large shapes that near-equal samples fit, and its
+		 * default handler would abort the process: ask for the status,
+		 * and there use the normal the gamma tends to (its skewness,
+		 * 2/sqrt(shape), is then negligible). */
+		gsl_sf_result r;
+		gsl_error_handler_t *old = gsl_set_error_handler_off();
+		int status = gsl_sf_gamma_inc_P_e(d->a, x / d->b, &r);
+		gsl_set_error_handler(old);
+		if (status == GSL_SUCCESS && isfinite(r.val))
+			return r.val;
+		return gsl_cdf_gaussian_P(x - d->a * d->b, sqrt(d->a) * d->b);
+	}
 	default:
 		return 0;
 	}
