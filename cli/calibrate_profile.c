@@ -27,14 +27,20 @@ static void add(GArray *e, const char *key, char *value, char *provenance)
 	g_array_append_val(e, x);
 }
 
-/* A YAML double-quoted scalar (UTF-8 kept as is). */
+/* A YAML double-quoted scalar (UTF-8 kept as is, control characters
+ * escaped: a newline in a path or a command must not end the scalar). */
 static char *quote(const char *s)
 {
 	GString *q = g_string_new("\"");
 	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20) {
+			g_string_append_printf(q, "\\x%02x", c);
+			continue;
+		}
+		if (c == '"' || c == '\\')
 			g_string_append_c(q, '\\');
-		g_string_append_c(q, *s);
+		g_string_append_c(q, (char)c);
 	}
 	g_string_append_c(q, '"');
 	return g_string_free(q, FALSE);
@@ -156,8 +162,12 @@ static void emit_device(GString *y, const GArray *e)
 		            strncmp(g_array_index(e, struct entry, i + 1).key, x->key, plen + 1);
 		if (first)
 			g_string_append_printf(y, "  %.*s: {", (int)plen, x->key);
-		g_string_append_printf(y, "%s%s: %s%s", first ? "" : ", ", dot + 1, x->value,
+		/* Quoted: a distribution's commas would end a plain scalar of
+		 * the flow mapping ("normal(mean=5ms, sd=1ms)"). */
+		char *v = quote(x->value);
+		g_string_append_printf(y, "%s%s: %s%s", first ? "" : ", ", dot + 1, v,
 		                       last ? "}\n" : "");
+		g_free(v);
 	}
 	g_string_append(y, "provenance:\n");
 	for (size_t i = 0; i < e->len; i++) {
@@ -228,6 +238,13 @@ int calt_write_profile(const char *path, const char *base, const char *name, con
 		g_free(x->provenance);
 	}
 	g_array_free(e, TRUE);
+	/* What is written must load as a profile (a free key that is no
+	 * profile key, a value the loader refuses): refuse it here instead. */
+	struct device_profile check;
+	if (!rc && device_profile_load_text(path, y->str, y->len, &check, err, errlen))
+		rc = -1;
+	else if (!rc)
+		device_profile_free(&check);
 	char tmp[4096];
 	if (!rc && outfile_begin(path, tmp, sizeof tmp, err, errlen))
 		rc = -1;

@@ -15,6 +15,7 @@
 #include "calib.h"
 #include "calibrate_table.h"
 #include "cli.h"
+#include "device_profile.h"
 #include "outfile.h"
 
 #define errorf(...) cli_error("calibrate", __VA_ARGS__)
@@ -132,7 +133,14 @@ static void print_table(const struct calib_group *g, size_t n_files, size_t n_ru
 
 static int write_text(const char *path, const char *text)
 {
-	char tmp[4096], err[512];
+	char tmp[4096], err[1024];
+	/* The profile must load as one before it is written. */
+	struct device_profile check;
+	if (device_profile_load_text(path, text, strlen(text), &check, err, sizeof err)) {
+		errorf("traces: the profile would not load, so it is not written: %s\n", err);
+		return -1;
+	}
+	device_profile_free(&check);
 	if (outfile_begin(path, tmp, sizeof tmp, err, sizeof err)) {
 		errorf("%s\n", err);
 		return -1;

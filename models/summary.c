@@ -572,9 +572,8 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 	 * offset estimate) may not be, by the estimate's error or by
 	 * rounding.  A phase is never negative: each boundary is at least
 	 * the one before, and the phases still add up to the downtime. */
-	for (int p = 1; p <= PHASE_COUNT; p++)
-		if (bounds[p] < bounds[p - 1])
-			bounds[p] = bounds[p - 1];
+	for (int p = 1; p < PHASE_COUNT; p++)
+		bounds[p] = fmin(fmax(bounds[p], bounds[p - 1]), bounds[PHASE_COUNT]);
 	for (int p = 0; p < PHASE_COUNT; p++)
 		out->phase_s[p] = bounds[p + 1] - bounds[p];
 	out->downtime_s = mk.running - mk.stop;

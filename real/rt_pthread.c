@@ -570,6 +570,7 @@ static void *pump_main(void *arg)
 	for (;;) {
 		struct rt_frame f;
 		void *payload;
+		err[0] = '\0';
 		/* Between frames the stream may be idle for as long as the source
 		 * likes (recv's timeout judges that); inside a frame it may not. */
 		int rc = transport_wait_readable(c->fd_rx, INFINITY);
@@ -580,6 +581,8 @@ static void *pump_main(void *arg)
 		if (rc < 0) {
 			if (rc == -EINTR)
 				snprintf(err, sizeof err, "interrupted (SIGINT or SIGTERM)");
+			else if (!err[0])
+				snprintf(err, sizeof err, "%s", strerror(-rc));
 			pump_stop(c, rc, err);
 			rtp_cpu_note("pump");
 			return NULL;

@@ -17,8 +17,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,17 +132,17 @@ int transport_decode_hdr(const uint8_t in[TRANSPORT_HDR_BYTES], uint64_t max_dat
 
 /* Set from a signal handler; every wait looks at it at least this often,
  * whichever thread the signal interrupted. */
-static volatile sig_atomic_t stop_requested;
+static atomic_int stop_requested; /* lock-free: safe in a signal handler */
 #define STOP_CHECK_MS 200
 
 void transport_request_stop(void)
 {
-	stop_requested = 1;
+	atomic_store(&stop_requested, 1);
 }
 
 bool transport_stop_requested(void)
 {
-	return stop_requested != 0;
+	return atomic_load(&stop_requested) != 0;
 }
 
 /* poll() for `events` until `deadline`; 0 when ready, -ETIMEDOUT, -EINTR
@@ -150,7 +150,7 @@ bool transport_stop_requested(void)
 static int wait_for(int fd, short events, double deadline)
 {
 	for (;;) {
-		if (stop_requested)
+		if (transport_stop_requested())
 			return -EINTR;
 		int ms = STOP_CHECK_MS;
 		if (isfinite(deadline)) {

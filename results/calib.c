@@ -530,8 +530,8 @@ static void estimate(struct calib_group *cg, struct acc *a)
 			double b = at(a->bytes[k])[i];
 			if (!adjust)
 				x[kept++] = x[i];
-			else if (!isnan(b))
-				x[kept++] = x[i] - b * slope;
+			else if (!isnan(b)) /* the line fits on average: a sample may fall below */
+				x[kept++] = fmax(0, x[i] - b * slope);
 		}
 		char key[80];
 		snprintf(key, sizeof key, "latency.%s", scenario_arcs[k].key);

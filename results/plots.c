@@ -2141,7 +2141,10 @@ int plot_study_heatmap(const struct results_table *t, const char *axis_x, const 
 		if (!rows[r])
 			continue;
 		double v = t->num[r * t->n_cols + cmed] * 1e3;
-		cell[heat_index(t, yv, ny, cy, r) * nx + heat_index(t, xv, nx, cx, r)] = v;
+		size_t iy = heat_index(t, yv, ny, cy, r), ix = heat_index(t, xv, nx, cx, r);
+		if (iy == ny || ix == nx) /* a NaN axis value matches none: no cell */
+			continue;
+		cell[iy * nx + ix] = v;
 		if (isfinite(v)) {
 			lo = fmin(lo, v);
 			hi = fmax(hi, v);

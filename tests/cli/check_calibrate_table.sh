@@ -76,9 +76,8 @@ python3 - "$TMP/fit1.yaml" >"$TMP/sets" <<'PY'
 import re, sys
 for line in open(sys.argv[1]):
     m = re.match(r'  (latency|load): \{(.*)\}$', line)
-    if m:
-        for kv in m.group(2).split(', '):
-            k, v = kv.split(': ')
+    if m:  # values are double-quoted (a distribution's commas)
+        for k, v in re.findall(r'(\w+): "((?:[^"\\]|\\.)*)"', m.group(2)):
             print('--set devices.%s.%s=%s' % (m.group(1), k, v))
 PY
 # shellcheck disable=SC2046
