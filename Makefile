@@ -42,7 +42,7 @@ check-sanitize: deps
 # ThreadSanitizer on the real world's tests only (CTest label `real`): they
 # are the ones whose tasks are threads; the rest under TSan would only add
 # CI time.  A data race fails the test (halt_on_error).
-REAL_TESTS = test_transport test_contract_real test_rt_pthread test_real test_vfio
+REAL_TESTS = test_transport test_contract_real test_rt_pthread test_real test_vfio test_calibrate
 check-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Tsan $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(REAL_TESTS)
