@@ -14,6 +14,7 @@
 #include "dist.h"
 #include "outfile.h"
 #include "units.h"
+#include "yaml_out.h"
 
 /* One leaf key of a profile's `device:` mapping: its dotted path, its value
  * as a scenario writes it, and its provenance as a YAML flow mapping. */
@@ -27,22 +28,11 @@ static void add(GArray *e, const char *key, char *value, char *provenance)
 	g_array_append_val(e, x);
 }
 
-/* A YAML double-quoted scalar (UTF-8 kept as is, control characters
- * escaped: a newline in a path or a command must not end the scalar). */
+/* `s` as a YAML double-quoted scalar, newly allocated. */
 static char *quote(const char *s)
 {
-	GString *q = g_string_new("\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20) {
-			g_string_append_printf(q, "\\x%02x", c);
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			g_string_append_c(q, '\\');
-		g_string_append_c(q, (char)c);
-	}
-	g_string_append_c(q, '"');
+	GString *q = g_string_new(NULL);
+	yaml_out_quoted(q, s);
 	return g_string_free(q, FALSE);
 }
 

@@ -34,6 +34,7 @@
 #include "scenario.h"
 #include "store.h"
 #include "trace.h"
+#include "yaml_out.h"
 
 /* Samples of one device group over every file and run. */
 struct acc {
@@ -670,21 +671,6 @@ const struct calib_param *calib_param_find(const struct calib_group *g, const ch
 
 /* ---- the profile file ---- */
 
-/* A YAML double-quoted scalar. */
-static void quoted(GString *o, const char *s)
-{
-	g_string_append_c(o, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			g_string_append_c(o, '\\');
-		if ((unsigned char)*s < 0x20)
-			g_string_append_printf(o, "\\x%02x", (unsigned char)*s);
-		else
-			g_string_append_c(o, *s);
-	}
-	g_string_append_c(o, '"');
-}
-
 /* The written keys under `prefix.` ("" for top-level keys). */
 static void emit_section(GString *o, const struct calib_group *g, const char *prefix,
                          const char *indent)
@@ -718,15 +704,15 @@ char *calib_profile_yaml(const struct calib *c, const struct calib_group *g, con
 	GString *o = g_string_new("# Device profile (docs/calibration.md), measured from traces by "
 	                          "`switchover calibrate traces`\n");
 	g_string_append(o, "name: ");
-	quoted(o, name);
+	yaml_out_quoted(o, name);
 	g_string_append(o, "\ndescription: ");
 	char *desc = g_strdup_printf("device group '%s' of %zu result file%s (%zu runs)", g->name,
 	                             c->n_files, c->n_files == 1 ? "" : "s", c->n_runs);
-	quoted(o, desc);
+	yaml_out_quoted(o, desc);
 	g_free(desc);
 	if (command) {
 		g_string_append(o, "\ncommand: ");
-		quoted(o, command);
+		yaml_out_quoted(o, command);
 	}
 	if (date)
 		g_string_append_printf(o, "\ndate: %s", date);
@@ -748,10 +734,10 @@ char *calib_profile_yaml(const struct calib *c, const struct calib_group *g, con
 		for (size_t f = 0; f < c->n_files; f++) {
 			if (f)
 				g_string_append(o, ", ");
-			quoted(o, c->files[f]);
+			yaml_out_quoted(o, c->files[f]);
 		}
 		g_string_append_printf(o, "], samples: %zu, fit: ", p->samples);
-		quoted(o, p->fit);
+		yaml_out_quoted(o, p->fit);
 		g_string_append(o, "}\n");
 	}
 	return g_string_free(o, FALSE);
