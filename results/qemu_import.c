@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include "device.h"
+#include "input_file.h"
 #include "runtime.h"
 #include "vfio_fsm.h"
-#include "input_file.h"
 
 /* One parsed log line. */
 struct qline {
@@ -45,8 +45,11 @@ static void add_warning(struct qemu_import *im, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "PID@SEC.USEC:" at s; returns the length of the prefix, or 0. */
-static size_t parse_prefix(const char *s, int *tid, int64_t *us)
+static bool known_event(const char *name, size_t len);
+
+/* "PID@SEC.USEC:" at s (the `log` backend's own prefix up to QEMU 10.1);
+ * returns the length of the prefix, or 0. */
+static size_t parse_legacy(const char *s, int *tid, int64_t *us)
 {
 	const char *p = s;
 	long long pid = 0, sec = 0, usec = 0;
@@ -73,7 +76,131 @@ static size_t parse_prefix(const char *s, int *tid, int64_t *us)
 	return (size_t)(p - s);
 }
 
-/* Where the next "PID@SEC.USEC:" starts inside s (after its first char), or NULL. */
+/* n decimal digits at *p (advanced), or -1. */
+static long digits(const char **p, int n)
+{
+	long v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d. */
+static int64_t days_from_civil(long y, long m, long d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (int64_t)era * 146097 + doe - 719468;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.FRACTION](Z|+HH:MM|-HH:MM) " at s: the prefix
+ * qemu_log puts on every line with -msg timestamp=on since QEMU 10.1
+ * (GLib's g_date_time_format_iso8601 of the UTC time; the fraction is
+ * printed only when it is not 0).  Returns the length including the
+ * space, or 0. */
+static size_t parse_iso(const char *s, int64_t *us)
+{
+	const char *p = s;
+	long y = digits(&p, 4);
+	if (y < 0 || *p++ != '-')
+		return 0;
+	long mo = digits(&p, 2);
+	if (mo < 1 || mo > 12 || *p++ != '-')
+		return 0;
+	long d = digits(&p, 2);
+	if (d < 1 || d > 31 || *p++ != 'T')
+		return 0;
+	long h = digits(&p, 2);
+	if (h < 0 || h > 23 || *p++ != ':')
+		return 0;
+	long mi = digits(&p, 2);
+	if (mi < 0 || mi > 59 || *p++ != ':')
+		return 0;
+	long sec = digits(&p, 2);
+	if (sec < 0 || sec > 60)
+		return 0;
+	long frac = 0;
+	if (*p == '.') {
+		p++;
+		int nd = 0;
+		for (; *p >= '0' && *p <= '9'; p++, nd++)
+			if (nd < 6)
+				frac = frac * 10 + (*p - '0');
+		if (!nd || nd > 9)
+			return 0;
+		for (; nd < 6; nd++)
+			frac *= 10;
+	}
+	long off_s = 0;
+	if (*p == 'Z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1;
+		long oh = digits(&p, 2);
+		if (oh < 0 || oh > 23 || *p++ != ':')
+			return 0;
+		long om = digits(&p, 2);
+		if (om < 0 || om > 59)
+			return 0;
+		off_s = sign * (oh * 3600 + om * 60);
+	} else {
+		return 0;
+	}
+	if (*p++ != ' ')
+		return 0;
+	int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_s;
+	*us = t * 1000000 + frac;
+	return (size_t)(p - s);
+}
+
+static size_t token_len(const char *s)
+{
+	return strcspn(s, " ");
+}
+
+/* A trace record's timestamp prefix at s, up to its event name: either the
+ * `log` backend's "PID@SEC.USEC:" (QEMU up to 10.1), or qemu_log's ISO 8601
+ * time (-msg timestamp=on), which newer QEMU follows with the guest name
+ * (-msg guest-name=on) and "PROGRAM: " before the event; an ISO time
+ * followed by "PID@SEC.USEC:" (both prefixes) takes the latter's time.
+ * Without a thread id (ISO only) *tid is 0.  Returns the prefix length, or
+ * 0 when s starts with neither. */
+static size_t parse_prefix(const char *s, int *tid, int64_t *us)
+{
+	size_t n = parse_legacy(s, tid, us);
+	if (n)
+		return n;
+	if (!(n = parse_iso(s, us)))
+		return 0;
+	*tid = 0;
+	size_t m = parse_legacy(s + n, tid, us);
+	if (m)
+		return n + m;
+	/* guest name and program name: "PROG: EVENT", "GUEST PROG: EVENT" or
+	 * "GUEST EVENT" (told from "EVENT ARGS" by the event being known) */
+	const char *t1 = s + n;
+	size_t l1 = token_len(t1);
+	if (l1 > 1 && t1[l1 - 1] == ':' && t1[l1] == ' ')
+		return n + l1 + 1;
+	if (t1[l1] == ' ') {
+		const char *t2 = t1 + l1 + 1;
+		size_t l2 = token_len(t2);
+		if (l2 > 1 && t2[l2 - 1] == ':' && t2[l2] == ' ' && !memchr(t1, ':', l1) &&
+		    !known_event(t1, l1))
+			return (size_t)(t2 + l2 + 1 - s);
+		if (l2 && !known_event(t1, l1) && known_event(t2, l2))
+			return (size_t)(t2 - s);
+	}
+	return n;
+}
+
+/* Where the next record prefix starts inside s (after its first char), or NULL. */
 static const char *embedded_prefix(const char *s)
 {
 	for (const char *p = s + 1; *p; p++) {
@@ -135,7 +262,7 @@ static int qfile_read(struct qemu_import *im, const char *path, struct qfile *f,
 		g_free(text);
 		return -1;
 	}
-	unsigned lineno = 0, untimed = 0, first_untimed = 0;
+	unsigned lineno = 0, untimed = 0, first_untimed = 0, other = 0, first_other = 0;
 	for (char *p = text, *next; p < text + len; p = next) {
 		char *nl = memchr(p, '\n', (size_t)(text + len - p));
 		next = nl ? nl + 1 : text + len;
@@ -163,8 +290,10 @@ static int qfile_read(struct qemu_import *im, const char *path, struct qfile *f,
 			untimed++;
 			continue;
 		}
-		/* Two threads writing at once: a record starts inside another. */
-		for (const char *cut; (cut = embedded_prefix(p));) {
+		/* Two threads writing at once: a record starts inside another
+		 * (searched after this line's own prefix, which may be two). */
+		for (const char *cut;
+		     (cut = embedded_prefix(p + parse_prefix(p, &tid, &us) - 1));) {
 			add_warning(im,
 			            "%s:%u: interleaved line (records run together): kept the "
 			            "last, dropped \"%.*s\"",
@@ -172,7 +301,15 @@ static int qfile_read(struct qemu_import *im, const char *path, struct qfile *f,
 			p = (char *)cut;
 			l = strlen(p);
 		}
-		if (!add_record(f, p, l, lineno))
+		bool added = add_record(f, p, l, lineno);
+		size_t iso = parse_iso(p, &us);
+		if (!added && iso && !parse_legacy(p + iso, &tid, &us)) {
+			/* qemu_log's ISO time is on QEMU's other messages too
+			 * ("TIME qemu-system-x86_64: -device ...: warning ..."). */
+			if (!first_other)
+				first_other = lineno;
+			other++;
+		} else if (!added)
 			add_warning(im, "%s:%u: damaged line skipped: \"%.60s\"", path, lineno, p);
 		else if (!nl)
 			add_warning(im,
@@ -183,8 +320,8 @@ static int qfile_read(struct qemu_import *im, const char *path, struct qfile *f,
 	g_free(text);
 	if (untimed && !f->lines->len) {
 		snprintf(err, errlen,
-		         "%s:%u: no line with QEMU's timestamp prefix PID@SEC.USEC: (run QEMU "
-		         "with -msg timestamp=on; docs/import.md)",
+		         "%s:%u: no trace line with a timestamp (PID@SEC.USEC: or an ISO 8601 "
+		         "time; run QEMU with -msg timestamp=on; docs/import.md)",
 		         path, first_untimed);
 		return -1;
 	}
@@ -192,6 +329,11 @@ static int qfile_read(struct qemu_import *im, const char *path, struct qfile *f,
 		snprintf(err, errlen, "%s: empty: no QEMU trace line", path);
 		return -1;
 	}
+	if (other)
+		add_warning(im,
+		            "%s:%u: %u timestamped line(s) that are not trace events (QEMU's "
+		            "other messages) ignored (the first here)",
+		            path, first_other, other);
 	if (untimed)
 		add_warning(im,
 		            "%s:%u: %u line(s) without a trace timestamp ignored (the first here)",
@@ -659,6 +801,14 @@ static const struct event_handler {
     {"vfio_load_state_device_buffer_load_end", false, NULL},
     {"vfio_load_state_device_buffer_end", false, NULL},
 };
+
+static bool known_event(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+		if (strlen(handlers[i].name) == len && !memcmp(handlers[i].name, name, len))
+			return true;
+	return false;
+}
 
 static void line_event(struct builder *b, const struct qline *l, int side, double t)
 {

@@ -3,11 +3,12 @@
  * writes it from a run's trace and reads it back from a real migration.
  *
  * A line is what QEMU prints with `-trace` and `-msg timestamp=on`:
- *   PID@SEC.USEC:EVENT ARGS
+ *   PID@SEC.USEC:EVENT ARGS                      (QEMU up to 10.0; written so)
+ *   YYYY-MM-DDTHH:MM:SS.UUUUUUZ [GUEST] [PROG: ]EVENT ARGS     (newer QEMU)
  * with EVENT and ARGS as QEMU's hw/vfio/trace-events and
  * migration/trace-events define them (docs/import.md lists every event
- * used, its format and the QEMU version it comes from).  Lines without the
- * timestamp prefix (QEMU without -msg timestamp=on) carry no time and are
+ * used, its format and the QEMU version it comes from).  Lines without a
+ * timestamp (newer QEMU without -msg timestamp=on) carry no time and are
  * rejected with a message.
  *
  * Writing: qemu_log_write turns one run's engine trace into the two logs

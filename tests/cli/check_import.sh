@@ -15,7 +15,7 @@ expect 0 "qemu-trace FILE" -- "$SW" sim --help
 expect 2 "expected \`switchover import qemu" -- "$SW" import vmware
 expect 2 "--source SRC.log is required" -- "$SW" import qemu -o "$TMP/x.h5"
 expect 2 "--clock 'maybe'" -- "$SW" import qemu --source "$D/src-9.2.log" --clock maybe -o "$TMP/x.h5"
-expect 2 "bad-no-timestamps.log:1: no line with QEMU's timestamp prefix" -- \
+expect 2 "bad-no-timestamps.log:1: no trace line with a timestamp" -- \
 	"$SW" import qemu --source "$D/bad-no-timestamps.log" -o "$TMP/x.h5"
 expect 2 "bad-no-migration.log:3: no migration" -- \
 	"$SW" import qemu --source "$D/bad-no-migration.log" -o "$TMP/x.h5"
