@@ -42,6 +42,12 @@ void cli_import_help(FILE *out)
 	        "                      total and setup times go into the notes\n"
 	        "  --device-id ID=NAME the QMP events' device-id ID is the device the\n"
 	        "                      trace calls NAME (its host address), repeatable\n"
+	        "  --device-map GUEST=HOST\n"
+	        "                      the device QEMU's vmstate_downtime_save/_load call\n"
+	        "                      GUEST (its guest address, 0000:00:05.0, or the whole\n"
+	        "                      idstr 0000:00:05.0/vfio) is the VF the vfio_* events\n"
+	        "                      call HOST (0000:3b:00.1); repeatable.  Not needed with\n"
+	        "                      multifd device state, whose events name both\n"
 	        "  -o, --output FILE   the result file (written as FILE.tmp-PID, then renamed)\n"
 	        "  --all               every migration of the logs (default: the first)\n"
 	        "  --clock C           align (default): the two ends have two clocks, aligned\n"
@@ -114,6 +120,7 @@ static struct scenario *import_scenario(const struct qemu_import *im, guint n_us
 struct import_opts {
 	const char *src, *dst, *events, *query, *output, *name;
 	GHashTable *ids; /* --device-id: QMP id -> trace name */
+	GHashTable *map; /* --device-map: section idstr or guest address -> trace name */
 	bool all;
 	enum qemu_import_clock clock;
 	enum strategy_kind strategy;
@@ -131,6 +138,7 @@ static int parse(int argc, char **argv, struct import_opts *o)
 	    {"strategy", required_argument, NULL, 'S'},
 	    {"name", required_argument, NULL, 'n'},
 	    {"device-id", required_argument, NULL, 'i'},
+	    {"device-map", required_argument, NULL, 'm'},
 	    {"query-migrate", required_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -138,7 +146,8 @@ static int parse(int argc, char **argv, struct import_opts *o)
 	*o = (struct import_opts){
 	    .name = "qemu-import",
 	    .strategy = STRATEGY_SEQUENTIAL,
-	    .ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free)};
+	    .ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
+	    .map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free)};
 	if (argc < 2 || strcmp(argv[1], "qemu") != 0) {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 			cli_import_help(stdout);
@@ -173,13 +182,18 @@ static int parse(int argc, char **argv, struct import_opts *o)
 		case 'n':
 			o->name = optarg;
 			break;
-		case 'i': {
+		case 'i':
+		case 'm': {
 			const char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || !eq[1]) {
-				errorf("--device-id '%s': expected ID=NAME\n", optarg);
+				errorf(c == 'i' ? "--device-id '%s': expected ID=NAME\n"
+				                : "--device-map '%s': expected GUEST=HOST, e.g. "
+				                  "0000:00:05.0=0000:3b:00.1\n",
+				       optarg);
 				return CLI_EXIT_ERROR;
 			}
-			g_hash_table_replace(o->ids, g_strndup(optarg, (size_t)(eq - optarg)),
+			g_hash_table_replace(c == 'i' ? o->ids : o->map,
+			                     g_strndup(optarg, (size_t)(eq - optarg)),
 			                     g_strdup(eq + 1));
 			break;
 		}
@@ -256,19 +270,23 @@ int cli_import(int argc, char **argv)
 	int rc = parse(argc, argv, &o);
 	if (rc) {
 		g_hash_table_destroy(o.ids);
+		g_hash_table_destroy(o.map);
 		return rc < 0 ? CLI_EXIT_OK : rc;
 	}
 	struct qemu_import im;
 	char err[1024];
 	if (qemu_import_logs(o.src, o.dst, o.clock, &im, err, sizeof err) ||
 	    (o.events && qemu_import_events(&im, o.events, o.ids, err, sizeof err)) ||
-	    (o.query && qemu_import_query_migrate(&im, o.query, err, sizeof err))) {
+	    (o.query && qemu_import_query_migrate(&im, o.query, err, sizeof err)) ||
+	    qemu_import_device_times(&im, o.map, err, sizeof err)) {
 		errorf("%s\n", err);
 		qemu_import_free(&im);
 		g_hash_table_destroy(o.ids);
+		g_hash_table_destroy(o.map);
 		return CLI_EXIT_ERROR;
 	}
 	g_hash_table_destroy(o.ids);
+	g_hash_table_destroy(o.map);
 	guint n_used = o.all ? im.migrations->len : 1;
 	if (!o.all && im.migrations->len > 1)
 		errorf("warning: %s holds %u migrations; importing the first (--all for every "
@@ -305,8 +323,13 @@ int cli_import(int argc, char **argv)
 			         "the destination VM never ran in the logs (no "
 			         "dst-precopy-bh-vm-started checkpoint)");
 		struct run_summary sum;
-		if (summary_from_trace(s, &m->tr, &res, &sum) ||
-		    results_writer_add_run(w, s, k, &m->tr, &sum, err, sizeof err)) {
+		int bad = summary_from_trace(s, &m->tr, &res, &sum);
+		/* the scenario's devices are the import's, in its order */
+		for (size_t d = 0; !bad && d < sum.n_devices; d++) {
+			sum.dev[d].qemu_save_s = m->qemu_save_s[d];
+			sum.dev[d].qemu_load_s = m->qemu_load_s[d];
+		}
+		if (bad || results_writer_add_run(w, s, k, &m->tr, &sum, err, sizeof err)) {
 			errorf("%s\n", sum.error[0] && !err[0] ? sum.error : err);
 			status = CLI_EXIT_ERROR;
 		} else {

@@ -511,6 +511,7 @@ static void ack_and_events(const struct scenario *s, const struct trace *tr, con
 		double nr =
 		    s->nonresponsive_from == NONRESPONSIVE_VM_STOP ? mk->stop : t_nonresp[i];
 		out->dev[i].event_lead_s = nr - t_guard[i];
+		out->dev[i].qemu_save_s = out->dev[i].qemu_load_s = NAN;
 		/* Only devices that went quiescent can miss the guard. */
 		out->dev[i].rdma_miss = !isnan(nr) && !(t_guard[i] <= nr + s->rdma_timeout_s);
 		out->rdma_guards += !isnan(nr);

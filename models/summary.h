@@ -76,6 +76,11 @@ struct device_attribution {
 	 * emitted; negative = the event came after.  NaN: no such event. */
 	double event_lead_s;
 	bool rdma_miss; /* no guard within the RDMA timeout */
+	/* QEMU's own time for the device's state inside the downtime, from its
+	 * vmstate_downtime_save / _load trace events (the sum of its sections):
+	 * imported runs only; NaN for the harness's runs and for an imported
+	 * device the log does not identify (docs/import.md). */
+	double qemu_save_s, qemu_load_s;
 };
 
 struct run_summary {

@@ -614,6 +614,11 @@ static bool on_load_device_data(const struct ev *e)
 static bool on_thread_start(const struct ev *e)
 {
 	struct builder *b = e->b;
+	/* the source's save thread names the device's section too */
+	char idstr[128];
+	if (!e->side && sscanf(e->rest, " idstr %127s", idstr) == 1)
+		g_hash_table_replace(b->im->idstr_device, g_strdup(idstr),
+		                     g_strdup(b->im->devices->pdata[e->d]));
 	ADD(.t = e->t, .task = "qemu", .kind = TRACE_THREAD_SPAWN, .device = e->d,
 	    .side = (int8_t)e->side, .text = "multifd");
 	return true;
@@ -742,8 +747,13 @@ static bool on_downtime_save_load(const struct ev *e)
 	if (sscanf(e->rest, "type=%31s idstr=%127s instance_id=%d downtime=%lld", type, idstr,
 	           &instance, &us) != 4)
 		return false;
-	note(e->b->m, "%s %s %s instance %d: %lld us inside the downtime",
-	     e->side ? "load" : "save", type, idstr, instance, us);
+	struct qemu_vmstate_time v = {.side = e->side,
+	                              .instance = instance,
+	                              .seconds = (double)us * 1e-6,
+	                              .lineno = e->l->lineno};
+	snprintf(v.idstr, sizeof v.idstr, "%s", idstr);
+	snprintf(v.type, sizeof v.type, "%s", type);
+	g_array_append_val(e->b->m->vmstate_times, v);
 	return true;
 }
 
@@ -964,6 +974,7 @@ static struct qemu_migration *build(struct qemu_import *im, const char *const pa
 	struct qemu_migration *m = g_new0(struct qemu_migration, 1);
 	trace_init(&m->tr);
 	m->notes = g_ptr_array_new_with_free_func(g_free);
+	m->vmstate_times = g_array_new(FALSE, FALSE, sizeof(struct qemu_vmstate_time));
 	if (nd && clk == QEMU_IMPORT_CLOCK_ALIGN)
 		align_clocks(m, src, ns, dst, nd);
 	else if (nd)
@@ -1038,6 +1049,9 @@ static void migration_free(gpointer p)
 	struct qemu_migration *m = p;
 	trace_free(&m->tr);
 	g_ptr_array_unref(m->notes);
+	g_array_unref(m->vmstate_times);
+	g_free(m->qemu_save_s);
+	g_free(m->qemu_load_s);
 	g_free(m);
 }
 
@@ -1060,7 +1074,8 @@ int qemu_import_logs(const char *src_path, const char *dst_path, enum qemu_impor
 	    .warnings = g_ptr_array_new_with_free_func(g_free),
 	    .devices = g_ptr_array_new_with_free_func(g_free),
 	    .dev_index = g_hash_table_new(g_str_hash, g_str_equal),
-	    .unknown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
+	    .unknown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+	    .idstr_device = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free)};
 	struct qfile fs = {0}, fd = {0};
 	int rc = -1;
 	if (qfile_read(out, src_path, &fs, err, errlen) ||
@@ -1247,6 +1262,74 @@ int qemu_import_query_migrate(struct qemu_import *im, const char *path, char *er
 	return 0;
 }
 
+/* The QEMU device name of a section's idstr: map (the idstr, or its guest
+ * address before the "/"), else what the logs said; NULL: not known. */
+static const char *section_device(const struct qemu_import *im, GHashTable *map, const char *idstr)
+{
+	const char *dev = map ? g_hash_table_lookup(map, idstr) : NULL;
+	if (!dev && map) {
+		const char *slash = strchr(idstr, '/');
+		if (slash) {
+			char *addr = g_strndup(idstr, (size_t)(slash - idstr));
+			dev = g_hash_table_lookup(map, addr);
+			g_free(addr);
+		}
+	}
+	return dev ? dev : g_hash_table_lookup(im->idstr_device, idstr);
+}
+
+int qemu_import_device_times(struct qemu_import *im, GHashTable *map, char *err, size_t errlen)
+{
+	if (map) {
+		GHashTableIter it;
+		gpointer k, v;
+		g_hash_table_iter_init(&it, map);
+		while (g_hash_table_iter_next(&it, &k, &v))
+			if (!g_hash_table_lookup(im->dev_index, v)) {
+				snprintf(err, errlen,
+				         "--device-map %s=%s: %s is no VFIO device of the logs "
+				         "(QEMU's names are the host addresses the vfio_* events "
+				         "print, e.g. %s)",
+				         (const char *)k, (const char *)v, (const char *)v,
+				         im->devices->len ? (const char *)im->devices->pdata[0]
+				                          : "0000:3b:00.1");
+				return -1;
+			}
+	}
+	size_t n = im->devices->len;
+	for (guint k = 0; k < im->migrations->len; k++) {
+		struct qemu_migration *m = im->migrations->pdata[k];
+		g_free(m->qemu_save_s);
+		g_free(m->qemu_load_s);
+		m->qemu_save_s = g_new(double, n + 1);
+		m->qemu_load_s = g_new(double, n + 1);
+		for (size_t d = 0; d < n; d++)
+			m->qemu_save_s[d] = m->qemu_load_s[d] = NAN;
+		for (guint i = 0; i < m->vmstate_times->len; i++) {
+			const struct qemu_vmstate_time *v =
+			    &g_array_index(m->vmstate_times, struct qemu_vmstate_time, i);
+			const char *dev = section_device(im, map, v->idstr);
+			gpointer di = dev ? g_hash_table_lookup(im->dev_index, dev) : NULL;
+			if (!di) {
+				note(
+				    m,
+				    "%s %s %s instance %d: %.0f us inside the downtime (no device: "
+				    "%s)",
+				    v->side ? "load" : "save", v->type, v->idstr, v->instance,
+				    v->seconds * 1e6,
+				    strstr(v->idstr, "/vfio")
+				        ? "--device-map GUEST=HOST tells which VFIO device it is"
+				        : "not a VFIO section");
+				continue;
+			}
+			double *sum = v->side ? &m->qemu_load_s[GPOINTER_TO_SIZE(di) - 1]
+			                      : &m->qemu_save_s[GPOINTER_TO_SIZE(di) - 1];
+			*sum = isnan(*sum) ? v->seconds : *sum + v->seconds;
+		}
+	}
+	return 0;
+}
+
 void qemu_import_free(struct qemu_import *im)
 {
 	if (im->migrations)
@@ -1259,5 +1342,7 @@ void qemu_import_free(struct qemu_import *im)
 		g_ptr_array_unref(im->devices);
 	if (im->unknown)
 		g_hash_table_destroy(im->unknown);
+	if (im->idstr_device)
+		g_hash_table_destroy(im->idstr_device);
 	memset(im, 0, sizeof *im);
 }

@@ -64,6 +64,21 @@ struct qemu_migration {
 	double end_s;                /* time of its last line */
 	double offset_s;             /* destination clock minus source clock, as applied */
 	double offset_uncertainty_s; /* half-width of the offset's interval; INFINITY: one-sided */
+	/* QEMU's per-section times inside the downtime (vmstate_downtime_save
+	 * and _load), in log order, and per device of qemu_import.devices their
+	 * sums once qemu_import_device_times has told which device each is
+	 * (NaN: none, or not identified; NULL before). */
+	GArray *vmstate_times; /* struct qemu_vmstate_time */
+	double *qemu_save_s, *qemu_load_s;
+};
+
+struct qemu_vmstate_time {
+	int side;        /* 0 save (source), 1 load (destination) */
+	char idstr[128]; /* the section's idstr, e.g. "0000:00:05.0/vfio" (guest address) */
+	char type[32];   /* "iterable" or "non-iterable" */
+	int instance;    /* instance_id */
+	double seconds;  /* downtime= (us) */
+	unsigned lineno; /* in that side's log */
 };
 
 struct qemu_import {
@@ -72,6 +87,9 @@ struct qemu_import {
 	GHashTable *dev_index; /* name -> index + 1 */
 	GPtrArray *warnings;   /* char *: "FILE:LINE: ..." damaged, truncated, interleaved lines */
 	GHashTable *unknown;   /* event name -> count (GUINT_TO_POINTER) of events not understood */
+	/* section idstr -> QEMU device name (char *, both owned), from
+	 * vfio_save_complete_precopy_thread_start, the one event naming both */
+	GHashTable *idstr_device;
 };
 
 /* Read the source log (required) and the destination log (NULL: none) and
@@ -92,6 +110,14 @@ int qemu_import_events(struct qemu_import *im, const char *path, GHashTable *ids
  * it) on the last migration: QEMU answers for its last one.  -1 with err
  * naming the file when it is not such an answer. */
 int qemu_import_query_migrate(struct qemu_import *im, const char *path, char *err, size_t errlen);
+/* Tell which device each vmstate_downtime_save/_load section belongs to and
+ * sum them per device into every migration's qemu_save_s / qemu_load_s.
+ * The section's idstr names a guest PCI address ("0000:00:05.0/vfio"), the
+ * VFIO events the host's: `map` (idstr, or the address before its "/",
+ * -> QEMU device name; NULL: none) says which is which, else the import's
+ * idstr_device.  Sections of no device stay notes.  -1 with err when map
+ * names a device the logs do not have. */
+int qemu_import_device_times(struct qemu_import *im, GHashTable *map, char *err, size_t errlen);
 void qemu_import_free(struct qemu_import *im);
 
 #endif

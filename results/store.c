@@ -330,6 +330,7 @@ struct device_row {
 	uint64_t stopcopy_bytes;
 	double event_lead_s;
 	uint8_t rdma_miss;
+	double qemu_save_s, qemu_load_s;
 };
 
 static const struct field device_fields[] = {
@@ -338,8 +339,16 @@ static const struct field device_fields[] = {
     FIELD(struct device_row, load_s, F_F64),         FIELD(struct device_row, dst_prepare_s, F_F64),
     FIELD(struct device_row, dst_main_s, F_F64),     FIELD(struct device_row, total_s, F_F64),
     FIELD(struct device_row, stopcopy_bytes, F_U64), FIELD(struct device_row, event_lead_s, F_F64),
-    FIELD(struct device_row, rdma_miss, F_U8),
+    FIELD(struct device_row, rdma_miss, F_U8),       FIELD(struct device_row, qemu_save_s, F_F64),
+    FIELD(struct device_row, qemu_load_s, F_F64),
 };
+/* device_fields' columns added after schema version 1 (files without them
+ * read as NaN), by index (struct rd's `missing`) */
+enum { DEVICE_FIELD_QEMU_SAVE = 11, DEVICE_FIELD_QEMU_LOAD = 12 };
+static bool column_optional(const struct field *f)
+{
+	return !strcmp(f->name, "qemu_save_s") || !strcmp(f->name, "qemu_load_s");
+}
 
 /* Attributes of /runs/<n> that are run_summary fields: the scalars, one
  * per phase (phase_<name>_s) and three per invariant (inv_<name>, and the
@@ -926,6 +935,8 @@ int results_writer_add_run(struct results_writer *w, const struct scenario *s, u
 		    .stopcopy_bytes = a->stopcopy_bytes,
 		    .event_lead_s = a->event_lead_s,
 		    .rdma_miss = a->rdma_miss,
+		    .qemu_save_s = a->qemu_save_s,
+		    .qemu_load_s = a->qemu_load_s,
 		};
 		scenario_device_name(s, i, devs[i].name, sizeof devs[i].name);
 	}
@@ -1055,7 +1066,8 @@ struct rd {
 	struct h5_types ty;
 	struct results *r;
 	unsigned flags;
-	bool has_header; /* the checksum of our header was checked */
+	bool has_header;  /* the checksum of our header was checked */
+	uint64_t missing; /* the last table read's optional columns not in the file (bit: field) */
 };
 
 /* "PATH: message", plus HDF5's reason when `h5` says an HDF5 call failed. */
@@ -1349,8 +1361,13 @@ static int table_read(struct rd *rd, hid_t loc, const char *name, const char *ob
 		fail(rd, false, "%s is not a one-dimensional table", objpath);
 		goto out;
 	}
+	rd->missing = 0;
 	for (size_t i = 0; i < nf; i++) {
 		int idx = H5Tget_member_index(ft, f[i].name);
+		if (idx < 0 && column_optional(&f[i]) && i < 64) {
+			rd->missing |= UINT64_C(1) << i;
+			continue;
+		}
 		if (idx < 0) {
 			fail(rd, false, "%s: column '%s' missing", objpath, f[i].name);
 			goto out;
@@ -1387,7 +1404,13 @@ static int table_read(struct rd *rd, hid_t loc, const char *name, const char *ob
 		rc = 0;
 		goto out;
 	}
-	mt = compound_type(f, nf, row_size, false, &rd->ty);
+	/* the memory type of the columns the file has */
+	struct field present[64];
+	size_t np = 0;
+	for (size_t i = 0; i < nf && np < NFIELDS(present); i++)
+		if (!(i < 64 && rd->missing >> i & 1))
+			present[np++] = f[i];
+	mt = compound_type(present, np, row_size, false, &rd->ty);
 	buf = calloc(*n_rows, row_size);
 	if (mt < 0 || !buf) {
 		fail(rd, mt < 0, "%s: out of memory", objpath);
@@ -1452,6 +1475,8 @@ static int device_row(struct rd *rd, void *ctx, const void *row, size_t i, const
 	a->total_s = d->total_s;
 	a->event_lead_s = d->event_lead_s;
 	a->rdma_miss = d->rdma_miss != 0;
+	a->qemu_save_s = rd->missing >> DEVICE_FIELD_QEMU_SAVE & 1 ? NAN : d->qemu_save_s;
+	a->qemu_load_s = rd->missing >> DEVICE_FIELD_QEMU_LOAD & 1 ? NAN : d->qemu_load_s;
 	return 0;
 }
 

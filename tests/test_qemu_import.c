@@ -477,7 +477,8 @@ static void test_iso_timestamps(void)
 		const struct qemu_migration *b = im.migrations->pdata[0];
 		CU_ASSERT_EQUAL(b->t0_us, a->t0_us);
 		if (b->tr.n != a->tr.n)
-			fprintf(stderr, "style %d: %zu events, legacy %zu\n", style, b->tr.n, a->tr.n);
+			fprintf(stderr, "style %d: %zu events, legacy %zu\n", style, b->tr.n,
+			        a->tr.n);
 		CU_ASSERT_FATAL(b->tr.n == a->tr.n);
 		for (size_t k = 0; k < a->tr.n; k++) {
 			const struct trace_event *x = &a->tr.ev[k], *y = &b->tr.ev[k];
@@ -499,6 +500,67 @@ static void test_iso_timestamps(void)
 	CU_ASSERT(qemu_import_logs(tmp_path("bad-iso.log"), NULL, QEMU_IMPORT_CLOCK_ALIGN, &im, err,
 	                           sizeof err) == -1);
 	CU_ASSERT(strstr(err, "bad-iso.log:1: no trace line with a timestamp") != NULL);
+}
+
+/* vmstate_downtime_save/_load per device: the excerpt's multifd save
+ * thread names the section 0000:00:03.0/vfio with its device 0000:3b:00.1;
+ * --device-map overrides that and names what nothing names; a map to a
+ * device the logs lack is an error. */
+static void test_device_times(void)
+{
+	struct qemu_import im;
+	char err[1024], src[1024], dst[1024];
+	snprintf(src, sizeof src, "%s", test_src_path("tests/data/qemu/src-9.2.log"));
+	snprintf(dst, sizeof dst, "%s", test_src_path("tests/data/qemu/dst-9.2.log"));
+	CU_ASSERT_FATAL(qemu_import_logs(src, dst, QEMU_IMPORT_CLOCK_ALIGN, &im, err, sizeof err) ==
+	                0);
+	CU_ASSERT_FATAL(qemu_import_device_times(&im, NULL, err, sizeof err) == 0);
+	const struct qemu_migration *m = im.migrations->pdata[0];
+	/* src-9.2.log:34 downtime=8500, dst-9.2.log:13 downtime=13000 (us) */
+	CU_ASSERT_DOUBLE_EQUAL(m->qemu_save_s[0], 8500e-6, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(m->qemu_load_s[0], 13000e-6, 1e-12);
+	CU_ASSERT(isnan(m->qemu_save_s[1]) && isnan(m->qemu_load_s[1]));
+
+	GHashTable *map = g_hash_table_new(g_str_hash, g_str_equal);
+	g_hash_table_insert(map, "0000:00:03.0", "0000:3b:00.2");
+	CU_ASSERT_FATAL(qemu_import_device_times(&im, map, err, sizeof err) == 0);
+	CU_ASSERT(isnan(m->qemu_save_s[0]) && isnan(m->qemu_load_s[0]));
+	CU_ASSERT_DOUBLE_EQUAL(m->qemu_save_s[1], 8500e-6, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(m->qemu_load_s[1], 13000e-6, 1e-12);
+	g_hash_table_remove_all(map);
+	g_hash_table_insert(map, "0000:00:03.0/vfio", "0000:3b:00.9");
+	CU_ASSERT(qemu_import_device_times(&im, map, err, sizeof err) == -1);
+	CU_ASSERT(strstr(err, "--device-map 0000:00:03.0/vfio=0000:3b:00.9: 0000:3b:00.9 is no "
+	                      "VFIO device") != NULL);
+	g_hash_table_destroy(map);
+	qemu_import_free(&im);
+
+	/* without the thread event or a map: a note naming the section */
+	setup_dir();
+	gchar *text = NULL;
+	CU_ASSERT_FATAL(g_file_get_contents(src, &text, NULL, NULL));
+	GString *cut = g_string_new("");
+	gchar **lines = g_strsplit(text, "\n", -1);
+	for (gchar **l = lines; *l; l++)
+		if (!strstr(*l, "thread_start"))
+			g_string_append_printf(cut, "%s%s", *l, l[1] ? "\n" : "");
+	CU_ASSERT_FATAL(g_file_set_contents(tmp_path("nothread.src"), cut->str, -1, NULL));
+	g_strfreev(lines);
+	g_string_free(cut, TRUE);
+	g_free(text);
+	CU_ASSERT_FATAL(qemu_import_logs(tmp_path("nothread.src"), NULL, QEMU_IMPORT_CLOCK_ALIGN,
+	                                 &im, err, sizeof err) == 0);
+	CU_ASSERT_FATAL(qemu_import_device_times(&im, NULL, err, sizeof err) == 0);
+	m = im.migrations->pdata[0];
+	CU_ASSERT(isnan(m->qemu_save_s[0]));
+	bool noted = false;
+	for (guint i = 0; i < m->notes->len; i++)
+		noted |= strstr(m->notes->pdata[i], "save iterable 0000:00:03.0/vfio instance 0: "
+		                                    "8500 us inside the downtime (no device: "
+		                                    "--device-map") != NULL;
+	CU_ASSERT(noted);
+	qemu_import_free(&im);
+	unlink(tmp_path("nothread.src"));
 }
 
 static void test_no_checkpoints(void)
@@ -533,7 +595,8 @@ static void expect_error(const char *file, const char *needle)
 
 static void test_bad_input(void)
 {
-	expect_error("tests/data/qemu/bad-no-timestamps.log", "bad-no-timestamps.log:1: no trace line");
+	expect_error("tests/data/qemu/bad-no-timestamps.log",
+	             "bad-no-timestamps.log:1: no trace line");
 	expect_error("tests/data/qemu/bad-no-migration.log",
 	             "bad-no-migration.log:3: no migration");
 	expect_error("tests/data/qemu/empty.log", "empty.log: empty");
@@ -558,5 +621,6 @@ void register_tests(void)
 {
 	TEST_SUITE("qemu_import", TEST(test_round_trip), TEST(test_round_trip_multifd),
 	           TEST(test_two_clocks), TEST(test_excerpt), TEST(test_iso_timestamps),
-	           TEST(test_no_checkpoints), TEST(test_bad_input), TEST(test_cleanup));
+	           TEST(test_device_times), TEST(test_no_checkpoints), TEST(test_bad_input),
+	           TEST(test_cleanup));
 }

@@ -109,6 +109,8 @@ static void synthetic_run(size_t k)
 		sum->dev[i].total_s = 3.5 * i;
 		sum->dev[i].event_lead_s = i % 2 ? NAN : -0.25 * i;
 		sum->dev[i].rdma_miss = i % 2;
+		sum->dev[i].qemu_save_s = i % 2 ? NAN : 1e-3 * i;
+		sum->dev[i].qemu_load_s = 2e-3 * i;
 	}
 	fx.strategy[k] = STRATEGY_PARALLEL_BARRIER;
 	fx.run[k] = 99;
@@ -579,6 +581,26 @@ static void test_read_missing_column(void)
 	unlink(path);
 }
 
+/* A file written before the devices table had its qemu_save_s and
+ * qemu_load_s columns (the fuzz corpus keeps one) reads, with them NaN. */
+static void test_read_before_qemu_columns(void)
+{
+	struct results *r;
+	char err[1024];
+	int rc =
+	    results_read(test_src_path("fuzz/corpus/results/null-1run.h5"), &r, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "%s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_FATAL(r->n_runs > 0 && r->runs[0].sum.n_devices > 0);
+	for (size_t k = 0; k < r->n_runs; k++)
+		for (size_t i = 0; i < r->runs[k].sum.n_devices; i++) {
+			CU_ASSERT(isnan(r->runs[k].sum.dev[i].qemu_save_s));
+			CU_ASSERT(isnan(r->runs[k].sum.dev[i].qemu_load_s));
+		}
+	results_free(r);
+}
+
 static void test_read_broken_objects(void)
 {
 	const char *path = tmp_path("broken.h5");
@@ -785,8 +807,9 @@ void register_tests(void)
 	TEST_SUITE("store", TEST(test_round_trip), TEST(test_phases_table),
 	           TEST(test_abort_leaves_nothing), TEST(test_killed_writer),
 	           TEST(test_read_not_result_files), TEST(test_read_newer_schema),
-	           TEST(test_read_missing_column), TEST(test_read_broken_objects),
-	           TEST(test_read_truncated), TEST(test_read_flipped),
-	           TEST(test_read_header_damaged), TEST(test_read_headerless_flipped),
-	           TEST(test_read_nonsense_values), TEST(test_cleanup));
+	           TEST(test_read_missing_column), TEST(test_read_before_qemu_columns),
+	           TEST(test_read_broken_objects), TEST(test_read_truncated),
+	           TEST(test_read_flipped), TEST(test_read_header_damaged),
+	           TEST(test_read_headerless_flipped), TEST(test_read_nonsense_values),
+	           TEST(test_cleanup));
 }

@@ -37,6 +37,18 @@ if grep -a -q "migration 0: clocks: destination offset" "$TMP/ex.h5"; then ok; e
 expect 0 "kvm_set_user_memory x2" -- cat "$TMP/ex.txt"
 expect 0 "downtime 74.900 ms" -- cat "$TMP/ex.txt"
 expect 0 "query-migrate: status completed, downtime 75 ms" -- cat "$TMP/ex.txt"
+# vmstate_downtime_save/_load: a map to a device the logs lack is refused;
+# a section no event names is a note that says how to name it (no
+# destination log: the migration did not complete as far as the logs say).
+expect 2 "--device-map 0000:00:03.0=0000:3b:00.9: 0000:3b:00.9 is no VFIO device" -- \
+	"$SW" import qemu --source "$D/src-9.2.log" --device-map 0000:00:03.0=0000:3b:00.9 -o "$TMP/map.h5"
+expect 2 "--device-map 'x': expected GUEST=HOST" -- \
+	"$SW" import qemu --source "$D/src-9.2.log" --device-map x -o "$TMP/map.h5"
+grep -v thread_start "$D/src-9.2.log" >"$TMP/nothread.log"
+expect 1 "save iterable 0000:00:03.0/vfio instance 0: 8500 us inside the downtime (no device: --device-map" -- \
+	"$SW" import qemu --source "$TMP/nothread.log" -o "$TMP/map.h5"
+expect 1 "" -- "$SW" import qemu --source "$TMP/nothread.log" --device-map 0000:00:03.0=0000:3b:00.1 -o "$TMP/map.h5"
+if grep -q "no device: --device-map" "$TMP/out"; then bad "--device-map did not name the section's device"; else ok; fi
 # Without checkpoints the run did not complete as far as the logs say: exit 1.
 expect 1 "unknown: source VM stop" -- "$SW" import qemu --source "$D/src-8.1.log" -o "$TMP/old.h5"
 
