@@ -619,6 +619,46 @@ static int attr_put_str(hid_t obj, const char *name, const char *s, const struct
 	return attr_put(obj, &f, &s, ty);
 }
 
+/*
+ * A transfer property list whose type-conversion buffers are just big
+ * enough for n rows of `bytes` each (the larger of the memory and file row).
+ * HDF5 allocates and zero-fills its default 1 MiB conversion buffer (and as
+ * much background buffer for compound types) on every H5Dread / H5Dwrite
+ * that converts, however small the table: that memset was most of the time
+ * spent writing and reading result files.  At least 4 KiB: HDF5 fails to
+ * convert a scalar variable-length string with a buffer of only its 16
+ * bytes.  H5P_DEFAULT for tables that need the default or more, or when
+ * the list cannot be made.
+ */
+static hid_t xfer_for(size_t n, size_t bytes)
+{
+	if (!bytes || (n ? n : 1) > ((size_t)1 << 20) / bytes)
+		return H5P_DEFAULT;
+	size_t size = (n ? n : 1) * bytes;
+	hid_t p = H5Pcreate(H5P_DATASET_XFER);
+	if (p >= 0 && H5Pset_buffer(p, size < 4096 ? 4096 : size, NULL, NULL) >= 0)
+		return p;
+	if (p >= 0)
+		H5Pclose(p);
+	return H5P_DEFAULT;
+}
+
+/* The larger of a dataset's element in the file and in memory (mt). */
+static size_t dataset_row_bytes(hid_t d, hid_t mt)
+{
+	hid_t ft = H5Dget_type(d);
+	size_t f = ft < 0 ? 0 : H5Tget_size(ft), m = H5Tget_size(mt);
+	if (ft >= 0)
+		H5Tclose(ft);
+	return f > m ? f : m;
+}
+
+static void xfer_close(hid_t p)
+{
+	if (p != H5P_DEFAULT)
+		H5Pclose(p);
+}
+
 /* A scalar string dataset loc/name. */
 static int text_put(hid_t loc, const char *name, const char *text, const struct h5_types *ty)
 {
@@ -626,7 +666,9 @@ static int text_put(hid_t loc, const char *name, const char *text, const struct 
 	hid_t d = sp < 0
 	              ? H5I_INVALID_HID
 	              : H5Dcreate2(loc, name, ty->vstr, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-	int rc = d < 0 || H5Dwrite(d, ty->vstr, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0 ? -1 : 0;
+	hid_t xf = d < 0 ? H5P_DEFAULT : xfer_for(1, dataset_row_bytes(d, ty->vstr));
+	int rc = d < 0 || H5Dwrite(d, ty->vstr, H5S_ALL, H5S_ALL, xf, &text) < 0 ? -1 : 0;
+	xfer_close(xf);
 	if (d >= 0)
 		H5Dclose(d);
 	if (sp >= 0)
@@ -645,7 +687,11 @@ static int table_write(hid_t loc, const char *name, const struct field *f, size_
 	hid_t d = mt < 0 || ft < 0 || sp < 0
 	              ? H5I_INVALID_HID
 	              : H5Dcreate2(loc, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-	herr_t rc = d < 0 ? -1 : n ? H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) : 0;
+	hid_t xf = d < 0 || !n
+	               ? H5P_DEFAULT
+	               : xfer_for(n, H5Tget_size(ft) > row_size ? H5Tget_size(ft) : row_size);
+	herr_t rc = d < 0 ? -1 : n ? H5Dwrite(d, mt, H5S_ALL, H5S_ALL, xf, rows) : 0;
+	xfer_close(xf);
 	if (d >= 0)
 		H5Dclose(d);
 	if (sp >= 0)
@@ -1203,6 +1249,15 @@ static int open_dataset(struct rd *rd, hid_t loc, const char *name, const char *
 	return *d < 0 ? fail(rd, true, "%s: cannot open", objpath) : 0;
 }
 
+/* One fixed-length string of `bytes` from a scalar dataset. */
+static herr_t read_fixed(hid_t dset, hid_t mt, size_t bytes, char *out)
+{
+	hid_t xf = xfer_for(1, bytes);
+	herr_t e = H5Dread(dset, mt, H5S_ALL, H5S_ALL, xf, out);
+	xfer_close(xf);
+	return e;
+}
+
 /* One string from an attribute (attr >= 0) or a scalar dataset, either
  * variable- or fixed-length; malloc'd into *out. */
 static int read_string(struct rd *rd, hid_t attr, hid_t dset, const char *where, char **out)
@@ -1228,9 +1283,11 @@ static int read_string(struct rd *rd, hid_t attr, hid_t dset, const char *where,
 	htri_t var = H5Tis_variable_str(ft);
 	if (var > 0) {
 		char *s = NULL;
-		herr_t e = attr >= 0
-		               ? H5Aread(attr, rd->ty.vstr, &s)
-		               : H5Dread(dset, rd->ty.vstr, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s);
+		hid_t xf =
+		    attr >= 0 ? H5P_DEFAULT : xfer_for(1, dataset_row_bytes(dset, rd->ty.vstr));
+		herr_t e = attr >= 0 ? H5Aread(attr, rd->ty.vstr, &s)
+		                     : H5Dread(dset, rd->ty.vstr, H5S_ALL, H5S_ALL, xf, &s);
+		xfer_close(xf);
 		if (e < 0) {
 			fail(rd, true, "%s: cannot read", where);
 			goto out;
@@ -1249,8 +1306,8 @@ static int read_string(struct rd *rd, hid_t attr, hid_t dset, const char *where,
 		*out = calloc(1, size + 1);
 		if (mt < 0 || !*out || H5Tset_size(mt, size + 1) < 0 ||
 		    H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 ||
-		    (attr >= 0 ? H5Aread(attr, mt, *out)
-		               : H5Dread(dset, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out)) < 0) {
+		    (attr >= 0 ? H5Aread(attr, mt, *out) : read_fixed(dset, mt, size + 1, *out)) <
+		        0) {
 			fail(rd, true, "%s: cannot read", where);
 			goto out;
 		}
@@ -1416,7 +1473,10 @@ static int table_read(struct rd *rd, hid_t loc, const char *name, const char *ob
 		fail(rd, mt < 0, "%s: out of memory", objpath);
 		goto out;
 	}
-	if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+	hid_t xf = xfer_for(*n_rows, rowbytes > row_size ? rowbytes : row_size);
+	herr_t got = H5Dread(d, mt, H5S_ALL, H5S_ALL, xf, buf);
+	xfer_close(xf);
+	if (got < 0) {
 		fail(rd, true, "%s: cannot read", objpath);
 		goto out;
 	}
