@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "devices/vfio.h"
 #include "real_world.h"
+#include "rt_pthread.h"
 #include "transport.h"
 #include "units.h"
 
@@ -26,6 +27,37 @@ static void warn_stderr(void *ctx, const char *msg)
 {
 	(void)ctx;
 	fprintf(stderr, "switchover: warning: %s\n", msg);
+}
+
+/*
+ * A fault for the robustness tests only (tests/robustness/twoproc.sh,
+ * docs/reliability.md), never for users, hence no option:
+ * SWITCHOVER_TEST_DISCONNECT=CHANNEL:N closes this process's connections
+ * instead of sending its Nth frame (from 0) on CHANNEL ("main",
+ * "return-path", "multifdK"), so that its peer loses it at that point of
+ * the run.  Returns 0, or -1 with a message when the value is malformed.
+ */
+static struct rtp_fault test_fault;
+static int take_test_fault(void)
+{
+	const char *v = getenv("SWITCHOVER_TEST_DISCONNECT");
+	if (!v || !*v)
+		return 0;
+	const char *colon = strrchr(v, ':');
+	char *end = NULL;
+	unsigned long nth = colon ? strtoul(colon + 1, &end, 10) : 0;
+	size_t chan_len = colon ? (size_t)(colon - v) : 0;
+	if (!colon || end == colon + 1 || *end || chan_len == 0 ||
+	    chan_len >= sizeof test_fault.chan || nth > UINT32_MAX) {
+		fprintf(stderr,
+		        "switchover real: SWITCHOVER_TEST_DISCONNECT='%s': expected CHANNEL:N\n",
+		        v);
+		return -1;
+	}
+	test_fault = (struct rtp_fault){.action = RTP_FAULT_DISCONNECT, .nth = (unsigned)nth};
+	memcpy(test_fault.chan, v, chan_len);
+	real_cfg.fault = &test_fault;
+	return 0;
 }
 
 /* SIGINT/SIGTERM: VFIO devices stop making progress and every wait on a
@@ -205,6 +237,8 @@ int cli_real(int argc, char **argv)
 	int rc = take_real_opts(&argc, argv);
 	if (rc)
 		return rc;
+	if (take_test_fault())
+		return CLI_EXIT_ERROR;
 	const char *bad = NULL;
 	if (real_cfg.role == REAL_ROLE_SRC && !real_cfg.connect)
 		bad = "--role src needs --connect HOST:PORT";

@@ -3,7 +3,8 @@
  * stream order (device setup STOP -> RESUMING, device data written to the
  * device, INIT_DATA_SENT approved), and at end of stream starts the VM: the
  * handlers take every device RESUMING -> RUNNING_P2P -> RUNNING.  Its
- * running or failed report on the return path ends the migration.
+ * running or failed report on the return path ends the migration; after a
+ * failure its devices are reset.
  */
 #include "mig_destination.h"
 
@@ -107,6 +108,13 @@ void mig_destination_run(struct mig *m)
 	}
 	mig_stream_return(m, rc == 0 ? MIG_RET_RUNNING : MIG_RET_FAILED, -1, (uint64_t)(int64_t)rc);
 	mig_multifd_join(m, RT_SIDE_DST);
+	/* A failed incoming migration ends the destination QEMU, whose devices
+	 * are reset when released: none is left in ERROR or holding part of a
+	 * state.  After the failed report, so the source's recovery does not
+	 * wait for it. */
+	if (rc)
+		for (size_t i = 0; i < m->dst.n; i++)
+			mig_device_reset(&m->dst.devs[i], DST_TASK, "failed migration");
 }
 
 void mig_destination_task(void *arg)

@@ -55,6 +55,28 @@ int mig_device_goto(struct mig_device *md, enum vfio_state target, int step, con
 	return 0;
 }
 
+int mig_device_reset(struct mig_device *md, const char *task, const char *reason)
+{
+	struct mig *m = md->m;
+	struct device *d = md->dev;
+	if (d->state == VFIO_STATE_RUNNING || !d->ops->reset)
+		return 0;
+	enum vfio_state from = d->state;
+	TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = task, .kind = TRACE_ARC_BEGIN,
+	          .device = md->index, .side = md->side->side, .from = from,
+	          .to = VFIO_STATE_RUNNING, .text = "reset");
+	d->last_work_s = 0;
+	int rc = d->ops->reset(d);
+	TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = task, .kind = TRACE_ARC_END,
+	          .device = md->index, .side = md->side->side, .from = from,
+	          .to = VFIO_STATE_RUNNING, .value = d->last_work_s,
+	          .text = rc ? strerror(-rc) : NULL);
+	if (rc)
+		mig_fail(m, rc, task, "%s device %s: reset (%s) failed: %s",
+		         rt_side_name(md->side->side), d->name, reason, strerror(-rc));
+	return rc;
+}
+
 int mig_device_transition(struct mig_device *md, bool running, int pass, const char *task)
 {
 	struct device *d = md->dev;
@@ -73,5 +95,12 @@ int mig_device_transition(struct mig_device *md, bool running, int pass, const c
 	} else {
 		target = running ? VFIO_STATE_RUNNING : VFIO_STATE_STOP_COPY;
 	}
-	return mig_device_goto(md, target, pass, task, running ? "vm-start" : "vm-stop");
+	int rc = mig_device_goto(md, target, pass, task, running ? "vm-start" : "vm-stop");
+	/* QEMU's vfio_vmstate_change resets a device whose arc failed: after
+	 * a failed VM start nothing else would (the source's restart after its
+	 * recovery; the destination's report goes out after it).  A failed VM
+	 * stop leaves the device in ERROR for the source's recovery. */
+	if (rc && running)
+		mig_device_reset(md, task, "VM start");
+	return rc;
 }

@@ -14,6 +14,14 @@
 int mig_device_goto(struct mig_device *md, enum vfio_state target, int step, const char *task,
                     const char *reason);
 
+/* VFIO_DEVICE_RESET of a device that is not in RUNNING (QEMU's
+ * vfio_migration_set_state_or_reset after a failed arc; a destination
+ * QEMU's devices released when a failed incoming migration ends it),
+ * traced as an arc to RUNNING with the text "reset".  `reason` goes in the
+ * error when the reset itself fails.  Blocks.  0 (also when nothing was to
+ * do or the device cannot reset) or the reset's negative errno. */
+int mig_device_reset(struct mig_device *md, const char *task, const char *reason);
+
 /* The transition a VFIO handler performs (QEMU's vfio_vmstate_change_prepare
  * for the prepare pass, with the final REINIT check on the source;
  * vfio_vmstate_change for the main pass). */

@@ -216,20 +216,11 @@ static void src_recover(struct mig *m, bool vm_was_stopped)
 	          .from = TRACE_MARK_RECOVERY_BEGIN);
 	for (size_t i = 0; i < m->src.n; i++) {
 		struct mig_device *md = &m->src.devs[i];
-		struct device *d = md->dev;
-		if (d->state == VFIO_STATE_ERROR && d->ops->reset) {
-			TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = SRC_TASK,
-			          .kind = TRACE_ARC_BEGIN, .device = md->index,
-			          .from = VFIO_STATE_ERROR, .to = VFIO_STATE_RUNNING,
-			          .text = "reset");
-			int rc = d->ops->reset(d);
-			TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = SRC_TASK,
-			          .kind = TRACE_ARC_END, .device = md->index,
-			          .from = VFIO_STATE_ERROR, .to = VFIO_STATE_RUNNING,
-			          .value = d->last_work_s, .text = rc ? strerror(-rc) : NULL);
-		}
-		if (d->state != VFIO_STATE_ERROR)
-			mig_device_goto(md, VFIO_STATE_RUNNING, -1, SRC_TASK, "recovery");
+		if (md->dev->state == VFIO_STATE_ERROR)
+			mig_device_reset(md, SRC_TASK, "recovery");
+		/* A recovery arc that fails leaves ERROR through a reset too. */
+		if (mig_device_goto(md, VFIO_STATE_RUNNING, -1, SRC_TASK, "recovery"))
+			mig_device_reset(md, SRC_TASK, "recovery");
 	}
 	TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = SRC_TASK, .kind = TRACE_MARK,
 	          .from = TRACE_MARK_RECOVERY_END);
@@ -266,5 +257,6 @@ void mig_source_run(struct mig *m)
 	}
 	/* Migration completed: source devices leave STOP_COPY (QEMU cleanup). */
 	for (size_t i = 0; i < m->src.n; i++)
-		mig_device_goto(&m->src.devs[i], VFIO_STATE_STOP, -1, SRC_TASK, "cleanup");
+		if (mig_device_goto(&m->src.devs[i], VFIO_STATE_STOP, -1, SRC_TASK, "cleanup"))
+			mig_device_reset(&m->src.devs[i], SRC_TASK, "cleanup");
 }

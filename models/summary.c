@@ -286,7 +286,10 @@ static int walk_invariants(struct walk *w)
 			w->side[1].active = false;
 			break;
 		case TRACE_MARK:
-			if (e->from == TRACE_MARK_FINAL_QUERY_END)
+			/* The stop's passes end at the final query, or at a
+			 * failure before it: recovery's VM start is no stop. */
+			if (e->from == TRACE_MARK_FINAL_QUERY_END ||
+			    e->from == TRACE_MARK_RECOVERY_BEGIN)
 				w->side[0].active = false;
 			break;
 		default:
