@@ -1,12 +1,13 @@
 /*
  * cli_compare.c - `switchover compare BASE.h5 NEW.h5`: did NEW regress?
- * Reads two result files, compares the chosen metric and every phase per
- * strategy (results/compare.c), prints a table or JSON with the verdict
- * last, and exits 0 (no significant regression), 1 (regression) or 2
- * (error), so a pipeline can gate on it.
+ * Reads two result files, compares the chosen metric, every phase, the
+ * other metrics, each device and the failure rate per strategy, paired or
+ * not (results/compare.c), prints a table or JSON with the verdict last, and exits 0 (no
+ * significant regression), 1 (regression) or 2 (error), so a pipeline can gate on it.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glib.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,56 +20,81 @@
 #include "compare.h"
 #include "compare_cli.h"
 #include "output.h"
+#include "plots.h"
 #include "store.h"
 
 /* compare's own meaning of exit status 1. */
 #define COMPARE_EXIT_REGRESSION 1
-/* One warning line (names two files). */
-#define WARN_LEN 1024
 
 void cli_compare_help(FILE *out)
 {
 	fprintf(out,
 	        "usage: switchover compare BASE.h5 NEW.h5 [OPTIONS]\n\n"
 	        "Compare two result files (written with `switchover sim ... -o FILE.h5`): did\n"
-	        "NEW get slower than BASE?  For each strategy with runs in both files, the\n"
-	        "median of the metric and of every phase on each side, the difference of the\n"
-	        "medians (NEW - BASE) with a bootstrap confidence interval, and a two-sided\n"
-	        "Mann-Whitney U test.  Only completed runs count.\n\n"
-	        "verdict: regression when the median grew by more than the threshold, the\n"
-	        "interval lies entirely above 0 and p < 1 - confidence; improvement is the\n"
-	        "mirror image; anything else is no significant change.  With several\n"
-	        "strategies, one regression makes the verdict a regression.\n\n"
+	        "NEW get slower than BASE?  For each strategy with runs in both files: the\n"
+	        "metric, total time, ACK delay, precopy rounds, every phase and each device's\n"
+	        "own time in the downtime (when both files have the same devices), each with\n"
+	        "the medians of both sides, the change with a bootstrap confidence interval\n"
+	        "and a two-sided rank test; and the failure rate (Fisher's exact test).\n\n"
+	        "paired or unpaired: when both files ran the same seed in the same world, run\n"
+	        "i of each drew the same random numbers, so run i is paired with run i: the\n"
+	        "change is the median paired difference, the test Wilcoxon's signed-rank\n"
+	        "test (\"paired: same seed 1, 30 runs each\").  Otherwise (other seeds, other\n"
+	        "worlds, imported runs, --unpaired) the difference of the medians and the\n"
+	        "Mann-Whitney U test (\"unpaired: seeds differ (1, 2)\").  Only completed runs\n"
+	        "count.  deterministic: when every run is the same on both sides there is no\n"
+	        "test and no p-value: the exact change is held against the threshold.\n\n"
+	        "verdict of a metric: regression when it changed by more than the threshold\n"
+	        "of the base median, the interval lies entirely above 0 and p < 1 -\n"
+	        "confidence; improvement is the mirror image; otherwise no significant change\n"
+	        "and the line says why (within the threshold, the interval contains 0, or p\n"
+	        "too large), so \"p = 0.001 ... no significant change\" reads as what it is.\n"
+	        "The overall verdict (last line) is decided by the chosen metric and the\n"
+	        "failure rate of each strategy; the other metrics explain the change.\n\n"
 	        "options:\n"
-	        "  --metric M       downtime (default) | total | phase:NAME, NAME one of\n"
-	        "                   src_prepare, src_main, final_query, stopcopy, dst_load,\n"
-	        "                   dst_prepare, dst_main\n"
+	        "  --metric M       downtime (default) | total | rounds | ack_delay |\n"
+	        "                   phase:NAME, NAME one of src_prepare, src_main,\n"
+	        "                   final_query, stopcopy, dst_load, dst_prepare, dst_main\n"
 	        "  --threshold T    relative change of the median that matters: 5%% (default),\n"
 	        "                   or a fraction (0.05)\n"
 	        "  --confidence C   of the interval and the test: 0.95 (default) or 95%%\n"
 	        "  --strategy S     compare only S (sequential, parallel-prio,\n"
 	        "                   parallel-barrier); default: every strategy in both files\n"
+	        "  --unpaired       never pair runs, even of the same seed\n"
+	        "  --plot DIR       also draw base vs new per phase, one picture per strategy:\n"
+	        "                   DIR/phases-STRATEGY.png (the phase medians of both files\n"
+	        "                   side by side; the paths on stderr)\n"
 	        "  --resamples N    bootstrap resamples (default 10000)\n"
 	        "  --seed N         bootstrap seed (default 1): the same files and options\n"
 	        "                   always give the same verdict\n"
 	        "  --format F       table (default) | json\n"
 	        "  -h, --help       this help\n\n"
 	        "The verdict is the last line, e.g.\n"
-	        "  verdict: regression: downtime median +12.3%% (794.2 -> 891.9 ms), 95%% CI\n"
-	        "  [+88.1, +107.0] ms, Mann-Whitney p = 2.1e-06\n"
-	        "json: {base, new, metric, threshold, confidence, resamples, seed, warnings,\n"
-	        "strategies: [{strategy, runs_base, runs_new, metric: STATS, phases: {NAME:\n"
+	        "  verdict: regression (from downtime and the failure rate of each strategy):\n"
+	        "  parallel-prio downtime: regression: +12.3%% [+11.1, +13.6] (794.2 -> 891.9\n"
+	        "  ms, median paired difference +97.7 ms), Wilcoxon p < 0.001, threshold 5%%\n"
+	        "  (paired: same seed 1, 30 runs each)\n"
+	        "Warnings (stderr) for mismatched inputs: the first differing key of the\n"
+	        "resolved scenarios, device counts, worlds, tool versions, failed runs, too\n"
+	        "few runs for the confidence asked, outliers (beyond Q3 + 3 IQR).\n"
+	        "json: {base, new, metric, threshold, confidence, resamples, seed, paired,\n"
+	        "pairing, warnings, strategies: [{strategy, runs_base, runs_new, metric:\n"
+	        "STATS, total, rounds, ack_delay: STATS, failures: {failed_base, runs_base,\n"
+	        "failed_new, runs_new, p, verdict}, phases: {NAME: STATS}, devices: {NAME:\n"
 	        "STATS}}], verdict}; STATS = {n_base, n_new, base_median_s, new_median_s,\n"
-	        "diff_s, rel, ci_s: [lo, hi], u, p, p_method, verdict}.\n\n"
+	        "diff_s, rel, ci_s: [lo, hi], u, w, p, p_method (exact|normal|none), design\n"
+	        "(paired|unpaired|deterministic), test, n_zero, outliers_base, outliers_new,\n"
+	        "why, verdict} or null when a side has no value (rounds: counts, not s).\n\n"
 	        "Two sweep files (switchover sweep -o, docs/sweep.md) are compared point by\n"
 	        "point: points are matched by base scenario, axis values and strategy, each\n"
-	        "pair's completed runs compared as above; one line per point that changed,\n"
-	        "a warning for each point found in one file only, then the verdict line\n"
-	        "(json: {..., points: [{point, scenario, axes, strategy, runs_base,\n"
-	        "runs_new, metric: STATS, verdict}], verdict}).\n\n"
+	        "pair's completed runs compared as above (paired when the two points ran the\n"
+	        "same seed); one line per point that changed, a warning for each point found\n"
+	        "in one file only, then the verdict line (json: {..., points: [{point,\n"
+	        "scenario, axes, strategy, runs_base, runs_new, metric: STATS, verdict}],\n"
+	        "verdict}).\n\n"
 	        "exit status: 0 no significant regression, 1 regression, 2 error (unreadable\n"
-	        "file, no completed runs, no strategy in common, bad option).  Different\n"
-	        "scenario names or worlds are only a warning.\n");
+	        "file, no completed runs, no strategy in common, bad option).  Mismatched\n"
+	        "inputs are only warnings.  docs/compare.md has the method.\n");
 }
 
 #define errorf(...) cli_error("compare", __VA_ARGS__)
@@ -104,6 +130,8 @@ static int parse(int argc, char **argv, struct compare_cli *c)
 	    {"strategy", required_argument, NULL, 's'},
 	    {"resamples", required_argument, NULL, 'r'},
 	    {"seed", required_argument, NULL, 'x'},
+	    {"unpaired", no_argument, NULL, 'u'},
+	    {"plot", required_argument, NULL, 'p'},
 	    {"format", required_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -118,10 +146,12 @@ static int parse(int argc, char **argv, struct compare_cli *c)
 		switch (ch) {
 		case 'm':
 			if (compare_metric_parse(optarg, &c->metric)) {
-				errorf("--metric '%s': expected downtime, total or phase:NAME with "
-				       "NAME one of src_prepare, src_main, final_query, stopcopy, "
-				       "dst_load, dst_prepare, dst_main\n",
-				       optarg);
+				errorf(
+				    "--metric '%s': expected downtime, total, rounds, ack_delay or "
+				    "phase:NAME with NAME one of src_prepare, src_main, "
+				    "final_query, stopcopy, "
+				    "dst_load, dst_prepare, dst_main\n",
+				    optarg);
 				return CLI_EXIT_ERROR;
 			}
 			break;
@@ -152,6 +182,12 @@ static int parse(int argc, char **argv, struct compare_cli *c)
 			if (cli_parse_uint("compare", "--seed", optarg, 0, UINT64_MAX, &v))
 				return CLI_EXIT_ERROR;
 			c->opts.seed = v;
+			break;
+		case 'u':
+			c->opts.unpaired = true;
+			break;
+		case 'p':
+			c->plot_dir = optarg;
 			break;
 		case 'f':
 			if (strcmp(optarg, "table") && strcmp(optarg, "json")) {
@@ -184,25 +220,104 @@ static int parse(int argc, char **argv, struct compare_cli *c)
 	return 0;
 }
 
-static double ms(double s)
+/* v as a change of base (the interval is shown like the change itself). */
+static double relative_of(double v, double base)
 {
-	return s * 1e3;
+	return base != 0 ? v / fabs(base) : v > 0 ? INFINITY : v < 0 ? -INFINITY : 0;
 }
 
-/* One sentence: "downtime median +12.3% (794.2 -> 891.9 ms), 95% CI [...] ms, ...". */
-void compare_cli_describe(char *buf, size_t len, const char *what, const struct compare_stats *st,
-                          double confidence)
+/* Per-device comparisons: st[strategy k * n + device d]. */
+struct device_cmp {
+	size_t n;
+	char (*name)[64];
+	struct compare_stats *st;
+};
+
+/* "+12.3%", "+inf%" */
+static void percent(char *buf, size_t len, double rel)
 {
-	char rel[32];
-	if (isinf(st->rel))
-		snprintf(rel, sizeof rel, "%s", st->rel > 0 ? "+inf%" : "-inf%");
+	if (isinf(rel))
+		snprintf(buf, len, "%s", rel > 0 ? "+inf%" : "-inf%");
 	else
-		snprintf(rel, sizeof rel, "%+.1f%%", st->rel * 100);
-	snprintf(buf, len,
-	         "%s median %s (%.1f -> %.1f ms), %g%% CI [%+.1f, %+.1f] ms, Mann-Whitney p = "
-	         "%.2g",
-	         what, rel, ms(st->base_median), ms(st->new_median), confidence * 100,
-	         ms(st->ci_lo), ms(st->ci_hi), st->p);
+		snprintf(buf, len, "%+.1f%%", rel * 100);
+}
+
+/* "p < 0.001", "p = 0.042" */
+static void p_text(char *buf, size_t len, double p)
+{
+	if (p < 0.001)
+		snprintf(buf, len, "p < 0.001");
+	else
+		snprintf(buf, len, "p = %.2g", p);
+}
+
+void compare_cli_describe(char *buf, size_t len, const char *what, const struct compare_stats *st,
+                          const struct compare_opts *o, bool seconds)
+{
+	double k = seconds ? 1e3 : 1;
+	const char *unit = seconds ? "ms" : "rounds";
+	char rel[32], lo[32], hi[32], p[32], thr[48];
+	percent(rel, sizeof rel, st->rel);
+	snprintf(thr, sizeof thr, "threshold %g%%", o->threshold * 100);
+	const char *verdict = compare_verdict_name(st->verdict);
+	if (st->design == COMPARE_DETERMINISTIC) {
+		snprintf(buf, len,
+		         "%s: %s: %s exactly (%.1f -> %.1f %s), deterministic: every run the same "
+		         "on both sides, no test, %s",
+		         what, verdict, rel, st->base_median * k, st->new_median * k, unit, thr);
+		return;
+	}
+	if (st->design == COMPARE_PAIRED && st->n_zero == st->n_base) {
+		snprintf(buf, len, "%s: %s: identical in all %zu pairs of runs (%.1f %s)", what,
+		         verdict, st->n_base, st->base_median * k, unit);
+		return;
+	}
+	/* The interval as a change of the base median, like the change itself. */
+	percent(lo, sizeof lo, relative_of(st->ci_lo, st->base_median));
+	percent(hi, sizeof hi, relative_of(st->ci_hi, st->base_median));
+	p_text(p, sizeof p, st->p);
+	const char *test = st->design == COMPARE_PAIRED ? "Wilcoxon" : "Mann-Whitney";
+	char why[96] = "";
+	if (st->why == COMPARE_WHY_THRESHOLD)
+		snprintf(thr, sizeof thr, "within the %g%% threshold", o->threshold * 100);
+	else if (st->why == COMPARE_WHY_INTERVAL)
+		snprintf(why, sizeof why, ": the interval contains 0");
+	else if (st->why == COMPARE_WHY_P)
+		snprintf(why, sizeof why, ": p >= %g", 1 - o->confidence);
+	snprintf(buf, len, "%s: %s: %s [%s, %s] (%.1f -> %.1f %s, %s %+.1f %s), %s %s, %s%s", what,
+	         verdict, rel, lo, hi, st->base_median * k, st->new_median * k, unit,
+	         st->design == COMPARE_PAIRED ? "median paired difference" : "difference",
+	         st->diff * k, unit, test, p, thr, why);
+}
+
+void compare_cli_print_rule(FILE *out, const char *metric, const char *scope,
+                            const struct compare_opts *o)
+{
+	fprintf(out,
+	        "metric %s%s; regression: changed by more than the %g%% threshold, %g%%\n"
+	        "interval above 0 and p < %g (percentile bootstrap, %u resamples, seed %llu);\n"
+	        "runs of the same seed are paired run by run (Wilcoxon signed-rank), others\n"
+	        "unpaired (Mann-Whitney U), * = exact p; deterministic samples (no spread):\n"
+	        "the exact change against the threshold, no test\n",
+	        metric, scope, o->threshold * 100, o->confidence * 100, 1 - o->confidence,
+	        o->resamples, (unsigned long long)o->seed);
+}
+
+/* Fisher's test line of one strategy's failures. */
+static void describe_failures(char *buf, size_t len, const char *what,
+                              const struct compare_failures *f, const struct compare_opts *o)
+{
+	char p[32];
+	p_text(p, sizeof p, f->p);
+	if (!f->failed_base && !f->failed_new)
+		snprintf(buf, len, "%s: %s: no run failed on either side (%u and %u runs)", what,
+		         compare_verdict_name(f->verdict), f->runs_base, f->runs_new);
+	else
+		snprintf(buf, len,
+		         "%s: %s: %u/%u -> %u/%u runs failed, Fisher %s (any rise with p < %g "
+		         "counts)",
+		         what, compare_verdict_name(f->verdict), f->failed_base, f->runs_base,
+		         f->failed_new, f->runs_new, p, 1 - o->confidence);
 }
 
 static const char *change_mark(enum compare_verdict v)
@@ -212,21 +327,45 @@ static const char *change_mark(enum compare_verdict v)
 	                                  : "-";
 }
 
-static void table_row(FILE *out, const char *name, const struct compare_stats *st)
+static const char *test_name(const struct compare_stats *st)
 {
-	char rel[16], ci[48];
-	if (isinf(st->rel))
-		snprintf(rel, sizeof rel, "%s", st->rel > 0 ? "+inf" : "-inf");
+	return st->design == COMPARE_DETERMINISTIC ? "none"
+	       : st->design == COMPARE_PAIRED      ? "wilcoxon"
+	                                           : "mann-whitney";
+}
+
+/* One table row; k scales the values (1e3: seconds shown in ms). */
+static void table_row(FILE *out, const char *name, const struct compare_stats *st, double k)
+{
+	char rel[16], ci[48], p[16];
+	if (!st->n_base || !st->n_new) {
+		fprintf(out, "  %-13s %11s %11s %10s %8s  %-24s %9s  %s\n", name, "-", "-", "-",
+		        "-", "(no value on one side)", "-", "-");
+		return;
+	}
+	percent(rel, sizeof rel, st->rel);
+	snprintf(ci, sizeof ci, "[%+.3f, %+.3f]", st->ci_lo * k, st->ci_hi * k);
+	if (isnan(st->p))
+		snprintf(p, sizeof p, "%8s ", "no test");
 	else
-		snprintf(rel, sizeof rel, "%+.1f%%", st->rel * 100);
-	snprintf(ci, sizeof ci, "[%+.3f, %+.3f]", ms(st->ci_lo), ms(st->ci_hi));
-	fprintf(out, "  %-13s %11.3f %11.3f %+10.3f %8s  %-24s %8.2g%s  %s\n", name,
-	        ms(st->base_median), ms(st->new_median), ms(st->diff), rel, ci, st->p,
-	        st->p_exact ? "*" : " ", change_mark(st->verdict));
+		snprintf(p, sizeof p, "%8.2g%s", st->p, st->p_exact ? "*" : " ");
+	fprintf(out, "  %-13s %11.3f %11.3f %+10.3f %8s  %-24s %s  %s\n", name, st->base_median * k,
+	        st->new_median * k, st->diff * k, rel, ci, p, change_mark(st->verdict));
+}
+
+/* "paired: same seed 1, 30 runs each" / "unpaired: seeds differ (1, 2)" */
+static void pairing_text(char *buf, size_t len, const struct compare_report *rep,
+                         const struct compare_stats *st)
+{
+	if (rep->paired && st->n_base)
+		snprintf(buf, len, "%s, %zu runs each", rep->pairing, st->n_base);
+	else
+		snprintf(buf, len, "%s", rep->pairing);
 }
 
 static void print_table(FILE *out, const struct compare_cli *c, const struct results *rb,
-                        const struct results *rn, const struct compare_report *rep)
+                        const struct results *rn, const struct compare_report *rep,
+                        const struct device_cmp *dev)
 {
 	char metric[32];
 	compare_metric_name(&rep->metric, metric, sizeof metric);
@@ -234,130 +373,346 @@ static void print_table(FILE *out, const struct compare_cli *c, const struct res
 	        rb->backend, rb->n_runs, rb->start_time);
 	fprintf(out, "new   %s: %s, %s world, %zu runs, written %s\n", c->new_, rn->scenario_name,
 	        rn->backend, rn->n_runs, rn->start_time);
-	fprintf(out,
-	        "metric %s; regression: median up by more than %g%% with %g%% confidence\n"
-	        "(percentile bootstrap of the difference of medians, %u resamples, seed %llu;\n"
-	        "two-sided Mann-Whitney U, * = exact p)\n",
-	        metric, rep->opts.threshold * 100, rep->opts.confidence * 100, rep->opts.resamples,
-	        (unsigned long long)rep->opts.seed);
+	compare_cli_print_rule(out, metric, "", &rep->opts);
+	char line[768], what[96], pairing[192];
 	for (size_t k = 0; k < rep->n; k++) {
 		const struct compare_strategy *s = &rep->strategy[k];
-		fprintf(out, "\n%s: %zu vs %zu completed runs (of %u and %u)\n",
-		        strategy_name(s->strategy), s->metric.n_base, s->metric.n_new, s->runs_base,
-		        s->runs_new);
-		fprintf(out, "  %-13s %11s %11s %10s %8s  %-24s %9s  %s\n", "", "base ms", "new ms",
-		        "diff ms", "rel", "CI of diff ms", "p", "change");
-		table_row(out, metric, &s->metric);
+		const char *st = strategy_name(s->strategy);
+		pairing_text(pairing, sizeof pairing, rep, &s->metric);
+		fprintf(out, "\n%s: %s (%u and %u runs, %u and %u failed)\n", st, pairing,
+		        s->runs_base, s->runs_new, s->failures.failed_base, s->failures.failed_new);
+		fprintf(out, "  %-13s %11s %11s %10s %8s  %-24s %9s  %s\n", "", "base", "new",
+		        "diff", "rel", "CI of diff", "p", "change");
+		table_row(out, metric, &s->metric, 1e3);
+		table_row(out, "total", &s->total, 1e3);
+		table_row(out, "ack_delay", &s->ack_delay, 1e3);
+		table_row(out, "rounds", &s->rounds, 1);
 		for (int p = 0; p < PHASE_COUNT; p++)
-			table_row(out, phase_name((enum phase)p), &s->phase[p]);
+			table_row(out, phase_name((enum phase)p), &s->phase[p], 1e3);
+		for (size_t d = 0; dev && d < dev->n; d++) {
+			snprintf(what, sizeof what, "dev %s", dev->name[d]);
+			table_row(out, what, &dev->st[k * dev->n + d], 1e3);
+		}
+		fprintf(out, "  (times in ms, rounds in rounds)\n\n");
+		compare_cli_describe(line, sizeof line, metric, &s->metric, &rep->opts, true);
+		fprintf(out, "%s %s\n", st, line);
+		const struct {
+			const char *name;
+			const struct compare_stats *st;
+			bool seconds;
+		} more[] = {{"total", &s->total, true},
+		            {"ack_delay", &s->ack_delay, true},
+		            {"rounds", &s->rounds, false}};
+		for (size_t m = 0; m < sizeof more / sizeof *more; m++) {
+			if (!more[m].st->n_base || !more[m].st->n_new)
+				continue;
+			compare_cli_describe(line, sizeof line, more[m].name, more[m].st,
+			                     &rep->opts, more[m].seconds);
+			fprintf(out, "%s %s\n", st, line);
+		}
+		for (int p = 0; p < PHASE_COUNT; p++) {
+			snprintf(what, sizeof what, "phase:%s", phase_name((enum phase)p));
+			compare_cli_describe(line, sizeof line, what, &s->phase[p], &rep->opts,
+			                     true);
+			fprintf(out, "%s %s\n", st, line);
+		}
+		size_t changed = 0;
+		for (size_t d = 0; dev && d < dev->n; d++) {
+			const struct compare_stats *ds = &dev->st[k * dev->n + d];
+			if (ds->verdict == COMPARE_SAME)
+				continue;
+			changed++;
+			snprintf(what, sizeof what, "device %s", dev->name[d]);
+			compare_cli_describe(line, sizeof line, what, ds, &rep->opts, true);
+			fprintf(out, "%s %s\n", st, line);
+		}
+		if (dev)
+			fprintf(out,
+			        "%s devices: %zu of %zu changed their own time in the downtime\n",
+			        st, changed, dev->n);
+		describe_failures(line, sizeof line, "failure rate", &s->failures, &rep->opts);
+		fprintf(out, "%s %s\n", st, line);
 	}
 	fputc('\n', out);
-	char line[512], what[64];
-	if (rep->n == 1) {
-		snprintf(what, sizeof what, "%s %s", strategy_name(rep->strategy[0].strategy),
-		         metric);
-		compare_cli_describe(line, sizeof line, what, &rep->strategy[0].metric,
-		                     rep->opts.confidence);
-		fprintf(out, "verdict: %s: %s\n", compare_verdict_name(rep->verdict), line);
-		return;
-	}
+	/* The overall verdict: the chosen metric and the failure rate decide,
+	 * the other metrics explain. */
+	fprintf(out, "verdict: %s (from %s and the failure rate of each strategy)",
+	        compare_verdict_name(rep->verdict), metric);
 	for (size_t k = 0; k < rep->n; k++) {
-		snprintf(what, sizeof what, "%s %s", strategy_name(rep->strategy[k].strategy),
-		         metric);
-		compare_cli_describe(line, sizeof line, what, &rep->strategy[k].metric,
-		                     rep->opts.confidence);
-		fprintf(out, "%s: %s\n", compare_verdict_name(rep->strategy[k].metric.verdict),
-		        line);
+		const struct compare_strategy *s = &rep->strategy[k];
+		snprintf(what, sizeof what, "%s %s", strategy_name(s->strategy), metric);
+		compare_cli_describe(line, sizeof line, what, &s->metric, &rep->opts, true);
+		fprintf(out, "%s %s", k ? ";" : ":", line);
+		if (s->failures.verdict != COMPARE_SAME) {
+			describe_failures(line, sizeof line, "failure rate", &s->failures,
+			                  &rep->opts);
+			fprintf(out, "; %s", line);
+		}
+		pairing_text(pairing, sizeof pairing, rep, &s->metric);
+		fprintf(out, " (%s)", pairing);
 	}
-	fprintf(out, "verdict: %s (", compare_verdict_name(rep->verdict));
-	for (size_t k = 0; k < rep->n; k++)
-		fprintf(out, "%s%s %s", k ? "; " : "", strategy_name(rep->strategy[k].strategy),
-		        compare_verdict_name(rep->strategy[k].metric.verdict));
-	fprintf(out, ")\n");
+	fputc('\n', out);
 }
+
+static const char *const why_words[] = {[COMPARE_WHY_CHANGED] = "changed",
+                                        [COMPARE_WHY_THRESHOLD] = "within the threshold",
+                                        [COMPARE_WHY_INTERVAL] = "the interval contains 0",
+                                        [COMPARE_WHY_P] = "p above 1 - confidence"};
 
 json_t *compare_cli_json_stats(const struct compare_stats *st)
 {
-	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:[o,o],s:o,s:o,s:s,s:o}", "n_base",
-	                 (json_int_t)st->n_base, "n_new", (json_int_t)st->n_new, "base_median_s",
-	                 output_json_number(st->base_median), "new_median_s",
-	                 output_json_number(st->new_median), "diff_s", output_json_number(st->diff),
-	                 "rel", output_json_number(st->rel), "ci_s", output_json_number(st->ci_lo),
-	                 output_json_number(st->ci_hi), "u", output_json_number(st->u), "p",
-	                 output_json_number(st->p), "p_method", st->p_exact ? "exact" : "normal",
-	                 "verdict", output_json_string(compare_verdict_name(st->verdict)));
+	if (!st->n_base || !st->n_new)
+		return json_null();
+	return json_pack(
+	    "{s:I,s:I,s:o,s:o,s:o,s:o,s:[o,o],s:o,s:o,s:o,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:o}",
+	    "n_base", (json_int_t)st->n_base, "n_new", (json_int_t)st->n_new, "base_median_s",
+	    output_json_number(st->base_median), "new_median_s", output_json_number(st->new_median),
+	    "diff_s", output_json_number(st->diff), "rel", output_json_number(st->rel), "ci_s",
+	    output_json_number(st->ci_lo), output_json_number(st->ci_hi), "u",
+	    output_json_number(st->u), "w", output_json_number(st->w), "p",
+	    output_json_number(st->p), "p_method",
+	    isnan(st->p)  ? "none"
+	    : st->p_exact ? "exact"
+	                  : "normal",
+	    "design", compare_design_name(st->design), "test", test_name(st), "n_zero",
+	    (json_int_t)st->n_zero, "outliers_base", (json_int_t)st->outliers_base, "outliers_new",
+	    (json_int_t)st->outliers_new, "why", why_words[st->why], "verdict",
+	    output_json_string(compare_verdict_name(st->verdict)));
 }
 
 static json_t *json_file(const char *path, const struct results *r)
 {
-	return json_pack("{s:o,s:o,s:o,s:I}", "file", output_json_string(path), "scenario",
+	return json_pack("{s:o,s:o,s:o,s:I,s:I,s:o}", "file", output_json_string(path), "scenario",
 	                 output_json_string(r->scenario_name), "backend",
-	                 output_json_string(r->backend), "runs", (json_int_t)r->n_runs);
+	                 output_json_string(r->backend), "runs", (json_int_t)r->n_runs, "seed",
+	                 (json_int_t)r->seed, "tool_version", output_json_string(r->tool_version));
 }
 
 static void print_json(FILE *out, const struct compare_cli *c, const struct results *rb,
                        const struct results *rn, const struct compare_report *rep,
-                       char warnings[][WARN_LEN], size_t n_warnings)
+                       const struct device_cmp *dev, GPtrArray *warnings)
 {
 	char metric[32];
 	compare_metric_name(&rep->metric, metric, sizeof metric);
 	json_t *warn = json_array(), *strategies = json_array();
-	for (size_t i = 0; i < n_warnings; i++)
-		json_array_append_new(warn, output_json_string(warnings[i]));
+	for (size_t i = 0; i < warnings->len; i++)
+		json_array_append_new(warn, output_json_string(g_ptr_array_index(warnings, i)));
 	for (size_t k = 0; k < rep->n; k++) {
 		const struct compare_strategy *s = &rep->strategy[k];
-		json_t *phases = json_object();
+		json_t *phases = json_object(), *devices = json_object();
 		for (int p = 0; p < PHASE_COUNT; p++)
 			json_object_set_new(phases, phase_name((enum phase)p),
 			                    compare_cli_json_stats(&s->phase[p]));
-		json_array_append_new(strategies, json_pack("{s:s,s:I,s:I,s:o,s:o}", "strategy",
-		                                            strategy_name(s->strategy), "runs_base",
-		                                            (json_int_t)s->runs_base, "runs_new",
-		                                            (json_int_t)s->runs_new, "metric",
-		                                            compare_cli_json_stats(&s->metric),
-		                                            "phases", phases));
+		for (size_t d = 0; dev && d < dev->n; d++)
+			json_object_set_new(devices, dev->name[d],
+			                    compare_cli_json_stats(&dev->st[k * dev->n + d]));
+		const struct compare_failures *f = &s->failures;
+		json_t *fail = json_pack(
+		    "{s:I,s:I,s:I,s:I,s:o,s:s}", "failed_base", (json_int_t)f->failed_base,
+		    "runs_base", (json_int_t)f->runs_base, "failed_new", (json_int_t)f->failed_new,
+		    "runs_new", (json_int_t)f->runs_new, "p", output_json_number(f->p), "verdict",
+		    compare_verdict_name(f->verdict));
+		json_array_append_new(strategies,
+		                      json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		                                "strategy", strategy_name(s->strategy), "runs_base",
+		                                (json_int_t)s->runs_base, "runs_new",
+		                                (json_int_t)s->runs_new, "metric",
+		                                compare_cli_json_stats(&s->metric), "total",
+		                                compare_cli_json_stats(&s->total), "rounds",
+		                                compare_cli_json_stats(&s->rounds), "ack_delay",
+		                                compare_cli_json_stats(&s->ack_delay), "failures",
+		                                fail, "phases", phases, "devices", devices));
 	}
 	json_t *root = json_pack(
-	    "{s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o}", "base", json_file(c->base, rb), "new",
-	    json_file(c->new_, rn), "metric", output_json_string(metric), "threshold",
+	    "{s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:b,s:o,s:o,s:o,s:o}", "base", json_file(c->base, rb),
+	    "new", json_file(c->new_, rn), "metric", output_json_string(metric), "threshold",
 	    output_json_number(rep->opts.threshold), "confidence",
 	    output_json_number(rep->opts.confidence), "resamples", (json_int_t)rep->opts.resamples,
-	    "seed", (json_int_t)rep->opts.seed, "warnings", warn, "strategies", strategies,
-	    "verdict", output_json_string(compare_verdict_name(rep->verdict)));
+	    "seed", (json_int_t)rep->opts.seed, "paired", rep->paired, "pairing",
+	    output_json_string(rep->pairing), "warnings", warn, "strategies", strategies, "verdict",
+	    output_json_string(compare_verdict_name(rep->verdict)));
 	/* Not compact: ", " and ": " between items, as this output always had. */
 	output_json_write(out, root, 0);
 }
 
-/* Things worth knowing that do not stop the comparison. */
-static size_t collect_warnings(const struct compare_cli *c, const struct results *rb,
-                               const struct results *rn, const struct compare_report *rep,
-                               char w[][WARN_LEN], size_t max)
+/*
+ * The first line where two resolved scenarios (scenario_to_yaml text)
+ * differ, as a key path ("devices[0].latency.pre_copy_p2p_to_stop_copy")
+ * with its value on each side.  False when the texts are equal.
+ */
+static bool first_difference(const char *a, const char *b, char *key, size_t key_len, char *va,
+                             char *vb, size_t v_len)
 {
-	size_t n = 0;
-	if (strcmp(rb->scenario_name, rn->scenario_name) && n < max)
-		snprintf(w[n++], WARN_LEN, "the scenarios differ: %s in %s, %s in %s",
-		         rb->scenario_name, c->base, rn->scenario_name, c->new_);
-	if (strcmp(rb->backend, rn->backend) && n < max)
-		snprintf(w[n++], WARN_LEN, "the worlds differ: %s in %s, %s in %s", rb->backend,
-		         c->base, rn->backend, c->new_);
-	for (size_t k = 0; k < rep->n && n + 3 <= max; k++) {
-		const struct compare_strategy *s = &rep->strategy[k];
-		if (s->metric.n_base < s->runs_base)
-			snprintf(w[n++], WARN_LEN,
-			         "%s: %u of %u %s runs failed (only completed runs count)", c->base,
-			         s->runs_base - (unsigned)s->metric.n_base, s->runs_base,
-			         strategy_name(s->strategy));
-		if (s->metric.n_new < s->runs_new)
-			snprintf(w[n++], WARN_LEN,
-			         "%s: %u of %u %s runs failed (only completed runs count)", c->new_,
-			         s->runs_new - (unsigned)s->metric.n_new, s->runs_new,
-			         strategy_name(s->strategy));
-		if (s->metric.n_base < 5 || s->metric.n_new < 5)
-			snprintf(w[n++], WARN_LEN,
-			         "%s: %zu vs %zu completed runs: too few for the test to see much",
-			         strategy_name(s->strategy), s->metric.n_base, s->metric.n_new);
+	gchar **la = g_strsplit(a ? a : "", "\n", -1), **lb = g_strsplit(b ? b : "", "\n", -1);
+	struct level {
+		int indent;
+		char name[64];
+		int items; /* list items seen under this key */
+	} stack[32];
+	int depth = 0;
+	bool differ = false;
+	for (size_t i = 0; la[i] || lb[i]; i++) {
+		const char *line = la[i] ? la[i] : lb[i];
+		differ = !la[i] || !lb[i] || strcmp(la[i], lb[i]);
+		int ind = (int)strspn(line, " ");
+		const char *rest = line + ind;
+		if (!*rest)
+			continue;
+		bool item = !strncmp(rest, "- ", 2);
+		/* A list may sit at its key's own indent ("devices:\n- name: a"). */
+		while (depth && (stack[depth - 1].indent > ind ||
+		                 (stack[depth - 1].indent == ind &&
+		                  (!item || stack[depth - 1].name[0] == '['))))
+			depth--;
+		if (item && depth < 31) {
+			int n = depth ? stack[depth - 1].items++ : 0;
+			stack[depth] = (struct level){.indent = ind};
+			snprintf(stack[depth++].name, sizeof stack->name, "[%d]", n);
+			rest += 2;
+			ind += 2;
+		}
+		const char *colon = strchr(rest, ':');
+		if (colon && depth < 32) {
+			stack[depth] = (struct level){.indent = ind};
+			snprintf(stack[depth++].name, sizeof stack->name, "%.*s",
+			         (int)(colon - rest), rest);
+		}
+		if (!differ)
+			continue;
+		GString *k = g_string_new(NULL);
+		for (int d = 0; d < depth; d++)
+			g_string_append_printf(k, "%s%s", d && stack[d].name[0] != '[' ? "." : "",
+			                       stack[d].name);
+		snprintf(key, key_len, "%s", k->len ? k->str : rest);
+		g_string_free(k, TRUE);
+		for (int side = 0; side < 2; side++) {
+			const char *l = side ? lb[i] : la[i];
+			const char *c = l ? strchr(l, ':') : NULL;
+			char *v = side ? vb : va;
+			snprintf(v, v_len, "%s", !l ? "(absent)" : c ? c + 1 : l);
+			g_strstrip(v);
+		}
+		break;
 	}
-	return n;
+	g_strfreev(la);
+	g_strfreev(lb);
+	return differ;
+}
+#define warn(w, ...) g_ptr_array_add(w, g_strdup_printf(__VA_ARGS__))
+
+/* Outliers and sample sizes of one comparison. */
+static void warn_stats(GPtrArray *w, const struct compare_cli *c, const char *what,
+                       const struct compare_stats *st)
+{
+	if (st->outliers_base)
+		warn(w,
+		     "%s: %zu of %zu %s values are outliers (beyond Q3 + 3 IQR or below Q1 - 3 "
+		     "IQR): a disturbed run?",
+		     c->base, st->outliers_base, st->n_base, what);
+	if (st->outliers_new)
+		warn(w,
+		     "%s: %zu of %zu %s values are outliers (beyond Q3 + 3 IQR or below Q1 - 3 "
+		     "IQR): a disturbed run?",
+		     c->new_, st->outliers_new, st->n_new, what);
+	double alpha = 1 - c->opts.confidence;
+	if (st->design == COMPARE_DETERMINISTIC ||
+	    compare_min_p(st->design, st->n_base, st->n_new) < alpha)
+		return;
+	size_t need = st->n_base;
+	while (compare_min_p(st->design, need, need) >= alpha)
+		need++;
+	warn(w,
+	     "%s: %zu vs %zu runs: too few for %g%% confidence (the smallest possible p is "
+	     "%.2g): no change can be significant; use at least %zu runs each",
+	     what, st->n_base, st->n_new, c->opts.confidence * 100,
+	     compare_min_p(st->design, st->n_base, st->n_new), need);
+}
+
+/* Things worth knowing that do not stop the comparison. */
+static void collect_warnings(GPtrArray *w, const struct compare_cli *c, const struct results *rb,
+                             const struct results *rn, const struct compare_report *rep)
+{
+	char key[256], vb[128], vn[128];
+	if (first_difference(rb->scenario_yaml, rn->scenario_yaml, key, sizeof key, vb, vn,
+	                     sizeof vb))
+		warn(w, "the scenarios differ, first at %s: %s in %s, %s in %s", key, vb, c->base,
+		     vn, c->new_);
+	size_t db = rb->scenario ? scenario_device_count(rb->scenario) : 0;
+	size_t dn = rn->scenario ? scenario_device_count(rn->scenario) : 0;
+	if (db != dn)
+		warn(w, "the device counts differ: %zu in %s, %zu in %s", db, c->base, dn, c->new_);
+	if (strcmp(rb->backend, rn->backend))
+		warn(w, "the worlds differ: %s in %s, %s in %s", rb->backend, c->base, rn->backend,
+		     c->new_);
+	if (strcmp(rb->tool_version, rn->tool_version) ||
+	    strcmp(rb->git_revision, rn->git_revision))
+		warn(w, "the tool versions differ: %s (%s) in %s, %s (%s) in %s", rb->tool_version,
+		     rb->git_revision, c->base, rn->tool_version, rn->git_revision, c->new_);
+	char metric[32], what[96];
+	compare_metric_name(&rep->metric, metric, sizeof metric);
+	for (size_t k = 0; k < rep->n; k++) {
+		const struct compare_strategy *s = &rep->strategy[k];
+		const char *st = strategy_name(s->strategy);
+		if (s->failures.failed_base)
+			warn(w, "%s: %u of %u %s runs failed (only completed runs count)", c->base,
+			     s->failures.failed_base, s->runs_base, st);
+		if (s->failures.failed_new)
+			warn(w, "%s: %u of %u %s runs failed (only completed runs count)", c->new_,
+			     s->failures.failed_new, s->runs_new, st);
+		snprintf(what, sizeof what, "%s %s", st, metric);
+		warn_stats(w, c, what, &s->metric);
+	}
+}
+
+/* --plot DIR: the phase medians of both files, one picture per strategy. */
+static int draw(const struct compare_cli *c, const struct results *rb, const struct results *rn,
+                const struct compare_report *rep)
+{
+	if (g_mkdir_with_parents(c->plot_dir, 0777)) {
+		errorf("--plot %s: cannot create the directory: %s\n", c->plot_dir,
+		       g_strerror(errno));
+		return -1;
+	}
+	const struct results *files[] = {rb, rn};
+	char *labels[] = {g_strdup_printf("base: %s", c->base),
+	                  g_strdup_printf("new: %s", c->new_)};
+	char path[4200], err[1024];
+	int rc = 0;
+	for (size_t k = 0; k < rep->n && !rc; k++) {
+		snprintf(path, sizeof path, "%s/phases-%s.png", c->plot_dir,
+		         strategy_name(rep->strategy[k].strategy));
+		rc = plot_phases(files, (const char *const *)labels, 2, rep->strategy[k].strategy,
+		                 PLOT_PNG, path, err, sizeof err);
+		if (rc)
+			errorf("%s\n", err);
+		else
+			fprintf(stderr, "switchover compare: wrote %s\n", path);
+	}
+	g_free(labels[0]);
+	g_free(labels[1]);
+	return rc;
+}
+
+/* Each device's own time, when both files have the same devices. */
+static int compare_each_device(const struct results *rb, const struct results *rn,
+                               const struct compare_report *rep, struct device_cmp *dev, char *err,
+                               size_t errlen)
+{
+	dev->n = 0;
+	if (!rb->scenario || !rn->scenario ||
+	    scenario_device_count(rb->scenario) != scenario_device_count(rn->scenario))
+		return 0;
+	dev->n = scenario_device_count(rb->scenario);
+	dev->name = g_malloc0((dev->n + 1) * sizeof *dev->name);
+	dev->st = g_new0(struct compare_stats, rep->n * dev->n + 1);
+	for (size_t d = 0; d < dev->n; d++)
+		scenario_device_name(rb->scenario, d, dev->name[d], sizeof dev->name[d]);
+	for (size_t k = 0; k < rep->n; k++)
+		for (size_t d = 0; d < dev->n; d++)
+			if (compare_device_runs(rb, rn, rep->strategy[k].strategy, d, rep->paired,
+			                        &rep->opts, &dev->st[k * dev->n + d], err, errlen))
+				return -1;
+	return 0;
 }
 
 int cli_compare(int argc, char **argv)
@@ -399,26 +754,34 @@ int cli_compare(int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	}
 	struct compare_report rep;
+	struct device_cmp dev = {0};
+	GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
 	int status = CLI_EXIT_ERROR;
 	if (compare_results(rb, rn, c.base, c.new_, &c.metric, c.strategy, &c.opts, &rep, err,
-	                    sizeof err)) {
+	                    sizeof err) ||
+	    compare_each_device(rb, rn, &rep, &dev, err, sizeof err)) {
 		errorf("%s\n", err);
 		goto out;
 	}
-	char warnings[16][WARN_LEN];
-	size_t n_warnings = collect_warnings(&c, rb, rn, &rep, warnings, 16);
-	for (size_t i = 0; i < n_warnings; i++)
-		fprintf(stderr, "switchover compare: warning: %s\n", warnings[i]);
+	collect_warnings(warnings, &c, rb, rn, &rep);
+	for (size_t i = 0; i < warnings->len; i++)
+		fprintf(stderr, "switchover compare: warning: %s\n",
+		        (char *)g_ptr_array_index(warnings, i));
 	if (c.json)
-		print_json(stdout, &c, rb, rn, &rep, warnings, n_warnings);
+		print_json(stdout, &c, rb, rn, &rep, dev.n ? &dev : NULL, warnings);
 	else
-		print_table(stdout, &c, rb, rn, &rep);
+		print_table(stdout, &c, rb, rn, &rep, dev.n ? &dev : NULL);
 	if (fflush(stdout) != 0) {
 		errorf("writing the comparison failed\n");
 		goto out;
 	}
+	if (c.plot_dir && draw(&c, rb, rn, &rep))
+		goto out;
 	status = rep.verdict == COMPARE_REGRESSION ? COMPARE_EXIT_REGRESSION : CLI_EXIT_OK;
 out:
+	g_free(dev.name);
+	g_free(dev.st);
+	g_ptr_array_free(warnings, TRUE);
 	results_free(rb);
 	results_free(rn);
 	return status;

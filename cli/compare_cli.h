@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "compare.h"
 #include "store.h"
@@ -20,14 +21,24 @@ struct compare_cli {
 	struct compare_opts opts;
 	int strategy; /* -1: every strategy */
 	bool json;
+	const char *plot_dir; /* --plot: draw the phases there; NULL: no pictures */
 };
 
-/* "downtime median +12.3% (794.2 -> 891.9 ms), 95% CI [...] ms, Mann-Whitney
- * p = ..." with `what` first. */
+/* One verdict line with its rule visible, `what` first: "downtime:
+ * regression: +12.3% [+10.1, +14.6] (794.2 -> 891.9 ms, ...), Wilcoxon p <
+ * 0.001, threshold 5%", with why when there is no significant change, and
+ * "deterministic ... no test" without a p-value.  seconds: the values are
+ * times (shown in ms), else precopy rounds. */
 void compare_cli_describe(char *buf, size_t len, const char *what, const struct compare_stats *st,
-                          double confidence);
+                          const struct compare_opts *o, bool seconds);
 
-/* The JSON object of one comparison's statistics (new reference). */
+/* The verdict rule, printed above a comparison: "metric downtime<scope>;
+ * regression: ...". */
+void compare_cli_print_rule(FILE *out, const char *metric, const char *scope,
+                            const struct compare_opts *o);
+
+/* The JSON object of one comparison's statistics (new reference; null when
+ * a side had no value). */
 json_t *compare_cli_json_stats(const struct compare_stats *st);
 
 /* Compare two sweep files (their /points tables given) point by point and

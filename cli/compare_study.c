@@ -25,18 +25,23 @@ struct side {
 	const char *path;
 	const struct results_table *points;
 	struct results_table *summary;
-	long scenario, axis0, strategy, runs, first_run; /* /points columns */
-	long status, metric;                             /* /summary columns */
+	long scenario, axis0, strategy, runs, first_run, seed; /* /points columns */
+	long status, metric;                                   /* /summary columns */
 	bool several_scenarios;
 };
 
-/* The /summary column of the metric: downtime_s, total_s, phase_<name>_s. */
+/* The /summary column of the metric: downtime_s, total_s, phase_<name>_s,
+ * precopy_rounds, ack_delay_s. */
 static void metric_column(const struct compare_metric *m, char *buf, size_t len)
 {
+	static const char *const col[] = {[COMPARE_DOWNTIME] = "downtime_s",
+	                                  [COMPARE_TOTAL] = "total_s",
+	                                  [COMPARE_ROUNDS] = "precopy_rounds",
+	                                  [COMPARE_ACK_DELAY] = "ack_delay_s"};
 	if (m->kind == COMPARE_PHASE)
 		snprintf(buf, len, "phase_%s_s", phase_name(m->phase));
 	else
-		snprintf(buf, len, "%s", m->kind == COMPARE_TOTAL ? "total_s" : "downtime_s");
+		snprintf(buf, len, "%s", col[m->kind]);
 }
 
 static const char *text_at(const struct results_table *t, size_t r, long c)
@@ -58,6 +63,7 @@ static int side_open(struct side *s, const char *path, const struct results_tabl
 	s->strategy = results_table_col(points, "strategy");
 	s->runs = results_table_col(points, "runs");
 	s->first_run = results_table_col(points, "first_run");
+	s->seed = results_table_col(points, "seed");
 	s->axis0 = s->scenario + 1;
 	if (s->scenario < 0 || s->strategy < s->axis0 || s->runs < 0 || s->first_run < 0 ||
 	    !points->is_text[s->scenario] || !points->is_text[s->strategy]) {
@@ -149,16 +155,40 @@ static void point_label(const struct side *s, size_t r, char *buf, size_t len)
 	g_string_free(l, TRUE);
 }
 
-/* The metric of a point's completed runs into x (room for its runs). */
-static size_t completed(const struct side *s, size_t r, double *x)
+/* The metric of a point's completed runs into xb and xn (room for their
+ * runs); paired: only the runs completed on both sides, run i with run i.
+ * Their numbers into *nb and *nn. */
+static void completed(const struct side *b, size_t rb, const struct side *n, size_t rn, bool paired,
+                      double *xb, size_t *nb, double *xn, size_t *nn)
 {
-	size_t first = (size_t)num_at(s->points, r, s->first_run), n = 0;
-	size_t runs = (size_t)num_at(s->points, r, s->runs);
-	for (size_t i = first; i < first + runs; i++)
-		if (num_at(s->summary, i, s->status) == 0 &&
-		    !isnan(num_at(s->summary, i, s->metric)))
-			x[n++] = num_at(s->summary, i, s->metric);
-	return n;
+	size_t fb = (size_t)num_at(b->points, rb, b->first_run);
+	size_t fn = (size_t)num_at(n->points, rn, n->first_run);
+	size_t runs_b = (size_t)num_at(b->points, rb, b->runs);
+	size_t runs_n = (size_t)num_at(n->points, rn, n->runs);
+	*nb = *nn = 0;
+	for (size_t i = 0; i < (runs_b > runs_n ? runs_b : runs_n); i++) {
+		double vb = i < runs_b && num_at(b->summary, fb + i, b->status) == 0
+		                ? num_at(b->summary, fb + i, b->metric)
+		                : NAN;
+		double vn = i < runs_n && num_at(n->summary, fn + i, n->status) == 0
+		                ? num_at(n->summary, fn + i, n->metric)
+		                : NAN;
+		if (paired && (isnan(vb) || isnan(vn)))
+			continue;
+		if (!isnan(vb))
+			xb[(*nb)++] = vb;
+		if (!isnan(vn))
+			xn[(*nn)++] = vn;
+	}
+}
+
+/* A point's runs pair with the other file's when both ran the same seed
+ * (compare.h: common random numbers). */
+static bool pairable(const struct compare_cli *c, const struct side *b, size_t rb,
+                     const struct side *n, size_t rn)
+{
+	return !c->opts.unpaired && b->seed >= 0 && n->seed >= 0 &&
+	       num_at(b->points, rb, b->seed) == num_at(n->points, rn, n->seed);
 }
 
 struct point_cmp {
@@ -209,10 +239,14 @@ static int match(const struct compare_cli *c, const struct side *b, const struct
 		q->runs_base = (size_t)num_at(b->points, r, b->runs);
 		q->runs_new = (size_t)num_at(n->points, rn, n->runs);
 		double *xb = g_new(double, q->runs_base + 1), *xn = g_new(double, q->runs_new + 1);
-		size_t nb = completed(b, r, xb), nn = completed(n, rn, xn);
+		size_t nb, nn;
+		bool paired = pairable(c, b, r, n, rn);
+		completed(b, r, n, rn, paired, xb, &nb, xn, &nn);
 		if (nb && nn) {
 			q->compared = true;
-			rc = compare_samples(xb, nb, xn, nn, &c->opts, &q->st, err, sizeof err);
+			rc = paired ? compare_paired(xb, xn, nb, &c->opts, &q->st, err, sizeof err)
+			            : compare_samples(xb, nb, xn, nn, &c->opts, &q->st, err,
+			                              sizeof err);
 			if (rc)
 				errorf("point %s: %s\n", label, err);
 			q->verdict = q->st.verdict;
@@ -269,10 +303,10 @@ static void change_line(const struct compare_cli *c, const struct side *b,
 	point_label(b, q->row_base, label, sizeof label);
 	compare_metric_name(&c->metric, metric, sizeof metric);
 	if (q->compared) {
-		snprintf(what, sizeof what, "point %.0f (%s): %s: %s",
-		         num_at(b->points, q->row_base, 0), label, compare_verdict_name(q->verdict),
-		         metric);
-		compare_cli_describe(buf, len, what, &q->st, c->opts.confidence);
+		snprintf(what, sizeof what, "point %.0f (%s): %s",
+		         num_at(b->points, q->row_base, 0), label, metric);
+		compare_cli_describe(buf, len, what, &q->st, &c->opts,
+		                     c->metric.kind != COMPARE_ROUNDS);
 	} else {
 		snprintf(
 		    buf, len, "point %.0f (%s): %s: no completed run in %s (%zu of %zu failed)",
@@ -353,11 +387,8 @@ int compare_study(const struct compare_cli *c, const struct results_table *base_
 		compare_metric_name(&c->metric, metric, sizeof metric);
 		printf("base  %s: %zu points\nnew   %s: %zu points\n", c->base, base_points->n_rows,
 		       c->new_, new_points->n_rows);
-		printf("metric %s, point by point; regression: median up by more than %g%% with "
-		       "%g%% confidence\n(percentile bootstrap, %u resamples, seed %llu; two-sided "
-		       "Mann-Whitney U)\n\n",
-		       metric, c->opts.threshold * 100, c->opts.confidence * 100, c->opts.resamples,
-		       (unsigned long long)c->opts.seed);
+		compare_cli_print_rule(stdout, metric, ", point by point", &c->opts);
+		putchar('\n');
 		for (size_t k = 0; k < np; k++)
 			if (p[k].verdict != COMPARE_SAME) {
 				change_line(c, &b, &p[k], line, sizeof line);

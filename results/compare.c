@@ -1,14 +1,17 @@
 /*
  * compare.c - regression verdicts over two samples (compare.h): medians,
- * bootstrap interval of the difference of medians, Mann-Whitney U (GSL for
- * sorting, medians, quantiles, the normal tail and the generator).
+ * bootstrap intervals, Mann-Whitney U, Wilcoxon signed-rank, Fisher's exact
+ * test (GSL for sorting, medians, quantiles, the normal tail, the
+ * hypergeometric and beta distributions and the generator).
  */
 #include "compare.h"
 
 #include <errno.h>
 #include <glib.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
@@ -24,6 +27,9 @@ const struct compare_opts compare_defaults = {
 /* Exact U distribution up to this many pairs: the counts stay far below
  * 2^53 (at most C(40, 20) ~ 1.4e11), so doubles hold them exactly. */
 #define EXACT_MAX_PAIRS 400
+/* Exact signed-rank distribution up to this many differences (scipy's
+ * limit): 2^50 subsets, still exact in doubles. */
+#define WILCOXON_EXACT_MAX 50
 
 static const char *const verdict_words[] = {[COMPARE_SAME] = "no significant change",
                                             [COMPARE_REGRESSION] = "regression",
@@ -33,6 +39,16 @@ static const struct names verdict_names = NAMES(verdict_words);
 const char *compare_verdict_name(enum compare_verdict v)
 {
 	return names_name(&verdict_names, v);
+}
+
+static const char *const design_words[] = {[COMPARE_UNPAIRED] = "unpaired",
+                                           [COMPARE_PAIRED] = "paired",
+                                           [COMPARE_DETERMINISTIC] = "deterministic"};
+static const struct names design_names = NAMES(design_words);
+
+const char *compare_design_name(enum compare_design d)
+{
+	return names_name(&design_names, d);
 }
 
 /*
@@ -135,10 +151,110 @@ double compare_mann_whitney(const double *a, size_t na, const double *b, size_t 
 	return p > 1 ? 1 : p;
 }
 
-static double median_of(const double *x, size_t n, double *scratch)
+/*
+ * The median of a bootstrap resample (n draws with replacement) of sorted
+ * x, drawn directly: the k-th smallest of n uniform draws is Beta(k,
+ * n + 1 - k), index floor(n U) is monotone in U, so the resample's k-th
+ * smallest value is x[floor(n U_(k))]; for even n the next order statistic
+ * is U_(k) + (1 - U_(k)) Beta(1, n - k) (the least of the n - k draws above
+ * it).  The same distribution as resampling n values and taking their
+ * median, in O(1) instead of O(n) (docs/performance.md).
+ */
+static double resample_median(const double *x, size_t n, gsl_rng *rng)
 {
-	memcpy(scratch, x, n * sizeof *scratch);
-	return gsl_stats_median(scratch, 1, n);
+	size_t k = (n + 1) / 2;
+	double uk = gsl_ran_beta(rng, (double)k, (double)(n + 1 - k));
+	size_t i = (size_t)(uk * (double)n);
+	i = i < n ? i : n - 1;
+	if (n % 2)
+		return x[i];
+	double uk1 = uk + (1 - uk) * gsl_ran_beta(rng, 1, (double)(n - k));
+	size_t j = (size_t)(uk1 * (double)n);
+	j = j < n ? j : n - 1;
+	return (x[i] + x[j]) / 2;
+}
+
+/* Values beyond Q3 + 3 IQR or below Q1 - 3 IQR of sorted x (none when the
+ * IQR is 0: a step between two exact values is no outlier). */
+static size_t outliers(const double *sorted, size_t n)
+{
+	double q1 = gsl_stats_quantile_from_sorted_data(sorted, 1, n, 0.25);
+	double q3 = gsl_stats_quantile_from_sorted_data(sorted, 1, n, 0.75);
+	double iqr = q3 - q1;
+	size_t k = 0;
+	for (size_t i = 0; iqr > 0 && i < n; i++)
+		k += sorted[i] > q3 + 3 * iqr || sorted[i] < q1 - 3 * iqr;
+	return k;
+}
+
+static double relative(double diff, double base)
+{
+	return base != 0 ? diff / fabs(base) : diff > 0 ? INFINITY : diff < 0 ? -INFINITY : 0;
+}
+
+/* The verdict from the filled statistics (compare.h's rule). */
+static void decide(struct compare_stats *st, const struct compare_opts *o)
+{
+	double alpha = 1 - o->confidence;
+	bool det = st->design == COMPARE_DETERMINISTIC;
+	st->verdict = COMPARE_SAME;
+	st->why = COMPARE_WHY_CHANGED;
+	if (fabs(st->rel) <= o->threshold || isnan(st->rel))
+		st->why = COMPARE_WHY_THRESHOLD;
+	else if (!det && st->ci_lo <= 0 && st->ci_hi >= 0)
+		st->why = COMPARE_WHY_INTERVAL;
+	else if (!det && !(st->p < alpha))
+		st->why = COMPARE_WHY_P;
+	else
+		st->verdict = st->rel > 0 ? COMPARE_REGRESSION : COMPARE_IMPROVEMENT;
+}
+
+/* Sorted copies of both sides. */
+struct sides {
+	double *b, *n; /* sorted */
+	size_t nb, nn;
+};
+
+static bool no_spread(const double *sorted, size_t n)
+{
+	return sorted[0] == sorted[n - 1];
+}
+
+/* The percentile interval of the sorted bootstrap replicates. */
+static void interval(double *reps, unsigned count, double confidence, struct compare_stats *out)
+{
+	gsl_sort(reps, 1, count);
+	double alpha = 1 - confidence;
+	out->ci_lo = gsl_stats_quantile_from_sorted_data(reps, 1, count, alpha / 2);
+	out->ci_hi = gsl_stats_quantile_from_sorted_data(reps, 1, count, 1 - alpha / 2);
+}
+
+/* Medians, outliers and the deterministic case, common to both designs;
+ * true when the comparison is deterministic (then complete). */
+static bool describe_sides(const struct sides *s, const struct compare_opts *o,
+                           struct compare_stats *out)
+{
+	out->base_median = gsl_stats_median_from_sorted_data(s->b, 1, s->nb);
+	out->new_median = gsl_stats_median_from_sorted_data(s->n, 1, s->nn);
+	out->outliers_base = outliers(s->b, s->nb);
+	out->outliers_new = outliers(s->n, s->nn);
+	if (!no_spread(s->b, s->nb) || !no_spread(s->n, s->nn))
+		return false;
+	out->design = COMPARE_DETERMINISTIC;
+	out->diff = out->new_median - out->base_median;
+	out->rel = relative(out->diff, out->base_median);
+	out->ci_lo = out->ci_hi = out->diff;
+	out->p = out->u = out->w = NAN;
+	decide(out, o);
+	return true;
+}
+
+static gsl_rng *seeded(const struct compare_opts *o)
+{
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	if (rng)
+		gsl_rng_set(rng, (unsigned long)o->seed);
+	return rng;
 }
 
 int compare_samples(const double *base, size_t n_base, const double *new_, size_t n_new,
@@ -152,73 +268,237 @@ int compare_samples(const double *base, size_t n_base, const double *new_, size_
 		return -1;
 	}
 	unsigned b_count = o->resamples ? o->resamples : 1;
-	double *scratch = malloc((n_base > n_new ? n_base : n_new) * sizeof *scratch);
-	double *rb = malloc(n_base * sizeof *rb), *rn = malloc(n_new * sizeof *rn);
-	double *diffs = malloc(b_count * sizeof *diffs);
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	struct sides s = {malloc(n_base * sizeof *s.b), malloc(n_new * sizeof *s.n), n_base, n_new};
+	double *reps = malloc(b_count * sizeof *reps);
+	gsl_rng *rng = seeded(o);
 	int rc = -1;
-	if (!scratch || !rb || !rn || !diffs || !rng) {
+	if (!s.b || !s.n || !reps || !rng) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	memcpy(s.b, base, n_base * sizeof *s.b);
+	memcpy(s.n, new_, n_new * sizeof *s.n);
+	gsl_sort(s.b, 1, n_base);
+	gsl_sort(s.n, 1, n_new);
 	out->n_base = n_base;
 	out->n_new = n_new;
-	out->base_median = median_of(base, n_base, scratch);
-	out->new_median = median_of(new_, n_new, scratch);
+	out->design = COMPARE_UNPAIRED;
+	if (describe_sides(&s, o, out)) {
+		rc = 0;
+		goto out;
+	}
 	out->diff = out->new_median - out->base_median;
-	out->rel = out->base_median != 0 ? out->diff / fabs(out->base_median)
-	           : out->diff > 0       ? INFINITY
-	           : out->diff < 0       ? -INFINITY
-	                                 : 0;
+	out->rel = relative(out->diff, out->base_median);
+	out->w = NAN;
 
 	/* Percentile bootstrap: resample each side with replacement. */
-	gsl_rng_set(rng, (unsigned long)o->seed);
 	for (unsigned k = 0; k < b_count; k++) {
-		for (size_t i = 0; i < n_base; i++)
-			rb[i] = base[gsl_rng_uniform_int(rng, n_base)];
-		for (size_t i = 0; i < n_new; i++)
-			rn[i] = new_[gsl_rng_uniform_int(rng, n_new)];
-		diffs[k] = gsl_stats_median(rn, 1, n_new) - gsl_stats_median(rb, 1, n_base);
+		double mb = resample_median(s.b, n_base, rng);
+		reps[k] = resample_median(s.n, n_new, rng) - mb;
 	}
-	gsl_sort(diffs, 1, b_count);
-	double alpha = 1 - o->confidence;
-	out->ci_lo = gsl_stats_quantile_from_sorted_data(diffs, 1, b_count, alpha / 2);
-	out->ci_hi = gsl_stats_quantile_from_sorted_data(diffs, 1, b_count, 1 - alpha / 2);
+	interval(reps, b_count, o->confidence, out);
 
 	out->p = compare_mann_whitney(new_, n_new, base, n_base, &out->u, &out->p_exact);
 	if (isnan(out->p)) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (out->rel > o->threshold && out->ci_lo > 0 && out->p < alpha)
-		out->verdict = COMPARE_REGRESSION;
-	else if (out->rel < -o->threshold && out->ci_hi < 0 && out->p < alpha)
-		out->verdict = COMPARE_IMPROVEMENT;
+	decide(out, o);
 	rc = 0;
 out:
 	if (rng)
 		gsl_rng_free(rng);
-	free(scratch);
-	free(rb);
-	free(rn);
-	free(diffs);
+	free(s.b);
+	free(s.n);
+	free(reps);
 	return rc;
 }
 
+int compare_paired(const double *base, const double *new_, size_t n, const struct compare_opts *o,
+                   struct compare_stats *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (!n) {
+		snprintf(err, errlen, "no pair of runs to compare");
+		return -1;
+	}
+	unsigned b_count = o->resamples ? o->resamples : 1;
+	struct sides s = {malloc(n * sizeof *s.b), malloc(n * sizeof *s.n), n, n};
+	double *d = malloc(n * sizeof *d), *reps = malloc(b_count * sizeof *reps);
+	gsl_rng *rng = seeded(o);
+	int rc = -1;
+	if (!s.b || !s.n || !d || !reps || !rng) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	memcpy(s.b, base, n * sizeof *s.b);
+	memcpy(s.n, new_, n * sizeof *s.n);
+	gsl_sort(s.b, 1, n);
+	gsl_sort(s.n, 1, n);
+	out->n_base = out->n_new = n;
+	out->design = COMPARE_PAIRED;
+	if (describe_sides(&s, o, out)) {
+		rc = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		d[i] = new_[i] - base[i];
+		out->n_zero += d[i] == 0;
+	}
+	out->u = NAN;
+	out->p = compare_wilcoxon(d, n, &out->w, &out->p_exact);
+	if (isnan(out->p)) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	gsl_sort(d, 1, n);
+	out->diff = gsl_stats_median_from_sorted_data(d, 1, n);
+	out->rel = relative(out->diff, out->base_median);
+	/* Percentile bootstrap of the median difference: resample pairs. */
+	for (unsigned k = 0; k < b_count; k++)
+		reps[k] = resample_median(d, n, rng);
+	interval(reps, b_count, o->confidence, out);
+	decide(out, o);
+	rc = 0;
+out:
+	if (rng)
+		gsl_rng_free(rng);
+	free(s.b);
+	free(s.n);
+	free(d);
+	free(reps);
+	return rc;
+}
+
+/* P(T+ <= t) for n differences without ties: the number of subsets of the
+ * ranks 1..n with sum k obeys c(i, k) = c(i-1, k) + c(i-1, k-i).  -1 when
+ * memory runs out. */
+static double signed_rank_cdf(size_t n, double t)
+{
+	size_t max = n * (n + 1) / 2;
+	double *c = calloc(max + 1, sizeof *c);
+	if (!c)
+		return -1;
+	c[0] = 1;
+	for (size_t i = 1; i <= n; i++)
+		for (size_t k = i * (i + 1) / 2; k >= i; k--)
+			c[k] += c[k - i];
+	double le = 0, total = 0;
+	for (size_t k = 0; k <= max; k++) {
+		total += c[k];
+		if ((double)k <= t + 1e-9)
+			le += c[k];
+	}
+	free(c);
+	return le / total;
+}
+
+double compare_wilcoxon(const double *d, size_t n, double *w, bool *exact)
+{
+	*w = NAN;
+	*exact = false;
+	if (!n)
+		return NAN;
+	double *a = malloc(n * sizeof *a), *mag = calloc(n, sizeof *mag);
+	size_t *order = malloc(n * sizeof *order);
+	if (!a || !mag || !order) {
+		free(a);
+		free(mag);
+		free(order);
+		return NAN;
+	}
+	/* Zero differences say nothing about the direction: drop them. */
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (d[i] != 0) {
+			a[m] = d[i];
+			mag[m++] = fabs(d[i]);
+		}
+	bool zeros = m < n;
+	gsl_sort_index(order, mag, 1, m);
+	double r_plus = 0, r_minus = 0, ties = 0;
+	for (size_t i = 0; i < m;) {
+		size_t j = i;
+		while (j + 1 < m && mag[order[j + 1]] == mag[order[i]])
+			j++;
+		double t = (double)(j - i + 1), rank = (double)(i + j) / 2 + 1;
+		for (size_t k = i; k <= j; k++)
+			*(a[order[k]] > 0 ? &r_plus : &r_minus) += rank;
+		ties += t * t * t - t;
+		i = j + 1;
+	}
+	free(a);
+	free(order);
+	free(mag);
+	if (!m) {
+		*w = 0;
+		return 1; /* every pair identical: no evidence of a change */
+	}
+	double cnt = (double)m;
+	*w = fmin(r_plus, r_minus);
+	double p;
+	if (!zeros && ties == 0 && m <= WILCOXON_EXACT_MAX) {
+		double cdf = signed_rank_cdf(m, *w);
+		if (cdf < 0)
+			return NAN;
+		*exact = true;
+		p = 2 * cdf;
+	} else {
+		double mean = cnt * (cnt + 1) / 4;
+		double sd = sqrt((cnt * (cnt + 1) * (2 * cnt + 1) - ties / 2) / 24);
+		if (sd == 0)
+			return 1;
+		p = 2 * gsl_cdf_ugaussian_Q(fabs(*w - mean) / sd);
+	}
+	return p > 1 ? 1 : p;
+}
+
+double compare_fisher(unsigned failed_base, unsigned runs_base, unsigned failed_new,
+                      unsigned runs_new)
+{
+	unsigned t = failed_base + failed_new;
+	if (!t || t == runs_base + runs_new)
+		return 1;
+	double observed = gsl_ran_hypergeometric_pdf(failed_base, runs_base, runs_new, t);
+	unsigned lo = t > runs_new ? t - runs_new : 0, hi = t < runs_base ? t : runs_base;
+	double p = 0;
+	/* scipy's relative tolerance for "as likely as the observed table" */
+	for (unsigned k = lo; k <= hi; k++) {
+		double pk = gsl_ran_hypergeometric_pdf(k, runs_base, runs_new, t);
+		if (pk <= observed * (1 + 1e-7))
+			p += pk;
+	}
+	return p > 1 ? 1 : p;
+}
+
+double compare_min_p(enum compare_design design, size_t n_base, size_t n_new)
+{
+	if (design == COMPARE_DETERMINISTIC)
+		return 0;
+	if (design == COMPARE_PAIRED) /* all n differences of one sign */
+		return fmin(1, 2 * pow(2, -(double)n_base));
+	/* every NEW above every BASE: one ordering of C(n_base + n_new, n_base) */
+	double log_orderings = gsl_sf_lnchoose((unsigned)(n_base + n_new), (unsigned)n_base);
+	return fmin(1, 2 * exp(-log_orderings));
+}
+
+static const char *const simple_metrics[] = {[COMPARE_DOWNTIME] = "downtime",
+                                             [COMPARE_TOTAL] = "total",
+                                             [COMPARE_ROUNDS] = "rounds",
+                                             [COMPARE_ACK_DELAY] = "ack_delay"};
+
 int compare_metric_parse(const char *text, struct compare_metric *m)
 {
-	if (!strcmp(text, "downtime")) {
-		*m = (struct compare_metric){COMPARE_DOWNTIME, 0};
-		return 0;
-	}
-	if (!strcmp(text, "total")) {
-		*m = (struct compare_metric){COMPARE_TOTAL, 0};
-		return 0;
-	}
+	for (size_t k = 0; k < sizeof simple_metrics / sizeof *simple_metrics; k++)
+		if (simple_metrics[k] && !strcmp(text, simple_metrics[k])) {
+			*m = (struct compare_metric){.kind = k};
+			return 0;
+		}
 	if (!strncmp(text, "phase:", 6))
 		for (int p = 0; p < PHASE_COUNT; p++)
 			if (!strcmp(text + 6, phase_name((enum phase)p))) {
-				*m = (struct compare_metric){COMPARE_PHASE, (enum phase)p};
+				*m = (struct compare_metric){.kind = COMPARE_PHASE,
+				                             .phase = (enum phase)p};
 				return 0;
 			}
 	return -1;
@@ -229,7 +509,7 @@ void compare_metric_name(const struct compare_metric *m, char *buf, size_t len)
 	if (m->kind == COMPARE_PHASE)
 		snprintf(buf, len, "phase:%s", phase_name(m->phase));
 	else
-		snprintf(buf, len, "%s", m->kind == COMPARE_TOTAL ? "total" : "downtime");
+		snprintf(buf, len, "%s", simple_metrics[m->kind]);
 }
 
 double compare_metric_value(const struct compare_metric *m, const struct run_summary *s)
@@ -239,25 +519,116 @@ double compare_metric_value(const struct compare_metric *m, const struct run_sum
 		return s->total_s;
 	case COMPARE_PHASE:
 		return s->phase_s[m->phase];
+	case COMPARE_ROUNDS:
+		return s->precopy_rounds;
+	case COMPARE_ACK_DELAY:
+		return s->ack_delay_s;
 	default:
 		return s->downtime_s;
 	}
 }
 
-/* The metric of the completed runs of `st`; counts every run of it. */
-static size_t collect(const struct results *r, enum strategy_kind st,
-                      const struct compare_metric *m, double *out, unsigned *runs)
+bool compare_pairable(const struct results *base, const struct results *new_, bool unpaired,
+                      char *buf, size_t len)
 {
-	size_t n = 0;
-	*runs = 0;
-	for (size_t i = 0; i < r->n_runs; i++) {
-		if (r->runs[i].strategy != st)
-			continue;
-		(*runs)++;
-		if (r->runs[i].sum.status == 0)
-			out[n++] = compare_metric_value(m, &r->runs[i].sum);
+	if (unpaired)
+		snprintf(buf, len, "unpaired: asked for (--unpaired)");
+	else if (strcmp(base->backend, new_->backend))
+		snprintf(buf, len, "unpaired: the worlds differ (%s, %s)", base->backend,
+		         new_->backend);
+	else if (!strcmp(base->backend, "qemu"))
+		snprintf(buf, len, "unpaired: imported runs have no seed");
+	else if (base->seed != new_->seed)
+		snprintf(buf, len, "unpaired: seeds differ (%llu, %llu)",
+		         (unsigned long long)base->seed, (unsigned long long)new_->seed);
+	else {
+		snprintf(buf, len, "paired: same seed %llu", (unsigned long long)base->seed);
+		return true;
 	}
-	return n;
+	return false;
+}
+
+/* The completed runs of `st` with a value of the metric, by run index
+ * (NULL where none); *max is one past the largest index. */
+static const struct results_run **by_index(const struct results *r, enum strategy_kind st,
+                                           size_t *max)
+{
+	*max = 0;
+	for (size_t i = 0; i < r->n_runs; i++)
+		if (r->runs[i].strategy == st && r->runs[i].run + 1 > *max)
+			*max = r->runs[i].run + 1;
+	const struct results_run **idx = calloc(*max + 1, sizeof *idx);
+	for (size_t i = 0; idx && i < r->n_runs; i++)
+		if (r->runs[i].strategy == st && r->runs[i].sum.status == 0)
+			idx[r->runs[i].run] = &r->runs[i];
+	return idx;
+}
+
+/* A metric, or (device >= 0) one device's own time. */
+static double pick(const struct compare_metric *m, long device, const struct run_summary *s)
+{
+	if (device < 0)
+		return compare_metric_value(m, s);
+	return (size_t)device < s->n_devices ? s->dev[device].total_s : NAN;
+}
+
+static int runs_of(const struct results *base, const struct results *new_, enum strategy_kind st,
+                   const struct compare_metric *m, long device, bool paired,
+                   const struct compare_opts *o, struct compare_stats *out, char *err,
+                   size_t errlen)
+{
+	size_t mb, mn;
+	const struct results_run **ib = by_index(base, st, &mb), **in = by_index(new_, st, &mn);
+	double *xb = malloc((mb + 1) * sizeof *xb), *xn = malloc((mn + 1) * sizeof *xn);
+	size_t nb = 0, nn = 0;
+	int rc = -1;
+	memset(out, 0, sizeof *out);
+	if (!ib || !in || !xb || !xn) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < (paired ? (mb < mn ? mb : mn) : mb + mn); i++) {
+		/* unpaired: base's indices, then new's */
+		const struct results_run *rb = paired ? ib[i] : i < mb ? ib[i] : NULL;
+		const struct results_run *rn = paired ? in[i] : i >= mb ? in[i - mb] : NULL;
+		double vb = rb ? pick(m, device, &rb->sum) : NAN;
+		double vn = rn ? pick(m, device, &rn->sum) : NAN;
+		if (paired && (isnan(vb) || isnan(vn)))
+			continue;
+		if (!isnan(vb))
+			xb[nb++] = vb;
+		if (!isnan(vn))
+			xn[nn++] = vn;
+	}
+	rc = 0;
+	if (nb && nn)
+		rc = paired ? compare_paired(xb, xn, nb, o, out, err, errlen)
+		            : compare_samples(xb, nb, xn, nn, o, out, err, errlen);
+	else
+		out->n_base = nb, out->n_new = nn;
+out:
+	free(ib);
+	free(in);
+	free(xb);
+	free(xn);
+	return rc;
+}
+
+int compare_metric_runs(const struct results *base, const struct results *new_,
+                        enum strategy_kind st, const struct compare_metric *m, bool paired,
+                        const struct compare_opts *o, struct compare_stats *out, char *err,
+                        size_t errlen)
+{
+	return runs_of(base, new_, st, m, -1, paired, o, out, err, errlen);
+}
+
+int compare_device_runs(const struct results *base, const struct results *new_,
+                        enum strategy_kind st, size_t device, bool paired,
+                        const struct compare_opts *o, struct compare_stats *out, char *err,
+                        size_t errlen)
+{
+	static const struct compare_metric none = {COMPARE_DOWNTIME, 0};
+	return runs_of(base, new_, st, &none, (long)device, paired, o, out, err, errlen);
 }
 
 static bool has_strategy(const struct results *r, enum strategy_kind st)
@@ -279,41 +650,87 @@ static void list_strategies(const struct results *r, char *buf, size_t len)
 	g_string_free(s, TRUE);
 }
 
-/* The metric and every phase of one strategy. */
+static void count_failures(const struct results *r, enum strategy_kind st, unsigned *failed,
+                           unsigned *runs)
+{
+	*failed = *runs = 0;
+	for (size_t i = 0; i < r->n_runs; i++)
+		if (r->runs[i].strategy == st) {
+			(*runs)++;
+			*failed += r->runs[i].sum.status != 0;
+		}
+}
+
+static void compare_failures(const struct results *base, const struct results *new_,
+                             enum strategy_kind st, const struct compare_opts *o,
+                             struct compare_failures *f)
+{
+	count_failures(base, st, &f->failed_base, &f->runs_base);
+	count_failures(new_, st, &f->failed_new, &f->runs_new);
+	f->p = compare_fisher(f->failed_base, f->runs_base, f->failed_new, f->runs_new);
+	/* Compare rates without dividing: failed_new / runs_new vs failed_base / runs_base. */
+	double up = (double)f->failed_new * f->runs_base - (double)f->failed_base * f->runs_new;
+	f->verdict = !(f->p < 1 - o->confidence) ? COMPARE_SAME
+	             : up > 0                    ? COMPARE_REGRESSION
+	             : up < 0                    ? COMPARE_IMPROVEMENT
+	                                         : COMPARE_SAME;
+}
+
+/* Every metric of one strategy. */
 static int compare_one(const struct results *base, const struct results *new_,
                        const char *base_label, const char *new_label, enum strategy_kind st,
-                       const struct compare_metric *m, const struct compare_opts *o,
+                       const struct compare_metric *m, bool paired, const struct compare_opts *o,
                        struct compare_strategy *out, char *err, size_t errlen)
 {
-	double *xb = malloc((base->n_runs + 1) * sizeof *xb);
-	double *xn = malloc((new_->n_runs + 1) * sizeof *xn);
-	int rc = -1;
 	out->strategy = st;
-	if (!xb || !xn) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	for (int p = -1; p < PHASE_COUNT; p++) {
-		struct compare_metric pm = {COMPARE_PHASE, (enum phase)(p < 0 ? 0 : p)};
-		const struct compare_metric *mm = p < 0 ? m : &pm;
-		size_t nb = collect(base, st, mm, xb, &out->runs_base);
-		size_t nn = collect(new_, st, mm, xn, &out->runs_new);
-		if (!nb || !nn) {
-			snprintf(err, errlen, "%s: no completed run of %s (%u run%s, all failed)",
-			         nb ? new_label : base_label, strategy_name(st),
-			         nb ? out->runs_new : out->runs_base,
-			         (nb ? out->runs_new : out->runs_base) == 1 ? "" : "s");
-			goto out;
+	compare_failures(base, new_, st, o, &out->failures);
+	out->runs_base = out->failures.runs_base;
+	out->runs_new = out->failures.runs_new;
+	const struct {
+		struct compare_metric m;
+		struct compare_stats *out;
+	} all[] = {
+	    {*m, &out->metric},
+	    {{.kind = COMPARE_TOTAL}, &out->total},
+	    {{.kind = COMPARE_ROUNDS}, &out->rounds},
+	    {{.kind = COMPARE_ACK_DELAY}, &out->ack_delay},
+	};
+	for (size_t k = 0; k < sizeof all / sizeof *all + PHASE_COUNT; k++) {
+		struct compare_metric pm = {.kind = COMPARE_PHASE};
+		struct compare_stats *so = k < sizeof all / sizeof *all ? all[k].out : NULL;
+		if (!so) {
+			pm.phase = (enum phase)(k - sizeof all / sizeof *all);
+			so = &out->phase[pm.phase];
 		}
-		if (compare_samples(xb, nb, xn, nn, o, p < 0 ? &out->metric : &out->phase[p], err,
-		                    errlen))
-			goto out;
+		if (compare_metric_runs(base, new_, st,
+		                        so == &out->phase[pm.phase] ? &pm : &all[k].m, paired, o,
+		                        so, err, errlen))
+			return -1;
+		if (k == 0 && (!so->n_base || !so->n_new)) {
+			const struct compare_failures *f = &out->failures;
+			bool base_none = f->failed_base == f->runs_base;
+			unsigned runs = base_none ? f->runs_base : f->runs_new;
+			if (!base_none && f->failed_new < f->runs_new)
+				snprintf(
+				    err, errlen,
+				    "%s and %s: no run index of %s completed in both (the runs "
+				    "cannot be paired)",
+				    base_label, new_label, strategy_name(st));
+			else
+				snprintf(err, errlen,
+				         "%s: no completed run of %s (%u run%s, all failed)",
+				         base_none ? base_label : new_label, strategy_name(st),
+				         runs, runs == 1 ? "" : "s");
+			return -1;
+		}
 	}
-	rc = 0;
-out:
-	free(xb);
-	free(xn);
-	return rc;
+	return 0;
+}
+
+static enum compare_verdict worse(enum compare_verdict have, enum compare_verdict v)
+{
+	return v == COMPARE_REGRESSION || (v == COMPARE_IMPROVEMENT && have == COMPARE_SAME) ? v
+	                                                                                     : have;
 }
 
 int compare_results(const struct results *base, const struct results *new_, const char *base_label,
@@ -324,6 +741,7 @@ int compare_results(const struct results *base, const struct results *new_, cons
 	memset(out, 0, sizeof *out);
 	out->metric = *m;
 	out->opts = *o;
+	out->paired = compare_pairable(base, new_, o->unpaired, out->pairing, sizeof out->pairing);
 	char have[96];
 	for (int st = 0; st < STRATEGY_COUNT; st++) {
 		enum strategy_kind k = (enum strategy_kind)st;
@@ -339,13 +757,11 @@ int compare_results(const struct results *base, const struct results *new_, cons
 		}
 		if (!in_base || !in_new)
 			continue;
-		if (compare_one(base, new_, base_label, new_label, k, m, o, &out->strategy[out->n],
-		                err, errlen))
+		struct compare_strategy *cs = &out->strategy[out->n++];
+		if (compare_one(base, new_, base_label, new_label, k, m, out->paired, o, cs, err,
+		                errlen))
 			return -1;
-		enum compare_verdict v = out->strategy[out->n++].metric.verdict;
-		if (v == COMPARE_REGRESSION ||
-		    (v == COMPARE_IMPROVEMENT && out->verdict == COMPARE_SAME))
-			out->verdict = v;
+		out->verdict = worse(worse(out->verdict, cs->metric.verdict), cs->failures.verdict);
 	}
 	if (!out->n) {
 		char have_new[96];

@@ -2,7 +2,9 @@
  * test_compare.c - regression verdicts (results/compare.c): Mann-Whitney
  * p-values against independently computed ones, verdicts on synthetic
  * samples with known differences, the bootstrap's reproducibility, and
- * which runs of two result files are compared.
+ * which runs of two result files are compared; Wilcoxon's signed-rank and
+ * Fisher's exact test against independently computed values, paired and
+ * deterministic verdicts.
  */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -178,6 +180,136 @@ static void test_verdicts(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no sample"));
 }
 
+/*
+ * Expected values from scipy 1.10.1 (Debian python3-scipy):
+ *   scipy.stats.wilcoxon(d, method=M)  (zero_method='wilcox', no correction)
+ *   scipy.stats.fisher_exact([[fb, rb - fb], [fn, rn - fn]])[1]
+ */
+static void test_wilcoxon(void)
+{
+	double w, p;
+	bool exact;
+	/* By hand: |d| are the ranks 1..10, only rank 1 negative, so T = 1;
+	 * of the 2^10 sign patterns, T+ <= 1 in two ({} and {1}): p = 2 * 2 /
+	 * 1024 = 1/256 (scipy: statistic 1.0, pvalue 0.00390625). */
+	double d1[] = {3, -1, 5, 7, 2, 9, 4, 8, 6, 10};
+	p = compare_wilcoxon(d1, N(d1), &w, &exact);
+	CU_ASSERT(exact);
+	CU_ASSERT_DOUBLE_EQUAL(w, 1, 0);
+	CU_ASSERT_DOUBLE_EQUAL(p, 1.0 / 256, 1e-15);
+	/* All ten of one sign: T = 0, p = 2 / 1024. */
+	double up[10];
+	for (int i = 0; i < 10; i++)
+		up[i] = i + 1;
+	CU_ASSERT_DOUBLE_EQUAL(compare_wilcoxon(up, 10, &w, &exact), 2.0 / 1024, 1e-15);
+	/* Ties and zeros: the zeros are dropped, normal approximation with the
+	 * tie correction.  scipy (method='approx'): statistic 7.0, pvalue
+	 * 0.011670520073508198 */
+	double d2[] = {1, 2, 2, -1, 3, 0, 3, 3, -2, 4, 5, 0, 1, 6};
+	p = compare_wilcoxon(d2, N(d2), &w, &exact);
+	CU_ASSERT(!exact);
+	CU_ASSERT_DOUBLE_EQUAL(w, 7, 0);
+	CU_ASSERT_DOUBLE_EQUAL(p, 0.011670520073508198, 1e-12);
+	/* 60 differences without ties (beyond the exact limit of 50).  scipy:
+	 * statistic 564.0, pvalue 0.009768369815048953 for
+	 *   d[i] = (i % 7 - 2.5) + 0.013 i */
+	double d3[60];
+	for (int i = 0; i < 60; i++)
+		d3[i] = (i % 7 - 2.5) + 0.013 * i;
+	p = compare_wilcoxon(d3, 60, &w, &exact);
+	CU_ASSERT(!exact);
+	CU_ASSERT_DOUBLE_EQUAL(w, 564, 0);
+	CU_ASSERT_DOUBLE_EQUAL(p, 0.009768369815048953, 1e-12);
+	/* Every pair identical: no evidence of a change. */
+	double zeros[] = {0, 0, 0};
+	CU_ASSERT_DOUBLE_EQUAL(compare_wilcoxon(zeros, 3, &w, &exact), 1, 0);
+	CU_ASSERT(isnan(compare_wilcoxon(zeros, 0, &w, &exact)));
+}
+
+static void test_fisher(void)
+{
+	/* scipy: 0.023720703916957266 */
+	CU_ASSERT_DOUBLE_EQUAL(compare_fisher(0, 30, 6, 30), 0.023720703916957266, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(compare_fisher(1, 20, 1, 20), 1, 1e-12);
+	/* scipy: 0.002303435774762969 */
+	CU_ASSERT_DOUBLE_EQUAL(compare_fisher(2, 2000, 15, 2000), 0.002303435774762969, 1e-10);
+	/* By hand: 3 failures among 20 runs, all 3 in the first 10: the
+	 * tables with 0 or 3 there are the least likely, C(10,3) / C(20,3) =
+	 * 120/1140 each, so p = 240/1140 (scipy: 0.21052631578947367). */
+	CU_ASSERT_DOUBLE_EQUAL(compare_fisher(3, 10, 0, 10), 240.0 / 1140, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(compare_fisher(0, 10, 0, 10), 1, 0);
+}
+
+/* Common random numbers: run i of both sides shares its noise (sd 10% of
+ * the median), NEW is 3% slower in every run.  Unpaired, the noise hides
+ * the change; paired, it is certain. */
+static void test_paired(void)
+{
+	double base[30], new_[30];
+	draw(base, 30, 0.8, 0.08, 11);
+	for (int i = 0; i < 30; i++)
+		new_[i] = base[i] * 1.03;
+	struct compare_opts o = compare_defaults;
+	o.threshold = 0.02;
+	struct compare_stats st;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(compare_paired(base, new_, 30, &o, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.design, COMPARE_PAIRED);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_REGRESSION);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_CHANGED);
+	/* All 30 differences positive and distinct: T = 0, exact p = 2 / 2^30. */
+	CU_ASSERT(st.p_exact);
+	CU_ASSERT_DOUBLE_EQUAL(st.w, 0, 0);
+	CU_ASSERT_DOUBLE_EQUAL(st.p, 2 / 1073741824.0, 1e-20);
+	/* The differences are 3% of each base value: their median lies between
+	 * 3% of the smallest and of the largest base value, and so does the
+	 * interval; as a change of the base median, about +3%. */
+	CU_ASSERT(st.ci_lo > 0 && st.ci_lo <= st.diff && st.diff <= st.ci_hi);
+	CU_ASSERT_DOUBLE_EQUAL(st.rel, 0.03, 0.005);
+	CU_ASSERT_EQUAL(compare_samples(base, 30, new_, 30, &o, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.design, COMPARE_UNPAIRED);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	CU_ASSERT(st.ci_lo < 0 && st.ci_hi > 0);
+
+	/* Identical run by run although each side varies. */
+	CU_ASSERT_EQUAL(compare_paired(base, base, 30, &o, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.n_zero, 30);
+	CU_ASSERT_DOUBLE_EQUAL(st.p, 1, 0);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_THRESHOLD);
+	CU_ASSERT_EQUAL(compare_paired(base, new_, 0, &o, &st, err, sizeof err), -1);
+}
+
+static void test_deterministic(void)
+{
+	/* No spread on either side: the exact change, no test, no p-value. */
+	double b[] = {0.8, 0.8, 0.8, 0.8}, n[] = {0.82, 0.82, 0.82, 0.82};
+	struct compare_stats st = cmp(b, 4, n, 4);
+	CU_ASSERT_EQUAL(st.design, COMPARE_DETERMINISTIC);
+	CU_ASSERT(isnan(st.p));
+	CU_ASSERT_DOUBLE_EQUAL(st.rel, 0.025, 1e-12);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME); /* 2.5% is within 5% */
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_THRESHOLD);
+	struct compare_opts o = compare_defaults;
+	o.threshold = 0.02;
+	char err[256];
+	CU_ASSERT_EQUAL(compare_paired(b, n, 4, &o, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.design, COMPARE_DETERMINISTIC);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_REGRESSION); /* even with 4 runs */
+	CU_ASSERT_DOUBLE_EQUAL(st.ci_lo, 0.02, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(st.ci_hi, 0.02, 1e-12);
+}
+
+static void test_min_p(void)
+{
+	/* Paired: 2 / 2^n; 5 pairs cannot reach 0.05 (0.0625), 6 can. */
+	CU_ASSERT_DOUBLE_EQUAL(compare_min_p(COMPARE_PAIRED, 5, 5), 0.0625, 1e-15);
+	CU_ASSERT_DOUBLE_EQUAL(compare_min_p(COMPARE_PAIRED, 6, 6), 0.03125, 1e-15);
+	/* Unpaired: 2 / C(n_base + n_new, n_base): 2 / C(6, 3) = 0.1. */
+	CU_ASSERT_DOUBLE_EQUAL(compare_min_p(COMPARE_UNPAIRED, 3, 3), 0.1, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(compare_min_p(COMPARE_UNPAIRED, 4, 4), 2.0 / 70, 1e-12);
+}
+
 static void test_bootstrap_reproducible(void)
 {
 	double b[25], n[25];
@@ -299,6 +431,7 @@ static void test_compare_results(void)
 void register_tests(void)
 {
 	TEST_SUITE("compare", TEST(test_mann_whitney_exact), TEST(test_mann_whitney_normal),
-	           TEST(test_verdicts), TEST(test_bootstrap_reproducible), TEST(test_metric_parse),
-	           TEST(test_compare_results));
+	           TEST(test_verdicts), TEST(test_wilcoxon), TEST(test_fisher), TEST(test_paired),
+	           TEST(test_deterministic), TEST(test_min_p), TEST(test_bootstrap_reproducible),
+	           TEST(test_metric_parse), TEST(test_compare_results));
 }

@@ -114,8 +114,41 @@ expect 0 "downtime" -- "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --runs 8 --quiet 
 expect 0 "downtime" -- "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --runs 8 --quiet \
 	--set 'devices[0].latency.pre_copy_p2p_to_stop_copy=200ms' --output "$TMP/slow.h5"
 if ls "$TMP"/*.tmp-* >/dev/null 2>&1; then bad "a temporary result file was left behind"; else ok; fi
-expect 1 "^verdict: regression: parallel-prio downtime median +" -- "$SW" compare "$TMP/base.h5" "$TMP/slow.h5"
+# cx7-1vf has no random costs: every run is the same, so the verdict is
+# the exact change against the threshold, with no test and no p-value.
+expect 1 "^verdict: regression (from downtime and the failure rate of each strategy): parallel-prio downtime: regression: +[0-9.]*% exactly (.*), deterministic: every run the same on both sides, no test, threshold 5% (paired: same seed" -- "$SW" compare "$TMP/base.h5" "$TMP/slow.h5"
+if grep "deterministic: every run" "$TMP/out" | grep -q "p [=<]"; then bad "a deterministic comparison gave a p-value"; else ok; fi
 expect 0 "^verdict: no significant change" -- "$SW" compare "$TMP/base.h5" "$TMP/base.h5"
+# Issue 14's first example: the same scenario and seed, one arc's median
+# raised by a quarter.  Run i of both files drew the same numbers, so every
+# run is slower: paired, a certain regression; unpaired, the run-to-run
+# noise hides it (the interval contains 0).
+SCN="$SRC/scenarios/demo/depths-stragglers.yaml"
+"$SW" sim "$SCN" --runs 30 --quiet -o "$TMP/crn-base.h5" >/dev/null
+"$SW" sim "$SCN" --runs 30 --quiet -o "$TMP/crn-new.h5" \
+	--set 'devices[0].latency.pre_copy_to_pre_copy_p2p=lognormal(median=25ms, sigma=1.0)' >/dev/null
+expect 1 "^verdict: regression (from downtime .*sequential downtime: regression: +[0-9.]*% \[+[0-9.]*%, +[0-9.]*%\] (.*median paired difference +.*), Wilcoxon p < 0.001, threshold 2% (paired: same seed 7, 30 runs each)" -- \
+	"$SW" compare "$TMP/crn-base.h5" "$TMP/crn-new.h5" --threshold 2%
+expect 1 "warning: the scenarios differ, first at devices\[0\].latency.pre_copy_to_pre_copy_p2p: lognormal(median=20ms, sigma=1) in" -- \
+	"$SW" compare "$TMP/crn-base.h5" "$TMP/crn-new.h5" --threshold 2%
+expect 1 "^sequential phase:src_prepare: regression: " -- \
+	"$SW" compare "$TMP/crn-base.h5" "$TMP/crn-new.h5" --threshold 2%
+expect 0 "^verdict: no significant change .*Mann-Whitney p = .*threshold 2%: the interval contains 0 (unpaired: asked for (--unpaired))" -- \
+	"$SW" compare "$TMP/crn-base.h5" "$TMP/crn-new.h5" --threshold 2% --unpaired
+"$SW" sim "$SCN" --runs 30 --seed 8 --quiet -o "$TMP/crn-seed8.h5" >/dev/null
+expect 0 "(unpaired: seeds differ (7, 8))" -- "$SW" compare "$TMP/crn-base.h5" "$TMP/crn-seed8.h5"
+# A p-value below 1 - confidence with no significant change says why.
+expect 0 "^sequential downtime: no significant change: .*Wilcoxon p < 0.001, within the 5% threshold$" -- \
+	"$SW" compare "$TMP/crn-base.h5" "$TMP/crn-new.h5"
+expect 1 "wrote $TMP/cmp-plots/phases-sequential.png" -- \
+	"$SW" compare "$TMP/crn-base.h5" "$TMP/crn-new.h5" --threshold 2% --plot "$TMP/cmp-plots"
+if head -c 4 "$TMP/cmp-plots/phases-sequential.png" | grep -q PNG; then ok; else bad "compare --plot drew no PNG"; fi
+"$SW" sim "$SCN" --runs 3 --quiet -o "$TMP/crn-3.h5" >/dev/null
+expect 0 "warning: sequential downtime: 3 vs 3 runs: too few for 95% confidence (the smallest possible p is 0.25): no change can be significant; use at least 6 runs each" -- \
+	"$SW" compare "$TMP/crn-3.h5" "$TMP/crn-3.h5"
+"$SW" sim "$SCN" --runs 30 --quiet --set devices.count=2 -o "$TMP/crn-dev2.h5" >/dev/null
+expect 0 "warning: the device counts differ: 8 in .*crn-base.h5, 4 in .*crn-dev2.h5" -- \
+	"$SW" compare "$TMP/crn-base.h5" "$TMP/crn-dev2.h5"
 expect 0 "^verdict: improvement" -- "$SW" compare "$TMP/slow.h5" "$TMP/base.h5" --metric phase:src_main
 expect 0 "usage: switchover compare BASE.h5 NEW.h5" -- "$SW" compare --help
 expect 2 "null.yaml: not an HDF5 file" -- "$SW" compare "$TMP/base.h5" "$SRC/scenarios/null.yaml"
@@ -138,11 +171,11 @@ HOST="--set hosts.source.profile=ci-2core --set hosts.source.cores=2"
 	-o "$TMP/sw-three.h5" >/dev/null
 "$SW" sweep "$SRC/scenarios/cx7-1vf.yaml" --vary vm.ram=1GiB,2GiB --runs 8 --quiet \
 	-o "$TMP/sw-ram.h5" >/dev/null
-expect 1 "^point 1 (devices.count=4, parallel-prio): regression: downtime median +" -- \
+expect 1 "^point 1 (devices.count=4, parallel-prio): downtime: regression: +" -- \
 	"$SW" compare "$TMP/sw-base.h5" "$TMP/sw-cpu.h5"
 if grep -q "^point 0" "$TMP/out" || ! grep -q "^verdict: regression: 1 of 2 points regressed, 0 improved, 1 no significant change; 0 in one file only$" "$TMP/out"; then
 	bad "compare of sweeps: only point 1 changed"; sed 's/^/    /' "$TMP/out"; else ok; fi
-expect 0 "^point 1 (devices.count=4, parallel-prio): improvement" -- \
+expect 0 "^point 1 (devices.count=4, parallel-prio): downtime: improvement" -- \
 	"$SW" compare "$TMP/sw-cpu.h5" "$TMP/sw-base.h5"
 expect 0 "^verdict: no significant change: 0 of 2 points regressed" -- \
 	"$SW" compare "$TMP/sw-base.h5" "$TMP/sw-base.h5"
@@ -150,7 +183,7 @@ expect 0 "^verdict: no significant change: 0 of 2 points regressed" -- \
 # file and point 2 in the other; the point of 2 devices is in one file only.
 expect 1 "warning: only in $TMP/sw-three.h5: point 1 (devices.count=2, parallel-prio)" -- \
 	"$SW" compare "$TMP/sw-three.h5" "$TMP/sw-cpu.h5"
-expect 1 "^point 2 (devices.count=4, parallel-prio): regression" -- \
+expect 1 "^point 2 (devices.count=4, parallel-prio): downtime: regression" -- \
 	"$SW" compare "$TMP/sw-three.h5" "$TMP/sw-cpu.h5"
 expect 0 "no significant change; 1 in one file only" -- "$SW" compare "$TMP/sw-base.h5" "$TMP/sw-three.h5" --metric total
 expect 2 "the studies have different axes" -- "$SW" compare "$TMP/sw-base.h5" "$TMP/sw-ram.h5"
