@@ -106,6 +106,10 @@ void cli_calibrate_help(FILE *out);
 int cli_calibrate_traces(int argc, char **argv);
 void cli_calibrate_traces_help(FILE *out);
 
+/* `switchover suite run|compare`: regression suites for CI (cli_suite.c). */
+int cli_suite(int argc, char **argv);
+void cli_suite_help(FILE *out);
+
 /* `switchover vfio info ADDR...` (cli_vfio.c). */
 int cli_vfio(int argc, char **argv);
 void cli_vfio_help(FILE *out);
