@@ -183,15 +183,16 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 /* What an entry will do, from its checked file. */
 struct planned {
 	unsigned runs; /* over every strategy and point */
-	double weight; /* of the time it takes, for the time left: runs x (8 + devices) */
+	double weight; /* of the time it takes, for the time left: runs x (32 + devices) */
 	char *what;    /* "sim, 3 strategies x 20 runs" */
 };
 
-/* A device costs a run about an eighth of what the run costs besides (the
- * sim on cx7 scenarios of 1 and 64 VFs); only the time left uses it. */
+/* A device costs a sim run about a thirtieth of what the run costs besides
+ * (CPU time of the cx7 scenarios with 1 and 64 VFs: 53 and 130 ms a run);
+ * only the time left uses it. */
 static double run_weight(const struct scenario *sc)
 {
-	return 8.0 + (double)scenario_device_count(sc);
+	return 32.0 + (double)scenario_device_count(sc);
 }
 
 static int check_metrics(const struct suite *s, size_t i, char *err, size_t errlen)
@@ -215,6 +216,15 @@ static int check_metrics(const struct suite *s, size_t i, char *err, size_t errl
 	return 0;
 }
 
+/* The key an error of the entry's file is said of: its set: when one of
+ * the --set overrides is wrong, else `path` (the file's key). */
+static const char *error_key(char *path, size_t len, size_t i, const char *why)
+{
+	if (g_str_has_prefix(why, "--set "))
+		snprintf(path, len, "entries[%zu].set", i);
+	return path;
+}
+
 static int check_scenario(const struct suite *s, size_t i, struct planned *p, char *err,
                           size_t errlen)
 {
@@ -224,7 +234,7 @@ static int check_scenario(const struct suite *s, size_t i, struct planned *p, ch
 	snprintf(path, sizeof path, "entries[%zu].scenario", i);
 	if (scenario_load_file(e->path, (const char *const *)e->sets, e->n_sets, &sc, why,
 	                       sizeof why))
-		return suite_fail(s, path, err, errlen, "%s", why);
+		return suite_fail(s, error_key(path, sizeof path, i, why), err, errlen, "%s", why);
 	unsigned runs = e->runs ? e->runs : sc->runs;
 	unsigned strategies = e->strategy == STRATEGY_COUNT ? STRATEGY_COUNT : 1;
 	p->runs = runs * strategies;
@@ -277,7 +287,7 @@ static int check_sweep(const struct suite *s, size_t i, struct planned *p, char 
 	if (rc) {
 		sweep_plan_free(&pl);
 		study_free(st);
-		return suite_fail(s, path, err, errlen, "%s", why);
+		return suite_fail(s, error_key(path, sizeof path, i, why), err, errlen, "%s", why);
 	}
 	for (size_t q = 0; q < pl.n_points; q++) {
 		enum strategy_kind list[STRATEGY_COUNT];

@@ -80,7 +80,7 @@ static const cyaml_schema_field_t suite_fields[] = {
     STR("runs", struct raw_suite, runs),
     STR("threshold", struct raw_suite, threshold),
     LIST("metrics", struct raw_suite, metrics),
-    CYAML_FIELD_SEQUENCE("entries", CYAML_FLAG_POINTER, struct raw_suite, entries, &entry_value, 1,
+    CYAML_FIELD_SEQUENCE("entries", CYAML_FLAG_POINTER, struct raw_suite, entries, &entry_value, 0,
                          CYAML_UNLIMITED),
     CYAML_FIELD_END,
 };
@@ -278,6 +278,11 @@ static int load_raw(struct loader *L, struct suite *s, const struct raw_suite *r
 	if (r->metrics &&
 	    parse_metrics(L, "metrics", r->metrics, r->metrics_count, &d.metrics, &d.n_metrics))
 		return -1;
+	if (!r->entries_count)
+		return loader_fail(
+		    L, "entries",
+		    "an empty list: expected at least one entry ({scenario: FILE} or "
+		    "{sweep: STUDY.yaml})");
 	s->entries = g_new0(struct suite_entry, r->entries_count);
 	for (unsigned i = 0; !rc && i < r->entries_count; i++) {
 		rc = load_entry(L, s, i, &r->entries[i], &d, &s->entries[i]);
