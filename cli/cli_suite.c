@@ -33,13 +33,6 @@
 #include "suite_cli.h"
 #include "sweep.h"
 
-#ifndef SWITCHOVER_VERSION
-#define SWITCHOVER_VERSION "0"
-#endif
-#ifndef SWITCHOVER_GIT_REV
-#define SWITCHOVER_GIT_REV "unknown"
-#endif
-
 /* Fewer real runs than this rarely tell a change from the noise. */
 #define SUITE_REAL_MIN_RUNS 10
 
@@ -68,22 +61,7 @@ void cli_suite_help(FILE *out)
 
 int cli_suite(int argc, char **argv)
 {
-	if (argc < 2) {
-		cli_suite_help(stderr);
-		return CLI_EXIT_ERROR;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		cli_suite_help(stdout);
-		return CLI_EXIT_OK;
-	}
-	for (const struct cli_command *c = suite_commands; c->name; c++)
-		if (!strcmp(c->name, argv[1]))
-			return c->run(argc - 1, argv + 1);
-	cli_error("suite", "unknown subcommand '%s'; subcommands are:", argv[1]);
-	for (const struct cli_command *c = suite_commands; c->name; c++)
-		fprintf(stderr, " %s", c->name);
-	fprintf(stderr, " (see switchover suite --help)\n");
-	return CLI_EXIT_ERROR;
+	return cli_subcommand("suite", suite_commands, cli_suite_help, argc, argv);
 }
 
 void cli_suite_run_help(FILE *out)

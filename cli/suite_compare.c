@@ -31,6 +31,7 @@
 #include "compare_cli.h"
 #include "store.h"
 #include "suite_cli.h"
+#include "units.h"
 
 #define errorf(...) cli_error("suite compare", __VA_ARGS__)
 
@@ -530,20 +531,13 @@ static void only_in(struct suite_outcome *o, const struct side *s, const struct 
 /* --confidence: "95%" or a fraction strictly between 0 and 1. */
 static int parse_confidence(const char *text, double *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (end != text && *end == '%' && end[1] == 0) {
-		v /= 100;
-		end++;
-	}
-	if (errno || end == text || *end || !(v > 0 && v < 1)) {
+	char why[160];
+	if (units_parse_fraction(text, out, why, sizeof why) || !(*out > 0 && *out < 1)) {
 		errorf("--confidence '%s': expected a percentage or a fraction (95%% or 0.95) "
 		       "strictly between 0 and 1\n",
 		       text);
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 

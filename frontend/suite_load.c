@@ -19,6 +19,7 @@
 #include "names.h"
 #include "scenario.h"
 #include "scenario_schema.h"
+#include "units.h"
 
 /* A suite is a small YAML file: as large as a scenario may be. */
 #define SUITE_MAX_FILE_BYTES (64u << 20)
@@ -110,19 +111,11 @@ static int parse_uint(struct loader *L, const char *path, const char *s, unsigne
 /* "5%" or a fraction (0.05), as compare's --threshold. */
 static int parse_threshold(struct loader *L, const char *path, const char *s, double *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end != s && *end == '%' && end[1] == 0) {
-		v /= 100;
-		end++;
-	}
-	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 10)
-		return loader_fail(L, path,
-		                   "'%s': expected a percentage or a fraction (5%% or 0.05), at "
-		                   "most 1000%%",
-		                   s);
-	*out = v;
+	char why[160];
+	if (units_parse_fraction(s, out, why, sizeof why))
+		return loader_fail(L, path, "%s", why);
+	if (*out > 10)
+		return loader_fail(L, path, "'%s': at most 1000%%", s);
 	return 0;
 }
 
