@@ -36,63 +36,64 @@ static const struct cli_world *cur;
 
 void cli_run_help(const struct cli_world *w, FILE *out)
 {
-	fprintf(out,
-	        "usage: switchover %s FILE [OPTIONS]\n\n"
-	        "Run the scenario FILE (YAML, see docs/scenarios.md) in\n"
-	        "%s.\n"
-	        "Print the downtime (median, p5, p95, mean over the runs), its breakdown into\n"
-	        "phases, each device's share, the ordering invariants and the efficiency\n"
-	        "against the ideal-parallel bound.\n\n"
-	        "options:\n"
-	        "  --strategy S     sequential | parallel-prio | parallel-barrier, or 'all' to\n"
-	        "                   run and compare the three (default: the scenario's)\n"
-	        "  --runs N         runs per strategy (default: the scenario's `runs`)\n"
-	        "  --seed X         base seed (default: the scenario's `seed`); run i of seed X\n"
-	        "                   always draws the same numbers\n"
-	        "  --set KEY=VALUE  override a scenario key before validation, repeatable:\n"
-	        "                   --set vm.ram=8GiB --set devices[0].count=16\n"
-	        "                   --set devices.count=4 (every device group)\n"
-	        "  --format F       table (default) | json | csv (one row per run)\n"
-	        "  --trace          print the event timeline of one run (stdout, before the\n"
-	        "                   results); times in ms since the run started\n"
-	        "  --trace-run K    which run --trace prints (default 0)\n"
-	        "  -o, --output FILE.h5\n"
-	        "                   also write every run (summary, phases, trace) to the HDF5\n"
-	        "                   result file FILE.h5 (docs/results.md); it appears only when\n"
-	        "                   complete (written as FILE.h5.tmp-PID, then renamed)\n"
-	        "  --quiet          no progress on stderr\n"
-	        "  --events FILE    write the runs' QMP migration events (VFIO_MIGRATION,\n"
-	        "                   VFIO_MIGRATION_PREPARE) to FILE as JSON lines; timestamps\n"
-	        "                   are seconds since the run started\n"
-	        "  --qemu-trace FILE\n"
-	        "                   write every run as the trace logs QEMU's `log` backend would\n"
-	        "                   (-trace, -msg timestamp=on): the source's to FILE.src, the\n"
-	        "                   destination's to FILE.dst; `switchover import qemu` reads\n"
-	        "                   them back (docs/import.md)\n"
-	        "  --resolved       print the scenario with every default filled in (YAML)\n"
-	        "                   after --set, and exit without running\n"
-	        "  --profile-path DIR[:DIR...]\n"
-	        "                   also look for device and host profiles in these folders\n"
-	        "                   (after the built-in ones, before SWITCHOVER_PROFILE_PATH\n"
-	        "                   and the scenario's folder; `switchover profile list`)\n"
-	        "  -h, --help       this help\n\n"
-	        "json: {scenario, strategy, devices, runs, completed, failed, seed, status,\n"
-	        "downtime_s:{median,p5,p95,mean,min,max}, phases_s:{phase: median}, bound_s,\n"
-	        "serial_s, efficiency, over_bound_s:{...}, total_s, precopy_rounds,\n"
-	        "forced_switchovers, threads_per_run, switchover_ack:{...}, failures:{...},\n"
-	        "events:{...}, invariants:{name: held}, violations:{name: first violation},\n"
-	        "device_attribution_s:[{device, ...}]}; with --strategy all, {scenario,\n"
-	        "results:[...]}; and profile_assumptions:[{profile, values, assumptions}]\n"
-	        "when a device profile has values that are assumptions (the table says so\n"
-	        "in one line per profile).\n\n"
-	        "phases: src_prepare, src_main, final_query, stopcopy, dst_load, dst_prepare,\n"
-	        "dst_main; they add up to the downtime (source VM stop to destination running).\n"
-	        "invariants: p2p_before_leaving_p2p, prepare_pass_before_main_pass,\n"
-	        "threads_joined_in_depth_and_pass, vfio_p2p_before_non_vfio_main (the last\n"
-	        "one is expected to break under parallel-barrier).\n\n"
-	        "exit status: 0 all migrations completed, 1 some migration failed,\n"
-	        "2 bad input or the world could not run.\n",
-	        w->name, w->describe);
+	fprintf(
+	    out,
+	    "usage: switchover %s FILE [OPTIONS]\n\n"
+	    "Run the scenario FILE (YAML, see docs/scenarios.md) in\n"
+	    "%s.\n"
+	    "Print the downtime (median, p5, p95, mean over the runs), its breakdown into\n"
+	    "phases, each device's share, the ordering invariants and the efficiency\n"
+	    "against the ideal-parallel bound.\n\n"
+	    "options:\n"
+	    "  --strategy S     sequential | parallel-prio | parallel-barrier, or 'all' to\n"
+	    "                   run and compare the three (default: the scenario's)\n"
+	    "  --runs N         runs per strategy (default: the scenario's `runs`)\n"
+	    "  --seed X         base seed (default: the scenario's `seed`); run i of seed X\n"
+	    "                   always draws the same numbers\n"
+	    "  --set KEY=VALUE  override a scenario key before validation, repeatable:\n"
+	    "                   --set vm.ram=8GiB --set devices[0].count=16\n"
+	    "                   --set devices.count=4 (every device group)\n"
+	    "  --format F       table (default) | json | csv (one row per run)\n"
+	    "  --trace          print the event timeline of one run (stdout, before the\n"
+	    "                   results); times in ms since the run started\n"
+	    "  --trace-run K    which run --trace prints (default 0)\n"
+	    "  -o, --output FILE.h5\n"
+	    "                   also write every run (summary, phases, trace) to the HDF5\n"
+	    "                   result file FILE.h5 (docs/results.md); it appears only when\n"
+	    "                   complete (written as FILE.h5.tmp-PID, then renamed)\n"
+	    "  --quiet          no progress on stderr\n"
+	    "  --events FILE    write the runs' QMP migration events (VFIO_MIGRATION,\n"
+	    "                   VFIO_MIGRATION_PREPARE) to FILE as JSON lines; timestamps\n"
+	    "                   are seconds since the run started\n"
+	    "  --qemu-trace FILE\n"
+	    "                   write every run as the trace logs QEMU's `log` backend would\n"
+	    "                   (-trace, -msg timestamp=on): the source's to FILE.src, the\n"
+	    "                   destination's to FILE.dst; `switchover import qemu` reads\n"
+	    "                   them back (docs/import.md)\n"
+	    "  --resolved       print the scenario with every default filled in (YAML)\n"
+	    "                   after --set, and exit without running\n"
+	    "  --profile-path DIR[:DIR...]\n"
+	    "                   also look for device and host profiles in these folders\n"
+	    "                   (after the built-in ones, before SWITCHOVER_PROFILE_PATH\n"
+	    "                   and the scenario's folder; `switchover profile list`)\n"
+	    "  -h, --help       this help\n\n"
+	    "json: {scenario, strategy, devices, runs, completed, failed, seed, status,\n"
+	    "downtime_s:{median,p5,p95,mean,min,max}, phases_s:{phase: median}, bound_s,\n"
+	    "serial_s, efficiency, over_bound_s:{...}, total_s, precopy_rounds,\n"
+	    "forced_switchovers, threads_per_run, switchover_ack:{...}, failures:{...},\n"
+	    "events:{...}, invariants:{name: held}, violations:{name: first violation},\n"
+	    "device_attribution_s:[{device, ...}]}; with --strategy all, {scenario,\n"
+	    "results:[...]}; and profile_assumptions:[{profile, values, assumptions}]\n"
+	    "when a device profile has values that are assumptions (the table says so\n"
+	    "in one line per profile).\n\n"
+	    "phases: src_prepare, src_main, final_query, stopcopy, dst_load, dst_prepare,\n"
+	    "dst_main; they add up to the downtime (source VM stop to destination running).\n"
+	    "invariants: p2p_before_leaving_p2p, prepare_pass_before_main_pass,\n"
+	    "threads_joined_in_depth_and_pass, vfio_p2p_before_non_vfio_main (the last\n"
+	    "one is expected to break under parallel-barrier).\n\n"
+	    "exit status: 0 all migrations completed, 1 some migration failed,\n"
+	    "2 bad input or the world could not run.\n",
+	    w->name, w->describe);
 }
 
 /* Progress on stderr: on a terminal a live counter, otherwise a line every
@@ -326,8 +327,8 @@ static int write_qemu_trace(struct sim_opts *o, const struct scenario *s, const 
 
 /* Run every run of `s` with its current strategy into runs[] (and into the
  * result file when there is one). */
-static int run_strategy(const struct scenario *s, struct sim_opts *o, struct run_summary *runs,
-                        struct progress *prog, struct results_writer *w)
+static int run_strategy(const struct scenario *s, struct sim_opts *o,
+                        struct run_summary *runs, struct progress *prog, struct results_writer *w)
 {
 	char what[96];
 	snprintf(what, sizeof what, "%s %s %s", cur->name, s->name, strategy_name(s->strategy));
@@ -553,8 +554,7 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 	}
 	struct output_profile_note *notes = NULL;
 	size_t n_notes = 0;
-	if (exit_status != CLI_EXIT_ERROR &&
-	    cli_profile_notes(s, &notes, &n_notes, err, sizeof err)) {
+	if (exit_status != CLI_EXIT_ERROR && cli_profile_notes(s, &notes, &n_notes, err, sizeof err)) {
 		errorf("%s\n", err);
 		exit_status = CLI_EXIT_ERROR;
 	}

@@ -98,20 +98,13 @@ struct sweep_opts {
 static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"vary", required_argument, NULL, 'V'},
-	    {"zip", no_argument, NULL, 'z'},
-	    {"strategy", required_argument, NULL, 's'},
-	    {"runs", required_argument, NULL, 'r'},
-	    {"seed", required_argument, NULL, 'x'},
-	    {"set", required_argument, NULL, 'S'},
-	    {"jobs", required_argument, NULL, 'j'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"traces", required_argument, NULL, 'T'},
-	    {"resume", no_argument, NULL, 'R'},
-	    {"format", required_argument, NULL, 'f'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"profile-path", required_argument, NULL, 'P'},
+	    {"vary", required_argument, NULL, 'V'},     {"zip", no_argument, NULL, 'z'},
+	    {"strategy", required_argument, NULL, 's'}, {"runs", required_argument, NULL, 'r'},
+	    {"seed", required_argument, NULL, 'x'},     {"set", required_argument, NULL, 'S'},
+	    {"jobs", required_argument, NULL, 'j'},     {"output", required_argument, NULL, 'o'},
+	    {"traces", required_argument, NULL, 'T'},   {"resume", no_argument, NULL, 'R'},
+	    {"format", required_argument, NULL, 'f'},   {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},           {"profile-path", required_argument, NULL, 'P'},
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct sweep_opts){.strategy = -1, .runs = -1, .traces = -1, .jobs = 1};

@@ -46,21 +46,19 @@ int cli_vfio(int argc, char **argv)
 			return CLI_EXIT_OK;
 		}
 	if (argc < 2 || strcmp(argv[1], "info")) {
-		cli_error("vfio",
-		          "%s: expected `switchover vfio info ADDR...` (see switchover vfio "
-		          "--help)\n",
+		cli_error("vfio", "%s: expected `switchover vfio info ADDR...` (see switchover vfio "
+		                  "--help)\n",
 		          argc < 2 ? "no subcommand" : argv[1]);
 		return CLI_EXIT_ERROR;
 	}
 	for (int i = 2; i < argc; i++) {
 		if (!strncmp(argv[i], "--interface", 11)) {
-			const char *v = argv[i][11] == '='                 ? argv[i] + 12
+			const char *v = argv[i][11] == '=' ? argv[i] + 12
 			                : argv[i][11] == 0 && i + 1 < argc ? argv[++i]
-			                                                   : NULL;
+			                                                  : NULL;
 			int k = vfio_interface_parse(v);
 			if (k < 0) {
-				cli_error("vfio",
-				          "--interface '%s': expected auto, cdev or group\n",
+				cli_error("vfio", "--interface '%s': expected auto, cdev or group\n",
 				          v ? v : "");
 				return CLI_EXIT_ERROR;
 			}
