@@ -41,6 +41,12 @@ int cli_parse_uint(const char *cmd, const char *opt, const char *text, unsigned 
  * or -1 after saying what it expected. */
 int cli_parse_strategy_or_all(const char *cmd, const char *text, int *out);
 
+/* A command made of subcommands (`calibrate`, `suite`): run the one of
+ * `table` that argv[1] names, `help` for --help (stdout) or none (stderr,
+ * exit 2), else say which there are. */
+int cli_subcommand(const char *cmd, const struct cli_command *table, void (*help)(FILE *out),
+                   int argc, char **argv);
+
 /* Wall-clock seconds (CLOCK_MONOTONIC), for progress lines. */
 double cli_wall_now(void);
 /* How long is left, as progress lines say it: "42 s", or "3m07s" from two
@@ -105,6 +111,10 @@ int cli_calibrate(int argc, char **argv);
 void cli_calibrate_help(FILE *out);
 int cli_calibrate_traces(int argc, char **argv);
 void cli_calibrate_traces_help(FILE *out);
+
+/* `switchover suite run|compare`: regression suites for CI (cli_suite.c). */
+int cli_suite(int argc, char **argv);
+void cli_suite_help(FILE *out);
 
 /* `switchover vfio info ADDR...` (cli_vfio.c). */
 int cli_vfio(int argc, char **argv);

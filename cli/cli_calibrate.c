@@ -39,22 +39,7 @@ void cli_calibrate_help(FILE *out)
 
 int cli_calibrate(int argc, char **argv)
 {
-	if (argc < 2) {
-		cli_calibrate_help(stderr);
-		return CLI_EXIT_ERROR;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		cli_calibrate_help(stdout);
-		return CLI_EXIT_OK;
-	}
-	for (const struct cli_command *c = calibrate_commands; c->name; c++)
-		if (!strcmp(c->name, argv[1]))
-			return c->run(argc - 1, argv + 1);
-	errorf("unknown subcommand '%s'; subcommands are:", argv[1]);
-	for (const struct cli_command *c = calibrate_commands; c->name; c++)
-		fprintf(stderr, " %s", c->name);
-	fprintf(stderr, " (see switchover calibrate --help)\n");
-	return CLI_EXIT_ERROR;
+	return cli_subcommand("calibrate", calibrate_commands, cli_calibrate_help, argc, argv);
 }
 
 /* ---- calibrate traces ---- */

@@ -66,3 +66,24 @@ void cli_format_left(double seconds, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.0fm%02.0fs", floor(seconds / 60), fmod(seconds, 60));
 }
+
+int cli_subcommand(const char *cmd, const struct cli_command *table, void (*help)(FILE *out),
+                   int argc, char **argv)
+{
+	if (argc < 2) {
+		help(stderr);
+		return CLI_EXIT_ERROR;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		help(stdout);
+		return CLI_EXIT_OK;
+	}
+	for (const struct cli_command *c = table; c->name; c++)
+		if (!strcmp(c->name, argv[1]))
+			return c->run(argc - 1, argv + 1);
+	cli_error(cmd, "unknown subcommand '%s'; subcommands are:", argv[1]);
+	for (const struct cli_command *c = table; c->name; c++)
+		fprintf(stderr, " %s", c->name);
+	fprintf(stderr, " (see switchover %s --help)\n", cmd);
+	return CLI_EXIT_ERROR;
+}

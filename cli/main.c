@@ -21,6 +21,8 @@ const struct cli_command cli_commands[] = {
     {"sweep", "a parameter study: points x strategies x runs, in parallel", cli_sweep,
      cli_sweep_help},
     {"compare", "did NEW.h5 regress against BASE.h5?", cli_compare, cli_compare_help},
+    {"suite", "regression suites for CI: run a suite, compare two (JUnit, Markdown)", cli_suite,
+     cli_suite_help},
     {"report", "draw plots of result files", cli_report, cli_report_help},
     {"import", "a real QEMU migration's trace logs as a result file", cli_import,
      cli_import_help},

@@ -305,6 +305,27 @@ int units_parse_number(const char *text, double *v, char *err, size_t errlen)
 	return 0;
 }
 
+int units_parse_fraction(const char *text, double *v, char *err, size_t errlen)
+{
+	size_t n = text ? strlen(text) : 0;
+	bool percent = n > 1 && text[n - 1] == '%';
+	char number[64];
+	int rc = n < sizeof number ? 0 : -1;
+	if (!rc) {
+		snprintf(number, sizeof number, "%.*s", (int)(percent ? n - 1 : n),
+		         text ? text : "");
+		rc = units_parse_number(number, v, err, errlen);
+	}
+	if (rc) {
+		snprintf(err, errlen, "'%s': expected a percentage or a fraction (5%% or 0.05)",
+		         text ? text : "");
+		return -1;
+	}
+	if (percent)
+		*v /= 100;
+	return 0;
+}
+
 void units_format_bytes_exact(uint64_t bytes, char *buf, size_t len)
 {
 	static const char *const names[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

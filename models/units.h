@@ -26,6 +26,9 @@ int units_parse_rate(const char *text, double *bytes_per_s, char *err, size_t er
 int units_parse_duration(const char *text, double *seconds, char *err, size_t errlen);
 /* A plain finite number >= 0 without a unit. */
 int units_parse_number(const char *text, double *v, char *err, size_t errlen);
+/* A share as a percentage or a fraction: "5%" or "0.05" (both 0.05),
+ * >= 0; the caller bounds it (thresholds, confidences). */
+int units_parse_fraction(const char *text, double *v, char *err, size_t errlen);
 
 /* Exact forms, which the parsers above read back to the very same value
  * (scenario_to_yaml() and dist_format() print with them): "4MiB", "1000";

@@ -236,6 +236,17 @@ static void test_number(void)
 	}
 	CU_ASSERT_EQUAL(units_parse_number(NULL, &(double){0}, err, sizeof err), -1);
 
+	/* Thresholds and confidences: a percentage or a fraction. */
+	double f = -1;
+	CU_ASSERT_EQUAL(units_parse_fraction("5%", &f, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(f, 0.05);
+	CU_ASSERT_EQUAL(units_parse_fraction("0.95", &f, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(f, 0.95);
+	CU_ASSERT_EQUAL(units_parse_fraction("%", &f, err, sizeof err), -1);
+	check_msg("%", "expected a percentage or a fraction (5% or 0.05)");
+	CU_ASSERT_EQUAL(units_parse_fraction("-5%", &f, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(units_parse_fraction("5%%", &f, err, sizeof err), -1);
+
 	/* The exact form is the shortest that reads back to the same double. */
 	units_format_number_exact(0.05, buf, sizeof buf);
 	CU_ASSERT_STRING_EQUAL(buf, "0.05");
