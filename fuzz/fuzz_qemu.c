@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "fuzz.h"
 #include "qemu_log.h"
@@ -30,10 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fd[i] = -1;
 		/* the source log is always given, even empty */
 		if (i == 0 || len) {
-			fd[i] = memfd_create("fuzz-qemu", MFD_CLOEXEC);
-			if (fd[i] < 0 || (len && write(fd[i], p, len) != (ssize_t)len))
+			if ((fd[i] = fuzz_memfd(p, len, path[i])) < 0)
 				goto out;
-			snprintf(path[i], sizeof path[i], "/proc/self/fd/%d", fd[i]);
 			arg[i] = path[i];
 		}
 		if (!nul) {

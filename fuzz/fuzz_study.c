@@ -9,42 +9,37 @@
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "fuzz.h"
 #include "study.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int fd = memfd_create("fuzz-study.yaml", MFD_CLOEXEC);
+	char path[64];
+	int fd = fuzz_memfd(data, size, path);
 	if (fd < 0)
 		return 0;
-	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	if (size == 0 || write(fd, data, size) == (ssize_t)size) {
-		struct study *st = NULL;
-		char err[1024] = "";
-		int rc = study_load_file(path, &st, err, sizeof err);
-		if (rc == 0) {
-			if (!st)
-				abort();
-			/* what sweep does with a loaded study: every point
-			 * (the first and last suffice: the numbering is
-			 * arithmetic) and the YAML kept in the result file */
-			size_t n = study_points(st);
-			size_t *idx = g_new0(size_t, st->n_axes + 1);
-			size_t sc;
-			if (n) {
-				study_point(st, 0, &sc, idx);
-				study_point(st, n - 1, &sc, idx);
-			}
-			g_free(idx);
-			g_free(study_to_yaml(st));
-			study_free(st);
-		} else if (rc < 0 && !err[0]) {
-			abort(); /* refused without a message */
+	struct study *st = NULL;
+	char err[1024] = "";
+	int rc = study_load_file(path, &st, err, sizeof err);
+	if (rc == 0) {
+		if (!st)
+			abort();
+		/* what sweep does with a loaded study: number its points
+		 * (the first and the last: the numbering is arithmetic) and
+		 * keep its YAML in the result file */
+		size_t n = study_points(st);
+		size_t *idx = g_new0(size_t, st->n_axes + 1);
+		size_t sc;
+		if (n) {
+			study_point(st, 0, &sc, idx);
+			study_point(st, n - 1, &sc, idx);
 		}
+		g_free(idx);
+		g_free(study_to_yaml(st));
+		study_free(st);
+	} else if (rc < 0 && !err[0]) {
+		abort(); /* refused without a message */
 	}
 	close(fd);
 	return 0;
