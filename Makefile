@@ -7,7 +7,8 @@ CMAKE_FLAGS ?=
 
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = scenario set profile frame results
+FUZZ_TARGETS ?= scenario set profile study frame results qemu
+FUZZ_RUNS ?=
 
 .PHONY: fuzz all deps build demo check check-sanitize check-tsan check-notebooks vm-test vm-kernel bench format clean
 
@@ -77,10 +78,12 @@ clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD)
 
 # libFuzzer targets (fuzz/, docs/reliability.md), built with Debian's clang
-# with ASan and UBSan, each run for FUZZ_SECONDS: make fuzz FUZZ_SECONDS=600.
+# with ASan and UBSan, each run for FUZZ_SECONDS (or FUZZ_RUNS executions,
+# whichever ends first), FUZZ_TARGETS one after the other:
+#   make fuzz FUZZ_SECONDS=600 FUZZ_RUNS=1000000 FUZZ_TARGETS="study qemu"
 # `ctest -L fuzz` (part of make check) only replays their corpora.
 fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Sanitize \
 		-DSWITCHOVER_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) $(addprefix --target fuzz_,$(FUZZ_TARGETS))
-	sh scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_RUNS=$(FUZZ_RUNS) sh scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "mem_limit.h"
 #include "migration.h"
 #include "scenario.h"
 #include "trace.h"
@@ -69,6 +70,8 @@ struct cli_world {
 	/* Runs on real clocks: --qemu-trace stamps them with the wall-clock
 	 * time they started (else with a fixed epoch, deterministically). */
 	bool wall_clock;
+	/* What a run holds in memory besides its trace (mem_limit.h). */
+	enum mem_world memory;
 };
 
 /* The run command of world `w` (argv[0] is the subcommand name). */
@@ -103,7 +106,7 @@ struct output_profile_note;
 /* The device profiles of `s` with assumptions among their values, for
  * the output (free with cli_profile_notes_free).  0, or -1 with err. */
 int cli_profile_notes(const struct scenario *s, struct output_profile_note **notes, size_t *n,
-		      char *err, size_t errlen);
+                      char *err, size_t errlen);
 void cli_profile_notes_free(struct output_profile_note *notes, size_t n);
 /* `switchover calibrate` (cli_calibrate.c) and its subcommands, one file
  * each: `traces` (cli_calibrate.c). */

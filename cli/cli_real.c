@@ -110,6 +110,7 @@ static const struct cli_world real_world = {
     .run = real_run,
     .says_start = true,
     .wall_clock = true,
+    .memory = MEM_WORLD_REAL,
 };
 
 void cli_real_help(FILE *out)

@@ -36,64 +36,67 @@ static const struct cli_world *cur;
 
 void cli_run_help(const struct cli_world *w, FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: switchover %s FILE [OPTIONS]\n\n"
-	    "Run the scenario FILE (YAML, see docs/scenarios.md) in\n"
-	    "%s.\n"
-	    "Print the downtime (median, p5, p95, mean over the runs), its breakdown into\n"
-	    "phases, each device's share, the ordering invariants and the efficiency\n"
-	    "against the ideal-parallel bound.\n\n"
-	    "options:\n"
-	    "  --strategy S     sequential | parallel-prio | parallel-barrier, or 'all' to\n"
-	    "                   run and compare the three (default: the scenario's)\n"
-	    "  --runs N         runs per strategy (default: the scenario's `runs`)\n"
-	    "  --seed X         base seed (default: the scenario's `seed`); run i of seed X\n"
-	    "                   always draws the same numbers\n"
-	    "  --set KEY=VALUE  override a scenario key before validation, repeatable:\n"
-	    "                   --set vm.ram=8GiB --set devices[0].count=16\n"
-	    "                   --set devices.count=4 (every device group)\n"
-	    "  --format F       table (default) | json | csv (one row per run)\n"
-	    "  --trace          print the event timeline of one run (stdout, before the\n"
-	    "                   results); times in ms since the run started\n"
-	    "  --trace-run K    which run --trace prints (default 0)\n"
-	    "  -o, --output FILE.h5\n"
-	    "                   also write every run (summary, phases, trace) to the HDF5\n"
-	    "                   result file FILE.h5 (docs/results.md); it appears only when\n"
-	    "                   complete (written as FILE.h5.tmp-PID, then renamed)\n"
-	    "  --quiet          no progress on stderr\n"
-	    "  --events FILE    write the runs' QMP migration events (VFIO_MIGRATION,\n"
-	    "                   VFIO_MIGRATION_PREPARE) to FILE as JSON lines; timestamps\n"
-	    "                   are seconds since the run started\n"
-	    "  --qemu-trace FILE\n"
-	    "                   write every run as the trace logs QEMU's `log` backend would\n"
-	    "                   (-trace, -msg timestamp=on): the source's to FILE.src, the\n"
-	    "                   destination's to FILE.dst; `switchover import qemu` reads\n"
-	    "                   them back (docs/import.md)\n"
-	    "  --resolved       print the scenario with every default filled in (YAML)\n"
-	    "                   after --set, and exit without running\n"
-	    "  --profile-path DIR[:DIR...]\n"
-	    "                   also look for device and host profiles in these folders\n"
-	    "                   (after the built-in ones, before SWITCHOVER_PROFILE_PATH\n"
-	    "                   and the scenario's folder; `switchover profile list`)\n"
-	    "  -h, --help       this help\n\n"
-	    "json: {scenario, strategy, devices, runs, completed, failed, seed, status,\n"
-	    "downtime_s:{median,p5,p95,mean,min,max}, phases_s:{phase: median}, bound_s,\n"
-	    "serial_s, efficiency, over_bound_s:{...}, total_s, precopy_rounds,\n"
-	    "forced_switchovers, threads_per_run, switchover_ack:{...}, failures:{...},\n"
-	    "events:{...}, invariants:{name: held}, violations:{name: first violation},\n"
-	    "device_attribution_s:[{device, ...}]}; with --strategy all, {scenario,\n"
-	    "results:[...]}; and profile_assumptions:[{profile, values, assumptions}]\n"
-	    "when a device profile has values that are assumptions (the table says so\n"
-	    "in one line per profile).\n\n"
-	    "phases: src_prepare, src_main, final_query, stopcopy, dst_load, dst_prepare,\n"
-	    "dst_main; they add up to the downtime (source VM stop to destination running).\n"
-	    "invariants: p2p_before_leaving_p2p, prepare_pass_before_main_pass,\n"
-	    "threads_joined_in_depth_and_pass, vfio_p2p_before_non_vfio_main (the last\n"
-	    "one is expected to break under parallel-barrier).\n\n"
-	    "exit status: 0 all migrations completed, 1 some migration failed,\n"
-	    "2 bad input or the world could not run.\n",
-	    w->name, w->describe);
+	fprintf(out,
+	        "usage: switchover %s FILE [OPTIONS]\n\n"
+	        "Run the scenario FILE (YAML, see docs/scenarios.md) in\n"
+	        "%s.\n"
+	        "Print the downtime (median, p5, p95, mean over the runs), its breakdown into\n"
+	        "phases, each device's share, the ordering invariants and the efficiency\n"
+	        "against the ideal-parallel bound.\n\n"
+	        "options:\n"
+	        "  --strategy S     sequential | parallel-prio | parallel-barrier, or 'all' to\n"
+	        "                   run and compare the three (default: the scenario's)\n"
+	        "  --runs N         runs per strategy (default: the scenario's `runs`)\n"
+	        "  --seed X         base seed (default: the scenario's `seed`); run i of seed X\n"
+	        "                   always draws the same numbers\n"
+	        "  --set KEY=VALUE  override a scenario key before validation, repeatable:\n"
+	        "                   --set vm.ram=8GiB --set devices[0].count=16\n"
+	        "                   --set devices.count=4 (every device group)\n"
+	        "  --format F       table (default) | json | csv (one row per run)\n"
+	        "  --trace          print the event timeline of one run (stdout, before the\n"
+	        "                   results); times in ms since the run started\n"
+	        "  --trace-run K    which run --trace prints (default 0)\n"
+	        "  -o, --output FILE.h5\n"
+	        "                   also write every run (summary, phases, trace) to the HDF5\n"
+	        "                   result file FILE.h5 (docs/results.md); it appears only when\n"
+	        "                   complete (written as FILE.h5.tmp-PID, then renamed)\n"
+	        "  --quiet          no progress on stderr\n"
+	        "  --events FILE    write the runs' QMP migration events (VFIO_MIGRATION,\n"
+	        "                   VFIO_MIGRATION_PREPARE) to FILE as JSON lines; timestamps\n"
+	        "                   are seconds since the run started\n"
+	        "  --qemu-trace FILE\n"
+	        "                   write every run as the trace logs QEMU's `log` backend would\n"
+	        "                   (-trace, -msg timestamp=on): the source's to FILE.src, the\n"
+	        "                   destination's to FILE.dst; `switchover import qemu` reads\n"
+	        "                   them back (docs/import.md)\n"
+	        "  --resolved       print the scenario with every default filled in (YAML)\n"
+	        "                   after --set, and exit without running\n"
+	        "  --profile-path DIR[:DIR...]\n"
+	        "                   also look for device and host profiles in these folders\n"
+	        "                   (after the built-in ones, before SWITCHOVER_PROFILE_PATH\n"
+	        "                   and the scenario's folder; `switchover profile list`)\n"
+	        "  --no-memory-check\n"
+	        "                   run even when the memory estimate says the runs will not\n"
+	        "                   fit (by default such a command is refused before it starts,\n"
+	        "                   with the estimate: docs/reliability.md)\n"
+	        "  -h, --help       this help\n\n"
+	        "json: {scenario, strategy, devices, runs, completed, failed, seed, status,\n"
+	        "downtime_s:{median,p5,p95,mean,min,max}, phases_s:{phase: median}, bound_s,\n"
+	        "serial_s, efficiency, over_bound_s:{...}, total_s, precopy_rounds,\n"
+	        "forced_switchovers, threads_per_run, switchover_ack:{...}, failures:{...},\n"
+	        "events:{...}, invariants:{name: held}, violations:{name: first violation},\n"
+	        "device_attribution_s:[{device, ...}]}; with --strategy all, {scenario,\n"
+	        "results:[...]}; and profile_assumptions:[{profile, values, assumptions}]\n"
+	        "when a device profile has values that are assumptions (the table says so\n"
+	        "in one line per profile).\n\n"
+	        "phases: src_prepare, src_main, final_query, stopcopy, dst_load, dst_prepare,\n"
+	        "dst_main; they add up to the downtime (source VM stop to destination running).\n"
+	        "invariants: p2p_before_leaving_p2p, prepare_pass_before_main_pass,\n"
+	        "threads_joined_in_depth_and_pass, vfio_p2p_before_non_vfio_main (the last\n"
+	        "one is expected to break under parallel-barrier).\n\n"
+	        "exit status: 0 all migrations completed, 1 some migration failed,\n"
+	        "2 bad input or the world could not run.\n",
+	        w->name, w->describe);
 }
 
 /* Progress on stderr: on a terminal a live counter, otherwise a line every
@@ -163,6 +166,7 @@ struct sim_opts {
 	char qemu_tmp[2][4200], qemu_final[2][4200];
 	double qemu_base_s; /* wall-clock time of the next run's t = 0 (sim: a fixed epoch) */
 	const char *output; /* -o FILE.h5 */
+	bool no_memory_check;
 };
 
 static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
@@ -182,6 +186,7 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 	    {"events", required_argument, NULL, 'E'},
 	    {"qemu-trace", required_argument, NULL, 'Q'},
 	    {"profile-path", required_argument, NULL, 'P'},
+	    {"no-memory-check", no_argument, NULL, 'M'},
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct sim_opts){.strategy = -1, .runs = -1, .seed_set = 0};
@@ -243,6 +248,9 @@ static int parse_sim_opts(int argc, char **argv, struct sim_opts *o)
 			break;
 		case 'P':
 			profile_file_set_path(optarg);
+			break;
+		case 'M':
+			o->no_memory_check = true;
 			break;
 		case 'h':
 			cli_run_help(cur, stdout);
@@ -327,8 +335,8 @@ static int write_qemu_trace(struct sim_opts *o, const struct scenario *s, const 
 
 /* Run every run of `s` with its current strategy into runs[] (and into the
  * result file when there is one). */
-static int run_strategy(const struct scenario *s, struct sim_opts *o,
-                        struct run_summary *runs, struct progress *prog, struct results_writer *w)
+static int run_strategy(const struct scenario *s, struct sim_opts *o, struct run_summary *runs,
+                        struct progress *prog, struct results_writer *w)
 {
 	char what[96];
 	snprintf(what, sizeof what, "%s %s %s", cur->name, s->name, strategy_name(s->strategy));
@@ -482,6 +490,28 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 		scenario_free(s);
 		return CLI_EXIT_ERROR;
 	}
+	enum strategy_kind list[STRATEGY_COUNT];
+	size_t n_strat = 0;
+	if (o.strategy == STRATEGY_COUNT)
+		for (int k = 0; k < STRATEGY_COUNT; k++)
+			list[n_strat++] = (enum strategy_kind)k;
+	else
+		list[n_strat++] = o.strategy >= 0 ? (enum strategy_kind)o.strategy : s->strategy;
+	/* Refused before any file is made or run started, not ended by the
+	 * OOM killer when the memory runs out. */
+	if (!o.no_memory_check) {
+		struct mem_need need;
+		struct mem_avail avail;
+		char what[64];
+		snprintf(what, sizeof what, "this %s", cur->name);
+		mem_estimate_runs(s, cur->memory, n_strat, o.output != NULL, &need);
+		mem_available(&avail);
+		if (mem_check(&need, &avail, what, err, sizeof err)) {
+			errorf("%s\n", err);
+			scenario_free(s);
+			return CLI_EXIT_ERROR;
+		}
+	}
 	struct results_writer *out = NULL;
 	if (o.output && output_open(&o, s, argc, argv, &out)) {
 		scenario_free(s);
@@ -513,14 +543,6 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 		output_close(out, CLI_EXIT_ERROR);
 		return CLI_EXIT_ERROR;
 	}
-
-	enum strategy_kind list[STRATEGY_COUNT];
-	size_t n_strat = 0;
-	if (o.strategy == STRATEGY_COUNT)
-		for (int k = 0; k < STRATEGY_COUNT; k++)
-			list[n_strat++] = (enum strategy_kind)k;
-	else
-		list[n_strat++] = o.strategy >= 0 ? (enum strategy_kind)o.strategy : s->strategy;
 
 	struct output_result res[STRATEGY_COUNT];
 	struct aggregate agg[STRATEGY_COUNT];
@@ -554,7 +576,8 @@ int cli_run_world(const struct cli_world *w, int argc, char **argv)
 	}
 	struct output_profile_note *notes = NULL;
 	size_t n_notes = 0;
-	if (exit_status != CLI_EXIT_ERROR && cli_profile_notes(s, &notes, &n_notes, err, sizeof err)) {
+	if (exit_status != CLI_EXIT_ERROR &&
+	    cli_profile_notes(s, &notes, &n_notes, err, sizeof err)) {
 		errorf("%s\n", err);
 		exit_status = CLI_EXIT_ERROR;
 	}

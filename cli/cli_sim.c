@@ -26,6 +26,7 @@ static const struct cli_world sim_world = {
     .name = "sim",
     .describe = "the SimGrid world (simulated time, deterministic)",
     .run = sim_world_run,
+    .memory = MEM_WORLD_SIM,
 };
 
 int cli_sim(int argc, char **argv)

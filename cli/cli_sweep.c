@@ -72,6 +72,9 @@ void cli_sweep_help(FILE *out)
 	        "  --profile-path DIR[:DIR...]\n"
 	        "                     also look for device and host profiles in these\n"
 	        "                     folders (`switchover profile --help`)\n"
+	        "  --no-memory-check  run even when the memory estimate says the study will\n"
+	        "                     not fit (by default it is refused before it starts,\n"
+	        "                     with the estimate: docs/reliability.md)\n"
 	        "  -h, --help         this help\n\n"
 	        "study file keys: name, scenario | scenarios, axes (KEY: VALUES), combine\n"
 	        "(cross | zip), strategies, runs, seed, statistics (median p5 p95 mean min\n"
@@ -93,18 +96,27 @@ struct sweep_opts {
 	int traces; /* -1: not given */
 	enum output_format format;
 	unsigned jobs;
+	bool no_memory_check;
 };
 
 static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"vary", required_argument, NULL, 'V'},     {"zip", no_argument, NULL, 'z'},
-	    {"strategy", required_argument, NULL, 's'}, {"runs", required_argument, NULL, 'r'},
-	    {"seed", required_argument, NULL, 'x'},     {"set", required_argument, NULL, 'S'},
-	    {"jobs", required_argument, NULL, 'j'},     {"output", required_argument, NULL, 'o'},
-	    {"traces", required_argument, NULL, 'T'},   {"resume", no_argument, NULL, 'R'},
-	    {"format", required_argument, NULL, 'f'},   {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},           {"profile-path", required_argument, NULL, 'P'},
+	    {"vary", required_argument, NULL, 'V'},
+	    {"zip", no_argument, NULL, 'z'},
+	    {"strategy", required_argument, NULL, 's'},
+	    {"runs", required_argument, NULL, 'r'},
+	    {"seed", required_argument, NULL, 'x'},
+	    {"set", required_argument, NULL, 'S'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"traces", required_argument, NULL, 'T'},
+	    {"resume", no_argument, NULL, 'R'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"profile-path", required_argument, NULL, 'P'},
+	    {"no-memory-check", no_argument, NULL, 'M'},
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct sweep_opts){.strategy = -1, .runs = -1, .traces = -1, .jobs = 1};
@@ -167,6 +179,9 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 			break;
 		case 'P':
 			profile_file_set_path(optarg);
+			break;
+		case 'M':
+			o->no_memory_check = true;
 			break;
 		case 'h':
 			cli_sweep_help(stdout);
@@ -716,6 +731,18 @@ int cli_sweep(int argc, char **argv)
 	}
 	if (!o.output)
 		pl.traces = STUDY_TRACES_NONE; /* nowhere to keep them */
+	if (!o.no_memory_check) {
+		/* refused before any worker or file starts, not ended by the OOM
+		 * killer once the records outgrow the memory */
+		struct mem_need need;
+		struct mem_avail avail;
+		mem_estimate_study(&pl, sweep_mpi_launched() ? 1 : o.jobs, o.output != NULL, &need);
+		mem_available(&avail);
+		if (mem_check(&need, &avail, "this study", err, sizeof err)) {
+			errorf("%s\n", err);
+			goto out;
+		}
+	}
 	/* Under mpirun every rank has built the same plan; ranks 1.. run
 	 * points, rank 0 goes on as the one process that writes. */
 	if (sweep_mpi_launched()) {

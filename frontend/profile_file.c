@@ -24,6 +24,10 @@ static char *try_path(char *path, GString *tried)
 	g_string_append_printf(tried, "%s%s", tried->len ? ", " : "", path);
 	if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
 		return path;
+	/* found, but a FIFO, device or folder: say so, or "not found"
+	 * would hide why a path that exists is not read */
+	if (g_file_test(path, G_FILE_TEST_EXISTS))
+		g_string_append(tried, ": not a regular file");
 	g_free(path);
 	return NULL;
 }

@@ -916,6 +916,25 @@ fail:
 	return -1;
 }
 
+double scenario_run_records(const struct scenario *s)
+{
+	double records = 0;
+	for (size_t i = 0; i < s->n_groups; i++) {
+		const struct scn_device_group *g = &s->groups[i];
+		double image =
+		    (double)g->state_bytes + (double)g->header_bytes + (double)g->initial_bytes;
+		double reinit = 0;
+		if (g->reinit_interval_s > 0)
+			reinit = s->max_time_s * (1 / g->reinit_interval_s);
+		reinit += (double)g->n_reinit_times;
+		if (reinit > 0)
+			reinit *= dist_mean(&g->reinit_chunk);
+		records += g->count * (ceil(image / (double)s->chunk_bytes) +
+		                       ceil(reinit / (double)s->chunk_bytes));
+	}
+	return records;
+}
+
 /* The work of a run (issue 17, defect 7): device data and REINIT rate per
  * group, then records (chunk-sized reads) over all groups.  The estimate
  * is a lower bound (every image read once, each REINIT's chunk once over
@@ -924,13 +943,12 @@ static int validate_run_size(const struct scenario *s, char *path, size_t pathle
                              size_t errlen)
 {
 	char a[32], b[32];
-	double records = 0, bytes = 0;
+	double bytes = 0;
 
 	for (size_t i = 0; i < s->n_groups; i++) {
 		const struct scn_device_group *g = &s->groups[i];
 		double image =
 		    (double)g->state_bytes + (double)g->header_bytes + (double)g->initial_bytes;
-		double reinit = 0;
 
 		bytes += g->count * image;
 		if (bytes > (double)SCENARIO_MAX_RUN_BYTES) {
@@ -956,14 +974,9 @@ static int validate_run_size(const struct scenario *s, char *path, size_t pathle
 				         a, per_s, SCENARIO_MAX_REINIT_PER_S, b);
 				FAIL("devices[%zu].reinit.interval", i);
 			}
-			reinit = s->max_time_s * per_s;
 		}
-		reinit += (double)g->n_reinit_times;
-		if (reinit > 0)
-			reinit *= dist_mean(&g->reinit_chunk);
-		records += g->count * (ceil(image / (double)s->chunk_bytes) +
-		                       ceil(reinit / (double)s->chunk_bytes));
 	}
+	double records = scenario_run_records(s);
 	if (records > (double)SCENARIO_MAX_RUN_RECORDS) {
 		/* The smallest chunk that brings the estimate under the limit. */
 		double need = s->chunk_bytes * (records / (double)SCENARIO_MAX_RUN_RECORDS);

@@ -388,6 +388,11 @@ size_t scenario_device_lookup(const struct scenario *s, const char *name, int *g
 void scenario_fault_target(const struct scenario *s, const struct scn_fault *f, char *buf,
                            size_t len);
 
+/* Records (chunk-sized reads of device state) a run takes at least: every
+ * image read once, plus the REINIT data of a precopy as long as max_time
+ * (the estimate the records limit above is checked against). */
+double scenario_run_records(const struct scenario *s);
+
 /*
  * Check what a loaded or hand-built scenario must satisfy beyond its types:
  * names, ranges, capabilities (STOP_COPY mandatory; more than one device

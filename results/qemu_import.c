@@ -1162,21 +1162,23 @@ static bool add_qmp(struct qemu_import *im, const char *dev, const char *state, 
 int qemu_import_events(struct qemu_import *im, const char *path, GHashTable *ids, char *err,
                        size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	/* read whole and without blocking, as the logs are: a FIFO with no
+	 * writer or /dev/zero is refused, not waited for */
+	char *text = NULL;
+	size_t len = 0;
+	if (input_file_read(path, 0, &text, &len, err, errlen))
 		return -1;
-	}
-	char *buf = NULL;
-	size_t cap = 0;
 	unsigned lineno = 0;
 	int rc = 0;
-	while (getline(&buf, &cap, f) > 0) {
+	for (char *p = text, *next; p < text + len; p = next) {
+		char *nl = memchr(p, '\n', (size_t)(text + len - p));
+		next = nl ? nl + 1 : text + len;
+		size_t l = (size_t)((nl ? nl : text + len) - p);
 		lineno++;
-		if (strspn(buf, " \t\r\n") == strlen(buf))
+		if (strspn(p, " \t\r\n") >= l)
 			continue;
 		json_error_t je;
-		json_t *ev = json_loads(buf, 0, &je);
+		json_t *ev = json_loadb(p, l, 0, &je);
 		const char *name = NULL, *dev = NULL, *state = NULL;
 		json_int_t sec = 0, usec = 0;
 		if (!ev || json_unpack(ev, "{s:s,s:{s:s,s:s},s:{s:I,s:I}}", "event", &name, "data",
@@ -1216,15 +1218,19 @@ int qemu_import_events(struct qemu_import *im, const char *path, GHashTable *ids
 		}
 		json_decref(ev);
 	}
-	free(buf);
-	fclose(f);
+	g_free(text);
 	return rc;
 }
 
 int qemu_import_query_migrate(struct qemu_import *im, const char *path, char *err, size_t errlen)
 {
+	char *text = NULL;
+	size_t len = 0;
+	if (input_file_read(path, 0, &text, &len, err, errlen))
+		return -1;
 	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je);
+	json_t *root = json_loadb(text, len, 0, &je);
+	g_free(text);
 	if (!root) {
 		snprintf(err, errlen, "%s:%d: not JSON: %s", path, je.line, je.text);
 		return -1;

@@ -502,6 +502,13 @@ static void summary_fill(const struct summary_layout *L, char *row, uint32_t n,
 	}
 }
 
+size_t results_summary_row_size(void)
+{
+	struct summary_layout L;
+	summary_layout(&L);
+	return L.row_size;
+}
+
 size_t results_summary_cells(uint32_t n, const char *strategy, uint32_t run,
                              const struct run_summary *sum, struct results_cell **cells)
 {

@@ -108,6 +108,9 @@ struct results_cell {
 	double f;
 	const char *text;
 };
+/* Bytes of one /summary row as a writer keeps it in memory until the file
+ * is finished (one per run). */
+size_t results_summary_row_size(void);
 /* Fill *cells (g_free it) with run `run` of `strategy`, numbered n.
  * Returns the number of cells. */
 size_t results_summary_cells(uint32_t n, const char *strategy, uint32_t run,

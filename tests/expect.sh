@@ -5,6 +5,14 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fails=0
 pass=0
+# In a sanitizer build, every report (a leak, a heap error, undefined
+# behaviour) also goes to $TMP/sanitizer.PID, and finish fails on any: a
+# script does not check every command's exit status (output it reads, a
+# command expected to fail), so a leak there would otherwise pass unseen.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$TMP/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$TMP/sanitizer"
+# (the table of suppressed leaks, tests/lsan.supp, is not a report)
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}print_suppressions=0"
 
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -45,6 +53,11 @@ listen_port() {
 
 # finish: the summary line and the script's status
 finish() {
+	for r in "$TMP"/sanitizer.*; do
+		[ -e "$r" ] || continue
+		bad "sanitizer report $(basename "$r"):"
+		sed 's/^/    /' "$r" | head -30
+	done
 	echo "$pass passed, $fails failed"
 	[ "$fails" = 0 ]
 }

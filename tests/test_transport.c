@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -438,6 +440,47 @@ static void test_trace_round_trip(void)
 	close_pair(fds);
 }
 
+/* A header announcing a trace of 768 MiB, then nothing (fuzz_frame found
+ * it: the whole size was allocated before a byte came).  In a child whose
+ * address space has 256 MiB to spare, the receiver ends on the closed
+ * stream, not on the memory. */
+static void test_trace_announced_not_allocated(void)
+{
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		unsigned long long pages = 0;
+		FILE *f = fopen("/proc/self/statm", "r");
+		if (!f || fscanf(f, "%llu", &pages) != 1)
+			_exit(3);
+		fclose(f);
+		rlim_t vm = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+		struct rlimit rl = {vm + 256 * MiB, vm + 256 * MiB};
+		if (setrlimit(RLIMIT_AS, &rl))
+			_exit(4);
+		int fds[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds))
+			_exit(5);
+		uint8_t h[24] = {'S', 'W', 'T', 'R', 1};
+		h[8] = 1;     /* one event */
+		h[19] = 0x30; /* 768 MiB of events */
+		if (transport_write_full(fds[0], h, sizeof h, transport_now() + TEST_HANG_S))
+			_exit(6);
+		close(fds[0]);
+		struct trace got;
+		trace_init(&got);
+		char err[200] = "";
+		int rc = transport_recv_trace(fds[1], &got, transport_now() + TEST_HANG_S, err,
+		                              sizeof err);
+		trace_free(&got);
+		close(fds[1]);
+		_exit(rc == -EPIPE && strstr(err, "receiving the peer's trace") ? 0 : 1);
+	}
+	int status;
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void *answer_main(void *arg)
 {
 	transport_clock_answer(*(int *)arg, transport_now() + TEST_HANG_S);
@@ -483,5 +526,6 @@ void register_tests(void)
 	           TEST(test_random_bytes_never_crash), TEST(test_frames_over_socket),
 	           TEST(test_truncated_stream), TEST(test_version_mismatch_on_the_wire),
 	           TEST(test_silent_peer_times_out), TEST(test_hello_checks), TEST(test_handshake),
-	           TEST(test_hash), TEST(test_trace_round_trip), TEST(test_addresses));
+	           TEST(test_hash), TEST(test_trace_round_trip),
+	           TEST(test_trace_announced_not_allocated), TEST(test_addresses));
 }
