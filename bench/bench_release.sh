@@ -6,7 +6,8 @@
 # started from; the project has no release tags) in a git worktree under
 # build-ref/ (incremental on later calls), then runs `switchover sim SCENARIO`
 # of both builds alternately, K rounds, and prints CPU time (user+sys) per
-# run and the ratio.  CPU time, not wall time: the machine is shared.  Each
+# run (user and sys apart) and the ratio.  CPU time, not wall time: the
+# machine is shared.  Each
 # build's per-run cost is (cpu(N runs) - cpu(1 run)) / (N - 1), so process
 # start-up and the scenario's loading are left out and what is compared is
 # the runs.  --callgrind also counts instructions per run the same way
@@ -39,19 +40,19 @@ cmake -S "$REFSRC" -B build-ref/build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/nu
 cmake --build build-ref/build -j2 --target switchover >/dev/null
 SCN_ABS=$(realpath "$SCN")
 
-# cpu_s BIN N: user+sys seconds of `BIN sim SCENARIO --runs N`
+# cpu_s BIN N: "user sys" seconds of `BIN sim SCENARIO --runs N`
 cpu_s() {
 	/usr/bin/time -f '%U %S' -o /tmp/bench_release.$$ "$1" sim "$SCN_ABS" --runs "$2" \
 		--quiet --format csv >/dev/null
-	awk '{ print $1 + $2 }' /tmp/bench_release.$$
+	cat /tmp/bench_release.$$
 }
-# per_run_ms BIN: CPU ms per run
+# per_run_ms BIN: "user sys" CPU ms per run
 per_run_ms() {
 	a=$(cpu_s "$1" 1)
 	b=$(cpu_s "$1" "$RUNS")
-	echo "$a $b $RUNS" | awk '{ printf "%.3f", ($2 - $1) / ($3 - 1) * 1e3 }'
+	echo "$a $b $RUNS" | awk '{ printf "%.3f %.3f", ($3 - $1) / ($5 - 1) * 1e3, ($4 - $2) / ($5 - 1) * 1e3 }'
 }
-# instr_per_run BIN: instructions per run (callgrind, 1 and N runs)
+# instr BIN N: instructions of `BIN sim SCENARIO --runs N` (callgrind)
 instr() {
 	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" sim "$SCN_ABS" \
 		--runs "$2" --quiet --format csv 2>&1 >/dev/null |
@@ -64,7 +65,7 @@ r=1
 while [ "$r" -le "$ROUNDS" ]; do
 	ref=$(per_run_ms "$REFBIN")
 	new=$(per_run_ms "$NEW")
-	echo "$r $ref $new" | awk '{ printf "  round %d  reference %.3f ms CPU/run  this tree %.3f ms CPU/run  speed-up %.2fx\n", $1, $2, $3, $2 / $3 }'
+	echo "$r $ref $new" | awk '{ printf "  round %d  CPU ms per run (user + sys): reference %.3f + %.3f = %.3f  this tree %.3f + %.3f = %.3f  speed-up %.2fx (user %.2fx)\n", $1, $2, $3, $2 + $3, $4, $5, $4 + $5, ($2 + $3) / ($4 + $5), $2 / $4 }'
 	r=$((r + 1))
 done
 if [ "$CG" = 1 ]; then
