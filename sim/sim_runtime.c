@@ -156,6 +156,7 @@ struct alone_xfer {
 	double start, end; /* SimGrid clock */
 	double bytes;
 	double cut_at; /* when another transfer began, if it did */
+	bool was_cut;
 };
 
 /*
@@ -592,6 +593,7 @@ static int chan_reserve(struct rt_chan *c)
 static void link_cut(struct link_dir *l)
 {
 	l->alone->cut_at = simgrid_get_clock();
+	l->alone->was_cut = true;
 	l->alone->srt->stats.cut++;
 	l->alone = NULL;
 	l->flows++;
@@ -617,7 +619,12 @@ static void link_transfer(struct sim_rt *s, struct rt_chan *c, double bytes)
 	struct alone_xfer x = {.srt = s, .start = now, .end = now + dt, .bytes = bytes};
 	l->alone = &x;
 	s->stats.alone++;
-	if (sg_sem_acquire_timeout(l->cut, dt) != 0) {
+	/* A token no cut of this transfer left (none is expected: a cut
+	 * happens only before `end`, while this task waits) is consumed and
+	 * the wait resumed, so that the end date never depends on one. */
+	for (double wait = dt; sg_sem_acquire_timeout(l->cut, wait) == 0 && !x.was_cut;)
+		wait = x.end - simgrid_get_clock();
+	if (!x.was_cut) {
 		if (l->alone == &x)
 			l->alone = NULL;
 		return;
