@@ -39,9 +39,9 @@ static long maxrss_kib(void)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: bench_sim per-run FILE [--runs N]\n"
-		     "       bench_sim many FILE --devices N\n"
-		     "Times simulated runs of scenario FILE and the same amount of bare SimGrid\n"
-		     "work (bench_bare_simgrid), and prints both and their ratio.\n");
+	             "       bench_sim many FILE --devices N\n"
+	             "Times simulated runs of scenario FILE and the same amount of bare SimGrid\n"
+	             "work (bench_bare_simgrid), and prints both and their ratio.\n");
 }
 
 /* Run bench_bare_simgrid with the recorded operation counts; its wall time. */
@@ -56,9 +56,9 @@ static double bare(const char *self, const struct sim_runtime_stats *st, long *r
 		snprintf(dir, sizeof dir, ".");
 	char cmd[8192];
 	snprintf(cmd, sizeof cmd,
-		 "%s/bench_bare_simgrid --spawns %llu --sleeps %llu --sends %llu --sync %llu", dir,
-		 (unsigned long long)st->spawns, (unsigned long long)st->sleeps,
-		 (unsigned long long)st->sends, (unsigned long long)st->sync_ops);
+	         "%s/bench_bare_simgrid --spawns %llu --sleeps %llu --sends %llu --sync %llu", dir,
+	         (unsigned long long)st->spawns, (unsigned long long)st->sleeps,
+	         (unsigned long long)st->sends, (unsigned long long)st->sync_ops);
 	FILE *p = popen(cmd, "r");
 	double w = -1;
 	char line[512];
@@ -136,10 +136,15 @@ int main(int argc, char **argv)
 	double dt = wall() - t0;
 	sim_world_total_stats(&after);
 	struct sim_runtime_stats d = {
-	    after.spawns - before.spawns, after.joins - before.joins,
-	    after.sleeps - before.sleeps, after.sends - before.sends,
-	    after.recvs - before.recvs,   after.sync_ops - before.sync_ops,
-	    after.computes - before.computes,
+	    .spawns = after.spawns - before.spawns,
+	    .joins = after.joins - before.joins,
+	    .sleeps = after.sleeps - before.sleeps,
+	    .sends = after.sends - before.sends,
+	    .recvs = after.recvs - before.recvs,
+	    .sync_ops = after.sync_ops - before.sync_ops,
+	    .computes = after.computes - before.computes,
+	    .alone = after.alone - before.alone,
+	    .cut = after.cut - before.cut,
 	};
 	long rss = maxrss_kib(), bare_rss = 0;
 	double bw = bare(argv[0], &d, &bare_rss);
@@ -148,11 +153,14 @@ int main(int argc, char **argv)
 	       downtime * 1e3);
 	printf("switchover  wall %.6f s total, %.3f ms per run, peak RSS %.1f MiB\n", dt,
 	       dt / runs * 1e3, rss / 1024.0);
-	printf("operations  spawns %llu sleeps %llu sends %llu sync %llu\n",
+	printf("operations  spawns %llu sleeps %llu sends %llu (alone on the link %llu, cut %llu) "
+	       "sync %llu\n",
 	       (unsigned long long)d.spawns, (unsigned long long)d.sleeps,
-	       (unsigned long long)d.sends, (unsigned long long)d.sync_ops);
+	       (unsigned long long)d.sends, (unsigned long long)d.alone, (unsigned long long)d.cut,
+	       (unsigned long long)d.sync_ops);
 	if (bw > 0)
-		printf("bare SimGrid wall %.6f s, peak RSS %.1f MiB\nratio       %.2f (switchover / bare "
+		printf("bare SimGrid wall %.6f s, peak RSS %.1f MiB\nratio       %.2f (switchover "
+		       "/ bare "
 		       "SimGrid)\n",
 		       bw, bare_rss / 1024.0, dt / bw);
 	else

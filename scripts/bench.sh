@@ -5,6 +5,9 @@ BUILD=${1:-build}
 echo "== time per simulated run of the 4-VF scenario (target <= 5 ms, <= 2x bare SimGrid)"
 "$BUILD/bench/bench_sim" per-run scenarios/cx7-4vf.yaml --runs 500
 echo
+echo "== the same run against the previous release (9edbcf6, built in build-ref/), CPU time per run (target: 2x faster)"
+sh bench/bench_release.sh --runs 300 --rounds 3
+echo
 echo "== one run with 4096 devices (target <= 10 s, <= 2 GiB, <= 2x bare SimGrid)"
 "$BUILD/bench/bench_sim" many bench/many-devices.yaml --devices 4096
 echo

@@ -117,11 +117,18 @@ struct rt_barrier {
  * A frame crosses the link as a direct host-to-host transfer
  * (sg_host_sendto), which needs no receiving actor; when its last byte is
  * out the sender queues the header here, stamped with its arrival time (one
- * link latency later), and releases `arrived`.  Hence send costs exactly the
- * serialisation whether or not anyone receives, a stream of records pays the
- * latency once (as a TCP stream does) rather than once per record, and no
- * daemon actor or mailbox outlives a run.  The SimGrid link itself has zero
- * latency; the latency is applied here.
+ * link latency later), and wakes a receiver blocked on the channel.  Hence
+ * send costs exactly the serialisation whether or not anyone receives, a
+ * stream of records pays the latency once (as a TCP stream does) rather than
+ * once per record, and no daemon actor or mailbox outlives a run.  The
+ * SimGrid link itself has zero latency; the latency is applied here.
+ *
+ * The queue is plain C (actors are not preempted), so SimGrid's semaphore
+ * is used only to block and wake: a receiver that finds a frame queued takes
+ * it without a simcall, and a sender wakes the semaphore only when a
+ * receiver is blocked on it.  A receiver usually trails its sender (it
+ * loads each record for longer than the link takes to carry it), and the
+ * two semaphore simcalls per frame were a third of a run's simcalls.
  */
 struct chan_slot {
 	struct rt_frame f;
@@ -131,16 +138,55 @@ struct chan_slot {
 struct rt_chan {
 	struct sim_rt *srt;
 	sg_host_t from, to;
-	sg_sem_t arrived;    /* frames in `q` not yet received */
+	int dir; /* the link direction it crosses: [RT_SIDE_SRC] src->dst, [RT_SIDE_DST] dst->src */
+	sg_sem_t arrived;    /* released once per frame queued while receivers wait */
+	unsigned waiting;    /* receivers blocked on `arrived` */
 	struct chan_slot *q; /* ring buffer */
 	size_t cap, head, count;
 	char name[];
+};
+
+/*
+ * A transfer carried alone on its link direction, without SimGrid's network
+ * model: a timed wait of bytes / bandwidth on `cut`, which a transfer
+ * starting on the same direction before `end` releases (link_cut).
+ */
+struct alone_xfer {
+	struct sim_rt *srt;
+	double start, end; /* SimGrid clock */
+	double bytes;
+	double cut_at; /* when another transfer began, if it did */
+	bool was_cut;
+};
+
+/*
+ * One direction of the link.  With CM02 without factors and a zero SimGrid
+ * latency (configure_models, struct rt_chan), a transfer that has the
+ * direction to itself from start to end lasts exactly bytes / bandwidth: a
+ * timed wait gives the same end date, bit for bit (test_sim_link), at a
+ * fraction of the cost of a SimGrid communication.  So a transfer that finds
+ * the direction idle, on the only channel of that direction (the main
+ * stream without multifd channels, the return path), is carried as a timed
+ * wait.  A second transfer that begins before it ends (another task sending
+ * on the same channel) cuts it: the first hands the bytes it has left to
+ * SimGrid and both share the link from that instant, as they would have all
+ * along, except that SimGrid takes whole bytes: the rest is rounded to the
+ * nearest byte (half a byte's time at most, 40 ps at 100 Gbit/s).  With
+ * several channels in one direction (multifd) every transfer goes through
+ * SimGrid, so those runs are unchanged.
+ */
+struct link_dir {
+	unsigned channels;        /* channels of this rt crossing this direction */
+	unsigned flows;           /* SimGrid transfers in progress (cut ones included) */
+	struct alone_xfer *alone; /* the transfer carried alone, or NULL */
+	sg_sem_t cut;             /* released to cut `alone` */
 };
 
 struct sim_rt {
 	struct rt rt;
 	struct sim_runtime_config cfg;
 	struct sim_runtime_stats stats;
+	struct link_dir link[2];            /* [RT_SIDE_SRC] src->dst, [RT_SIDE_DST] dst->src */
 	double t0;                          /* SimGrid clock at the start of the current run */
 	struct rt_task *tasks, *tasks_tail; /* the run's tasks not yet joined, in start order */
 };
@@ -515,8 +561,10 @@ static struct rt_chan *op_chan_new(struct rt *rt, enum rt_side from, const char 
 		return NULL;
 	memcpy(c->name, name, len + 1);
 	c->srt = srt_of(rt);
-	c->from = g_host[from == RT_SIDE_DST];
-	c->to = g_host[from != RT_SIDE_DST];
+	c->dir = from == RT_SIDE_DST;
+	c->srt->link[c->dir].channels++;
+	c->from = g_host[c->dir];
+	c->to = g_host[!c->dir];
 	c->arrived = sg_sem_init(0);
 	return c;
 }
@@ -539,6 +587,56 @@ static int chan_reserve(struct rt_chan *c)
 	return 0;
 }
 
+/* A transfer begins on `l` while the one carried alone is still under way:
+ * from now on both go through SimGrid (the cut one counted as of now, so
+ * that a third transfer at this instant sees the link shared). */
+static void link_cut(struct link_dir *l)
+{
+	l->alone->cut_at = simgrid_get_clock();
+	l->alone->was_cut = true;
+	l->alone->srt->stats.cut++;
+	l->alone = NULL;
+	l->flows++;
+	sg_sem_release(l->cut);
+}
+
+/* `bytes` from c->from to c->to; returns when the last byte is out. */
+static void link_transfer(struct sim_rt *s, struct rt_chan *c, double bytes)
+{
+	struct link_dir *l = &s->link[c->dir];
+	double now = simgrid_get_clock();
+	if (l->alone && now < l->alone->end)
+		link_cut(l);
+	else if (l->alone)
+		l->alone = NULL; /* ended at this instant; its task has not run yet */
+	if (l->flows || l->channels > 1) {
+		l->flows++;
+		sg_host_sendto(c->from, c->to, bytes);
+		l->flows--;
+		return;
+	}
+	double dt = bytes / s->cfg.bandwidth_Bps;
+	struct alone_xfer x = {.srt = s, .start = now, .end = now + dt, .bytes = bytes};
+	l->alone = &x;
+	s->stats.alone++;
+	/* A token no cut of this transfer left (none is expected: a cut
+	 * happens only before `end`, while this task waits) is consumed and
+	 * the wait resumed, so that the end date never depends on one. */
+	for (double wait = dt; sg_sem_acquire_timeout(l->cut, wait) == 0 && !x.was_cut;)
+		wait = x.end - simgrid_get_clock();
+	if (!x.was_cut) {
+		if (l->alone == &x)
+			l->alone = NULL;
+		return;
+	}
+	/* Cut: the rest shares the link with the transfer that cut it
+	 * (link_cut counted it in l->flows). */
+	double left = round(x.bytes - (x.cut_at - x.start) * s->cfg.bandwidth_Bps);
+	if (left > 0)
+		sg_host_sendto(c->from, c->to, left);
+	l->flows--;
+}
+
 static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 {
 	int rc = chan_reserve(c);
@@ -558,7 +656,7 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	else if (cpu_s > 0)
 		copied_at = simgrid_get_clock() + cpu_s;
 	s->stats.sends++;
-	sg_host_sendto(c->from, c->to, bytes);
+	link_transfer(s, c, bytes);
 	if (copy)
 		sg_exec_wait(copy);
 	else if (copied_at > simgrid_get_clock()) {
@@ -571,7 +669,8 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	slot->f.data = NULL; /* sizes travel in sim, not bytes */
 	slot->arrive = simgrid_get_clock() + c->srt->cfg.latency_s;
 	c->count++;
-	sg_sem_release(c->arrived);
+	if (c->waiting)
+		sg_sem_release(c->arrived);
 	return 0;
 }
 
@@ -579,7 +678,13 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 {
 	struct rt_task *self = task_enter("recv on channel", c->name);
 	c->srt->stats.recvs++;
-	sg_sem_acquire(c->arrived);
+	/* A release may wake this task after another receiver took the frame
+	 * (or leave a token a later wait consumes): check again. */
+	while (!c->count) {
+		c->waiting++;
+		sg_sem_acquire(c->arrived);
+		c->waiting--;
+	}
 	double arrive = c->q[c->head].arrive;
 	if (arrive > simgrid_get_clock()) {
 		c->srt->stats.sleeps++;
@@ -598,6 +703,7 @@ static void op_chan_free(struct rt_chan *c)
 {
 	if (!c)
 		return;
+	c->srt->link[c->dir].channels--;
 	sg_sem_destroy(c->arrived);
 	free(c->q);
 	free(c);
@@ -857,6 +963,12 @@ int sim_runtime_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t e
 		unsigned cores = s->cfg.host[d].cores;
 		sg_host_set_pstate(g_host[d], cores ? cores - 1 : 0);
 	}
+	for (int d = 0; d < 2; d++) {
+		s->link[d].flows = 0;
+		s->link[d].alone = NULL;
+		if (!s->link[d].cut)
+			s->link[d].cut = sg_sem_init(0);
+	}
 	simgrid_run_until(run_start()); /* no actors: only moves the clock */
 	s->t0 = simgrid_get_clock();
 	if (!task_start(s, RT_SIDE_SRC, "root", fn, arg))
@@ -884,6 +996,11 @@ void sim_runtime_get_stats(const struct rt *rt, struct sim_runtime_stats *out)
 
 void sim_runtime_free(struct rt *rt)
 {
-	if (rt)
-		free(srt_of(rt));
+	if (!rt)
+		return;
+	struct sim_rt *s = srt_of(rt);
+	for (int d = 0; d < 2; d++)
+		if (s->link[d].cut)
+			sg_sem_destroy(s->link[d].cut);
+	free(s);
 }

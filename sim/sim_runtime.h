@@ -29,7 +29,9 @@
  *                  (header + bytes) x send_cpu_s_per_byte of CPU work: the
  *                  send ends when both have; the receiver gets the frame
  *                  latency_s after its last byte left (a stream pays the
- *                  latency once, not once per record)
+ *                  latency once, not once per record).  A transfer alone
+ *                  on its direction is a timed wait of the same length
+ *                  (struct link_dir in sim_runtime.c)
  *   chan_recv      waiting for the frame, then its copy, (header + bytes) x
  *                  recv_cpu_s_per_byte of CPU work on the receiver's host
  *   waits          until the object is signalled (mutex, event, sem, barrier)
@@ -89,10 +91,12 @@ struct sim_runtime_stats {
 	uint64_t spawns;   /* actors started, the root task of every run included */
 	uint64_t joins;    /* sg_actor_join calls */
 	uint64_t sleeps;   /* sg_actor_sleep_for calls, spawn/join charges included */
-	uint64_t sends;    /* frames sent: one host-to-host transfer plus one semaphore release */
-	uint64_t recvs;    /* frames received: one semaphore acquire */
+	uint64_t sends;    /* frames sent: one transfer each (see alone) */
+	uint64_t recvs;    /* frames received (a wait only when none was queued) */
 	uint64_t sync_ops; /* mutex/sem/barrier/cond calls made for mutex, event, sem, barrier */
 	uint64_t computes; /* executions started on a host with limited cores */
+	uint64_t alone;    /* of `sends`, begun alone on the link direction: a timed wait */
+	uint64_t cut;      /* of `alone`, cut by a later transfer (the rest through SimGrid) */
 };
 
 /*

@@ -35,6 +35,8 @@ static void add_stats(const struct rt *rt)
 	total_stats.sends += st.sends;
 	total_stats.recvs += st.recvs;
 	total_stats.sync_ops += st.sync_ops;
+	total_stats.alone += st.alone;
+	total_stats.cut += st.cut;
 }
 
 struct sim_device_ctx {
