@@ -51,10 +51,15 @@ static void xml_attr(GString *g, const char *name, const char *value)
 	g_string_append_c(g, '"');
 }
 
-/* "regression: LINE" */
+/* "regression: LINE", or LINE when compare's own verdict in it already
+ * says the same ("sequential downtime: regression: +41.5% ...") */
 static char *verdict_line(const struct suite_check *c)
 {
-	return g_strdup_printf("%s: %s", suite_status_name(c->status), c->line);
+	char *said = g_strdup_printf(": %s: ", suite_status_name(c->status));
+	bool same = strstr(c->line, said) != NULL;
+	g_free(said);
+	return same ? g_strdup(c->line)
+	            : g_strdup_printf("%s: %s", suite_status_name(c->status), c->line);
 }
 
 int suite_report_junit(const struct suite_outcome *o, const char *path, char *err, size_t errlen)
