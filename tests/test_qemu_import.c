@@ -315,16 +315,24 @@ static bool has_note(const struct qemu_migration *m, const char *needle)
 	return false;
 }
 
+/* The hand-written excerpt (tests/data/qemu/{src,dst}-9.2.log, paths into
+ * src and dst) imported with the clocks aligned. */
+static void import_excerpt(struct qemu_import *im, char src[1024], char dst[1024])
+{
+	char err[1024];
+	snprintf(src, 1024, "%s", test_src_path("tests/data/qemu/src-9.2.log"));
+	snprintf(dst, 1024, "%s", test_src_path("tests/data/qemu/dst-9.2.log"));
+	CU_ASSERT_FATAL(qemu_import_logs(src, dst, QEMU_IMPORT_CLOCK_ALIGN, im, err, sizeof err) ==
+	                0);
+}
+
 /* Hand-written excerpts (the .log files of tests/data/qemu; the expected values are
  * worked out in the comments of those files). */
 static void test_excerpt(void)
 {
 	struct qemu_import im;
 	char err[1024], src[1024], dst[1024];
-	snprintf(src, sizeof src, "%s", test_src_path("tests/data/qemu/src-9.2.log"));
-	snprintf(dst, sizeof dst, "%s", test_src_path("tests/data/qemu/dst-9.2.log"));
-	CU_ASSERT_FATAL(qemu_import_logs(src, dst, QEMU_IMPORT_CLOCK_ALIGN, &im, err, sizeof err) ==
-	                0);
+	import_excerpt(&im, src, dst);
 	CU_ASSERT_FATAL(im.migrations->len == 1);
 	CU_ASSERT_EQUAL(im.devices->len, 2);
 	CU_ASSERT_STRING_EQUAL(im.devices->pdata[0], "0000:3b:00.1");
@@ -446,11 +454,8 @@ static void test_iso_timestamps(void)
 {
 	setup_dir();
 	char err[1024], src[1024], dst[1024];
-	snprintf(src, sizeof src, "%s", test_src_path("tests/data/qemu/src-9.2.log"));
-	snprintf(dst, sizeof dst, "%s", test_src_path("tests/data/qemu/dst-9.2.log"));
 	struct qemu_import ref;
-	CU_ASSERT_FATAL(
-	    qemu_import_logs(src, dst, QEMU_IMPORT_CLOCK_ALIGN, &ref, err, sizeof err) == 0);
+	import_excerpt(&ref, src, dst);
 	const struct qemu_migration *a = ref.migrations->pdata[0];
 	for (int style = 0; style <= 4; style++) {
 		char isrc[1024], idst[1024];
@@ -510,10 +515,7 @@ static void test_device_times(void)
 {
 	struct qemu_import im;
 	char err[1024], src[1024], dst[1024];
-	snprintf(src, sizeof src, "%s", test_src_path("tests/data/qemu/src-9.2.log"));
-	snprintf(dst, sizeof dst, "%s", test_src_path("tests/data/qemu/dst-9.2.log"));
-	CU_ASSERT_FATAL(qemu_import_logs(src, dst, QEMU_IMPORT_CLOCK_ALIGN, &im, err, sizeof err) ==
-	                0);
+	import_excerpt(&im, src, dst);
 	CU_ASSERT_FATAL(qemu_import_device_times(&im, NULL, err, sizeof err) == 0);
 	const struct qemu_migration *m = im.migrations->pdata[0];
 	/* src-9.2.log:34 downtime=8500, dst-9.2.log:13 downtime=13000 (us) */
