@@ -186,7 +186,8 @@ static int check_metrics(const struct suite *s, size_t i, char *err, size_t errl
 		if (compare_metric_parse(e->metrics[k], &m))
 			return suite_fail(
 			    s, path, err, errlen,
-			    "'%s': expected downtime, total or phase:NAME with NAME one "
+			    "'%s': expected downtime, total, rounds, ack_delay or phase:NAME with "
+			    "NAME one "
 			    "of src_prepare, src_main, final_query, stopcopy, dst_load, "
 			    "dst_prepare, dst_main",
 			    e->metrics[k]);

@@ -268,14 +268,14 @@ static int load_raw(struct loader *L, struct suite *s, const struct raw_suite *r
 	}
 	if (r->threshold && parse_threshold(L, "threshold", r->threshold, &d.threshold))
 		return -1;
-	if (r->metrics &&
-	    parse_metrics(L, "metrics", r->metrics, r->metrics_count, &d.metrics, &d.n_metrics))
-		return -1;
 	if (!r->entries_count)
 		return loader_fail(
 		    L, "entries",
 		    "an empty list: expected at least one entry ({scenario: FILE} or "
 		    "{sweep: STUDY.yaml})");
+	if (r->metrics &&
+	    parse_metrics(L, "metrics", r->metrics, r->metrics_count, &d.metrics, &d.n_metrics))
+		return -1;
 	s->entries = g_new0(struct suite_entry, r->entries_count);
 	for (unsigned i = 0; !rc && i < r->entries_count; i++) {
 		rc = load_entry(L, s, i, &r->entries[i], &d, &s->entries[i]);

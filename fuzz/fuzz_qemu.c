@@ -18,14 +18,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int fd[PARTS];
+	int fd[PARTS] = {-1, -1, -1, -1};
 	char path[PARTS][64];
 	const char *arg[PARTS] = {0};
 	const uint8_t *p = data, *end = data + size;
 	for (int i = 0; i < PARTS; i++) {
 		const uint8_t *nul = i < PARTS - 1 ? memchr(p, 0, (size_t)(end - p)) : NULL;
 		size_t len = (size_t)((nul ? nul : end) - p);
-		fd[i] = -1;
 		/* the source log is always given, even empty */
 		if (i == 0 || len) {
 			if ((fd[i] = fuzz_memfd(p, len, path[i])) < 0)
@@ -46,6 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = qemu_import_events(&im, arg[2], NULL, err, sizeof err);
 	if (!rc && arg[3])
 		rc = qemu_import_query_migrate(&im, arg[3], err, sizeof err);
+	if (!rc)
+		rc = qemu_import_device_times(&im, NULL, err, sizeof err);
 	if (rc && !err[0])
 		abort(); /* refused without a message */
 	qemu_import_free(&im);

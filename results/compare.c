@@ -555,8 +555,8 @@ static const struct results_run **by_index(const struct results *r, enum strateg
 {
 	*max = 0;
 	for (size_t i = 0; i < r->n_runs; i++)
-		if (r->runs[i].strategy == st && r->runs[i].run + 1 > *max)
-			*max = r->runs[i].run + 1;
+		if (r->runs[i].strategy == st && (size_t)r->runs[i].run + 1 > *max)
+			*max = (size_t)r->runs[i].run + 1;
 	const struct results_run **idx = calloc(*max + 1, sizeof *idx);
 	for (size_t i = 0; idx && i < r->n_runs; i++)
 		if (r->runs[i].strategy == st && r->runs[i].sum.status == 0)

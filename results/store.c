@@ -1591,6 +1591,9 @@ static int read_run(struct rd *rd, hid_t runs, size_t n, struct results_run *run
 		          objpath, strategy);
 	run->strategy = (enum strategy_kind)(st < 0 ? 0 : st);
 	run->run = idx;
+	if (!rc && idx >= SCENARIO_MAX_RUNS)
+		rc = fail(rd, false, "%s: run %" PRIu32 " out of range (runs are 0 to %d)", objpath,
+		          idx, SCENARIO_MAX_RUNS - 1);
 	if (!rc && run->sum.status == 0)
 		rc = check_times(rd, objpath, &run->sum);
 
@@ -1697,6 +1700,21 @@ static int read_file(struct rd *rd, hid_t file)
 		rc = read_run(rd, runs, n, &r->runs[n]);
 	}
 	H5Gclose(runs);
+	if (rc)
+		return -1;
+	/* compare pairs runs by (strategy, run): each may be there once */
+	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+	gint64 *keys = g_new(gint64, r->n_runs + 1);
+	for (size_t n = 0; !rc && n < r->n_runs; n++) {
+		keys[n] = (gint64)r->runs[n].strategy << 32 | r->runs[n].run;
+		if (g_hash_table_contains(seen, &keys[n]))
+			rc =
+			    fail(rd, false, "/runs/%zu: run %" PRIu32 " of %s is in the file twice",
+			         n, r->runs[n].run, strategy_name(r->runs[n].strategy));
+		g_hash_table_add(seen, &keys[n]);
+	}
+	g_hash_table_destroy(seen);
+	g_free(keys);
 	if (rc)
 		return -1;
 
