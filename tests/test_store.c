@@ -780,6 +780,16 @@ static void test_read_nonsense_values(void)
 	set_str_attr(path, "/meta", "backend", "sim");
 	set_str_attr(path, "/meta", "scenario_name", "other");
 	expect_error(path, "but /meta says 'other'");
+	/* run indices: compare pairs and indexes runs by them */
+	CU_ASSERT_EQUAL_FATAL(write_runs(path, 2), 0);
+	strip_header(path);
+	CU_ASSERT_EQUAL_FATAL(fx.strategy[0], fx.strategy[1]);
+	uint32_t huge = UINT32_MAX, zero = 0;
+	set_attr(path, "/runs/1", "run", H5T_STD_U32LE, H5T_NATIVE_UINT32, &huge);
+	expect_error(path, ": /runs/1: run 4294967295 out of range (runs are 0 to 999999)");
+	set_attr(path, "/runs/1", "run", H5T_STD_U32LE, H5T_NATIVE_UINT32, &zero);
+	expect_error(path, ": /runs/1: run 0 of ");
+	expect_error(path, " is in the file twice");
 	unlink(path);
 }
 
