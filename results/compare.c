@@ -30,6 +30,8 @@ const struct compare_opts compare_defaults = {
 /* Exact signed-rank distribution up to this many differences (scipy's
  * limit): 2^50 subsets, still exact in doubles. */
 #define WILCOXON_EXACT_MAX 50
+/* with ties or zeros: an exact sign-flip enumeration up to 2^20 patterns */
+#define WILCOXON_EXACT_TIED_MAX 20
 
 static const char *const verdict_words[] = {[COMPARE_SAME] = "no significant change",
                                             [COMPARE_REGRESSION] = "regression",
@@ -400,11 +402,13 @@ double compare_wilcoxon(const double *d, size_t n, double *w, bool *exact)
 	if (!n)
 		return NAN;
 	double *a = malloc(n * sizeof *a), *mag = calloc(n, sizeof *mag);
+	double *rk = malloc(n * sizeof *rk);
 	size_t *order = malloc(n * sizeof *order);
-	if (!a || !mag || !order) {
+	if (!a || !mag || !order || !rk) {
 		free(a);
 		free(mag);
 		free(order);
+		free(rk);
 		return NAN;
 	}
 	/* Zero differences say nothing about the direction: drop them. */
@@ -422,8 +426,10 @@ double compare_wilcoxon(const double *d, size_t n, double *w, bool *exact)
 		while (j + 1 < m && mag[order[j + 1]] == mag[order[i]])
 			j++;
 		double t = (double)(j - i + 1), rank = (double)(i + j) / 2 + 1;
-		for (size_t k = i; k <= j; k++)
+		for (size_t k = i; k <= j; k++) {
 			*(a[order[k]] > 0 ? &r_plus : &r_minus) += rank;
+			rk[order[k]] = rank;
+		}
 		ties += t * t * t - t;
 		i = j + 1;
 	}
@@ -431,6 +437,7 @@ double compare_wilcoxon(const double *d, size_t n, double *w, bool *exact)
 	free(order);
 	free(mag);
 	if (!m) {
+		free(rk);
 		*w = 0;
 		return 1; /* every pair identical: no evidence of a change */
 	}
@@ -439,17 +446,35 @@ double compare_wilcoxon(const double *d, size_t n, double *w, bool *exact)
 	double p;
 	if (!zeros && ties == 0 && m <= WILCOXON_EXACT_MAX) {
 		double cdf = signed_rank_cdf(m, *w);
-		if (cdf < 0)
+		if (cdf < 0) {
+			free(rk);
 			return NAN;
+		}
 		*exact = true;
 		p = 2 * cdf;
+	} else if (m <= WILCOXON_EXACT_TIED_MAX) {
+		/* Ties or zeros, few differences: the exact distribution of R+
+		 * over the 2^m sign flips of the midranks, two-sided by the
+		 * distance from its mean (the normal approximation is far off
+		 * here: five equal differences would get p = 0.025 where no
+		 * arrangement of five signs gives less than 2/32). */
+		double mean = cnt * (cnt + 1) / 4, obs = fabs(r_plus - mean) - 1e-9;
+		unsigned long hits = 0, all = 1UL << m;
+		for (unsigned long mask = 0; mask < all; mask++) {
+			double r = 0;
+			for (size_t k = 0; k < m; k++)
+				if (mask >> k & 1)
+					r += rk[k];
+			hits += fabs(r - mean) >= obs;
+		}
+		*exact = true;
+		p = (double)hits / (double)all;
 	} else {
 		double mean = cnt * (cnt + 1) / 4;
 		double sd = sqrt((cnt * (cnt + 1) * (2 * cnt + 1) - ties / 2) / 24);
-		if (sd == 0)
-			return 1;
-		p = 2 * gsl_cdf_ugaussian_Q(fabs(*w - mean) / sd);
+		p = sd == 0 ? 1 : 2 * gsl_cdf_ugaussian_Q(fabs(*w - mean) / sd);
 	}
+	free(rk);
 	return p > 1 ? 1 : p;
 }
 

@@ -100,10 +100,12 @@ int compare_paired(const double *base, const double *new_, size_t n, const struc
  * Two-sided Wilcoxon signed-rank test of the paired differences d (as
  * scipy.stats.wilcoxon with its defaults: zero differences dropped, no
  * continuity correction).  The smaller of the positive and negative rank
- * sums into *w, p-value returned.  Exact when no difference is 0, no two
- * |d| tie and at most 50 remain (*exact set); otherwise the normal
- * approximation with the tie correction of the variance.  1 when every
- * difference is 0; NaN when n is 0 or memory runs out.
+ * sums into *w, p-value returned.  Exact (*exact set) when no difference
+ * is 0, no two |d| tie and at most 50 remain, or, with ties or zeros, by
+ * enumerating the sign flips of the midranks when at most 20 remain;
+ * otherwise the normal approximation with the tie correction of the
+ * variance.  1 when every difference is 0; NaN when n is 0 or memory runs
+ * out.
  */
 double compare_wilcoxon(const double *d, size_t n, double *w, bool *exact);
 

@@ -202,14 +202,31 @@ static void test_wilcoxon(void)
 	for (int i = 0; i < 10; i++)
 		up[i] = i + 1;
 	CU_ASSERT_DOUBLE_EQUAL(compare_wilcoxon(up, 10, &w, &exact), 2.0 / 1024, 1e-15);
-	/* Ties and zeros: the zeros are dropped, normal approximation with the
-	 * tie correction.  scipy (method='approx'): statistic 7.0, pvalue
-	 * 0.011670520073508198 */
+	/* Ties and zeros, 12 nonzero differences: the zeros are dropped and
+	 * the p-value is exact over the 2^12 sign flips of the midranks
+	 * (R+ = 71; counted by brute force in Python, independently of this
+	 * code: 40 of the 4096 patterns are at least as far from the mean 39,
+	 * p = 40/4096).  scipy's normal approximation gave 0.0117 here. */
 	double d2[] = {1, 2, 2, -1, 3, 0, 3, 3, -2, 4, 5, 0, 1, 6};
 	p = compare_wilcoxon(d2, N(d2), &w, &exact);
-	CU_ASSERT(!exact);
+	CU_ASSERT(exact);
 	CU_ASSERT_DOUBLE_EQUAL(w, 7, 0);
-	CU_ASSERT_DOUBLE_EQUAL(p, 0.011670520073508198, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(p, 40.0 / 4096, 1e-15);
+	/* Five equal differences (ties): no arrangement of five signs gives
+	 * less than 2/32, and this is that one. */
+	double five[] = {4, 4, 4, 4, 4};
+	CU_ASSERT_DOUBLE_EQUAL(compare_wilcoxon(five, 5, &w, &exact), 2.0 / 32, 1e-15);
+	/* The same 14 twice: 24 nonzero differences, beyond the exact
+	 * enumeration: the normal approximation with the tie correction,
+	 * T = 26, sd^2 = 24*25*49/24 - sum(t^3 - t)/48 (computed in Python
+	 * with math.erfc: p = 0.0003672813223518893). */
+	double d4[28];
+	for (int i = 0; i < 28; i++)
+		d4[i] = d2[i % 14];
+	p = compare_wilcoxon(d4, 28, &w, &exact);
+	CU_ASSERT(!exact);
+	CU_ASSERT_DOUBLE_EQUAL(w, 26, 0);
+	CU_ASSERT_DOUBLE_EQUAL(p, 0.0003672813223518893, 1e-12);
 	/* 60 differences without ties (beyond the exact limit of 50).  scipy:
 	 * statistic 564.0, pvalue 0.009768369815048953 for
 	 *   d[i] = (i % 7 - 2.5) + 0.013 i */
