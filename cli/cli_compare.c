@@ -383,7 +383,8 @@ static void print_table(FILE *out, const struct compare_cli *c, const struct res
 		        s->runs_base, s->runs_new, s->failures.failed_base, s->failures.failed_new);
 		fprintf(out, "  %-13s %11s %11s %10s %8s  %-24s %9s  %s\n", "", "base", "new",
 		        "diff", "rel", "CI of diff", "p", "change");
-		table_row(out, metric, &s->metric, 1e3);
+		bool metric_s = rep->metric.kind != COMPARE_ROUNDS;
+		table_row(out, metric, &s->metric, metric_s ? 1e3 : 1);
 		table_row(out, "total", &s->total, 1e3);
 		table_row(out, "ack_delay", &s->ack_delay, 1e3);
 		table_row(out, "rounds", &s->rounds, 1);
@@ -394,7 +395,7 @@ static void print_table(FILE *out, const struct compare_cli *c, const struct res
 			table_row(out, what, &dev->st[k * dev->n + d], 1e3);
 		}
 		fprintf(out, "  (times in ms, rounds in rounds)\n\n");
-		compare_cli_describe(line, sizeof line, metric, &s->metric, &rep->opts, true);
+		compare_cli_describe(line, sizeof line, metric, &s->metric, &rep->opts, metric_s);
 		fprintf(out, "%s %s\n", st, line);
 		const struct {
 			const char *name;

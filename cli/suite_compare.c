@@ -226,12 +226,17 @@ static char *describe(const char *what, const struct compare_stats *st, enum sui
 	struct compare_opts o = compare_defaults;
 	o.threshold = threshold;
 	o.confidence = confidence;
-	compare_cli_describe(buf, sizeof buf, what, st, &o, true);
+	/* rounds are counted, everything else is a time */
+	bool seconds = !strstr(what, "rounds");
+	compare_cli_describe(buf, sizeof buf, what, st, &o, seconds);
 	if (s != SUITE_UNDECIDED)
 		return g_strdup(buf);
-	return g_strdup_printf("%s; the interval reaches %+.1f ms, a regression above the "
-	                       "threshold's %+.1f ms: too noisy to decide (more runs narrow it)",
-	                       buf, st->ci_hi * 1e3, threshold * fabs(st->base_median) * 1e3);
+	double k = seconds ? 1e3 : 1;
+	const char *unit = seconds ? "ms" : "rounds";
+	return g_strdup_printf("%s; the interval reaches %+.1f %s, a regression above the "
+	                       "threshold's %+.1f %s: too noisy to decide (more runs narrow it)",
+	                       buf, st->ci_hi * k, unit, threshold * fabs(st->base_median) * k,
+	                       unit);
 }
 
 static void compare_scenario(struct suite_outcome *o, const struct entry *e, const char *base,
