@@ -47,6 +47,9 @@ int cli_parse_strategy_or_all(const char *cmd, const char *text, int *out);
  * exit 2), else say which there are. */
 int cli_subcommand(const char *cmd, const struct cli_command *table, void (*help)(FILE *out),
                    int argc, char **argv);
+/* The end of such a command's --help: its subcommands with their summaries,
+ * and how to get the help of one. */
+void cli_subcommand_list(FILE *out, const char *cmd, const struct cli_command *table);
 
 /* Wall-clock seconds (CLOCK_MONOTONIC), for progress lines. */
 double cli_wall_now(void);

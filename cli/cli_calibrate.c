@@ -31,10 +31,8 @@ static const struct cli_command calibrate_commands[] = {
 void cli_calibrate_help(FILE *out)
 {
 	fprintf(out, "usage: switchover calibrate SUBCOMMAND [OPTIONS] ...\n\n"
-	             "Fit the model to measurements (docs/calibration.md).\n\nsubcommands:\n");
-	for (const struct cli_command *c = calibrate_commands; c->name; c++)
-		fprintf(out, "  %-8s %s\n", c->name, c->summary);
-	fprintf(out, "\n`switchover calibrate SUBCOMMAND --help` explains one.\n");
+	             "Fit the model to measurements (docs/calibration.md).\n\n");
+	cli_subcommand_list(out, "calibrate", calibrate_commands);
 }
 
 int cli_calibrate(int argc, char **argv)

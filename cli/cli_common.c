@@ -87,3 +87,11 @@ int cli_subcommand(const char *cmd, const struct cli_command *table, void (*help
 	fprintf(stderr, " (see switchover %s --help)\n", cmd);
 	return CLI_EXIT_ERROR;
 }
+
+void cli_subcommand_list(FILE *out, const char *cmd, const struct cli_command *table)
+{
+	fprintf(out, "subcommands:\n");
+	for (const struct cli_command *c = table; c->name; c++)
+		fprintf(out, "  %-8s %s\n", c->name, c->summary);
+	fprintf(out, "\n`switchover %s SUBCOMMAND --help` explains one.\n", cmd);
+}

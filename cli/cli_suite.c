@@ -52,11 +52,8 @@ void cli_suite_help(FILE *out)
 	        "Regression suites for CI (docs/suite.md): a suite file lists scenario and\n"
 	        "study files with the options to run them with and the threshold of their\n"
 	        "verdict; `run` runs them all into a folder, `compare` compares two such\n"
-	        "folders (base and new) entry by entry, with JUnit XML and Markdown output.\n\n"
-	        "subcommands:\n");
-	for (const struct cli_command *c = suite_commands; c->name; c++)
-		fprintf(out, "  %-8s %s\n", c->name, c->summary);
-	fprintf(out, "\n`switchover suite SUBCOMMAND --help` explains one.\n");
+	        "folders (base and new) entry by entry, with JUnit XML and Markdown output.\n\n");
+	cli_subcommand_list(out, "suite", suite_commands);
 }
 
 int cli_suite(int argc, char **argv)
