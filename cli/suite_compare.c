@@ -280,6 +280,24 @@ static void compare_scenario(struct suite_outcome *o, const struct entry *e, con
 			char what[96];
 			snprintf(what, sizeof what, "%s %s", strategy_name(cs->strategy), name);
 			char *text = describe(what, &cs->metric, st, e->threshold, confidence);
+			/* More (or fewer) failed migrations decide as in compare's
+			 * own verdict: said once, with the entry's first metric. */
+			const struct compare_failures *f = &cs->failures;
+			if (k == 0 && f->verdict != COMPARE_SAME) {
+				enum suite_status fs = f->verdict == COMPARE_REGRESSION
+				                           ? SUITE_REGRESSION
+				                           : SUITE_IMPROVEMENT;
+				char *more = g_strdup_printf("%s; failure rate: %s, %u of %u -> %u "
+				                             "of %u runs failed, Fisher p = "
+				                             "%.2g",
+				                             text, compare_verdict_name(f->verdict),
+				                             f->failed_base, f->runs_base,
+				                             f->failed_new, f->runs_new, f->p);
+				g_free(text);
+				text = more;
+				if (fs > st)
+					st = fs;
+			}
 			g_string_append_printf(detail, "%s: %s\n", suite_status_name(st), text);
 			if (!line || st > worst) {
 				g_free(line);

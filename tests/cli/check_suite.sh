@@ -162,4 +162,11 @@ for f in *.yaml; do
 done
 if [ -e "$TMP/bad" ]; then bad "a refused suite made its folder"; else ok; fi
 
+# More failed migrations are a regression even when the runs that complete
+# did not change (compare's failure-rate test, folded into the first metric).
+"$SW" suite run "$D/fail-base.yaml" -o "$TMP/fb" --quiet >/dev/null 2>&1
+"$SW" suite run "$D/fail-new.yaml" -o "$TMP/fn" --quiet >/dev/null 2>&1
+expect 1 "^regression  *null downtime .*; failure rate: regression, 0 of 20 -> 13 of 20 runs failed, Fisher p = " -- \
+	"$SW" suite compare "$TMP/fb" "$TMP/fn"
+
 finish
