@@ -45,9 +45,9 @@ static void add_warning(struct qemu_import *im, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool known_event(const char *name, size_t len);
+static const struct event_handler *find_handler(const char *name, size_t len);
 
-/* "PID@SEC.USEC:" at s (the `log` backend's own prefix up to QEMU 10.1);
+/* "PID@SEC.USEC:" at s (the `log` backend's own prefix up to QEMU 10.0);
  * returns the length of the prefix, or 0. */
 static size_t parse_legacy(const char *s, int *tid, int64_t *us)
 {
@@ -100,7 +100,7 @@ static int64_t days_from_civil(long y, long m, long d)
 }
 
 /* "YYYY-MM-DDTHH:MM:SS[.FRACTION](Z|+HH:MM|-HH:MM) " at s: the prefix
- * qemu_log puts on every line with -msg timestamp=on since QEMU 10.1
+ * qemu_log puts on every line with -msg timestamp=on in QEMU's 2025 tree
  * (GLib's g_date_time_format_iso8601 of the UTC time; the fraction is
  * printed only when it is not 0).  Returns the length including the
  * space, or 0. */
@@ -165,7 +165,7 @@ static size_t token_len(const char *s)
 }
 
 /* A trace record's timestamp prefix at s, up to its event name: either the
- * `log` backend's "PID@SEC.USEC:" (QEMU up to 10.1), or qemu_log's ISO 8601
+ * `log` backend's "PID@SEC.USEC:" (QEMU up to 10.0), or qemu_log's ISO 8601
  * time (-msg timestamp=on), which newer QEMU follows with the guest name
  * (-msg guest-name=on) and "PROGRAM: " before the event; an ISO time
  * followed by "PID@SEC.USEC:" (both prefixes) takes the latter's time.
@@ -192,9 +192,9 @@ static size_t parse_prefix(const char *s, int *tid, int64_t *us)
 		const char *t2 = t1 + l1 + 1;
 		size_t l2 = token_len(t2);
 		if (l2 > 1 && t2[l2 - 1] == ':' && t2[l2] == ' ' && !memchr(t1, ':', l1) &&
-		    !known_event(t1, l1))
+		    !find_handler(t1, l1))
 			return (size_t)(t2 + l2 + 1 - s);
-		if (l2 && !known_event(t1, l1) && known_event(t2, l2))
+		if (l2 && !find_handler(t1, l1) && find_handler(t2, l2))
 			return (size_t)(t2 - s);
 	}
 	return n;
@@ -812,20 +812,18 @@ static const struct event_handler {
     {"vfio_load_state_device_buffer_end", false, NULL},
 };
 
-static bool known_event(const char *name, size_t len)
+/* The handler of the event named by name[0..len), or NULL: not known. */
+static const struct event_handler *find_handler(const char *name, size_t len)
 {
 	for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
 		if (strlen(handlers[i].name) == len && !memcmp(handlers[i].name, name, len))
-			return true;
-	return false;
+			return &handlers[i];
+	return NULL;
 }
 
 static void line_event(struct builder *b, const struct qline *l, int side, double t)
 {
-	const struct event_handler *h = NULL;
-	for (size_t i = 0; i < sizeof handlers / sizeof handlers[0] && !h; i++)
-		if (!strcmp(handlers[i].name, l->name))
-			h = &handlers[i];
+	const struct event_handler *h = find_handler(l->name, strlen(l->name));
 	if (!h) {
 		count_unknown(b->im, l->name);
 		return;
