@@ -342,9 +342,8 @@ static const struct field device_fields[] = {
     FIELD(struct device_row, rdma_miss, F_U8),       FIELD(struct device_row, qemu_save_s, F_F64),
     FIELD(struct device_row, qemu_load_s, F_F64),
 };
-/* device_fields' columns added after schema version 1 (files without them
- * read as NaN), by index (struct rd's `missing`) */
-enum { DEVICE_FIELD_QEMU_SAVE = 11, DEVICE_FIELD_QEMU_LOAD = 12 };
+/* Columns added after schema version 1 (device_fields' float64 qemu_*):
+ * table_read reads a file without them with them NaN. */
 static bool column_optional(const struct field *f)
 {
 	return !strcmp(f->name, "qemu_save_s") || !strcmp(f->name, "qemu_load_s");
@@ -1119,8 +1118,7 @@ struct rd {
 	struct h5_types ty;
 	struct results *r;
 	unsigned flags;
-	bool has_header;  /* the checksum of our header was checked */
-	uint64_t missing; /* the last table read's optional columns not in the file (bit: field) */
+	bool has_header; /* the checksum of our header was checked */
 };
 
 /* "PATH: message", plus HDF5's reason when `h5` says an HDF5 call failed. */
@@ -1404,6 +1402,8 @@ static int table_read(struct rd *rd, hid_t loc, const char *name, const char *ob
 	hid_t d, ft = H5I_INVALID_HID, sp = H5I_INVALID_HID, mt = H5I_INVALID_HID;
 	hid_t dcpl = H5I_INVALID_HID;
 	char *buf = NULL;
+	bool *absent = NULL;
+	struct field *present = NULL;
 	bool read = false;
 	int rc = -1;
 	if (open_dataset(rd, loc, name, objpath, &d))
@@ -1425,11 +1425,16 @@ static int table_read(struct rd *rd, hid_t loc, const char *name, const char *ob
 		fail(rd, false, "%s is not a one-dimensional table", objpath);
 		goto out;
 	}
-	rd->missing = 0;
+	absent = calloc(nf + 1, sizeof *absent);
+	present = calloc(nf + 1, sizeof *present);
+	if (!absent || !present) {
+		fail(rd, false, "%s: out of memory", objpath);
+		goto out;
+	}
 	for (size_t i = 0; i < nf; i++) {
 		int idx = H5Tget_member_index(ft, f[i].name);
-		if (idx < 0 && column_optional(&f[i]) && i < 64) {
-			rd->missing |= UINT64_C(1) << i;
+		if (idx < 0 && column_optional(&f[i])) {
+			absent[i] = true;
 			continue;
 		}
 		if (idx < 0) {
@@ -1469,10 +1474,9 @@ static int table_read(struct rd *rd, hid_t loc, const char *name, const char *ob
 		goto out;
 	}
 	/* the memory type of the columns the file has */
-	struct field present[64];
 	size_t np = 0;
-	for (size_t i = 0; i < nf && np < NFIELDS(present); i++)
-		if (!(i < 64 && rd->missing >> i & 1))
+	for (size_t i = 0; i < nf; i++)
+		if (!absent[i])
 			present[np++] = f[i];
 	mt = compound_type(present, np, row_size, false, &rd->ty);
 	buf = calloc(*n_rows, row_size);
@@ -1488,10 +1492,16 @@ static int table_read(struct rd *rd, hid_t loc, const char *name, const char *ob
 		goto out;
 	}
 	read = true;
+	/* an optional column the file lacks reads as NaN (they are float64) */
+	for (size_t i = 0; i < nf; i++)
+		for (size_t r = 0; absent[i] && r < *n_rows; r++)
+			*(double *)(buf + r * row_size + f[i].off) = NAN;
 	rc = 0;
 	for (size_t i = 0; !rc && i < *n_rows; i++)
 		rc = fn(rd, ctx, buf + i * row_size, i, objpath);
 out:
+	free(absent);
+	free(present);
 	if (read)
 		H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
 	free(buf);
@@ -1542,8 +1552,8 @@ static int device_row(struct rd *rd, void *ctx, const void *row, size_t i, const
 	a->total_s = d->total_s;
 	a->event_lead_s = d->event_lead_s;
 	a->rdma_miss = d->rdma_miss != 0;
-	a->qemu_save_s = rd->missing >> DEVICE_FIELD_QEMU_SAVE & 1 ? NAN : d->qemu_save_s;
-	a->qemu_load_s = rd->missing >> DEVICE_FIELD_QEMU_LOAD & 1 ? NAN : d->qemu_load_s;
+	a->qemu_save_s = d->qemu_save_s;
+	a->qemu_load_s = d->qemu_load_s;
 	return 0;
 }
 
