@@ -45,7 +45,9 @@ wait_for() {
 
 # listen_port PID ERRFILE: the port a `real --role dst --listen HOST:0`
 # (PID, its stderr in ERRFILE) says it listens on, once it does; "" if
-# it never does.
+# it never does.  ERRFILE must not hold an earlier process's output (a
+# loop reusing one name empties it before it starts the process: the
+# redirection `2>ERRFILE &` truncates it only once the child runs).
 listen_port() {
 	wait_for "$1" "$2" "(port [0-9]*)"
 	sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$2" 2>/dev/null

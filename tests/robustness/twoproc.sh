@@ -136,6 +136,9 @@ peer_lost() { # side channel
 	n=0
 	while [ $n -lt 200 ]; do
 		rm -f "$TMP/pl-src.h5" "$TMP/pl-dst.h5"
+		# Emptied here, not by the redirection below: that one happens in
+		# the child, and listen_port could read the last round's port first.
+		: >"$TMP/pl-dst.err"
 		env_src="" env_dst=""
 		if [ "$1" = src ]; then env_src="SWITCHOVER_TEST_DISCONNECT=$2:$n"; else
 			env_dst="SWITCHOVER_TEST_DISCONNECT=$2:$n"; fi
