@@ -98,7 +98,6 @@ static int first_not_in_p2p(const struct walk *w, int side)
  * pass that joins it (parallel-barrier) until its join; while watched, no
  * handler of another depth may begin on its side.
  */
-#define DEPTH_SLOTS (32768 + 1) /* qdev depths 0..32767 and -1 (subsystems) */
 
 struct open_thread {
 	bool open, watched;
@@ -108,16 +107,26 @@ struct open_thread {
 
 struct thread_walk {
 	struct open_thread *th[2]; /* [side][device] */
+	/* Watched threads per depth d, at [d + 1] (a subsystem's -1 at 0), for
+	 * the depths that threads of this trace have: 0 .. depths - 2.  Sized
+	 * by the trace rather than for every qdev depth (32,769 slots), whose
+	 * clearing was the largest cost of a summary. */
 	unsigned *watched_at_depth[2];
+	size_t depths;
 	unsigned watched[2];
 };
 
-static int thread_walk_init(struct thread_walk *tw, size_t n)
+static int thread_walk_init(struct thread_walk *tw, const struct trace *tr, size_t n)
 {
 	memset(tw, 0, sizeof *tw);
+	int max_depth = -1;
+	for (size_t k = 0; k < tr->n; k++)
+		if (tr->ev[k].kind == TRACE_THREAD_SPAWN && (int)tr->ev[k].value > max_depth)
+			max_depth = (int)tr->ev[k].value;
+	tw->depths = (size_t)max_depth + 2;
 	for (int s = 0; s < 2; s++) {
 		tw->th[s] = calloc(n + 1, sizeof *tw->th[s]);
-		tw->watched_at_depth[s] = calloc(DEPTH_SLOTS, sizeof *tw->watched_at_depth[s]);
+		tw->watched_at_depth[s] = calloc(tw->depths, sizeof *tw->watched_at_depth[s]);
 		if (!tw->th[s] || !tw->watched_at_depth[s])
 			return -1;
 	}
@@ -169,7 +178,10 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 		break;
 	case TRACE_HANDLER_BEGIN: {
 		int depth = (int)e->value;
-		if (tw->watched[sd] == tw->watched_at_depth[sd][depth + 1])
+		unsigned at_depth = depth >= -1 && (size_t)(depth + 1) < tw->depths
+		                        ? tw->watched_at_depth[sd][depth + 1]
+		                        : 0;
+		if (tw->watched[sd] == at_depth)
 			break;
 		for (size_t i = 0; i < w->n; i++) {
 			const struct open_thread *o = &tw->th[sd][i];
@@ -222,7 +234,7 @@ static int walk_invariants(struct walk *w)
 {
 	const struct trace *tr = w->tr;
 	struct thread_walk tw;
-	if (thread_walk_init(&tw, w->n)) {
+	if (thread_walk_init(&tw, tr, w->n)) {
 		thread_walk_free(&tw);
 		return -1;
 	}

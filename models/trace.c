@@ -68,11 +68,18 @@ static const char *intern_locked(struct trace *tr, const char *s)
 {
 	if (!s)
 		return NULL;
+	/* A slot only says where to look: the pointer may have been reused
+	 * for other text since (a caller's buffer), so the text is compared. */
+	size_t slot = ((uintptr_t)s >> 4) % (sizeof tr->recent / sizeof tr->recent[0]);
+	if (tr->recent[slot].from == s && strcmp(tr->recent[slot].pooled, s) == 0)
+		return tr->recent[slot].pooled;
 	char *pooled = g_hash_table_lookup(tr->strings, s);
 	if (!pooled) {
 		pooled = g_strdup(s);
 		g_hash_table_add(tr->strings, pooled);
 	}
+	tr->recent[slot].from = s;
+	tr->recent[slot].pooled = pooled;
 	return pooled;
 }
 

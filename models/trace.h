@@ -94,7 +94,12 @@ struct trace_event {
 struct trace {
 	struct trace_event *ev; /* the events in order; read ev[0..n) once appends are over */
 	size_t n, cap;
-	GHashTable *strings;  /* interned strings owned by the trace (each is its own key) */
+	GHashTable *strings; /* interned strings owned by the trace (each is its own key) */
+	/* Callers pass the same few pointers (literals, task names) again and
+	 * again: the pooled copy of each recently seen one, slot by address. */
+	struct {
+		const char *from, *pooled;
+	} recent[16];
 	pthread_mutex_t lock; /* appends come from concurrent tasks in the real world */
 	int oom;              /* an append failed for lack of memory: the trace is incomplete */
 };

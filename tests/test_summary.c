@@ -2,7 +2,8 @@
  * test_summary.c - what the summary refuses and what it is derived from: a
  * trace that lost events to an out-of-memory append gives an error, not a
  * downtime; and the device arcs are paired once, by device and side, in the
- * order of their ends (trace_arcs, which summary, store and plots share).
+ * order of their ends (trace_arcs, which summary, store and plots share);
+ * and the strings a trace interns are pooled by content.
  */
 #include <errno.h>
 #include <string.h>
@@ -81,8 +82,32 @@ static void test_arcs_pair_by_device_and_side(void)
 	trace_free(&tr);
 }
 
+/* Appends intern their task and text: one pooled copy per distinct string,
+ * found again by address or by content; a caller's buffer reused for other
+ * text gets that text, not the copy pooled for the buffer's earlier use. */
+static void test_trace_interns_by_content(void)
+{
+	struct trace tr;
+	trace_init(&tr);
+	char buf[32];
+	strcpy(buf, "worker-a");
+	TRACE_ADD(&tr, .t = 0, .task = buf, .kind = TRACE_MARK, .text = "x");
+	strcpy(buf, "worker-b");
+	TRACE_ADD(&tr, .t = 1, .task = buf, .kind = TRACE_MARK, .text = "x");
+	char other[] = "worker-a";
+	TRACE_ADD(&tr, .t = 2, .task = other, .kind = TRACE_MARK, .text = NULL);
+	CU_ASSERT_EQUAL_FATAL(tr.n, 3);
+	CU_ASSERT_STRING_EQUAL(tr.ev[0].task, "worker-a");
+	CU_ASSERT_STRING_EQUAL(tr.ev[1].task, "worker-b");
+	CU_ASSERT_PTR_EQUAL(tr.ev[2].task, tr.ev[0].task);
+	CU_ASSERT_PTR_NOT_EQUAL(tr.ev[0].task, buf);
+	CU_ASSERT_PTR_EQUAL(tr.ev[0].text, tr.ev[1].text);
+	CU_ASSERT_PTR_NULL(tr.ev[2].text);
+	trace_free(&tr);
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("summary", TEST(test_incomplete_trace_is_an_error),
-	           TEST(test_arcs_pair_by_device_and_side));
+	           TEST(test_arcs_pair_by_device_and_side), TEST(test_trace_interns_by_content));
 }

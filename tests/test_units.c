@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dist.h"
+#include "rng.h"
 #include "test_util.h"
 #include "units.h"
 
@@ -765,6 +766,31 @@ static void test_dist_bytes_sampling(void)
 	dist_free(&c);
 }
 
+/* A stream draws what an mt19937 of gsl_rng_alloc seeded with the stream's
+ * splitmix64 mix draws (rng_stream_new builds it without gsl_rng_alloc). */
+static void test_rng_stream(void)
+{
+	const uint64_t seed = 1, run = 3, stream = RNG_STREAM_WORKLOAD + 5;
+	gsl_rng *r = rng_stream_new(seed, run, stream);
+	gsl_rng *ref = gsl_rng_alloc(gsl_rng_mt19937);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+	gsl_rng_set(ref, rng_splitmix64(rng_splitmix64(rng_splitmix64(seed) ^ run) ^ stream));
+	CU_ASSERT_STRING_EQUAL(gsl_rng_name(r), "mt19937");
+	for (int i = 0; i < 2000; i++)
+		CU_ASSERT_EQUAL(gsl_rng_get(r), gsl_rng_get(ref));
+	gsl_rng *c = gsl_rng_clone(r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (int i = 0; i < 100; i++) {
+		double u = gsl_rng_uniform(ref);
+		CU_ASSERT_EQUAL(gsl_rng_uniform(r), u);
+		CU_ASSERT_EQUAL(gsl_rng_uniform(c), u);
+	}
+	gsl_rng_free(c);
+	gsl_rng_free(ref);
+	gsl_rng_free(r);
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("units", TEST(test_bytes_forms), TEST(test_bytes_rounding),
@@ -776,4 +802,5 @@ void register_tests(void)
 	           TEST(test_dist_normal_clamped), TEST(test_dist_empirical_draws),
 	           TEST(test_dist_bytes_parse), TEST(test_dist_bytes_errors),
 	           TEST(test_dist_bytes_roundtrip), TEST(test_dist_bytes_sampling));
+	TEST_SUITE("rng", TEST(test_rng_stream));
 }
