@@ -108,10 +108,13 @@ static int sim_read(struct device *d, void *buf, uint64_t max, uint64_t *got, ui
 {
 	(void)buf;
 	struct sim_dev *sd = sd_of(d);
-	/* The call's own CPU on the data fd (device_read_cpu): its bytes are
+	int rc = devmodel_read(&sd->m, d, rt_now(sd->rt), max, got, hint);
+	/* The call's own CPU on the data fd (device_read_cpu), after the model
+	 * said what is there, as the emulated device reads it; its bytes are
 	 * the stream's send copy (send_cpu_per_byte). */
-	rt_compute(sd->rt, sd->read_cpu_s);
-	return devmodel_read(&sd->m, d, rt_now(sd->rt), max, got, hint);
+	if (!rc)
+		rt_compute(sd->rt, sd->read_cpu_s);
+	return rc;
 }
 
 static int sim_write(struct device *d, const void *buf, uint64_t bytes, uint32_t hint)
