@@ -26,7 +26,8 @@ struct raw_vm {
  * the top of a host profile file (frontend/host_profile.c). */
 struct raw_host {
 	char *profile, *cores, *send_cpu_per_byte, *recv_cpu_per_byte, *vcpu_pause, *vcpu_resume,
-	    *wake_latency, *task_cpu;
+	    *wake_latency, *task_cpu, *send_cpu_per_frame, *recv_cpu_per_frame, *device_read_cpu,
+	    *device_write_cpu;
 };
 struct raw_hosts {
 	struct raw_host *source, *destination;

@@ -14,7 +14,7 @@ echo
 echo "== pthread create/join and a pool hand-off on this machine (the sim defaults thread_create/thread_join/thread_wake)"
 "$BUILD/bench/bench_threads" 10000
 echo
-echo "== this machine's CPU costs as a host profile (profiles/hosts/ci-2core.yaml was written by this with --out)"
+echo "== this machine's CPU costs as a host profile (profiles/hosts/ci-2core.yaml was written by this with --out, in two runs: see the file)"
 "$BUILD/bench/bench_host"
 echo
 echo "== the real world: 64 emulated devices, fixed 20 ms arcs, against the bound, per-pass threads and a pool (targets: parallel <= 2 ms over the bound, sequential within 1% of the serial sum)"

@@ -28,6 +28,7 @@ struct sim_dev {
 	struct devmodel m;
 	struct rt *rt;
 	struct rt_sem *domain;
+	double read_cpu_s, write_cpu_s; /* per data call: the host's device_read/write_cpu */
 };
 
 static struct sim_dev *sd_of(struct device *d)
@@ -41,16 +42,23 @@ static struct sim_dev *sd_of(struct device *d)
  * (it waits for a core when the host has none free), the rest waits on the
  * device.  The real world's emulated device splits its work the same way
  * (emu.c, work_end) and its wait is a sleep, so the wait ends the host's
- * wake latency late (rt_sleep adds it) while the CPU part does not.
+ * wake latency late (rt_sleep adds it) while the CPU part does not.  `io_cpu`
+ * is CPU the call spends first on the data fd (a write's system call):
+ * like the emulated device's, whose costs are deadlines, it runs inside the
+ * work's time, and only what it took (waiting for a core included) beyond
+ * the wait part makes the work longer.
  */
-static void work(struct sim_dev *sd, double seconds)
+static void work(struct sim_dev *sd, double seconds, double io_cpu)
 {
 	const struct rt_ops *o = sd->rt->ops;
 	double cpu = sd->m.g->arc_cpu_fraction;
 	if (sd->domain)
 		o->sem_acquire(sd->domain);
+	double t0 = rt_now(sd->rt);
+	rt_compute(sd->rt, io_cpu);
+	double io_took = rt_now(sd->rt) - t0;
 	rt_compute(sd->rt, cpu * seconds);
-	rt_sleep(sd->rt, (1 - cpu) * seconds);
+	rt_sleep(sd->rt, (1 - cpu) * seconds - io_took);
 	if (sd->domain)
 		o->sem_release(sd->domain);
 }
@@ -63,7 +71,7 @@ static int sim_set_state(struct device *d, enum vfio_state to)
 	int rc = devmodel_arc_begin(&sd->m, d, rt_now(sd->rt), to, &lat, &fail);
 	if (rc)
 		return rc;
-	work(sd, lat);
+	work(sd, lat, 0);
 	d->last_work_s = lat;
 	if (fail) {
 		d->state = VFIO_STATE_ERROR;
@@ -84,14 +92,14 @@ static int sim_precopy_info(struct device *d, struct device_precopy_info *out)
 	struct sim_dev *sd = sd_of(d);
 	if (!vfio_fsm_is_precopy(d->state))
 		return -EINVAL;
-	work(sd, devmodel_query_begin(&sd->m, d, rt_now(sd->rt)));
+	work(sd, devmodel_query_begin(&sd->m, d, rt_now(sd->rt)), 0);
 	return devmodel_precopy_info(&sd->m, d, out);
 }
 
 static int sim_stop_copy_size(struct device *d, uint64_t *bytes)
 {
 	struct sim_dev *sd = sd_of(d);
-	work(sd, devmodel_query_begin(&sd->m, d, rt_now(sd->rt)));
+	work(sd, devmodel_query_begin(&sd->m, d, rt_now(sd->rt)), 0);
 	*bytes = devmodel_stop_copy_size(&sd->m, d);
 	return 0;
 }
@@ -100,7 +108,13 @@ static int sim_read(struct device *d, void *buf, uint64_t max, uint64_t *got, ui
 {
 	(void)buf;
 	struct sim_dev *sd = sd_of(d);
-	return devmodel_read(&sd->m, d, rt_now(sd->rt), max, got, hint);
+	int rc = devmodel_read(&sd->m, d, rt_now(sd->rt), max, got, hint);
+	/* The call's own CPU on the data fd (device_read_cpu), after the model
+	 * said what is there, as the emulated device reads it; its bytes are
+	 * the stream's send copy (send_cpu_per_byte). */
+	if (!rc)
+		rt_compute(sd->rt, sd->read_cpu_s);
+	return rc;
 }
 
 static int sim_write(struct device *d, const void *buf, uint64_t bytes, uint32_t hint)
@@ -109,7 +123,7 @@ static int sim_write(struct device *d, const void *buf, uint64_t bytes, uint32_t
 	struct sim_dev *sd = sd_of(d);
 	if (d->state != VFIO_STATE_RESUMING)
 		return -EINVAL;
-	work(sd, devmodel_load_cost(&sd->m, bytes, hint));
+	work(sd, devmodel_load_cost(&sd->m, bytes, hint), sd->write_cpu_s);
 	return 0;
 }
 
@@ -118,7 +132,7 @@ static int sim_reset(struct device *d)
 {
 	struct sim_dev *sd = sd_of(d);
 	double lat = devmodel_reset_begin(&sd->m);
-	work(sd, lat);
+	work(sd, lat, 0);
 	d->last_work_s = lat;
 	d->state = VFIO_STATE_RUNNING;
 	devmodel_reset_end(&sd->m);
@@ -156,6 +170,8 @@ struct device *sim_device_new(struct rt *rt, const struct scenario *s, size_t in
 	}
 	sd->rt = rt;
 	sd->domain = domain;
+	sd->read_cpu_s = s->hosts[side].device_read_cpu_s;
+	sd->write_cpu_s = s->hosts[side].device_write_cpu_s;
 	sd->d.ops = &sim_device_ops;
 	sd->d.priv = sd;
 	return &sd->d;

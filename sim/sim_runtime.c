@@ -645,10 +645,12 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	struct rt_task *self = task_enter("send on channel", c->name);
 	struct sim_rt *s = c->srt;
 	double bytes = (double)RT_FRAME_HEADER_BYTES + (double)f->bytes;
-	/* The copy into the socket runs while the link carries the bytes, as
-	 * the real world's write then wait for the link: the send lasts as long
-	 * as the longer of the two. */
-	double cpu_s = bytes * self_host(s)->send_cpu_s_per_byte;
+	/* The copy into the socket (its bytes, and the frame's own system
+	 * calls) runs while the link carries the bytes, as the real world's
+	 * write then wait for the link: the send lasts as long as the longer
+	 * of the two. */
+	double cpu_s =
+	    bytes * self_host(s)->send_cpu_s_per_byte + self_host(s)->send_cpu_s_per_frame;
 	sg_exec_t copy = NULL;
 	double copied_at = 0;
 	if (cpu_s > 0 && self_host(s)->cores)
@@ -694,8 +696,10 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 	*f = c->q[c->head].f;
 	c->head = (c->head + 1) % c->cap;
 	c->count--;
-	sim_compute(c->srt, ((double)RT_FRAME_HEADER_BYTES + (double)f->bytes) *
-	                        self_host(c->srt)->recv_cpu_s_per_byte);
+	const struct sim_host_config *h = self_host(c->srt);
+	sim_compute(c->srt,
+	            ((double)RT_FRAME_HEADER_BYTES + (double)f->bytes) * h->recv_cpu_s_per_byte +
+	                h->recv_cpu_s_per_frame);
 	return 0;
 }
 
@@ -909,6 +913,10 @@ static bool config_ok(const struct sim_runtime_config *c, char *why, size_t len)
 	    {"host[1].wake_latency_s", c->host[1].wake_latency_s, false, NULL},
 	    {"host[0].task_cpu_s", c->host[0].task_cpu_s, false, NULL},
 	    {"host[1].task_cpu_s", c->host[1].task_cpu_s, false, NULL},
+	    {"host[0].send_cpu_s_per_frame", c->host[0].send_cpu_s_per_frame, false, NULL},
+	    {"host[1].send_cpu_s_per_frame", c->host[1].send_cpu_s_per_frame, false, NULL},
+	    {"host[0].recv_cpu_s_per_frame", c->host[0].recv_cpu_s_per_frame, false, NULL},
+	    {"host[1].recv_cpu_s_per_frame", c->host[1].recv_cpu_s_per_frame, false, NULL},
 	};
 	for (int h = 0; h < 2; h++)
 		if (c->host[h].cores > SIM_MAX_CORES) {

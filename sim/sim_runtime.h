@@ -26,14 +26,16 @@
  *                  semaphore is released
  *   chan_send      (RT_FRAME_HEADER_BYTES + bytes) / bandwidth share, whether
  *                  or not a receiver is waiting, and meanwhile the copy,
- *                  (header + bytes) x send_cpu_s_per_byte of CPU work: the
+ *                  (header + bytes) x send_cpu_s_per_byte
+ *                  + send_cpu_s_per_frame of CPU work: the
  *                  send ends when both have; the receiver gets the frame
  *                  latency_s after its last byte left (a stream pays the
  *                  latency once, not once per record).  A transfer alone
  *                  on its direction is a timed wait of the same length
  *                  (struct link_dir in sim_runtime.c)
  *   chan_recv      waiting for the frame, then its copy, (header + bytes) x
- *                  recv_cpu_s_per_byte of CPU work on the receiver's host
+ *                  recv_cpu_s_per_byte + recv_cpu_s_per_frame of CPU work on
+ *                  the receiver's host
  *   waits          until the object is signalled (mutex, event, sem, barrier)
  *
  * Determinism: the same calls give bit-identical times, in any run of the
@@ -68,6 +70,8 @@ struct sim_host_config {
 	double recv_cpu_s_per_byte; /* CPU per byte a task on this host receives; >= 0 */
 	double wake_latency_s;      /* added to every sleep > 0 of a task here; >= 0 */
 	double task_cpu_s; /* CPU of each task here, half as it starts, half as it ends; >= 0 */
+	double send_cpu_s_per_frame; /* CPU per frame a task on this host sends; >= 0 */
+	double recv_cpu_s_per_frame; /* CPU per frame a task on this host receives; >= 0 */
 };
 
 struct sim_runtime_config {

@@ -2,9 +2,13 @@
  * test_hosts.c - hosts with CPUs (docs/model.md "Hosts and CPUs"), against
  * exact simulated times: CPU work shares a host's cores max-min (SimGrid's
  * CPU model), a send's copy overlaps the link, a receive's copy follows the
- * frame, a spawn's cost is CPU work that contends, so is each task's own
- * (task_cpu, half as it starts, half as it ends), a sleep ends the host's
- * wake latency late; a host with enough cores
+ * frame, a frame's own CPU (send/recv_cpu_per_frame) joins its copy's, a
+ * spawn's cost is CPU work that contends, so is each task's own
+ * (task_cpu, half as it starts, half as it ends), a device data read's own
+ * CPU (device_read_cpu) adds to the read and a write's (device_write_cpu)
+ * runs inside the load's time, a sleep ends the host's
+ * wake latency late; a host without the per-frame and per-call keys
+ * computes what one with them at 0 does, bit for bit; a host with enough cores
  * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2
  * cores take at least their CPU time over 2; host profiles load by name
  * and their errors name their own file, line and key.
@@ -15,6 +19,7 @@
 
 #include "migration.h"
 #include "scenario_load.h"
+#include "sim_device.h"
 #include "sim_runtime.h"
 #include "sim_world.h"
 #include "summary.h"
@@ -232,6 +237,41 @@ static void test_copy_cpu(void)
 	}
 }
 
+/* A frame's own CPU, besides its bytes: 2^20 bytes on a 2^30 B/s link are
+ * 2^-10 s on the wire.  The sender's frame CPU joins its copy (the send
+ * lasts the longer of it and the wire), the receiver's follows the
+ * arrival with its copy; on one core as without a core limit. */
+static void test_frame_cpu(void)
+{
+	static const struct {
+		unsigned cores;
+		double send_per_byte, send_per_frame, recv_per_byte, recv_per_frame, sent, received;
+	} cases[] = {
+	    {0, 0, 0x1p-9, 0, 0, 0x1p-9, 0x1p-9},                    /* longer than the wire */
+	    {1, 0, 0x1p-11, 0, 0, 0x1p-10, 0x1p-10},                 /* the wire longer */
+	    {1, 0x1p-30, 0x1p-10, 0, 0, 0x1p-9, 0x1p-9},             /* bytes + frame */
+	    {1, 0, 0, 0, 0x1p-10, 0x1p-10, 0x1p-9},                  /* after arrival */
+	    {0, 0, 0, 0x1p-31, 0x1p-11, 0x1p-10, 0x1p-10 + 0x1p-10}, /* bytes + frame */
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
+		for (int h = 0; h < 2; h++)
+			cfg.host[h] = (struct sim_host_config){
+			    .cores = cases[k].cores,
+			    .send_cpu_s_per_byte = cases[k].send_per_byte,
+			    .send_cpu_s_per_frame = cases[k].send_per_frame,
+			    .recv_cpu_s_per_byte = cases[k].recv_per_byte,
+			    .recv_cpu_s_per_frame = cases[k].recv_per_frame};
+		struct xfer_ctx c = {.rt = rt_of(&cfg), .bytes = 0x1p20};
+		c.ch = c.rt->ops->chan_new(c.rt, RT_SIDE_SRC, "main");
+		run_ok(c.rt, xfer_root, &c);
+		CU_ASSERT_EQUAL(c.sent, cases[k].sent);
+		CU_ASSERT_EQUAL(c.received, cases[k].received);
+		c.rt->ops->chan_free(c.ch);
+		sim_runtime_free(c.rt);
+	}
+}
+
 struct wake_ctx {
 	struct rt *rt;
 	double slept, computed;
@@ -304,6 +344,127 @@ static bool same_trace(const struct trace *a, const struct trace *b)
 		    a->ev[i].kind != b->ev[i].kind || a->ev[i].device != b->ev[i].device)
 			return false;
 	return true;
+}
+
+/* ---- a device's data calls ---- */
+
+struct io_ctx {
+	struct rt *rt;
+	const struct scenario *s;
+	double read_took, write_took;
+};
+
+static void io_root(void *arg)
+{
+	struct io_ctx *c = arg;
+	struct device *src = sim_device_new(c->rt, c->s, 0, RT_SIDE_SRC, 0, NULL);
+	struct device *dst = sim_device_new(c->rt, c->s, 0, RT_SIDE_DST, 0, NULL);
+	CU_ASSERT_FATAL(src && dst);
+	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_PRE_COPY), 0);
+	CU_ASSERT_EQUAL(dst->ops->set_state(dst, VFIO_STATE_RESUMING), 0);
+	uint64_t got = 0;
+	uint32_t hint = DEVICE_DATA_STATE;
+	double t0 = rt_now(c->rt);
+	CU_ASSERT_EQUAL(src->ops->read(src, NULL, 4096, &got, &hint), 0);
+	CU_ASSERT_EQUAL(got, 4096);
+	double t1 = rt_now(c->rt);
+	CU_ASSERT_EQUAL(dst->ops->write(dst, NULL, 0, DEVICE_DATA_STATE), 0);
+	c->read_took = t1 - t0;
+	c->write_took = rt_now(c->rt) - t1;
+	src->ops->free(src);
+	dst->ops->free(dst);
+}
+
+/* A device whose arcs take no time and whose load costs 2^-8 s a write: a
+ * read takes the source host's device_read_cpu, a write the longer of its
+ * load and the destination host's device_write_cpu (the call's CPU runs
+ * inside the load's time, as the emulated device's deadlines do), on one
+ * core as without a core limit; 0 (no key) costs nothing. */
+static void test_device_io_cpu(void)
+{
+	static const char text[] =
+	    "name: io\n"
+	    "vm: {ram: 0}\n"
+	    "devices:\n"
+	    "  - {name: vf, profile: null, state_size: 1MiB, header_size: 0,\n"
+	    "     latency: {default: 0}}\n";
+	static const struct {
+		unsigned cores;
+		double read_cpu, write_cpu, read_took, write_took;
+	} cases[] = {
+	    {0, 0, 0, 0, 0x1p-8},                   /* the defaults */
+	    {0, 0x1p-10, 0x1p-10, 0x1p-10, 0x1p-8}, /* the write's CPU inside its load */
+	    {1, 0x1p-10, 0x1p-7, 0x1p-10, 0x1p-7},  /* longer than the load */
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct scenario *s = load_text(text, NULL, 0);
+		s->groups[0].load_fixed_s = 0x1p-8;
+		s->groups[0].load_Bps = 0;
+		s->hosts[RT_SIDE_SRC].device_read_cpu_s = cases[k].read_cpu;
+		s->hosts[RT_SIDE_DST].device_write_cpu_s = cases[k].write_cpu;
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
+		for (int h = 0; h < 2; h++)
+			cfg.host[h].cores = cases[k].cores;
+		struct io_ctx c = {.rt = rt_of(&cfg), .s = s};
+		run_ok(c.rt, io_root, &c);
+		CU_ASSERT_EQUAL(c.read_took, cases[k].read_took);
+		CU_ASSERT_EQUAL(c.write_took, cases[k].write_took);
+		sim_runtime_free(c.rt);
+		scenario_free(s);
+	}
+}
+
+/* The per-frame and per-call keys absent (every host before they existed)
+ * and present at 0 give the same migration, bit for bit; at the ci-2core
+ * profile's order of magnitude they cost time. */
+static void test_frame_and_io_keys_default_to_nothing(void)
+{
+	static const char text[] = "name: keys\n"
+	                           "vm: {ram: 16MiB}\n"
+	                           "network: {bandwidth: 10Gbps, multifd_channels: 2}\n"
+	                           "migration: {strategy: parallel-prio}\n"
+	                           "hosts:\n"
+	                           "  shared: true\n"
+	                           "  source: {cores: 2, send_cpu_per_byte: 0.125ns,\n"
+	                           "           recv_cpu_per_byte: 0.125ns}\n"
+	                           "  destination: {cores: 2, send_cpu_per_byte: 0.125ns,\n"
+	                           "                recv_cpu_per_byte: 0.125ns}\n"
+	                           "devices:\n"
+	                           "  - {name: vf, count: 16, state_size: 1MiB}\n";
+	static const char *const zero[] = {
+	    "hosts.source.send_cpu_per_frame=0",      "hosts.source.recv_cpu_per_frame=0",
+	    "hosts.source.device_read_cpu=0",         "hosts.source.device_write_cpu=0",
+	    "hosts.destination.send_cpu_per_frame=0", "hosts.destination.recv_cpu_per_frame=0",
+	    "hosts.destination.device_read_cpu=0",    "hosts.destination.device_write_cpu=0"};
+	static const char *const some[] = {"hosts.source.send_cpu_per_frame=10us",
+	                                   "hosts.source.recv_cpu_per_frame=10us",
+	                                   "hosts.source.device_read_cpu=20us",
+	                                   "hosts.source.device_write_cpu=20us",
+	                                   "hosts.destination.send_cpu_per_frame=10us",
+	                                   "hosts.destination.recv_cpu_per_frame=10us",
+	                                   "hosts.destination.device_read_cpu=20us",
+	                                   "hosts.destination.device_write_cpu=20us"};
+	struct scenario *absent = load_text(text, NULL, 0);
+	struct scenario *zeros = load_text(text, zero, sizeof zero / sizeof zero[0]);
+	struct scenario *costly = load_text(text, some, sizeof some / sizeof some[0]);
+	CU_ASSERT(scenario_equal(absent, zeros));
+	struct trace a, b, c;
+	struct run_summary sa, sb, sc;
+	run_scenario(absent, &a, &sa);
+	run_scenario(zeros, &b, &sb);
+	run_scenario(costly, &c, &sc);
+	CU_ASSERT(same_trace(&a, &b));
+	CU_ASSERT_EQUAL(sa.downtime_s, sb.downtime_s);
+	CU_ASSERT(sc.downtime_s > sa.downtime_s);
+	summary_free(&sa);
+	summary_free(&sb);
+	summary_free(&sc);
+	trace_free(&a);
+	trace_free(&b);
+	trace_free(&c);
+	scenario_free(absent);
+	scenario_free(zeros);
+	scenario_free(costly);
 }
 
 /* 16 devices whose arcs are half CPU, a stream whose bytes cost CPU, vCPUs
@@ -466,7 +627,9 @@ void register_tests(void)
 {
 	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_shared_host),
 	           TEST(test_spawn_cost_contends), TEST(test_task_cpu), TEST(test_copy_cpu),
-	           TEST(test_wake_latency), TEST(test_enough_cores_change_nothing),
+	           TEST(test_frame_cpu), TEST(test_wake_latency),
+	           TEST(test_enough_cores_change_nothing), TEST(test_device_io_cpu),
+	           TEST(test_frame_and_io_keys_default_to_nothing),
 	           TEST(test_64_devices_on_2_cores), TEST(test_profile_by_name),
 	           TEST(test_profile_errors));
 }
