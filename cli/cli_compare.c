@@ -739,7 +739,7 @@ int cli_compare(int argc, char **argv)
 	if (sweep_base != sweep_new) {
 		/* The other one's own error if it is no result file at all. */
 		const char *other = sweep_base ? c.new_ : c.base;
-		if (results_read_flags(other, RESULTS_READ_NO_TRACE, &rb, err, sizeof err))
+		if (results_read_flags(other, RESULTS_READ_SUMMARY, &rb, err, sizeof err))
 			errorf("%s\n", err);
 		else
 			errorf("%s is a sweep file and %s is not: compare two run files, or two "
@@ -748,8 +748,8 @@ int cli_compare(int argc, char **argv)
 		results_free(rb);
 		return CLI_EXIT_ERROR;
 	}
-	if (results_read_flags(c.base, RESULTS_READ_NO_TRACE, &rb, err, sizeof err) ||
-	    results_read_flags(c.new_, RESULTS_READ_NO_TRACE, &rn, err, sizeof err)) {
+	if (results_read_flags(c.base, RESULTS_READ_SUMMARY, &rb, err, sizeof err) ||
+	    results_read_flags(c.new_, RESULTS_READ_SUMMARY, &rn, err, sizeof err)) {
 		errorf("%s\n", err);
 		results_free(rb);
 		return CLI_EXIT_ERROR;

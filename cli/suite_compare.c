@@ -244,8 +244,8 @@ static void compare_scenario(struct suite_outcome *o, const struct entry *e, con
 {
 	struct results *rb = NULL, *rn = NULL;
 	char err[1024];
-	if (results_read_flags(base, RESULTS_READ_NO_TRACE, &rb, err, sizeof err) ||
-	    results_read_flags(new_, RESULTS_READ_NO_TRACE, &rn, err, sizeof err)) {
+	if (results_read_flags(base, RESULTS_READ_SUMMARY, &rb, err, sizeof err) ||
+	    results_read_flags(new_, RESULTS_READ_SUMMARY, &rn, err, sizeof err)) {
 		add_errors(o, e, "%s", err);
 		goto out;
 	}

@@ -1576,6 +1576,49 @@ static int check_times(struct rd *rd, const char *objpath, const struct run_summ
 	            objpath, bad, v);
 }
 
+/* A run's strategy and index (bounded: compare indexes by them) and, when
+ * it completed, its times (check_times). */
+static int run_identity(struct rd *rd, const char *objpath, const char *strategy, uint32_t idx,
+                        struct results_run *run)
+{
+	int st = strategy_parse(strategy);
+	if (st < 0)
+		return fail(rd, false,
+		            "%s: strategy '%s' unknown (expected sequential, parallel-prio or "
+		            "parallel-barrier)",
+		            objpath, strategy);
+	run->strategy = (enum strategy_kind)st;
+	run->run = idx;
+	if (idx >= SCENARIO_MAX_RUNS)
+		return fail(rd, false, "%s: run %" PRIu32 " out of range (runs are 0 to %d)",
+		            objpath, idx, SCENARIO_MAX_RUNS - 1);
+	return run->sum.status == 0 ? check_times(rd, objpath, &run->sum) : 0;
+}
+
+/* /runs/<n>/devices into run->sum (n_devices, dev): one row per device of
+ * the scenario. */
+static int read_devices(struct rd *rd, hid_t g, const char *objpath, struct results_run *run)
+{
+	char sub[96];
+	size_t n_dev = 0, n_rows;
+	size_t want = scenario_device_count(rd->r->scenario);
+	snprintf(sub, sizeof sub, "%s/devices", objpath);
+	int rc = table_read(rd, g, "devices", sub, device_fields, NFIELDS(device_fields),
+	                    sizeof(struct device_row), NULL, NULL, &n_dev);
+	if (!rc && n_dev != want)
+		rc =
+		    fail(rd, false, "%s: %zu rows, the scenario has %zu devices", sub, n_dev, want);
+	if (!rc) {
+		run->sum.n_devices = n_dev;
+		run->sum.dev = calloc(n_dev + 1, sizeof *run->sum.dev);
+		rc = run->sum.dev
+		         ? table_read(rd, g, "devices", sub, device_fields, NFIELDS(device_fields),
+		                      sizeof(struct device_row), device_row, run, &n_rows)
+		         : fail(rd, false, "out of memory");
+	}
+	return rc;
+}
+
 static int read_run(struct rd *rd, hid_t runs, size_t n, struct results_run *run)
 {
 	char name[32], objpath[64], sub[96];
@@ -1593,37 +1636,12 @@ static int read_run(struct rd *rd, hid_t runs, size_t n, struct results_run *run
 	int rc = attr_get(rd, g, objpath, &sf, strategy) || attr_get(rd, g, objpath, &runf, &idx);
 	for (size_t i = 0; !rc && i < RUN_FIELDS; i++)
 		rc = attr_get(rd, g, objpath, &rf.f[i], &run->sum);
-	int st = rc ? -1 : strategy_parse(strategy);
-	if (!rc && st < 0)
-		rc = fail(rd, false,
-		          "%s: strategy '%s' unknown (expected sequential, parallel-prio or "
-		          "parallel-barrier)",
-		          objpath, strategy);
-	run->strategy = (enum strategy_kind)(st < 0 ? 0 : st);
-	run->run = idx;
-	if (!rc && idx >= SCENARIO_MAX_RUNS)
-		rc = fail(rd, false, "%s: run %" PRIu32 " out of range (runs are 0 to %d)", objpath,
-		          idx, SCENARIO_MAX_RUNS - 1);
-	if (!rc && run->sum.status == 0)
-		rc = check_times(rd, objpath, &run->sum);
-
-	size_t n_dev = 0, n_rows;
-	size_t want = scenario_device_count(rd->r->scenario);
-	snprintf(sub, sizeof sub, "%s/devices", objpath);
 	if (!rc)
-		rc = table_read(rd, g, "devices", sub, device_fields, NFIELDS(device_fields),
-		                sizeof(struct device_row), NULL, NULL, &n_dev);
-	if (!rc && n_dev != want)
-		rc =
-		    fail(rd, false, "%s: %zu rows, the scenario has %zu devices", sub, n_dev, want);
-	if (!rc) {
-		run->sum.n_devices = n_dev;
-		run->sum.dev = calloc(n_dev + 1, sizeof *run->sum.dev);
-		rc = run->sum.dev
-		         ? table_read(rd, g, "devices", sub, device_fields, NFIELDS(device_fields),
-		                      sizeof(struct device_row), device_row, run, &n_rows)
-		         : fail(rd, false, "out of memory");
-	}
+		rc = run_identity(rd, objpath, strategy, idx, run);
+
+	size_t n_rows;
+	if (!rc)
+		rc = read_devices(rd, g, objpath, run);
 	snprintf(sub, sizeof sub, "%s/phases", objpath);
 	if (!rc)
 		rc = table_read(rd, g, "phases", sub, phase_fields, NFIELDS(phase_fields),
@@ -1631,10 +1649,103 @@ static int read_run(struct rd *rd, hid_t runs, size_t n, struct results_run *run
 	snprintf(sub, sizeof sub, "%s/trace", objpath);
 	if (!rc)
 		rc = table_read(rd, g, "trace", sub, trace_fields, NFIELDS(trace_fields),
-		                sizeof(struct trace_event),
-		                rd->flags & RESULTS_READ_NO_TRACE ? NULL : trace_row, run, &n_rows);
+		                sizeof(struct trace_event), trace_row, run, &n_rows);
 	H5Gclose(g);
 	return rc;
+}
+
+/* compare pairs runs by (strategy, run): each may be there once.  `where`
+ * names run n: "/runs/" or "/summary row ". */
+static int check_unique(struct rd *rd, const char *where)
+{
+	struct results *r = rd->r;
+	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+	gint64 *keys = g_new(gint64, r->n_runs + 1);
+	int rc = 0;
+	for (size_t n = 0; !rc && n < r->n_runs; n++) {
+		keys[n] = (gint64)r->runs[n].strategy << 32 | r->runs[n].run;
+		if (g_hash_table_contains(seen, &keys[n]))
+			rc = fail(rd, false, "%s%zu: run %" PRIu32 " of %s is in the file twice",
+			          where, n, r->runs[n].run, strategy_name(r->runs[n].strategy));
+		g_hash_table_add(seen, &keys[n]);
+	}
+	g_hash_table_destroy(seen);
+	g_free(keys);
+	return rc;
+}
+
+/* One /summary row (layout ctx) into rd->r->runs[i]: what /runs/<i> holds
+ * as attributes, but the first violations of the invariants (not columns). */
+static int summary_row(struct rd *rd, void *ctx, const void *row, size_t i, const char *objpath)
+{
+	const struct summary_layout *L = ctx;
+	const char *p = row;
+	struct results_run *run = &rd->r->runs[i];
+	uint32_t n, idx;
+	char strategy[32], where[96];
+	memcpy(&n, p + L->col[0].off, sizeof n);
+	snprintf(strategy, sizeof strategy, "%.*s", (int)L->col[1].len, p + L->col[1].off);
+	memcpy(&idx, p + L->col[2].off, sizeof idx);
+	snprintf(where, sizeof where, "%s row %zu", objpath, i);
+	if (n != i)
+		return fail(rd, false, "%s: n is %" PRIu32 ", expected %zu (rows in run order)",
+		            where, n, i);
+	for (size_t c = 4; c < L->n; c++) {
+		char *to = (char *)&run->sum + L->src[c]->off;
+		const char *from = p + L->col[c].off;
+		if (L->src[c]->type == F_FSTR)
+			snprintf(to, L->src[c]->len, "%.*s", (int)L->col[c].len, from);
+		else if (L->src[c]->type == F_BOOL)
+			*(bool *)to = *(const uint8_t *)from != 0;
+		else
+			memcpy(to, from, field_size(&L->col[c]));
+	}
+	return run_identity(rd, where, strategy, idx, run);
+}
+
+/* RESULTS_READ_SUMMARY: the runs from /summary (one table) and each run's
+ * devices table; nothing else of /runs/<n> is opened. */
+static int read_summary_runs(struct rd *rd, hid_t file)
+{
+	struct results *r = rd->r;
+	struct summary_layout sl;
+	summary_layout(&sl);
+	size_t rows;
+	if (table_read(rd, file, "summary", "/summary", sl.col, sl.n, sl.row_size, NULL, NULL,
+	               &rows))
+		return -1;
+	hid_t runs;
+	if (open_group(rd, file, "runs", "/runs", &runs, ""))
+		return -1;
+	H5G_info_t info;
+	int rc = 0;
+	if (H5Gget_info(runs, &info) < 0)
+		rc = fail(rd, true, "/runs: cannot list");
+	else if (info.nlinks != rows)
+		rc = fail(rd, false, "/summary: %zu rows, expected one per run (%llu)", rows,
+		          (unsigned long long)info.nlinks);
+	else if (!(r->runs = calloc(rows + 1, sizeof *r->runs)))
+		rc = fail(rd, false, "out of memory");
+	for (size_t n = 0; !rc && n < rows; n++)
+		trace_init(&r->runs[n].trace);
+	if (!rc) {
+		r->n_runs = rows;
+		rc = table_read(rd, file, "summary", "/summary", sl.col, sl.n, sl.row_size,
+		                summary_row, &sl, &rows);
+	}
+	char name[32], objpath[64];
+	for (size_t n = 0; !rc && n < rows; n++) {
+		hid_t g;
+		snprintf(name, sizeof name, "%zu", n);
+		snprintf(objpath, sizeof objpath, "/runs/%zu", n);
+		rc = open_group(rd, runs, name, objpath, &g, "");
+		if (!rc) {
+			rc = read_devices(rd, g, objpath, &r->runs[n]);
+			H5Gclose(g);
+		}
+	}
+	H5Gclose(runs);
+	return rc ? -1 : check_unique(rd, "/summary row ");
 }
 
 static int read_file(struct rd *rd, hid_t file)
@@ -1686,6 +1797,8 @@ static int read_file(struct rd *rd, hid_t file)
 		return fail(rd, false, "/meta: backend '%s' unknown (expected sim, real or qemu)",
 		            r->backend);
 
+	if (rd->flags & RESULTS_READ_SUMMARY)
+		return read_summary_runs(rd, file);
 	hid_t runs;
 	if (open_group(rd, file, "runs", "/runs", &runs, ""))
 		return -1;
@@ -1712,20 +1825,7 @@ static int read_file(struct rd *rd, hid_t file)
 	H5Gclose(runs);
 	if (rc)
 		return -1;
-	/* compare pairs runs by (strategy, run): each may be there once */
-	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
-	gint64 *keys = g_new(gint64, r->n_runs + 1);
-	for (size_t n = 0; !rc && n < r->n_runs; n++) {
-		keys[n] = (gint64)r->runs[n].strategy << 32 | r->runs[n].run;
-		if (g_hash_table_contains(seen, &keys[n]))
-			rc =
-			    fail(rd, false, "/runs/%zu: run %" PRIu32 " of %s is in the file twice",
-			         n, r->runs[n].run, strategy_name(r->runs[n].strategy));
-		g_hash_table_add(seen, &keys[n]);
-	}
-	g_hash_table_destroy(seen);
-	g_free(keys);
-	if (rc)
+	if (check_unique(rd, "/runs/"))
 		return -1;
 
 	struct summary_layout sl;
