@@ -312,6 +312,11 @@ with h5py.File(sys.argv[1], "r") as f:
     assert (t["kind"] == kinds["vm-stop"]).sum() == 1
     assert set(r["phases"].dtype.names) == {"device", "phase", "start", "end"}
     assert r["devices"][0]["name"] == b"vf"
+    # /devices: every run's devices table in one, with the run's n
+    d = f["devices"][()]
+    assert list(d["n"]) == list(range(8)) and (d["device"] == 0).all(), d
+    assert all(d[k]["total_s"] == f["runs/%d/devices" % k][0]["total_s"] for k in range(8))
+    assert set(r["devices"].dtype.names) == set(d.dtype.names) - {"n"}
 PY
 then ok; else bad "h5py cannot read the result file (python3-h5py installed? scripts/install-deps.sh)"; fi
 
