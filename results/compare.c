@@ -642,6 +642,25 @@ static size_t values_of(const struct results_run **idx, size_t max, const struct
 	return device < 0 && m->kind == COMPARE_ROUNDS && all_zero(x, n) ? 0 : n;
 }
 
+/* The run indices with a value on both sides (`ib`, `mb` and `in`, `mn`
+ * from by_index), in order: base's values into xb, new's into xn (room for
+ * the smaller of mb and mn).  Returns their number. */
+static size_t pairs_of(const struct results_run **ib, size_t mb, const struct results_run **in,
+                       size_t mn, const struct compare_metric *m, long device, double *xb,
+                       double *xn)
+{
+	size_t np = 0;
+	for (size_t i = 0; i < (mb < mn ? mb : mn); i++) {
+		double vb = ib[i] ? pick(m, device, &ib[i]->sum) : NAN;
+		double vn = in[i] ? pick(m, device, &in[i]->sum) : NAN;
+		if (!isnan(vb) && !isnan(vn)) {
+			xb[np] = vb;
+			xn[np++] = vn;
+		}
+	}
+	return np;
+}
+
 static int runs_of(const struct results *base, const struct results *new_, enum strategy_kind st,
                    const struct compare_metric *m, long device, bool paired,
                    const struct compare_opts *o, struct compare_stats *out, char *err,
@@ -658,21 +677,12 @@ static int runs_of(const struct results *base, const struct results *new_, enum 
 	}
 	size_t nb = values_of(ib, mb, m, device, xb, &cb);
 	size_t nn = values_of(in, mn, m, device, xn, &cn);
-	size_t np = 0;
-	/* paired: the run indices with a value on both sides, run i with run i */
-	for (size_t i = 0; paired && nb && nn && i < (mb < mn ? mb : mn); i++) {
-		double vb = ib[i] ? pick(m, device, &ib[i]->sum) : NAN;
-		double vn = in[i] ? pick(m, device, &in[i]->sum) : NAN;
-		if (!isnan(vb) && !isnan(vn)) {
-			xb[np] = vb;
-			xn[np++] = vn;
-		}
-	}
+	/* paired: run i with run i; none found leaves xb and xn as they are */
+	size_t np = paired && nb && nn ? pairs_of(ib, mb, in, mn, m, device, xb, xn) : 0;
 	rc = 0;
 	if (nb && nn && paired && np)
 		rc = compare_paired(xb, xn, np, o, out, err, errlen);
 	else if (nb && nn) {
-		/* no pair: xb and xn are still as values_of left them */
 		rc = compare_samples(xb, nb, xn, nn, o, out, err, errlen);
 		out->no_pairs = paired;
 	} else {
@@ -695,22 +705,21 @@ int compare_paired_diffs(const struct results *base, const struct results *new_,
 {
 	size_t mb, mn;
 	const struct results_run **ib = by_index(base, st, &mb), **in = by_index(new_, st, &mn);
-	*n = 0;
-	*d = ib && in ? malloc((mb < mn ? mb : mn) * sizeof **d + 1) : NULL;
-	for (size_t i = 0; *d && i < (mb < mn ? mb : mn); i++) {
-		double vb = ib[i] ? compare_metric_value(m, &ib[i]->sum) : NAN;
-		double vn = in[i] ? compare_metric_value(m, &in[i]->sum) : NAN;
-		if (!isnan(vb) && !isnan(vn))
-			(*d)[(*n)++] = vn - vb;
-	}
+	size_t room = (mb < mn ? mb : mn) + 1;
+	double *xb = malloc(room * sizeof *xb);
+	*d = malloc(room * sizeof **d);
+	*n = ib && in && xb && *d ? pairs_of(ib, mb, in, mn, m, -1, xb, *d) : 0;
+	for (size_t i = 0; i < *n; i++)
+		(*d)[i] -= xb[i];
+	int rc = ib && in && xb && *d ? 0 : -1;
 	free(ib);
 	free(in);
-	if (*d && !*n) {
+	free(xb);
+	if (!*n) {
 		free(*d);
 		*d = NULL;
-		return 0;
 	}
-	return *d ? 0 : -1;
+	return rc;
 }
 
 int compare_metric_runs(const struct results *base, const struct results *new_,
