@@ -41,9 +41,11 @@ void cli_compare_help(FILE *out)
 	        "change is the median paired difference, the test Wilcoxon's signed-rank\n"
 	        "test (\"paired: same seed 1, 30 runs each\").  Otherwise (other seeds, other\n"
 	        "worlds, imported runs, --unpaired) the difference of the medians and the\n"
-	        "Mann-Whitney U test (\"unpaired: seeds differ (1, 2)\").  Only completed runs\n"
-	        "count.  deterministic: when every run is the same on both sides there is no\n"
-	        "test and no p-value: the exact change is held against the threshold.\n\n"
+	        "Mann-Whitney U test (\"unpaired: seeds differ (1, 2)\"); so too when no run\n"
+	        "index completed on both sides (said, and warned).  Only completed runs\n"
+	        "count.  deterministic: when every run is the same on both sides (two runs\n"
+	        "or more each) there is no test and no p-value: the exact change is held\n"
+	        "against the threshold.\n\n"
 	        "verdict of a metric: regression when it changed by more than the threshold\n"
 	        "of the base median, the interval lies entirely above 0 and p < 1 -\n"
 	        "confidence; improvement is the mirror image; otherwise no significant change\n"
@@ -61,9 +63,11 @@ void cli_compare_help(FILE *out)
 	        "  --strategy S     compare only S (sequential, parallel-prio,\n"
 	        "                   parallel-barrier); default: every strategy in both files\n"
 	        "  --unpaired       never pair runs, even of the same seed\n"
-	        "  --plot DIR       also draw base vs new per phase, one picture per strategy:\n"
+	        "  --plot DIR       also draw base vs new per phase, per strategy:\n"
 	        "                   DIR/phases-STRATEGY.png (the phase medians of both files\n"
-	        "                   side by side; the paths on stderr)\n"
+	        "                   side by side) and, when the runs are paired,\n"
+	        "                   DIR/differences-STRATEGY.png (the run-by-run differences\n"
+	        "                   of every phase and the downtime); the paths on stderr\n"
 	        "  --resamples N    bootstrap resamples (default 10000)\n"
 	        "  --seed N         bootstrap seed (default 1): the same files and options\n"
 	        "                   always give the same verdict\n"
@@ -84,7 +88,12 @@ void cli_compare_help(FILE *out)
 	        "STATS}}], verdict}; STATS = {n_base, n_new, base_median_s, new_median_s,\n"
 	        "diff_s, rel, ci_s: [lo, hi], u, w, p, p_method (exact|normal|none), design\n"
 	        "(paired|unpaired|deterministic), test, n_zero, outliers_base, outliers_new,\n"
-	        "why, verdict} or null when a side has no value (rounds: counts, not s).\n\n"
+	        "why, verdict} or null when a side has no value; rounds (a count) name them\n"
+	        "base_median_rounds, new_median_rounds, diff_rounds, ci_rounds.\n"
+	        "A metric no run of a side has (the ACK delay without ACK requests, precopy\n"
+	        "rounds when no run had one, any metric when every run failed) gets no\n"
+	        "verdict and the line says so (\"no verdict: absent in both files\", \"no\n"
+	        "completed runs on the new side\"); the failure rate still decides.\n\n"
 	        "Two sweep files (switchover sweep -o, docs/sweep.md) are compared point by\n"
 	        "point: points are matched by base scenario, axis values and strategy, each\n"
 	        "pair's completed runs compared as above (paired when the two points ran the\n"
@@ -93,8 +102,8 @@ void cli_compare_help(FILE *out)
 	        "scenario, axes, strategy, runs_base, runs_new, metric: STATS, verdict}],\n"
 	        "verdict}).\n\n"
 	        "exit status: 0 no significant regression, 1 regression, 2 error (unreadable\n"
-	        "file, no completed runs, no strategy in common, bad option).  Mismatched\n"
-	        "inputs are only warnings.  docs/compare.md has the method.\n");
+	        "file, no strategy in common, bad option).  Mismatched inputs are only\n"
+	        "warnings.  docs/results.md has the method.\n");
 }
 
 #define errorf(...) cli_error("compare", __VA_ARGS__)
@@ -251,6 +260,24 @@ static void p_text(char *buf, size_t len, double p)
 		snprintf(buf, len, "p = %.2g", p);
 }
 
+void compare_cli_absent(char *buf, size_t len, const struct compare_stats *st)
+{
+	const char *b = st->n_base           ? NULL
+	                : st->completed_base ? "absent in the base file"
+	                                     : "no completed runs on the base side";
+	const char *n = st->n_new           ? NULL
+	                : st->completed_new ? "absent in the new file"
+	                                    : "no completed runs on the new side";
+	if (b && n && st->completed_base && st->completed_new)
+		snprintf(buf, len, "absent in both files");
+	else if (b && n && !st->completed_base && !st->completed_new)
+		snprintf(buf, len, "no completed runs on either side");
+	else if (b && n)
+		snprintf(buf, len, "%s, %s", b, n);
+	else
+		snprintf(buf, len, "%s", b ? b : n ? n : "");
+}
+
 void compare_cli_describe(char *buf, size_t len, const char *what, const struct compare_stats *st,
                           const struct compare_opts *o, bool seconds)
 {
@@ -260,6 +287,12 @@ void compare_cli_describe(char *buf, size_t len, const char *what, const struct 
 	percent(rel, sizeof rel, st->rel);
 	snprintf(thr, sizeof thr, "threshold %g%%", o->threshold * 100);
 	const char *verdict = compare_verdict_name(st->verdict);
+	if (!st->n_base || !st->n_new) {
+		char absent[160];
+		compare_cli_absent(absent, sizeof absent, st);
+		snprintf(buf, len, "%s: no verdict: %s", what, absent);
+		return;
+	}
 	if (st->design == COMPARE_DETERMINISTIC) {
 		snprintf(buf, len,
 		         "%s: %s: %s exactly (%.1f -> %.1f %s), deterministic: every run the same "
@@ -284,6 +317,8 @@ void compare_cli_describe(char *buf, size_t len, const char *what, const struct 
 		snprintf(why, sizeof why, ": the interval contains 0");
 	else if (st->why == COMPARE_WHY_P)
 		snprintf(why, sizeof why, ": p >= %g", 1 - o->confidence);
+	else if (st->why == COMPARE_WHY_UNDEFINED)
+		snprintf(why, sizeof why, ": the change is not a number");
 	snprintf(buf, len, "%s: %s: %s [%s, %s] (%.1f -> %.1f %s, %s %+.1f %s), %s %s, %s%s", what,
 	         verdict, rel, lo, hi, st->base_median * k, st->new_median * k, unit,
 	         st->design == COMPARE_PAIRED ? "median paired difference" : "difference",
@@ -339,8 +374,10 @@ static void table_row(FILE *out, const char *name, const struct compare_stats *s
 {
 	char rel[16], ci[48], p[16];
 	if (!st->n_base || !st->n_new) {
-		fprintf(out, "  %-13s %11s %11s %10s %8s  %-24s %9s  %s\n", name, "-", "-", "-",
-		        "-", "(no value on one side)", "-", "-");
+		char absent[160];
+		compare_cli_absent(absent, sizeof absent, st);
+		fprintf(out, "  %-13s %11s %11s %10s %8s  (%s)\n", name, "-", "-", "-", "-",
+		        absent);
 		return;
 	}
 	percent(rel, sizeof rel, st->rel);
@@ -357,7 +394,13 @@ static void table_row(FILE *out, const char *name, const struct compare_stats *s
 static void pairing_text(char *buf, size_t len, const struct compare_report *rep,
                          const struct compare_stats *st)
 {
-	if (rep->paired && st->n_base)
+	if (rep->paired && st->no_pairs)
+		snprintf(
+		    buf, len,
+		    "unpaired: no run index completed on both sides (%s otherwise), %zu and %zu "
+		    "runs",
+		    rep->pairing, st->n_base, st->n_new);
+	else if (rep->paired && st->n_base && st->n_new)
 		snprintf(buf, len, "%s, %zu runs each", rep->pairing, st->n_base);
 	else
 		snprintf(buf, len, "%s", rep->pairing);
@@ -374,7 +417,7 @@ static void print_table(FILE *out, const struct compare_cli *c, const struct res
 	fprintf(out, "new   %s: %s, %s world, %zu runs, written %s\n", c->new_, rn->scenario_name,
 	        rn->backend, rn->n_runs, rn->start_time);
 	compare_cli_print_rule(out, metric, "", &rep->opts);
-	char line[768], what[96], pairing[192];
+	char line[768], what[96], pairing[320];
 	for (size_t k = 0; k < rep->n; k++) {
 		const struct compare_strategy *s = &rep->strategy[k];
 		const char *st = strategy_name(s->strategy);
@@ -405,8 +448,6 @@ static void print_table(FILE *out, const struct compare_cli *c, const struct res
 		            {"ack_delay", &s->ack_delay, true},
 		            {"rounds", &s->rounds, false}};
 		for (size_t m = 0; m < sizeof more / sizeof *more; m++) {
-			if (!more[m].st->n_base || !more[m].st->n_new)
-				continue;
 			compare_cli_describe(line, sizeof line, more[m].name, more[m].st,
 			                     &rep->opts, more[m].seconds);
 			fprintf(out, "%s %s\n", st, line);
@@ -442,7 +483,8 @@ static void print_table(FILE *out, const struct compare_cli *c, const struct res
 	for (size_t k = 0; k < rep->n; k++) {
 		const struct compare_strategy *s = &rep->strategy[k];
 		snprintf(what, sizeof what, "%s %s", strategy_name(s->strategy), metric);
-		compare_cli_describe(line, sizeof line, what, &s->metric, &rep->opts, true);
+		compare_cli_describe(line, sizeof line, what, &s->metric, &rep->opts,
+		                     rep->metric.kind != COMPARE_ROUNDS);
 		fprintf(out, "%s %s", k ? ";" : ":", line);
 		if (s->failures.verdict != COMPARE_SAME) {
 			describe_failures(line, sizeof line, "failure rate", &s->failures,
@@ -458,17 +500,24 @@ static void print_table(FILE *out, const struct compare_cli *c, const struct res
 static const char *const why_words[] = {[COMPARE_WHY_CHANGED] = "changed",
                                         [COMPARE_WHY_THRESHOLD] = "within the threshold",
                                         [COMPARE_WHY_INTERVAL] = "the interval contains 0",
-                                        [COMPARE_WHY_P] = "p above 1 - confidence"};
+                                        [COMPARE_WHY_P] = "p above 1 - confidence",
+                                        [COMPARE_WHY_UNDEFINED] = "the change is not a number"};
 
-json_t *compare_cli_json_stats(const struct compare_stats *st)
+json_t *compare_cli_json_stats(const struct compare_stats *st, bool seconds)
 {
 	if (!st->n_base || !st->n_new)
 		return json_null();
+	const char *u = seconds ? "s" : "rounds";
+	char bm[32], nm[32], df[32], ci[32];
+	snprintf(bm, sizeof bm, "base_median_%s", u);
+	snprintf(nm, sizeof nm, "new_median_%s", u);
+	snprintf(df, sizeof df, "diff_%s", u);
+	snprintf(ci, sizeof ci, "ci_%s", u);
 	return json_pack(
 	    "{s:I,s:I,s:o,s:o,s:o,s:o,s:[o,o],s:o,s:o,s:o,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:o}",
-	    "n_base", (json_int_t)st->n_base, "n_new", (json_int_t)st->n_new, "base_median_s",
-	    output_json_number(st->base_median), "new_median_s", output_json_number(st->new_median),
-	    "diff_s", output_json_number(st->diff), "rel", output_json_number(st->rel), "ci_s",
+	    "n_base", (json_int_t)st->n_base, "n_new", (json_int_t)st->n_new, bm,
+	    output_json_number(st->base_median), nm, output_json_number(st->new_median), df,
+	    output_json_number(st->diff), "rel", output_json_number(st->rel), ci,
 	    output_json_number(st->ci_lo), output_json_number(st->ci_hi), "u",
 	    output_json_number(st->u), "w", output_json_number(st->w), "p",
 	    output_json_number(st->p), "p_method",
@@ -496,6 +545,7 @@ static void print_json(FILE *out, const struct compare_cli *c, const struct resu
 	char metric[32];
 	compare_metric_name(&rep->metric, metric, sizeof metric);
 	json_t *warn = json_array(), *strategies = json_array();
+	bool metric_s = rep->metric.kind != COMPARE_ROUNDS;
 	for (size_t i = 0; i < warnings->len; i++)
 		json_array_append_new(warn, output_json_string(g_ptr_array_index(warnings, i)));
 	for (size_t k = 0; k < rep->n; k++) {
@@ -503,26 +553,26 @@ static void print_json(FILE *out, const struct compare_cli *c, const struct resu
 		json_t *phases = json_object(), *devices = json_object();
 		for (int p = 0; p < PHASE_COUNT; p++)
 			json_object_set_new(phases, phase_name((enum phase)p),
-			                    compare_cli_json_stats(&s->phase[p]));
+			                    compare_cli_json_stats(&s->phase[p], true));
 		for (size_t d = 0; dev && d < dev->n; d++)
 			json_object_set_new(devices, dev->name[d],
-			                    compare_cli_json_stats(&dev->st[k * dev->n + d]));
+			                    compare_cli_json_stats(&dev->st[k * dev->n + d], true));
 		const struct compare_failures *f = &s->failures;
 		json_t *fail = json_pack(
 		    "{s:I,s:I,s:I,s:I,s:o,s:s}", "failed_base", (json_int_t)f->failed_base,
 		    "runs_base", (json_int_t)f->runs_base, "failed_new", (json_int_t)f->failed_new,
 		    "runs_new", (json_int_t)f->runs_new, "p", output_json_number(f->p), "verdict",
 		    compare_verdict_name(f->verdict));
-		json_array_append_new(strategies,
-		                      json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-		                                "strategy", strategy_name(s->strategy), "runs_base",
-		                                (json_int_t)s->runs_base, "runs_new",
-		                                (json_int_t)s->runs_new, "metric",
-		                                compare_cli_json_stats(&s->metric), "total",
-		                                compare_cli_json_stats(&s->total), "rounds",
-		                                compare_cli_json_stats(&s->rounds), "ack_delay",
-		                                compare_cli_json_stats(&s->ack_delay), "failures",
-		                                fail, "phases", phases, "devices", devices));
+		json_array_append_new(
+		    strategies,
+		    json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "strategy",
+		              strategy_name(s->strategy), "runs_base", (json_int_t)s->runs_base,
+		              "runs_new", (json_int_t)s->runs_new, "metric",
+		              compare_cli_json_stats(&s->metric, metric_s), "total",
+		              compare_cli_json_stats(&s->total, true), "rounds",
+		              compare_cli_json_stats(&s->rounds, false), "ack_delay",
+		              compare_cli_json_stats(&s->ack_delay, true), "failures", fail,
+		              "phases", phases, "devices", devices));
 	}
 	json_t *root = json_pack(
 	    "{s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:b,s:o,s:o,s:o,s:o}", "base", json_file(c->base, rb),
@@ -605,6 +655,13 @@ static bool first_difference(const char *a, const char *b, char *key, size_t key
 static void warn_stats(GPtrArray *w, const struct compare_cli *c, const char *what,
                        const struct compare_stats *st)
 {
+	if (!st->n_base || !st->n_new)
+		return;
+	if (st->no_pairs)
+		warn(w,
+		     "%s: no run index completed on both sides: compared unpaired (Mann-Whitney) "
+		     "although the seeds are the same",
+		     what);
 	if (st->outliers_base)
 		warn(w,
 		     "%s: %zu of %zu %s values are outliers (beyond Q3 + 3 IQR or below Q1 - 3 "
@@ -665,7 +722,40 @@ static void collect_warnings(GPtrArray *w, const struct compare_cli *c, const st
 	}
 }
 
-/* --plot DIR: the phase medians of both files, one picture per strategy. */
+/* The run-by-run differences of every phase and the downtime of one
+ * strategy's paired runs into `path`. */
+static int draw_differences(const struct compare_cli *c, const struct results *rb,
+                            const struct results *rn, enum strategy_kind st, const char *path,
+                            char *err, size_t errlen)
+{
+	double *d[PHASE_COUNT + 1] = {0};
+	size_t n[PHASE_COUNT + 1] = {0};
+	const char *names[PHASE_COUNT + 1];
+	int rc = 0;
+	for (int p = 0; p <= PHASE_COUNT && !rc; p++) {
+		struct compare_metric m = {p < PHASE_COUNT ? COMPARE_PHASE : COMPARE_DOWNTIME,
+		                           (enum phase)(p < PHASE_COUNT ? p : 0)};
+		names[p] = p < PHASE_COUNT ? phase_name((enum phase)p) : "downtime";
+		if (compare_paired_diffs(rb, rn, st, &m, &d[p], &n[p])) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+	}
+	char *title =
+	    g_strdup_printf("%s, %s: new - base over %zu paired runs (%s vs %s)", rb->scenario_name,
+	                    strategy_name(st), n[PHASE_COUNT], c->new_, c->base);
+	if (!rc)
+		rc = plot_differences(title, names, (const double *const *)d, n, PHASE_COUNT + 1,
+		                      PLOT_PNG, path, err, errlen);
+	g_free(title);
+	for (int p = 0; p <= PHASE_COUNT; p++)
+		free(d[p]);
+	return rc;
+}
+
+/* --plot DIR: per strategy the phase medians of both files, and when the
+ * runs are paired their run-by-run differences; a strategy without
+ * completed runs on a side has no pictures. */
 static int draw(const struct compare_cli *c, const struct results *rb, const struct results *rn,
                 const struct compare_report *rep)
 {
@@ -680,14 +770,28 @@ static int draw(const struct compare_cli *c, const struct results *rb, const str
 	char path[4200], err[1024];
 	int rc = 0;
 	for (size_t k = 0; k < rep->n && !rc; k++) {
-		snprintf(path, sizeof path, "%s/phases-%s.png", c->plot_dir,
-		         strategy_name(rep->strategy[k].strategy));
-		rc = plot_phases(files, (const char *const *)labels, 2, rep->strategy[k].strategy,
-		                 PLOT_PNG, path, err, sizeof err);
+		const struct compare_strategy *s = &rep->strategy[k];
+		const char *st = strategy_name(s->strategy);
+		const struct compare_stats *dt = &s->phase[0];
+		if (!dt->completed_base || !dt->completed_new) {
+			fprintf(stderr, "switchover compare: no picture of %s: %s\n", st,
+			        !dt->completed_base ? "no completed runs on the base side"
+			                            : "no completed runs on the new side");
+			continue;
+		}
+		snprintf(path, sizeof path, "%s/phases-%s.png", c->plot_dir, st);
+		rc = plot_phases(files, (const char *const *)labels, 2, s->strategy, PLOT_PNG, path,
+		                 err, sizeof err);
+		if (!rc)
+			fprintf(stderr, "switchover compare: wrote %s\n", path);
+		if (!rc && rep->paired && !dt->no_pairs) {
+			snprintf(path, sizeof path, "%s/differences-%s.png", c->plot_dir, st);
+			rc = draw_differences(c, rb, rn, s->strategy, path, err, sizeof err);
+			if (!rc)
+				fprintf(stderr, "switchover compare: wrote %s\n", path);
+		}
 		if (rc)
 			errorf("%s\n", err);
-		else
-			fprintf(stderr, "switchover compare: wrote %s\n", path);
 	}
 	g_free(labels[0]);
 	g_free(labels[1]);
@@ -739,7 +843,7 @@ int cli_compare(int argc, char **argv)
 	if (sweep_base != sweep_new) {
 		/* The other one's own error if it is no result file at all. */
 		const char *other = sweep_base ? c.new_ : c.base;
-		if (results_read_flags(other, RESULTS_READ_NO_TRACE, &rb, err, sizeof err))
+		if (results_read_flags(other, RESULTS_READ_SUMMARY, &rb, err, sizeof err))
 			errorf("%s\n", err);
 		else
 			errorf("%s is a sweep file and %s is not: compare two run files, or two "
@@ -748,8 +852,8 @@ int cli_compare(int argc, char **argv)
 		results_free(rb);
 		return CLI_EXIT_ERROR;
 	}
-	if (results_read_flags(c.base, RESULTS_READ_NO_TRACE, &rb, err, sizeof err) ||
-	    results_read_flags(c.new_, RESULTS_READ_NO_TRACE, &rn, err, sizeof err)) {
+	if (results_read_flags(c.base, RESULTS_READ_SUMMARY, &rb, err, sizeof err) ||
+	    results_read_flags(c.new_, RESULTS_READ_SUMMARY, &rn, err, sizeof err)) {
 		errorf("%s\n", err);
 		results_free(rb);
 		return CLI_EXIT_ERROR;

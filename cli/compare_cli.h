@@ -37,9 +37,16 @@ void compare_cli_describe(char *buf, size_t len, const char *what, const struct 
 void compare_cli_print_rule(FILE *out, const char *metric, const char *scope,
                             const struct compare_opts *o);
 
+/* Why a comparison has no value on a side: "no completed runs on the new
+ * side", "absent in the base file" (completed runs, none with a value),
+ * "absent in both files". */
+void compare_cli_absent(char *buf, size_t len, const struct compare_stats *st);
+
 /* The JSON object of one comparison's statistics (new reference; null when
- * a side had no value). */
-json_t *compare_cli_json_stats(const struct compare_stats *st);
+ * a side had no value).  The medians, the difference and the interval are
+ * named with their unit: base_median_s ... ci_s for times (`seconds`), else
+ * base_median_rounds ... ci_rounds. */
+json_t *compare_cli_json_stats(const struct compare_stats *st, bool seconds);
 
 /* Compare two sweep files (their /points tables given) point by point and
  * print the points that changed; returns the exit status. */

@@ -242,6 +242,19 @@ static int match(const struct compare_cli *c, const struct side *b, const struct
 		size_t nb, nn;
 		bool paired = pairable(c, b, r, n, rn);
 		completed(b, r, n, rn, paired, xb, &nb, xn, &nn);
+		if (paired && !nb && !nn) {
+			/* no run index completed on both sides: the runs that did,
+			 * as two samples */
+			completed(b, r, n, rn, false, xb, &nb, xn, &nn);
+			if (nb && nn)
+				g_ptr_array_add(warnings,
+				                g_strdup_printf("point %s: no run index completed "
+				                                "on both sides: compared unpaired "
+				                                "(Mann-Whitney) although the seeds "
+				                                "are the same",
+				                                label));
+			paired = false;
+		}
 		if (nb && nn) {
 			q->compared = true;
 			rc = paired ? compare_paired(xb, xn, nb, &c->opts, &q->st, err, sizeof err)
@@ -343,8 +356,10 @@ static void print_json(const struct compare_cli *c, const struct side *b, const 
 		              output_json_string(text_at(b->points, q->row_base, b->strategy)),
 		              "runs_base", (json_int_t)q->runs_base, "runs_new",
 		              (json_int_t)q->runs_new, "metric",
-		              q->compared ? compare_cli_json_stats(&q->st) : json_null(), "verdict",
-		              output_json_string(compare_verdict_name(q->verdict))));
+		              q->compared
+		                  ? compare_cli_json_stats(&q->st, c->metric.kind != COMPARE_ROUNDS)
+		                  : json_null(),
+		              "verdict", output_json_string(compare_verdict_name(q->verdict))));
 	}
 	json_t *root = json_pack(
 	    "{s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o}", "base", output_json_string(c->base), "new",

@@ -220,14 +220,12 @@ static enum suite_status status_of(const struct compare_stats *st, double thresh
 
 /* compare's sentence of a change, and for an undecided one why. */
 static char *describe(const char *what, const struct compare_stats *st, enum suite_status s,
-                      double threshold, double confidence)
+                      double threshold, double confidence, bool seconds)
 {
 	char buf[768];
 	struct compare_opts o = compare_defaults;
 	o.threshold = threshold;
 	o.confidence = confidence;
-	/* rounds are counted, everything else is a time */
-	bool seconds = !strstr(what, "rounds");
 	compare_cli_describe(buf, sizeof buf, what, st, &o, seconds);
 	if (s != SUITE_UNDECIDED)
 		return g_strdup(buf);
@@ -244,8 +242,8 @@ static void compare_scenario(struct suite_outcome *o, const struct entry *e, con
 {
 	struct results *rb = NULL, *rn = NULL;
 	char err[1024];
-	if (results_read_flags(base, RESULTS_READ_NO_TRACE, &rb, err, sizeof err) ||
-	    results_read_flags(new_, RESULTS_READ_NO_TRACE, &rn, err, sizeof err)) {
+	if (results_read_flags(base, RESULTS_READ_SUMMARY, &rb, err, sizeof err) ||
+	    results_read_flags(new_, RESULTS_READ_SUMMARY, &rn, err, sizeof err)) {
 		add_errors(o, e, "%s", err);
 		goto out;
 	}
@@ -279,7 +277,8 @@ static void compare_scenario(struct suite_outcome *o, const struct entry *e, con
 			enum suite_status st = status_of(&cs->metric, e->threshold);
 			char what[96];
 			snprintf(what, sizeof what, "%s %s", strategy_name(cs->strategy), name);
-			char *text = describe(what, &cs->metric, st, e->threshold, confidence);
+			char *text = describe(what, &cs->metric, st, e->threshold, confidence,
+			                      m.kind != COMPARE_ROUNDS);
 			/* More (or fewer) failed migrations decide as in compare's
 			 * own verdict: said once, with the entry's first metric. */
 			const struct compare_failures *f = &cs->failures;
@@ -385,16 +384,22 @@ static double num(json_t *o, const char *key)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* A point's statistics as compare wrote them. */
-static void point_stats(json_t *m, const char *verdict, struct compare_stats *st)
+/* A point's statistics as compare wrote them (`unit`: "s", or "rounds"
+ * for the rounds). */
+static void point_stats(json_t *m, const char *unit, const char *verdict, struct compare_stats *st)
 {
-	json_t *ci = json_object_get(m, "ci_s");
+	char key[4][32];
+	snprintf(key[0], sizeof key[0], "ci_%s", unit);
+	snprintf(key[1], sizeof key[1], "base_median_%s", unit);
+	snprintf(key[2], sizeof key[2], "new_median_%s", unit);
+	snprintf(key[3], sizeof key[3], "diff_%s", unit);
+	json_t *ci = json_object_get(m, key[0]);
 	*st = (struct compare_stats){
 	    .n_base = (size_t)num(m, "n_base"),
 	    .n_new = (size_t)num(m, "n_new"),
-	    .base_median = num(m, "base_median_s"),
-	    .new_median = num(m, "new_median_s"),
-	    .diff = num(m, "diff_s"),
+	    .base_median = num(m, key[1]),
+	    .new_median = num(m, key[2]),
+	    .diff = num(m, key[3]),
 	    .rel = num(m, "rel"),
 	    .ci_lo = json_is_number(json_array_get(ci, 0))
 	                 ? json_number_value(json_array_get(ci, 0))
@@ -407,7 +412,15 @@ static void point_stats(json_t *m, const char *verdict, struct compare_stats *st
 	    .verdict = !strcmp(verdict, "regression")    ? COMPARE_REGRESSION
 	               : !strcmp(verdict, "improvement") ? COMPARE_IMPROVEMENT
 	                                                 : COMPARE_SAME,
+	    .w = num(m, "w"),
+	    .n_zero = (size_t)num(m, "n_zero"),
 	};
+	const char *design = json_string_value(json_object_get(m, "design"));
+	for (int d = COMPARE_UNPAIRED; design && d <= COMPARE_DETERMINISTIC; d++)
+		if (!strcmp(design, compare_design_name((enum compare_design)d)))
+			st->design = (enum compare_design)d;
+	const char *method = json_string_value(json_object_get(m, "p_method"));
+	st->p_exact = method && !strcmp(method, "exact");
 }
 
 /* "point 3 (devices.count=8, parallel-prio)" */
@@ -455,6 +468,8 @@ static void compare_sweep(struct suite_outcome *o, const struct entry *e, const 
 {
 	for (size_t k = 0; k < json_array_size(e->metrics); k++) {
 		const char *metric = json_string_value(json_array_get(e->metrics, k));
+		/* rounds are counted, everything else is a time */
+		bool seconds = strcmp(metric, "rounds") != 0;
 		char *out, *errs, *error = NULL;
 		int rc = run_compare(base, new_, metric, e->threshold, confidence, &out, &errs);
 		json_t *root = NULL, *points = NULL;
@@ -480,7 +495,8 @@ static void compare_sweep(struct suite_outcome *o, const struct entry *e, const 
 				const char *verdict =
 				    json_string_value(json_object_get(p, "verdict"));
 				struct compare_stats st;
-				point_stats(m, verdict ? verdict : "", &st);
+				point_stats(m, seconds ? "s" : "rounds", verdict ? verdict : "",
+				            &st);
 				enum suite_status s =
 				    json_is_object(m) ? status_of(&st, e->threshold)
 				    : st.verdict == COMPARE_REGRESSION ? SUITE_REGRESSION
@@ -489,10 +505,11 @@ static void compare_sweep(struct suite_outcome *o, const struct entry *e, const 
 				if (s == SUITE_OK)
 					continue;
 				char *label = point_label(p);
-				char *text = json_is_object(m)
-				                 ? describe(label, &st, s, e->threshold, confidence)
-				                 : g_strdup_printf(
-				                       "%s: every run failed on one side", label);
+				char *text =
+				    json_is_object(m)
+				        ? describe(label, &st, s, e->threshold, confidence, seconds)
+				        : g_strdup_printf("%s: every run failed on one side",
+				                          label);
 				g_string_append_printf(detail, "%s: %s\n", suite_status_name(s),
 				                       text);
 				if (s > worst) {

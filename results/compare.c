@@ -194,21 +194,22 @@ static double relative(double diff, double base)
 	return base != 0 ? diff / fabs(base) : diff > 0 ? INFINITY : diff < 0 ? -INFINITY : 0;
 }
 
-/* The verdict from the filled statistics (compare.h's rule). */
-static void decide(struct compare_stats *st, const struct compare_opts *o)
+void compare_decide(struct compare_stats *st, const struct compare_opts *o)
 {
 	double alpha = 1 - o->confidence;
-	bool det = st->design == COMPARE_DETERMINISTIC;
+	bool det = st->design == COMPARE_DETERMINISTIC, up = st->rel > 0;
 	st->verdict = COMPARE_SAME;
 	st->why = COMPARE_WHY_CHANGED;
-	if (fabs(st->rel) <= o->threshold || isnan(st->rel))
+	if (!st->n_base || !st->n_new || isnan(st->rel) || isnan(st->diff))
+		st->why = COMPARE_WHY_UNDEFINED;
+	else if (st->rel == 0 || !(fabs(st->rel) > o->threshold))
 		st->why = COMPARE_WHY_THRESHOLD;
-	else if (!det && st->ci_lo <= 0 && st->ci_hi >= 0)
+	else if (!det && !(st->ci_lo <= st->ci_hi && (up ? st->ci_lo > 0 : st->ci_hi < 0)))
 		st->why = COMPARE_WHY_INTERVAL;
 	else if (!det && !(st->p < alpha))
 		st->why = COMPARE_WHY_P;
 	else
-		st->verdict = st->rel > 0 ? COMPARE_REGRESSION : COMPARE_IMPROVEMENT;
+		st->verdict = up ? COMPARE_REGRESSION : COMPARE_IMPROVEMENT;
 }
 
 /* Sorted copies of both sides. */
@@ -232,7 +233,9 @@ static void interval(double *reps, unsigned count, double confidence, struct com
 }
 
 /* Medians, outliers and the deterministic case, common to both designs;
- * true when the comparison is deterministic (then complete). */
+ * true when the comparison is deterministic (then complete): at least two
+ * runs on each side (one run shows no spread but proves none) and no
+ * spread on either. */
 static bool describe_sides(const struct sides *s, const struct compare_opts *o,
                            struct compare_stats *out)
 {
@@ -240,15 +243,23 @@ static bool describe_sides(const struct sides *s, const struct compare_opts *o,
 	out->new_median = gsl_stats_median_from_sorted_data(s->n, 1, s->nn);
 	out->outliers_base = outliers(s->b, s->nb);
 	out->outliers_new = outliers(s->n, s->nn);
-	if (!no_spread(s->b, s->nb) || !no_spread(s->n, s->nn))
+	if (s->nb < 2 || s->nn < 2 || !no_spread(s->b, s->nb) || !no_spread(s->n, s->nn))
 		return false;
 	out->design = COMPARE_DETERMINISTIC;
 	out->diff = out->new_median - out->base_median;
 	out->rel = relative(out->diff, out->base_median);
 	out->ci_lo = out->ci_hi = out->diff;
 	out->p = out->u = out->w = NAN;
-	decide(out, o);
+	compare_decide(out, o);
 	return true;
+}
+
+static bool has_nan(const double *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (isnan(x[i]))
+			return true;
+	return false;
 }
 
 static gsl_rng *seeded(const struct compare_opts *o)
@@ -267,6 +278,10 @@ int compare_samples(const double *base, size_t n_base, const double *new_, size_
 	if (!n_base || !n_new) {
 		snprintf(err, errlen, "no sample to compare (%zu base, %zu new values)", n_base,
 		         n_new);
+		return -1;
+	}
+	if (has_nan(base, n_base) || has_nan(new_, n_new)) {
+		snprintf(err, errlen, "a value to compare is not a number (NaN)");
 		return -1;
 	}
 	unsigned b_count = o->resamples ? o->resamples : 1;
@@ -305,7 +320,7 @@ int compare_samples(const double *base, size_t n_base, const double *new_, size_
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	decide(out, o);
+	compare_decide(out, o);
 	rc = 0;
 out:
 	if (rng)
@@ -322,6 +337,10 @@ int compare_paired(const double *base, const double *new_, size_t n, const struc
 	memset(out, 0, sizeof *out);
 	if (!n) {
 		snprintf(err, errlen, "no pair of runs to compare");
+		return -1;
+	}
+	if (has_nan(base, n) || has_nan(new_, n)) {
+		snprintf(err, errlen, "a value to compare is not a number (NaN)");
 		return -1;
 	}
 	unsigned b_count = o->resamples ? o->resamples : 1;
@@ -360,7 +379,7 @@ int compare_paired(const double *base, const double *new_, size_t n, const struc
 	for (unsigned k = 0; k < b_count; k++)
 		reps[k] = resample_median(d, n, rng);
 	interval(reps, b_count, o->confidence, out);
-	decide(out, o);
+	compare_decide(out, o);
 	rc = 0;
 out:
 	if (rng)
@@ -547,7 +566,7 @@ double compare_metric_value(const struct compare_metric *m, const struct run_sum
 	case COMPARE_ROUNDS:
 		return s->precopy_rounds;
 	case COMPARE_ACK_DELAY:
-		return s->ack_delay_s;
+		return s->acks_requested ? s->ack_delay_s : NAN;
 	default:
 		return s->downtime_s;
 	}
@@ -597,45 +616,109 @@ static double pick(const struct compare_metric *m, long device, const struct run
 	return (size_t)device < s->n_devices ? s->dev[device].total_s : NAN;
 }
 
+/* Whether every value of x is 0 (true when there is none). */
+static bool all_zero(const double *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != 0)
+			return false;
+	return true;
+}
+
+/* The values of one side, by run index (`idx`, `max` from by_index), into
+ * x; its completed runs into *completed.  Returns the number of values. */
+static size_t values_of(const struct results_run **idx, size_t max, const struct compare_metric *m,
+                        long device, double *x, size_t *completed)
+{
+	size_t n = 0;
+	*completed = 0;
+	for (size_t i = 0; i < max; i++) {
+		double v = idx[i] ? pick(m, device, &idx[i]->sum) : NAN;
+		*completed += idx[i] != NULL;
+		if (!isnan(v))
+			x[n++] = v;
+	}
+	/* no precopy round in any run: no precopy to count rounds of */
+	return device < 0 && m->kind == COMPARE_ROUNDS && all_zero(x, n) ? 0 : n;
+}
+
+/* The run indices with a value on both sides (`ib`, `mb` and `in`, `mn`
+ * from by_index), in order: base's values into xb, new's into xn (room for
+ * the smaller of mb and mn).  Returns their number. */
+static size_t pairs_of(const struct results_run **ib, size_t mb, const struct results_run **in,
+                       size_t mn, const struct compare_metric *m, long device, double *xb,
+                       double *xn)
+{
+	size_t np = 0;
+	for (size_t i = 0; i < (mb < mn ? mb : mn); i++) {
+		double vb = ib[i] ? pick(m, device, &ib[i]->sum) : NAN;
+		double vn = in[i] ? pick(m, device, &in[i]->sum) : NAN;
+		if (!isnan(vb) && !isnan(vn)) {
+			xb[np] = vb;
+			xn[np++] = vn;
+		}
+	}
+	return np;
+}
+
 static int runs_of(const struct results *base, const struct results *new_, enum strategy_kind st,
                    const struct compare_metric *m, long device, bool paired,
                    const struct compare_opts *o, struct compare_stats *out, char *err,
                    size_t errlen)
 {
-	size_t mb, mn;
+	size_t mb, mn, cb, cn;
 	const struct results_run **ib = by_index(base, st, &mb), **in = by_index(new_, st, &mn);
 	double *xb = malloc((mb + 1) * sizeof *xb), *xn = malloc((mn + 1) * sizeof *xn);
-	size_t nb = 0, nn = 0;
 	int rc = -1;
 	memset(out, 0, sizeof *out);
 	if (!ib || !in || !xb || !xn) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < (paired ? (mb < mn ? mb : mn) : mb + mn); i++) {
-		/* unpaired: base's indices, then new's */
-		const struct results_run *rb = paired ? ib[i] : i < mb ? ib[i] : NULL;
-		const struct results_run *rn = paired ? in[i] : i >= mb ? in[i - mb] : NULL;
-		double vb = rb ? pick(m, device, &rb->sum) : NAN;
-		double vn = rn ? pick(m, device, &rn->sum) : NAN;
-		if (paired && (isnan(vb) || isnan(vn)))
-			continue;
-		if (!isnan(vb))
-			xb[nb++] = vb;
-		if (!isnan(vn))
-			xn[nn++] = vn;
-	}
+	size_t nb = values_of(ib, mb, m, device, xb, &cb);
+	size_t nn = values_of(in, mn, m, device, xn, &cn);
+	/* paired: run i with run i; none found leaves xb and xn as they are */
+	size_t np = paired && nb && nn ? pairs_of(ib, mb, in, mn, m, device, xb, xn) : 0;
 	rc = 0;
-	if (nb && nn)
-		rc = paired ? compare_paired(xb, xn, nb, o, out, err, errlen)
-		            : compare_samples(xb, nb, xn, nn, o, out, err, errlen);
-	else
+	if (nb && nn && paired && np)
+		rc = compare_paired(xb, xn, np, o, out, err, errlen);
+	else if (nb && nn) {
+		rc = compare_samples(xb, nb, xn, nn, o, out, err, errlen);
+		out->no_pairs = paired;
+	} else {
 		out->n_base = nb, out->n_new = nn;
+		compare_decide(out, o);
+	}
+	out->completed_base = cb;
+	out->completed_new = cn;
 out:
 	free(ib);
 	free(in);
 	free(xb);
 	free(xn);
+	return rc;
+}
+
+int compare_paired_diffs(const struct results *base, const struct results *new_,
+                         enum strategy_kind st, const struct compare_metric *m, double **d,
+                         size_t *n)
+{
+	size_t mb, mn;
+	const struct results_run **ib = by_index(base, st, &mb), **in = by_index(new_, st, &mn);
+	size_t room = (mb < mn ? mb : mn) + 1;
+	double *xb = malloc(room * sizeof *xb);
+	*d = malloc(room * sizeof **d);
+	*n = ib && in && xb && *d ? pairs_of(ib, mb, in, mn, m, -1, xb, *d) : 0;
+	for (size_t i = 0; i < *n; i++)
+		(*d)[i] -= xb[i];
+	int rc = ib && in && xb && *d ? 0 : -1;
+	free(ib);
+	free(in);
+	free(xb);
+	if (!*n) {
+		free(*d);
+		*d = NULL;
+	}
 	return rc;
 }
 
@@ -703,9 +786,9 @@ static void compare_failures(const struct results *base, const struct results *n
 
 /* Every metric of one strategy. */
 static int compare_one(const struct results *base, const struct results *new_,
-                       const char *base_label, const char *new_label, enum strategy_kind st,
-                       const struct compare_metric *m, bool paired, const struct compare_opts *o,
-                       struct compare_strategy *out, char *err, size_t errlen)
+                       enum strategy_kind st, const struct compare_metric *m, bool paired,
+                       const struct compare_opts *o, struct compare_strategy *out, char *err,
+                       size_t errlen)
 {
 	out->strategy = st;
 	compare_failures(base, new_, st, o, &out->failures);
@@ -731,23 +814,6 @@ static int compare_one(const struct results *base, const struct results *new_,
 		                        so == &out->phase[pm.phase] ? &pm : &all[k].m, paired, o,
 		                        so, err, errlen))
 			return -1;
-		if (k == 0 && (!so->n_base || !so->n_new)) {
-			const struct compare_failures *f = &out->failures;
-			bool base_none = f->failed_base == f->runs_base;
-			unsigned runs = base_none ? f->runs_base : f->runs_new;
-			if (!base_none && f->failed_new < f->runs_new)
-				snprintf(
-				    err, errlen,
-				    "%s and %s: no run index of %s completed in both (the runs "
-				    "cannot be paired)",
-				    base_label, new_label, strategy_name(st));
-			else
-				snprintf(err, errlen,
-				         "%s: no completed run of %s (%u run%s, all failed)",
-				         base_none ? base_label : new_label, strategy_name(st),
-				         runs, runs == 1 ? "" : "s");
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -783,8 +849,7 @@ int compare_results(const struct results *base, const struct results *new_, cons
 		if (!in_base || !in_new)
 			continue;
 		struct compare_strategy *cs = &out->strategy[out->n++];
-		if (compare_one(base, new_, base_label, new_label, k, m, out->paired, o, cs, err,
-		                errlen))
+		if (compare_one(base, new_, k, m, out->paired, o, cs, err, errlen))
 			return -1;
 		out->verdict = worse(worse(out->verdict, cs->metric.verdict), cs->failures.verdict);
 	}

@@ -6,7 +6,7 @@
  * Three designs, chosen per comparison:
  * - paired: both files ran the same scenario seed, so run i of one drew
  *   the same random numbers as run i of the other (common random numbers,
- *   docs/compare.md).  Run i is paired with run i: the change is the median
+ *   docs/results.md).  Run i is paired with run i: the change is the median
  *   of the paired differences, its interval a bootstrap of those
  *   differences, the test Wilcoxon's signed-rank test.
  * - unpaired: the difference of the medians, a bootstrap of both samples
@@ -60,6 +60,7 @@ enum compare_why {
 	COMPARE_WHY_THRESHOLD,   /* the change is within the threshold */
 	COMPARE_WHY_INTERVAL,    /* the interval contains 0 */
 	COMPARE_WHY_P,           /* p >= 1 - confidence */
+	COMPARE_WHY_UNDEFINED,   /* no value on a side, or the change is not a number */
 };
 
 struct compare_stats {
@@ -78,11 +79,30 @@ struct compare_stats {
 	size_t n_zero; /* paired: differences of exactly 0 (left out of the test) */
 	/* runs beyond Q3 + 3 IQR or below Q1 - 3 IQR of their own side */
 	size_t outliers_base, outliers_new;
+	/* compare_metric_runs: the completed runs of each side, with a value
+	 * or not (n_base 0 with completed_base > 0: the metric is absent) */
+	size_t completed_base, completed_new;
+	/* compare_metric_runs asked for pairs but no run index completed with
+	 * a value on both sides: compared unpaired instead */
+	bool no_pairs;
 };
 
 /*
+ * The verdict of filled statistics (the rule above), total: no value on a
+ * side or a change that is not a number (NaN) gives no significant change
+ * (COMPARE_WHY_UNDEFINED); a change of 0 or within the threshold (a NaN
+ * threshold included) COMPARE_WHY_THRESHOLD; an interval that is NaN, upside
+ * down or not entirely on the side of the change COMPARE_WHY_INTERVAL; a NaN
+ * p-value
+ * COMPARE_WHY_P.  An infinite change (a base median of 0) is a change.
+ */
+void compare_decide(struct compare_stats *st, const struct compare_opts *o);
+
+/*
  * Compare two samples (neither modified).  Returns 0, or -1 with err when a
- * sample is empty or memory runs out.
+ * sample is empty, holds a NaN or memory runs out.  Infinite values are
+ * values (their medians and differences may be infinite or NaN: then
+ * compare_decide says no significant change, the change not a number).
  */
 int compare_samples(const double *base, size_t n_base, const double *new_, size_t n_new,
                     const struct compare_opts *o, struct compare_stats *out, char *err,
@@ -90,8 +110,8 @@ int compare_samples(const double *base, size_t n_base, const double *new_, size_
 
 /*
  * Compare run i of base with run i of new_ (n pairs, neither modified);
- * deterministic when neither side has any spread.  Returns 0, or -1 with
- * err when there is no pair or memory runs out.
+ * deterministic when neither side has any spread (and n >= 2).  Returns 0,
+ * or -1 with err when there is no pair, a value is NaN or memory runs out.
  */
 int compare_paired(const double *base, const double *new_, size_t n, const struct compare_opts *o,
                    struct compare_stats *out, char *err, size_t errlen);
@@ -152,7 +172,7 @@ int compare_metric_parse(const char *text, struct compare_metric *m);
 /* "downtime", "total", "phase:stopcopy" ... into buf. */
 void compare_metric_name(const struct compare_metric *m, char *buf, size_t len);
 /* The metric of one run: seconds, or a count of rounds; NaN when the run
- * has none (no ACK delay). */
+ * has none (the ACK delay of a run that requested no switchover ACK). */
 double compare_metric_value(const struct compare_metric *m, const struct run_summary *s);
 
 /* Whether the runs of two result files can be paired: the same seed in the
@@ -162,12 +182,23 @@ bool compare_pairable(const struct results *base, const struct results *new_, bo
                       char *buf, size_t len);
 
 /* The metric of one strategy's completed runs of two files: paired by run
- * index when `paired`, else as two samples.  n_base or n_new 0 (and
- * returns 0) when a side has no value; -1 with err when memory runs out. */
+ * index when `paired` (unpaired, with no_pairs set, when no index has a
+ * value on both sides), else as two samples.  n_base or n_new 0 (and
+ * returns 0) when a side has no value: no completed run, or none with a
+ * value (precopy rounds are absent from a side where no completed run had
+ * one); -1 with err when memory runs out. */
 int compare_metric_runs(const struct results *base, const struct results *new_,
                         enum strategy_kind st, const struct compare_metric *m, bool paired,
                         const struct compare_opts *o, struct compare_stats *out, char *err,
                         size_t errlen);
+
+/* The paired differences new_i - base_i of a metric over the run indices of
+ * `st` completed with a value on both sides, in run order: *d (free it) and
+ * their number *n (0, *d NULL, when there is none).  0, or -1 when memory
+ * runs out. */
+int compare_paired_diffs(const struct results *base, const struct results *new_,
+                         enum strategy_kind st, const struct compare_metric *m, double **d,
+                         size_t *n);
 
 /* compare_metric_runs for one device's own time in the downtime window
  * (device_attribution.total_s of device index `device`). */
@@ -212,8 +243,10 @@ struct compare_report {
 /*
  * Compare the runs of `strategy` (or, when it is -1, of every strategy with
  * runs in both files) of two result files.  The labels name the files in
- * messages.  Returns 0, or -1 with err: no strategy in common, the strategy
- * missing from a file, no completed run of it on one side.
+ * messages.  A side without completed runs (or without values of a metric)
+ * leaves that metric's n_base or n_new 0 and its verdict no significant
+ * change; the failure rate still decides.  Returns 0, or -1 with err: no
+ * strategy in common, the strategy missing from a file, out of memory.
  */
 int compare_results(const struct results *base, const struct results *new_, const char *base_label,
                     const char *new_label, const struct compare_metric *m, int strategy,

@@ -1828,6 +1828,85 @@ int plot_phases(const struct results *const *files, const char *const *labels, s
 	return canvas_close(&c, path, err, errlen);
 }
 
+int plot_differences(const char *title, const char *const *names, const double *const *values,
+                     const size_t *n, size_t n_groups, enum plot_format fmt, const char *path,
+                     char *err, size_t errlen)
+{
+	if (!n_groups) {
+		seterr(err, errlen, "%s: no difference to draw", path);
+		return -1;
+	}
+	/* q[g]: p5, q1, median, q3, p95 of group g, in ms */
+	double(*q)[5] = calloc(n_groups, sizeof *q);
+	if (!q) {
+		seterr(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	static const double at[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
+	double lo = 0, hi = 0;
+	for (size_t g = 0; g < n_groups; g++) {
+		double *x = n[g] ? malloc(n[g] * sizeof *x) : NULL;
+		if (!x) {
+			seterr(err, errlen, n[g] ? "%s: out of memory" : "%s: %s has no difference",
+			       path, names[g]);
+			free(q);
+			return -1;
+		}
+		for (size_t i = 0; i < n[g]; i++)
+			x[i] = 1e3 * values[g][i];
+		gsl_sort(x, 1, n[g]);
+		for (int k = 0; k < 5; k++)
+			q[g][k] = quantile(x, n[g], at[k]);
+		free(x);
+		lo = fmin(lo, q[g][0]);
+		hi = fmax(hi, q[g][4]);
+	}
+	/* 0 always shown, with headroom on both sides, widened to whole ticks */
+	double pad = 0.1 * (hi - lo);
+	if (!(pad > 0))
+		pad = 1;
+	struct plot_ticks t;
+	plot_nice_ticks(lo - (lo < 0 ? pad : 0), hi + (hi > 0 || lo == 0 ? pad : 0), 8, &t);
+	struct canvas c;
+	double W = 1400, H = 760;
+	if (canvas_open(&c, path, fmt, W, H, err, errlen)) {
+		free(q);
+		return -1;
+	}
+	double px = text_px(&c, TEXT_NORMAL);
+	struct frame f = {.x0 = 130, .x1 = W - 40, .y0 = 90, .y1 = H - 60};
+	f.ylo = floor((lo - (lo < 0 ? pad : 0)) / t.step + 1e-9) * t.step;
+	f.yhi = ceil((hi + (hi > 0 || lo == 0 ? pad : 0)) / t.step - 1e-9) * t.step;
+	cv_text(&c, f.x0, 30, text_px(&c, TEXT_TITLE), true, 'l', 'c', 0x000000, 0, title);
+	draw_y_axis(&c, &f, "new - base, run by run (ms)");
+	cv_line(&c, f.x0, fy(&f, 0), f.x1, fy(&f, 0), 0x000000, 1.5, "shortdashed");
+	double slot = (f.x1 - f.x0) / (double)n_groups, bw = fmin(80, slot * 0.5);
+	for (size_t g = 0; g < n_groups; g++) {
+		double xc = f.x0 + slot * ((double)g + 0.5);
+		cv_text(&c, xc, f.y1 + 12, text_px(&c, TEXT_AXIS), false, 'c', 't', 0x000000, 0,
+		        names[g]);
+		cv_line(&c, xc, fy(&f, q[g][0]), xc, fy(&f, q[g][4]), 0x000000, 1.5, NULL);
+		for (int k = 0; k < 5; k += 4)
+			cv_line(&c, xc - bw / 4, fy(&f, q[g][k]), xc + bw / 4, fy(&f, q[g][k]),
+			        0x000000, 1.5, NULL);
+		/* a box of no height still shows as a line */
+		cv_rect(&c, xc - bw / 2, fmin(fy(&f, q[g][3]), fy(&f, q[g][1]) - 1), xc + bw / 2,
+		        fy(&f, q[g][1]), file_rgb[1], 0x303030);
+		cv_line(&c, xc - bw / 2, fy(&f, q[g][2]), xc + bw / 2, fy(&f, q[g][2]), 0x000000,
+		        2.5, NULL);
+		char ms[32], lab[64];
+		fmt_ms(ms, sizeof ms, q[g][2]);
+		snprintf(lab, sizeof lab, "%s%s", q[g][2] > 0 ? "+" : "", ms);
+		cv_text(&c, xc, fmin(fy(&f, q[g][4]), fy(&f, q[g][3])) - 8, text_px(&c, TEXT_SMALL),
+		        false, 'c', 'b', 0x000000, 0, lab);
+	}
+	draw_frame_box(&c, &f);
+	cv_text(&c, f.x1, 62, px, false, 'r', 'c', 0x404040, 0,
+	        "box: quartiles, bar: median (labelled); whiskers: p5 to p95; dashed: no change");
+	free(q);
+	return canvas_close(&c, path, err, errlen);
+}
+
 /* ---- a sweep file's /points ----------------------------------------------- */
 
 /* The rows of /points the study plots draw: those with a number in the axis

@@ -15,6 +15,8 @@
  *                device counts)
  *   phases       sim vs real: the median of every downtime phase of one
  *                scenario in two (or more) files, bars side by side
+ *   differences  paired runs of two files: the run-by-run differences of
+ *                every phase and the downtime, a box per metric
  *   study        a sweep file's /points: downtime vs an axis, one line per
  *                strategy; the phase medians stacked vs the axis
  *
@@ -84,6 +86,16 @@ int plot_devices_sweep(const struct results *const *files, size_t n, enum plot_f
 int plot_phases(const struct results *const *files, const char *const *labels, size_t n,
                 enum strategy_kind strategy, enum plot_format fmt, const char *path, char *err,
                 size_t errlen);
+
+/* Paired differences NEW - BASE, run by run (compare's paired runs), of
+ * n_groups metrics side by side (the phases, the downtime): values[g] holds
+ * the n[g] differences (seconds) of the metric names[g]; per metric a box
+ * of the quartiles with the median, whiskers from p5 to p95, and a dashed
+ * line at 0 (no change).  `title` heads it.  -1 with err when a metric has
+ * no difference. */
+int plot_differences(const char *title, const char *const *names, const double *const *values,
+                     const size_t *n, size_t n_groups, enum plot_format fmt, const char *path,
+                     char *err, size_t errlen);
 
 /* A sweep file's /points (docs/sweep.md; results_table_read): median
  * downtime (p5-p95 band) vs the numeric axis column `axis`, one line per

@@ -342,6 +342,23 @@ static const struct field device_fields[] = {
     FIELD(struct device_row, rdma_miss, F_U8),       FIELD(struct device_row, qemu_save_s, F_F64),
     FIELD(struct device_row, qemu_load_s, F_F64),
 };
+/* /devices: every run's devices table in one, each row with its run's n
+ * (what compare reads without opening /runs/<n>). */
+struct devices_row {
+	uint32_t n;
+	struct device_row d;
+};
+#define DEVICES_FIELDS (1 + NFIELDS(device_fields))
+
+static void devices_fields(struct field *f)
+{
+	f[0] = (struct field)FIELD(struct devices_row, n, F_U32);
+	for (size_t i = 0; i < NFIELDS(device_fields); i++) {
+		f[i + 1] = device_fields[i];
+		f[i + 1].off += offsetof(struct devices_row, d);
+	}
+}
+
 /* Columns added after schema version 1 (device_fields' float64 qemu_*):
  * table_read reads a file without them with them NaN. */
 static bool column_optional(const struct field *f)
@@ -578,6 +595,8 @@ static const char units[] = "time: seconds; sizes: bytes; rates: bytes per secon
 struct results_writer {
 	char *path, *tmp;
 	hid_t file, runs;
+	hid_t devices;        /* /devices, grown run by run (H5I_INVALID_HID until the first) */
+	hsize_t devices_rows; /* its rows so far */
 	struct h5_types ty;
 	struct summary_layout summary;
 	GArray *rows; /* /summary: elements of summary.row_size bytes */
@@ -736,7 +755,7 @@ int results_writer_open(struct results_writer **out, const char *path, const str
 	struct results_writer *w = calloc(1, sizeof *w);
 	size_t tmplen = strlen(path) + 32;
 	if (w) {
-		w->file = w->runs = H5I_INVALID_HID;
+		w->file = w->runs = w->devices = H5I_INVALID_HID;
 		w->path = strdup(path);
 		w->tmp = malloc(tmplen);
 	}
@@ -942,6 +961,55 @@ int results_writer_add_text(struct results_writer *w, const char *name, const ch
 	return rc;
 }
 
+/* Append run n's device rows to /devices (a chunked table made on the first
+ * call, grown by each): 0 or -1. */
+static int devices_append(struct results_writer *w, uint32_t n, const struct device_row *devs,
+                          size_t count)
+{
+	struct field f[DEVICES_FIELDS];
+	devices_fields(f);
+	hid_t mt = compound_type(f, DEVICES_FIELDS, sizeof(struct devices_row), false, &w->ty);
+	if (mt < 0)
+		return -1;
+	if (w->devices < 0) {
+		hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = 256;
+		hid_t ft =
+		    compound_type(f, DEVICES_FIELDS, sizeof(struct devices_row), true, &w->ty);
+		hid_t sp = H5Screate_simple(1, &zero, &unlimited);
+		hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+		if (ft >= 0 && sp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0)
+			w->devices =
+			    H5Dcreate2(w->file, "devices", ft, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+		if (ft >= 0)
+			H5Tclose(ft);
+		if (sp >= 0)
+			H5Sclose(sp);
+		if (dcpl >= 0)
+			H5Pclose(dcpl);
+	}
+	struct devices_row *rows = calloc(count + 1, sizeof *rows);
+	hsize_t start = w->devices_rows, cnt = count, total = start + cnt;
+	hid_t fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+	int rc = -1;
+	for (size_t i = 0; rows && i < count; i++)
+		rows[i] = (struct devices_row){.n = n, .d = devs[i]};
+	if (rows && w->devices >= 0 && H5Dset_extent(w->devices, &total) >= 0 &&
+	    (fs = H5Dget_space(w->devices)) >= 0 &&
+	    H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &cnt, NULL) >= 0 &&
+	    (ms = H5Screate_simple(1, &cnt, NULL)) >= 0 &&
+	    H5Dwrite(w->devices, mt, ms, fs, H5P_DEFAULT, rows) >= 0) {
+		w->devices_rows = total;
+		rc = 0;
+	}
+	if (fs >= 0)
+		H5Sclose(fs);
+	if (ms >= 0)
+		H5Sclose(ms);
+	H5Tclose(mt);
+	free(rows);
+	return rc;
+}
+
 int results_writer_add_run(struct results_writer *w, const struct scenario *s, unsigned run,
                            const struct trace *tr, const struct run_summary *sum, char *err,
                            size_t errlen)
@@ -998,7 +1066,8 @@ int results_writer_add_run(struct results_writer *w, const struct scenario *s, u
 	    table_write(g, "phases", phase_fields, NFIELDS(phase_fields), sizeof *phases, phases,
 	                n_phases, &w->ty) ||
 	    table_write(g, "devices", device_fields, NFIELDS(device_fields), sizeof *devs, devs,
-	                sum->n_devices, &w->ty)) {
+	                sum->n_devices, &w->ty) ||
+	    (sum->n_devices && devices_append(w, n, devs, sum->n_devices))) {
 		werr(w, err, errlen, what);
 		goto out;
 	}
@@ -1063,10 +1132,14 @@ int results_writer_finish(struct results_writer *w, char *err, size_t errlen)
 	if (table_write(w->file, "summary", w->summary.col, w->summary.n, w->summary.row_size,
 	                w->rows->data, w->rows->len, &w->ty)) {
 		werr(w, err, errlen, "cannot write /summary");
+		if (w->devices >= 0)
+			H5Dclose(w->devices);
 		H5Gclose(w->runs);
 		H5Fclose(w->file);
 		goto out;
 	}
+	if (w->devices >= 0)
+		H5Dclose(w->devices);
 	H5Gclose(w->runs);
 	if (H5Fclose(w->file) < 0) {
 		werr(w, err, errlen, "cannot close the HDF5 file");
@@ -1101,6 +1174,8 @@ void results_writer_abort(struct results_writer *w)
 		return;
 	struct h5_quiet q;
 	quiet_begin(&q);
+	if (w->devices >= 0)
+		H5Dclose(w->devices);
 	H5Gclose(w->runs);
 	H5Fclose(w->file);
 	outfile_discard(w->tmp);
@@ -1576,6 +1651,49 @@ static int check_times(struct rd *rd, const char *objpath, const struct run_summ
 	            objpath, bad, v);
 }
 
+/* A run's strategy and index (bounded: compare indexes by them) and, when
+ * it completed, its times (check_times). */
+static int run_identity(struct rd *rd, const char *objpath, const char *strategy, uint32_t idx,
+                        struct results_run *run)
+{
+	int st = strategy_parse(strategy);
+	if (st < 0)
+		return fail(rd, false,
+		            "%s: strategy '%s' unknown (expected sequential, parallel-prio or "
+		            "parallel-barrier)",
+		            objpath, strategy);
+	run->strategy = (enum strategy_kind)st;
+	run->run = idx;
+	if (idx >= SCENARIO_MAX_RUNS)
+		return fail(rd, false, "%s: run %" PRIu32 " out of range (runs are 0 to %d)",
+		            objpath, idx, SCENARIO_MAX_RUNS - 1);
+	return run->sum.status == 0 ? check_times(rd, objpath, &run->sum) : 0;
+}
+
+/* /runs/<n>/devices into run->sum (n_devices, dev): one row per device of
+ * the scenario. */
+static int read_devices(struct rd *rd, hid_t g, const char *objpath, struct results_run *run)
+{
+	char sub[96];
+	size_t n_dev = 0, n_rows;
+	size_t want = scenario_device_count(rd->r->scenario);
+	snprintf(sub, sizeof sub, "%s/devices", objpath);
+	int rc = table_read(rd, g, "devices", sub, device_fields, NFIELDS(device_fields),
+	                    sizeof(struct device_row), NULL, NULL, &n_dev);
+	if (!rc && n_dev != want)
+		rc =
+		    fail(rd, false, "%s: %zu rows, the scenario has %zu devices", sub, n_dev, want);
+	if (!rc) {
+		run->sum.n_devices = n_dev;
+		run->sum.dev = calloc(n_dev + 1, sizeof *run->sum.dev);
+		rc = run->sum.dev
+		         ? table_read(rd, g, "devices", sub, device_fields, NFIELDS(device_fields),
+		                      sizeof(struct device_row), device_row, run, &n_rows)
+		         : fail(rd, false, "out of memory");
+	}
+	return rc;
+}
+
 static int read_run(struct rd *rd, hid_t runs, size_t n, struct results_run *run)
 {
 	char name[32], objpath[64], sub[96];
@@ -1593,37 +1711,12 @@ static int read_run(struct rd *rd, hid_t runs, size_t n, struct results_run *run
 	int rc = attr_get(rd, g, objpath, &sf, strategy) || attr_get(rd, g, objpath, &runf, &idx);
 	for (size_t i = 0; !rc && i < RUN_FIELDS; i++)
 		rc = attr_get(rd, g, objpath, &rf.f[i], &run->sum);
-	int st = rc ? -1 : strategy_parse(strategy);
-	if (!rc && st < 0)
-		rc = fail(rd, false,
-		          "%s: strategy '%s' unknown (expected sequential, parallel-prio or "
-		          "parallel-barrier)",
-		          objpath, strategy);
-	run->strategy = (enum strategy_kind)(st < 0 ? 0 : st);
-	run->run = idx;
-	if (!rc && idx >= SCENARIO_MAX_RUNS)
-		rc = fail(rd, false, "%s: run %" PRIu32 " out of range (runs are 0 to %d)", objpath,
-		          idx, SCENARIO_MAX_RUNS - 1);
-	if (!rc && run->sum.status == 0)
-		rc = check_times(rd, objpath, &run->sum);
-
-	size_t n_dev = 0, n_rows;
-	size_t want = scenario_device_count(rd->r->scenario);
-	snprintf(sub, sizeof sub, "%s/devices", objpath);
 	if (!rc)
-		rc = table_read(rd, g, "devices", sub, device_fields, NFIELDS(device_fields),
-		                sizeof(struct device_row), NULL, NULL, &n_dev);
-	if (!rc && n_dev != want)
-		rc =
-		    fail(rd, false, "%s: %zu rows, the scenario has %zu devices", sub, n_dev, want);
-	if (!rc) {
-		run->sum.n_devices = n_dev;
-		run->sum.dev = calloc(n_dev + 1, sizeof *run->sum.dev);
-		rc = run->sum.dev
-		         ? table_read(rd, g, "devices", sub, device_fields, NFIELDS(device_fields),
-		                      sizeof(struct device_row), device_row, run, &n_rows)
-		         : fail(rd, false, "out of memory");
-	}
+		rc = run_identity(rd, objpath, strategy, idx, run);
+
+	size_t n_rows;
+	if (!rc)
+		rc = read_devices(rd, g, objpath, run);
 	snprintf(sub, sizeof sub, "%s/phases", objpath);
 	if (!rc)
 		rc = table_read(rd, g, "phases", sub, phase_fields, NFIELDS(phase_fields),
@@ -1631,10 +1724,157 @@ static int read_run(struct rd *rd, hid_t runs, size_t n, struct results_run *run
 	snprintf(sub, sizeof sub, "%s/trace", objpath);
 	if (!rc)
 		rc = table_read(rd, g, "trace", sub, trace_fields, NFIELDS(trace_fields),
-		                sizeof(struct trace_event),
-		                rd->flags & RESULTS_READ_NO_TRACE ? NULL : trace_row, run, &n_rows);
+		                sizeof(struct trace_event), trace_row, run, &n_rows);
 	H5Gclose(g);
 	return rc;
+}
+
+/* compare pairs runs by (strategy, run): each may be there once.  `where`
+ * names run n: "/runs/" or "/summary row ". */
+static int check_unique(struct rd *rd, const char *where)
+{
+	struct results *r = rd->r;
+	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+	gint64 *keys = g_new(gint64, r->n_runs + 1);
+	int rc = 0;
+	for (size_t n = 0; !rc && n < r->n_runs; n++) {
+		keys[n] = (gint64)r->runs[n].strategy << 32 | r->runs[n].run;
+		if (g_hash_table_contains(seen, &keys[n]))
+			rc = fail(rd, false, "%s%zu: run %" PRIu32 " of %s is in the file twice",
+			          where, n, r->runs[n].run, strategy_name(r->runs[n].strategy));
+		g_hash_table_add(seen, &keys[n]);
+	}
+	g_hash_table_destroy(seen);
+	g_free(keys);
+	return rc;
+}
+
+/* One /summary row (layout ctx) into rd->r->runs[i]: what /runs/<i> holds
+ * as attributes, but the first violations of the invariants (not columns). */
+static int summary_row(struct rd *rd, void *ctx, const void *row, size_t i, const char *objpath)
+{
+	const struct summary_layout *L = ctx;
+	const char *p = row;
+	struct results_run *run = &rd->r->runs[i];
+	uint32_t n, idx;
+	char strategy[32], where[96];
+	memcpy(&n, p + L->col[0].off, sizeof n);
+	snprintf(strategy, sizeof strategy, "%.*s", (int)L->col[1].len, p + L->col[1].off);
+	memcpy(&idx, p + L->col[2].off, sizeof idx);
+	snprintf(where, sizeof where, "%s row %zu", objpath, i);
+	if (n != i)
+		return fail(rd, false, "%s: n is %" PRIu32 ", expected %zu (rows in run order)",
+		            where, n, i);
+	for (size_t c = 4; c < L->n; c++) {
+		char *to = (char *)&run->sum + L->src[c]->off;
+		const char *from = p + L->col[c].off;
+		if (L->src[c]->type == F_FSTR)
+			snprintf(to, L->src[c]->len, "%.*s", (int)L->col[c].len, from);
+		else if (L->src[c]->type == F_BOOL)
+			*(bool *)to = *(const uint8_t *)from != 0;
+		else
+			memcpy(to, from, field_size(&L->col[c]));
+	}
+	return run_identity(rd, where, strategy, idx, run);
+}
+
+/* Where the next /devices row belongs: run and device. */
+struct devices_cursor {
+	size_t run, dev, want;
+};
+
+static int devices_table_row(struct rd *rd, void *ctx, const void *row, size_t i,
+                             const char *objpath)
+{
+	struct devices_cursor *c = ctx;
+	const struct devices_row *r = row;
+	if (r->n != c->run || r->d.device != (int32_t)c->dev)
+		return fail(rd, false,
+		            "%s: row %zu is run %" PRIu32
+		            " device %d, expected run %zu device %zu (a row per run and "
+		            "device, in order)",
+		            objpath, i, r->n, r->d.device, c->run, c->dev);
+	int rc = device_row(rd, &rd->r->runs[c->run], &r->d, c->dev, objpath);
+	if (++c->dev == c->want) {
+		c->dev = 0;
+		c->run++;
+	}
+	return rc;
+}
+
+/* Every run's device attribution from /devices (one table). */
+static int read_devices_table(struct rd *rd, hid_t file)
+{
+	struct results *r = rd->r;
+	size_t want = scenario_device_count(r->scenario), rows;
+	struct field f[DEVICES_FIELDS];
+	devices_fields(f);
+	if (table_read(rd, file, "devices", "/devices", f, DEVICES_FIELDS,
+	               sizeof(struct devices_row), NULL, NULL, &rows))
+		return -1;
+	if (rows != r->n_runs * want)
+		return fail(rd, false, "/devices: %zu rows, expected %zu (%zu runs of %zu devices)",
+		            rows, r->n_runs * want, r->n_runs, want);
+	for (size_t n = 0; n < r->n_runs; n++) {
+		r->runs[n].sum.n_devices = want;
+		if (!(r->runs[n].sum.dev = calloc(want + 1, sizeof *r->runs[n].sum.dev)))
+			return fail(rd, false, "out of memory");
+	}
+	struct devices_cursor c = {0, 0, want};
+	return rows ? table_read(rd, file, "devices", "/devices", f, DEVICES_FIELDS,
+	                         sizeof(struct devices_row), devices_table_row, &c, &rows)
+	            : 0;
+}
+
+/* RESULTS_READ_SUMMARY: the runs from /summary (one table) and their
+ * devices from /devices (or, in a file written before it existed, each
+ * run's devices table); nothing else of /runs/<n> is opened. */
+static int read_summary_runs(struct rd *rd, hid_t file)
+{
+	struct results *r = rd->r;
+	struct summary_layout sl;
+	summary_layout(&sl);
+	size_t rows;
+	if (table_read(rd, file, "summary", "/summary", sl.col, sl.n, sl.row_size, NULL, NULL,
+	               &rows))
+		return -1;
+	hid_t runs;
+	if (open_group(rd, file, "runs", "/runs", &runs, ""))
+		return -1;
+	H5G_info_t info;
+	int rc = 0;
+	if (H5Gget_info(runs, &info) < 0)
+		rc = fail(rd, true, "/runs: cannot list");
+	else if (info.nlinks != rows)
+		rc = fail(rd, false, "/summary: %zu rows, expected one per run (%llu)", rows,
+		          (unsigned long long)info.nlinks);
+	else if (!(r->runs = calloc(rows + 1, sizeof *r->runs)))
+		rc = fail(rd, false, "out of memory");
+	for (size_t n = 0; !rc && n < rows; n++)
+		trace_init(&r->runs[n].trace);
+	if (!rc) {
+		r->n_runs = rows;
+		rc = table_read(rd, file, "summary", "/summary", sl.col, sl.n, sl.row_size,
+		                summary_row, &sl, &rows);
+	}
+	htri_t one_table = rc ? 0 : H5Lexists(file, "devices", H5P_DEFAULT);
+	if (one_table < 0)
+		rc = fail(rd, true, "/devices: cannot look it up");
+	else if (one_table)
+		rc = read_devices_table(rd, file);
+	char name[32], objpath[64];
+	for (size_t n = 0; !rc && !one_table && n < rows; n++) {
+		hid_t g;
+		snprintf(name, sizeof name, "%zu", n);
+		snprintf(objpath, sizeof objpath, "/runs/%zu", n);
+		rc = open_group(rd, runs, name, objpath, &g, "");
+		if (!rc) {
+			rc = read_devices(rd, g, objpath, &r->runs[n]);
+			H5Gclose(g);
+		}
+	}
+	H5Gclose(runs);
+	return rc ? -1 : check_unique(rd, "/summary row ");
 }
 
 static int read_file(struct rd *rd, hid_t file)
@@ -1686,6 +1926,8 @@ static int read_file(struct rd *rd, hid_t file)
 		return fail(rd, false, "/meta: backend '%s' unknown (expected sim, real or qemu)",
 		            r->backend);
 
+	if (rd->flags & RESULTS_READ_SUMMARY)
+		return read_summary_runs(rd, file);
 	hid_t runs;
 	if (open_group(rd, file, "runs", "/runs", &runs, ""))
 		return -1;
@@ -1712,20 +1954,7 @@ static int read_file(struct rd *rd, hid_t file)
 	H5Gclose(runs);
 	if (rc)
 		return -1;
-	/* compare pairs runs by (strategy, run): each may be there once */
-	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
-	gint64 *keys = g_new(gint64, r->n_runs + 1);
-	for (size_t n = 0; !rc && n < r->n_runs; n++) {
-		keys[n] = (gint64)r->runs[n].strategy << 32 | r->runs[n].run;
-		if (g_hash_table_contains(seen, &keys[n]))
-			rc =
-			    fail(rd, false, "/runs/%zu: run %" PRIu32 " of %s is in the file twice",
-			         n, r->runs[n].run, strategy_name(r->runs[n].strategy));
-		g_hash_table_add(seen, &keys[n]);
-	}
-	g_hash_table_destroy(seen);
-	g_free(keys);
-	if (rc)
+	if (check_unique(rd, "/runs/"))
 		return -1;
 
 	struct summary_layout sl;

@@ -24,6 +24,8 @@
  *                      the device_attribution fields)
  *   /summary    compound table, one row per run (pandas-friendly): n, strategy,
  *               run, the scalar attributes, n_devices, phase_<name>_s, inv_<name>
+ *   /devices    compound table: every /runs/<n>/devices row, with the run's n
+ *               first, run by run (absent from files written before it)
  * A writer works on "<path>.tmp-<pid>" and renames it to <path> only when
  * complete, so no reader ever sees a half-written file under the final name.
  * The file's first 512 bytes (an HDF5 user block) hold the length and CRC-32
@@ -81,9 +83,13 @@ struct results {
 /* Read and validate a result file.  A foreign, damaged or newer-schema file
  * gives -1 with err saying what is wrong (file, object, expected). */
 int results_read(const char *path, struct results **out, char *err, size_t errlen);
-/* results_read with flags: RESULTS_READ_NO_TRACE leaves every run's trace
- * empty (still validated), for readers that need only the summaries. */
-#define RESULTS_READ_NO_TRACE 1u
+/* results_read with flags: RESULTS_READ_SUMMARY, for readers that need only
+ * the summaries (compare), takes every run's scalars from /summary (one
+ * table) and its device attribution from /devices (in files written before
+ * it, each /runs/<n>/devices); nothing else of /runs/<n> is opened or
+ * validated, the traces are left empty and the
+ * invariants' first violations (no /summary columns) blank. */
+#define RESULTS_READ_SUMMARY 1u
 int results_read_flags(const char *path, unsigned flags, struct results **out, char *err,
                        size_t errlen);
 void results_free(struct results *r);

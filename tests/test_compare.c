@@ -428,12 +428,34 @@ static void test_compare_results(void)
 	CU_ASSERT_STRING_EQUAL(err, "no strategy in common: a.h5 has sequential, parallel-prio, "
 	                            "c.h5 has parallel-barrier");
 
+	/* No completed run on one side: no value, no verdict from the metric
+	 * (not an error); the failure rate decides. */
 	struct results d = {.runs = rd};
 	add_runs(&d, STRATEGY_SEQUENTIAL, 1, 0.5); /* its only run failed */
-	CU_ASSERT_EQUAL(compare_results(&a, &d, "a.h5", "d.h5", &m, -1, &compare_defaults, &rep,
-	                                err, sizeof err),
-	                -1);
-	CU_ASSERT_STRING_EQUAL(err, "d.h5: no completed run of sequential (1 run, all failed)");
+	CU_ASSERT_EQUAL_FATAL(compare_results(&a, &d, "a.h5", "d.h5", &m, -1, &compare_defaults,
+	                                      &rep, err, sizeof err),
+	                      0);
+	CU_ASSERT_EQUAL(rep.strategy[0].metric.n_base, 10);
+	CU_ASSERT_EQUAL(rep.strategy[0].metric.n_new, 0);
+	CU_ASSERT_EQUAL(rep.strategy[0].metric.completed_base, 10);
+	CU_ASSERT_EQUAL(rep.strategy[0].metric.completed_new, 0);
+	CU_ASSERT_EQUAL(rep.strategy[0].metric.verdict, COMPARE_SAME);
+	CU_ASSERT_EQUAL(rep.strategy[0].metric.why, COMPARE_WHY_UNDEFINED);
+	/* 1 of 11 -> 1 of 1 failed: Fisher p = 2/12, not significant */
+	CU_ASSERT_DOUBLE_EQUAL(rep.strategy[0].failures.p, 2.0 / 12, 1e-12);
+	CU_ASSERT_EQUAL(rep.verdict, COMPARE_SAME);
+	/* 12 completed runs against 12 failed: a regression of the failure rate */
+	static struct results_run re[16];
+	struct results e = {.runs = re};
+	add_runs(&e, STRATEGY_SEQUENTIAL, 12, 0.5);
+	for (size_t i = 0; i < e.n_runs; i++)
+		re[i].sum.status = -5;
+	CU_ASSERT_EQUAL_FATAL(compare_results(&a, &e, "a.h5", "e.h5", &m, -1, &compare_defaults,
+	                                      &rep, err, sizeof err),
+	                      0);
+	CU_ASSERT_EQUAL(rep.strategy[0].metric.n_new, 0);
+	CU_ASSERT_EQUAL(rep.strategy[0].failures.verdict, COMPARE_REGRESSION);
+	CU_ASSERT_EQUAL(rep.verdict, COMPARE_REGRESSION);
 
 	/* The same file against itself: nothing changed anywhere. */
 	CU_ASSERT_EQUAL(compare_results(&a, &a, "a.h5", "a.h5", &m, -1, &compare_defaults, &rep,
@@ -446,10 +468,176 @@ static void test_compare_results(void)
 			CU_ASSERT_EQUAL(rep.strategy[k].phase[p].verdict, COMPARE_SAME);
 }
 
+/* The same seed, but run indices 0..5 completed in one file and 6..11 in
+ * the other: no pair, compared unpaired (no_pairs); a metric no run has (ACK
+ * delay without ACK requests, precopy rounds of 0) is absent on that side. */
+static void test_no_pairs_and_absent(void)
+{
+	static struct results_run ra[16], rb[16];
+	struct results a = {.runs = ra}, b = {.runs = rb};
+	add_runs(&a, STRATEGY_SEQUENTIAL, 12, 0.5);
+	add_runs(&b, STRATEGY_SEQUENTIAL, 12, 0.6);
+	for (size_t i = 0; i < 12; i++) {
+		ra[i].sum.status = i < 6 ? 0 : -5;
+		rb[i].sum.status = i < 6 ? -5 : 0;
+		rb[i].sum.downtime_s = 0.6 + i * 1e-3;
+		ra[i].sum.precopy_rounds = 0;
+		rb[i].sum.precopy_rounds = 2;
+		rb[i].sum.acks_requested = 1;
+		rb[i].sum.ack_delay_s = 0.01 * (double)i;
+		ra[i].sum.ack_delay_s = 0; /* as a run without ACKs has it */
+	}
+	struct compare_metric m = {COMPARE_DOWNTIME, 0};
+	struct compare_report rep;
+	char err[512];
+	CU_ASSERT_EQUAL_FATAL(compare_results(&a, &b, "a.h5", "b.h5", &m, -1, &compare_defaults,
+	                                      &rep, err, sizeof err),
+	                      0);
+	CU_ASSERT(rep.paired);
+	const struct compare_strategy *s = &rep.strategy[0];
+	CU_ASSERT(s->metric.no_pairs);
+	CU_ASSERT_EQUAL(s->metric.design, COMPARE_UNPAIRED);
+	CU_ASSERT_EQUAL(s->metric.n_base, 6);
+	CU_ASSERT_EQUAL(s->metric.n_new, 6);
+	CU_ASSERT_DOUBLE_EQUAL(s->metric.base_median, 0.5025, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(s->metric.new_median, 0.6085, 1e-12);
+	CU_ASSERT_EQUAL(s->metric.verdict, COMPARE_REGRESSION);
+	/* no ACK requested in a: absent there; b's rounds are all there */
+	CU_ASSERT_EQUAL(s->ack_delay.n_base, 0);
+	CU_ASSERT_EQUAL(s->ack_delay.completed_base, 6);
+	CU_ASSERT_EQUAL(s->ack_delay.n_new, 6);
+	CU_ASSERT_EQUAL(s->rounds.n_base, 0);
+	CU_ASSERT_EQUAL(s->rounds.completed_base, 6);
+	CU_ASSERT_EQUAL(s->rounds.n_new, 6);
+	CU_ASSERT_EQUAL(s->rounds.verdict, COMPARE_SAME);
+	CU_ASSERT_EQUAL(s->rounds.why, COMPARE_WHY_UNDEFINED);
+}
+
+/* compare_decide on every edge: it must never call a change that is not
+ * one, whatever the inputs. */
+static void test_decide_edges(void)
+{
+	struct compare_opts o = compare_defaults;
+	/* a well-formed regression, then one field at a time made odd */
+	const struct compare_stats good = {.n_base = 10,
+	                                   .n_new = 10,
+	                                   .base_median = 1,
+	                                   .new_median = 1.5,
+	                                   .diff = 0.5,
+	                                   .rel = 0.5,
+	                                   .ci_lo = 0.4,
+	                                   .ci_hi = 0.6,
+	                                   .p = 0.001,
+	                                   .design = COMPARE_UNPAIRED};
+	struct compare_stats st = good;
+	compare_decide(&st, &o);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_REGRESSION);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_CHANGED);
+#define EDGE(field, value, want_verdict, want_why)                                                 \
+	do {                                                                                       \
+		st = good;                                                                         \
+		st.field = value;                                                                  \
+		compare_decide(&st, &o);                                                           \
+		CU_ASSERT_EQUAL(st.verdict, want_verdict);                                         \
+		CU_ASSERT_EQUAL(st.why, want_why);                                                 \
+	} while (0)
+	/* empty sides */
+	EDGE(n_base, 0, COMPARE_SAME, COMPARE_WHY_UNDEFINED);
+	EDGE(n_new, 0, COMPARE_SAME, COMPARE_WHY_UNDEFINED);
+	/* a change that is not a number (inf - inf) */
+	EDGE(rel, NAN, COMPARE_SAME, COMPARE_WHY_UNDEFINED);
+	EDGE(diff, NAN, COMPARE_SAME, COMPARE_WHY_UNDEFINED);
+	/* an interval that is not a number, or on the other side of 0 */
+	EDGE(ci_lo, NAN, COMPARE_SAME, COMPARE_WHY_INTERVAL);
+	EDGE(ci_hi, 0.3, COMPARE_SAME, COMPARE_WHY_INTERVAL); /* upside down */
+	st = good;
+	st.ci_lo = -0.3;
+	st.ci_hi = -0.1;
+	compare_decide(&st, &o);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_INTERVAL);
+	EDGE(ci_lo, 0, COMPARE_SAME, COMPARE_WHY_INTERVAL);
+	EDGE(ci_lo, -INFINITY, COMPARE_SAME, COMPARE_WHY_INTERVAL);
+	/* a p-value that is not a number */
+	EDGE(p, NAN, COMPARE_SAME, COMPARE_WHY_P);
+	EDGE(p, 1 - o.confidence, COMPARE_SAME, COMPARE_WHY_P);
+	/* a base median of 0: an infinite change is a change */
+	EDGE(rel, INFINITY, COMPARE_REGRESSION, COMPARE_WHY_CHANGED);
+	/* no change at all */
+	EDGE(rel, 0, COMPARE_SAME, COMPARE_WHY_THRESHOLD);
+	/* an improvement needs its interval below 0 */
+	st = good;
+	st.rel = -INFINITY;
+	st.diff = -0.5;
+	compare_decide(&st, &o);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_INTERVAL);
+	st.ci_lo = -0.6;
+	st.ci_hi = -0.4;
+	compare_decide(&st, &o);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_IMPROVEMENT);
+	/* a zero threshold: any change; but a change of 0 is none */
+	o.threshold = 0;
+	EDGE(rel, 1e-9, COMPARE_REGRESSION, COMPARE_WHY_CHANGED);
+	EDGE(rel, 0, COMPARE_SAME, COMPARE_WHY_THRESHOLD);
+	/* a threshold that is not a number or infinite: nothing is big enough */
+	o.threshold = NAN;
+	EDGE(rel, 0.5, COMPARE_SAME, COMPARE_WHY_THRESHOLD);
+	o.threshold = INFINITY;
+	EDGE(rel, 0.5, COMPARE_SAME, COMPARE_WHY_THRESHOLD);
+	/* deterministic: the interval and p do not count, NaN neither */
+	o = compare_defaults;
+	st = good;
+	st.design = COMPARE_DETERMINISTIC;
+	st.p = st.ci_lo = st.ci_hi = NAN;
+	compare_decide(&st, &o);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_REGRESSION);
+	/* a confidence that is not a number: no p is below 1 - NaN */
+	o.confidence = NAN;
+	EDGE(p, 0.001, COMPARE_SAME, COMPARE_WHY_P);
+#undef EDGE
+
+	/* One run each side shows no spread but proves none: not
+	 * deterministic; a test that cannot reach any p below 1. */
+	double b1[] = {1.0}, n1[] = {2.0};
+	o = compare_defaults;
+	CU_ASSERT_EQUAL(compare_samples(b1, 1, n1, 1, &o, &st, (char[64]){0}, 64), 0);
+	CU_ASSERT_EQUAL(st.design, COMPARE_UNPAIRED);
+	CU_ASSERT_DOUBLE_EQUAL(st.p, 1, 1e-15);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_P);
+	CU_ASSERT_EQUAL(compare_paired(b1, n1, 1, &o, &st, (char[64]){0}, 64), 0);
+	CU_ASSERT_EQUAL(st.design, COMPARE_PAIRED);
+	CU_ASSERT_DOUBLE_EQUAL(st.p, 1, 1e-15);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	/* two each, no spread: deterministic */
+	double b2[] = {1.0, 1.0}, n2[] = {2.0, 2.0};
+	CU_ASSERT_EQUAL(compare_samples(b2, 2, n2, 2, &o, &st, (char[64]){0}, 64), 0);
+	CU_ASSERT_EQUAL(st.design, COMPARE_DETERMINISTIC);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_REGRESSION);
+	/* infinite values: an infinite median difference is a change; inf -
+	 * inf is not a number */
+	double bi[] = {1, 1, 1}, ni[] = {INFINITY, INFINITY, INFINITY};
+	CU_ASSERT_EQUAL(compare_samples(bi, 3, ni, 3, &o, &st, (char[64]){0}, 64), 0);
+	CU_ASSERT_EQUAL(st.design, COMPARE_DETERMINISTIC);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_REGRESSION);
+	CU_ASSERT_EQUAL(compare_samples(ni, 3, ni, 3, &o, &st, (char[64]){0}, 64), 0);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_UNDEFINED);
+	/* NaN and empty inputs are refused, with a reason */
+	char err[128];
+	double bn[] = {1, NAN, 2};
+	CU_ASSERT_EQUAL(compare_samples(bn, 3, n2, 2, &o, &st, err, sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "a value to compare is not a number (NaN)");
+	CU_ASSERT_EQUAL(compare_paired(n2, bn, 2, &o, &st, err, sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "a value to compare is not a number (NaN)");
+	CU_ASSERT_EQUAL(compare_samples(b2, 0, n2, 2, &o, &st, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(compare_paired(b2, n2, 0, &o, &st, err, sizeof err), -1);
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("compare", TEST(test_mann_whitney_exact), TEST(test_mann_whitney_normal),
 	           TEST(test_verdicts), TEST(test_wilcoxon), TEST(test_fisher), TEST(test_paired),
 	           TEST(test_deterministic), TEST(test_min_p), TEST(test_bootstrap_reproducible),
-	           TEST(test_metric_parse), TEST(test_compare_results));
+	           TEST(test_metric_parse), TEST(test_compare_results),
+	           TEST(test_no_pairs_and_absent), TEST(test_decide_edges));
 }

@@ -501,6 +501,40 @@ static void test_phases(void)
 	free_results(b);
 }
 
+/* Paired differences: a box per metric around the line of no change, in
+ * both formats; a metric without a difference is refused. */
+static void test_differences(void)
+{
+	double up[] = {0.010, 0.012, 0.015, 0.020, 0.030}, zero[] = {0, 0, 0, 0, 0};
+	double down[] = {-0.004, -0.002, -0.001};
+	const double *v[] = {up, zero, down};
+	const char *names[] = {"src_prepare", "stopcopy", "downtime"};
+	size_t n[] = {5, 5, 3};
+	char err[512] = "";
+	CU_ASSERT_EQUAL(plot_differences("x, sequential: new - base", names, v, n, 3, PLOT_PNG,
+	                                 out_path("diff.png"), err, sizeof err),
+	                0);
+	check_png(out_path("diff.png"), 1400);
+	CU_ASSERT_EQUAL(plot_differences("x, sequential: new - base", names, v, n, 3, PLOT_SVG,
+	                                 out_path("diff.svg"), err, sizeof err),
+	                0);
+	check_svg(out_path("diff.svg"), "new - base, run by run (ms)");
+	check_svg(out_path("diff.svg"), ">+15.00<"); /* the median of `up`, labelled */
+	check_svg(out_path("diff.svg"), ">-2.00<");
+	/* every difference 0: still a picture, around 0 */
+	const double *z[] = {zero};
+	CU_ASSERT_EQUAL(plot_differences("zero", names + 1, z, n + 1, 1, PLOT_PNG,
+	                                 out_path("diff0.png"), err, sizeof err),
+	                0);
+	check_png(out_path("diff0.png"), 1400);
+	size_t none[] = {5, 0, 3};
+	CU_ASSERT_EQUAL(plot_differences("x", names, v, none, 3, PLOT_PNG, out_path("diff1.png"),
+	                                 err, sizeof err),
+	                -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "stopcopy has no difference"));
+	CU_ASSERT_EQUAL(access(out_path("diff1.png"), F_OK), -1);
+}
+
 static int make_tmpdir(void)
 {
 	return mkdtemp(tmpdir) ? 0 : -1;
@@ -531,5 +565,6 @@ void register_tests(void)
 	CU_add_test(s, "test_downtime", test_downtime);
 	CU_add_test(s, "test_devices_sweep", test_devices_sweep);
 	CU_add_test(s, "test_phases", test_phases);
+	CU_add_test(s, "test_differences", test_differences);
 	CU_add_test(s, "test_study_axes", test_study_axes);
 }

@@ -270,12 +270,27 @@ static void test_round_trip(void)
 	                     .first_violation) > 0);
 	results_free(r);
 
-	/* Without traces: the same summaries, empty traces. */
-	CU_ASSERT_EQUAL_FATAL(results_read_flags(path, RESULTS_READ_NO_TRACE, &r, err, sizeof err),
+	/* From /summary: the same summaries but the first violations (no
+	 * columns), the same devices, empty traces. */
+	CU_ASSERT_EQUAL_FATAL(results_read_flags(path, RESULTS_READ_SUMMARY, &r, err, sizeof err),
 	                      0);
-	CU_ASSERT_EQUAL(r->n_runs, N_RUNS);
-	CU_ASSERT_EQUAL(r->runs[0].trace.n, 0);
-	CU_ASSERT(same_bits(r->runs[0].sum.downtime_s, fx.sum[0].downtime_s));
+	CU_ASSERT_EQUAL_FATAL(r->n_runs, N_RUNS);
+	for (size_t k = 0; k < N_RUNS; k++) {
+		struct run_summary want = fx.sum[k], *got = &r->runs[k].sum;
+		CU_ASSERT_EQUAL(r->runs[k].strategy, fx.strategy[k]);
+		CU_ASSERT_EQUAL(r->runs[k].run, fx.run[k]);
+		CU_ASSERT_EQUAL(r->runs[k].trace.n, 0);
+		CU_ASSERT_EQUAL_FATAL(got->n_devices, want.n_devices);
+		CU_ASSERT(memcmp(got->dev, want.dev, got->n_devices * sizeof *got->dev) == 0);
+		for (int i = 0; i < INV_COUNT; i++) {
+			CU_ASSERT_STRING_EQUAL(got->inv[i].first_violation, "");
+			CU_ASSERT_EQUAL(got->inv[i].t, 0);
+			memset(want.inv[i].first_violation, 0, sizeof want.inv[i].first_violation);
+			want.inv[i].t = 0;
+		}
+		want.dev = got->dev;
+		CU_ASSERT(memcmp(&want, got, sizeof want) == 0);
+	}
 	results_free(r);
 	unlink(path);
 }
@@ -618,6 +633,56 @@ static void test_read_broken_objects(void)
 	CU_ASSERT(H5Ldelete(f, "/runs/1", H5P_DEFAULT) >= 0);
 	H5Fclose(f);
 	expect_error(path, ": /runs/1 missing");
+	/* Read from /summary, the runs it has no group for are found too. */
+	struct results *r;
+	char err[1024];
+	CU_ASSERT_EQUAL(results_read_flags(path, RESULTS_READ_SUMMARY, &r, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ": /summary: 5 rows, expected one per run (4)"));
+
+	/* Without /devices (a file written before it existed): each run's own
+	 * devices table, the same attribution. */
+	f = broken_file(path);
+	CU_ASSERT(H5Ldelete(f, "/devices", H5P_DEFAULT) >= 0);
+	H5Fclose(f);
+	struct results *full;
+	CU_ASSERT_EQUAL_FATAL(results_read(path, &full, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(results_read_flags(path, RESULTS_READ_SUMMARY, &r, err, sizeof err),
+	                      0);
+	CU_ASSERT_EQUAL_FATAL(r->n_runs, full->n_runs);
+	for (size_t k = 0; k < r->n_runs; k++) {
+		CU_ASSERT_EQUAL_FATAL(r->runs[k].sum.n_devices, full->runs[k].sum.n_devices);
+		CU_ASSERT(memcmp(r->runs[k].sum.dev, full->runs[k].sum.dev,
+		                 r->runs[k].sum.n_devices * sizeof *r->runs[k].sum.dev) == 0);
+	}
+	results_free(r);
+	results_free(full);
+	/* /devices that is no table, or has rows out of order */
+	f = broken_file(path);
+	replace_dataset(f, "/devices", H5T_IEEE_F64LE, 4);
+	H5Fclose(f);
+	CU_ASSERT_EQUAL(results_read_flags(path, RESULTS_READ_SUMMARY, &r, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(err, ": /devices is a floating-point number, expected a table"));
+	f = broken_file(path);
+	hid_t dd = H5Dopen2(f, "/devices", H5P_DEFAULT), dsp = H5Dget_space(dd);
+	hid_t n_only = H5Tcreate(H5T_COMPOUND, sizeof(uint32_t));
+	H5Tinsert(n_only, "n", 0, H5T_NATIVE_UINT32);
+	hsize_t rows = (hsize_t)H5Sget_simple_extent_npoints(dsp);
+	uint32_t *ns = calloc(rows, sizeof *ns);
+	CU_ASSERT_FATAL(rows >= 2 && ns &&
+	                H5Dread(dd, n_only, H5S_ALL, H5S_ALL, H5P_DEFAULT, ns) >= 0);
+	uint32_t t = ns[0];
+	ns[0] = ns[rows - 1];
+	ns[rows - 1] = t;
+	CU_ASSERT(H5Dwrite(dd, n_only, H5S_ALL, H5S_ALL, H5P_DEFAULT, ns) >= 0);
+	free(ns);
+	H5Tclose(n_only);
+	H5Sclose(dsp);
+	H5Dclose(dd);
+	H5Fclose(f);
+	CU_ASSERT_EQUAL(results_read_flags(path, RESULTS_READ_SUMMARY, &r, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ": /devices: row 0 is run 4 device 0, expected run 0 "
+	                                   "device 0 (a row per run and device, in order)"));
 
 	f = broken_file(path);
 	CU_ASSERT(H5Ldelete(f, "/summary", H5P_DEFAULT) >= 0);

@@ -143,6 +143,15 @@ expect 0 "^sequential downtime: no significant change: .*Wilcoxon p < 0.001, wit
 expect 1 "wrote $TMP/cmp-plots/phases-sequential.png" -- \
 	"$SW" compare "$TMP/crn-base.h5" "$TMP/crn-new.h5" --threshold 2% --plot "$TMP/cmp-plots"
 if head -c 4 "$TMP/cmp-plots/phases-sequential.png" | grep -q PNG; then ok; else bad "compare --plot drew no PNG"; fi
+# paired: the run-by-run differences too (a PNG that ends in its IEND chunk)
+if grep -q "wrote $TMP/cmp-plots/differences-sequential.png" "$TMP/out" &&
+	head -c 4 "$TMP/cmp-plots/differences-sequential.png" | grep -q PNG &&
+	tail -c 8 "$TMP/cmp-plots/differences-sequential.png" | grep -q IEND
+then ok; else bad "compare --plot of paired runs drew no differences"; fi
+# unpaired: no differences to draw
+expect 0 "wrote $TMP/cmp-unpaired/phases-sequential.png" -- \
+	"$SW" compare "$TMP/crn-base.h5" "$TMP/crn-new.h5" --unpaired --plot "$TMP/cmp-unpaired"
+if [ -e "$TMP/cmp-unpaired/differences-sequential.png" ]; then bad "unpaired runs got differences drawn"; else ok; fi
 "$SW" sim "$SCN" --runs 3 --quiet -o "$TMP/crn-3.h5" >/dev/null
 expect 0 "warning: sequential downtime: 3 vs 3 runs: too few for 95% confidence (the smallest possible p is 0.25): no change can be significant; use at least 6 runs each" -- \
 	"$SW" compare "$TMP/crn-3.h5" "$TMP/crn-3.h5"
@@ -159,6 +168,60 @@ expect 2 "--metric 'latency'" -- "$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --m
 expect 2 "--threshold 'lots'" -- "$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --threshold lots
 expect 2 "expected two result files" -- "$SW" compare "$TMP/base.h5"
 expect 2 "no-dir/x.h5: cannot create" -- "$SW" sim "$SRC/scenarios/null.yaml" --quiet -o "$TMP/no-dir/x.h5"
+# Every run of NEW failed (an arc that always fails): no metric has a value
+# there, and the failure rate (Fisher) is the regression, exit 1.
+"$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --resolved >"$TMP/allfail.yaml"
+printf 'faults:\n- device: vf\n  arc: pre_copy_p2p_to_stop_copy\n' >>"$TMP/allfail.yaml"
+"$SW" sim "$TMP/allfail.yaml" --runs 8 --quiet -o "$TMP/allfail.h5" >/dev/null
+expect 1 "^verdict: regression (from downtime .*parallel-prio downtime: no verdict: no completed runs on the new side; failure rate: regression: 0/8 -> 8/8 runs failed, Fisher p < 0.001" -- \
+	"$SW" compare "$TMP/base.h5" "$TMP/allfail.h5"
+expect 1 "^parallel-prio phase:stopcopy: no verdict: no completed runs on the new side$" -- \
+	"$SW" compare "$TMP/base.h5" "$TMP/allfail.h5"
+# all runs failed on one side: no pictures of that strategy, the verdict all the same
+expect 1 "no picture of parallel-prio: no completed runs on the new side" -- \
+	"$SW" compare "$TMP/base.h5" "$TMP/allfail.h5" --plot "$TMP/cmp-fail"
+expect 0 "^verdict: improvement .*no completed runs on the base side; failure rate: improvement: 8/8 -> 0/8" -- \
+	"$SW" compare "$TMP/allfail.h5" "$TMP/base.h5"
+expect 0 "^verdict: no significant change .*no completed runs on either side" -- \
+	"$SW" compare "$TMP/allfail.h5" "$TMP/allfail.h5"
+# A metric no run has (no switchover ACK requested in cx7-1vf, no precopy
+# round in null) is said to be absent, with no verdict.
+expect 0 "^parallel-prio ack_delay: no verdict: absent in both files$" -- \
+	"$SW" compare "$TMP/base.h5" "$TMP/base.h5"
+expect 0 "^verdict: no significant change .*parallel-prio ack_delay: no verdict: absent in both files" -- \
+	"$SW" compare "$TMP/base.h5" "$TMP/base.h5" --metric ack_delay
+"$SW" sim "$SRC/scenarios/null.yaml" --runs 5 --quiet -o "$TMP/null.h5" >/dev/null
+expect 0 "^  rounds .*(absent in both files)$" -- "$SW" compare "$TMP/null.h5" "$TMP/null.h5"
+if python3 - "$TMP/out" <<'PY2'
+import sys
+t = open(sys.argv[1]).read()
+assert "sequential rounds: no verdict: absent in both files" in t, t
+assert "rounds: no significant change" not in t and "ack_delay: no significant change" not in t, t
+PY2
+then ok; else bad "compare of metrics absent in both files"; fi
+# Same seed, but no run index completed on both sides (runs 4..7 failed in
+# base, 0..3 in new; /summary's status set with h5py, the checksummed
+# header blanked): compared unpaired, and said so.
+fail_runs() { # FILE FIRST LAST: mark /summary rows FIRST..LAST failed
+	$PYH5 - "$@" <<'PY2'
+import sys, h5py
+path, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with h5py.File(path, "r+") as f:
+    s = f["summary"][()]
+    s["status"][first:last + 1] = 1
+    f["summary"][...] = s
+with open(path, "r+b") as f:
+    f.write(bytes(512))
+PY2
+}
+cp "$TMP/crn-base.h5" "$TMP/np-base.h5"
+cp "$TMP/crn-new.h5" "$TMP/np-new.h5"
+fail_runs "$TMP/np-base.h5" 15 29
+fail_runs "$TMP/np-new.h5" 0 14
+expect 0 "(unpaired: no run index completed on both sides (paired: same seed 7 otherwise), 15 and 15 runs)" -- \
+	"$SW" compare "$TMP/np-base.h5" "$TMP/np-new.h5"
+expect 0 "warning: sequential downtime: no run index completed on both sides: compared unpaired" -- \
+	"$SW" compare "$TMP/np-base.h5" "$TMP/np-new.h5"
 # Two sweep files, point by point: on a 2-core host, arcs that are all CPU
 # slow the 4-device point (its parallel arcs share the cores) but not the
 # 1-device one; one line for the point that changed, then the verdict.
@@ -190,6 +253,15 @@ expect 2 "the studies have different axes" -- "$SW" compare "$TMP/sw-base.h5" "$
 expect 2 "sw-base.h5 is a sweep file and .*base.h5 is not" -- "$SW" compare "$TMP/sw-base.h5" "$TMP/base.h5"
 expect 2 "no point in common for this strategy" -- \
 	"$SW" compare "$TMP/sw-base.h5" "$TMP/sw-cpu.h5" --strategy sequential
+# A paired point with no run index completed on both sides: unpaired, said so.
+cp "$TMP/sw-base.h5" "$TMP/np-sw-base.h5"
+cp "$TMP/sw-cpu.h5" "$TMP/np-sw-cpu.h5"
+fail_runs "$TMP/np-sw-base.h5" 12 15
+fail_runs "$TMP/np-sw-cpu.h5" 8 11
+expect 1 "warning: point devices.count=4, parallel-prio: no run index completed on both sides: compared unpaired (Mann-Whitney)" -- \
+	"$SW" compare "$TMP/np-sw-base.h5" "$TMP/np-sw-cpu.h5"
+expect 1 "^point 1 (devices.count=4, parallel-prio): downtime: regression: +" -- \
+	"$SW" compare "$TMP/np-sw-base.h5" "$TMP/np-sw-cpu.h5"
 if "$SW" compare "$TMP/sw-base.h5" "$TMP/sw-cpu.h5" --format json >"$TMP/swcmp.json"; then
 	bad "compare --format json of a regressed sweep exited 0"
 elif python3 - "$TMP/swcmp.json" <<'PY'
@@ -216,6 +288,12 @@ assert s["strategy"] == "parallel-prio" and s["metric"]["ci_s"][0] > 0, s["metri
 assert abs(s["metric"]["diff_s"] - 0.180) < 1e-6, s["metric"]["diff_s"]
 assert set(s["phases"]) == {"src_prepare", "src_main", "final_query", "stopcopy",
                             "dst_load", "dst_prepare", "dst_main"}
+# rounds are counts: their fields say so, the times' say seconds
+r = s["rounds"]
+assert r["base_median_rounds"] == r["new_median_rounds"] == 1 and r["diff_rounds"] == 0, r
+assert r["ci_rounds"] == [0, 0] and not any(k.endswith("_s") for k in r), r
+assert "base_median_s" in s["total"] and "ci_s" in s["phases"]["stopcopy"]
+assert s["ack_delay"] is None  # no switchover ACK: absent
 PY
 then ok; else bad "json output of compare"; fi
 
@@ -234,6 +312,11 @@ with h5py.File(sys.argv[1], "r") as f:
     assert (t["kind"] == kinds["vm-stop"]).sum() == 1
     assert set(r["phases"].dtype.names) == {"device", "phase", "start", "end"}
     assert r["devices"][0]["name"] == b"vf"
+    # /devices: every run's devices table in one, with the run's n
+    d = f["devices"][()]
+    assert list(d["n"]) == list(range(8)) and (d["device"] == 0).all(), d
+    assert all(d[k]["total_s"] == f["runs/%d/devices" % k][0]["total_s"] for k in range(8))
+    assert set(r["devices"].dtype.names) == set(d.dtype.names) - {"n"}
 PY
 then ok; else bad "h5py cannot read the result file (python3-h5py installed? scripts/install-deps.sh)"; fi
 
