@@ -20,22 +20,16 @@ trap 'rm -rf "$TMP"' EXIT
 "$SW" calibrate traces "$TMP/seq.h5" -o "$TMP/vf.yaml" >"$TMP/cal.txt"
 sed 's/^/  /' "$TMP/cal.txt" | cut -c1-120
 
-# The prediction scenario: the hidden scenario without the device's timing
-# (its latency, load and init_load blocks), and the calibrated device block.
-awk '/^    (latency|load|init_load):/ {skip = 1; next}
-     skip && /^      / {next}
-     {skip = 0; print}' "$HIDDEN" | grep -v '^    capabilities:' >"$TMP/pred.yaml"
-awk '/^device:/ {on = 1; next} /^provenance:/ {on = 0} on {print "  " $0}' "$TMP/vf.yaml" \
-	>"$TMP/device.txt"
-awk -v dev="$TMP/device.txt" '{print} /^    header_size:/ {while ((getline l < dev) > 0) print l}' \
-	"$TMP/pred.yaml" >"$TMP/pred2.yaml"
+# The prediction scenario: the hidden scenario without the device's timing,
+# and the calibrated device block.
+sh scripts/calibrated-scenario.sh "$HIDDEN" "$TMP/vf.yaml" >"$TMP/pred.yaml"
 
 median() { python3 -c 'import json, sys; print("%.3f" % (json.load(sys.stdin)["downtime_s"]["median"] * 1e3))'; }
 echo
 printf '%-18s %7s %14s %14s %8s\n' strategy devices "predicted ms" "real ms" "gap"
 for n in 4 16; do
 	for s in parallel-prio parallel-barrier; do
-		p=$("$SW" sim "$TMP/pred2.yaml" --set "devices[0].count=$n" --strategy "$s" \
+		p=$("$SW" sim "$TMP/pred.yaml" --set "devices[0].count=$n" --strategy "$s" \
 			--runs 100 --quiet --format json | median)
 		r=$("$SW" real "$HIDDEN" --set "devices[0].count=$n" --strategy "$s" --runs "$RUNS" \
 			--quiet --format json | median)

@@ -16,6 +16,7 @@
 #include "device_profile.h"
 #include "input_file.h"
 #include "outfile.h"
+#include "scenario_load.h"
 #include "units.h"
 
 #define CMD "calibrate table"
@@ -37,7 +38,9 @@ void calibrate_table_help(FILE *out)
 	        "It prints the fitted values with 95%% intervals from the curvature of the\n"
 	        "objective at the fit (a finite-difference Hessian), the directions the rows\n"
 	        "cannot pin down (flat: near-zero curvature), each row's residual and its\n"
-	        "leave-one-out error (refit without the row, then predict it).\n\n"
+	        "leave-one-out error (refit without the row, then predict it), next to a\n"
+	        "naive baseline: a least-squares straight line of the observed values\n"
+	        "against the rows' device counts, and its leave-one-out error.\n\n"
 	        "OBSERVATIONS.csv: a header row naming the columns, then one row per\n"
 	        "observation ('#' lines and blank lines are skipped; fields may be quoted):\n"
 	        "  scenario     scenario file, relative to the CSV's folder\n"
@@ -58,6 +61,13 @@ void calibrate_table_help(FILE *out)
 	        "                   \"Device profiles\"): the base profile with each fitted\n"
 	        "                   devices.* key replaced and marked `source: fitted`; it\n"
 	        "                   appears only when complete\n"
+	        "  --report FILE.json\n"
+	        "                   also write the report as JSON: the fitted values with\n"
+	        "                   their intervals, the eigen-directions, and every row\n"
+	        "                   (line, scenario, set, strategy, statistic, devices,\n"
+	        "                   observed, fitted, leave-one-out) with the straight-line\n"
+	        "                   baseline's fit and leave-one-out beside it; times in\n"
+	        "                   seconds, errors as fractions (docs/calibration.md)\n"
 	        "  --profile NAME   base profile of the output (default mlx5-cx7)\n"
 	        "  --name NAME      name of the fitted profile (default: the base's)\n"
 	        "  --runs N         simulated runs per row and evaluation (default %d)\n"
@@ -177,6 +187,8 @@ static bool parse_statistic(const char *t, struct calt_row *row)
 static void row_free(struct calt_row *r)
 {
 	g_free(r->scenario);
+	g_free(r->scenario_text);
+	g_free(r->note);
 	g_strfreev(r->sets);
 	g_free(r->stat_text);
 }
@@ -199,6 +211,9 @@ static int parse_row(const char *csv, const char *dir, unsigned line, GArray *fi
 			return -1;
 		}
 	}
+	row->scenario_text = g_strdup(f[COL_SCENARIO]->text);
+	if (f[COL_NOTE] && *f[COL_NOTE]->text)
+		row->note = g_strdup(f[COL_NOTE]->text);
 	row->scenario = g_path_is_absolute(f[COL_SCENARIO]->text)
 	                    ? g_strdup(f[COL_SCENARIO]->text)
 	                    : g_build_filename(dir, f[COL_SCENARIO]->text, NULL);
@@ -366,6 +381,25 @@ static int read_observations(const char *csv, struct calt_problem *pb)
 	return rc;
 }
 
+/* Each row's device count (its scenario with its own sets, without the free
+ * keys): the baseline's abscissa. */
+static int count_devices(const char *csv, struct calt_problem *pb)
+{
+	for (size_t i = 0; i < pb->n_rows; i++) {
+		struct calt_row *row = &pb->rows[i];
+		struct scenario *s = NULL;
+		char why[1024];
+		if (scenario_load_file(row->scenario, (const char *const *)row->sets, row->n_sets,
+		                       &s, why, sizeof why)) {
+			cli_error(CMD, "%s:%u: %s\n", csv, row->line, why);
+			return -1;
+		}
+		row->devices = scenario_device_count(s);
+		scenario_free(s);
+	}
+	return 0;
+}
+
 /* ---- --free KEY=LOW..HIGH ---- */
 
 static int parse_bound(const char *text, enum calt_kind *kind, double *v)
@@ -431,8 +465,17 @@ static void print_value(const struct calt_free *f, double v)
 	printf(" %14s", buf);
 }
 
+/* " 1234.5 +12.34%", or dashes for NaN. */
+static void print_pred(double v, double o)
+{
+	if (isnan(v))
+		printf(" %10s %8s", "-", "-");
+	else
+		printf(" %10.1f %+7.2f%%", v * 1e3, 100 * (v - o) / o);
+}
+
 static void print_report(const char *csv, const struct calt_problem *pb,
-                         const struct calt_result *r)
+                         const struct calt_result *r, const struct calt_baseline *b)
 {
 	size_t p = pb->n_free, n = pb->n_rows;
 	double wsum = 0, w2 = 0;
@@ -471,21 +514,25 @@ static void print_report(const char *csv, const struct calt_problem *pb,
 		printf("\n");
 	}
 	printf("\nrows (times in ms; error = (simulated - observed) / observed; leave-one-out: "
-	       "refit without the row, predict it):\n");
-	printf("  %4s %-22s %-16s %-14s %10s %10s %8s %10s %8s\n", "line", "scenario", "strategy",
-	       "statistic", "observed", "fitted", "error", "LOO pred", "LOO err");
+	       "refit without the row, predict it);\n"
+	       "baseline: the least-squares line observed = %.2f ms + %.2f ms x devices through "
+	       "every row, and through the others:\n",
+	       b->a_s * 1e3, b->b_s * 1e3);
+	printf("  %4s %-22s %-16s %-10s %7s %10s %10s %8s %10s %8s %10s %8s %10s %8s\n", "line",
+	       "scenario", "strategy", "statistic", "devices", "observed", "fitted", "error",
+	       "LOO pred", "LOO err", "line", "error", "line LOO", "LOO err");
 	for (size_t i = 0; i < n; i++) {
 		const struct calt_row *row = &pb->rows[i];
 		char *base = g_path_get_basename(row->scenario);
 		double o = row->observed_s;
-		printf("  %4u %-22s %-16s %-14s %10.1f %10.1f %+7.2f%%", row->line, base,
-		       strategy_name((enum strategy_kind)row->strategy), row->stat_text, o * 1e3,
-		       r->pred_s[i] * 1e3, 100 * (r->pred_s[i] - o) / o);
-		if (isnan(r->loo_pred_s[i]))
-			printf(" %10s %8s\n", "-", "-");
-		else
-			printf(" %10.1f %+7.2f%%\n", r->loo_pred_s[i] * 1e3,
-			       100 * (r->loo_pred_s[i] - o) / o);
+		printf("  %4u %-22s %-16s %-10s %7zu %10.1f", row->line, base,
+		       strategy_name((enum strategy_kind)row->strategy), row->stat_text,
+		       row->devices, o * 1e3);
+		print_pred(r->pred_s[i], o);
+		print_pred(r->loo_pred_s[i], o);
+		print_pred(b->pred_s[i], o);
+		print_pred(b->loo_pred_s[i], o);
+		putchar('\n');
 		g_free(base);
 	}
 }
@@ -493,7 +540,7 @@ static void print_report(const char *csv, const struct calt_problem *pb,
 /* ---- the command ---- */
 
 struct opts {
-	const char *csv, *output, *profile, *name;
+	const char *csv, *output, *report, *profile, *name;
 	unsigned long long runs, seed, max_iter;
 	bool quiet;
 	GArray *free; /* struct calt_free */
@@ -511,10 +558,20 @@ static void problem_free(struct calt_problem *pb, GArray *free)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_FREE = 256, OPT_PROFILE, OPT_NAME, OPT_RUNS, OPT_SEED, OPT_ITER, OPT_QUIET };
+	enum {
+		OPT_FREE = 256,
+		OPT_REPORT,
+		OPT_PROFILE,
+		OPT_NAME,
+		OPT_RUNS,
+		OPT_SEED,
+		OPT_ITER,
+		OPT_QUIET
+	};
 	static const struct option longopts[] = {
 	    {"free", required_argument, NULL, OPT_FREE},
 	    {"output", required_argument, NULL, 'o'},
+	    {"report", required_argument, NULL, OPT_REPORT},
 	    {"profile", required_argument, NULL, OPT_PROFILE},
 	    {"name", required_argument, NULL, OPT_NAME},
 	    {"runs", required_argument, NULL, OPT_RUNS},
@@ -549,6 +606,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 					return -1;
 				}
 			g_array_append_val(o->free, f);
+			break;
+		case OPT_REPORT:
+			o->report = optarg;
 			break;
 		case OPT_PROFILE:
 			o->profile = optarg;
@@ -612,12 +672,13 @@ int calibrate_table_main(int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	}
 	device_profile_free(&base);
-	if (o.output && outfile_check(o.output, err, sizeof err)) {
+	if ((o.output && outfile_check(o.output, err, sizeof err)) ||
+	    (o.report && outfile_check(o.report, err, sizeof err))) {
 		cli_error(CMD, "%s\n", err);
 		problem_free(&pb, o.free);
 		return CLI_EXIT_ERROR;
 	}
-	if (read_observations(o.csv, &pb)) {
+	if (read_observations(o.csv, &pb) || count_devices(o.csv, &pb)) {
 		problem_free(&pb, o.free);
 		return CLI_EXIT_ERROR;
 	}
@@ -634,19 +695,25 @@ int calibrate_table_main(int argc, char **argv)
 		problem_free(&pb, o.free);
 		return CLI_EXIT_ERROR;
 	}
-	print_report(o.csv, &pb, &r);
+	struct calt_baseline line;
+	calt_baseline_fit(&pb, &line);
+	print_report(o.csv, &pb, &r, &line);
 	rc = CLI_EXIT_OK;
-	if (o.output) {
-		GString *line = g_string_new("switchover calibrate");
-		for (int i = 0; i < argc; i++)
-			g_string_append_printf(line, " %s", argv[i]);
-		if (calt_write_profile(o.output, o.profile, o.name ? o.name : o.profile, o.csv,
-		                       line->str, &pb, &r, err, sizeof err)) {
-			cli_error(CMD, "%s\n", err);
-			rc = CLI_EXIT_ERROR;
-		}
-		g_string_free(line, TRUE);
+	GString *command = g_string_new("switchover calibrate");
+	for (int i = 0; i < argc; i++)
+		g_string_append_printf(command, " %s", argv[i]);
+	if (o.output && calt_write_profile(o.output, o.profile, o.name ? o.name : o.profile, o.csv,
+	                                   command->str, &pb, &r, err, sizeof err)) {
+		cli_error(CMD, "%s\n", err);
+		rc = CLI_EXIT_ERROR;
 	}
+	if (rc == CLI_EXIT_OK && o.report &&
+	    calt_write_report(o.report, o.csv, command->str, &pb, &r, &line, err, sizeof err)) {
+		cli_error(CMD, "%s\n", err);
+		rc = CLI_EXIT_ERROR;
+	}
+	g_string_free(command, TRUE);
+	calt_baseline_free(&line);
 	if (!o.quiet) {
 		char took[32];
 		cli_format_left(cli_wall_now() - t0, took, sizeof took);

@@ -6,6 +6,7 @@
  *   calibrate_table.c    the command: options, the observations file, the report
  *   calibrate_fit.c      the fit: objective, minimiser, curvature, leave-one-out
  *   calibrate_profile.c  the fitted device profile (YAML with provenance)
+ *   calibrate_report.c   the straight-line baseline; the report as JSON (--report)
  */
 #ifndef SWITCHOVER_CALIBRATE_TABLE_H
 #define SWITCHOVER_CALIBRATE_TABLE_H
@@ -36,9 +37,12 @@ enum calt_stat { CALT_MEDIAN, CALT_MEAN, CALT_PERCENTILE, CALT_PHASE };
 
 /* One observation (a data row of the CSV). */
 struct calt_row {
-	unsigned line;  /* in the CSV */
-	char *scenario; /* path, resolved against the CSV's folder */
-	char **sets;    /* the row's --set overrides */
+	unsigned line;       /* in the CSV */
+	char *scenario;      /* path, resolved against the CSV's folder */
+	char *scenario_text; /* as the CSV writes it */
+	char *note;          /* the note column; NULL when empty or absent */
+	size_t devices;      /* device instances of the scenario with the row's sets */
+	char **sets;         /* the row's --set overrides */
 	size_t n_sets;
 	int strategy; /* enum strategy_kind */
 	enum calt_stat stat;
@@ -84,6 +88,28 @@ struct calt_result {
  */
 int calt_fit(const struct calt_problem *pb, struct calt_result *out, char *err, size_t errlen);
 void calt_result_free(struct calt_result *r);
+
+/* The naive baseline the fit is judged against: a least-squares straight
+ * line observed = a + b * devices through the rows (unweighted; a constant,
+ * the mean, when the rows have one device count). */
+struct calt_baseline {
+	double a_s, b_s;    /* intercept, and slope per device */
+	double *pred_s;     /* the line at each row [n_rows] */
+	double *loo_pred_s; /* the line through the other rows [n_rows]; NaN if n_rows < 2 */
+};
+void calt_baseline_fit(const struct calt_problem *pb, struct calt_baseline *out);
+void calt_baseline_free(struct calt_baseline *b);
+
+/*
+ * Write the report as JSON to `path` (through a temporary renamed when
+ * complete): the fitted values with intervals, the eigen-directions, and
+ * every row with its residual and leave-one-out prediction next to the
+ * baseline's (docs/calibration.md, "The report file").  Returns 0 or -1 with
+ * a message in err.
+ */
+int calt_write_report(const char *path, const char *csv, const char *command,
+                      const struct calt_problem *pb, const struct calt_result *r,
+                      const struct calt_baseline *b, char *err, size_t errlen);
 
 /* A value of a free key as a scenario would write it ("1.25GiB/s"). */
 void calt_format_value(enum calt_kind kind, double v, char *buf, size_t len);

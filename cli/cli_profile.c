@@ -22,16 +22,21 @@ static void show_help(FILE *out)
 	        "      every value the device profile NAME (found on the search path) or FILE\n"
 	        "      (a path) sets, with its provenance: source measurement (files, samples,\n"
 	        "      fit), fitted (to, fit), publication (ref), code (ref) or assumption\n"
-	        "      (reason); json: {name, file, description, command, date, values,\n"
-	        "      assumptions, keys:[{key, value, source, ...the source's fields}]}\n");
+	        "      (reason), and where it comes from (built-in, a folder of the search\n"
+	        "      path, or a path); json: {name, file, origin, description, command,\n"
+	        "      date, values, assumptions, keys:[{key, value, source, ...the source's\n"
+	        "      fields}]}\n");
 }
 
 static void list_help(FILE *out)
 {
-	fprintf(out, "  switchover profile list [--profile-path DIRS]\n"
-	             "      the device profiles found on the search path, in its order: name,\n"
-	             "      where it comes from, file, how many of its values are assumptions; a\n"
-	             "      name found again later is shadowed (a scenario gets the first)\n");
+	fprintf(out,
+	        "  switchover profile list [--profile-path DIRS]\n"
+	        "      the device profiles found on the search path, in its order: name,\n"
+	        "      where it comes from (built-in, --profile-path, %s,\n"
+	        "      scenario folder), how many of its values are assumptions, file; a\n"
+	        "      name found again later is shadowed (a scenario gets the first)\n",
+	        PROFILE_FILE_ENV);
 }
 
 void cli_profile_help(FILE *out)
@@ -42,11 +47,11 @@ void cli_profile_help(FILE *out)
 	fprintf(out,
 	        "\nA device profile (profiles/devices/NAME.yaml, docs/scenarios.md \"Device\n"
 	        "profiles\") gives a scenario's device group every key it does not set.  A\n"
-	        "name is looked for in: the built-in profiles (<prefix>/share/switchover/\n"
-	        "profiles/devices, then the source tree's profiles/devices), the folders of\n"
+	        "name is looked for in: the built-in profiles (the project's profiles/,\n"
+	        "built into the binary: <built-in>/devices/NAME.yaml), the folders of\n"
 	        "--profile-path DIR[:DIR...], those of %s, and the\n"
 	        "scenario's own folder; in each folder DIR as DIR/devices/NAME.yaml, then\n"
-	        "DIR/NAME.yaml.\n\n"
+	        "DIR/NAME.yaml.  A name with a '/' or ending in .yaml is a path.\n\n"
 	        "options:\n"
 	        "  --profile-path DIRS  also look in these folders (':'-separated)\n"
 	        "  --format F           table (default) | json (show)\n"
@@ -81,7 +86,7 @@ static char *provenance_text(const struct device_profile_entry *e)
 
 static void show_table(const struct device_profile *p)
 {
-	printf("profile %s (%s)\n", p->name, p->file);
+	printf("profile %s (%s: %s)\n", p->name, p->origin, p->file);
 	if (p->description)
 		printf("  %s\n", p->description);
 	if (p->command)
@@ -136,6 +141,7 @@ static int show_json(const struct device_profile *p)
 	json_t *root = json_object();
 	json_set_string(root, "name", p->name);
 	json_set_string(root, "file", p->file);
+	json_set_string(root, "origin", p->origin);
 	json_set_string(root, "description", p->description);
 	json_set_string(root, "command", p->command);
 	json_set_string(root, "date", p->date);
@@ -145,13 +151,50 @@ static int show_json(const struct device_profile *p)
 	return output_json_write(stdout, root, JSON_INDENT(2));
 }
 
+/* One line of `profile list`: the profile `name` from `origin`, built in
+ * (`b`) or the file `file`; `seen` maps each name to the file it was first
+ * found at. */
+static void list_one(GHashTable *seen, const char *name, const char *origin, const char *file,
+                     const struct profile_builtin *b)
+{
+	const char *first = g_hash_table_lookup(seen, name);
+	struct device_profile p;
+	char err[1024], values[64];
+	int rc = b ? device_profile_load_text(file, b->text, b->len, &p, err, sizeof err)
+	           : device_profile_load(file, NULL, &p, err, sizeof err);
+
+	if (rc == 0) {
+		snprintf(values, sizeof values, "%zu/%zu assumed", p.n_assumptions, p.n_entries);
+		device_profile_free(&p);
+		err[0] = '\0';
+	} else {
+		snprintf(values, sizeof values, "-");
+	}
+	printf("%-16s %-24s %-14s %s", name, origin, values, file);
+	if (first)
+		printf(" (shadowed by %s)", first);
+	if (err[0])
+		printf(" (not a device profile: %s)", err);
+	putchar('\n');
+	if (!first)
+		g_hash_table_insert(seen, g_strdup(name), g_strdup(file));
+}
+
 /* The device profiles of the search path, in its order. */
 static int list_profiles(void)
 {
 	GPtrArray *dirs = profile_file_dirs("devices", NULL);
 	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
-	printf("%-16s %-16s %-14s %s\n", "name", "from", "values", "file");
+	printf("%-16s %-24s %-14s %s\n", "name", "from", "values", "file");
+	for (size_t i = 0; i < profile_builtin_count; i++) {
+		const struct profile_builtin *b = &profile_builtin_table[i];
+		if (strcmp(b->kind, "devices"))
+			continue;
+		char *file = profile_file_builtin_path(b);
+		list_one(seen, b->name, PROFILE_FILE_ORIGIN_BUILTIN, file, b);
+		g_free(file);
+	}
 	for (guint i = 0; i < dirs->len; i++) {
 		const struct profile_file_dir *d = g_ptr_array_index(dirs, i);
 		GDir *dir = g_dir_open(d->dir, 0, NULL);
@@ -168,30 +211,10 @@ static int list_profiles(void)
 			const char *file = g_ptr_array_index(files, k);
 			char *name = g_strndup(file, strlen(file) - 5);
 			char *path = g_build_filename(d->dir, file, NULL);
-			const char *first = g_hash_table_lookup(seen, name);
-			struct device_profile p;
-			char err[1024], values[64];
 
-			if (device_profile_load(path, NULL, &p, err, sizeof err) == 0) {
-				snprintf(values, sizeof values, "%zu/%zu assumed", p.n_assumptions,
-				         p.n_entries);
-				device_profile_free(&p);
-				err[0] = '\0';
-			} else {
-				snprintf(values, sizeof values, "-");
-			}
-			printf("%-16s %-16s %-14s %s", name, d->origin, values, path);
-			if (first)
-				printf(" (shadowed by %s)", first);
-			if (err[0])
-				printf(" (not a device profile: %s)", err);
-			putchar('\n');
-			if (!first)
-				g_hash_table_insert(seen, name, path);
-			else {
-				g_free(name);
-				g_free(path);
-			}
+			list_one(seen, name, d->origin, path, NULL);
+			g_free(name);
+			g_free(path);
 		}
 		g_ptr_array_unref(files);
 	}

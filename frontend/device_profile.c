@@ -318,16 +318,19 @@ int device_profile_load(const char *name, const char *from, struct device_profil
 {
 	char *text;
 	size_t len = 0;
+	const char *origin = NULL;
 	char *path = profile_file_read("devices", "device", name, from, DEVICE_PROFILE_MAX_BYTES,
-	                               &text, &len, err, errlen);
+	                               &text, &len, &origin, err, errlen);
 	int rc = -1;
 
 	*out = (struct device_profile){0};
 	scenario_profile_unset(&out->values);
 	if (path)
 		rc = device_profile_load_text(path, text, len, out, err, errlen);
-	if (rc == 0)
+	if (rc == 0) {
 		out->file = g_strdup(path);
+		out->origin = origin;
+	}
 	g_free(text);
 	g_free(path);
 	return rc ? -1 : 0;

@@ -25,7 +25,10 @@ struct device_profile_entry {
 
 struct device_profile {
 	char *name;                         /* the file's name: key */
-	char *file;                         /* where it was found */
+	char *file;                         /* where it was found: a path, or
+	                                     * <built-in>/devices/NAME.yaml */
+	const char *origin;                 /* built-in, path, --profile-path, ...
+	                                     * (profile_file.h); NULL from text */
 	char *description, *command, *date; /* NULL when the file has none */
 	struct scenario_profile values;
 	struct device_profile_entry *entries; /* in the order of the file */
@@ -41,8 +44,8 @@ struct device_profile {
  */
 int device_profile_load(const char *name, const char *from, struct device_profile *out, char *err,
                         size_t errlen);
-/* The same from memory (out->file stays NULL); `name_for_errors` stands
- * for the file name. */
+/* The same from memory (out->file and out->origin stay NULL);
+ * `name_for_errors` stands for the file name. */
 int device_profile_load_text(const char *name_for_errors, const char *text, size_t len,
                              struct device_profile *out, char *err, size_t errlen);
 void device_profile_free(struct device_profile *p);

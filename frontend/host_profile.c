@@ -90,7 +90,7 @@ int host_profile_load(const char *name, const char *from, struct scn_host *o, ch
 	char *text;
 	size_t len = 0;
 	char *path = profile_file_read("hosts", "host", name, from, HOST_PROFILE_MAX_BYTES, &text,
-	                               &len, err, errlen);
+	                               &len, NULL, err, errlen);
 	int rc = -1;
 
 	if (path) {

@@ -1,5 +1,6 @@
 /*
- * profile_file.c - finding a profile data file by name (see profile_file.h).
+ * profile_file.c - finding a profile by name: built in, or a data file
+ * (see profile_file.h).
  */
 #include "profile_file.h"
 
@@ -9,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char *user_dirs; /* --profile-path */
 
@@ -32,13 +32,19 @@ static char *try_path(char *path, GString *tried)
 	return NULL;
 }
 
-/* The folder of the running program, or NULL. */
-static char *program_dir(void)
+const struct profile_builtin *profile_file_builtin(const char *kind, const char *name)
 {
-	char *exe = g_file_read_link("/proc/self/exe", NULL);
-	char *dir = exe ? g_path_get_dirname(exe) : NULL;
-	g_free(exe);
-	return dir;
+	for (size_t i = 0; i < profile_builtin_count; i++) {
+		const struct profile_builtin *b = &profile_builtin_table[i];
+		if (!strcmp(b->kind, kind) && !strcmp(b->name, name))
+			return b;
+	}
+	return NULL;
+}
+
+char *profile_file_builtin_path(const struct profile_builtin *b)
+{
+	return g_strdup_printf("%s/%s/%s.yaml", PROFILE_FILE_BUILTIN, b->kind, b->name);
 }
 
 static void dir_free(gpointer p)
@@ -72,14 +78,7 @@ static void add_user_dirs(GPtrArray *a, const char *kind, const char *list, cons
 GPtrArray *profile_file_dirs(const char *kind, const char *from)
 {
 	GPtrArray *a = g_ptr_array_new_with_free_func(dir_free);
-	char *bin = program_dir();
 
-	if (bin)
-		add_dir(a,
-		        g_build_filename(bin, "..", "share", "switchover", "profiles", kind, NULL),
-		        "built-in");
-	g_free(bin);
-	add_dir(a, g_build_filename(SWITCHOVER_SOURCE_PROFILES, kind, NULL), "source tree");
 	add_user_dirs(a, kind, user_dirs, "--profile-path");
 	add_user_dirs(a, kind, getenv(PROFILE_FILE_ENV), PROFILE_FILE_ENV);
 	if (from)
@@ -88,13 +87,17 @@ GPtrArray *profile_file_dirs(const char *kind, const char *from)
 	return a;
 }
 
-char *profile_file_find(const char *kind, const char *name, const char *from, GString *tried)
+/* The file of profile `name` (see profile_file_read()), or NULL with the
+ * places tried in `tried`; *origin says where it was found. */
+static char *find_file(const char *kind, const char *name, const char *from, GString *tried,
+                       const char **origin)
 {
 	char *found = NULL;
 
 	if (strchr(name, '/') || g_str_has_suffix(name, ".yaml")) {
 		char *from_dir =
 		    from && strchr(from, '/') ? g_path_get_dirname(from) : g_strdup(".");
+		*origin = PROFILE_FILE_ORIGIN_PATH;
 		if (!g_path_is_absolute(name))
 			found = try_path(g_build_filename(from_dir, name, NULL), tried);
 		if (!found)
@@ -107,6 +110,7 @@ char *profile_file_find(const char *kind, const char *name, const char *from, GS
 	for (guint i = 0; i < dirs->len && !found; i++) {
 		const struct profile_file_dir *d = g_ptr_array_index(dirs, i);
 		found = try_path(g_build_filename(d->dir, file, NULL), tried);
+		*origin = d->origin;
 	}
 	g_ptr_array_unref(dirs);
 	g_free(file);
@@ -114,17 +118,33 @@ char *profile_file_find(const char *kind, const char *name, const char *from, GS
 }
 
 char *profile_file_read(const char *kind, const char *what, const char *name, const char *from,
-                        size_t max_bytes, char **text, size_t *len, char *err, size_t errlen)
+                        size_t max_bytes, char **text, size_t *len, const char **origin, char *err,
+                        size_t errlen)
 {
-	GString *tried = g_string_new(NULL);
-	char *path = profile_file_find(kind, name, from, tried);
+	const bool is_path = strchr(name, '/') || g_str_has_suffix(name, ".yaml");
+	const struct profile_builtin *b = is_path ? NULL : profile_file_builtin(kind, name);
+	const char *where = PROFILE_FILE_ORIGIN_BUILTIN;
+	char *path;
 
 	*text = NULL;
-	if (!path)
-		snprintf(err, errlen, "%s profile '%s' not found (looked for %s)", what, name,
-		         tried->str);
-	else if (input_file_read(path, max_bytes, text, len, err, errlen))
-		g_clear_pointer(&path, g_free);
-	g_string_free(tried, TRUE);
+	if (b) {
+		*text = g_strndup(b->text, b->len);
+		*len = b->len;
+		path = profile_file_builtin_path(b);
+	} else {
+		GString *tried = g_string_new(NULL);
+		if (!is_path)
+			g_string_append_printf(tried, "%s/%s/%s.yaml", PROFILE_FILE_BUILTIN, kind,
+			                       name);
+		path = find_file(kind, name, from, tried, &where);
+		if (!path)
+			snprintf(err, errlen, "%s profile '%s' not found (looked for %s)", what,
+			         name, tried->str);
+		else if (input_file_read(path, max_bytes, text, len, err, errlen))
+			g_clear_pointer(&path, g_free);
+		g_string_free(tried, TRUE);
+	}
+	if (path && origin)
+		*origin = where;
 	return path;
 }

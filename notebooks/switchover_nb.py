@@ -9,6 +9,7 @@ Environment:
   SWITCHOVER_NOTEBOOK_QUICK   1: small run counts and grids (what `make check`
                               uses so the notebooks run in seconds)
 """
+import json
 import os
 import shlex
 import subprocess
@@ -159,3 +160,28 @@ def phase_medians_ms(df, strategy):
     """Median of each phase (ms) over the completed runs of one strategy."""
     d = completed(df[df["strategy"] == strategy])
     return pd.Series({p: 1e3 * d[f"phase_{p}_s"].median() for p in PHASES}, name=strategy)
+
+
+def _bound(kind, v):
+    """A --free bound of the report's kind, in its SI unit, as the CLI takes it."""
+    return {"duration": f"{v!r}s", "rate": f"{v!r}B/s", "bytes": f"{int(v)}B"}.get(kind, repr(v))
+
+
+def calibrate_table(csv, free, out_name, runs):
+    """Run `switchover calibrate table CSV --free ... --runs RUNS --report
+    OUT/out_name` (docs/calibration.md, "From a table") and return the report
+    it writes, read.  `free`: the "free" list of a report (key, kind, low,
+    high), so that a notebook refits exactly what a committed report fitted."""
+    path = _out(out_name)
+    cmd = [SWITCHOVER, "calibrate", "table", csv, "--runs", str(runs), "--quiet",
+           "--report", path]
+    for f in free:
+        cmd += ["--free", f"{f['key']}={_bound(f['kind'], f['low'])}..{_bound(f['kind'], f['high'])}"]
+    _run(cmd)
+    return read_report(path)
+
+
+def read_report(path):
+    """A `calibrate table --report` file (JSON, docs/calibration.md)."""
+    with open(path) as f:
+        return json.load(f)

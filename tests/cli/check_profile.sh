@@ -1,9 +1,10 @@
 #!/bin/sh
 # Device profiles from the command line: `profile show` and `profile list`,
-# the search path (built-in, --profile-path, SWITCHOVER_PROFILE_PATH, the
-# scenario's folder, in that order), a bad profile's FILE:LINE: KEY error
-# after the scenario's, and the line (table) or field (JSON) of a run whose
-# profile has assumptions.
+# the search path (built into the binary, --profile-path,
+# SWITCHOVER_PROFILE_PATH, the scenario's folder, in that order), a copy of
+# the binary alone finding its built-in profiles, a bad profile's
+# FILE:LINE: KEY error after the scenario's, and the line (table) or field
+# (JSON) of a run whose profile has assumptions.
 # usage: check_profile.sh SWITCHOVER_BINARY SOURCE_DIR
 set -u
 SW=$1
@@ -16,7 +17,7 @@ expect 0 "switchover profile list" -- "$SW" help profile
 expect 2 "expected show or list" -- "$SW" profile
 expect 2 "show takes one NAME or FILE" -- "$SW" profile show
 expect 2 "--format 'xml'" -- "$SW" profile show null --format xml
-expect 2 "device profile 'nope' not found" -- "$SW" profile show nope
+expect 2 "device profile 'nope' not found (looked for <built-in>/devices/nope.yaml, ./nope.yaml)" -- "$SW" profile show nope
 
 # show: every value with its source, in the file's order.
 expect 0 "16 of 18 values are assumptions" -- "$SW" profile show mlx5-cx7
@@ -24,6 +25,36 @@ expect 0 "state_size  *100MiB  *publication  *docs/domain.md §9" -- "$SW" profi
 expect 0 "header_size  *16  *code  *struct mlx5_vf_migration_header" -- "$SW" profile show mlx5-cx7
 expect 0 "latency.stop_to_running_p2p  *60ms  *assumption" -- "$SW" profile show mlx5-cx7
 expect 0 "0 of 0 values are assumptions" -- "$SW" profile show "$SRC/profiles/devices/null.yaml"
+expect 0 "^profile null (path: $SRC/profiles/devices/null.yaml)" -- "$SW" profile show "$SRC/profiles/devices/null.yaml"
+expect 0 "^profile mlx5-cx7 (built-in: <built-in>/devices/mlx5-cx7.yaml)" -- "$SW" profile show mlx5-cx7
+
+# The built-in profiles are the files of profiles/ as built: every one
+# shows the same values and provenance as its file.
+for f in "$SRC"/profiles/devices/*.yaml; do
+	n=$(basename "$f" .yaml)
+	"$SW" profile show "$n" --format json >"$TMP/builtin.json"
+	"$SW" profile show "$f" --format json >"$TMP/file.json"
+	if python3 -c '
+import json, sys
+b, f = (json.load(open(p)) for p in sys.argv[1:3])
+assert b.pop("origin") == "built-in" and b.pop("file") == "<built-in>/devices/" + sys.argv[3] + ".yaml", b
+assert f.pop("origin") == "path", f
+f.pop("file")
+assert b == f, (b, f)
+' "$TMP/builtin.json" "$TMP/file.json" "$n"; then ok; else bad "built-in $n differs from $f (rebuild?)"; fi
+done
+
+# A copy of the binary alone, run from elsewhere with another HOME, finds
+# the built-in device and host profiles.
+mkdir -p "$TMP/alone/bin" "$TMP/alone/home" "$TMP/alone/cwd" "$TMP/alone/scn"
+cp "$SW" "$TMP/alone/bin/switchover"
+printf 'name: s\nhosts: {source: {profile: ci-2core}}\ndevices: [{name: vf, profile: mlx5-cx7, count: 2}]\n' >"$TMP/alone/scn/s.yaml"
+alone() { (cd "$TMP/alone/cwd" && HOME="$TMP/alone/home" "$TMP/alone/bin/switchover" "$@"); }
+expect 0 "state_size: 100MiB" -- alone sim "$TMP/alone/scn/s.yaml" --resolved
+expect 0 "^downtime" -- alone sim "$TMP/alone/scn/s.yaml" --runs 1 --quiet
+expect 0 "^profile mlx5-cx7 (built-in: <built-in>/devices/mlx5-cx7.yaml)" -- alone profile show mlx5-cx7
+expect 0 "header_size  *16  *code" -- alone profile show mlx5-cx7
+expect 0 "^mlx5-cx7  *built-in  *[0-9]*/[0-9]* assumed  *<built-in>/devices/mlx5-cx7.yaml$" -- alone profile list
 "$SW" profile show mlx5-cx7 --format json >"$TMP/show.json"
 if python3 -c '
 import json, sys
@@ -53,7 +84,7 @@ mk "$TMP/env/generic.yaml" 1MiB
 expect 0 "state_size: 16MiB" -- env SWITCHOVER_PROFILE_PATH="$TMP/env" "$SW" sim "$SRC/scenarios/null.yaml" --resolved --set devices[0].profile=generic
 expect 0 "mydev  *--profile-path  *0/1 assumed  *$TMP/opt/devices/mydev.yaml" -- env SWITCHOVER_PROFILE_PATH="$TMP/env" "$SW" profile list --profile-path "$TMP/opt"
 expect 0 "mydev  *SWITCHOVER_PROFILE_PATH .*(shadowed by $TMP/opt/devices/mydev.yaml)" -- env SWITCHOVER_PROFILE_PATH="$TMP/env" "$SW" profile list --profile-path "$TMP/opt"
-expect 0 "generic  *source tree  *4/4 assumed" -- "$SW" profile list
+expect 0 "^generic  *built-in  *4/4 assumed  *<built-in>/devices/generic.yaml$" -- "$SW" profile list
 expect 0 "mydev.yaml" -- "$SW" profile show mydev --profile-path "$TMP/opt"
 cp "$TMP/scn/s.yaml" "$TMP/s.yaml"
 expect 2 "device profile 'mydev' not found" -- "$SW" sweep "$TMP/s.yaml" --vary devices.count=1,2 --quiet

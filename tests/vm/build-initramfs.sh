@@ -1,8 +1,8 @@
 #!/bin/sh
 # Make the tests/vm guest's initramfs: busybox (static) with its applet
 # links, the switchover binary with the shared libraries ldd lists and the
-# dynamic loader, the shipped profiles under /share/switchover, guest-test.sh
-# as /init, and the scenarios under /vm.
+# dynamic loader (the profiles are built into it), guest-test.sh as /init,
+# and the scenarios under /vm.
 # usage: build-initramfs.sh SWITCHOVER_BINARY OUTPUT.cpio.gz
 set -eu
 
@@ -33,11 +33,6 @@ done
 # The binary and, at the paths ldd resolved them to, its libraries and the
 # loader named in its PT_INTERP.
 cp "$binary" "$root/bin/switchover"
-# The shipped profiles where an installed binary finds them
-# (<program>/../share/switchover/profiles: docs/scenarios.md, "Device
-# profiles"); the source tree's path does not exist in the guest.
-mkdir -p "$root/share/switchover"
-cp -R "$repo/profiles" "$root/share/switchover/profiles"
 libs=$(ldd "$binary") || die "ldd $binary failed"
 echo "$libs" | grep -q 'not found' && die "$binary has unresolved libraries:
 $(echo "$libs" | grep 'not found')"
