@@ -32,10 +32,13 @@ static void warn_stderr(void *ctx, const char *msg)
 /*
  * A fault for the robustness tests only (tests/robustness/twoproc.sh,
  * docs/reliability.md), never for users, hence no option:
- * SWITCHOVER_TEST_DISCONNECT=CHANNEL:N closes this process's connections
+ * SWITCHOVER_TEST_DISCONNECT=CHANNEL:N closes this process's connection
  * instead of sending its Nth frame (from 0) on CHANNEL ("main",
  * "return-path", "multifdK"), so that its peer loses it at that point of
- * the run.  Returns 0, or -1 with a message when the value is malformed.
+ * the run; "handshake:N" closes connection N after the source's hello,
+ * "trace-exchange:N" the results connection instead of this end's Nth
+ * message of the exchange after the run (real_world.h).  Returns 0, or -1
+ * with a message when the value is malformed.
  */
 static struct rtp_fault test_fault;
 static int take_test_fault(void)
@@ -140,6 +143,12 @@ void cli_real_help(FILE *out)
 	        "mtty) through the kernel's migration uAPI: see docs/hardware.md and\n"
 	        "`switchover vfio --help`.  SIGINT ends the run in progress and returns every\n"
 	        "device to RUNNING; no result file is written.\n");
+	char phases[200];
+	names_list(&real_phase_names, phases, sizeof phases);
+	fprintf(out,
+	        "\nA two-process run whose connection to its peer breaks names the peer and\n"
+	        "the phase of the run (docs/reliability.md).  The phases:\n  %s\n",
+	        phases);
 }
 
 /* Value of option `name` at argv[*i] ("--name=V" or "--name V"), or NULL

@@ -99,6 +99,20 @@ double rtp_run_start(struct rt *rt);
  * version 2, expected 1"), or "" when none.  Reset by rtp_run. */
 const char *rtp_last_error(struct rt *rt);
 
+/* The last frame this end sent or read, on the channel of the run's first
+ * failure (rtp_last_error) or, if none crossed it, on any channel, and
+ * when that failure came: what
+ * a caller needs to say in which phase of its protocol a connection was
+ * lost.  `any` false: no frame went either way before it. */
+struct rtp_frame_seen {
+	bool any;
+	char chan[32];
+	uint32_t kind;
+	uint64_t value;
+	double error_t; /* run time of the failure (rt's now()) */
+};
+void rtp_last_error_frame(struct rt *rt, struct rtp_frame_seen *out);
+
 /* Arm a fault (NULL or RTP_FAULT_NONE disarms).  Set before a run. */
 void rtp_set_fault(struct rt *rt, const struct rtp_fault *f);
 
