@@ -10,9 +10,10 @@
 #   says so (that case: test_real's test_two_processes_source_gone);
 # - a source killed mid-run: the destination's error says the run failed
 #   and why, not only that the traces could not be exchanged;
-# - a peer that closes its connections at any point of a run (before each
-#   of its frames in turn, generated from the run's own frames): both ends
-#   end, the run failed, files whole, the source's devices recovered;
+# - a peer lost at every phase of a run (a generated matrix: each point
+#   either end can cut, the handshake, every frame, the trace exchange):
+#   both ends end with an error naming the peer and the phase, nothing left
+#   behind, and every phase of `real --help` is cut somewhere;
 # - a slow peer (each end stopped for 2 s of a 10 s I/O timeout) is no
 #   failure.
 # Every process below has a watchdog that kills it after 120 s (a hang is
@@ -123,30 +124,44 @@ st=$?
 if [ "$st" = 2 ] && grep -q "the run failed: .*the peer closed the connection" "$TMP/k9.err"; then ok; else
 	bad "destination of a killed source: exit $st"; sed 's/^/    /' "$TMP/k9.err" | head -5
 fi
-# 5. The peer closes its connections at every point of a run: instead of
-# its Nth frame on a channel, N = 0, 1, ... until a run completes (the
-# list of points is the run's own frames; SWITCHOVER_TEST_DISCONNECT,
-# docs/reliability.md).  The source's frames on "main" (setup, precopy
-# data, stop-copy data, end of stream) and the destination's on
-# "return-path" (its ACKs and its running or failed report).  Both ends
-# end within their I/O timeout (the watchdog catches a hang) with the run
-# failed (exit 1), the end that lost its peer saying so; a result file
-# under its final name is whole; the source's devices are back in RUNNING.
+# 5. A peer lost at every phase of a run, both ways: the matrix is
+# generated, so a new phase, frame or connection is covered without a new
+# test.  The phases are the program's own (`real --help` lists them); the
+# points are every point each end can cut (SWITCHOVER_TEST_DISCONNECT,
+# docs/reliability.md): each connection's handshake, each frame of each
+# channel (the source's "main" and "multifd0", the destination's
+# "return-path"; N = 0, 1, ... until a run completes) and each message of
+# the trace exchange after the run.  The scenario has precopy data and
+# sends its device state over a multifd channel, so every phase has points.
+# At each point: both ends end (the watchdog catches a hang) with a
+# non-zero status, each naming its peer (the destination by the address it
+# listens on, the source by its address) and a phase of the list; the end
+# that cut says in which phase; no process is left on the port, no
+# temporary beside the result files, a result file under its final name is
+# whole, and after a failed run the source's devices are back in RUNNING.
+# Every phase of the list must be named by some cutting end.
+phases=$("$SW" real --help | sed -n '/^A two-process run whose connection/,$p' | tail -1 |
+	sed 's/^ *//; s/ or /, /')
+[ -n "$phases" ] || bad "real --help lists no phases"
+PL="--runs 1 --set vm.ram=0 --set devices[0].state_size=2MiB --set migration.chunk_size=1MiB
+	--set network.multifd_channels=1 --io-timeout 3s --quiet"
+PLS="$SRC/scenarios/cx7-1vf.yaml"
+: >"$TMP/pl.log"
+: >"$TMP/pl-phases"
 peer_lost() { # side channel
 	n=0
-	while [ $n -lt 200 ]; do
-		rm -f "$TMP/pl-src.h5" "$TMP/pl-dst.h5"
+	while [ $n -lt 100 ]; do
+		# (a stale file would give the last point's port: every file is new)
+		rm -f "$TMP"/pl-src.* "$TMP"/pl-dst.*
 		env_src="" env_dst=""
 		if [ "$1" = src ]; then env_src="SWITCHOVER_TEST_DISCONNECT=$2:$n"; else
 			env_dst="SWITCHOVER_TEST_DISCONNECT=$2:$n"; fi
-		env $env_dst "$SW" real "$SRC/scenarios/null.yaml" --runs 1 --set devices[0].count=2 \
-			--io-timeout 5s --role dst --listen 127.0.0.1:0 --quiet -o "$TMP/pl-dst.h5" \
+		env $env_dst "$SW" real "$PLS" $PL --role dst --listen 127.0.0.1:0 -o "$TMP/pl-dst.h5" \
 			>"$TMP/pl-dst.out" 2>"$TMP/pl-dst.err" &
 		dst=$!
 		guard $dst
 		port=$(listen_port $dst "$TMP/pl-dst.err")
-		env $env_src "$SW" real "$SRC/scenarios/null.yaml" --runs 1 --set devices[0].count=2 \
-			--io-timeout 5s --role src --connect "127.0.0.1:$port" --quiet -o "$TMP/pl-src.h5" \
+		env $env_src "$SW" real "$PLS" $PL --role src --connect "127.0.0.1:$port" -o "$TMP/pl-src.h5" \
 			>"$TMP/pl-src.out" 2>"$TMP/pl-src.err" &
 		src=$!
 		guard $src
@@ -155,20 +170,29 @@ peer_lost() { # side channel
 		wait $dst
 		dst_st=$?
 		if [ $src_st = 0 ] && [ $dst_st = 0 ]; then
-			break # past the last frame: the run completed
+			break # past the last point: the run completed
 		fi
-		what="$1 closes before its frame $n on $2"
-		lost=pl-dst.out
-		[ "$1" = dst ] && lost=pl-src.out
-		if [ $src_st = 1 ] && [ $dst_st = 1 ] && grep -q "1 failed" "$TMP/pl-src.out" &&
-			grep -q "1 failed" "$TMP/pl-dst.out"; then ok; else
-			bad "$what: source exit $src_st, destination exit $dst_st (137: a hang)"
+		what="$1 cuts $2:$n"
+		if [ $src_st != 0 ] && [ $src_st != 137 ] && [ $dst_st != 0 ] && [ $dst_st != 137 ]; then ok; else
+			bad "$what: source exit $src_st, destination exit $dst_st (0: the loss went unseen, 137: a hang)"
 			cat "$TMP/pl-src.err" "$TMP/pl-dst.err" | grep -v 'listening on' | head -4
 		fi
-		if grep -q "status .*the peer closed the connection" "$TMP/$lost"; then ok; else
-			bad "$what: the other end does not say it lost its peer"
-			grep "status" "$TMP/$lost" | head -2
-		fi
+		cat "$TMP/pl-src.out" "$TMP/pl-src.err" >"$TMP/pl-src.all"
+		cat "$TMP/pl-dst.out" "$TMP/pl-dst.err" >"$TMP/pl-dst.all"
+		for end in src dst; do
+			if [ $end = src ]; then who="the destination 127.0.0.1:$port"; else
+				who="the source 127.0.0.1:[0-9][0-9]*"; fi
+			said=$(grep -o "$who, in phase '[^']*'" "$TMP/pl-$end.all" | head -1 | sed "s/.*in phase '//; s/'\$//")
+			case ", $phases," in
+			*", $said,"*) ok ;;
+			*) bad "$what: the $end does not name its peer ($who) and a phase of [$phases]"
+				grep -h "status\|switchover real:" "$TMP/pl-$end.all" | grep -v listening | head -2 ;;
+			esac
+			[ $end = "$1" ] && [ -n "$said" ] && echo "$said" >>"$TMP/pl-phases"
+			echo "  $what: $end: $(grep -o "[^(]*, in phase '[^']*': [^)]*" "$TMP/pl-$end.all" | head -1 | cut -c1-150)" >>"$TMP/pl.log"
+		done
+		if pgrep -f "127.0.0.1:$port" >/dev/null; then bad "$what: a process on port $port is left"; else ok; fi
+		if ls "$TMP" | grep -q '\.tmp-'; then bad "$what: temporaries left: $(ls "$TMP" | grep '\.tmp-')"; else ok; fi
 		for f in "$TMP/pl-src.h5" "$TMP/pl-dst.h5"; do
 			[ -e "$f" ] || continue
 			"$SW" compare "$f" "$f" >"$TMP/cmp" 2>&1
@@ -176,17 +200,21 @@ peer_lost() { # side channel
 			if [ $? -le 1 ] || grep -q "no completed run" "$TMP/cmp"; then ok; else
 				bad "$what: $f is damaged: $(head -1 "$TMP/cmp")"; fi
 		done
-		if grep -q "recovery (devices back to RUNNING)" "$TMP/pl-src.out"; then ok; else
+		if [ $src_st != 1 ] || grep -q "recovery (devices back to RUNNING)" "$TMP/pl-src.out"; then ok; else
 			bad "$what: the source's devices did not recover"
 		fi
-		echo "  $what: $(sed -n 's/^status *//p' "$TMP/$lost" | cut -c1-160)" >>"$TMP/pl.log"
 		n=$((n + 1))
 	done
-	if [ $n -gt 0 ] && [ $n -lt 200 ]; then ok; else bad "$1 on $2: $n points (expected some, and an end)"; fi
+	if [ $n -gt 0 ] && [ $n -lt 100 ]; then ok; else bad "$1 on $2: $n points (expected some, and an end)"; fi
 }
-peer_lost src main
-peer_lost dst return-path
+for ch in handshake main multifd0 trace-exchange; do peer_lost src $ch; done
+for ch in handshake return-path trace-exchange; do peer_lost dst $ch; done
 cat "$TMP/pl.log"
+echo "$phases" | tr ',' '\n' | sed 's/^ *//' | while read -r ph; do
+	if grep -qx "$ph" "$TMP/pl-phases"; then echo ok; else echo "no point cut the run in phase '$ph'"; fi
+done >"$TMP/pl-cover"
+grep -v '^ok$' "$TMP/pl-cover" | while read -r l; do echo "FAIL: $l"; done
+if grep -qv '^ok$' "$TMP/pl-cover"; then fails=$((fails + 1)); else ok; fi
 
 # 6. A slow peer is no lost peer: each end stopped (SIGSTOP) for 2 s, well
 # inside the 10 s I/O timeout, in the middle of a run: every run completes.
