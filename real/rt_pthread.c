@@ -753,6 +753,10 @@ static int inject(struct rt_chan *c, const struct rt_frame *f, enum rtp_fault_ac
 		free(copy);
 		return rc;
 	}
+	case RTP_FAULT_PAUSE:
+		nanosleep_until(transport_now() + c->p->fault.seconds);
+		return transport_send_frame(c->fd_tx, f, TRANSPORT_VERSION,
+		                            deadline + c->p->fault.seconds, NULL, 0);
 	case RTP_FAULT_STALL:
 		c->stalled = true;
 		return transport_write_full(c->fd_tx, hdr, sizeof hdr / 2, deadline);
@@ -843,12 +847,14 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 	if (c->q.length == 0) {
 		bool timed_out = !c->rx_err;
 		int err = timed_out ? -ETIMEDOUT : c->rx_err;
+		/* The silence measured, so a timeout can be checked against it. */
+		double silence = transport_now() - (c->last_heard > since ? c->last_heard : since);
 		pthread_mutex_unlock(&c->m);
 		if (timed_out)
-			record_error(
-			    p, c,
-			    "channel '%s': nothing from the peer for %.3g s (the I/O timeout)",
-			    c->name, p->cfg.io_timeout_s);
+			record_error(p, c,
+			             "channel '%s': nothing from the peer for %.3f s (the I/O "
+			             "timeout: %.3g s)",
+			             c->name, silence, p->cfg.io_timeout_s);
 		return err;
 	}
 	struct chan_slot *slot = g_queue_pop_head(&c->q);

@@ -67,6 +67,8 @@ enum rtp_fault_action {
 	RTP_FAULT_CORRUPT,     /* the frame with its middle payload byte flipped */
 	RTP_FAULT_SPAWN,       /* spawn fails (as pthread_create with EAGAIN) for the
 	                          nth task whose name starts with `chan` */
+	RTP_FAULT_PAUSE,       /* the frame is sent `seconds` late, the connection
+	                          busy meanwhile (no keepalive): a slow peer */
 };
 
 struct rtp_fault {
@@ -76,6 +78,7 @@ struct rtp_fault {
 	int match_value;
 	uint64_t value;
 	unsigned nth;
+	double seconds; /* RTP_FAULT_PAUSE */
 };
 
 /* A runtime with `cfg` (copied).  NULL on ENOMEM or an invalid config

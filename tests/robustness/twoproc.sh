@@ -14,8 +14,8 @@
 #   either end can cut, the handshake, every frame, the trace exchange):
 #   both ends end with an error naming the peer and the phase, nothing left
 #   behind, and every phase of `real --help` is cut somewhere;
-# - a slow peer (each end stopped for 2 s of a 10 s I/O timeout) is no
-#   failure.
+# - a slow peer (each end sending a frame 2.5 s late, its connection busy,
+#   with a 4 s I/O timeout) is no failure.
 # Every process below has a watchdog that kills it after 120 s (a hang is
 # a failure: exit 137); no verdict depends on how fast the machine is.
 # usage: twoproc.sh SWITCHOVER_BINARY SOURCE_DIR
@@ -143,8 +143,9 @@ fi
 phases=$("$SW" real --help | sed -n '/^A two-process run whose connection/,$p' | tail -1 |
 	sed 's/^ *//; s/ or /, /')
 [ -n "$phases" ] || bad "real --help lists no phases"
-PL="--runs 1 --set vm.ram=0 --set devices[0].state_size=2MiB --set migration.chunk_size=1MiB
-	--set network.multifd_channels=1 --io-timeout 3s --quiet"
+PLB="--set vm.ram=0 --set devices[0].state_size=2MiB --set migration.chunk_size=1MiB
+	--set network.multifd_channels=1 --quiet"
+PL="$PLB --runs 1 --io-timeout 3s"
 PLS="$SRC/scenarios/cx7-1vf.yaml"
 : >"$TMP/pl.log"
 : >"$TMP/pl-phases"
@@ -216,26 +217,45 @@ done >"$TMP/pl-cover"
 grep -v '^ok$' "$TMP/pl-cover" | while read -r l; do echo "FAIL: $l"; done
 if grep -qv '^ok$' "$TMP/pl-cover"; then fails=$((fails + 1)); else ok; fi
 
-# 6. A slow peer is no lost peer: each end stopped (SIGSTOP) for 2 s, well
-# inside the 10 s I/O timeout, in the middle of a run: every run completes.
-# (The stops come one after the other once the first run has started,
-# long before the session of 4 runs ends.)
-start_dst slow "$A" $LONG --runs 4 --io-timeout 10s
-"$SW" real "$A" $LONG --runs 4 --role src --connect "127.0.0.1:$port" \
-	--io-timeout 10s >"$TMP/slow-src.out" 2>"$TMP/slow-src.err" &
+# 6. A slow peer is no lost peer.  In each of 2 runs, each end sends one
+# frame D late with its connection busy meanwhile (SWITCHOVER_TEST_PAUSE:
+# no keepalive either), the source in its precopy, the destination its
+# report: D = 2.5 s, more than two keepalive periods (a quarter of the
+# 4 s I/O timeout) and less than the timeout.  No verdict depends on the
+# machine's speed: physics says the run cannot end before the late frame
+# is sent, so each end's total migration time is at least D (the pause was
+# inside the run); a run that fails is a false failure unless its end
+# measured a silence of the whole I/O timeout ("nothing from the peer for
+# X s (the I/O timeout: 4 s)", X >= 4: the machine held the peer longer
+# than the pause, and the check is inconclusive, said as a note).
+D=2.5
+env SWITCHOVER_TEST_PAUSE=return-path:0:${D}s "$SW" real "$PLS" $PLB --runs 2 --io-timeout 4s \
+	--role dst --listen 127.0.0.1:0 >"$TMP/slow.out" 2>"$TMP/slow.err" &
+dst=$!
+guard $dst
+port=$(listen_port $dst "$TMP/slow.err")
+env SWITCHOVER_TEST_PAUSE=main:3:${D}s "$SW" real "$PLS" $PLB --runs 2 --io-timeout 4s \
+	--role src --connect "127.0.0.1:$port" >"$TMP/slow-src.out" 2>"$TMP/slow-src.err" &
 src=$!
 guard $src
-paused=0
-wait_for $src "$TMP/slow-src.err" "run 1/4 started"
-for who in $dst $src; do
-	kill -STOP $who && sleep 2 && kill -CONT $who && paused=$((paused + 1))
-done
 wait $src
 src_st=$?
 wait $dst
 dst_st=$?
-if [ "$src_st" = 0 ] && [ "$dst_st" = 0 ] && [ $paused = 2 ]; then ok; else
-	bad "a peer paused for 2 s of a 10 s timeout: source exit $src_st, destination $dst_st, $paused of 2 pauses"
-	cat "$TMP/slow-src.err" "$TMP/slow.err" | head -5
+timeouts=$(cat "$TMP/slow-src.out" "$TMP/slow.out" | grep -o "nothing from the peer for [0-9.]* s (the I/O timeout: 4 s)" |
+	sed 's/nothing from the peer for \([0-9.]*\) s.*/\1/' | tr '\n' ' ')
+if [ "$src_st" = 0 ] && [ "$dst_st" = 0 ] && grep -q "status *2 completed, 0 failed" "$TMP/slow-src.out" &&
+	grep -q "status *2 completed, 0 failed" "$TMP/slow.out"; then
+	ok
+	for f in slow-src slow; do
+		t=$(sed -n 's/.*total migration \([0-9.]*\) s.*/\1/p' "$TMP/$f.out")
+		if awk -v t="$t" -v d="$D" 'BEGIN { exit !(t >= d) }'; then ok; else
+			bad "slow peer: $f's total migration $t s is shorter than the $D s pause inside it"; fi
+	done
+elif [ -n "$timeouts" ] && echo "$timeouts" | tr ' ' '\n' | awk 'NF && $1 < 4 { exit 1 }'; then
+	echo "NOTE: slow peer inconclusive: the machine kept a peer silent for the whole I/O timeout ($timeouts s)"
+else
+	bad "a peer $D s late with a 4 s I/O timeout: source exit $src_st, destination $dst_st (a false failure)"
+	grep -h "status\|switchover real:" "$TMP/slow-src.out" "$TMP/slow.out" "$TMP/slow-src.err" "$TMP/slow.err" | head -5
 fi
 finish
