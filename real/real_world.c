@@ -218,9 +218,7 @@ static int accept_source(const struct real_world_config *cfg, struct transport_h
 		                  transport_now() + timeout, err, errlen);
 		if (!rc)
 			return 0;
-		if (rc != -ENOMSG) {
-			size_t len = strlen(err);
-			snprintf(err + len, errlen - len, " (connection from %s)", peer);
+		if (rc != -ENOMSG) { /* the caller names the peer */
 			close(*fd);
 			*fd = -1;
 			return rc;

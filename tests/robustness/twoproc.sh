@@ -4,8 +4,10 @@
 # - connections that are not a switchover source (an HTTP request, garbage,
 #   connect-and-close) are ignored with a warning naming the peer, and the
 #   real source that comes next runs;
-# - a destination waiting for a source ends on the first SIGINT;
-# - a source interrupted mid-run ends both sides; one that stops between
+# - a destination waiting for a source ends on the first SIGINT, and on
+#   the first SIGTERM with the longest I/O timeout (defect 9);
+# - a source interrupted mid-run (SIGINT or SIGTERM) ends both sides;
+# - different --runs on the two ends: refused, --runs named (defect 13); one that stops between
 #   runs ends the destination within its I/O timeout, with a message that
 #   says so (that case: test_real's test_two_processes_source_gone);
 # - a source killed mid-run: the destination's error says the run failed
@@ -81,33 +83,62 @@ if [ "$st" = 2 ] && grep -q "run 0: interrupted" "$TMP/idle.err"; then ok; else
 	bad "SIGINT to a waiting destination: exit $st"; sed 's/^/    /' "$TMP/idle.err" | head -5
 fi
 
-# 3. The source interrupted while its first run is under way (it says so
-# on stderr): both ends stop, neither waits for ever.
-start_dst intr "$A" $LONG --runs 3 --io-timeout 2s
-"$SW" real "$A" $LONG --runs 3 --role src --connect "127.0.0.1:$port" \
-	--io-timeout 2s >"$TMP/intr-src.out" 2>"$TMP/intr-src.err" &
-src=$!
-guard $src
-wait_for $src "$TMP/intr-src.err" "run 1/3 started"
-kill -INT $src
-wait $src
-src_st=$?
+# 2b. (defect 9) The same with the longest I/O timeout there is, and
+# SIGTERM: the waits are clamped, the first signal ends it.
+start_dst idle9 "$SRC/scenarios/null.yaml" --runs 2 --io-timeout 1000000000s
+kill -TERM $dst
 wait $dst
-dst_st=$?
-if [ "$src_st" = 2 ] && grep -q "interrupted; every device is back in RUNNING" "$TMP/intr-src.err"
-then ok; else
-	bad "interrupted source: exit $src_st"; sed 's/^/    /' "$TMP/intr-src.err" | head -5
+st=$?
+if [ "$st" = 2 ] && grep -q "run 0: interrupted" "$TMP/idle9.err"; then ok; else
+	bad "SIGTERM to a destination waiting with --io-timeout 1000000000s: exit $st"
+	sed 's/^/    /' "$TMP/idle9.err" | head -5
 fi
-# Mid-run, the destination sees the stream break; if the signal came
-# after run 0 had ended, it sees no run 1 within its I/O timeout.
-if [ "$dst_st" = 2 ] && grep -q "the peer closed the connection\|did not start run" "$TMP/intr.err"
-then ok; else
-	bad "destination of an interrupted source: exit $dst_st (137: it hung)"
-	sed 's/^/    /' "$TMP/intr.err" | head -5
-fi
+
+# 3. The source interrupted (SIGINT, then SIGTERM) while its first run is
+# under way (it says so on stderr): both ends stop, neither waits for ever.
+for sig in INT TERM; do
+	start_dst intr "$A" $LONG --runs 3 --io-timeout 2s
+	"$SW" real "$A" $LONG --runs 3 --role src --connect "127.0.0.1:$port" \
+		--io-timeout 2s >"$TMP/intr-src.out" 2>"$TMP/intr-src.err" &
+	src=$!
+	guard $src
+	wait_for $src "$TMP/intr-src.err" "run 1/3 started"
+	kill -$sig $src
+	wait $src
+	src_st=$?
+	wait $dst
+	dst_st=$?
+	if [ "$src_st" = 2 ] && grep -q "interrupted; every device is back in RUNNING" "$TMP/intr-src.err"
+	then ok; else
+		bad "source given SIG$sig: exit $src_st"; sed 's/^/    /' "$TMP/intr-src.err" | head -5
+	fi
+	# Mid-run, the destination sees the stream break; if the signal came
+	# after run 0 had ended, it sees no run 1 within its I/O timeout.
+	if [ "$dst_st" = 2 ] && grep -q "the peer closed the connection\|did not start run" "$TMP/intr.err"
+	then ok; else
+		bad "destination of a source given SIG$sig: exit $dst_st (137: it hung)"
+		sed 's/^/    /' "$TMP/intr.err" | head -5
+	fi
+done
 
 # (A source that stops between runs: test_real's
 # test_two_processes_source_gone, deterministic there.)
+
+# 3b. (defect 13) Different --runs on the two ends: both refuse the
+# session in the handshake, naming the peer and --runs.
+start_dst runs "$SRC/scenarios/null.yaml" --runs 2
+"$SW" real "$SRC/scenarios/null.yaml" --runs 3 --role src --connect "127.0.0.1:$port" \
+	--quiet >"$TMP/runs-src.out" 2>&1
+src_st=$?
+wait $dst
+dst_st=$?
+if [ "$src_st" = 2 ] && [ "$dst_st" = 2 ] &&
+	grep -q "the destination 127.0.0.1:$port, in phase 'handshake': .*same --set, --runs and --seed" "$TMP/runs-src.out" &&
+	grep -q "the source 127.0.0.1:[0-9]*, in phase 'handshake': .*same --set, --runs and --seed" "$TMP/runs.err"
+then ok; else
+	bad "--runs 3 against --runs 2: source exit $src_st, destination $dst_st"
+	cat "$TMP/runs-src.out" "$TMP/runs.err" | head -4
+fi
 
 # 4. The source killed mid-run: the destination says the run failed and why.
 start_dst k9 "$A" $LONG --runs 2
