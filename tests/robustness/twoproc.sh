@@ -40,6 +40,9 @@ trap 'kill $watchdogs 2>/dev/null; rm -rf "$TMP"' EXIT
 start_dst() {
 	name=$1
 	shift
+	# A stale file of an earlier round would be read before the new
+	# process truncates it (its port, its progress): every file is new.
+	rm -f "$TMP/$name".* "$TMP/$name"-*
 	"$SW" real "$@" --role dst --listen 127.0.0.1:0 --quiet \
 		>"$TMP/$name.out" 2>"$TMP/$name.err" &
 	dst=$!
