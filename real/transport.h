@@ -37,8 +37,8 @@
 #ifndef SWITCHOVER_TRANSPORT_H
 #define SWITCHOVER_TRANSPORT_H
 
-#include <stdbool.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "runtime.h"
