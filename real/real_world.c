@@ -101,9 +101,10 @@ static const char *const phase_words[] = {
 const struct names real_phase_names = NAMES(phase_words);
 
 /* The engine's phase when its first channel failed, from the last record
- * this end sent or read on the broken channel (or any): the setup records, precopy data, the VM
- * stop (in this end's trace: the source's) or the switchover start, device state packets, the end
- * of the stream and the destination's report. */
+ * this end sent or read on the broken channel (or on any): the setup
+ * records, precopy data, the VM stop (in this end's trace: the source's)
+ * or the switchover start, device state packets, the end of the stream
+ * and the destination's report. */
 static enum real_phase engine_phase(struct rt *rt, const struct trace *tr)
 {
 	struct rtp_frame_seen f;
