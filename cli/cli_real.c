@@ -30,33 +30,68 @@ static void warn_stderr(void *ctx, const char *msg)
 }
 
 /*
- * A fault for the robustness tests only (tests/robustness/twoproc.sh,
- * docs/reliability.md), never for users, hence no option:
- * SWITCHOVER_TEST_DISCONNECT=CHANNEL:N closes this process's connections
+ * Faults for the robustness tests only (tests/robustness/twoproc.sh,
+ * docs/reliability.md), never for users, hence no options:
+ * SWITCHOVER_TEST_DISCONNECT=CHANNEL:N closes this process's connection
  * instead of sending its Nth frame (from 0) on CHANNEL ("main",
  * "return-path", "multifdK"), so that its peer loses it at that point of
- * the run.  Returns 0, or -1 with a message when the value is malformed.
+ * the run; "handshake:N" closes connection N after the source's hello,
+ * "trace-exchange:N" the results connection instead of this end's Nth
+ * message of the exchange after the run (real_world.h).
+ * SWITCHOVER_TEST_PAUSE=CHANNEL:N:DURATION sends the Nth frame on CHANNEL
+ * DURATION late, the connection busy meanwhile: a slow peer.  Returns 0,
+ * or -1 with a message when a value is malformed.
  */
 static struct rtp_fault test_fault;
+
+/* "CHANNEL:N" at v (up to `end`, or the string's end) into test_fault. */
+static int take_channel_nth(const char *v, const char *end)
+{
+	const char *colon = NULL;
+	for (const char *c = v; *c && (!end || c < end); c++)
+		if (*c == ':')
+			colon = c;
+	char *stop = NULL;
+	unsigned long nth = colon ? strtoul(colon + 1, &stop, 10) : 0;
+	size_t chan_len = colon ? (size_t)(colon - v) : 0;
+	if (!colon || stop == colon + 1 || (end ? stop != end : *stop != '\0') || chan_len == 0 ||
+	    chan_len >= sizeof test_fault.chan || nth > UINT32_MAX)
+		return -1;
+	test_fault.nth = (unsigned)nth;
+	memcpy(test_fault.chan, v, chan_len);
+	test_fault.chan[chan_len] = '\0';
+	return 0;
+}
+
 static int take_test_fault(void)
 {
 	const char *v = getenv("SWITCHOVER_TEST_DISCONNECT");
-	if (!v || !*v)
-		return 0;
-	const char *colon = strrchr(v, ':');
-	char *end = NULL;
-	unsigned long nth = colon ? strtoul(colon + 1, &end, 10) : 0;
-	size_t chan_len = colon ? (size_t)(colon - v) : 0;
-	if (!colon || end == colon + 1 || *end || chan_len == 0 ||
-	    chan_len >= sizeof test_fault.chan || nth > UINT32_MAX) {
-		fprintf(stderr,
-		        "switchover real: SWITCHOVER_TEST_DISCONNECT='%s': expected CHANNEL:N\n",
-		        v);
-		return -1;
+	if (v && *v) {
+		test_fault = (struct rtp_fault){.action = RTP_FAULT_DISCONNECT};
+		if (take_channel_nth(v, NULL)) {
+			fprintf(stderr,
+			        "switchover real: SWITCHOVER_TEST_DISCONNECT='%s': expected "
+			        "CHANNEL:N\n",
+			        v);
+			return -1;
+		}
+		real_cfg.fault = &test_fault;
 	}
-	test_fault = (struct rtp_fault){.action = RTP_FAULT_DISCONNECT, .nth = (unsigned)nth};
-	memcpy(test_fault.chan, v, chan_len);
-	real_cfg.fault = &test_fault;
+	v = getenv("SWITCHOVER_TEST_PAUSE");
+	if (v && *v) {
+		const char *last = strrchr(v, ':');
+		char err[256];
+		test_fault = (struct rtp_fault){.action = RTP_FAULT_PAUSE};
+		if (real_cfg.fault || !last || take_channel_nth(v, last) ||
+		    units_parse_duration(last + 1, &test_fault.seconds, err, sizeof err)) {
+			fprintf(stderr,
+			        "switchover real: SWITCHOVER_TEST_PAUSE='%s': expected "
+			        "CHANNEL:N:DURATION (and no SWITCHOVER_TEST_DISCONNECT)\n",
+			        v);
+			return -1;
+		}
+		real_cfg.fault = &test_fault;
+	}
 	return 0;
 }
 
@@ -140,6 +175,12 @@ void cli_real_help(FILE *out)
 	        "mtty) through the kernel's migration uAPI: see docs/hardware.md and\n"
 	        "`switchover vfio --help`.  SIGINT ends the run in progress and returns every\n"
 	        "device to RUNNING; no result file is written.\n");
+	char phases[200];
+	names_list(&real_phase_names, phases, sizeof phases);
+	fprintf(out,
+	        "\nA two-process run whose connection to its peer breaks names the peer and\n"
+	        "the phase of the run (docs/reliability.md).  The phases:\n  %s\n",
+	        phases);
 }
 
 /* Value of option `name` at argv[*i] ("--name=V" or "--name V"), or NULL

@@ -43,6 +43,10 @@
 #define MEM_TASKS_PER_DEVICE_POOL     2
 #define MEM_TASKS_PER_DEVICE_PER_PASS 1
 #define MEM_STACK_BYTES               ((uint64_t)256 << 10)
+/* real: an emulated device's data thread on each end while its state
+ * moves, each with a 128 KiB stack (devices/emu.c). */
+#define MEM_REAL_DATA_THREADS     2
+#define MEM_REAL_DATA_STACK_BYTES ((uint64_t)128 << 10)
 /* Engine state and touched stack pages per device, beyond its trace
  * events (about 25 KiB measured at 2,000 parallel devices). */
 #define MEM_DEVICE_BYTES ((uint64_t)64 << 10)
@@ -86,11 +90,19 @@ uint64_t mem_run_peak(const struct scenario *s, enum mem_world w)
 	return clamp(bytes);
 }
 
-static uint64_t stacks(const struct scenario *s)
+/* The tasks of a run of `s` alive at once and their stacks' bytes. */
+static void stacks(const struct scenario *s, enum mem_world w, uint64_t *tasks, uint64_t *bytes)
 {
-	double tasks =
+	double n = (double)scenario_device_count(s);
+	double per_device =
 	    s->threads == THREADS_POOL ? MEM_TASKS_PER_DEVICE_POOL : MEM_TASKS_PER_DEVICE_PER_PASS;
-	return clamp((double)scenario_device_count(s) * tasks * (double)MEM_STACK_BYTES);
+	double b = n * per_device * (double)MEM_STACK_BYTES;
+	if (w == MEM_WORLD_REAL) {
+		per_device += MEM_REAL_DATA_THREADS;
+		b += n * MEM_REAL_DATA_THREADS * (double)MEM_REAL_DATA_STACK_BYTES;
+	}
+	*tasks = clamp(n * per_device);
+	*bytes = clamp(b);
 }
 
 /* One run's summary as the command keeps it until the end. */
@@ -115,7 +127,8 @@ void mem_estimate_runs(const struct scenario *s, enum mem_world w, size_t n_stra
 	                         .kept = clamp(runs * per_run),
 	                         .run = mem_run_peak(s, w),
 	                         .runs = clamp(runs)};
-	out->address = add(mem_need_total(out), stacks(s));
+	stacks(s, w, &out->tasks, &out->stacks);
+	out->address = add(mem_need_total(out), out->stacks);
 }
 
 /* Bytes of point p's record (sweep_record.c): every run's summary, and the
@@ -135,7 +148,8 @@ static double point_record(const struct sweep_plan *pl, size_t p)
 void mem_estimate_study(const struct sweep_plan *pl, unsigned jobs, bool output,
                         struct mem_need *out)
 {
-	double kept = 0, runs = 0, rec_max = 0, worker_max = 0, stacks_max = 0;
+	double kept = 0, runs = 0, rec_max = 0, worker_max = 0;
+	uint64_t tasks_max = 0, stacks_max = 0;
 	double row = (double)MEM_RUN_AGGREGATE + (output ? (double)results_summary_row_size() : 0);
 	for (size_t p = 0; p < pl->n_points; p++) {
 		enum strategy_kind list[STRATEGY_COUNT];
@@ -148,19 +162,29 @@ void mem_estimate_study(const struct sweep_plan *pl, unsigned jobs, bool output,
 		runs += n;
 		rec_max = fmax(rec_max, rec);
 		worker_max = fmax(worker_max, worker);
-		stacks_max = fmax(stacks_max, (double)stacks(pl->sc[p]));
+		uint64_t tasks, bytes;
+		stacks(s, MEM_WORLD_SIM, &tasks, &bytes);
+		if (bytes > stacks_max) {
+			stacks_max = bytes;
+			tasks_max = tasks;
+		}
 	}
-	*out = (struct mem_need){.program = MEM_PROGRAM, .kept = clamp(kept), .runs = clamp(runs)};
+	*out = (struct mem_need){.program = MEM_PROGRAM,
+	                         .kept = clamp(kept),
+	                         .runs = clamp(runs),
+	                         .tasks = tasks_max,
+	                         .stacks = stacks_max};
 	if (jobs > 1) {
 		/* the points run in the workers; this process decodes one at a
 		 * time into the result file */
 		out->run = clamp(rec_max);
 		out->workers = clamp(jobs * ((double)MEM_PROGRAM + worker_max));
-		out->address = (uint64_t)fmax((double)add(add(MEM_PROGRAM, out->kept), out->run),
-		                              (double)MEM_PROGRAM + worker_max + stacks_max);
+		out->address =
+		    (uint64_t)fmax((double)add(add(MEM_PROGRAM, out->kept), out->run),
+		                   (double)MEM_PROGRAM + worker_max + (double)stacks_max);
 	} else {
 		out->run = clamp(worker_max);
-		out->address = add(mem_need_total(out), clamp(stacks_max));
+		out->address = add(mem_need_total(out), stacks_max);
 	}
 }
 
@@ -235,22 +259,28 @@ int mem_check(const struct mem_need *need, const struct mem_avail *avail, const 
 	bool machine = total > avail->machine;
 	if (!machine && need->address <= avail->address)
 		return 0;
-	char t[32], k[32], r[32], g[32], w[32], a[32];
+	char t[32], k[32], r[32], g[32], w[32], a[32], st[32], stacks[160];
 	units_format_bytes(machine ? total : need->address, t, sizeof t);
 	units_format_bytes(need->kept, k, sizeof k);
 	units_format_bytes(need->run, r, sizeof r);
 	units_format_bytes(need->program, g, sizeof g);
 	units_format_bytes(need->workers, w, sizeof w);
 	units_format_bytes(machine ? avail->machine : avail->address, a, sizeof a);
+	units_format_bytes(need->stacks, st, sizeof st);
+	/* Reserved stacks are address space; the pages a task touches are
+	 * part of the run in progress. */
+	snprintf(stacks, sizeof stacks,
+	         machine ? " (and the stacks of %llu tasks reserve %s of address space)"
+	                 : ", %2$s for the stacks of %1$llu tasks",
+	         (unsigned long long)need->tasks, st);
 	snprintf(err, errlen,
 	         "%s needs about %s (%llu bytes%s): %s for the results of %llu run%s kept until "
-	         "the end, %s for a run in progress, %s for the program%s%s%s; %s is available "
+	         "the end, %s for a run in progress, %s for the program%s%s%s%s; %s is available "
 	         "(%s): fewer runs, devices or kept traces, or --no-memory-check to try anyway",
 	         what, t, (unsigned long long)(machine ? total : need->address),
-	         machine ? "" : " of address space, the tasks' stacks included", k,
-	         (unsigned long long)need->runs, need->runs == 1 ? "" : "s", r, g,
-	         need->workers ? ", " : "", need->workers ? w : "",
-	         need->workers ? " for the worker processes" : "", a,
-	         machine ? avail->machine_source : avail->address_source);
+	         machine ? "" : " of address space", k, (unsigned long long)need->runs,
+	         need->runs == 1 ? "" : "s", r, g, need->workers ? ", " : "",
+	         need->workers ? w : "", need->workers ? " for the worker processes" : "", stacks,
+	         a, machine ? avail->machine_source : avail->address_source);
 	return -1;
 }

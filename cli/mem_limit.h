@@ -30,8 +30,13 @@ struct mem_need {
 	uint64_t run;     /* a run in progress, at its peak, in this process */
 	uint64_t workers; /* other processes (sweep -j): all of them */
 	uint64_t runs;    /* how many runs `kept` is for */
+	/* The largest process's tasks alive at once (sim actors, real
+	 * threads) and their stacks, reserved whole: address space, of which
+	 * the pages a task touches are counted in `run`. */
+	uint64_t tasks;
+	uint64_t stacks;
 	/* Address space of the largest process (this one or a worker): its
-	 * memory plus its tasks' stacks reserved whole. */
+	 * memory plus `stacks`. */
 	uint64_t address;
 };
 

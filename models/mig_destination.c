@@ -76,6 +76,11 @@ static int dst_load(struct mig *m)
 		case MIG_REC_EOS:
 			return 0;
 		case MIG_REC_ABORT:
+			/* In one process the source's failure is already the run's;
+			 * a destination process learns of it here. */
+			if (!mig_failed(m))
+				mig_fail(m, -ECANCELED, DST_TASK,
+				         "migration stream: the source aborted the migration");
 			return -ECANCELED;
 		default:
 			mig_fail(m, -EPROTO, DST_TASK, "migration stream: unknown record kind %u",

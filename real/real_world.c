@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "devices/emu.h"
@@ -91,6 +92,67 @@ static struct device *make_device(void *arg, size_t i, enum rt_side side, struct
 
 /* ---- two processes ---- */
 
+static const char *const phase_words[] = {
+    [REAL_PHASE_HANDSHAKE] = "handshake",       [REAL_PHASE_SETUP] = "setup",
+    [REAL_PHASE_PRECOPY] = "precopy",           [REAL_PHASE_STOPCOPY] = "stop-copy",
+    [REAL_PHASE_DEVICE_STATE] = "device state", [REAL_PHASE_COMPLETION] = "completion",
+    [REAL_PHASE_TRACES] = "trace exchange",
+};
+const struct names real_phase_names = NAMES(phase_words);
+
+/* The engine's phase when its first channel failed, from the last record
+ * this end sent or read on the broken channel (or on any): the setup
+ * records, precopy data, the VM stop (in this end's trace: the source's)
+ * or the switchover start, device state packets, the end of the stream
+ * and the destination's report. */
+static enum real_phase engine_phase(struct rt *rt, const struct trace *tr)
+{
+	struct rtp_frame_seen f;
+	rtp_last_error_frame(rt, &f);
+	bool stopped = false;
+	for (size_t k = 0; k < tr->n && !stopped; k++)
+		stopped = tr->ev[k].kind == TRACE_VM_STOP && tr->ev[k].t <= f.error_t;
+	enum real_phase ph = stopped ? REAL_PHASE_STOPCOPY : REAL_PHASE_SETUP;
+	if (!f.any)
+		return ph;
+	if (!strcmp(f.chan, "return-path"))
+		return f.kind == MIG_RET_ACK ? (stopped ? REAL_PHASE_STOPCOPY : REAL_PHASE_PRECOPY)
+		                             : REAL_PHASE_COMPLETION;
+	switch ((enum mig_rec)f.kind) {
+	case MIG_REC_SETUP:
+	case MIG_REC_SETUP_DONE:
+		return ph;
+	case MIG_REC_RAM:
+	case MIG_REC_DEV_DATA:
+	case MIG_REC_DEV_FLAG:
+		return stopped ? REAL_PHASE_STOPCOPY : REAL_PHASE_PRECOPY;
+	case MIG_REC_SWITCHOVER_START:
+		return REAL_PHASE_STOPCOPY;
+	case MIG_REC_DEV_STATE:
+		return REAL_PHASE_DEVICE_STATE;
+	case MIG_REC_EOS:
+	case MIG_REC_ABORT:
+		break;
+	}
+	return REAL_PHASE_COMPLETION;
+}
+
+/* Put "PEER, in phase 'PHASE': " before the message in err. */
+static void name_peer_phase(char *err, size_t errlen, const char *peer, enum real_phase ph)
+{
+	char why[600];
+	snprintf(why, sizeof why, "%s", err);
+	snprintf(err, errlen, "%s, in phase '%s': %s", peer, phase_words[ph], why);
+}
+
+/* The test fault's step on pseudo-channel `chan` ("handshake",
+ * "trace-exchange"), or -1. */
+static int test_cut(const struct real_world_config *cfg, const char *chan)
+{
+	const struct rtp_fault *f = cfg->fault;
+	return f && f->action == RTP_FAULT_DISCONNECT && !strcmp(f->chan, chan) ? (int)f->nth : -1;
+}
+
 /* Connections of a two-process run: [0] the stream and, the other way, the
  * return path (as in QEMU); [1..m] the multifd channels; [m+1] the results
  * (the traces exchanged after the run). */
@@ -107,9 +169,10 @@ static uint64_t run_hash(const struct scenario *s, unsigned run)
 
 /* Destination: the source's hello first (it says which connection this
  * is), then ours, then the checks, so both ends can say what differs.
- * -ENOMSG: the connection was not a switchover source at all. */
-static int accept_hello(int fd, struct transport_hello *mine, size_t n, double deadline, char *err,
-                        size_t errlen)
+ * -ENOMSG: the connection was not a switchover source at all.  `cut`
+ * (a test's fault): -EPIPE instead of answering connection `cut`. */
+static int accept_hello(int fd, struct transport_hello *mine, size_t n, int cut, double deadline,
+                        char *err, size_t errlen)
 {
 	uint8_t buf[TRANSPORT_HELLO_BYTES];
 	struct transport_hello peer;
@@ -117,6 +180,13 @@ static int accept_hello(int fd, struct transport_hello *mine, size_t n, double d
 	if (rc)
 		return rc;
 	mine->channel = peer.channel;
+	if (cut == (int)peer.channel) {
+		snprintf(err, errlen,
+		         "this end closed its connection %d instead of answering its hello "
+		         "(an injected fault)",
+		         cut);
+		return -EPIPE;
+	}
 	transport_encode_hello(buf, mine);
 	if ((rc = transport_write_full(fd, buf, sizeof buf, deadline))) {
 		snprintf(err, errlen, "sending the hello: %s", strerror(-rc));
@@ -135,23 +205,21 @@ static int accept_hello(int fd, struct transport_hello *mine, size_t n, double d
 /* Destination: the next connection of the source, ignoring (with a
  * warning) any that is not a switchover source: a port scanner, an HTTP
  * request or a stray connect must not end a session that a real source
- * is about to join.  Waits until `deadline` for the connection. */
+ * is about to join.  Waits until `deadline` for the connection; `peer`
+ * gets the address of the last one accepted. */
 static int accept_source(const struct real_world_config *cfg, struct transport_hello *mine,
-                         size_t n, double deadline, double timeout, int *fd, char *err,
-                         size_t errlen)
+                         size_t n, double deadline, double timeout, int *fd, char *peer,
+                         size_t peerlen, char *err, size_t errlen)
 {
 	for (;;) {
-		char peer[80] = "?";
-		int rc =
-		    transport_accept(cfg->listen_fd, deadline, fd, peer, sizeof peer, err, errlen);
+		int rc = transport_accept(cfg->listen_fd, deadline, fd, peer, peerlen, err, errlen);
 		if (rc)
 			return rc;
-		rc = accept_hello(*fd, mine, n, transport_now() + timeout, err, errlen);
+		rc = accept_hello(*fd, mine, n, test_cut(cfg, "handshake"),
+		                  transport_now() + timeout, err, errlen);
 		if (!rc)
 			return 0;
-		if (rc != -ENOMSG) {
-			size_t len = strlen(err);
-			snprintf(err + len, errlen - len, " (connection from %s)", peer);
+		if (rc != -ENOMSG) { /* the caller names the peer */
 			close(*fd);
 			*fd = -1;
 			return rc;
@@ -176,14 +244,21 @@ static void close_all(int *fds, size_t n)
 			close(fds[i]);
 }
 
+/* Make the run's n connections (the source connects, the destination
+ * accepts), each with its hellos.  *peer names the other end ("the
+ * destination HOST:PORT", "the source HOST:PORT") once it is known. */
 static int connect_all(const struct scenario *s, unsigned run, const struct real_world_config *cfg,
-                       double timeout, int *fds, size_t n, char *err, size_t errlen)
+                       double timeout, int *fds, size_t n, char *peer, size_t peerlen, char *err,
+                       size_t errlen)
 {
 	bool src = cfg->role == REAL_ROLE_SRC;
 	struct transport_hello mine = {TRANSPORT_VERSION, src ? RT_SIDE_SRC : RT_SIDE_DST,
 	                               (uint8_t)s->ack_src, 0, run_hash(s, run)};
 	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
+	peer[0] = '\0';
+	if (src)
+		snprintf(peer, peerlen, "the destination %s", cfg->connect);
 	for (size_t k = 0; k < n; k++) {
 		int fd, rc;
 		if (src) {
@@ -192,8 +267,20 @@ static int connect_all(const struct scenario *s, unsigned run, const struct real
 			if (rc)
 				return rc;
 			mine.channel = (uint8_t)k;
-			struct transport_hello peer;
-			rc = transport_handshake(fd, &mine, &peer, transport_now() + timeout, err,
+			if (test_cut(cfg, "handshake") == (int)k) {
+				uint8_t hello[TRANSPORT_HELLO_BYTES];
+				transport_encode_hello(hello, &mine);
+				(void)transport_write_full(fd, hello, sizeof hello,
+				                           transport_now() + timeout);
+				snprintf(err, errlen,
+				         "this end closed its connection %zu after its hello (an "
+				         "injected fault)",
+				         k);
+				close(fd);
+				return -EPIPE;
+			}
+			struct transport_hello theirs;
+			rc = transport_handshake(fd, &mine, &theirs, transport_now() + timeout, err,
 			                         errlen);
 		} else {
 			/* The first connection of the first run may wait as long as
@@ -202,7 +289,11 @@ static int connect_all(const struct scenario *s, unsigned run, const struct real
 			 * (interrupted, or failed before it connected) must not leave
 			 * the destination waiting for ever. */
 			double deadline = k || run ? transport_now() + timeout : INFINITY;
-			rc = accept_source(cfg, &mine, n, deadline, timeout, &fd, err, errlen);
+			char from[80] = "";
+			rc = accept_source(cfg, &mine, n, deadline, timeout, &fd, from, sizeof from,
+			                   err, errlen);
+			if (!k && from[0])
+				snprintf(peer, peerlen, "the source %s", from);
 			if (rc == -ETIMEDOUT && !k)
 				snprintf(
 				    err, errlen,
@@ -258,31 +349,50 @@ static int merge_traces(struct trace *tr, const struct trace *peer, double to_ru
 	return oom ? -ENOMEM : 0;
 }
 
+/* The steps of the trace exchange, in each end's order. */
+enum exchange_step { XCHG_ASK, XCHG_ANSWER, XCHG_SEND, XCHG_RECV };
+#define XCHG_STEPS 4
+static const enum exchange_step exchange_src[XCHG_STEPS] = {XCHG_ASK, XCHG_ANSWER, XCHG_SEND,
+                                                            XCHG_RECV};
+static const enum exchange_step exchange_dst[XCHG_STEPS] = {XCHG_ANSWER, XCHG_ASK, XCHG_RECV,
+                                                            XCHG_SEND};
+
 /* After the run, on the results connection: clock offsets both ways, then
- * the source's trace to the destination and the destination's back. */
-static int exchange_traces(int fd, bool src, double t0, struct trace *tr, double timeout,
+ * the source's trace to the destination and the destination's back.
+ * `cut` (a test's fault): close the connection instead of sending this
+ * end's message `cut` (0 and 1 the clocks, 2 the trace). */
+static int exchange_traces(int fd, bool src, double t0, struct trace *tr, double timeout, int cut,
                            double *clock_error_s, char *err, size_t errlen)
 {
 	double deadline = transport_now() + timeout, offset = 0, rtt = 0;
 	struct trace peer;
 	trace_init(&peer);
-	int rc;
-	if (src) {
-		rc = transport_clock_ask(fd, deadline, &offset, &rtt);
-		if (!rc)
-			rc = transport_clock_answer(fd, deadline);
-		if (!rc)
-			rc = transport_send_trace(fd, tr, t0, deadline);
-		if (!rc)
-			rc = transport_recv_trace(fd, &peer, deadline, err, errlen);
-	} else {
-		rc = transport_clock_answer(fd, deadline);
-		if (!rc)
+	int rc = 0, sends = 0;
+	for (int k = 0; !rc && k < XCHG_STEPS; k++) {
+		enum exchange_step step = (src ? exchange_src : exchange_dst)[k];
+		if (step != XCHG_RECV && sends++ == cut) {
+			shutdown(fd, SHUT_RDWR);
+			snprintf(err, errlen,
+			         "this end closed the connection instead of its message %d of the "
+			         "trace exchange (an injected fault)",
+			         cut);
+			trace_free(&peer);
+			return -EPIPE;
+		}
+		switch (step) {
+		case XCHG_ASK:
 			rc = transport_clock_ask(fd, deadline, &offset, &rtt);
-		if (!rc)
-			rc = transport_recv_trace(fd, &peer, deadline, err, errlen);
-		if (!rc)
+			break;
+		case XCHG_ANSWER:
+			rc = transport_clock_answer(fd, deadline);
+			break;
+		case XCHG_SEND:
 			rc = transport_send_trace(fd, tr, t0, deadline);
+			break;
+		case XCHG_RECV:
+			rc = transport_recv_trace(fd, &peer, deadline, err, errlen);
+			break;
+		}
 	}
 	if (!rc && clock_error_s)
 		*clock_error_s = rtt / 2;
@@ -302,8 +412,8 @@ static int exchange_traces(int fd, bool src, double t0, struct trace *tr, double
  * runtime and the devices, which are left alone (leaked on purpose).
  */
 static int run_engine(struct rt *rt, const struct scenario *s, unsigned run,
-                      const struct real_world_config *cfg, double io_timeout_s, struct trace *trace,
-                      struct mig_result *res, char *err, size_t errlen)
+                      const struct real_world_config *cfg, double io_timeout_s, const char *peer,
+                      struct trace *trace, struct mig_result *res, char *err, size_t errlen)
 {
 	if (cfg->fault)
 		rtp_set_fault(rt, cfg->fault);
@@ -333,7 +443,12 @@ static int run_engine(struct rt *rt, const struct scenario *s, unsigned run,
 	const char *why = rtp_last_error(rt);
 	if (rc == 0 && res->status && why[0]) {
 		size_t len = strlen(res->error);
-		snprintf(res->error + len, sizeof res->error - len, " (%s)", why);
+		if (peer)
+			snprintf(res->error + len, sizeof res->error - len,
+			         " (%s, in phase '%s': %s)", peer,
+			         phase_words[engine_phase(rt, trace)], why);
+		else
+			snprintf(res->error + len, sizeof res->error - len, " (%s)", why);
 	}
 	world_devices_free(&w);
 	return rc;
@@ -346,9 +461,12 @@ static int run_role(const struct scenario *s, unsigned run, const struct real_wo
 	bool src = cfg->role == REAL_ROLE_SRC;
 	size_t n = s->multifd_channels + 2;
 	int fds[CONN_MAX];
+	char peer[128];
 	err[0] = '\0';
-	int rc = connect_all(s, run, cfg, io_timeout_s, fds, n, err, errlen);
+	int rc = connect_all(s, run, cfg, io_timeout_s, fds, n, peer, sizeof peer, err, errlen);
 	if (rc) {
+		if (peer[0])
+			name_peer_phase(err, errlen, peer, REAL_PHASE_HANDSHAKE);
 		close_all(fds, n);
 		return rc;
 	}
@@ -371,14 +489,17 @@ static int run_role(const struct scenario *s, unsigned run, const struct real_wo
 		snprintf(name, sizeof name, "multifd%u", i);
 		rtp_bind_channel(rt, name, fds[1 + i]);
 	}
-	rc = run_engine(rt, s, run, cfg, io_timeout_s, trace, res, err, errlen);
+	rc = run_engine(rt, s, run, cfg, io_timeout_s, peer, trace, res, err, errlen);
 	if (rc == -EDEADLK) {
 		close_all(fds, n);
 		return rc;
 	}
 	if (rc == 0) {
 		rc = exchange_traces(fds[n - 1], src, rtp_run_start(rt), trace, io_timeout_s,
-		                     cfg->clock_error_s, err, errlen);
+		                     test_cut(cfg, "trace-exchange"), cfg->clock_error_s, err,
+		                     errlen);
+		if (rc)
+			name_peer_phase(err, errlen, peer, REAL_PHASE_TRACES);
 		/* A peer that died mid-run fails the run here first: say that,
 		 * not only that the traces could not be exchanged afterwards. */
 		if (rc && res->status) {
@@ -409,7 +530,7 @@ int real_world_run(const struct scenario *s, unsigned run, const struct real_wor
 	struct rt *rt = rtp_new(&rc_cfg, err, errlen);
 	if (!rt)
 		return -EINVAL;
-	int rc = run_engine(rt, s, run, cfg, io_timeout_s, trace, res, err, errlen);
+	int rc = run_engine(rt, s, run, cfg, io_timeout_s, NULL, trace, res, err, errlen);
 	if (rc != -EDEADLK)
 		rtp_free(rt);
 	return rc;

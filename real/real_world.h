@@ -12,6 +12,7 @@
 
 #include "devices/vfio.h"
 #include "migration.h"
+#include "names.h"
 #include "rt_pthread.h"
 #include "scenario.h"
 #include "trace.h"
@@ -26,6 +27,21 @@ enum real_devices {
 /* "auto", "emu", "null"; -1 when unknown. */
 int real_devices_parse(const char *name);
 
+/* The phases of a two-process run, as an error about its peer names them
+ * ("the source 127.0.0.1:40112, in phase 'precopy': ..."): the hellos of
+ * its connections, the engine's run (told by the last record this end sent
+ * or took, docs/reliability.md), and the trace exchange after it. */
+enum real_phase {
+	REAL_PHASE_HANDSHAKE = 0,
+	REAL_PHASE_SETUP,
+	REAL_PHASE_PRECOPY,
+	REAL_PHASE_STOPCOPY,
+	REAL_PHASE_DEVICE_STATE,
+	REAL_PHASE_COMPLETION,
+	REAL_PHASE_TRACES,
+};
+extern const struct names real_phase_names;
+
 /* Which end of the migration this process plays. */
 enum real_role {
 	REAL_ROLE_BOTH = 0, /* both, over socketpairs in this process */
@@ -35,8 +51,12 @@ enum real_role {
 
 struct real_world_config {
 	enum real_devices devices;
-	double io_timeout_s;           /* 0: RTP_DEFAULT_IO_TIMEOUT_S */
-	const struct rtp_fault *fault; /* injected into the run (tests); NULL: none */
+	double io_timeout_s; /* 0: RTP_DEFAULT_IO_TIMEOUT_S */
+	/* Injected into the run (tests); NULL: none.  Two processes: the
+	 * channel "handshake" closes connection `nth` after the source's
+	 * hello, "trace-exchange" the results connection instead of this end's
+	 * message `nth` of the exchange after the run (docs/reliability.md). */
+	const struct rtp_fault *fault;
 	/* Two processes (docs/real.md): */
 	enum real_role role;
 	const char *connect; /* REAL_ROLE_SRC: the destination's "HOST:PORT" */

@@ -105,8 +105,9 @@ struct rt_chan {
 	bool stalled;     /* an injected stall: nothing is written (tx_lock) */
 	double last_sent; /* when the last frame was written (tx_lock) */
 	unsigned fault_seen;
-	struct rt_chan *next; /* the rt's channels (rtp.lock) */
-	void *held;           /* payload of the frame the receiver has */
+	struct rtp_frame_seen seen; /* its last frame sent or taken (rtp.lock) */
+	struct rt_chan *next;       /* the rt's channels (rtp.lock) */
+	void *held;                 /* payload of the frame the receiver has */
 	char name[];
 };
 
@@ -121,7 +122,9 @@ struct rtp {
 	struct rtp_fault fault;
 	unsigned spawn_fault_seen; /* tasks matching a spawn fault so far */
 	char last_error[256];
-	struct rt_chan *chans; /* every channel, for the heartbeat */
+	struct rtp_frame_seen seen;          /* the last frame sent or taken */
+	struct rtp_frame_seen seen_at_error; /* `seen` when last_error was set */
+	struct rt_chan *chans;               /* every channel, for the heartbeat */
 	/* Two processes: this rt plays `local`, its channels are connections. */
 	bool remote;
 	enum rt_side local;
@@ -164,8 +167,11 @@ static void nanosleep_until(double t)
 		;
 }
 
-/* The first failure wins: later ones are its consequences. */
-__attribute__((format(printf, 2, 3))) static void record_error(struct rtp *p, const char *fmt, ...)
+/* The first failure wins: later ones are its consequences.  It happened
+ * on channel `c` (NULL: none): the last frame that crossed it (else any
+ * channel) says where the protocol was. */
+__attribute__((format(printf, 3, 4))) static void
+record_error(struct rtp *p, const struct rt_chan *c, const char *fmt, ...)
 {
 	pthread_mutex_lock(&p->lock);
 	if (!p->last_error[0]) {
@@ -173,7 +179,20 @@ __attribute__((format(printf, 2, 3))) static void record_error(struct rtp *p, co
 		va_start(ap, fmt);
 		vsnprintf(p->last_error, sizeof p->last_error, fmt, ap);
 		va_end(ap);
+		p->seen_at_error = c && c->seen.any ? c->seen : p->seen;
+		p->seen_at_error.error_t = run_now(p);
 	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Frame `f` crossed channel `c` (sent by this end, or read by its pump):
+ * the latest one is the protocol's point before a failure. */
+static void note_frame(struct rtp *p, struct rt_chan *c, const struct rt_frame *f)
+{
+	pthread_mutex_lock(&p->lock);
+	p->seen = (struct rtp_frame_seen){.any = true, .kind = f->kind, .value = f->value};
+	snprintf(p->seen.chan, sizeof p->seen.chan, "%s", c->name);
+	c->seen = p->seen;
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -552,7 +571,7 @@ static void pump_stop(struct rt_chan *c, int rc, const char *why)
 	bool report = !c->closing;
 	pthread_mutex_unlock(&c->m);
 	if (report)
-		record_error(c->p, "channel '%s': %s", c->name, why);
+		record_error(c->p, c, "channel '%s': %s", c->name, why);
 	pthread_mutex_lock(&c->m);
 	c->rx_err = rc;
 	pthread_cond_broadcast(&c->c);
@@ -608,6 +627,7 @@ static void *pump_main(void *arg)
 			pthread_cond_broadcast(&c->c);
 		}
 		pthread_mutex_unlock(&c->m);
+		note_frame(p, c, &f);
 		if (!slot) {
 			free(payload);
 			pump_stop(c, -ENOMEM, "out of memory queueing a frame");
@@ -650,7 +670,7 @@ static struct rt_chan *op_chan_new(struct rt *rt, enum rt_side from, const char 
 		/* One end of a connection to the other process. */
 		int fd = binding_of(p, name);
 		if (fd < 0) {
-			record_error(p, "channel '%s': no connection for it", name);
+			record_error(p, NULL, "channel '%s': no connection for it", name);
 			rt->ops->chan_free(c);
 			return NULL;
 		}
@@ -699,6 +719,13 @@ static int inject(struct rt_chan *c, const struct rt_frame *f, enum rtp_fault_ac
 	transport_encode_hdr(hdr, f, TRANSPORT_VERSION);
 	switch (a) {
 	case RTP_FAULT_DISCONNECT:
+		/* The peer is another process: this end says what it did, before
+		 * its own channels see the connection end. */
+		if (c->p->remote)
+			record_error(c->p, c,
+			             "channel '%s': this end closed the connection instead of "
+			             "sending its frame %u (an injected fault)",
+			             c->name, c->p->fault.nth);
 		shutdown(c->fd_tx, SHUT_RDWR);
 		return c->tx_err = -EPIPE;
 	case RTP_FAULT_TRUNCATE:
@@ -726,6 +753,10 @@ static int inject(struct rt_chan *c, const struct rt_frame *f, enum rtp_fault_ac
 		free(copy);
 		return rc;
 	}
+	case RTP_FAULT_PAUSE:
+		nanosleep_until(transport_now() + c->p->fault.seconds);
+		return transport_send_frame(c->fd_tx, f, TRANSPORT_VERSION,
+		                            deadline + c->p->fault.seconds, NULL, 0);
 	case RTP_FAULT_STALL:
 		c->stalled = true;
 		return transport_write_full(c->fd_tx, hdr, sizeof hdr / 2, deadline);
@@ -787,9 +818,10 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	pthread_mutex_unlock(&c->tx_lock);
 	if (rc) {
 		if (fault == RTP_FAULT_NONE)
-			record_error(p, "channel '%s': %s", c->name, err);
+			record_error(p, c, "channel '%s': %s", c->name, err);
 		return rc;
 	}
+	note_frame(p, c, f);
 	nanosleep_until(p->t0 + depart);
 	return 0;
 }
@@ -815,11 +847,14 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 	if (c->q.length == 0) {
 		bool timed_out = !c->rx_err;
 		int err = timed_out ? -ETIMEDOUT : c->rx_err;
+		/* The silence measured, so a timeout can be checked against it. */
+		double silence = transport_now() - (c->last_heard > since ? c->last_heard : since);
 		pthread_mutex_unlock(&c->m);
 		if (timed_out)
-			record_error(
-			    p, "channel '%s': nothing from the peer for %.3g s (the I/O timeout)",
-			    c->name, p->cfg.io_timeout_s);
+			record_error(p, c,
+			             "channel '%s': nothing from the peer for %.3f s (the I/O "
+			             "timeout: %.3g s)",
+			             c->name, silence, p->cfg.io_timeout_s);
 		return err;
 	}
 	struct chan_slot *slot = g_queue_pop_head(&c->q);
@@ -1009,6 +1044,7 @@ int rtp_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen)
 		err[0] = '\0';
 	pthread_mutex_lock(&p->lock);
 	p->last_error[0] = '\0';
+	p->seen.any = p->seen_at_error.any = false;
 	p->link_free[0] = p->link_free[1] = 0;
 	pthread_mutex_unlock(&p->lock);
 	p->t0 = transport_now();
@@ -1071,6 +1107,14 @@ double rtp_run_start(struct rt *rt)
 const char *rtp_last_error(struct rt *rt)
 {
 	return rtp_of(rt)->last_error;
+}
+
+void rtp_last_error_frame(struct rt *rt, struct rtp_frame_seen *out)
+{
+	struct rtp *p = rtp_of(rt);
+	pthread_mutex_lock(&p->lock);
+	*out = p->seen_at_error;
+	pthread_mutex_unlock(&p->lock);
 }
 
 void rtp_set_fault(struct rt *rt, const struct rtp_fault *f)

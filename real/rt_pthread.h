@@ -67,6 +67,8 @@ enum rtp_fault_action {
 	RTP_FAULT_CORRUPT,     /* the frame with its middle payload byte flipped */
 	RTP_FAULT_SPAWN,       /* spawn fails (as pthread_create with EAGAIN) for the
 	                          nth task whose name starts with `chan` */
+	RTP_FAULT_PAUSE,       /* the frame is sent `seconds` late, the connection
+	                          busy meanwhile (no keepalive): a slow peer */
 };
 
 struct rtp_fault {
@@ -76,6 +78,7 @@ struct rtp_fault {
 	int match_value;
 	uint64_t value;
 	unsigned nth;
+	double seconds; /* RTP_FAULT_PAUSE */
 };
 
 /* A runtime with `cfg` (copied).  NULL on ENOMEM or an invalid config
@@ -98,6 +101,20 @@ double rtp_run_start(struct rt *rt);
 /* The first channel failure of the rt ("channel 'main': frame of transport
  * version 2, expected 1"), or "" when none.  Reset by rtp_run. */
 const char *rtp_last_error(struct rt *rt);
+
+/* The last frame this end sent or read, on the channel of the run's first
+ * failure (rtp_last_error) or, if none crossed it, on any channel, and
+ * when that failure came: what
+ * a caller needs to say in which phase of its protocol a connection was
+ * lost.  `any` false: no frame went either way before it. */
+struct rtp_frame_seen {
+	bool any;
+	char chan[32];
+	uint32_t kind;
+	uint64_t value;
+	double error_t; /* run time of the failure (rt's now()) */
+};
+void rtp_last_error_frame(struct rt *rt, struct rtp_frame_seen *out);
 
 /* Arm a fault (NULL or RTP_FAULT_NONE disarms).  Set before a run. */
 void rtp_set_fault(struct rt *rt, const struct rtp_fault *f);

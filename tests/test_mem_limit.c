@@ -59,8 +59,15 @@ static void test_run_estimate(void)
 	CU_ASSERT_EQUAL(n.run, sim);
 	CU_ASSERT_EQUAL(n.workers, 0);
 	CU_ASSERT_EQUAL(mem_need_total(&n), 64 * MIB + 3 * run_kept + sim);
-	/* per-pass threads: one 256 KiB stack per device */
+	/* per-pass threads: one task with a 256 KiB stack per device */
+	CU_ASSERT_EQUAL(n.tasks, 8);
+	CU_ASSERT_EQUAL(n.stacks, 8 * 256 * 1024);
 	CU_ASSERT_EQUAL(n.address, mem_need_total(&n) + 8 * 256 * 1024);
+	/* real: and each emulated device's data thread on each end (128 KiB) */
+	mem_estimate_runs(s, MEM_WORLD_REAL, 1, false, &n);
+	CU_ASSERT_EQUAL(n.tasks, 8 * 3);
+	CU_ASSERT_EQUAL(n.stacks, 8 * (256 + 2 * 128) * 1024);
+	CU_ASSERT_EQUAL(n.address, mem_need_total(&n) + n.stacks);
 	/* every strategy, 1000 runs, a result file: its /summary rows too */
 	s->runs = 1000;
 	mem_estimate_runs(s, MEM_WORLD_SIM, 3, true, &n);
@@ -69,6 +76,8 @@ static void test_run_estimate(void)
 	/* the pool: a worker per device on each end */
 	s->threads = THREADS_POOL;
 	mem_estimate_runs(s, MEM_WORLD_SIM, 3, true, &n);
+	CU_ASSERT_EQUAL(n.tasks, 2 * 8);
+	CU_ASSERT_EQUAL(n.stacks, 2 * 8 * 256 * 1024);
 	CU_ASSERT_EQUAL(n.address, mem_need_total(&n) + 2 * 8 * 256 * 1024);
 	scenario_free(s);
 }
@@ -101,6 +110,11 @@ static void test_too_large_refused(void)
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(err, "64.0 GiB is available (MemAvailable in /proc/meminfo)"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--no-memory-check"));
+	/* the stacks: 65,536 tasks of 256 KiB, address space, not memory */
+	CU_ASSERT_EQUAL(n.tasks, 65536);
+	CU_ASSERT_EQUAL(n.stacks, (uint64_t)16 << 30);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(err, "(and the stacks of 65536 tasks reserve 16.0 GiB of address space)"));
 	/* exactly what is needed fits; a byte less does not */
 	a.machine = mem_need_total(&n);
 	CU_ASSERT_EQUAL(mem_check(&n, &a, "this sim", err, sizeof err), 0);
@@ -111,7 +125,14 @@ static void test_too_large_refused(void)
 	a.address = n.address - 1;
 	a.address_source = "RLIMIT_AS (ulimit -v) less the address space in use";
 	CU_ASSERT_EQUAL(mem_check(&n, &a, "this sim", err, sizeof err), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "of address space, the tasks' stacks included"));
+	snprintf(want, sizeof want, "(%llu bytes of address space)", (unsigned long long)n.address);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	/* ... which the breakdown's parts add up to, the stacks among them */
+	CU_ASSERT_EQUAL(n.address, n.kept + n.run + n.program + n.stacks);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(err, "for the program, 16.0 GiB for the stacks of 65536 tasks;"));
+	if (!strstr(err, "for the stacks of 65536 tasks;"))
+		fprintf(stderr, "\n  %s\n", err);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "RLIMIT_AS"));
 	scenario_free(s);
 }
@@ -155,6 +176,10 @@ static void test_study_estimate(void)
 	CU_ASSERT_EQUAL(jobs.workers,
 	                4 * (64 * MIB + mem_run_peak(pl.sc[1], MEM_WORLD_SIM) + 2 * rec8_all));
 	CU_ASSERT_EQUAL(jobs.run, rec8_all);
+	/* the largest point's stacks: 8 per-pass tasks */
+	CU_ASSERT_EQUAL(jobs.tasks, 8);
+	CU_ASSERT_EQUAL(jobs.stacks, 8 * 256 * 1024);
+	CU_ASSERT_EQUAL(none.address, mem_need_total(&none) + 8 * 256 * 1024);
 	sweep_plan_free(&pl);
 	study_free(st);
 }

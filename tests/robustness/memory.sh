@@ -28,7 +28,7 @@ expect 2 "this real needs about .*; 977 KiB is available (SWITCHOVER_MEM_AVAILAB
 	"$SW" real "$N" --runs 1
 expect 2 "^switchover sweep: this study needs about .* for the results of 6 runs" -- \
 	"$SW" sweep "$N" --vary devices.count=1,2 --quiet -o "$TMP/st.h5"
-expect 2 "for the worker processes; 977 KiB is available" -- \
+expect 2 "for the worker processes (and the stacks of 2 tasks reserve 512 KiB of address space); 977 KiB is available" -- \
 	"$SW" sweep "$N" --vary devices.count=1,2 --quiet -j 2
 if [ -e "$TMP/st.h5" ] || [ -e "$TMP/st.h5.ckpt" ]; then bad "a refused sweep left a file"; else ok; fi
 expect 0 "status      3 completed, 0 failed" -- "$SW" sim "$N" --no-memory-check
@@ -60,7 +60,7 @@ if (ulimit -v 1000000 && ASAN_OPTIONS= UBSAN_OPTIONS= "$SW" sim "$N" --runs 1 --
 	>/dev/null 2>&1; then
 	(
 		ulimit -v 1000000
-		expect 2 "this sim needs about .* of address space, the tasks' stacks included.*(RLIMIT_AS (ulimit -v) less the address space in use)" -- \
+		expect 2 "this sim needs about .* of address space).*, 1000 MiB for the stacks of 4000 tasks; .*(RLIMIT_AS (ulimit -v) less the address space in use)" -- \
 			"$SW" sim "$N" --runs 1 --set devices.count=4000
 		[ "$fails" = 0 ]
 	) || bad "ulimit -v"
