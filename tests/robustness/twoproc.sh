@@ -135,7 +135,9 @@ fi
 peer_lost() { # side channel
 	n=0
 	while [ $n -lt 200 ]; do
-		rm -f "$TMP/pl-src.h5" "$TMP/pl-dst.h5"
+		# The last destination's stderr goes first: listen_port would
+		# otherwise read its port before the new one truncates the file.
+		rm -f "$TMP/pl-src.h5" "$TMP/pl-dst.h5" "$TMP/pl-dst.err"
 		env_src="" env_dst=""
 		if [ "$1" = src ]; then env_src="SWITCHOVER_TEST_DISCONNECT=$2:$n"; else
 			env_dst="SWITCHOVER_TEST_DISCONNECT=$2:$n"; fi
