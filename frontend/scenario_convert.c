@@ -142,6 +142,20 @@ static int get_word(struct loader *L, const char *path, const char *text, const 
 	return loader_fail(L, path, "unknown %s '%s': expected %s", what, text, list);
 }
 
+static const char *const bool_words[] = {"false", "true"};
+static const struct names bools = NAMES(bool_words);
+
+/* An optional boolean key: *out is left alone when absent. */
+static int get_bool(struct loader *L, const char *path, const char *text, bool *out)
+{
+	int k = text ? get_word(L, path, text, &bools, "boolean") : *out;
+
+	if (k < 0)
+		return -1;
+	*out = k == 1;
+	return 0;
+}
+
 /* An optional word key: *k (the value's index) is left alone when absent. */
 static int get_enum(struct loader *L, const char *path, const char *text, const struct names *names,
                     const char *what, int *k)
@@ -304,7 +318,10 @@ static int convert_precopy_keys(struct loader *L, const struct raw_device *d,
 	if (convert_reinit(L, d->reinit, dev, g))
 		return -1;
 	snprintf(path, sizeof(path), "%s.final_check_failure", dev);
-	return get_probability(L, path, d->final_check_failure, &g->final_check_failure);
+	if (get_probability(L, path, d->final_check_failure, &g->final_check_failure))
+		return -1;
+	snprintf(path, sizeof(path), "%s.precopy_save_error", dev);
+	return get_bool(L, path, d->precopy_save_error, &g->precopy_save_error);
 }
 
 static int dup_list(struct loader *L, char **in, unsigned n, char ***out, size_t *n_out)
@@ -347,8 +364,8 @@ static int convert_backend(struct loader *L, const struct raw_device *d, const c
 }
 
 /* The device model's keys of `d` (scenario_schema_device_model_fields,
- * plus reinit, final_check_failure and backend, which a profile file
- * cannot have) over profile `p`'s values, into *g. */
+ * plus reinit, final_check_failure, precopy_save_error and backend,
+ * which a profile file cannot have) over profile `p`'s values, into *g. */
 static int convert_device_keys(struct loader *L, const struct raw_device *d, const char *dev,
                                const struct scenario_profile *p, struct scn_device_group *g)
 {
@@ -470,8 +487,6 @@ static int convert_device(struct loader *L, const struct raw_device *d, size_t i
 static int convert_handler(struct loader *L, const struct raw_handler *h, size_t i,
                            struct scn_handler *o)
 {
-	static const char *const bool_words[] = {"false", "true"};
-	static const struct names bools = NAMES(bool_words);
 	char path[KEY_PATH_LEN];
 	int k;
 
@@ -675,14 +690,8 @@ int scenario_convert(struct loader *L, const struct raw_top *r, struct scenario 
 	              get_rate(L, "vm.dirty_rate", r->vm->dirty_rate, &s->ram_dirty_Bps) ||
 	              get_unsigned(L, "vm.vcpus", r->vm->vcpus, 1, SCENARIO_MAX_VCPUS, &s->vcpus)))
 		return -1;
-	if (r->hosts && r->hosts->shared) {
-		static const char *const bool_words[] = {"false", "true"};
-		static const struct names bools = NAMES(bool_words);
-		int k = get_word(L, "hosts.shared", r->hosts->shared, &bools, "boolean");
-		if (k < 0)
-			return -1;
-		s->hosts_shared = k == 1;
-	}
+	if (r->hosts && get_bool(L, "hosts.shared", r->hosts->shared, &s->hosts_shared))
+		return -1;
 	if (r->hosts &&
 	    ((r->hosts->source &&
 	      scenario_convert_host(L, "hosts.source", r->hosts->source, &s->hosts[0])) ||

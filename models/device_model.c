@@ -125,6 +125,14 @@ static uint64_t increment(const struct devmodel *dm)
 	return dm->incr_left + dm->dirty_left;
 }
 
+/* The image a PRE_COPY device saves on entering STOP_COPY: the increment,
+ * or after a failed incremental save the full image (mlx5 then saves with
+ * inc = false: "the full device state will be read"). */
+static uint64_t stopcopy_image(const struct devmodel *dm)
+{
+	return dm->save_error ? dm->g->state_bytes : increment(dm);
+}
+
 /* What entering STOP_COPY from d->state saves (and the stop-copy data
  * after precopy's unread initial data): the header, the increment and
  * re-initialised bytes precopy never heard of after precopy, else a full
@@ -132,7 +140,7 @@ static uint64_t increment(const struct devmodel *dm)
 static uint64_t stopcopy_saved(const struct devmodel *dm, const struct device *d)
 {
 	return vfio_fsm_is_precopy(d->state)
-	           ? dm->g->header_bytes + increment(dm) + dm->hidden_initial
+	           ? dm->g->header_bytes + stopcopy_image(dm) + dm->hidden_initial
 	           : dm->g->state_bytes;
 }
 
@@ -162,6 +170,7 @@ void devmodel_arc_end(struct devmodel *dm, const struct device *d, double now, e
 	if (to == VFIO_STATE_PRE_COPY && d->state == VFIO_STATE_RUNNING) {
 		dm->initial_left = precopy_initial(dm);
 		dm->incr_left = dm->dirty_left = dm->hidden_initial = 0;
+		dm->save_error = false;
 		dm->dirty_since = dm->setup_t = now;
 		dm->next_time = 0;
 		dm->next_poisson = dm->g->reinit_interval_s > 0
@@ -172,7 +181,8 @@ void devmodel_arc_end(struct devmodel *dm, const struct device *d, double now, e
 		 * bytes it never heard of), then the header and the increment. */
 		bool precopy = vfio_fsm_is_precopy(d->state);
 		dm->stopcopy_initial_left = precopy ? dm->initial_left + dm->hidden_initial : 0;
-		dm->state_left = precopy ? dm->g->header_bytes + increment(dm) : dm->g->state_bytes;
+		dm->state_left =
+		    precopy ? dm->g->header_bytes + stopcopy_image(dm) : dm->g->state_bytes;
 		dm->initial_left = dm->incr_left = dm->dirty_left = dm->hidden_initial = 0;
 	}
 }
@@ -191,12 +201,18 @@ int devmodel_precopy_info(struct devmodel *dm, const struct device *d,
 	    gsl_rng_uniform(dm->wrng) < dm->g->final_check_failure)
 		return -EIO;
 	/* A query that finds every image so far read (and the guest running)
-	 * takes an incremental image of what changed since the last one. */
-	if (d->vm_stopped_at < 0 && !dm->initial_left && !dm->incr_left && dm->dirty_left) {
-		dm->incr_left = dm->incr_taken = dm->dirty_left;
-		dm->incr_since = dm->dirty_since;
-		dm->dirty_left = 0;
-		dm->dirty_since = dm->dirty_until;
+	 * takes an incremental image of what changed since the last one; on a
+	 * busy device that save fails, and none is taken after it. */
+	if (d->vm_stopped_at < 0 && !dm->initial_left && !dm->incr_left && dm->dirty_left &&
+	    !dm->save_error) {
+		if (dm->g->precopy_save_error) {
+			dm->save_error = true;
+		} else {
+			dm->incr_left = dm->incr_taken = dm->dirty_left;
+			dm->incr_since = dm->dirty_since;
+			dm->dirty_left = 0;
+			dm->dirty_since = dm->dirty_until;
+		}
 	}
 	*out = (struct device_precopy_info){dm->initial_left, dm->incr_left,
 	                                    dm->reinit_flag ? DEVICE_PRECOPY_REINIT : 0};

@@ -72,6 +72,9 @@ struct devmodel {
 	uint64_t hidden_initial; /* re-initialised bytes the device could not report */
 	uint64_t stopcopy_initial_left, state_left;
 	double dirty_since, dirty_until;
+	/* The save of an incremental image failed (precopy_save_error): no
+	 * more images in precopy, a full image at STOP_COPY. */
+	bool save_error;
 	/* Destination: header bytes still to come before the pre-allocation,
 	 * and initial data of the first image still to come (initial data
 	 * beyond it is re-initialised, and pre-allocated again). */

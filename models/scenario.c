@@ -849,6 +849,13 @@ static int validate_group_precopy(const struct scn_device_group *g, size_t i, ch
 		         "capabilities or remove final_check_failure");
 		FAIL("devices[%zu].final_check_failure", i);
 	}
+	if (g->precopy_save_error && !(pre_copy && g->precopy_dirty_Bps > 0)) {
+		snprintf(err, errlen,
+		         "a failing incremental save needs pre_copy and a precopy_dirty_rate "
+		         "above 0 (only a device whose state changes in precopy saves "
+		         "incremental images): add them or remove precopy_save_error");
+		FAIL("devices[%zu].precopy_save_error", i);
+	}
 	return 0;
 fail:
 	return -1;
@@ -1298,7 +1305,8 @@ static bool group_eq(const struct scn_device_group *a, const struct scn_device_g
 	    a->n_reinit_times != b->n_reinit_times ||
 	    a->reinit_interval_s != b->reinit_interval_s ||
 	    !dist_eq(&a->reinit_chunk, &b->reinit_chunk) ||
-	    a->final_check_failure != b->final_check_failure || a->domain != b->domain ||
+	    a->final_check_failure != b->final_check_failure ||
+	    a->precopy_save_error != b->precopy_save_error || a->domain != b->domain ||
 	    a->backend != b->backend || a->vfio_interface != b->vfio_interface ||
 	    a->arc_cpu_fraction != b->arc_cpu_fraction || a->n_vfio_source != b->n_vfio_source ||
 	    a->n_vfio_destination != b->n_vfio_destination)

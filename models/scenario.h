@@ -152,6 +152,13 @@ struct scn_device_group {
 	/* Probability that the final REINIT check (the precopy-info query in
 	 * the prepare handler) fails; a failed query counts as REINIT. */
 	double final_check_failure;
+	/* A busy device (docs/model.md, "Device state as images"): its state
+	 * changes between the driver's size query and its save of an
+	 * incremental image, so that save fails (mlx5:
+	 * MLX5_MIGF_STATE_PRE_COPY_ERROR); precopy takes no more images and
+	 * PRE_COPY_P2P -> STOP_COPY saves a full image.  Only with
+	 * VFIO_CAP_PRE_COPY and precopy_dirty_Bps > 0. */
+	bool precopy_save_error;
 	int domain; /* index in scenario.domains, or -1 */
 	enum device_backend backend;
 	/* BACKEND_VFIO: instance i is vfio_source[i] on the source and

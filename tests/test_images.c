@@ -11,6 +11,9 @@
  *   does not;
  *   a REINIT adds to what precopy must re-read (PRECOPY_INFOv2), or else
  *   to the stop-copy data and the downtime.
+ *   a busy device whose incremental save fails (precopy_save_error) moves
+ *   its full image at stop-copy, whatever its dirty rate: exactly the
+ *   device without PRE_COPY plus the header.
  * The real world's emulated devices carry the same bytes: tests/test_agreement.c.
  */
 #include <math.h>
@@ -243,10 +246,46 @@ static void test_reinit_chunk_with_and_without_v2(void)
 	run_free(&off);
 }
 
+/*
+ * A busy device: its first incremental save fails (mlx5's
+ * MLX5_MIGF_STATE_PRE_COPY_ERROR), so precopy reads the full image only and
+ * STOP_COPY saves the header and the full image again.  At two dirty rates
+ * the runs are the same, and the downtime is exactly that of the device
+ * without PRE_COPY (which saves, sends and loads the full image at stop)
+ * plus the 16-byte header's save, send and load.
+ */
+static void test_failed_incremental_save_moves_full_image(void)
+{
+	const char *busy[] = {"devices[0].save_rate=1GiB/s", "devices[0].load.rate=512MiB/s",
+	                      "migration.switchover_ack=new", "devices[0].precopy_save_error=true",
+	                      "devices[0].precopy_dirty_rate=1GiB/s"};
+	const char *faster[] = {busy[0], busy[1], busy[2], busy[3],
+	                        "devices[0].precopy_dirty_rate=64GiB/s"};
+	const char *without[] = {busy[0], busy[1], busy[2],
+	                         "devices[0].capabilities=[stop_copy, p2p]",
+	                         "devices[0].header_size=0"};
+	struct run b, f, no;
+	run_sets(one_yaml, busy, 5, &b);
+	run_sets(one_yaml, faster, 5, &f);
+	run_sets(one_yaml, without, 5, &no);
+	const uint64_t image = 8 * 1024 * 1024;
+	CU_ASSERT_EQUAL(b.sum.precopy_bytes, 16 + image);
+	CU_ASSERT_EQUAL(b.sum.dev[0].stopcopy_bytes, 16 + image);
+	CU_ASSERT_EQUAL(f.sum.dev[0].stopcopy_bytes, 16 + image);
+	CU_ASSERT_EQUAL(no.sum.dev[0].stopcopy_bytes, image);
+	CU_ASSERT_DOUBLE_EQUAL(f.sum.downtime_s, b.sum.downtime_s, TOL);
+	double header = 16.0 / (1024.0 * MiB) + 16.0 / BW + 16.0 / (512.0 * MiB);
+	CU_ASSERT_DOUBLE_EQUAL(b.sum.downtime_s - no.sum.downtime_s, header, TOL);
+	run_free(&b);
+	run_free(&f);
+	run_free(&no);
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("images", TEST(test_stopcopy_is_header_plus_increment),
 	           TEST(test_precopy_saves_the_image),
 	           TEST(test_load_at_switchover_lands_in_downtime),
-	           TEST(test_reinit_chunk_with_and_without_v2));
+	           TEST(test_reinit_chunk_with_and_without_v2),
+	           TEST(test_failed_incremental_save_moves_full_image));
 }

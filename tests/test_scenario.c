@@ -283,10 +283,11 @@ static void test_profile_fill(void)
 	 * header (the old 1 MiB of initial bytes stood in for both). */
 	CU_ASSERT_EQUAL(g->initial_bytes, 0);
 	CU_ASSERT_EQUAL(g->header_bytes, 16);
-	CU_ASSERT_EQUAL(g->save_Bps, 1.0 * GiB);
+	/* The rates fitted to docs/domain.md §9 (calibration/mlx5-cx7.csv). */
+	CU_ASSERT_DOUBLE_EQUAL(g->save_Bps, 2.28509 * GiB, 1);
 	CU_ASSERT(is_fixed(&g->query_latency, 100e-6));
 	CU_ASSERT_EQUAL(g->load_fixed_s, 0.5e-3);
-	CU_ASSERT_EQUAL(g->load_Bps, 1.0 * GiB);
+	CU_ASSERT_DOUBLE_EQUAL(g->load_Bps, 879.689 * MiB, 1);
 	/* init_load pre-allocates a full image (not 1 MiB of initial bytes):
 	 * the assumed rate is a page-allocation rate. */
 	CU_ASSERT_EQUAL(g->init_load_fixed_s, 500e-6);
@@ -942,10 +943,11 @@ static void test_to_yaml_text(void)
 	                              "  late_ack_rule: settled\n  stop_gap: 100us\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(y, "events:\n  design: prepare-before-p2p\n"
 	                                 "  rdma_timeout: 50ms\n  nonresponsive_from: vm-stop\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(y, "  precopy_info_v2: unsupported\n"
-	                                 "  init_load: {fixed: 0, rate: 0}\n  reinit:\n"
-	                                 "    times: []\n    interval: 0\n    chunk: 1MiB\n"
-	                                 "  final_check_failure: 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(y,
+	                              "  precopy_info_v2: unsupported\n"
+	                              "  init_load: {fixed: 0, rate: 0}\n  reinit:\n"
+	                              "    times: []\n    interval: 0\n    chunk: 1MiB\n"
+	                              "  final_check_failure: 0\n  precopy_save_error: false\n"));
 	CU_ASSERT_PTR_NULL(strstr(y, "faults:"));
 	free(y);
 	/* scenario_equal notices a difference. */
@@ -1169,6 +1171,12 @@ static void test_validate_new_fields(void)
 	EXPECT_PATH("devices[0].final_check_failure");
 	s->groups[0].final_check_failure = 1;
 	EXPECT_OK();
+	s->groups[0].precopy_save_error = true; /* no dirty rate: no incremental save */
+	EXPECT_PATH("devices[0].precopy_save_error");
+	s->groups[0].precopy_dirty_Bps = 1e6;
+	EXPECT_OK();
+	s->groups[0].precopy_save_error = false;
+	s->groups[0].precopy_dirty_Bps = 0;
 	s->groups[0].reinit_times = NULL;
 	s->groups[0].n_reinit_times = 0;
 

@@ -112,7 +112,7 @@ if [ "$a" = "$b" ] && [ "$a" != "$c" ]; then ok; else bad "determinism of the co
 # a file against itself is not (exit 0), its mirror image an improvement.
 expect 0 "downtime" -- "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --runs 8 --quiet -o "$TMP/base.h5"
 expect 0 "downtime" -- "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --runs 8 --quiet \
-	--set 'devices[0].latency.pre_copy_p2p_to_stop_copy=200ms' --output "$TMP/slow.h5"
+	--set 'devices[0].latency.stop_to_stop_copy=200ms' --output "$TMP/slow.h5"
 if ls "$TMP"/*.tmp-* >/dev/null 2>&1; then bad "a temporary result file was left behind"; else ok; fi
 # cx7-1vf has no random costs: every run is the same, so the verdict is
 # the exact change against the threshold, with no test and no p-value.
@@ -283,9 +283,11 @@ o = json.load(open(sys.argv[1]))
 assert o["verdict"] == "regression" and o["metric"] == "downtime", o["verdict"]
 s = o["strategies"][0]
 assert s["strategy"] == "parallel-prio" and s["metric"]["ci_s"][0] > 0, s["metric"]
-# 200 ms against the profile's 20 ms (not 80 ms since the image's save is
-# save_rate's cost, outside the arc latency).
-assert abs(s["metric"]["diff_s"] - 0.180) < 1e-6, s["metric"]["diff_s"]
+# 200 ms against the profile's default of 5 ms (the image's save is
+# save_rate's cost, outside the arc latency).  cx7-1vf's VF has no
+# pre_copy since the profile was fitted (docs/calibration.md), so the arc
+# is STOP -> STOP_COPY, no longer PRE_COPY_P2P -> STOP_COPY (20 ms).
+assert abs(s["metric"]["diff_s"] - 0.195) < 1e-6, s["metric"]["diff_s"]
 assert set(s["phases"]) == {"src_prepare", "src_main", "final_query", "stopcopy",
                             "dst_load", "dst_prepare", "dst_main"}
 # rounds are counts: their fields say so, the times' say seconds
@@ -369,7 +371,8 @@ then ok; else bad "json output of switchover real"; fi
 
 # --events: QMP events as JSON lines, the prepare event before P2P; nothing
 # is left under the final name when the command fails.
-if "$SW" sim "$SRC/scenarios/cx7-2vf.yaml" --runs 2 --quiet --events "$TMP/ev.jsonl" >/dev/null &&
+if "$SW" sim "$SRC/scenarios/cx7-2vf.yaml" --runs 2 --quiet --events "$TMP/ev.jsonl" \
+	--set 'devices.capabilities=[stop_copy, p2p, pre_copy]' >/dev/null &&
 	python3 - "$TMP/ev.jsonl" <<'PY'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]

@@ -48,7 +48,7 @@ expect 0 "verdict: no regression$" -- "$SW" suite compare "$TMP/base" "$TMP/same
 	--junit "$TMP/same.xml" --markdown "$TMP/same.md"
 cp "$TMP/out" "$TMP/same.out"
 expect 0 "suite tiny: 3 entries, 4 checks: 0 regression, 0 undecided, 0 improvement, 4 ok, 0 error" -- cat "$TMP/same.out"
-expect 0 "^ok  *cx7 phase:src_main  *sequential phase:src_main: no significant change: +0.0% exactly (20.6 -> 20.6 ms), deterministic" -- cat "$TMP/same.out"
+expect 0 "^ok  *cx7 phase:src_main  *sequential phase:src_main: no significant change: +0.0% exactly (53.3 -> 53.3 ms), deterministic" -- cat "$TMP/same.out"
 if wellformed "$TMP/same.xml"; then ok; else bad "the JUnit of two equal runs is not well-formed XML"; fi
 expect 0 'tests="4" failures="0" errors="0" skipped="0"' -- cat "$TMP/same.xml"
 
@@ -56,7 +56,7 @@ expect 0 'tests="4" failures="0" errors="0" skipped="0"' -- cat "$TMP/same.xml"
 "$SW" suite run "$D/tiny-slower.yaml" -o "$TMP/slow" --quiet >/dev/null 2>&1
 expect 1 "verdict: regression (cx7 downtime)$" -- "$SW" suite compare "$TMP/base" "$TMP/slow" \
 	--junit "$TMP/slow.xml" --markdown "$TMP/slow.md"
-expect 1 "^regression  *cx7 downtime  *sequential downtime: regression: +41.5% exactly (144.6 -> 204.6 ms), deterministic" -- \
+expect 1 "^regression  *cx7 downtime  *sequential downtime: regression: +12.1% exactly (495.5 -> 555.5 ms), deterministic" -- \
 	"$SW" suite compare "$TMP/base" "$TMP/slow"
 expect 1 "warning: the suites differ" -- "$SW" suite compare "$TMP/base" "$TMP/slow"
 if wellformed "$TMP/slow.xml"; then ok; else bad "the JUnit of a regression is not well-formed XML"; fi
@@ -70,7 +70,7 @@ others = [c for c in cases if c.find("error") is not None or c.find("skipped") i
 assert len(cases) == 4, len(cases)
 assert root.get("failures") == "1" and root.get("tests") == "4", root.attrib
 assert len(failed) == 1 and failed[0][:2] == ("tiny.cx7", "downtime"), failed
-assert failed[0][2].startswith("sequential downtime: regression: +41.5% exactly"), failed
+assert failed[0][2].startswith("sequential downtime: regression: +12.1% exactly"), failed
 assert not others
 PY
 then ok; else bad "the JUnit does not have exactly the failure of cx7 downtime"; fi
@@ -95,7 +95,7 @@ entries:
 EOF
 	"$SW" suite run "$TMP/noisy$s.yaml" -o "$TMP/noisy$s" --quiet >/dev/null 2>&1
 done
-expect 0 "^undecided  *noisy downtime  *.*; the interval reaches +57.0 ms, a regression above the threshold's +7.5 ms: too noisy to decide" -- \
+expect 0 "^undecided  *noisy downtime  *.*; the interval reaches +57.0 ms, a regression above the threshold's +25.1 ms: too noisy to decide" -- \
 	"$SW" suite compare "$TMP/noisy1" "$TMP/noisy2" --junit "$TMP/noisy.xml"
 cp "$TMP/out" "$TMP/noisy.out"
 expect 0 "verdict: no regression found (some undecided)" -- cat "$TMP/noisy.out"

@@ -82,7 +82,7 @@ expect 2 "gamma: scale: duration '1e300s' is too large" -- \
 #    with an estimate and the key (limits in docs/scenarios.md, "Limits").
 C4=$SRC/scenarios/cx7-4vf.yaml
 R=$SRC/scenarios/reinit-on.yaml
-expect 2 "migration.chunk_size: 1 B chunks: 419430464 records per run .*over the limit of 10000000; use at least 42 B" -- \
+expect 2 "migration.chunk_size: 1 B chunks: 419430400 records per run .*over the limit of 10000000; use at least 42 B" -- \
 	timeout 120 "$SW" sim "$C4" --quiet --set migration.chunk_size=1
 expect 2 "devices\[0\].state_size: 16.0 EiB per device: 16.0 EiB of device data per run .*over the limit of 1.00 PiB" -- \
 	timeout 120 "$SW" sim "$C4" --quiet --set 'devices[0].state_size=18446744073709551615'
