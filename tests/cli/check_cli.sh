@@ -171,7 +171,7 @@ expect 2 "no-dir/x.h5: cannot create" -- "$SW" sim "$SRC/scenarios/null.yaml" --
 # Every run of NEW failed (an arc that always fails): no metric has a value
 # there, and the failure rate (Fisher) is the regression, exit 1.
 "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --resolved >"$TMP/allfail.yaml"
-printf 'faults:\n- device: vf\n  arc: pre_copy_p2p_to_stop_copy\n' >>"$TMP/allfail.yaml"
+printf 'faults:\n- device: vf\n  arc: stop_to_stop_copy\n' >>"$TMP/allfail.yaml"
 "$SW" sim "$TMP/allfail.yaml" --runs 8 --quiet -o "$TMP/allfail.h5" >/dev/null
 expect 1 "^verdict: regression (from downtime .*parallel-prio downtime: no verdict: no completed runs on the new side; failure rate: regression: 0/8 -> 8/8 runs failed, Fisher p < 0.001" -- \
 	"$SW" compare "$TMP/base.h5" "$TMP/allfail.h5"

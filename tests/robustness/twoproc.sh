@@ -178,6 +178,7 @@ phases=$("$SW" real --help | sed -n '/^A two-process run whose connection/,$p' |
 	sed 's/^ *//; s/ or /, /')
 [ -n "$phases" ] || bad "real --help lists no phases"
 PLB="--set vm.ram=0 --set devices[0].state_size=2MiB --set migration.chunk_size=1MiB
+	--set devices[0].capabilities=[pre_copy,stop_copy,p2p]
 	--set network.multifd_channels=1 --quiet"
 PL="$PLB --runs 1 --io-timeout 3s"
 PLS="$SRC/scenarios/cx7-1vf.yaml"
