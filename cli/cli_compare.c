@@ -93,16 +93,21 @@ void cli_compare_help(FILE *out)
 	        "A metric no run of a side has (the ACK delay without ACK requests, precopy\n"
 	        "rounds when no run had one, any metric when every run failed) gets no\n"
 	        "verdict and the line says so (\"no verdict: absent in both files\", \"no\n"
-	        "completed runs on the new side\"); the failure rate still decides.\n\n"
+	        "completed runs on the new side\"); the failure rate still decides.\n"
+	        "A change beyond the threshold on too few runs for any p below 1 -\n"
+	        "confidence is \"undecided: ... too few runs for a verdict\" (json: why \"too\n"
+	        "few runs\"), and so is the verdict when nothing else changed; exit 0.\n\n"
 	        "Two sweep files (switchover sweep -o, docs/sweep.md) are compared point by\n"
 	        "point: points are matched by base scenario, axis values and strategy, each\n"
 	        "pair's completed runs compared as above (paired when the two points ran the\n"
-	        "same seed); one line per point that changed, a warning for each point found\n"
-	        "in one file only, then the verdict line (json: {..., points: [{point,\n"
+	        "same seed); one line per point that changed, is undecided or has no value,\n"
+	        "a warning for each point found in one file only, then the verdict line\n"
+	        "(json: {..., points: [{point,\n"
 	        "scenario, axes, strategy, runs_base, runs_new, metric: STATS, verdict}],\n"
 	        "verdict}).\n\n"
-	        "exit status: 0 no significant regression, 1 regression, 2 error (unreadable\n"
-	        "file, no strategy in common, bad option).  Mismatched inputs are only\n"
+	        "exit status: 0 no significant regression (or undecided), 1 regression, 2\n"
+	        "error (unreadable file, no strategy in common, bad option).  Mismatched\n"
+	        "inputs are only\n"
 	        "warnings.  docs/results.md has the method.\n");
 }
 
@@ -278,6 +283,11 @@ void compare_cli_absent(char *buf, size_t len, const struct compare_stats *st)
 		snprintf(buf, len, "%s", b ? b : n ? n : "");
 }
 
+const char *compare_cli_verdict(const struct compare_stats *st)
+{
+	return st->why == COMPARE_WHY_TOO_FEW ? "undecided" : compare_verdict_name(st->verdict);
+}
+
 void compare_cli_describe(char *buf, size_t len, const char *what, const struct compare_stats *st,
                           const struct compare_opts *o, bool seconds)
 {
@@ -286,7 +296,7 @@ void compare_cli_describe(char *buf, size_t len, const char *what, const struct 
 	char rel[32], lo[32], hi[32], p[32], thr[48];
 	percent(rel, sizeof rel, st->rel);
 	snprintf(thr, sizeof thr, "threshold %g%%", o->threshold * 100);
-	const char *verdict = compare_verdict_name(st->verdict);
+	const char *verdict = compare_cli_verdict(st);
 	if (!st->n_base || !st->n_new) {
 		char absent[160];
 		compare_cli_absent(absent, sizeof absent, st);
@@ -319,6 +329,10 @@ void compare_cli_describe(char *buf, size_t len, const char *what, const struct 
 		snprintf(why, sizeof why, ": p >= %g", 1 - o->confidence);
 	else if (st->why == COMPARE_WHY_UNDEFINED)
 		snprintf(why, sizeof why, ": the change is not a number");
+	else if (st->why == COMPARE_WHY_TOO_FEW)
+		snprintf(why, sizeof why,
+		         ": too few runs for a verdict (the smallest possible p is %.2g)",
+		         compare_min_p(st->design, st->n_base, st->n_new));
 	snprintf(buf, len, "%s: %s: %s [%s, %s] (%.1f -> %.1f %s, %s %+.1f %s), %s %s, %s%s", what,
 	         verdict, rel, lo, hi, st->base_median * k, st->new_median * k, unit,
 	         st->design == COMPARE_PAIRED ? "median paired difference" : "difference",
@@ -355,11 +369,11 @@ static void describe_failures(char *buf, size_t len, const char *what,
 		         f->failed_new, f->runs_new, p, 1 - o->confidence);
 }
 
-static const char *change_mark(enum compare_verdict v)
+static const char *change_mark(const struct compare_stats *st)
 {
-	return v == COMPARE_REGRESSION    ? "regression"
-	       : v == COMPARE_IMPROVEMENT ? "improvement"
-	                                  : "-";
+	return st->verdict != COMPARE_SAME || st->why == COMPARE_WHY_TOO_FEW
+	           ? compare_cli_verdict(st)
+	           : "-";
 }
 
 static const char *test_name(const struct compare_stats *st)
@@ -387,7 +401,7 @@ static void table_row(FILE *out, const char *name, const struct compare_stats *s
 	else
 		snprintf(p, sizeof p, "%8.2g%s", st->p, st->p_exact ? "*" : " ");
 	fprintf(out, "  %-13s %11.3f %11.3f %+10.3f %8s  %-24s %s  %s\n", name, st->base_median * k,
-	        st->new_median * k, st->diff * k, rel, ci, p, change_mark(st->verdict));
+	        st->new_median * k, st->diff * k, rel, ci, p, change_mark(st));
 }
 
 /* "paired: same seed 1, 30 runs each" / "unpaired: seeds differ (1, 2)" */
@@ -458,28 +472,38 @@ static void print_table(FILE *out, const struct compare_cli *c, const struct res
 			                     true);
 			fprintf(out, "%s %s\n", st, line);
 		}
-		size_t changed = 0;
+		size_t changed = 0, undecided = 0;
 		for (size_t d = 0; dev && d < dev->n; d++) {
 			const struct compare_stats *ds = &dev->st[k * dev->n + d];
-			if (ds->verdict == COMPARE_SAME)
+			changed += ds->verdict != COMPARE_SAME;
+			undecided += ds->why == COMPARE_WHY_TOO_FEW;
+			if (ds->verdict == COMPARE_SAME && ds->why != COMPARE_WHY_TOO_FEW)
 				continue;
-			changed++;
 			snprintf(what, sizeof what, "device %s", dev->name[d]);
 			compare_cli_describe(line, sizeof line, what, ds, &rep->opts, true);
 			fprintf(out, "%s %s\n", st, line);
 		}
+		char more_text[80] = "";
+		if (undecided)
+			snprintf(more_text, sizeof more_text,
+			         ", %zu undecided (too few runs for a verdict)", undecided);
 		if (dev)
 			fprintf(out,
-			        "%s devices: %zu of %zu changed their own time in the downtime\n",
-			        st, changed, dev->n);
+			        "%s devices: %zu of %zu changed their own time in the downtime%s\n",
+			        st, changed, dev->n, more_text);
 		describe_failures(line, sizeof line, "failure rate", &s->failures, &rep->opts);
 		fprintf(out, "%s %s\n", st, line);
 	}
 	fputc('\n', out);
 	/* The overall verdict: the chosen metric and the failure rate decide,
 	 * the other metrics explain. */
+	bool too_few = false;
+	for (size_t k = 0; k < rep->n; k++)
+		too_few |= rep->strategy[k].metric.why == COMPARE_WHY_TOO_FEW;
 	fprintf(out, "verdict: %s (from %s and the failure rate of each strategy)",
-	        compare_verdict_name(rep->verdict), metric);
+	        rep->verdict == COMPARE_SAME && too_few ? "undecided"
+	                                                : compare_verdict_name(rep->verdict),
+	        metric);
 	for (size_t k = 0; k < rep->n; k++) {
 		const struct compare_strategy *s = &rep->strategy[k];
 		snprintf(what, sizeof what, "%s %s", strategy_name(s->strategy), metric);
@@ -501,7 +525,8 @@ static const char *const why_words[] = {[COMPARE_WHY_CHANGED] = "changed",
                                         [COMPARE_WHY_THRESHOLD] = "within the threshold",
                                         [COMPARE_WHY_INTERVAL] = "the interval contains 0",
                                         [COMPARE_WHY_P] = "p above 1 - confidence",
-                                        [COMPARE_WHY_UNDEFINED] = "the change is not a number"};
+                                        [COMPARE_WHY_UNDEFINED] = "the change is not a number",
+                                        [COMPARE_WHY_TOO_FEW] = "too few runs"};
 
 json_t *compare_cli_json_stats(const struct compare_stats *st, bool seconds)
 {

@@ -37,6 +37,10 @@ void compare_cli_describe(char *buf, size_t len, const char *what, const struct 
 void compare_cli_print_rule(FILE *out, const char *metric, const char *scope,
                             const struct compare_opts *o);
 
+/* The verdict's word of one comparison: compare_verdict_name, or
+ * "undecided" when there were too few runs for one (COMPARE_WHY_TOO_FEW:
+ * exit status as no significant change, 0). */
+const char *compare_cli_verdict(const struct compare_stats *st);
 /* Why a comparison has no value on a side: "no completed runs on the new
  * side", "absent in the base file" (completed runs, none with a value),
  * "absent in both files". */

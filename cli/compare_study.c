@@ -26,23 +26,9 @@ struct side {
 	const struct results_table *points;
 	struct results_table *summary;
 	long scenario, axis0, strategy, runs, first_run, seed; /* /points columns */
-	long status, metric;                                   /* /summary columns */
+	struct run_summary *sums; /* /summary's rows (status != 0: a failed run) */
 	bool several_scenarios;
 };
-
-/* The /summary column of the metric: downtime_s, total_s, phase_<name>_s,
- * precopy_rounds, ack_delay_s. */
-static void metric_column(const struct compare_metric *m, char *buf, size_t len)
-{
-	static const char *const col[] = {[COMPARE_DOWNTIME] = "downtime_s",
-	                                  [COMPARE_TOTAL] = "total_s",
-	                                  [COMPARE_ROUNDS] = "precopy_rounds",
-	                                  [COMPARE_ACK_DELAY] = "ack_delay_s"};
-	if (m->kind == COMPARE_PHASE)
-		snprintf(buf, len, "phase_%s_s", phase_name(m->phase));
-	else
-		snprintf(buf, len, "%s", col[m->kind]);
-}
 
 static const char *text_at(const struct results_table *t, size_t r, long c)
 {
@@ -54,10 +40,9 @@ static double num_at(const struct results_table *t, size_t r, long c)
 	return t->num[r * t->n_cols + (size_t)c];
 }
 
-static int side_open(struct side *s, const char *path, const struct results_table *points,
-                     const struct compare_metric *m)
+static int side_open(struct side *s, const char *path, const struct results_table *points)
 {
-	char err[1024], col[64];
+	char err[1024];
 	*s = (struct side){.path = path, .points = points};
 	s->scenario = results_table_col(points, "scenario");
 	s->strategy = results_table_col(points, "strategy");
@@ -75,13 +60,12 @@ static int side_open(struct side *s, const char *path, const struct results_tabl
 		errorf("%s\n", err);
 		return -1;
 	}
-	metric_column(m, col, sizeof col);
-	s->status = results_table_col(s->summary, "status");
-	s->metric = results_table_col(s->summary, col);
-	if (s->status < 0 || s->metric < 0) {
-		errorf("%s: /summary lacks the status or %s column\n", path, col);
-		return -1;
-	}
+	s->sums = g_new0(struct run_summary, s->summary->n_rows + 1);
+	for (size_t r = 0; r < s->summary->n_rows; r++)
+		if (results_table_summary(s->summary, r, &s->sums[r], err, sizeof err)) {
+			errorf("%s: /summary row %zu: %s\n", path, r, err);
+			return -1;
+		}
 	for (size_t r = 0; r < points->n_rows; r++) {
 		double first = num_at(points, r, s->first_run), n = num_at(points, r, s->runs);
 		if (!(first >= 0 && n >= 0 && first + n <= (double)s->summary->n_rows)) {
@@ -155,31 +139,17 @@ static void point_label(const struct side *s, size_t r, char *buf, size_t len)
 	g_string_free(l, TRUE);
 }
 
-/* The metric of a point's completed runs into xb and xn (room for their
- * runs); paired: only the runs completed on both sides, run i with run i.
- * Their numbers into *nb and *nn. */
-static void completed(const struct side *b, size_t rb, const struct side *n, size_t rn, bool paired,
-                      double *xb, size_t *nb, double *xn, size_t *nn)
+/* A point's runs (row r of /points) by run index, NULL where the run
+ * failed; their number into *n (g_free the array). */
+static const struct run_summary **point_runs(const struct side *s, size_t r, size_t *n)
 {
-	size_t fb = (size_t)num_at(b->points, rb, b->first_run);
-	size_t fn = (size_t)num_at(n->points, rn, n->first_run);
-	size_t runs_b = (size_t)num_at(b->points, rb, b->runs);
-	size_t runs_n = (size_t)num_at(n->points, rn, n->runs);
-	*nb = *nn = 0;
-	for (size_t i = 0; i < (runs_b > runs_n ? runs_b : runs_n); i++) {
-		double vb = i < runs_b && num_at(b->summary, fb + i, b->status) == 0
-		                ? num_at(b->summary, fb + i, b->metric)
-		                : NAN;
-		double vn = i < runs_n && num_at(n->summary, fn + i, n->status) == 0
-		                ? num_at(n->summary, fn + i, n->metric)
-		                : NAN;
-		if (paired && (isnan(vb) || isnan(vn)))
-			continue;
-		if (!isnan(vb))
-			xb[(*nb)++] = vb;
-		if (!isnan(vn))
-			xn[(*nn)++] = vn;
-	}
+	size_t first = (size_t)num_at(s->points, r, s->first_run);
+	*n = (size_t)num_at(s->points, r, s->runs);
+	const struct run_summary **idx = g_new0(const struct run_summary *, *n + 1);
+	for (size_t i = 0; i < *n; i++)
+		if (s->sums[first + i].status == 0)
+			idx[i] = &s->sums[first + i];
+	return idx;
 }
 
 /* A point's runs pair with the other file's when both ran the same seed
@@ -236,53 +206,40 @@ static int match(const struct compare_cli *c, const struct side *b, const struct
 		struct point_cmp *q = &p[k++];
 		q->row_base = r;
 		q->row_new = rn;
-		q->runs_base = (size_t)num_at(b->points, r, b->runs);
-		q->runs_new = (size_t)num_at(n->points, rn, n->runs);
-		double *xb = g_new(double, q->runs_base + 1), *xn = g_new(double, q->runs_new + 1);
-		size_t nb, nn;
-		bool paired = pairable(c, b, r, n, rn);
-		completed(b, r, n, rn, paired, xb, &nb, xn, &nn);
-		if (paired && !nb && !nn) {
-			/* no run index completed on both sides: the runs that did,
-			 * as two samples */
-			completed(b, r, n, rn, false, xb, &nb, xn, &nn);
-			if (nb && nn)
-				g_ptr_array_add(warnings,
-				                g_strdup_printf("point %s: no run index completed "
-				                                "on both sides: compared unpaired "
-				                                "(Mann-Whitney) although the seeds "
-				                                "are the same",
-				                                label));
-			paired = false;
+		const struct run_summary **ib = point_runs(b, r, &q->runs_base),
+		                         **in = point_runs(n, rn, &q->runs_new);
+		rc = compare_summaries(ib, q->runs_base, in, q->runs_new, &c->metric,
+		                       pairable(c, b, r, n, rn), &c->opts, &q->st, err, sizeof err);
+		g_free(ib);
+		g_free(in);
+		if (rc) {
+			errorf("point %s: %s\n", label, err);
+			break;
 		}
-		if (nb && nn) {
-			q->compared = true;
-			rc = paired ? compare_paired(xb, xn, nb, &c->opts, &q->st, err, sizeof err)
-			            : compare_samples(xb, nb, xn, nn, &c->opts, &q->st, err,
-			                              sizeof err);
-			if (rc)
-				errorf("point %s: %s\n", label, err);
-			q->verdict = q->st.verdict;
-		} else {
-			/* Every run failed on one side: losing them all is a regression. */
-			q->st.n_base = nb;
-			q->st.n_new = nn;
-			q->verdict = nb   ? COMPARE_REGRESSION
-			             : nn ? COMPARE_IMPROVEMENT
-			                  : COMPARE_SAME;
-			if (!nb && !nn)
-				g_ptr_array_add(
-				    warnings,
-				    g_strdup_printf("point %s: no completed run in either file",
-				                    label));
-		}
-		if (q->compared && (nb < q->runs_base || nn < q->runs_new))
+		size_t cb = q->st.completed_base, cn = q->st.completed_new;
+		q->compared = q->st.n_base && q->st.n_new;
+		/* Every run failed on one side: losing them all is a regression.
+		 * Completed runs without a value of the metric (compare_summaries)
+		 * are absent: no verdict. */
+		q->verdict = q->compared ? q->st.verdict
+		             : cb && !cn ? COMPARE_REGRESSION
+		             : cn && !cb ? COMPARE_IMPROVEMENT
+		                         : COMPARE_SAME;
+		if (q->st.no_pairs)
+			g_ptr_array_add(warnings,
+			                g_strdup_printf("point %s: no run index completed on both "
+			                                "sides: compared unpaired (Mann-Whitney) "
+			                                "although the seeds are the same",
+			                                label));
+		if (!cb && !cn)
+			g_ptr_array_add(
+			    warnings,
+			    g_strdup_printf("point %s: no completed run in either file", label));
+		if (cb && cn && (cb < q->runs_base || cn < q->runs_new))
 			g_ptr_array_add(
 			    warnings, g_strdup_printf("point %s: %zu vs %zu runs failed (only "
 			                              "completed runs count)",
-			                              label, q->runs_base - nb, q->runs_new - nn));
-		g_free(xb);
-		g_free(xn);
+			                              label, q->runs_base - cb, q->runs_new - cn));
 	}
 	for (size_t r = 0; r < n->points->n_rows && !rc; r++)
 		if (wanted(c, n, r) && !matched[r]) {
@@ -308,24 +265,32 @@ static int match(const struct compare_cli *c, const struct side *b, const struct
 	return 0;
 }
 
-/* One line for a point that changed. */
+/* Whether a point's runs completed on both sides without a value of the
+ * metric on one: no verdict, said on a line of its own. */
+static bool absent(const struct point_cmp *q)
+{
+	return !q->compared && q->st.completed_base && q->st.completed_new;
+}
+
+/* One line for a point that changed or has no value. */
 static void change_line(const struct compare_cli *c, const struct side *b,
                         const struct point_cmp *q, char *buf, size_t len)
 {
 	char label[512], metric[32], what[600];
 	point_label(b, q->row_base, label, sizeof label);
 	compare_metric_name(&c->metric, metric, sizeof metric);
-	if (q->compared) {
+	if (q->compared || absent(q)) {
 		snprintf(what, sizeof what, "point %.0f (%s): %s",
 		         num_at(b->points, q->row_base, 0), label, metric);
 		compare_cli_describe(buf, len, what, &q->st, &c->opts,
 		                     c->metric.kind != COMPARE_ROUNDS);
 	} else {
-		snprintf(
-		    buf, len, "point %.0f (%s): %s: no completed run in %s (%zu of %zu failed)",
-		    num_at(b->points, q->row_base, 0), label, compare_verdict_name(q->verdict),
-		    q->st.n_base ? c->new_ : c->base, q->st.n_base ? q->runs_new : q->runs_base,
-		    q->st.n_base ? q->runs_new : q->runs_base);
+		snprintf(buf, len,
+		         "point %.0f (%s): %s: no completed run in %s (%zu of %zu failed)",
+		         num_at(b->points, q->row_base, 0), label, compare_verdict_name(q->verdict),
+		         q->st.completed_base ? c->new_ : c->base,
+		         q->st.completed_base ? q->runs_new : q->runs_base,
+		         q->st.completed_base ? q->runs_new : q->runs_base);
 	}
 }
 
@@ -380,12 +345,13 @@ int compare_study(const struct compare_cli *c, const struct results_table *base_
 	GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
 	int status = CLI_EXIT_ERROR;
 	memset(&n, 0, sizeof n);
-	if (side_open(&b, c->base, base_points, &c->metric) ||
-	    side_open(&n, c->new_, new_points, &c->metric) || same_axes(&b, &n) ||
-	    match(c, &b, &n, &p, &np, &only, warnings))
+	if (side_open(&b, c->base, base_points) || side_open(&n, c->new_, new_points) ||
+	    same_axes(&b, &n) || match(c, &b, &n, &p, &np, &only, warnings))
 		goto out;
-	size_t regressed = 0, improved = 0;
+	size_t regressed = 0, improved = 0, no_value = 0, undecided = 0;
 	for (size_t k = 0; k < np; k++) {
+		no_value += absent(&p[k]);
+		undecided += p[k].compared && p[k].st.why == COMPARE_WHY_TOO_FEW;
 		regressed += p[k].verdict == COMPARE_REGRESSION;
 		improved += p[k].verdict == COMPARE_IMPROVEMENT;
 	}
@@ -398,21 +364,31 @@ int compare_study(const struct compare_cli *c, const struct results_table *base_
 	if (c->json) {
 		print_json(c, &b, p, np, warnings, verdict);
 	} else {
-		char metric[32], line[1024];
+		char metric[32], line[1024], no_value_text[128] = "";
+		if (undecided)
+			snprintf(no_value_text, sizeof no_value_text,
+			         ", %zu undecided (too few runs for a verdict)", undecided);
+		if (no_value)
+			snprintf(no_value_text + strlen(no_value_text),
+			         sizeof no_value_text - strlen(no_value_text),
+			         ", %zu no verdict (absent)", no_value);
 		compare_metric_name(&c->metric, metric, sizeof metric);
 		printf("base  %s: %zu points\nnew   %s: %zu points\n", c->base, base_points->n_rows,
 		       c->new_, new_points->n_rows);
 		compare_cli_print_rule(stdout, metric, ", point by point", &c->opts);
 		putchar('\n');
 		for (size_t k = 0; k < np; k++)
-			if (p[k].verdict != COMPARE_SAME) {
+			if (p[k].verdict != COMPARE_SAME || absent(&p[k]) ||
+			    (p[k].compared && p[k].st.why == COMPARE_WHY_TOO_FEW)) {
 				change_line(c, &b, &p[k], line, sizeof line);
 				printf("%s\n", line);
 			}
 		printf("verdict: %s: %zu of %zu points regressed, %zu improved, %zu no "
-		       "significant change; %zu in one file only\n",
-		       compare_verdict_name(verdict), regressed, np, improved,
-		       np - regressed - improved, only);
+		       "significant change%s; %zu in one file only\n",
+		       verdict == COMPARE_SAME && undecided ? "undecided"
+		                                            : compare_verdict_name(verdict),
+		       regressed, np, improved, np - regressed - improved - no_value - undecided,
+		       no_value_text, only);
 	}
 	if (fflush(stdout) != 0) {
 		errorf("writing the comparison failed\n");
@@ -421,6 +397,8 @@ int compare_study(const struct compare_cli *c, const struct results_table *base_
 	status = verdict == COMPARE_REGRESSION ? 1 : CLI_EXIT_OK;
 out:
 	g_free(p);
+	g_free(b.sums);
+	g_free(n.sums);
 	if (b.summary)
 		results_table_free(b.summary);
 	if (n.summary)

@@ -204,6 +204,8 @@ void compare_decide(struct compare_stats *st, const struct compare_opts *o)
 		st->why = COMPARE_WHY_UNDEFINED;
 	else if (st->rel == 0 || !(fabs(st->rel) > o->threshold))
 		st->why = COMPARE_WHY_THRESHOLD;
+	else if (!det && compare_min_p(st->design, st->n_base, st->n_new) >= alpha)
+		st->why = COMPARE_WHY_TOO_FEW;
 	else if (!det && !(st->ci_lo <= st->ci_hi && (up ? st->ci_lo > 0 : st->ci_hi < 0)))
 		st->why = COMPARE_WHY_INTERVAL;
 	else if (!det && !(st->p < alpha))
@@ -592,19 +594,19 @@ bool compare_pairable(const struct results *base, const struct results *new_, bo
 	return false;
 }
 
-/* The completed runs of `st` with a value of the metric, by run index
- * (NULL where none); *max is one past the largest index. */
-static const struct results_run **by_index(const struct results *r, enum strategy_kind st,
+/* The summaries of the completed runs of `st`, by run index (NULL where
+ * none); *max is one past the largest index. */
+static const struct run_summary **by_index(const struct results *r, enum strategy_kind st,
                                            size_t *max)
 {
 	*max = 0;
 	for (size_t i = 0; i < r->n_runs; i++)
 		if (r->runs[i].strategy == st && (size_t)r->runs[i].run + 1 > *max)
 			*max = (size_t)r->runs[i].run + 1;
-	const struct results_run **idx = calloc(*max + 1, sizeof *idx);
+	const struct run_summary **idx = calloc(*max + 1, sizeof *idx);
 	for (size_t i = 0; idx && i < r->n_runs; i++)
 		if (r->runs[i].strategy == st && r->runs[i].sum.status == 0)
-			idx[r->runs[i].run] = &r->runs[i];
+			idx[r->runs[i].run] = &r->runs[i].sum;
 	return idx;
 }
 
@@ -627,13 +629,13 @@ static bool all_zero(const double *x, size_t n)
 
 /* The values of one side, by run index (`idx`, `max` from by_index), into
  * x; its completed runs into *completed.  Returns the number of values. */
-static size_t values_of(const struct results_run **idx, size_t max, const struct compare_metric *m,
-                        long device, double *x, size_t *completed)
+static size_t values_of(const struct run_summary *const *idx, size_t max,
+                        const struct compare_metric *m, long device, double *x, size_t *completed)
 {
 	size_t n = 0;
 	*completed = 0;
 	for (size_t i = 0; i < max; i++) {
-		double v = idx[i] ? pick(m, device, &idx[i]->sum) : NAN;
+		double v = idx[i] ? pick(m, device, idx[i]) : NAN;
 		*completed += idx[i] != NULL;
 		if (!isnan(v))
 			x[n++] = v;
@@ -645,14 +647,14 @@ static size_t values_of(const struct results_run **idx, size_t max, const struct
 /* The run indices with a value on both sides (`ib`, `mb` and `in`, `mn`
  * from by_index), in order: base's values into xb, new's into xn (room for
  * the smaller of mb and mn).  Returns their number. */
-static size_t pairs_of(const struct results_run **ib, size_t mb, const struct results_run **in,
-                       size_t mn, const struct compare_metric *m, long device, double *xb,
-                       double *xn)
+static size_t pairs_of(const struct run_summary *const *ib, size_t mb,
+                       const struct run_summary *const *in, size_t mn,
+                       const struct compare_metric *m, long device, double *xb, double *xn)
 {
 	size_t np = 0;
 	for (size_t i = 0; i < (mb < mn ? mb : mn); i++) {
-		double vb = ib[i] ? pick(m, device, &ib[i]->sum) : NAN;
-		double vn = in[i] ? pick(m, device, &in[i]->sum) : NAN;
+		double vb = ib[i] ? pick(m, device, ib[i]) : NAN;
+		double vn = in[i] ? pick(m, device, in[i]) : NAN;
 		if (!isnan(vb) && !isnan(vn)) {
 			xb[np] = vb;
 			xn[np++] = vn;
@@ -661,17 +663,19 @@ static size_t pairs_of(const struct results_run **ib, size_t mb, const struct re
 	return np;
 }
 
-static int runs_of(const struct results *base, const struct results *new_, enum strategy_kind st,
-                   const struct compare_metric *m, long device, bool paired,
-                   const struct compare_opts *o, struct compare_stats *out, char *err,
-                   size_t errlen)
+/* The metric (or device's time) of two sides' completed runs by run index
+ * (NULL where none): compare_summaries of compare.h. */
+static int summaries_of(const struct run_summary *const *ib, size_t mb,
+                        const struct run_summary *const *in, size_t mn,
+                        const struct compare_metric *m, long device, bool paired,
+                        const struct compare_opts *o, struct compare_stats *out, char *err,
+                        size_t errlen)
 {
-	size_t mb, mn, cb, cn;
-	const struct results_run **ib = by_index(base, st, &mb), **in = by_index(new_, st, &mn);
+	size_t cb, cn;
 	double *xb = malloc((mb + 1) * sizeof *xb), *xn = malloc((mn + 1) * sizeof *xn);
 	int rc = -1;
 	memset(out, 0, sizeof *out);
-	if (!ib || !in || !xb || !xn) {
+	if (!xb || !xn) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -692,10 +696,34 @@ static int runs_of(const struct results *base, const struct results *new_, enum 
 	out->completed_base = cb;
 	out->completed_new = cn;
 out:
-	free(ib);
-	free(in);
 	free(xb);
 	free(xn);
+	return rc;
+}
+
+int compare_summaries(const struct run_summary *const *base, size_t n_base,
+                      const struct run_summary *const *new_, size_t n_new,
+                      const struct compare_metric *m, bool paired, const struct compare_opts *o,
+                      struct compare_stats *out, char *err, size_t errlen)
+{
+	return summaries_of(base, n_base, new_, n_new, m, -1, paired, o, out, err, errlen);
+}
+
+static int runs_of(const struct results *base, const struct results *new_, enum strategy_kind st,
+                   const struct compare_metric *m, long device, bool paired,
+                   const struct compare_opts *o, struct compare_stats *out, char *err,
+                   size_t errlen)
+{
+	size_t mb, mn;
+	const struct run_summary **ib = by_index(base, st, &mb), **in = by_index(new_, st, &mn);
+	int rc = -1;
+	memset(out, 0, sizeof *out);
+	if (!ib || !in)
+		snprintf(err, errlen, "out of memory");
+	else
+		rc = summaries_of(ib, mb, in, mn, m, device, paired, o, out, err, errlen);
+	free(ib);
+	free(in);
 	return rc;
 }
 
@@ -704,7 +732,7 @@ int compare_paired_diffs(const struct results *base, const struct results *new_,
                          size_t *n)
 {
 	size_t mb, mn;
-	const struct results_run **ib = by_index(base, st, &mb), **in = by_index(new_, st, &mn);
+	const struct run_summary **ib = by_index(base, st, &mb), **in = by_index(new_, st, &mn);
 	size_t room = (mb < mn ? mb : mn) + 1;
 	double *xb = malloc(room * sizeof *xb);
 	*d = malloc(room * sizeof **d);

@@ -61,6 +61,8 @@ enum compare_why {
 	COMPARE_WHY_INTERVAL,    /* the interval contains 0 */
 	COMPARE_WHY_P,           /* p >= 1 - confidence */
 	COMPARE_WHY_UNDEFINED,   /* no value on a side, or the change is not a number */
+	COMPARE_WHY_TOO_FEW,     /* a change beyond the threshold, but too few runs for any p
+	                            to reach 1 - confidence (compare_min_p): undecided */
 };
 
 struct compare_stats {
@@ -95,6 +97,9 @@ struct compare_stats {
  * down or not entirely on the side of the change COMPARE_WHY_INTERVAL; a NaN
  * p-value
  * COMPARE_WHY_P.  An infinite change (a base median of 0) is a change.
+ * A change beyond the threshold tested on too few runs for any p below
+ * 1 - confidence (compare_min_p, not deterministic) is no verdict but
+ * undecided: COMPARE_SAME with COMPARE_WHY_TOO_FEW.
  */
 void compare_decide(struct compare_stats *st, const struct compare_opts *o);
 
@@ -191,6 +196,16 @@ int compare_metric_runs(const struct results *base, const struct results *new_,
                         enum strategy_kind st, const struct compare_metric *m, bool paired,
                         const struct compare_opts *o, struct compare_stats *out, char *err,
                         size_t errlen);
+
+/* compare_metric_runs on runs given by their summaries, by run index
+ * (NULL: the run did not complete), base[0 .. n_base-1] and new_[0 ..
+ * n_new-1]: the one rule of which runs have a value (compare_metric_value,
+ * and precopy rounds absent from a side where every value is 0) for every
+ * reader of runs (run files, the points of sweep files). */
+int compare_summaries(const struct run_summary *const *base, size_t n_base,
+                      const struct run_summary *const *new_, size_t n_new,
+                      const struct compare_metric *m, bool paired, const struct compare_opts *o,
+                      struct compare_stats *out, char *err, size_t errlen);
 
 /* The paired differences new_i - base_i of a metric over the run indices of
  * `st` completed with a value on both sides, in run order: *d (free it) and

@@ -2232,6 +2232,46 @@ long results_table_col(const struct results_table *t, const char *name)
 	return -1;
 }
 
+int results_table_summary(const struct results_table *t, size_t row, struct run_summary *out,
+                          char *err, size_t errlen)
+{
+	struct summary_layout L;
+	summary_layout(&L);
+	memset(out, 0, sizeof *out);
+	for (size_t c = 4; c < L.n; c++) {
+		const struct field *f = L.src[c];
+		long col = results_table_col(t, f->name);
+		if (col < 0 || t->is_text[col] != (f->type == F_FSTR)) {
+			snprintf(err, errlen, "no %s column %s",
+			         f->type == F_FSTR ? "text" : "number", f->name);
+			return -1;
+		}
+		char *to = (char *)out + f->off;
+		double v = t->num[row * t->n_cols + (size_t)col];
+		switch (f->type) {
+		case F_FSTR:
+			snprintf(to, f->len, "%s", t->text[row * t->n_cols + (size_t)col]);
+			break;
+		case F_F64:
+			*(double *)to = v;
+			break;
+		case F_I32:
+			*(int32_t *)to = (int32_t)v;
+			break;
+		case F_U32:
+			*(uint32_t *)to = (uint32_t)v;
+			break;
+		case F_U64:
+			*(uint64_t *)to = (uint64_t)v;
+			break;
+		default: /* F_BOOL: the summary has no other type */
+			*(bool *)to = v != 0;
+			break;
+		}
+	}
+	return 0;
+}
+
 void results_table_free(struct results_table *t)
 {
 	if (!t)

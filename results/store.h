@@ -165,6 +165,12 @@ struct results_table {
  * results_read).  0, or -1 with err naming the file and the object. */
 int results_table_read(const char *path, const char *name, struct results_table **out, char *err,
                        size_t errlen);
+/* Row `row` of a /summary table read by results_table_read (a sweep's, one
+ * row per run) back into the run's scalars, as results_read takes them; n,
+ * strategy, run and the devices are left 0.  0, or -1 with err naming the
+ * column it lacks. */
+int results_table_summary(const struct results_table *t, size_t row, struct run_summary *out,
+                          char *err, size_t errlen);
 /* Column index of `name`, or -1. */
 long results_table_col(const struct results_table *t, const char *name);
 void results_table_free(struct results_table *t);

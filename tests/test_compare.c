@@ -513,6 +513,50 @@ static void test_no_pairs_and_absent(void)
 	CU_ASSERT_EQUAL(s->rounds.why, COMPARE_WHY_UNDEFINED);
 }
 
+/* compare_summaries, as the points of sweep files use it: the same rule of
+ * absent values as compare_results (no ACK requested: no ACK delay; every
+ * run 0 precopy rounds: no rounds), failed runs (NULL) not counted. */
+static void test_summaries(void)
+{
+	struct run_summary a[6] = {0}, b[6] = {0};
+	const struct run_summary *ia[6], *ib[6];
+	for (size_t i = 0; i < 6; i++) {
+		a[i].ack_delay_s = 0; /* as a run without ACKs has it */
+		b[i].acks_requested = 1;
+		b[i].ack_delay_s = 1.5 + (double)i * 1e-3;
+		b[i].precopy_rounds = 3;
+		a[i].downtime_s = b[i].downtime_s = 0.25;
+		ia[i] = &a[i];
+		ib[i] = i == 5 ? NULL : &b[i];
+	}
+	struct compare_metric ack = {COMPARE_ACK_DELAY, 0}, rounds = {COMPARE_ROUNDS, 0},
+	                      down = {COMPARE_DOWNTIME, 0};
+	struct compare_stats st;
+	char err[128];
+	CU_ASSERT_EQUAL(
+	    compare_summaries(ia, 6, ib, 6, &ack, true, &compare_defaults, &st, err, sizeof err),
+	    0);
+	CU_ASSERT_EQUAL(st.n_base, 0);
+	CU_ASSERT_EQUAL(st.completed_base, 6);
+	CU_ASSERT_EQUAL(st.n_new, 5);
+	CU_ASSERT_EQUAL(st.completed_new, 5);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_UNDEFINED);
+	CU_ASSERT_EQUAL(
+	    compare_summaries(ia, 6, ib, 6, &rounds, true, &compare_defaults, &st, err, sizeof err),
+	    0);
+	CU_ASSERT_EQUAL(st.n_base, 0);
+	CU_ASSERT_EQUAL(st.n_new, 5);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	CU_ASSERT_EQUAL(
+	    compare_summaries(ia, 6, ib, 6, &down, true, &compare_defaults, &st, err, sizeof err),
+	    0);
+	CU_ASSERT_EQUAL(st.design, COMPARE_DETERMINISTIC);
+	CU_ASSERT_EQUAL(st.n_base, 5); /* pairs: run 5 failed in b */
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_THRESHOLD);
+}
+
 /* compare_decide on every edge: it must never call a change that is not
  * one, whatever the inputs. */
 static void test_decide_edges(void)
@@ -557,6 +601,30 @@ static void test_decide_edges(void)
 	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_INTERVAL);
 	EDGE(ci_lo, 0, COMPARE_SAME, COMPARE_WHY_INTERVAL);
 	EDGE(ci_lo, -INFINITY, COMPARE_SAME, COMPARE_WHY_INTERVAL);
+	/* too few runs for any p below 0.05 (3 and 3 unpaired: 0.1; 5 pairs:
+	 * 0.0625): undecided, whatever the interval and p say; within the
+	 * threshold it is no change all the same */
+	EDGE(n_base, 3, COMPARE_REGRESSION, COMPARE_WHY_CHANGED);
+	st = good;
+	st.n_base = st.n_new = 3;
+	compare_decide(&st, &o);
+	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_TOO_FEW);
+	st.n_base = st.n_new = 4; /* 2 / C(8, 4) = 0.029 */
+	compare_decide(&st, &o);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_CHANGED);
+	st = good;
+	st.design = COMPARE_PAIRED;
+	st.n_base = st.n_new = 5;
+	compare_decide(&st, &o);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_TOO_FEW);
+	st.n_base = st.n_new = 6; /* 2 / 2^6 = 0.031 */
+	compare_decide(&st, &o);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_CHANGED);
+	st.n_base = st.n_new = 5;
+	st.rel = 0.01;
+	compare_decide(&st, &o);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_THRESHOLD);
 	/* a p-value that is not a number */
 	EDGE(p, NAN, COMPARE_SAME, COMPARE_WHY_P);
 	EDGE(p, 1 - o.confidence, COMPARE_SAME, COMPARE_WHY_P);
@@ -603,7 +671,7 @@ static void test_decide_edges(void)
 	CU_ASSERT_EQUAL(st.design, COMPARE_UNPAIRED);
 	CU_ASSERT_DOUBLE_EQUAL(st.p, 1, 1e-15);
 	CU_ASSERT_EQUAL(st.verdict, COMPARE_SAME);
-	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_P);
+	CU_ASSERT_EQUAL(st.why, COMPARE_WHY_TOO_FEW);
 	CU_ASSERT_EQUAL(compare_paired(b1, n1, 1, &o, &st, (char[64]){0}, 64), 0);
 	CU_ASSERT_EQUAL(st.design, COMPARE_PAIRED);
 	CU_ASSERT_DOUBLE_EQUAL(st.p, 1, 1e-15);
@@ -637,7 +705,8 @@ void register_tests(void)
 {
 	TEST_SUITE("compare", TEST(test_mann_whitney_exact), TEST(test_mann_whitney_normal),
 	           TEST(test_verdicts), TEST(test_wilcoxon), TEST(test_fisher), TEST(test_paired),
-	           TEST(test_deterministic), TEST(test_min_p), TEST(test_bootstrap_reproducible),
-	           TEST(test_metric_parse), TEST(test_compare_results),
-	           TEST(test_no_pairs_and_absent), TEST(test_decide_edges));
+	           TEST(test_deterministic), TEST(test_min_p), TEST(test_summaries),
+	           TEST(test_bootstrap_reproducible), TEST(test_metric_parse),
+	           TEST(test_compare_results), TEST(test_no_pairs_and_absent),
+	           TEST(test_decide_edges));
 }

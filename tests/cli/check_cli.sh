@@ -184,6 +184,17 @@ expect 0 "^verdict: improvement .*no completed runs on the base side; failure ra
 	"$SW" compare "$TMP/allfail.h5" "$TMP/base.h5"
 expect 0 "^verdict: no significant change .*no completed runs on either side" -- \
 	"$SW" compare "$TMP/allfail.h5" "$TMP/allfail.h5"
+# One run each side: no p can be below 0.05, so a change beyond the
+# threshold is undecided (exit 0, as no change), not "no significant change".
+"$SW" sim "$SRC/scenarios/cx7-2vf.yaml" --runs 1 --quiet -o "$TMP/one-a.h5" >/dev/null
+"$SW" sim "$SRC/scenarios/cx7-2vf.yaml" --runs 1 --quiet --set devices.load.rate=100MiB/s \
+	-o "$TMP/one-b.h5" >/dev/null
+expect 0 "^verdict: undecided (from downtime and the failure rate of each strategy): parallel-prio downtime: undecided: +[0-9.]*% .*: too few runs for a verdict (the smallest possible p is 1)" -- \
+	"$SW" compare "$TMP/one-a.h5" "$TMP/one-b.h5"
+if grep -q "no significant change: +" "$TMP/out" ||
+	! grep -q "^parallel-prio devices: 0 of 2 changed their own time in the downtime, 2 undecided (too few runs for a verdict)$" "$TMP/out" ||
+	! grep -q "^parallel-prio device vf0: undecided: " "$TMP/out"; then
+	bad "compare of one run each: undecided"; sed 's/^/    /' "$TMP/out"; else ok; fi
 # A metric no run has (no switchover ACK requested in cx7-1vf, no precopy
 # round in null) is said to be absent, with no verdict.
 expect 0 "^parallel-prio ack_delay: no verdict: absent in both files$" -- \
@@ -274,6 +285,41 @@ assert [(x["point"], x["axes"]["devices.count"], x["verdict"]) for x in p] == \
 assert p[1]["metric"]["new_median_s"] > p[1]["metric"]["base_median_s"]
 PY
 then ok; else bad "json output of compare of sweeps"; fi
+# A metric a point's runs have no value of is absent there, with no verdict,
+# as in run files: no switchover ACK requested (switchover_ack=off) has no
+# ACK delay, no precopy round in any run (null) no rounds.
+ACKV="--vary vm.dirty_rate=128MiB/s,256MiB/s --runs 6 --quiet"
+"$SW" sweep "$SRC/scenarios/ack-legacy-vs-new.yaml" $ACKV -o "$TMP/sw-ack.h5" >/dev/null
+"$SW" sweep "$SRC/scenarios/ack-legacy-vs-new.yaml" $ACKV --set migration.switchover_ack=off \
+	-o "$TMP/sw-noack.h5" >/dev/null
+expect 0 "^point 0 (vm.dirty_rate=.*): ack_delay: no verdict: absent in the base file$" -- \
+	"$SW" compare "$TMP/sw-noack.h5" "$TMP/sw-ack.h5" --metric ack_delay
+if grep -q ": regression: " "$TMP/out" || ! grep -q "^verdict: no significant change: 0 of 2 points regressed, 0 improved, 0 no significant change, 2 no verdict (absent); 0 in one file only$" "$TMP/out"; then
+	bad "compare of sweeps: an absent ACK delay has no verdict"; sed 's/^/    /' "$TMP/out"; else ok; fi
+"$SW" sim "$SRC/scenarios/ack-legacy-vs-new.yaml" --runs 6 --quiet -o "$TMP/ack.h5" >/dev/null
+"$SW" sim "$SRC/scenarios/ack-legacy-vs-new.yaml" --runs 6 --quiet --set migration.switchover_ack=off \
+	-o "$TMP/noack.h5" >/dev/null
+expect 0 "ack_delay: no verdict: absent in the base file" -- \
+	"$SW" compare "$TMP/noack.h5" "$TMP/ack.h5" --metric ack_delay
+if "$SW" compare "$TMP/sw-noack.h5" "$TMP/sw-ack.h5" --metric ack_delay --format json >"$TMP/swack.json" &&
+	python3 - "$TMP/swack.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["verdict"] == "no significant change", o["verdict"]
+assert [(x["metric"], x["verdict"]) for x in o["points"]] == [(None, "no significant change")] * 2, o["points"]
+PY
+then ok; else bad "json output of compare of sweeps with an absent metric"; fi
+"$SW" sweep "$SRC/scenarios/null.yaml" --vary devices.count=1,2 --runs 3 --quiet -o "$TMP/sw-null.h5" >/dev/null
+expect 0 "^point 1 (devices.count=2, sequential): rounds: no verdict: absent in both files$" -- \
+	"$SW" compare "$TMP/sw-null.h5" "$TMP/sw-null.h5" --metric rounds
+# One run a point: undecided points, said so, exit 0.
+"$SW" sweep "$SRC/scenarios/cx7-2vf.yaml" --vary vm.ram=1GiB,2GiB --runs 1 --quiet -o "$TMP/sw-one-a.h5" >/dev/null
+"$SW" sweep "$SRC/scenarios/cx7-2vf.yaml" --vary vm.ram=1GiB,2GiB --runs 1 --quiet \
+	--set devices.load.rate=100MiB/s -o "$TMP/sw-one-b.h5" >/dev/null
+expect 0 "^verdict: undecided: 0 of 2 points regressed, 0 improved, 0 no significant change, 2 undecided (too few runs for a verdict); 0 in one file only$" -- \
+	"$SW" compare "$TMP/sw-one-a.h5" "$TMP/sw-one-b.h5"
+expect 0 "^point 1 (vm.ram=2GiB, parallel-prio): downtime: undecided: +.*: too few runs for a verdict" -- \
+	"$SW" compare "$TMP/sw-one-a.h5" "$TMP/sw-one-b.h5"
 
 if "$SW" compare "$TMP/base.h5" "$TMP/slow.h5" --format json >"$TMP/cmp.json"; then
 	bad "compare --format json of a regression exited 0"
