@@ -39,7 +39,8 @@ static void warn_stderr(void *ctx, const char *msg)
  * "trace-exchange:N" the results connection instead of this end's Nth
  * message of the exchange after the run (real_world.h).
  * SWITCHOVER_TEST_PAUSE=CHANNEL:N:DURATION sends the Nth frame on CHANNEL
- * DURATION late, the connection busy meanwhile: a slow peer.  Returns 0,
+ * (not "handshake" or "trace-exchange") DURATION late, the connection busy
+ * meanwhile: a slow peer.  Returns 0,
  * or -1 with a message when a value is malformed.
  */
 static struct rtp_fault test_fault;
@@ -88,6 +89,16 @@ static int take_test_fault(void)
 			        "switchover real: SWITCHOVER_TEST_PAUSE='%s': expected "
 			        "CHANNEL:N:DURATION (and no SWITCHOVER_TEST_DISCONNECT)\n",
 			        v);
+			return -1;
+		}
+		/* The handshake and the trace exchange are points to cut, not
+		 * channels that send frames: a pause there would do nothing. */
+		if (!strcmp(test_fault.chan, "handshake") ||
+		    !strcmp(test_fault.chan, "trace-exchange")) {
+			fprintf(stderr,
+			        "switchover real: SWITCHOVER_TEST_PAUSE='%s': '%s' cannot be "
+			        "paused: the channel is main, return-path or multifdK\n",
+			        v, test_fault.chan);
 			return -1;
 		}
 		real_cfg.fault = &test_fault;

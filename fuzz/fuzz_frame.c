@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct trace tr;
 	trace_init(&tr);
-	transport_recv_trace(fd, &tr, transport_now() + 5, err, sizeof err);
+	transport_recv_trace(fd, 4, &tr, transport_now() + 5, err, sizeof err);
 	trace_free(&tr);
 	close(fd);
 	return 0;

@@ -116,19 +116,35 @@ struct thread_walk {
 	unsigned watched[2];
 };
 
-static int thread_walk_init(struct thread_walk *tw, const struct trace *tr, size_t n)
+_Static_assert(TRACE_MAX_DEPTH == SCENARIO_MAX_DEPTH, "a trace carries any scenario depth");
+
+/* 0, -EINVAL (a spawn or handler depth the walk cannot index: a peer's
+ * trace, sum->error says which event) or -ENOMEM. */
+static int thread_walk_init(struct thread_walk *tw, const struct trace *tr, size_t n,
+                            struct run_summary *sum)
 {
 	memset(tw, 0, sizeof *tw);
 	int max_depth = -1;
-	for (size_t k = 0; k < tr->n; k++)
-		if (tr->ev[k].kind == TRACE_THREAD_SPAWN && (int)tr->ev[k].value > max_depth)
-			max_depth = (int)tr->ev[k].value;
+	for (size_t k = 0; k < tr->n; k++) {
+		const struct trace_event *e = &tr->ev[k];
+		if (e->kind != TRACE_THREAD_SPAWN && e->kind != TRACE_HANDLER_BEGIN)
+			continue;
+		if (!trace_depth_ok(e->value)) {
+			snprintf(sum->error, sizeof sum->error,
+			         "trace event %zu: %s depth %g out of range -1..%d", k,
+			         e->kind == TRACE_THREAD_SPAWN ? "thread-spawn" : "handler",
+			         e->value, TRACE_MAX_DEPTH);
+			return -EINVAL;
+		}
+		if (e->kind == TRACE_THREAD_SPAWN && (int)e->value > max_depth)
+			max_depth = (int)e->value;
+	}
 	tw->depths = (size_t)max_depth + 2;
 	for (int s = 0; s < 2; s++) {
 		tw->th[s] = calloc(n + 1, sizeof *tw->th[s]);
 		tw->watched_at_depth[s] = calloc(tw->depths, sizeof *tw->watched_at_depth[s]);
 		if (!tw->th[s] || !tw->watched_at_depth[s])
-			return -1;
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -230,13 +246,15 @@ static void thread_event(struct walk *w, struct thread_walk *tw, const struct tr
 	}
 }
 
+/* 0, or thread_walk_init's error. */
 static int walk_invariants(struct walk *w)
 {
 	const struct trace *tr = w->tr;
 	struct thread_walk tw;
-	if (thread_walk_init(&tw, tr, w->n)) {
+	int rc = thread_walk_init(&tw, tr, w->n, w->sum);
+	if (rc) {
 		thread_walk_free(&tw);
-		return -1;
+		return rc;
 	}
 	for (size_t k = 0; k < tr->n; k++) {
 		const struct trace_event *e = &tr->ev[k];
@@ -576,8 +594,11 @@ int summary_from_trace(const struct scenario *s, const struct trace *tr,
 	for (int i = 0; i < INV_COUNT; i++)
 		out->inv[i].held = true;
 	w.side[0].pass = w.side[1].pass = -1;
-	if (walk_invariants(&w))
+	int walked = walk_invariants(&w);
+	if (walked) {
+		rc = walked;
 		goto out;
+	}
 
 	struct marks mk;
 	find_marks(tr, &mk);
@@ -645,7 +666,9 @@ out:
 	free(name_buf);
 	if (rc) {
 		summary_free(out);
-		snprintf(out->error, sizeof out->error, "out of memory summarising the run");
+		if (rc == -ENOMEM)
+			snprintf(out->error, sizeof out->error,
+			         "out of memory summarising the run");
 		out->status = rc;
 	}
 	return rc;

@@ -121,7 +121,9 @@ struct run_summary {
 
 /* Derive the summary of one run (the trace of both ends); returns 0, or
  * -ENOMEM with out->error saying why: the trace is incomplete (tr->oom, an
- * append failed) or the summary itself ran out of memory. */
+ * append failed) or the summary itself ran out of memory; or -EINVAL: a
+ * thread-spawn or handler event's depth is not a whole number in
+ * -1..TRACE_MAX_DEPTH (a peer's trace; out->error names the event). */
 int summary_from_trace(const struct scenario *s, const struct trace *tr,
                        const struct mig_result *res, struct run_summary *out);
 void summary_free(struct run_summary *sum);

@@ -3,6 +3,7 @@
  */
 #include "trace.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "names.h"
@@ -154,6 +155,37 @@ static const struct names sides = NAMES(side_words);
 const char *trace_kind_name(enum trace_kind k)
 {
 	return names_name(&kinds, k);
+}
+
+bool trace_depth_ok(double value)
+{
+	return value >= -1 && value <= TRACE_MAX_DEPTH && value == floor(value);
+}
+
+int trace_event_check(const struct trace_event *e, size_t n_devices, char *why, size_t whylen)
+{
+	if (e->kind >= TRACE_KIND_COUNT) {
+		snprintf(why, whylen, "kind %u out of range", e->kind);
+		return -1;
+	}
+	const char *kind = trace_kind_name(e->kind);
+	if (!isfinite(e->t))
+		snprintf(why, whylen, "%s at time %g", kind, e->t);
+	else if (e->side < 0 || e->side > 1 || e->pass < -1 || e->pass > 1)
+		snprintf(why, whylen, "%s side %d, pass %d out of range", kind, e->side, e->pass);
+	else if (e->device < -1 || (e->device >= 0 && (size_t)e->device >= n_devices))
+		snprintf(why, whylen, "%s device %d out of range (the run has %zu devices)", kind,
+		         e->device, n_devices);
+	else if ((e->kind == TRACE_HANDLER_BEGIN || e->kind == TRACE_HANDLER_END ||
+	          e->kind == TRACE_THREAD_SPAWN || e->kind == TRACE_THREAD_JOIN) &&
+	         !trace_depth_ok(e->value))
+		snprintf(why, whylen, "%s depth %g out of range -1..%d", kind, e->value,
+		         TRACE_MAX_DEPTH);
+	else if (e->kind == TRACE_SEND && !(e->value >= 0 && e->value < 0x1p64))
+		snprintf(why, whylen, "%s of %g bytes", kind, e->value);
+	else
+		return 0;
+	return -1;
 }
 
 /* Outside a VM stop or start an event has no pass: "-". */

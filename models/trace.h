@@ -13,6 +13,7 @@
 
 #include <glib.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -137,6 +138,18 @@ struct trace_arc {
 GArray *trace_arcs(const struct trace *tr);
 
 const char *trace_kind_name(enum trace_kind k);
+
+/* The deepest qdev depth an event carries (SCENARIO_MAX_DEPTH). */
+#define TRACE_MAX_DEPTH 32767
+/* Whether `value` is a depth: a whole number from -1 (a subsystem) to
+ * TRACE_MAX_DEPTH.  The summary indexes by it. */
+bool trace_depth_ok(double value);
+/* Whether the fields of *e, an event of a trace of n_devices devices that
+ * came from elsewhere (a peer), are in range for its kind: the kind, side
+ * 0 or 1, pass -1 to 1, device -1 to n_devices - 1, a finite time, a
+ * depth (trace_depth_ok) for a handler or thread, a byte count for a send.
+ * 0, or -1 with why. */
+int trace_event_check(const struct trace_event *e, size_t n_devices, char *why, size_t whylen);
 /* Readable timeline, one event per line (the --trace output and golden files). */
 void trace_print(const struct trace *tr, FILE *out, const char *const *device_names);
 

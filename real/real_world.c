@@ -361,8 +361,8 @@ static const enum exchange_step exchange_dst[XCHG_STEPS] = {XCHG_ANSWER, XCHG_AS
  * the source's trace to the destination and the destination's back.
  * `cut` (a test's fault): close the connection instead of sending this
  * end's message `cut` (0 and 1 the clocks, 2 the trace). */
-static int exchange_traces(int fd, bool src, double t0, struct trace *tr, double timeout, int cut,
-                           double *clock_error_s, char *err, size_t errlen)
+static int exchange_traces(int fd, bool src, size_t n_devices, double t0, struct trace *tr,
+                           double timeout, int cut, double *clock_error_s, char *err, size_t errlen)
 {
 	double deadline = transport_now() + timeout, offset = 0, rtt = 0;
 	struct trace peer;
@@ -390,7 +390,7 @@ static int exchange_traces(int fd, bool src, double t0, struct trace *tr, double
 			rc = transport_send_trace(fd, tr, t0, deadline);
 			break;
 		case XCHG_RECV:
-			rc = transport_recv_trace(fd, &peer, deadline, err, errlen);
+			rc = transport_recv_trace(fd, n_devices, &peer, deadline, err, errlen);
 			break;
 		}
 	}
@@ -495,9 +495,9 @@ static int run_role(const struct scenario *s, unsigned run, const struct real_wo
 		return rc;
 	}
 	if (rc == 0) {
-		rc = exchange_traces(fds[n - 1], src, rtp_run_start(rt), trace, io_timeout_s,
-		                     test_cut(cfg, "trace-exchange"), cfg->clock_error_s, err,
-		                     errlen);
+		rc = exchange_traces(fds[n - 1], src, scenario_device_count(s), rtp_run_start(rt),
+		                     trace, io_timeout_s, test_cut(cfg, "trace-exchange"),
+		                     cfg->clock_error_s, err, errlen);
 		if (rc)
 			name_peer_phase(err, errlen, peer, REAL_PHASE_TRACES);
 		/* A peer that died mid-run fails the run here first: say that,

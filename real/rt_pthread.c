@@ -711,9 +711,10 @@ static enum rtp_fault_action fault_for(struct rt_chan *c, const struct rt_frame 
 	return a;
 }
 
-/* Perform an injected fault instead of sending `f`; returns send's result. */
+/* Perform an injected fault instead of sending `f`; returns send's result,
+ * a paused send's failure said in err. */
 static int inject(struct rt_chan *c, const struct rt_frame *f, enum rtp_fault_action a,
-                  double deadline)
+                  double deadline, char *err, size_t errlen)
 {
 	uint8_t hdr[TRANSPORT_HDR_BYTES];
 	transport_encode_hdr(hdr, f, TRANSPORT_VERSION);
@@ -756,7 +757,7 @@ static int inject(struct rt_chan *c, const struct rt_frame *f, enum rtp_fault_ac
 	case RTP_FAULT_PAUSE:
 		nanosleep_until(transport_now() + c->p->fault.seconds);
 		return transport_send_frame(c->fd_tx, f, TRANSPORT_VERSION,
-		                            deadline + c->p->fault.seconds, NULL, 0);
+		                            deadline + c->p->fault.seconds, err, errlen);
 	case RTP_FAULT_STALL:
 		c->stalled = true;
 		return transport_write_full(c->fd_tx, hdr, sizeof hdr / 2, deadline);
@@ -807,7 +808,7 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	char err[200];
 	pthread_mutex_lock(&c->tx_lock);
 	if (fault != RTP_FAULT_NONE)
-		rc = inject(c, f, fault, deadline);
+		rc = inject(c, f, fault, deadline, err, sizeof err);
 	else if (!c->stalled)
 		rc =
 		    transport_send_frame(c->fd_tx, f, TRANSPORT_VERSION, deadline, err, sizeof err);
@@ -817,7 +818,9 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 		c->last_sent = transport_now();
 	pthread_mutex_unlock(&c->tx_lock);
 	if (rc) {
-		if (fault == RTP_FAULT_NONE)
+		/* An injected failure says itself (or is the peer's to see); a
+		 * late send fails as any send does. */
+		if (fault == RTP_FAULT_NONE || fault == RTP_FAULT_PAUSE)
 			record_error(p, c, "channel '%s': %s", c->name, err);
 		return rc;
 	}

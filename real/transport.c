@@ -727,7 +727,8 @@ static int get_str(const uint8_t **p, const uint8_t *end, char *buf, size_t bufl
 	return 0;
 }
 
-int transport_recv_trace(int fd, struct trace *into, double deadline, char *err, size_t errlen)
+int transport_recv_trace(int fd, size_t n_devices, struct trace *into, double deadline, char *err,
+                         size_t errlen)
 {
 	uint8_t h[24];
 	int rc = transport_read_full(fd, h, sizeof h, deadline);
@@ -763,7 +764,9 @@ int transport_recv_trace(int fd, struct trace *into, double deadline, char *err,
 			got = cap;
 	}
 	const uint8_t *p = buf, *end = buf + bytes;
-	for (uint64_t k = 0; !rc && k < n; k++) {
+	char why[200] = "";
+	uint64_t k = 0;
+	for (; !rc && k < n; k++) {
 		char task[4097], text[4097];
 		bool task_null, text_null;
 		if (end - p < EVENT_FIXED) {
@@ -788,9 +791,16 @@ int transport_recv_trace(int fd, struct trace *into, double deadline, char *err,
 		}
 		e.task = task_null ? NULL : task;
 		e.text = text_null ? NULL : text;
+		if (trace_event_check(&e, n_devices, why, sizeof why)) {
+			rc = -EPROTO;
+			break;
+		}
 		trace_add(into, &e);
 	}
 	free(buf);
+	if (why[0])
+		return fail(err, errlen, rc, "the peer's trace is malformed: event %" PRIu64 ": %s",
+		            k, why);
 	if (rc)
 		return fail(err, errlen, rc, "receiving the peer's trace: %s",
 		            rc == -EPROTO ? "malformed" : strerror(-rc));

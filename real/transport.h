@@ -37,8 +37,8 @@
 #ifndef SWITCHOVER_TRANSPORT_H
 #define SWITCHOVER_TRANSPORT_H
 
-#include <stddef.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "runtime.h"
@@ -187,9 +187,13 @@ struct trace;
 /* Send every event of `tr`, times shifted by `t_shift_s` (the sender's
  * run start on its own CLOCK_MONOTONIC, so the receiver can place them). */
 int transport_send_trace(int fd, const struct trace *tr, double t_shift_s, double deadline);
-/* Receive such a trace into `into` (initialised, empty); each event's time
- * is the sender's absolute clock.  0, -EPROTO (malformed), -errno. */
-int transport_recv_trace(int fd, struct trace *into, double deadline, char *err, size_t errlen);
+/* Receive such a trace of a run of n_devices devices into `into`
+ * (initialised, empty); each event's time is the sender's absolute clock.
+ * Each event's fields are checked for its kind (trace_event_check): a
+ * summary indexes by them.  0, -EPROTO (malformed, err names the event),
+ * -errno. */
+int transport_recv_trace(int fd, size_t n_devices, struct trace *into, double deadline, char *err,
+                         size_t errlen);
 
 /* FNV-1a 64 of `len` bytes: the scenario hash of the hello (taken over the
  * resolved scenario text, so equal scenarios hash alike). */

@@ -6,6 +6,7 @@
  * and the strings a trace interns are pooled by content.
  */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "scenario_load.h"
@@ -44,6 +45,56 @@ static void test_incomplete_trace_is_an_error(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(sum.error, "trace is incomplete"));
 	CU_ASSERT_PTR_NULL(sum.dev);
 	trace_free(&tr);
+	scenario_free(s);
+}
+
+/* A thread-spawn or handler depth the walk cannot index (a peer's trace
+ * reaches the summary): below -1 the summary wrote at a negative index, NaN
+ * and 1e300 were cast to int (undefined).  Refused with the event named;
+ * -1 and 32767, the range's ends, are depths. */
+static void test_depth_out_of_range_is_an_error(void)
+{
+	struct scenario *s = NULL;
+	char err[1024];
+	CU_ASSERT_EQUAL_FATAL(
+	    scenario_load_text("s.yaml", yaml, strlen(yaml), NULL, 0, &s, err, sizeof err), 0);
+	static const struct {
+		int kind;
+		double depth;
+		const char *why; /* NULL: a depth */
+	} cases[] = {
+	    {TRACE_THREAD_SPAWN, -100, "thread-spawn depth -100 out of range -1..32767"},
+	    {TRACE_THREAD_SPAWN, NAN, "thread-spawn depth nan out of range -1..32767"},
+	    {TRACE_THREAD_SPAWN, 1e300, "thread-spawn depth 1e+300 out of range -1..32767"},
+	    {TRACE_THREAD_SPAWN, 2.5, "thread-spawn depth 2.5 out of range -1..32767"},
+	    {TRACE_HANDLER_BEGIN, -2, "handler depth -2 out of range -1..32767"},
+	    {TRACE_HANDLER_BEGIN, 32768, "handler depth 32768 out of range -1..32767"},
+	    {TRACE_THREAD_SPAWN, -1, NULL},
+	    {TRACE_THREAD_SPAWN, 32767, NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct trace tr;
+		struct mig_result res;
+		trace_init(&tr);
+		CU_ASSERT_EQUAL_FATAL(sim_world_run(s, 0, &tr, &res, err, sizeof err), 0);
+		size_t k = tr.n;
+		TRACE_ADD(&tr, .t = tr.ev[k - 1].t, .kind = cases[i].kind, .device = 0, .side = 0,
+		          .pass = TRACE_PASS_MAIN, .value = cases[i].depth);
+		struct run_summary sum;
+		int rc = summary_from_trace(s, &tr, &res, &sum);
+		if (cases[i].why) {
+			char want[200];
+			snprintf(want, sizeof want, "trace event %zu: %s", k, cases[i].why);
+			CU_ASSERT_EQUAL(rc, -EINVAL);
+			CU_ASSERT_EQUAL(sum.status, -EINVAL);
+			CU_ASSERT_STRING_EQUAL(sum.error, want);
+			CU_ASSERT_PTR_NULL(sum.dev);
+		} else {
+			CU_ASSERT_EQUAL(rc, 0);
+		}
+		summary_free(&sum);
+		trace_free(&tr);
+	}
 	scenario_free(s);
 }
 
@@ -109,5 +160,6 @@ static void test_trace_interns_by_content(void)
 void register_tests(void)
 {
 	TEST_SUITE("summary", TEST(test_incomplete_trace_is_an_error),
+	           TEST(test_depth_out_of_range_is_an_error),
 	           TEST(test_arcs_pair_by_device_and_side), TEST(test_trace_interns_by_content));
 }

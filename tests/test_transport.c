@@ -416,7 +416,8 @@ static void test_trace_round_trip(void)
 	trace_init(&got);
 	char err[200];
 	CU_ASSERT_EQUAL(
-	    transport_recv_trace(fds[1], &got, transport_now() + TEST_HANG_S, err, sizeof err), 0);
+	    transport_recv_trace(fds[1], 4, &got, transport_now() + TEST_HANG_S, err, sizeof err),
+	    0);
 	pthread_join(th, NULL);
 	CU_ASSERT_EQUAL_FATAL(got.n, 2);
 	CU_ASSERT_DOUBLE_EQUAL(got.ev[0].t, 100.5, 1e-12);
@@ -433,11 +434,61 @@ static void test_trace_round_trip(void)
 	    transport_write_full(fds[0], junk, sizeof junk, transport_now() + TEST_HANG_S), 0);
 	trace_init(&got);
 	CU_ASSERT_EQUAL(
-	    transport_recv_trace(fds[1], &got, transport_now() + TEST_HANG_S, err, sizeof err),
+	    transport_recv_trace(fds[1], 4, &got, transport_now() + TEST_HANG_S, err, sizeof err),
 	    -EPROTO);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "malformed"));
 	trace_free(&got);
 	close_pair(fds);
+}
+
+/* A peer's event whose fields are out of range for its kind is refused,
+ * the event named, before a summary indexes by it: a thread-spawn depth
+ * below -1 (the summary wrote at a negative index), not a number or past
+ * int (undefined cast), a handler's fractional depth, a device past the
+ * run's, a side or time that is none, a negative byte count. */
+static void test_trace_event_values_checked(void)
+{
+	static const struct {
+		struct trace_event e;
+		const char *why;
+	} bad[] = {
+	    {{.kind = TRACE_THREAD_SPAWN, .device = 0, .value = -100},
+	     "event 1: thread-spawn depth -100 out of range -1..32767"},
+	    {{.kind = TRACE_THREAD_SPAWN, .device = 0, .value = NAN},
+	     "event 1: thread-spawn depth nan out of range"},
+	    {{.kind = TRACE_THREAD_SPAWN, .device = 0, .value = 1e300},
+	     "event 1: thread-spawn depth 1e+300 out of range"},
+	    {{.kind = TRACE_HANDLER_BEGIN, .device = -1, .value = 0.5},
+	     "event 1: handler-begin depth 0.5 out of range"},
+	    {{.kind = TRACE_ARC_END, .device = 4}, "event 1: arc-end device 4 out of range"},
+	    {{.kind = TRACE_ARC_END, .device = -2}, "event 1: arc-end device -2 out of range"},
+	    {{.kind = TRACE_VM_STOP, .device = -1, .side = 2}, "event 1: vm-stop side 2"},
+	    {{.kind = TRACE_VM_STOP, .device = -1, .pass = 2}, "event 1: vm-stop side 0, pass 2"},
+	    {{.kind = TRACE_VM_STOP, .device = -1, .t = INFINITY}, "event 1: vm-stop at time inf"},
+	    {{.kind = TRACE_SEND, .device = -1, .value = -1}, "event 1: send of -1 bytes"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int fds[2];
+		pair(fds);
+		struct trace tr, got;
+		trace_init(&tr);
+		TRACE_ADD(&tr, .t = 0.5, .kind = TRACE_THREAD_SPAWN, .device = 3, .value = 32767);
+		trace_add(&tr, &bad[i].e);
+		CU_ASSERT_EQUAL(transport_send_trace(fds[0], &tr, 0, transport_now() + TEST_HANG_S),
+		                0);
+		trace_free(&tr);
+		trace_init(&got);
+		char err[200] = "";
+		CU_ASSERT_EQUAL(transport_recv_trace(fds[1], 4, &got, transport_now() + TEST_HANG_S,
+		                                     err, sizeof err),
+		                -EPROTO);
+		bool said = strstr(err, bad[i].why) && strstr(err, "the peer's trace is malformed");
+		if (!said)
+			fprintf(stderr, "case %zu: '%s' does not say '%s'\n", i, err, bad[i].why);
+		CU_ASSERT(said);
+		trace_free(&got);
+		close_pair(fds);
+	}
 }
 
 /* A header announcing a trace of 768 MiB, then nothing (fuzz_frame found
@@ -470,7 +521,7 @@ static void test_trace_announced_not_allocated(void)
 		struct trace got;
 		trace_init(&got);
 		char err[200] = "";
-		int rc = transport_recv_trace(fds[1], &got, transport_now() + TEST_HANG_S, err,
+		int rc = transport_recv_trace(fds[1], 4, &got, transport_now() + TEST_HANG_S, err,
 		                              sizeof err);
 		trace_free(&got);
 		close(fds[1]);
@@ -527,5 +578,6 @@ void register_tests(void)
 	           TEST(test_truncated_stream), TEST(test_version_mismatch_on_the_wire),
 	           TEST(test_silent_peer_times_out), TEST(test_hello_checks), TEST(test_handshake),
 	           TEST(test_hash), TEST(test_trace_round_trip),
-	           TEST(test_trace_announced_not_allocated), TEST(test_addresses));
+	           TEST(test_trace_event_values_checked), TEST(test_trace_announced_not_allocated),
+	           TEST(test_addresses));
 }

@@ -17,7 +17,8 @@
 #   both ends end with an error naming the peer and the phase, nothing left
 #   behind, and every phase of `real --help` is cut somewhere;
 # - a slow peer (each end sending a frame 2.5 s late, its connection busy,
-#   with a 4 s I/O timeout) is no failure.
+#   with a 4 s I/O timeout) is no failure; one 5 s late is, named by both
+#   ends; a pause of the handshake or the trace exchange is refused.
 # Every process below has a watchdog that kills it after 120 s (a hang is
 # a failure: exit 137); no verdict depends on how fast the machine is.
 # usage: twoproc.sh SWITCHOVER_BINARY SOURCE_DIR
@@ -293,4 +294,38 @@ else
 	bad "a peer $D s late with a 4 s I/O timeout: source exit $src_st, destination $dst_st (a false failure)"
 	grep -h "status\|switchover real:" "$TMP/slow-src.out" "$TMP/slow.out" "$TMP/slow-src.err" "$TMP/slow.err" | head -5
 fi
+
+# 7. A peer paused past the I/O timeout is a lost peer: the source sends
+# its fourth precopy-stream frame 5 s late with a 4 s I/O timeout.  Both
+# ends fail (no hang); the destination names the source and the phase;
+# the paused end names the destination: by the report it got ("the
+# destination failed: ...", then no channel of its own failed) or, with
+# the phase, by the first of its channels that failed (its late send's
+# failure included, recorded as any send's).
+start_dst late "$PLS" $PLB --runs 1 --io-timeout 4s
+env SWITCHOVER_TEST_PAUSE=main:3:5s "$SW" real "$PLS" $PLB --runs 1 --io-timeout 4s \
+	--role src --connect "127.0.0.1:$port" >"$TMP/late-src.out" 2>"$TMP/late-src.err" &
+src=$!
+guard $src
+wait $src
+src_st=$?
+wait $dst
+dst_st=$?
+if [ "$src_st" = 1 ] && [ "$dst_st" = 1 ] &&
+	grep -q "the destination failed: \|the destination 127.0.0.1:$port, in phase '[^']*': channel '[^']*': " "$TMP/late-src.out" &&
+	grep -q "the source 127.0.0.1:[0-9]*, in phase 'precopy': channel 'main': nothing from the peer" "$TMP/late.out"
+then ok; else
+	bad "a source paused 5 s with a 4 s I/O timeout: source exit $src_st, destination $dst_st"
+	grep -h "status\|switchover real:" "$TMP/late-src.out" "$TMP/late-src.err" "$TMP/late.out" | head -4
+fi
+
+# 8. SWITCHOVER_TEST_PAUSE on a point that sends no frame (the handshake,
+# the trace exchange) would do nothing: refused, the channels named.
+for ch in handshake trace-exchange; do
+	env SWITCHOVER_TEST_PAUSE=$ch:0:1s "$SW" real "$PLS" --role src --connect 127.0.0.1:1 \
+		>"$TMP/pause-$ch.out" 2>&1
+	st=$?
+	if [ "$st" = 2 ] && grep -q "SWITCHOVER_TEST_PAUSE='$ch:0:1s': '$ch' cannot be paused: the channel is main, return-path or multifdK" "$TMP/pause-$ch.out"
+	then ok; else bad "SWITCHOVER_TEST_PAUSE=$ch:0:1s: exit $st: $(head -1 "$TMP/pause-$ch.out")"; fi
+done
 finish
