@@ -1600,14 +1600,9 @@ static int trace_row(struct rd *rd, void *ctx, const void *row, size_t i, const 
 {
 	struct results_run *run = ctx;
 	const struct trace_event *e = row;
-	if (e->device < -1 || (e->device >= 0 && (size_t)e->device >= run->sum.n_devices))
-		return fail(rd, false,
-		            "%s: row %zu: device %d out of range (the run has %zu devices)",
-		            objpath, i, e->device, run->sum.n_devices);
-	if (e->kind >= TRACE_KIND_COUNT || e->side < 0 || e->side > 1 || e->pass < -1 ||
-	    e->pass > 1)
-		return fail(rd, false, "%s: row %zu: kind %u, side %d, pass %d out of range",
-		            objpath, i, e->kind, e->side, e->pass);
+	char why[160];
+	if (trace_event_check(e, run->sum.n_devices, why, sizeof why))
+		return fail(rd, false, "%s: row %zu: %s", objpath, i, why);
 	trace_add(&run->trace, e);
 	return run->trace.oom ? fail(rd, false, "out of memory") : 0;
 }

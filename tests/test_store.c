@@ -858,6 +858,25 @@ static void test_read_nonsense_values(void)
 	unlink(path);
 }
 
+/* A trace row the summary could not index (a depth below -1) is refused
+ * by the reader with the row, as a peer's trace is by the transport: one
+ * check, trace_event_check. */
+static void test_read_bad_trace_event(void)
+{
+	const char *path = tmp_path("bad-trace.h5");
+	fixture_build();
+	struct trace *tr = &fx.tr[0];
+	size_t n = tr->n;
+	TRACE_ADD(tr, .t = 0.5, .kind = TRACE_THREAD_SPAWN, .task = "vfio-deep0-prepare",
+	          .device = 0, .side = 0, .pass = TRACE_PASS_MAIN, .value = -100);
+	CU_ASSERT_EQUAL_FATAL(write_runs(path, 1), 0);
+	tr->n = n;
+	char want[64];
+	snprintf(want, sizeof want, "row %zu: thread-spawn depth -100 out of range -1..32767", n);
+	expect_error(path, want);
+	unlink(path);
+}
+
 static void cleanup(void)
 {
 	for (size_t k = 0; fx.s && k < N_RUNS; k++) {
@@ -886,5 +905,5 @@ void register_tests(void)
 	           TEST(test_read_broken_objects), TEST(test_read_truncated),
 	           TEST(test_read_flipped), TEST(test_read_header_damaged),
 	           TEST(test_read_headerless_flipped), TEST(test_read_nonsense_values),
-	           TEST(test_cleanup));
+	           TEST(test_read_bad_trace_event), TEST(test_cleanup));
 }
