@@ -205,6 +205,19 @@ static void xfer_root(void *arg)
 	rt_join(c->rt, r);
 }
 
+/* 2^20 bytes from source to destination under cfg: the sender's and the
+ * receiver's end times, exactly. */
+static void check_xfer(const struct sim_runtime_config *cfg, double sent, double received)
+{
+	struct xfer_ctx c = {.rt = rt_of(cfg), .bytes = 0x1p20};
+	c.ch = c.rt->ops->chan_new(c.rt, RT_SIDE_SRC, "main");
+	run_ok(c.rt, xfer_root, &c);
+	CU_ASSERT_EQUAL(c.sent, sent);
+	CU_ASSERT_EQUAL(c.received, received);
+	c.rt->ops->chan_free(c.ch);
+	sim_runtime_free(c.rt);
+}
+
 /* 2^20 bytes (header included) on a 2^30 B/s link: 2^-10 s on the wire.
  * The send lasts the longer of the wire and the copy, the receive ends the
  * receiver's copy after the frame arrived. */
@@ -227,13 +240,7 @@ static void test_copy_cpu(void)
 			    (struct sim_host_config){.cores = cases[k].cores,
 			                             .send_cpu_s_per_byte = cases[k].send_per_byte,
 			                             .recv_cpu_s_per_byte = cases[k].recv_per_byte};
-		struct xfer_ctx c = {.rt = rt_of(&cfg), .bytes = 0x1p20};
-		c.ch = c.rt->ops->chan_new(c.rt, RT_SIDE_SRC, "main");
-		run_ok(c.rt, xfer_root, &c);
-		CU_ASSERT_EQUAL(c.sent, cases[k].sent);
-		CU_ASSERT_EQUAL(c.received, cases[k].received);
-		c.rt->ops->chan_free(c.ch);
-		sim_runtime_free(c.rt);
+		check_xfer(&cfg, cases[k].sent, cases[k].received);
 	}
 }
 
@@ -262,13 +269,7 @@ static void test_frame_cpu(void)
 			    .send_cpu_s_per_frame = cases[k].send_per_frame,
 			    .recv_cpu_s_per_byte = cases[k].recv_per_byte,
 			    .recv_cpu_s_per_frame = cases[k].recv_per_frame};
-		struct xfer_ctx c = {.rt = rt_of(&cfg), .bytes = 0x1p20};
-		c.ch = c.rt->ops->chan_new(c.rt, RT_SIDE_SRC, "main");
-		run_ok(c.rt, xfer_root, &c);
-		CU_ASSERT_EQUAL(c.sent, cases[k].sent);
-		CU_ASSERT_EQUAL(c.received, cases[k].received);
-		c.rt->ops->chan_free(c.ch);
-		sim_runtime_free(c.rt);
+		check_xfer(&cfg, cases[k].sent, cases[k].received);
 	}
 }
 
