@@ -1825,6 +1825,15 @@ static int read_devices_table(struct rd *rd, hid_t file)
 	            : 0;
 }
 
+/* The /summary table as both reading modes take it: its layout in *sl,
+ * its rows in *rows; 0 or -1. */
+static int summary_table_read(struct rd *rd, hid_t file, struct summary_layout *sl, size_t *rows)
+{
+	summary_layout(sl);
+	return table_read(rd, file, "summary", "/summary", sl->col, sl->n, sl->row_size, NULL, NULL,
+	                  rows);
+}
+
 /* RESULTS_READ_SUMMARY: the runs from /summary (one table) and their
  * devices from /devices (or, in a file written before it existed, each
  * run's devices table); nothing else of /runs/<n> is opened. */
@@ -1832,10 +1841,8 @@ static int read_summary_runs(struct rd *rd, hid_t file)
 {
 	struct results *r = rd->r;
 	struct summary_layout sl;
-	summary_layout(&sl);
 	size_t rows;
-	if (table_read(rd, file, "summary", "/summary", sl.col, sl.n, sl.row_size, NULL, NULL,
-	               &rows))
+	if (summary_table_read(rd, file, &sl, &rows))
 		return -1;
 	hid_t runs;
 	if (open_group(rd, file, "runs", "/runs", &runs, ""))
@@ -1957,10 +1964,8 @@ static int read_file(struct rd *rd, hid_t file)
 		return -1;
 
 	struct summary_layout sl;
-	summary_layout(&sl);
 	size_t rows;
-	if (table_read(rd, file, "summary", "/summary", sl.col, sl.n, sl.row_size, NULL, NULL,
-	               &rows))
+	if (summary_table_read(rd, file, &sl, &rows))
 		return -1;
 	if (rows != r->n_runs)
 		return fail(rd, false, "/summary: %zu rows, expected one per run (%zu)", rows,
