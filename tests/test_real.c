@@ -114,7 +114,7 @@ static void stream_root(void *arg)
 		if (!got[k])
 			break;
 		c->initial_read += got[k];
-		c->initial_hinted += hint == DEVICE_DATA_INITIAL ? got[k] : 0;
+		c->initial_hinted += DEVICE_DATA_KIND(hint) == DEVICE_DATA_INITIAL ? got[k] : 0;
 		if (c->tamper == SWAP_CHUNKS && k == 0) {
 			k = 1; /* held back, written after the next one */
 			continue;
