@@ -134,7 +134,8 @@ static const cyaml_schema_field_t vfio_fields[] = {
 	    CYAML_FIELD_MAPPING_PTR("latency", OPT, struct raw_device, latency, latency_fields),   \
 	    CYAML_FIELD_MAPPING_PTR("load", OPT, struct raw_device, load, load_fields),            \
 	    STR("precopy_info_v2", OPT, struct raw_device, precopy_info_v2),                       \
-	    CYAML_FIELD_MAPPING_PTR("init_load", OPT, struct raw_device, init_load, init_load_fields),  \
+	    CYAML_FIELD_MAPPING_PTR("init_load", OPT, struct raw_device, init_load,                \
+	                            init_load_fields),                                             \
 	    STR("arc_cpu_fraction", OPT, struct raw_device, arc_cpu_fraction)
 static const cyaml_schema_field_t device_fields[] = {
     STR("name", REQ, struct raw_device, name),

@@ -43,7 +43,7 @@
  * it, and loads the image with one firmware command in the write() that
  * completes it; a modelled destination charges its per-image load cost
  * there (load.image).  A real device never sets it. */
-#define DEVICE_DATA_IMAGE_END 0x80u
+#define DEVICE_DATA_IMAGE_END  0x80u
 #define DEVICE_DATA_KIND(hint) ((hint) & ~DEVICE_DATA_IMAGE_END)
 
 struct device_precopy_info {

@@ -1305,9 +1305,8 @@ static bool group_eq(const struct scn_device_group *a, const struct scn_device_g
 	    a->initial_bytes != b->initial_bytes || a->precopy_dirty_Bps != b->precopy_dirty_Bps ||
 	    !dist_eq(&a->query_latency, &b->query_latency) || a->load_fixed_s != b->load_fixed_s ||
 	    a->load_Bps != b->load_Bps || a->load_image_s != b->load_image_s ||
-	    a->init_load_fixed_s != b->init_load_fixed_s ||
-	    a->init_load_Bps != b->init_load_Bps || a->precopy_info_v2 != b->precopy_info_v2 ||
-	    a->n_reinit_times != b->n_reinit_times ||
+	    a->init_load_fixed_s != b->init_load_fixed_s || a->init_load_Bps != b->init_load_Bps ||
+	    a->precopy_info_v2 != b->precopy_info_v2 || a->n_reinit_times != b->n_reinit_times ||
 	    a->reinit_interval_s != b->reinit_interval_s ||
 	    !dist_eq(&a->reinit_chunk, &b->reinit_chunk) ||
 	    a->final_check_failure != b->final_check_failure ||

@@ -306,8 +306,8 @@ static size_t load_durations(const struct trace *tr, double *out, size_t n)
  */
 static void test_image_load_once_per_image(void)
 {
-	const char *base[] = {"devices[0].capabilities=[stop_copy, p2p]", "devices[0].header_size=0",
-	                      "migration.chunk_size=1MiB",
+	const char *base[] = {"devices[0].capabilities=[stop_copy, p2p]",
+	                      "devices[0].header_size=0", "migration.chunk_size=1MiB",
 	                      "devices[0].load={fixed: 1ms, rate: 512MiB/s}"};
 	const char *img[] = {base[0], base[1], base[2],
 	                     "devices[0].load={fixed: 1ms, rate: 512MiB/s, image: 7ms}"};

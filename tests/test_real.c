@@ -82,7 +82,7 @@ struct dev_ctx {
 	int leave_resuming_rc;
 	enum vfio_state dst_state_after;
 	int eof_again;
-	unsigned image_ends;   /* chunks flagged DEVICE_DATA_IMAGE_END */
+	unsigned image_ends;    /* chunks flagged DEVICE_DATA_IMAGE_END */
 	double end_write_min_s; /* the shortest write of such a chunk */
 };
 
@@ -947,9 +947,8 @@ static void test_spawn_failure_fails_the_migration(void)
 void register_tests(void)
 {
 	TEST_SUITE("emu", TEST(test_emu_streams_its_state), TEST(test_emu_charges_image_load),
-	           TEST(test_emu_detects_bad_state),
-	           TEST(test_emu_contention_domain), TEST(test_null_device),
-	           TEST(test_free_groups));
+	           TEST(test_emu_detects_bad_state), TEST(test_emu_contention_domain),
+	           TEST(test_null_device), TEST(test_free_groups));
 	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs),
 	           TEST(test_emu_pool_runs), TEST(test_emu_cpu_work_is_burnt));
 	TEST_SUITE("robustness", TEST(test_faults_at_every_phase),

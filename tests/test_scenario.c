@@ -374,7 +374,8 @@ static void test_switchover_explicit(void)
 	CU_ASSERT_EQUAL(g->precopy_info_v2, PRECOPY_V2_ERROR);
 	/* The profile's init_load, no REINIT times or interval, own chunk. */
 	CU_ASSERT_EQUAL(g->init_load_fixed_s, 500e-6);
-	CU_ASSERT_DOUBLE_EQUAL(g->init_load_Bps, 447.748 * MiB, 1); /* fitted (was an assumed 2 GiB/s) */
+	CU_ASSERT_DOUBLE_EQUAL(g->init_load_Bps, 447.748 * MiB,
+	                       1); /* fitted (was an assumed 2 GiB/s) */
 	CU_ASSERT_EQUAL(g->n_reinit_times, 0);
 	CU_ASSERT_EQUAL(g->reinit_interval_s, 0);
 	CU_ASSERT(g->reinit_chunk.kind == DIST_UNIFORM && g->reinit_chunk.a == 1.0 * MiB &&
