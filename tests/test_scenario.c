@@ -149,6 +149,7 @@ static void test_minimal_defaults(void)
 	CU_ASSERT(is_fixed(&g->query_latency, 10e-6));
 	CU_ASSERT_EQUAL(g->load_fixed_s, 0);
 	CU_ASSERT_EQUAL(g->load_Bps, 0);
+	CU_ASSERT_EQUAL(g->load_image_s, 0);
 	/* generic: no header, instant save and pre-allocation. */
 	CU_ASSERT_EQUAL(g->header_bytes, 0);
 	CU_ASSERT_EQUAL(g->save_Bps, 0);
@@ -751,6 +752,17 @@ static void test_set_errors(void)
 	load_fails(base, s12, 1, "--set a..b=1: empty or invalid key");
 	load_fails(base, s13, 1, "--set name[0]=x: name: is not a list");
 	load_fails(base, s14, 1, "--set devices[0]=x: devices[0]: expected a mapping");
+	{
+		/* load.image: a duration >= 0, a key of load only. */
+		const char *neg[] = {"devices[0].load.image=-1ms"};
+		const char *init[] = {"devices[0].init_load={image: 1ms}"};
+		load_fails(base, neg, 1,
+		           "--set devices[0].load.image=-1ms: devices[0].load.image: negative "
+		           "duration '-1ms'");
+		load_fails(base, init, 1,
+		           "--set devices[0].init_load={image: 1ms}: devices[0].init_load.image: "
+		           "unknown key 'image': expected one of fixed or rate");
+	}
 	{
 		/* The mismatch check blames the destination key, even when the
 		 * source key written by another --set made it. */
