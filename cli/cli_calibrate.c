@@ -59,6 +59,7 @@ void cli_calibrate_traces_help(FILE *out)
 	        "  load.fixed, load.rate\n"
 	        "                  least squares of the destination's writes: fixed + bytes/rate\n"
 	        "  init_load.fixed the header-completing write's time beyond the load line\n"
+	        "  (load.image, a cost per complete image, is not estimated: calibrate table)\n"
 	        "  capabilities    the states the arcs visited\n"
 	        "It prints a table of what it fitted and lists what it could not estimate and\n"
 	        "why (those keys are left out of the profile, never guessed).  Every value of\n"

@@ -30,8 +30,8 @@ struct leaf {
 	size_t off; /* of the char * in its struct */
 };
 
-/* Every leaf key of `device:`: 8 plain ones, 2 latencies, the arcs, 4 loads. */
-#define LEAF_COUNT (8 + 2 + SCENARIO_ARC_COUNT + 4)
+/* Every leaf key of `device:`: 8 plain ones, 2 latencies, the arcs, 5 loads. */
+#define LEAF_COUNT (8 + 2 + SCENARIO_ARC_COUNT + 5)
 
 /* One provenance entry; which fields a source takes is in source_fields. */
 struct raw_source {
@@ -139,6 +139,7 @@ static gpointer init_leaves(gpointer unused)
 	}
 	add_leaf(&n, "load.fixed", IN_LOAD, offsetof(struct raw_load, fixed));
 	add_leaf(&n, "load.rate", IN_LOAD, offsetof(struct raw_load, rate));
+	add_leaf(&n, "load.image", IN_LOAD, offsetof(struct raw_load, image));
 	add_leaf(&n, "init_load.fixed", IN_INIT_LOAD, offsetof(struct raw_load, fixed));
 	add_leaf(&n, "init_load.rate", IN_INIT_LOAD, offsetof(struct raw_load, rate));
 	provenance_fields[n] = (cyaml_schema_field_t)CYAML_FIELD_END;

@@ -401,11 +401,15 @@ static int convert_device_keys(struct loader *L, const struct raw_device *d, con
 		return -1;
 	g->load_fixed_s = p->load_fixed_s;
 	g->load_Bps = p->load_Bps;
+	g->load_image_s = p->load_image_s;
 	snprintf(path, sizeof(path), "%s.load.fixed", dev);
 	if (get_duration(L, path, d->load ? d->load->fixed : NULL, &g->load_fixed_s))
 		return -1;
 	snprintf(path, sizeof(path), "%s.load.rate", dev);
 	if (get_rate(L, path, d->load ? d->load->rate : NULL, &g->load_Bps))
+		return -1;
+	snprintf(path, sizeof(path), "%s.load.image", dev);
+	if (get_duration(L, path, d->load ? d->load->image : NULL, &g->load_image_s))
 		return -1;
 	if (convert_precopy_keys(L, d, p, dev, g))
 		return -1;
@@ -814,6 +818,7 @@ int scenario_convert_profile(struct loader *L, const char *prefix, const struct 
 		out->save_Bps = g.save_Bps;
 		out->load_fixed_s = g.load_fixed_s;
 		out->load_Bps = g.load_Bps;
+		out->load_image_s = g.load_image_s;
 		out->init_load_fixed_s = g.init_load_fixed_s;
 		out->init_load_Bps = g.init_load_Bps;
 		out->precopy_info_v2 = g.precopy_info_v2;

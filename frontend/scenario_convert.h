@@ -47,6 +47,7 @@ struct scenario_profile {
 	bool arc_set[VFIO_STATE_COUNT][VFIO_STATE_COUNT];
 	double load_fixed_s;
 	double load_Bps;
+	double load_image_s;      /* per image loaded */
 	double init_load_fixed_s; /* destination pre-allocation */
 	double init_load_Bps;
 	enum precopy_v2 precopy_info_v2;

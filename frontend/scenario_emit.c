@@ -207,6 +207,8 @@ static void emit_group(struct emit *m, const struct scenario *s, const struct sc
 	emit_map(m, "load", true);
 	emit_duration(m, "fixed", g->load_fixed_s);
 	emit_rate(m, "rate", g->load_Bps);
+	if (g->load_image_s > 0)
+		emit_duration(m, "image", g->load_image_s);
 	emit_end_map(m);
 	emit_kv(m, "precopy_info_v2", precopy_v2_name(g->precopy_info_v2));
 	emit_map(m, "init_load", true);

@@ -98,6 +98,12 @@ static const cyaml_schema_field_t latency_fields[] = {
 static const cyaml_schema_field_t load_fields[] = {
     STR("fixed", OPT, struct raw_load, fixed),
     STR("rate", OPT, struct raw_load, rate),
+    STR("image", OPT, struct raw_load, image),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_field_t init_load_fields[] = {
+    STR("fixed", OPT, struct raw_load, fixed),
+    STR("rate", OPT, struct raw_load, rate),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_field_t reinit_fields[] = {
@@ -128,7 +134,8 @@ static const cyaml_schema_field_t vfio_fields[] = {
 	    CYAML_FIELD_MAPPING_PTR("latency", OPT, struct raw_device, latency, latency_fields),   \
 	    CYAML_FIELD_MAPPING_PTR("load", OPT, struct raw_device, load, load_fields),            \
 	    STR("precopy_info_v2", OPT, struct raw_device, precopy_info_v2),                       \
-	    CYAML_FIELD_MAPPING_PTR("init_load", OPT, struct raw_device, init_load, load_fields),  \
+	    CYAML_FIELD_MAPPING_PTR("init_load", OPT, struct raw_device, init_load,                \
+	                            init_load_fields),                                             \
 	    STR("arc_cpu_fraction", OPT, struct raw_device, arc_cpu_fraction)
 static const cyaml_schema_field_t device_fields[] = {
     STR("name", REQ, struct raw_device, name),

@@ -53,6 +53,7 @@ struct raw_latency {
 };
 struct raw_load {
 	char *fixed, *rate;
+	char *image; /* load only, not init_load */
 };
 struct raw_reinit {
 	char **times;

@@ -38,6 +38,13 @@
  */
 #define DEVICE_DATA_STATE   0u /* ordinary state (dirty precopy data, stop-copy state) */
 #define DEVICE_DATA_INITIAL 1u /* precopy initial bytes */
+/* A flag beside the kind: this chunk completes an image.  mlx5's
+ * destination learns where an image ends from the record header before
+ * it, and loads the image with one firmware command in the write() that
+ * completes it; a modelled destination charges its per-image load cost
+ * there (load.image).  A real device never sets it. */
+#define DEVICE_DATA_IMAGE_END  0x80u
+#define DEVICE_DATA_KIND(hint) ((hint) & ~DEVICE_DATA_IMAGE_END)
 
 struct device_precopy_info {
 	uint64_t initial_bytes; /* critical data still to read before STOP_COPY */

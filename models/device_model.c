@@ -237,17 +237,31 @@ static uint64_t take(uint64_t *left, uint64_t max)
 	return n;
 }
 
+/* Take up to max bytes of the image whose unread part is *left: the hint
+ * `kind`, with DEVICE_DATA_IMAGE_END when this read completes the image. */
+static uint64_t take_image(uint64_t *left, uint64_t max, uint32_t kind, uint32_t *hint)
+{
+	uint64_t n = take(left, max);
+	*hint = kind | (n && !*left ? DEVICE_DATA_IMAGE_END : 0);
+	return n;
+}
+
+/* Images, as the reads complete them: the initial data read in one go (the
+ * header, initial bytes and full image; later, each batch of re-initialised
+ * bytes), each incremental image, and the stop-copy data (what precopy left
+ * of the initial data, then the header and the image saved at STOP_COPY). */
 int devmodel_read(struct devmodel *dm, const struct device *d, double now, uint64_t max,
                   uint64_t *got, uint32_t *hint)
 {
 	if (d->state == VFIO_STATE_STOP_COPY) {
-		*hint = dm->stopcopy_initial_left ? DEVICE_DATA_INITIAL : DEVICE_DATA_STATE;
-		*got = dm->stopcopy_initial_left ? take(&dm->stopcopy_initial_left, max)
-		                                 : take(&dm->state_left, max);
+		*got = dm->stopcopy_initial_left
+		           ? take_image(&dm->stopcopy_initial_left, max, DEVICE_DATA_INITIAL, hint)
+		           : take_image(&dm->state_left, max, DEVICE_DATA_STATE, hint);
 	} else if (vfio_fsm_is_precopy(d->state)) {
 		advance(dm, d, now);
-		*hint = dm->initial_left ? DEVICE_DATA_INITIAL : DEVICE_DATA_STATE;
-		*got = dm->initial_left ? take(&dm->initial_left, max) : take(&dm->incr_left, max);
+		*got = dm->initial_left
+		           ? take_image(&dm->initial_left, max, DEVICE_DATA_INITIAL, hint)
+		           : take_image(&dm->incr_left, max, DEVICE_DATA_STATE, hint);
 	} else {
 		return -EINVAL;
 	}
@@ -264,7 +278,11 @@ double devmodel_load_cost(struct devmodel *dm, uint64_t bytes, uint32_t hint)
 {
 	const struct scn_device_group *g = dm->g;
 	double cost = g->load_fixed_s + (g->load_Bps > 0 ? (double)bytes / g->load_Bps : 0);
-	if (hint != DEVICE_DATA_INITIAL)
+	/* The write that completes an image loads it (one firmware command
+	 * per image in mlx5vf_resume_write). */
+	if (hint & DEVICE_DATA_IMAGE_END)
+		cost += g->load_image_s;
+	if (DEVICE_DATA_KIND(hint) != DEVICE_DATA_INITIAL)
 		return cost;
 	/* Initial data opens with the header: the write that completes it
 	 * pre-allocates for the announced size, a full image.  Initial data

@@ -22,7 +22,7 @@ int mig_stream_send(struct mig *m, struct rt_chan *c, uint32_t kind, int device,
 
 void mig_stream_count_initial(struct mig_device *md, uint64_t got, uint32_t hint)
 {
-	if (hint == DEVICE_DATA_INITIAL)
+	if (DEVICE_DATA_KIND(hint) == DEVICE_DATA_INITIAL)
 		md->init_left -= got < md->init_left ? got : md->init_left;
 }
 
@@ -66,11 +66,11 @@ int mig_stream_load(struct mig *m, struct mig_device *md, const void *data, uint
 	struct device *d = md->dev;
 	double t0 = rt_now(m->rt);
 	TRACE_ADD(m->tr, .t = t0, .task = task, .kind = TRACE_LOAD_BEGIN, .device = md->index,
-	          .side = RT_SIDE_DST, .value = (double)bytes, .from = (int)hint);
+	          .side = RT_SIDE_DST, .value = (double)bytes, .from = (int)DEVICE_DATA_KIND(hint));
 	int rc = d->ops->write(d, data, bytes, hint);
 	double t1 = rt_now(m->rt);
 	TRACE_ADD(m->tr, .t = t1, .task = task, .kind = TRACE_LOAD_END, .device = md->index,
-	          .side = RT_SIDE_DST, .value = t1 - t0, .from = (int)hint);
+	          .side = RT_SIDE_DST, .value = t1 - t0, .from = (int)DEVICE_DATA_KIND(hint));
 	if (rc)
 		mig_fail(m, rc, task, "destination device %s: loading %llu bytes failed: %s",
 		         d->name, (unsigned long long)bytes, strerror(-rc));

@@ -1234,6 +1234,10 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 			snprintf(err, errlen, "must be a rate >= 0 (0 = instant)");
 			FAIL("devices[%zu].load.rate", i);
 		}
+		if (!seconds_ok(g->load_image_s)) {
+			snprintf(err, errlen, "must be a duration >= 0");
+			FAIL("devices[%zu].load.image", i);
+		}
 		if (validate_group_precopy(g, i, path, pathlen, err, errlen))
 			goto fail;
 		if (g->domain < -1 || g->domain >= (int)s->n_domains) {
@@ -1300,9 +1304,9 @@ static bool group_eq(const struct scn_device_group *a, const struct scn_device_g
 	    a->header_bytes != b->header_bytes || a->save_Bps != b->save_Bps ||
 	    a->initial_bytes != b->initial_bytes || a->precopy_dirty_Bps != b->precopy_dirty_Bps ||
 	    !dist_eq(&a->query_latency, &b->query_latency) || a->load_fixed_s != b->load_fixed_s ||
-	    a->load_Bps != b->load_Bps || a->init_load_fixed_s != b->init_load_fixed_s ||
-	    a->init_load_Bps != b->init_load_Bps || a->precopy_info_v2 != b->precopy_info_v2 ||
-	    a->n_reinit_times != b->n_reinit_times ||
+	    a->load_Bps != b->load_Bps || a->load_image_s != b->load_image_s ||
+	    a->init_load_fixed_s != b->init_load_fixed_s || a->init_load_Bps != b->init_load_Bps ||
+	    a->precopy_info_v2 != b->precopy_info_v2 || a->n_reinit_times != b->n_reinit_times ||
 	    a->reinit_interval_s != b->reinit_interval_s ||
 	    !dist_eq(&a->reinit_chunk, &b->reinit_chunk) ||
 	    a->final_check_failure != b->final_check_failure ||

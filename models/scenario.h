@@ -134,6 +134,7 @@ struct scn_device_group {
 	struct dist query_latency; /* precopy-info and data-size queries */
 	double load_fixed_s;       /* destination: per write() call */
 	double load_Bps;           /* destination image load rate; 0 = instant */
+	double load_image_s;       /* destination: per image, in the write that completes it */
 	/* The destination's pre-allocation for the stop-copy size the header
 	 * announces (a full image), inside the write() that completes the
 	 * header: fixed + state_bytes / rate. */

@@ -10,7 +10,8 @@ mkdir -p "$OUT"
 
 echo "== published parallel-transition setup (docs/domain.md section 9): 1, 2, 4 ConnectX-7 VFs"
 echo "   published: 1 VF 497 ms seq / 493 ms par; 4 VFs 1385 ms seq / 986 ms par"
-echo "   (mlx5-cx7 is fitted to these four numbers with calibrate table: docs/calibration.md;"
+echo "   (mlx5-cx7 is fitted to these four numbers and the section 6 REINIT pair with calibrate table:"
+echo "    docs/calibration.md;"
 echo "    2 VFs is a prediction, the fit never saw it)"
 for n in 1 2 4; do
 	f=scenarios/cx7-${n}vf.yaml

@@ -14,6 +14,10 @@
  *   a busy device whose incremental save fails (precopy_save_error) moves
  *   its full image at stop-copy, whatever its dirty rate: exactly the
  *   device without PRE_COPY plus the header.
+ *   the destination's per-image load cost (load.image) is paid once per
+ *   image, in the write that completes it: once for a stop-copy image of
+ *   many writes, once per device, and once more for re-initialised bytes
+ *   that ride in the stop-copy data.
  * The real world's emulated devices carry the same bytes: tests/test_agreement.c.
  */
 #include <math.h>
@@ -281,11 +285,90 @@ static void test_failed_incremental_save_moves_full_image(void)
 	run_free(&no);
 }
 
+/* Durations of device 0's destination writes, in trace order (at most n). */
+static size_t load_durations(const struct trace *tr, double *out, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < tr->n && k < n; i++) {
+		const struct trace_event *e = &tr->ev[i];
+		if (e->kind == TRACE_LOAD_END && e->side == RT_SIDE_DST && e->device == 0)
+			out[k++] = e->value;
+	}
+	return k;
+}
+
+/*
+ * A device without PRE_COPY moves its 8 MiB image at stop-copy in eight
+ * 1 MiB writes.  load.image (7 ms) is charged once, in the eighth write:
+ * each write takes 1 ms + 1 MiB / 512 MiB/s, the last 7 ms more, and the
+ * downtime grows by exactly 7 ms.  Two such devices, sequential: the
+ * destination loads one image each, 14 ms.
+ */
+static void test_image_load_once_per_image(void)
+{
+	const char *base[] = {"devices[0].capabilities=[stop_copy, p2p]",
+	                      "devices[0].header_size=0", "migration.chunk_size=1MiB",
+	                      "devices[0].load={fixed: 1ms, rate: 512MiB/s}"};
+	const char *img[] = {base[0], base[1], base[2],
+	                     "devices[0].load={fixed: 1ms, rate: 512MiB/s, image: 7ms}"};
+	const char *two[] = {base[0], base[1], base[2], base[3], "devices[0].count=2"};
+	const char *two_img[] = {img[0], img[1], img[2], img[3], "devices[0].count=2"};
+	struct run no, yes, no2, yes2;
+	run_sets(one_yaml, base, 4, &no);
+	run_sets(one_yaml, img, 4, &yes);
+	run_sets(one_yaml, two, 5, &no2);
+	run_sets(one_yaml, two_img, 5, &yes2);
+	double d[16];
+	CU_ASSERT_EQUAL_FATAL(load_durations(&yes.tr, d, 16), 8);
+	double write = 1e-3 + 1.0 / 512.0;
+	for (size_t k = 0; k < 7; k++)
+		CU_ASSERT_DOUBLE_EQUAL(d[k], write, TOL);
+	CU_ASSERT_DOUBLE_EQUAL(d[7], write + 7e-3, TOL);
+	CU_ASSERT_DOUBLE_EQUAL(yes.sum.downtime_s - no.sum.downtime_s, 7e-3, TOL);
+	CU_ASSERT_DOUBLE_EQUAL(yes2.sum.downtime_s - no2.sum.downtime_s, 14e-3, TOL);
+	run_free(&no);
+	run_free(&yes);
+	run_free(&no2);
+	run_free(&yes2);
+}
+
+/*
+ * A PRE_COPY device with switchover-ack: its first image (header and full
+ * image, initial data) loads in precopy, so only the stop-copy image (the
+ * header and the empty increment) pays load.image inside the downtime:
+ * 7 ms.  A REINIT chunk re-read in precopy (PRECOPY_INFOv2) is an image
+ * loaded before the switchover too; without v2 the chunk rides in the
+ * stop-copy data as an image of its own, and the downtime pays two.
+ */
+static void test_image_load_in_downtime(void)
+{
+	const char *pc[] = {"devices[0].save_rate=1GiB/s", "migration.switchover_ack=new",
+	                    "devices[0].reinit={times: [0s], chunk: 1MiB}",
+	                    "devices[0].load={fixed: 1ms, rate: 512MiB/s}",
+	                    "devices[0].precopy_info_v2=supported"};
+	const char *pc_img[] = {pc[0], pc[1], pc[2],
+	                        "devices[0].load={fixed: 1ms, rate: 512MiB/s, image: 7ms}", pc[4]};
+	struct run v2, v2_img, off, off_img;
+	run_sets(one_yaml, pc, 5, &v2);
+	run_sets(one_yaml, pc_img, 5, &v2_img);
+	run_sets(one_yaml, pc, 4, &off);
+	run_sets(one_yaml, pc_img, 4, &off_img);
+	CU_ASSERT_EQUAL(v2_img.sum.stopcopy_bytes, 16);
+	CU_ASSERT_EQUAL(off_img.sum.stopcopy_bytes, 1024 * 1024 + 16);
+	CU_ASSERT_DOUBLE_EQUAL(v2_img.sum.downtime_s - v2.sum.downtime_s, 7e-3, TOL);
+	CU_ASSERT_DOUBLE_EQUAL(off_img.sum.downtime_s - off.sum.downtime_s, 14e-3, TOL);
+	run_free(&v2);
+	run_free(&v2_img);
+	run_free(&off);
+	run_free(&off_img);
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("images", TEST(test_stopcopy_is_header_plus_increment),
 	           TEST(test_precopy_saves_the_image),
 	           TEST(test_load_at_switchover_lands_in_downtime),
 	           TEST(test_reinit_chunk_with_and_without_v2),
-	           TEST(test_failed_incremental_save_moves_full_image));
+	           TEST(test_failed_incremental_save_moves_full_image),
+	           TEST(test_image_load_once_per_image), TEST(test_image_load_in_downtime));
 }

@@ -82,7 +82,23 @@ struct dev_ctx {
 	int leave_resuming_rc;
 	enum vfio_state dst_state_after;
 	int eof_again;
+	unsigned image_ends;    /* chunks flagged DEVICE_DATA_IMAGE_END */
+	double end_write_min_s; /* the shortest write of such a chunk */
 };
+
+/* dst's write of a chunk; a chunk that completes an image is counted and
+ * its write timed (the emulated device sleeps at least its load cost). */
+static int put(struct dev_ctx *c, struct device *dst, const void *buf, uint64_t n, uint32_t hint)
+{
+	double t0 = rt_now(c->rt);
+	int rc = dst->ops->write(dst, buf, n, hint);
+	if (hint & DEVICE_DATA_IMAGE_END) {
+		double took = rt_now(c->rt) - t0;
+		if (!c->image_ends++ || took < c->end_write_min_s)
+			c->end_write_min_s = took;
+	}
+	return rc;
+}
 
 /* Source device 0 through PRE_COPY and STOP_COPY; every chunk it yields
  * is written to destination device 0 (or, tampered with, to another). */
@@ -114,16 +130,16 @@ static void stream_root(void *arg)
 		if (!got[k])
 			break;
 		c->initial_read += got[k];
-		c->initial_hinted += hint == DEVICE_DATA_INITIAL ? got[k] : 0;
+		c->initial_hinted += DEVICE_DATA_KIND(hint) == DEVICE_DATA_INITIAL ? got[k] : 0;
 		if (c->tamper == SWAP_CHUNKS && k == 0) {
 			k = 1; /* held back, written after the next one */
 			continue;
 		}
 		if (c->tamper == FLIP_BYTE)
 			chunk[k][got[k] / 2] ^= 1;
-		CU_ASSERT_EQUAL(dst->ops->write(dst, chunk[k], got[k], hint), 0);
+		CU_ASSERT_EQUAL(put(c, dst, chunk[k], got[k], hint), 0);
 		if (k == 1) {
-			CU_ASSERT_EQUAL(dst->ops->write(dst, chunk[0], got[0], hint), 0);
+			CU_ASSERT_EQUAL(put(c, dst, chunk[0], got[0], hint), 0);
 			k = 0;
 		}
 	}
@@ -134,14 +150,14 @@ static void stream_root(void *arg)
 	CU_ASSERT_EQUAL(size, 4 * KiB);  /* the header; nothing changed since the image */
 	if (c->tamper == OTHER_DEVICE) { /* another device's state, same length */
 		CU_ASSERT_EQUAL(other->ops->read(other, chunk[2], 64 * KiB, &got[2], &hint), 0);
-		CU_ASSERT_EQUAL(dst->ops->write(dst, chunk[2], got[2], hint), 0);
+		CU_ASSERT_EQUAL(put(c, dst, chunk[2], got[2], hint), 0);
 	}
 	for (;;) {
 		CU_ASSERT_EQUAL(src->ops->read(src, chunk[0], 64 * KiB, &got[0], &hint), 0);
 		if (!got[0])
 			break;
 		c->state_read += got[0];
-		CU_ASSERT_EQUAL(dst->ops->write(dst, chunk[0], got[0], hint), 0);
+		CU_ASSERT_EQUAL(put(c, dst, chunk[0], got[0], hint), 0);
 	}
 	CU_ASSERT_EQUAL(src->ops->read(src, chunk[0], 64 * KiB, &got[0], &hint), 0);
 	c->eof_again = got[0] == 0;
@@ -153,14 +169,20 @@ static void stream_root(void *arg)
 	other->ops->free(other);
 }
 
-static void run_stream(enum tamper t, struct dev_ctx *c)
+static void run_stream_sets(enum tamper t, const char *const *sets, size_t n_sets,
+                            struct dev_ctx *c)
 {
-	struct scenario *s = load(emu_yaml, NULL, 0);
+	struct scenario *s = load(emu_yaml, sets, n_sets);
 	*c = (struct dev_ctx){.rt = make_rt(2), .s = s, .tamper = t};
 	char err[256];
 	CU_ASSERT_EQUAL(rtp_run(c->rt, stream_root, c, err, sizeof err), 0);
 	rtp_free(c->rt);
 	scenario_free(s);
+}
+
+static void run_stream(enum tamper t, struct dev_ctx *c)
+{
+	run_stream_sets(t, NULL, 0, c);
 }
 
 static void test_emu_streams_its_state(void)
@@ -175,6 +197,20 @@ static void test_emu_streams_its_state(void)
 	CU_ASSERT(c.eof_again);
 	CU_ASSERT_EQUAL(c.leave_resuming_rc, 0);
 	CU_ASSERT_EQUAL(c.dst_state_after, VFIO_STATE_STOP);
+	/* Two images: precopy's (header, initial bytes, image), stop-copy's. */
+	CU_ASSERT_EQUAL(c.image_ends, 2);
+}
+
+/* load.image: the write that completes each image lasts at least the
+ * per-image cost on top of its load line (the device sleeps its cost). */
+static void test_emu_charges_image_load(void)
+{
+	const char *sets[] = {"devices[0].load={fixed: 1ms, rate: 1GiB/s, image: 30ms}"};
+	struct dev_ctx c;
+	run_stream_sets(CLEAN, sets, 1, &c);
+	CU_ASSERT_EQUAL(c.image_ends, 2);
+	CU_ASSERT(c.end_write_min_s >= 0.031 && c.end_write_min_s < TEST_HANG_S);
+	CU_ASSERT_EQUAL(c.leave_resuming_rc, 0);
 }
 
 /* The destination notices state that is not the source's, in order. */
@@ -910,9 +946,9 @@ static void test_spawn_failure_fails_the_migration(void)
 
 void register_tests(void)
 {
-	TEST_SUITE("emu", TEST(test_emu_streams_its_state), TEST(test_emu_detects_bad_state),
-	           TEST(test_emu_contention_domain), TEST(test_null_device),
-	           TEST(test_free_groups));
+	TEST_SUITE("emu", TEST(test_emu_streams_its_state), TEST(test_emu_charges_image_load),
+	           TEST(test_emu_detects_bad_state), TEST(test_emu_contention_domain),
+	           TEST(test_null_device), TEST(test_free_groups));
 	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs),
 	           TEST(test_emu_pool_runs), TEST(test_emu_cpu_work_is_burnt));
 	TEST_SUITE("robustness", TEST(test_faults_at_every_phase),

@@ -20,7 +20,7 @@ expect 2 "--format 'xml'" -- "$SW" profile show null --format xml
 expect 2 "device profile 'nope' not found (looked for <built-in>/devices/nope.yaml, ./nope.yaml)" -- "$SW" profile show nope
 
 # show: every value with its source, in the file's order.
-expect 0 "14 of 18 values are assumptions" -- "$SW" profile show mlx5-cx7
+expect 0 "13 of 19 values are assumptions" -- "$SW" profile show mlx5-cx7
 expect 0 "state_size  *100MiB  *publication  *docs/domain.md §9" -- "$SW" profile show mlx5-cx7
 expect 0 "header_size  *16  *code  *struct mlx5_vf_migration_header" -- "$SW" profile show mlx5-cx7
 expect 0 "latency.stop_to_running_p2p  *60ms  *assumption" -- "$SW" profile show mlx5-cx7
@@ -59,12 +59,13 @@ expect 0 "^mlx5-cx7  *built-in  *[0-9]*/[0-9]* assumed  *<built-in>/devices/mlx5
 if python3 -c '
 import json, sys
 p = json.load(open(sys.argv[1]))
-assert p["name"] == "mlx5-cx7" and p["values"] == 18 and p["assumptions"] == 14, p
+assert p["name"] == "mlx5-cx7" and p["values"] == 19 and p["assumptions"] == 13, p
 k = {e["key"]: e for e in p["keys"]}
 assert k["state_size"] == {"key": "state_size", "value": "100MiB", "source": "publication",
     "ref": k["state_size"]["ref"]}, k["state_size"]
 assert k["load.rate"]["source"] == "fitted" and "calibration/mlx5-cx7.csv" in k["load.rate"]["to"]
 assert k["load.fixed"]["source"] == "assumption" and k["load.fixed"]["reason"]
+assert k["load.image"]["source"] == "fitted" and "calibration/mlx5-cx7.csv" in k["load.image"]["to"]
 assert [e["key"] for e in p["keys"]][:3] == ["capabilities", "state_size", "header_size"]
 ' "$TMP/show.json"; then ok; else bad "profile show --format json"; fi
 
@@ -98,18 +99,18 @@ expect 2 "uses-bad.yaml:4: devices\[0\].profile: $TMP/scn/bad.yaml:3: device.sav
 expect 2 "bad.yaml:3: device.save_rate:" -- "$SW" profile show "$TMP/scn/bad.yaml"
 
 # Runs say when a profile has assumptions: one line, one JSON field.
-expect 0 "^profile mlx5-cx7: 14 of 18 values are assumptions (switchover profile show mlx5-cx7)$" -- "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --runs 1 --quiet
+expect 0 "^profile mlx5-cx7: 13 of 19 values are assumptions (switchover profile show mlx5-cx7)$" -- "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --runs 1 --quiet
 "$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --runs 1 --quiet >"$TMP/table"
 n=$(grep -c "^profile " "$TMP/table")
 if [ "$n" = 1 ]; then ok; else bad "expected one profile line, got $n"; fi
 a=$("$SW" sim "$SRC/scenarios/cx7-1vf.yaml" --runs 1 --quiet --format json)
-if echo "$a" | python3 -c 'import json,sys; assert json.load(sys.stdin)["profile_assumptions"] == [{"profile": "mlx5-cx7", "values": 18, "assumptions": 14}]'; then ok; else bad "profile_assumptions field"; fi
+if echo "$a" | python3 -c 'import json,sys; assert json.load(sys.stdin)["profile_assumptions"] == [{"profile": "mlx5-cx7", "values": 19, "assumptions": 13}]'; then ok; else bad "profile_assumptions field"; fi
 # A profile without assumptions (null; measured mydev) adds nothing.
 if "$SW" sim "$SRC/scenarios/null.yaml" --runs 1 --quiet | grep -q "^profile "; then bad "null profile has a note"; else ok; fi
 if "$SW" sim "$TMP/scn/s.yaml" --runs 1 --quiet --format json | grep -q profile_assumptions; then bad "measured profile has a note"; else ok; fi
 # A profile named by path: the note shows the file it was found at.
 printf 'name: s\ndevices: [{name: vf, profile: ../cx7.yaml}]\n' >"$TMP/scn/by-path.yaml"
 cp "$SRC/profiles/devices/mlx5-cx7.yaml" "$TMP/cx7.yaml"
-expect 0 "^profile mlx5-cx7: 14 of 18 values are assumptions (switchover profile show $TMP/scn/../cx7.yaml)$" -- "$SW" sim "$TMP/scn/by-path.yaml" --runs 1 --quiet
+expect 0 "^profile mlx5-cx7: 13 of 19 values are assumptions (switchover profile show $TMP/scn/../cx7.yaml)$" -- "$SW" sim "$TMP/scn/by-path.yaml" --runs 1 --quiet
 
 finish
