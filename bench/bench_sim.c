@@ -145,6 +145,8 @@ int main(int argc, char **argv)
 	    .computes = after.computes - before.computes,
 	    .alone = after.alone - before.alone,
 	    .cut = after.cut - before.cut,
+	    .ahead = after.ahead - before.ahead,
+	    .ahead_overlaps = after.ahead_overlaps - before.ahead_overlaps,
 	};
 	long rss = maxrss_kib(), bare_rss = 0;
 	double bw = bare(argv[0], &d, &bare_rss);
@@ -153,10 +155,11 @@ int main(int argc, char **argv)
 	       downtime * 1e3);
 	printf("switchover  wall %.6f s total, %.3f ms per run, peak RSS %.1f MiB\n", dt,
 	       dt / runs * 1e3, rss / 1024.0);
-	printf("operations  spawns %llu sleeps %llu sends %llu (alone on the link %llu, cut %llu) "
-	       "sync %llu\n",
+	printf("operations  spawns %llu sleeps %llu sends %llu (alone on the link %llu, cut %llu, "
+	       "sent ahead %llu, overlapping a run ahead %llu) sync %llu\n",
 	       (unsigned long long)d.spawns, (unsigned long long)d.sleeps,
 	       (unsigned long long)d.sends, (unsigned long long)d.alone, (unsigned long long)d.cut,
+	       (unsigned long long)d.ahead, (unsigned long long)d.ahead_overlaps,
 	       (unsigned long long)d.sync_ops);
 	if (bw > 0)
 		printf("bare SimGrid wall %.6f s, peak RSS %.1f MiB\nratio       %.2f (switchover "

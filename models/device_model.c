@@ -20,9 +20,9 @@ int devmodel_init(struct devmodel *dm, struct device *d, const struct scenario *
 	dm->g = scenario_device_group(s, index, &dm->in_group);
 	dm->group = (int)(dm->g - s->groups);
 	uint64_t id = (((uint64_t)dm->group << 24 | dm->in_group) << 1) | (uint64_t)side;
-	dm->rng = rng_stream_new(s->seed, run, id);
-	dm->wrng = rng_stream_new(s->seed, run, RNG_STREAM_WORKLOAD + id);
-	if (!dm->rng || !dm->wrng) {
+	int rc = rng_lazy_init(&dm->rng, s->seed, run, id);
+	int wrc = rng_lazy_init(&dm->wrng, s->seed, run, RNG_STREAM_WORKLOAD + id);
+	if (rc || wrc) {
 		devmodel_free(dm);
 		return -ENOMEM;
 	}
@@ -45,9 +45,8 @@ void devmodel_identity(struct device *d, const struct scenario *s, size_t index,
 
 void devmodel_free(struct devmodel *dm)
 {
-	gsl_rng_free(dm->rng);
-	gsl_rng_free(dm->wrng);
-	dm->rng = dm->wrng = NULL;
+	rng_lazy_free(&dm->rng);
+	rng_lazy_free(&dm->wrng);
 }
 
 /* Apply every workload event up to now (or up to the VM stop). */
@@ -72,8 +71,9 @@ static void advance(struct devmodel *dm, const struct device *d, double now)
 		if (t == t_list)
 			dm->next_time++;
 		else
-			dm->next_poisson += gsl_ran_exponential(dm->wrng, dm->g->reinit_interval_s);
-		uint64_t chunk = (uint64_t)dist_sample(&dm->g->reinit_chunk, dm->wrng);
+			dm->next_poisson +=
+			    gsl_ran_exponential(rng_lazy_get(&dm->wrng), dm->g->reinit_interval_s);
+		uint64_t chunk = (uint64_t)dist_sample_lazy(&dm->g->reinit_chunk, &dm->wrng);
 		if (dm->v2_enabled) {
 			dm->initial_left += chunk;
 			dm->reinit_flag = 1;
@@ -90,7 +90,7 @@ static bool fault_hits(struct devmodel *dm, enum vfio_state from, enum vfio_stat
 		const struct scn_fault *f = &dm->s->faults[i];
 		if (f->group == dm->group &&
 		    (f->device < 0 || (unsigned)f->device == dm->in_group) && f->from == from &&
-		    f->to == to && gsl_rng_uniform(dm->wrng) < f->probability)
+		    f->to == to && gsl_rng_uniform(rng_lazy_get(&dm->wrng)) < f->probability)
 			return true;
 	}
 	return false;
@@ -156,7 +156,7 @@ int devmodel_arc_begin(struct devmodel *dm, const struct device *d, double now, 
 	if (!vfio_fsm_is_device_arc(d->state, to, d->caps))
 		return -EINVAL;
 	advance(dm, d, now);
-	*latency_s = dist_sample(&dm->g->arc_latency[d->state][to], dm->rng);
+	*latency_s = dist_sample_lazy(&dm->g->arc_latency[d->state][to], &dm->rng);
 	*fail = fault_hits(dm, d->state, to);
 	if (to == VFIO_STATE_PRE_COPY && d->state == VFIO_STATE_RUNNING)
 		*latency_s += save_cost(dm, precopy_initial(dm));
@@ -173,9 +173,10 @@ void devmodel_arc_end(struct devmodel *dm, const struct device *d, double now, e
 		dm->save_error = false;
 		dm->dirty_since = dm->setup_t = now;
 		dm->next_time = 0;
-		dm->next_poisson = dm->g->reinit_interval_s > 0
-		                       ? gsl_ran_exponential(dm->wrng, dm->g->reinit_interval_s)
-		                       : INFINITY;
+		dm->next_poisson =
+		    dm->g->reinit_interval_s > 0
+		        ? gsl_ran_exponential(rng_lazy_get(&dm->wrng), dm->g->reinit_interval_s)
+		        : INFINITY;
 	} else if (to == VFIO_STATE_STOP_COPY) {
 		/* Initial data first (what precopy left unread, re-initialised
 		 * bytes it never heard of), then the header and the increment. */
@@ -190,7 +191,7 @@ void devmodel_arc_end(struct devmodel *dm, const struct device *d, double now, e
 double devmodel_query_begin(struct devmodel *dm, const struct device *d, double now)
 {
 	advance(dm, d, now);
-	return dist_sample(&dm->g->query_latency, dm->rng);
+	return dist_sample_lazy(&dm->g->query_latency, &dm->rng);
 }
 
 int devmodel_precopy_info(struct devmodel *dm, const struct device *d,
@@ -198,7 +199,7 @@ int devmodel_precopy_info(struct devmodel *dm, const struct device *d,
 {
 	/* The final REINIT check is the one query made with the VM stopped. */
 	if (d->vm_stopped_at >= 0 && dm->g->final_check_failure > 0 &&
-	    gsl_rng_uniform(dm->wrng) < dm->g->final_check_failure)
+	    gsl_rng_uniform(rng_lazy_get(&dm->wrng)) < dm->g->final_check_failure)
 		return -EIO;
 	/* A query that finds every image so far read (and the guest running)
 	 * takes an incremental image of what changed since the last one; on a
@@ -303,7 +304,8 @@ double devmodel_load_cost(struct devmodel *dm, uint64_t bytes, uint32_t hint)
 
 double devmodel_reset_begin(struct devmodel *dm)
 {
-	return dist_sample(&dm->g->arc_latency[VFIO_STATE_STOP][VFIO_STATE_RUNNING_P2P], dm->rng);
+	return dist_sample_lazy(&dm->g->arc_latency[VFIO_STATE_STOP][VFIO_STATE_RUNNING_P2P],
+	                        &dm->rng);
 }
 
 void devmodel_reset_end(struct devmodel *dm)

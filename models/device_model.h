@@ -53,6 +53,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "device.h"
+#include "rng.h"
 #include "scenario.h"
 
 struct devmodel {
@@ -60,8 +61,8 @@ struct devmodel {
 	const struct scn_device_group *g;
 	int group;
 	unsigned in_group;
-	gsl_rng *rng;  /* latencies */
-	gsl_rng *wrng; /* workload, faults, final-check failures */
+	struct rng_lazy rng;  /* latencies */
+	struct rng_lazy wrng; /* workload, faults, final-check failures */
 	/* Source.  Initial data still to read (header, initial_bytes, full
 	 * image, REINIT chunks); the incremental image taken and not yet
 	 * read; state changed since dirty_since (when the last image was

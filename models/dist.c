@@ -9,6 +9,7 @@
  * are plain non-negative numbers in both.
  */
 #include "dist.h"
+#include "rng.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -495,6 +496,11 @@ double dist_sample(const struct dist *d, gsl_rng *r)
 		           : 0;
 	}
 	return 0;
+}
+
+double dist_sample_lazy(const struct dist *d, struct rng_lazy *l)
+{
+	return d->kind == DIST_FIXED ? d->a : dist_sample(d, rng_lazy_get(l));
 }
 
 double dist_mean(const struct dist *d)

@@ -53,6 +53,10 @@ int dist_parse_bytes(const char *text, struct dist *out, char *err, size_t errle
 void dist_format(const struct dist *d, char *buf, size_t len);
 /* One draw from `rng`. */
 double dist_sample(const struct dist *d, gsl_rng *rng);
+
+/* dist_sample from a lazily seeded stream, which a fixed value leaves unseeded. */
+struct rng_lazy;
+double dist_sample_lazy(const struct dist *d, struct rng_lazy *l);
 /* Mean of the distribution (for documentation and bounds). */
 double dist_mean(const struct dist *d);
 /* Deep copy; returns 0 or -ENOMEM. */

@@ -15,7 +15,7 @@ static void handler_cb(void *opaque, bool running)
 	struct mig_handler *mh = opaque;
 	/* A sleep, not CPU work: the real world's handler sleeps its cost, so
 	 * it ends the host's wake latency late there too. */
-	rt_sleep(mh->m->rt, dist_sample(&mh->h->cost, mh->rng));
+	rt_sleep(mh->m->rt, dist_sample_lazy(&mh->h->cost, &mh->rng));
 }
 
 static bool handler_on_side(const struct scn_handler *h, enum rt_side side)
@@ -56,8 +56,8 @@ int mig_handlers_new(struct mig *m)
 	for (size_t i = 0; i < s->n_handlers; i++) {
 		m->handlers[i].m = m;
 		m->handlers[i].h = &s->handlers[i];
-		m->handlers[i].rng = rng_stream_new(s->seed, m->cfg->run, RNG_STREAM_HANDLER + i);
-		if (!m->handlers[i].rng)
+		if (rng_lazy_init(&m->handlers[i].rng, s->seed, m->cfg->run,
+		                  RNG_STREAM_HANDLER + i))
 			return -ENOMEM;
 	}
 	return 0;
@@ -66,7 +66,7 @@ int mig_handlers_new(struct mig *m)
 void mig_handlers_free(struct mig *m)
 {
 	for (size_t i = 0; m->handlers && i < m->n_handlers; i++)
-		gsl_rng_free(m->handlers[i].rng);
+		rng_lazy_free(&m->handlers[i].rng);
 	free(m->handlers);
 	m->handlers = NULL;
 }

@@ -19,6 +19,7 @@
 
 #include "device.h"
 #include "migration.h"
+#include "rng.h"
 #include "runtime.h"
 #include "scenario.h"
 #include "strategy.h"
@@ -68,7 +69,7 @@ struct mig_side {
 struct mig_handler {
 	struct mig *m;
 	const struct scn_handler *h;
-	gsl_rng *rng;
+	struct rng_lazy rng;
 };
 
 struct mig {
@@ -96,7 +97,7 @@ struct mig {
 	struct rt_mutex *lock; /* res, ack_pending, failed, reinit_wait: touched by several tasks */
 	atomic_int failed;
 	int ack_pending; /* source switchover-ack counter */
-	gsl_rng *stop_gap_rng;
+	struct rng_lazy stop_gap_rng;
 };
 
 static inline void mig_lock(struct mig *m)

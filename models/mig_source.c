@@ -174,7 +174,7 @@ static void src_stop_and_copy(struct mig *m, uint64_t ram_pending)
 {
 	/* The last decision and the VM stop are not atomic: the guest runs on
 	 * (a sleep in the real world, so it ends the wake latency late). */
-	rt_sleep(m->rt, dist_sample(&m->scn->stop_gap, m->stop_gap_rng));
+	rt_sleep(m->rt, dist_sample_lazy(&m->scn->stop_gap, &m->stop_gap_rng));
 	double t_stop = rt_now(m->rt);
 	set_vm_stopped(m, t_stop);
 	TRACE_ADD(m->tr, .t = t_stop, .task = SRC_TASK, .kind = TRACE_VM_STOP);

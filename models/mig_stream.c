@@ -9,15 +9,21 @@
 
 #include "mig_fail.h"
 
-int mig_stream_send(struct mig *m, struct rt_chan *c, uint32_t kind, int device, uint64_t value,
-                    uint64_t bytes, void *data, const char *task)
+static int stream_send(struct mig *m, struct rt_chan *c, const struct rt_frame *f, bool ahead,
+                       const char *task)
 {
-	struct rt_frame f = {kind, device, value, bytes, data};
-	int rc = m->rt->ops->chan_send(c, &f);
+	int rc = ahead ? rt_chan_send_ahead(m->rt, c, f) : m->rt->ops->chan_send(c, f);
 	if (rc)
 		mig_fail(m, rc, task, "%s: sending a record failed: %s",
 		         c == m->ret ? "return path" : "migration stream", strerror(-rc));
 	return rc;
+}
+
+int mig_stream_send(struct mig *m, struct rt_chan *c, uint32_t kind, int device, uint64_t value,
+                    uint64_t bytes, void *data, const char *task)
+{
+	struct rt_frame f = {kind, device, value, bytes, data};
+	return stream_send(m, c, &f, false, task);
 }
 
 void mig_stream_count_initial(struct mig_device *md, uint64_t got, uint32_t hint)
@@ -28,7 +34,13 @@ void mig_stream_count_initial(struct mig_device *md, uint64_t got, uint32_t hint
 
 /* Read up to `limit` bytes of device data (to end of state for stop-copy)
  * and send them chunk by chunk.  Initial bytes read are deducted from
- * md->init_left.  Returns the bytes sent or -errno. */
+ * md->init_left.  Returns the bytes sent or -errno.
+ *
+ * The chunks go with rt_chan_send_ahead: between two of them this task
+ * reads only its device (which no other task touches while the migration
+ * thread reads its data: its transitions are over) and its own counts, the
+ * main stream has no other sender, and the trace append after the loop
+ * takes rt_now first, so the sim world may carry the chunks as one wait. */
 int64_t mig_stream_device_data(struct mig *m, struct mig_device *md, uint64_t limit, bool stopcopy)
 {
 	struct device *d = md->dev;
@@ -46,8 +58,8 @@ int64_t mig_stream_device_data(struct mig *m, struct mig_device *md, uint64_t li
 		}
 		if (got == 0)
 			break;
-		rc = mig_stream_send(m, m->stream, MIG_REC_DEV_DATA, md->index, hint, got, m->buf,
-		                     SRC_TASK);
+		struct rt_frame f = {MIG_REC_DEV_DATA, md->index, hint, got, m->buf};
+		rc = stream_send(m, m->stream, &f, true, SRC_TASK);
 		if (rc)
 			return rc;
 		mig_stream_count_initial(md, got, hint);

@@ -29,8 +29,7 @@ static int mig_init(struct mig *m)
 	const struct rt_ops *o = m->rt->ops;
 	if (!(m->lock = o->mutex_new(m->rt)))
 		return -ENOMEM;
-	m->stop_gap_rng = rng_stream_new(s->seed, m->cfg->run, RNG_STREAM_STOP_GAP);
-	if (!m->stop_gap_rng)
+	if (rng_lazy_init(&m->stop_gap_rng, s->seed, m->cfg->run, RNG_STREAM_STOP_GAP))
 		return -ENOMEM;
 	int rc = mig_handlers_new(m);
 	if (!rc && m->has_src)
@@ -61,7 +60,7 @@ static void mig_release(struct mig *m)
 	mig_side_free(&m->src);
 	mig_side_free(&m->dst);
 	mig_handlers_free(m);
-	gsl_rng_free(m->stop_gap_rng);
+	rng_lazy_free(&m->stop_gap_rng);
 	free(m->buf);
 	if (m->lock)
 		m->rt->ops->mutex_free(m->lock);

@@ -152,6 +152,19 @@ struct rt_ops {
 	int (*chan_send)(struct rt_chan *c, const struct rt_frame *f);
 	int (*chan_recv)(struct rt_chan *c, struct rt_frame *f);
 	void (*chan_free)(struct rt_chan *c);
+
+	/* chan_send for a caller that promises that, until its next call of
+	 * any op, it reads nothing another task changes and starts nothing
+	 * another task sees (no trace append without rt_now before it), and
+	 * that no other task sends on the channel meanwhile.  The frame, its
+	 * costs and its arrival are chan_send's.
+	 * sim: when the frame would be alone on its link direction, the caller
+	 * does not wait: it runs ahead in simulated time, and its next call of
+	 * any op (now included) first waits until the frame's end, so that a
+	 * device's stream of records is one wait instead of one per record
+	 * (sim_runtime.c, "Running ahead").  Otherwise chan_send.
+	 * real: NULL (rt_chan_send_ahead calls chan_send). */
+	int (*chan_send_ahead)(struct rt_chan *c, const struct rt_frame *f);
 };
 
 /* A world instance: the ops plus the backend's private state. */
@@ -188,6 +201,10 @@ static inline void rt_join(struct rt *rt, struct rt_task *t)
 static inline void rt_wake(struct rt *rt, struct rt_sem *s)
 {
 	rt->ops->wake(rt, s);
+}
+static inline int rt_chan_send_ahead(struct rt *rt, struct rt_chan *c, const struct rt_frame *f)
+{
+	return rt->ops->chan_send_ahead ? rt->ops->chan_send_ahead(c, f) : rt->ops->chan_send(c, f);
 }
 
 #endif

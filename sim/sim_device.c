@@ -108,7 +108,10 @@ static int sim_read(struct device *d, void *buf, uint64_t max, uint64_t *got, ui
 {
 	(void)buf;
 	struct sim_dev *sd = sd_of(d);
-	int rc = devmodel_read(&sd->m, d, rt_now(sd->rt), max, got, hint);
+	/* Only precopy's reads depend on the time: a stop-copy read does not
+	 * ask for it, which would end a run ahead (rt_chan_send_ahead). */
+	double now = vfio_fsm_is_precopy(d->state) ? rt_now(sd->rt) : 0;
+	int rc = devmodel_read(&sd->m, d, now, max, got, hint);
 	/* The call's own CPU on the data fd (device_read_cpu), after the model
 	 * said what is there, as the emulated device reads it; its bytes are
 	 * the stream's send copy (send_cpu_per_byte). */

@@ -79,6 +79,7 @@ struct rt_task {
 	const char *op;              /* blocking operation in progress, NULL if none */
 	const char *op_obj;          /* name of the object it waits on, or NULL */
 	int ended;                   /* fn returned (a task killed by SimGrid never gets here) */
+	double ahead;                /* SimGrid clock it ran ahead to (chan_send_ahead), or 0 */
 	enum rt_side side;           /* the end it belongs to (its CPU costs) */
 	struct rt_task *prev, *next; /* the run's tasks not yet joined */
 	char name[];
@@ -180,6 +181,7 @@ struct link_dir {
 	unsigned flows;           /* SimGrid transfers in progress (cut ones included) */
 	struct alone_xfer *alone; /* the transfer carried alone, or NULL */
 	sg_sem_t cut;             /* released to cut `alone` */
+	double ahead_end;         /* end of the last frame sent ahead (chan_send_ahead), or 0 */
 };
 
 struct sim_rt {
@@ -189,6 +191,7 @@ struct sim_rt {
 	struct link_dir link[2];            /* [RT_SIDE_SRC] src->dst, [RT_SIDE_DST] dst->src */
 	double t0;                          /* SimGrid clock at the start of the current run */
 	struct rt_task *tasks, *tasks_tail; /* the run's tasks not yet joined, in start order */
+	unsigned ahead;                     /* tasks running ahead (settle_task) */
 };
 
 /* The platform, built once per process. */
@@ -239,8 +242,37 @@ static void task_leave(struct rt_task *t)
 		t->op = NULL;
 }
 
+/*
+ * Running ahead.  A task that sent with chan_send_ahead has not waited for
+ * its frames: its own time is t->ahead, later than SimGrid's clock.  Every
+ * op a task calls first catches up (settle): one wait until t->ahead, the
+ * date at which it would have returned from its last send, so that what it
+ * does next happens at that date, in a round of its own as before.
+ */
+static void settle_task(struct sim_rt *s, struct rt_task *t)
+{
+	if (!t || !(t->ahead > 0))
+		return;
+	double until = t->ahead;
+	t->ahead = 0;
+	s->ahead--;
+	if (until > simgrid_get_clock()) {
+		s->stats.sleeps++;
+		sg_actor_sleep_until(until);
+	}
+}
+
+/* Outside a run (no actor to ask) nobody is ahead; asking SimGrid which
+ * task calls is left out too while nobody is. */
+static void settle(struct sim_rt *s)
+{
+	if (s->ahead && g_running)
+		settle_task(s, sg_actor_self_get_data());
+}
+
 static void sim_sleep(struct sim_rt *s, double seconds)
 {
+	settle(s);
 	if (!(seconds > 0))
 		return;
 	s->stats.sleeps++;
@@ -276,6 +308,7 @@ static sg_exec_t exec_start(struct sim_rt *s, double cpu_s)
 /* CPU work of the calling task; a sleep on a host with unlimited cores. */
 static void sim_compute(struct sim_rt *s, double cpu_s)
 {
+	settle(s);
 	if (!(cpu_s > 0))
 		return;
 	if (!self_host(s)->cores)
@@ -288,6 +321,7 @@ static void sim_compute(struct sim_rt *s, double cpu_s)
 
 static double op_now(struct rt *rt)
 {
+	settle(srt_of(rt));
 	return simgrid_get_clock() - srt_of(rt)->t0;
 }
 
@@ -296,6 +330,7 @@ static double op_now(struct rt *rt)
 static void op_sleep(struct rt *rt, double seconds)
 {
 	struct sim_rt *s = srt_of(rt);
+	settle(s);
 	if (seconds > 0)
 		sim_sleep(s, seconds + self_host(s)->wake_latency_s);
 }
@@ -318,7 +353,7 @@ static void task_main(int argc, char **argv)
 	double own = self_host(t->srt)->task_cpu_s / 2;
 	sim_compute(t->srt, own);
 	t->fn(t->arg);
-	sim_compute(t->srt, own);
+	sim_compute(t->srt, own); /* settles a task that ran ahead */
 	t->ended = 1;
 }
 
@@ -373,6 +408,7 @@ static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *na
 static void op_join(struct rt *rt, struct rt_task *task)
 {
 	struct sim_rt *s = srt_of(rt);
+	settle(s);
 	struct rt_task *self = task_enter("join of task", task->name);
 	s->stats.joins++;
 	sg_actor_join(task->actor, -1);
@@ -395,6 +431,7 @@ static struct rt_mutex *op_mutex_new(struct rt *rt)
 
 static void op_mutex_lock(struct rt_mutex *m)
 {
+	settle(m->srt);
 	struct rt_task *self = task_enter("mutex_lock", NULL);
 	m->srt->stats.sync_ops++;
 	sg_mutex_lock(m->m);
@@ -403,6 +440,7 @@ static void op_mutex_lock(struct rt_mutex *m)
 
 static void op_mutex_unlock(struct rt_mutex *m)
 {
+	settle(m->srt);
 	m->srt->stats.sync_ops++;
 	sg_mutex_unlock(m->m);
 }
@@ -436,6 +474,7 @@ static struct rt_event *op_event_new(struct rt *rt)
  */
 static void op_event_set(struct rt_event *e)
 {
+	settle(e->srt);
 	if (e->set)
 		return;
 	e->set = 1;
@@ -448,11 +487,13 @@ static void op_event_set(struct rt_event *e)
 
 static void op_event_reset(struct rt_event *e)
 {
+	settle(e->srt);
 	e->set = 0;
 }
 
 static void op_event_wait(struct rt_event *e)
 {
+	settle(e->srt);
 	if (e->set)
 		return;
 	unsigned gen = e->gen;
@@ -492,6 +533,7 @@ static struct rt_sem *op_sem_new(struct rt *rt, unsigned initial)
 
 static void op_sem_acquire(struct rt_sem *s)
 {
+	settle(s->srt);
 	struct rt_task *self = task_enter("sem_acquire", NULL);
 	s->srt->stats.sync_ops++;
 	sg_sem_acquire(s->s);
@@ -500,6 +542,7 @@ static void op_sem_acquire(struct rt_sem *s)
 
 static void op_sem_release(struct rt_sem *s)
 {
+	settle(s->srt);
 	s->srt->stats.sync_ops++;
 	sg_sem_release(s->s);
 }
@@ -537,6 +580,7 @@ static struct rt_barrier *op_barrier_new(struct rt *rt, unsigned count)
 
 static void op_barrier_wait(struct rt_barrier *b)
 {
+	settle(b->srt);
 	struct rt_task *self = task_enter("barrier_wait", NULL);
 	b->srt->stats.sync_ops++;
 	sg_barrier_wait(b->b);
@@ -563,10 +607,24 @@ static struct rt_chan *op_chan_new(struct rt *rt, enum rt_side from, const char 
 	c->srt = srt_of(rt);
 	c->dir = from == RT_SIDE_DST;
 	c->srt->link[c->dir].channels++;
+	if (simgrid_get_clock() < c->srt->link[c->dir].ahead_end)
+		c->srt->stats.ahead_overlaps++;
 	c->from = g_host[c->dir];
 	c->to = g_host[!c->dir];
 	c->arrived = sg_sem_init(0);
 	return c;
+}
+
+/* Queue `f` (reserved by chan_reserve), for the receiver at SimGrid clock `arrive`. */
+static void chan_push(struct rt_chan *c, const struct rt_frame *f, double arrive)
+{
+	struct chan_slot *slot = &c->q[(c->head + c->count) % c->cap];
+	slot->f = *f;
+	slot->f.data = NULL; /* sizes travel in sim, not bytes */
+	slot->arrive = arrive;
+	c->count++;
+	if (c->waiting)
+		sg_sem_release(c->arrived);
 }
 
 /* Room for one more frame, made before the transfer so that a failure costs no time. */
@@ -605,6 +663,9 @@ static void link_transfer(struct sim_rt *s, struct rt_chan *c, double bytes)
 {
 	struct link_dir *l = &s->link[c->dir];
 	double now = simgrid_get_clock();
+	if (now < l->ahead_end)
+		s->stats.ahead_overlaps++; /* another sender during a run ahead: see
+		                              op_chan_send_ahead */
 	if (l->alone && now < l->alone->end)
 		link_cut(l);
 	else if (l->alone)
@@ -639,6 +700,7 @@ static void link_transfer(struct sim_rt *s, struct rt_chan *c, double bytes)
 
 static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 {
+	settle(c->srt);
 	int rc = chan_reserve(c);
 	if (rc)
 		return rc;
@@ -666,18 +728,57 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 		sg_actor_sleep_until(copied_at);
 	}
 	task_leave(self);
-	struct chan_slot *slot = &c->q[(c->head + c->count) % c->cap];
-	slot->f = *f;
-	slot->f.data = NULL; /* sizes travel in sim, not bytes */
-	slot->arrive = simgrid_get_clock() + c->srt->cfg.latency_s;
-	c->count++;
-	if (c->waiting)
-		sg_sem_release(c->arrived);
+	chan_push(c, f, simgrid_get_clock() + c->srt->cfg.latency_s);
+	return 0;
+}
+
+/*
+ * chan_send's frame, carried as a run ahead (see settle_task) when it would
+ * be alone on its direction: the only channel of the direction, no transfer
+ * on it, none carried alone still under way, and the copy a wait (no cores).
+ * Then the frame's end is computed as SimGrid would reach it, exactly: the
+ * transfer's timed wait ends at start + bytes / bandwidth (start + its
+ * duration is the date SimGrid's lazy CPU model keeps for it, and the clock
+ * moves to that date exactly, differences of dates in one binade being
+ * exact), and the copy's wait at start + cpu, the send at the later of the
+ * two.  The frame is queued at once with that end plus the latency as its
+ * arrival: a receiver that takes it waits until then, as it would have
+ * after being woken at the end (op_chan_recv).  So the frame's dates and
+ * the receiver's are chan_send's; the sender's next op waits for the end.
+ */
+static int op_chan_send_ahead(struct rt_chan *c, const struct rt_frame *f)
+{
+	struct sim_rt *s = c->srt;
+	struct rt_task *t = sg_actor_self_get_data();
+	struct link_dir *l = &s->link[c->dir];
+	const struct sim_host_config *h = self_host(s);
+	double bytes = (double)RT_FRAME_HEADER_BYTES + (double)f->bytes;
+	double cpu_s = bytes * h->send_cpu_s_per_byte + h->send_cpu_s_per_frame;
+	double start = t && t->ahead > 0 ? t->ahead : simgrid_get_clock();
+	if (!t || l->channels != 1 || l->flows || (cpu_s > 0 && h->cores) ||
+	    (l->alone && start < l->alone->end))
+		return op_chan_send(c, f);
+	int rc = chan_reserve(c);
+	if (rc)
+		return rc;
+	l->alone = NULL; /* ended by `start` */
+	s->stats.sends++;
+	s->stats.alone++;
+	s->stats.ahead++;
+	double end = start + bytes / s->cfg.bandwidth_Bps;
+	if (cpu_s > 0 && start + cpu_s > end)
+		end = start + cpu_s;
+	if (!(t->ahead > 0))
+		s->ahead++;
+	t->ahead = end;
+	l->ahead_end = end;
+	chan_push(c, f, end + s->cfg.latency_s);
 	return 0;
 }
 
 static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 {
+	settle(c->srt);
 	struct rt_task *self = task_enter("recv on channel", c->name);
 	c->srt->stats.recvs++;
 	/* A release may wake this task after another receiver took the frame
@@ -740,6 +841,7 @@ static const struct rt_ops sim_ops = {
     .chan_send = op_chan_send,
     .chan_recv = op_chan_recv,
     .chan_free = op_chan_free,
+    .chan_send_ahead = op_chan_send_ahead,
 };
 
 /* ---- engine and platform ---- */
@@ -974,11 +1076,13 @@ int sim_runtime_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t e
 	for (int d = 0; d < 2; d++) {
 		s->link[d].flows = 0;
 		s->link[d].alone = NULL;
+		s->link[d].ahead_end = 0;
 		if (!s->link[d].cut)
 			s->link[d].cut = sg_sem_init(0);
 	}
 	simgrid_run_until(run_start()); /* no actors: only moves the clock */
 	s->t0 = simgrid_get_clock();
+	s->ahead = 0;
 	if (!task_start(s, RT_SIDE_SRC, "root", fn, arg))
 		return fail(err, errlen, -ENOMEM, "out of memory starting the root task");
 	g_running = s;

@@ -33,6 +33,12 @@
  *                  latency once, not once per record).  A transfer alone
  *                  on its direction is a timed wait of the same length
  *                  (struct link_dir in sim_runtime.c)
+ *   chan_send_ahead  chan_send's costs and dates, but a frame that would
+ *                  be alone on its direction (and whose copy is a wait) is
+ *                  not waited for: the task's next call of any op waits
+ *                  until the frame's end first, so a stream of records is one
+ *                  wait (sim_runtime.c, settle_task); the receiver gets each
+ *                  frame at chan_send's date
  *   chan_recv      waiting for the frame, then its copy, (header + bytes) x
  *                  recv_cpu_s_per_byte + recv_cpu_s_per_frame of CPU work on
  *                  the receiver's host
@@ -101,6 +107,9 @@ struct sim_runtime_stats {
 	uint64_t computes; /* executions started on a host with limited cores */
 	uint64_t alone;    /* of `sends`, begun alone on the link direction: a timed wait */
 	uint64_t cut;      /* of `alone`, cut by a later transfer (the rest through SimGrid) */
+	uint64_t ahead;    /* of `alone`, sent ahead (chan_send_ahead): no wait of their own */
+	uint64_t ahead_overlaps; /* transfers or channels begun on a direction during a run
+	                          * ahead: the caller broke chan_send_ahead's promise (0) */
 };
 
 /*

@@ -37,6 +37,8 @@ static void add_stats(const struct rt *rt)
 	total_stats.sync_ops += st.sync_ops;
 	total_stats.alone += st.alone;
 	total_stats.cut += st.cut;
+	total_stats.ahead += st.ahead;
+	total_stats.ahead_overlaps += st.ahead_overlaps;
 }
 
 struct sim_device_ctx {

@@ -11,6 +11,9 @@
  * of the first is rounded to a whole byte, and the dates may move by a
  * byte's time per cut.
  * The counters show that each pattern took the path it is meant to test.
+ * A stream of frames sent with chan_send_ahead (one wait for them all) is
+ * compared the same way with the same frames sent with chan_send: the
+ * sender's end and every receive must be bit-identical.
  */
 #include <math.h>
 #include <stdio.h>
@@ -41,15 +44,18 @@ struct sender {
 	struct rt *rt;
 	const struct pattern *p;
 	int i;
-	bool bare; /* bare sg_host_sendto instead of the channel */
+	bool bare;  /* bare sg_host_sendto instead of the channel */
+	bool ahead; /* chan_send_ahead, and now() only after the last send */
 	struct rt_chan *chan;
-	double end[MAX_SENDS]; /* now() after each send */
+	double end[MAX_SENDS]; /* now() after each send (the last only, ahead) */
 };
 
 struct drainer {
 	struct rt *rt;
 	struct rt_chan *chan;
 	int n;
+	double pause;                      /* sleep before each receive */
+	double got[MAX_TASKS * MAX_SENDS]; /* now() after each receive */
 };
 
 static void send_all(void *arg)
@@ -64,9 +70,12 @@ static void send_all(void *arg)
 			sg_host_sendto(from, to, HDR + p->bytes[s->i][k]);
 		} else {
 			struct rt_frame f = {.kind = 1, .bytes = (uint64_t)p->bytes[s->i][k]};
-			CU_ASSERT_EQUAL(s->rt->ops->chan_send(s->chan, &f), 0);
+			CU_ASSERT_EQUAL(s->ahead ? rt_chan_send_ahead(s->rt, s->chan, &f)
+			                         : s->rt->ops->chan_send(s->chan, &f),
+			                0);
 		}
-		s->end[k] = rt_now(s->rt);
+		if (!s->ahead || k == p->n[s->i] - 1)
+			s->end[k] = rt_now(s->rt);
 	}
 }
 
@@ -74,8 +83,11 @@ static void drain(void *arg)
 {
 	struct drainer *d = arg;
 	struct rt_frame f;
-	for (int k = 0; k < d->n; k++)
+	for (int k = 0; k < d->n; k++) {
+		rt_sleep(d->rt, d->pause);
 		CU_ASSERT_EQUAL(d->rt->ops->chan_recv(d->chan, &f), 0);
+		d->got[k] = rt_now(d->rt);
+	}
 }
 
 struct run_ctx {
@@ -94,7 +106,7 @@ static void root(void *arg)
 	struct rt_chan *shared = NULL;
 	if (p->one_channel && !c->s[0].bare) {
 		shared = rt->ops->chan_new(rt, RT_SIDE_SRC, "shared");
-		c->d[0] = (struct drainer){.rt = rt, .chan = shared};
+		c->d[0] = (struct drainer){.rt = rt, .chan = shared, .pause = c->d[0].pause};
 		for (int i = 0; i < p->ntasks; i++)
 			c->d[0].n += p->n[i];
 		t[nt++] = rt_spawn(rt, RT_SIDE_DST, "drainer", drain, &c->d[0]);
@@ -244,9 +256,75 @@ static void test_directions_do_not_cut(void)
 	CU_ASSERT_EQUAL(st.cut, 0);
 }
 
+/* The pattern's single sender with chan_send and with chan_send_ahead, on
+ * one channel to a receiver that pauses `pause` before each receive: the
+ * receive dates and the sender's end, compared bit for bit; the ahead
+ * run's counters in *st. */
+static void compare_ahead(const struct pattern *p, const struct sim_runtime_config *cfg,
+                          double pause, struct sim_runtime_stats *st)
+{
+	struct run_ctx c[2];
+	for (int a = 0; a < 2; a++) {
+		CU_ASSERT_FATAL(sim_runtime_global_init() == 0);
+		c[a] = (struct run_ctx){.rt = sim_runtime_new(cfg)};
+		CU_ASSERT_FATAL(c[a].rt != NULL);
+		for (int i = 0; i < p->ntasks; i++)
+			c[a].s[i] = (struct sender){.rt = c[a].rt, .p = p, .i = i, .ahead = a};
+		c[a].d[0].pause = pause;
+		char err[256];
+		CU_ASSERT_EQUAL(sim_runtime_run(c[a].rt, root, &c[a], err, sizeof err), 0);
+		struct sim_runtime_stats s;
+		sim_runtime_get_stats(c[a].rt, &s);
+		if (a)
+			*st = s;
+		else
+			CU_ASSERT_EQUAL(s.ahead, 0);
+		sim_runtime_free(c[a].rt);
+	}
+	int n = p->n[0];
+	CU_ASSERT(c[0].s[0].end[n - 1] > 0);
+	CU_ASSERT_EQUAL(c[1].s[0].end[n - 1], c[0].s[0].end[n - 1]);
+	for (int k = 0; k < n; k++) {
+		CU_ASSERT(c[0].d[0].got[k] > 0);
+		CU_ASSERT_EQUAL(c[1].d[0].got[k], c[0].d[0].got[k]);
+	}
+}
+
+/* A stream sent ahead: frames of odd sizes at odd bandwidths, the copy
+ * shorter and longer than the transfer (per-byte and per-frame CPU), with a
+ * receiver that waits for each frame and with one that trails the sender;
+ * and with two channels of the direction, where nothing is sent ahead. */
+static void test_ahead_is_exact(void)
+{
+	static const double bws[] = {12.5e9, 1e6 / 3, 987654321.123};
+	static const double cpu_frame[] = {0, 3e-5};
+	static const double pauses[] = {0, 7.7e-4};
+	struct pattern p = {
+	    .one_channel = true, .ntasks = 1, .n = {4}, .bytes = {{1048576, 0, 3e6 + 7, 4093}}};
+	for (size_t b = 0; b < sizeof bws / sizeof bws[0]; b++)
+		for (size_t f = 0; f < 2; f++)
+			for (size_t q = 0; q < 2; q++) {
+				struct sim_runtime_config cfg = {.bandwidth_Bps = bws[b],
+				                                 .latency_s = 1e-4};
+				cfg.host[RT_SIDE_SRC].send_cpu_s_per_frame = cpu_frame[f];
+				cfg.host[RT_SIDE_SRC].send_cpu_s_per_byte = f ? 1.1 / bws[b] : 0;
+				struct sim_runtime_stats st;
+				compare_ahead(&p, &cfg, pauses[q], &st);
+				CU_ASSERT_EQUAL(st.ahead, 4);
+				CU_ASSERT_EQUAL(st.ahead_overlaps, 0);
+			}
+	/* A second channel on the direction: chan_send_ahead is chan_send. */
+	struct pattern two = {
+	    .ntasks = 2, .start = {0, 1e-4}, .n = {3, 1}, .bytes = {{1e6, 2e5, 5e6}, {3e5}}};
+	double a[MAX_TASKS][MAX_SENDS];
+	struct sim_runtime_stats st;
+	run(&two, 1.25e9, false, a, &st);
+	CU_ASSERT_EQUAL(st.ahead, 0);
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("sim_link", TEST(test_alone_is_exact), TEST(test_back_to_back_is_exact),
 	           TEST(test_two_channels_use_simgrid), TEST(test_cut_shares_as_simgrid),
-	           TEST(test_directions_do_not_cut));
+	           TEST(test_directions_do_not_cut), TEST(test_ahead_is_exact));
 }

@@ -791,6 +791,30 @@ static void test_rng_stream(void)
 	gsl_rng_free(r);
 }
 
+/* A lazy stream is not seeded by a fixed value's draw, and once a draw
+ * seeds it, it draws what rng_stream_new's stream of the same ids draws. */
+static void test_rng_lazy(void)
+{
+	const uint64_t seed = 7, run = 2, stream = RNG_STREAM_HANDLER + 1;
+	struct rng_lazy l;
+	CU_ASSERT_EQUAL_FATAL(rng_lazy_init(&l, seed, run, stream), 0);
+	struct dist fixed = {.kind = DIST_FIXED, .a = 0.25};
+	CU_ASSERT_EQUAL(dist_sample_lazy(&fixed, &l), 0.25);
+	CU_ASSERT_EQUAL(l.seeded, 0);
+	gsl_rng *ref = rng_stream_new(seed, run, stream);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+	struct dist uni = {.kind = DIST_UNIFORM, .a = 1, .b = 3};
+	for (int i = 0; i < 1000; i++)
+		CU_ASSERT_EQUAL(dist_sample_lazy(&uni, &l), dist_sample(&uni, ref));
+	CU_ASSERT_EQUAL(l.seeded, 1);
+	for (int i = 0; i < 1000; i++)
+		CU_ASSERT_EQUAL(gsl_rng_get(rng_lazy_get(&l)), gsl_rng_get(ref));
+	gsl_rng_free(ref);
+	rng_lazy_free(&l);
+	CU_ASSERT_PTR_NULL(l.r);
+	rng_lazy_free(&l); /* twice is allowed */
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("units", TEST(test_bytes_forms), TEST(test_bytes_rounding),
@@ -802,5 +826,5 @@ void register_tests(void)
 	           TEST(test_dist_normal_clamped), TEST(test_dist_empirical_draws),
 	           TEST(test_dist_bytes_parse), TEST(test_dist_bytes_errors),
 	           TEST(test_dist_bytes_roundtrip), TEST(test_dist_bytes_sampling));
-	TEST_SUITE("rng", TEST(test_rng_stream));
+	TEST_SUITE("rng", TEST(test_rng_stream), TEST(test_rng_lazy));
 }
