@@ -833,6 +833,49 @@ static void test_two_processes_cut(void)
 	scenario_free(s);
 }
 
+/* A run that fails on the peer's report, no connection broken: the error
+ * still names the peer and the phase, as a lost connection's does.  A
+ * source device failing at the VM stop: the destination learns it from the
+ * abort record (the last record before it was precopy's: nothing of
+ * stop-copy is sent after a failed stop).  A destination device failing
+ * at the end: the source names the destination, by its report or by the
+ * connection it closed after it, whichever came first. */
+static void test_two_processes_peer_report(void)
+{
+	static const char *const fault[2] = {
+	    "faults:\n  - {device: vf, arc: pre_copy_p2p_to_stop_copy}\n",
+	    "faults:\n  - {device: vf, arc: resuming_to_stop}\n"};
+	for (int k = 0; k < 2; k++) {
+		char *yaml = g_strconcat(fault_yaml, fault[k], NULL);
+		struct scenario *s = load(yaml, NULL, 0);
+		struct end src, dst;
+		run_two(s, s, NULL, &src, &dst);
+		CU_ASSERT_EQUAL_FATAL(src.o.rc, 0);
+		CU_ASSERT_EQUAL_FATAL(dst.o.rc, 0);
+		CU_ASSERT(src.o.res.status < 0 && dst.o.res.status < 0);
+		const char *err = k ? src.o.res.error : dst.o.res.error;
+		if (k == 0) {
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, "migration stream: the source aborted the "
+			                                   "migration (the source 127.0.0.1:"));
+			CU_ASSERT_PTR_NOT_NULL(
+			    strstr(err, ", in phase 'precopy': its report; no connection failed)"));
+		} else {
+			char want[160];
+			snprintf(want, sizeof want,
+			         "the destination failed: Input/output error (the destination %s, in "
+			         "phase '",
+			         src.addr);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+		}
+		if (!strstr(err, "in phase '"))
+			fprintf(stderr, "peer report %d: %s\n", k, err);
+		end_free(&src);
+		end_free(&dst);
+		scenario_free(s);
+		g_free(yaml);
+	}
+}
+
 /* Nobody listens: the source gives up after the timeout. */
 static void test_no_destination(void)
 {
@@ -921,5 +964,6 @@ void register_tests(void)
 	           TEST(test_spawn_failure_fails_the_migration));
 	TEST_SUITE("two processes", TEST(test_two_processes), TEST(test_two_processes_pool),
 	           TEST(test_two_processes_source_gone), TEST(test_two_processes_disagree),
-	           TEST(test_two_processes_cut), TEST(test_no_destination));
+	           TEST(test_two_processes_cut), TEST(test_two_processes_peer_report),
+	           TEST(test_no_destination));
 }
