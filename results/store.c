@@ -1825,6 +1825,181 @@ static int read_devices_table(struct rd *rd, hid_t file)
 	            : 0;
 }
 
+/* ---- a file without the header: its tables against its runs ---------- */
+
+/* A cell of a table row as text, for a message. */
+static void cell_text(const struct field *f, const char *p, char *buf, size_t len)
+{
+	switch (f->type) {
+	case F_F64: {
+		double v;
+		memcpy(&v, p, sizeof v);
+		snprintf(buf, len, "%.17g", v);
+		break;
+	}
+	case F_I32: {
+		int32_t v;
+		memcpy(&v, p, sizeof v);
+		snprintf(buf, len, "%" PRId32, v);
+		break;
+	}
+	case F_U32: {
+		uint32_t v;
+		memcpy(&v, p, sizeof v);
+		snprintf(buf, len, "%" PRIu32, v);
+		break;
+	}
+	case F_U64: {
+		uint64_t v;
+		memcpy(&v, p, sizeof v);
+		snprintf(buf, len, "%" PRIu64, v);
+		break;
+	}
+	case F_FSTR:
+		snprintf(buf, len, "'%.*s'", (int)f->len, p);
+		break;
+	default:
+		snprintf(buf, len, "%u", (unsigned)*(const uint8_t *)p);
+		break;
+	}
+}
+
+/* Whether two cells of field f hold the same value: NaN equals NaN (a run
+ * that never ran has NaN times in both), strings up to their terminator,
+ * flags by truth. */
+static bool cell_equal(const struct field *f, const char *a, const char *b)
+{
+	switch (f->type) {
+	case F_F64: {
+		double x, y;
+		memcpy(&x, a, sizeof x);
+		memcpy(&y, b, sizeof y);
+		return x == y || (isnan(x) && isnan(y));
+	}
+	case F_FSTR:
+		return strncmp(a, b, f->len) == 0;
+	case F_U8:
+	case F_BOOL:
+		return (*(const uint8_t *)a != 0) == (*(const uint8_t *)b != 0);
+	default:
+		return memcmp(a, b, field_size(f)) == 0;
+	}
+}
+
+/* "OBJPATH disagrees with RUNPATH: COLUMN is X in the table, Y in the run" */
+static int disagree(struct rd *rd, const char *objpath, const char *runpath, const struct field *f,
+                    const char *table, const char *run)
+{
+	char t[96], r[96];
+	cell_text(f, table, t, sizeof t);
+	cell_text(f, run, r, sizeof r);
+	return fail(rd, false,
+	            "%s disagrees with %s: %s is %s in the table, %s in the run (the tables "
+	            "do not match the runs: damaged or edited)",
+	            objpath, runpath, f->name, t, r);
+}
+
+/* /summary row i against /runs/<i> (rd->r->runs[i]), column by column. */
+static int summary_check_row(struct rd *rd, void *ctx, const void *row, size_t i,
+                             const char *objpath)
+{
+	const struct summary_layout *L = ctx;
+	const struct results_run *run = &rd->r->runs[i];
+	char want[1024], where[96], runpath[64];
+	if (L->row_size > sizeof want)
+		return fail(rd, false, "%s: a row of %zu bytes (internal limit %zu)", objpath,
+		            L->row_size, sizeof want);
+	summary_fill(L, want, (uint32_t)i, strategy_name(run->strategy), run->run, &run->sum);
+	snprintf(where, sizeof where, "%s row %zu", objpath, i);
+	snprintf(runpath, sizeof runpath, "/runs/%zu", i);
+	for (size_t c = 0; c < L->n; c++) {
+		const struct field *f = &L->col[c];
+		if (!cell_equal(f, (const char *)row + f->off, want + f->off))
+			return disagree(rd, where, runpath, f, (const char *)row + f->off,
+			                want + f->off);
+	}
+	return 0;
+}
+
+/* Where the next /devices row belongs, and its columns. */
+struct devices_check {
+	size_t run, dev, want;
+	const struct field *f;
+};
+
+/* A /devices row against device `dev` of /runs/<run>/devices (as read
+ * into the run's attribution; the device's name is not kept). */
+static int devices_check_row(struct rd *rd, void *ctx, const void *row, size_t i,
+                             const char *objpath)
+{
+	struct devices_check *c = ctx;
+	const struct devices_row *r = row;
+	const struct device_attribution *a = &rd->r->runs[c->run].sum.dev[c->dev];
+	struct devices_row want;
+	memcpy(&want, r, sizeof want);
+	want.n = (uint32_t)c->run;
+	want.d.device = (int32_t)c->dev;
+	want.d.src_prepare_s = a->src_prepare_s;
+	want.d.src_main_s = a->src_main_s;
+	want.d.load_s = a->load_s;
+	want.d.dst_prepare_s = a->dst_prepare_s;
+	want.d.dst_main_s = a->dst_main_s;
+	want.d.total_s = a->total_s;
+	want.d.stopcopy_bytes = a->stopcopy_bytes;
+	want.d.event_lead_s = a->event_lead_s;
+	want.d.rdma_miss = a->rdma_miss;
+	want.d.qemu_save_s = a->qemu_save_s;
+	want.d.qemu_load_s = a->qemu_load_s;
+	char where[96], runpath[96];
+	snprintf(where, sizeof where, "%s row %zu", objpath, i);
+	snprintf(runpath, sizeof runpath, "/runs/%zu/devices row %zu", c->run, c->dev);
+	for (size_t k = 0; k < DEVICES_FIELDS; k++) {
+		const struct field *f = &c->f[k];
+		if (!strcmp(f->name, "name")) /* not kept of the runs' tables */
+			continue;
+		if (!cell_equal(f, (const char *)r + f->off, (const char *)&want + f->off))
+			return disagree(rd, where, runpath, f, (const char *)r + f->off,
+			                (const char *)&want + f->off);
+	}
+	if (++c->dev == c->want) {
+		c->dev = 0;
+		c->run++;
+	}
+	return 0;
+}
+
+/* Full reading mode, a file without the header (no checksum vouches that
+ * its tables are as written): /summary and /devices must say what the runs
+ * say, row by row, or the file is refused.  A file from before /devices
+ * existed has only the runs' own tables. */
+static int check_tables(struct rd *rd, hid_t file, const struct summary_layout *sl)
+{
+	struct results *r = rd->r;
+	size_t rows;
+	if (table_read(rd, file, "summary", "/summary", sl->col, sl->n, sl->row_size,
+	               summary_check_row, (void *)sl, &rows))
+		return -1;
+	htri_t one_table = H5Lexists(file, "devices", H5P_DEFAULT);
+	if (one_table < 0)
+		return fail(rd, true, "/devices: cannot look it up");
+	if (!one_table)
+		return 0;
+	size_t want = scenario_device_count(r->scenario);
+	struct field f[DEVICES_FIELDS];
+	devices_fields(f);
+	if (table_read(rd, file, "devices", "/devices", f, DEVICES_FIELDS,
+	               sizeof(struct devices_row), NULL, NULL, &rows))
+		return -1;
+	if (rows != r->n_runs * want)
+		return fail(rd, false,
+		            "/devices: %zu rows, expected %zu (%zu runs in /runs of %zu devices)",
+		            rows, r->n_runs * want, r->n_runs, want);
+	struct devices_check c = {0, 0, want, f};
+	return rows ? table_read(rd, file, "devices", "/devices", f, DEVICES_FIELDS,
+	                         sizeof(struct devices_row), devices_check_row, &c, &rows)
+	            : 0;
+}
+
 /* The /summary table as both reading modes take it: its layout in *sl,
  * its rows in *rows; 0 or -1. */
 static int summary_table_read(struct rd *rd, hid_t file, struct summary_layout *sl, size_t *rows)
@@ -1970,7 +2145,7 @@ static int read_file(struct rd *rd, hid_t file)
 	if (rows != r->n_runs)
 		return fail(rd, false, "/summary: %zu rows, expected one per run (%zu)", rows,
 		            r->n_runs);
-	return 0;
+	return rd->has_header ? 0 : check_tables(rd, file, &sl);
 }
 
 static int read_path(const char *path, unsigned flags, bool trial, struct results **out, char *err,
