@@ -102,10 +102,10 @@ const struct names real_phase_names = NAMES(phase_words);
 
 /* The engine's phase at frame f (the last record this end sent or read on
  * the broken channel, or on any; or the last before the peer's report of
- * its failure) and its time f->error_t: the setup
- * records, precopy data, the VM stop (in this end's trace: the source's)
- * or the switchover start, device state packets, the end of the stream
- * and the destination's report. */
+ * its failure) and its time f->error_t: the setup records, precopy data,
+ * the VM stop (in this end's trace: the source's), stop-copy data (marked
+ * MIG_DATA_STOPCOPY, for the destination) or the switchover start, device
+ * state packets, the end of the stream and the destination's report. */
 static enum real_phase phase_at(const struct rtp_frame_seen *fs, const struct trace *tr)
 {
 	struct rtp_frame_seen f = *fs;
@@ -124,6 +124,9 @@ static enum real_phase phase_at(const struct rtp_frame_seen *fs, const struct tr
 		return ph;
 	case MIG_REC_RAM:
 	case MIG_REC_DEV_DATA:
+		/* the destination knows the VM stop from the record */
+		return stopped || (f.value & MIG_DATA_STOPCOPY) ? REAL_PHASE_STOPCOPY
+		                                                : REAL_PHASE_PRECOPY;
 	case MIG_REC_DEV_FLAG:
 		return stopped ? REAL_PHASE_STOPCOPY : REAL_PHASE_PRECOPY;
 	case MIG_REC_SWITCHOVER_START:

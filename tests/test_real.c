@@ -455,7 +455,7 @@ static const struct fault_phase {
 } phases[] = {
     {"setup", "main", MIG_REC_SETUP, 0, 0, 1},
     {"precopy", "main", MIG_REC_DEV_DATA, 1, DEVICE_DATA_INITIAL, 0},
-    {"stop-copy", "main", MIG_REC_DEV_DATA, 1, DEVICE_DATA_STATE, 2},
+    {"stop-copy", "main", MIG_REC_DEV_DATA, 1, DEVICE_DATA_STATE | MIG_DATA_STOPCOPY, 2},
     {"end of stream", "main", MIG_REC_EOS, 0, 0, 0},
     {"switchover ACK", "return-path", MIG_RET_ACK, 0, 0, 0},
 };
@@ -614,7 +614,7 @@ static void test_corrupt_state_fails_the_load(void)
 		                      .chan = "main",
 		                      .kind = MIG_REC_DEV_DATA,
 		                      .match_value = 1,
-		                      .value = DEVICE_DATA_STATE,
+		                      .value = DEVICE_DATA_STATE | MIG_DATA_STOPCOPY,
 		                      .nth = 1};
 		struct real_world_config cfg = {
 		    .devices = REAL_DEVICES_EMU, .io_timeout_s = FAULT_TIMEOUT_S, .fault = &f};
@@ -809,7 +809,9 @@ static void test_two_processes_disagree(void)
 
 /* The stream between two processes breaks during stop-copy: both ends
  * fail within the timeout and still exchange their traces; the source's
- * devices are back in RUNNING. */
+ * devices are back in RUNNING.  Both name the other end and the phase,
+ * stop-copy: the source by its VM stop, the destination by the stop-copy
+ * record it read last (the source cut instead of sending the second). */
 static void test_two_processes_cut(void)
 {
 	struct scenario *s = load(fault_yaml, NULL, 0);
@@ -817,7 +819,7 @@ static void test_two_processes_cut(void)
 	                      .chan = "main",
 	                      .kind = MIG_REC_DEV_DATA,
 	                      .match_value = 1,
-	                      .value = DEVICE_DATA_STATE,
+	                      .value = DEVICE_DATA_STATE | MIG_DATA_STOPCOPY,
 	                      .nth = 1};
 	struct end src, dst;
 	run_two(s, s, &f, &src, &dst);
@@ -827,6 +829,13 @@ static void test_two_processes_cut(void)
 	CU_ASSERT_EQUAL_FATAL(dst.o.rc, 0);
 	CU_ASSERT(src.o.res.status < 0 && dst.o.res.status < 0);
 	CU_ASSERT(src.o.wall_s < TEST_HANG_S);
+	char want[128];
+	snprintf(want, sizeof want, "(the destination %s, in phase 'stop-copy': ", src.addr);
+	CU_ASSERT_PTR_NOT_NULL(strstr(src.o.res.error, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(dst.o.res.error, "(the source 127.0.0.1:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(dst.o.res.error, ", in phase 'stop-copy': channel 'main': "));
+	if (!strstr(dst.o.res.error, "in phase 'stop-copy'"))
+		fprintf(stderr, "cut: %s / %s\n", src.o.res.error, dst.o.res.error);
 	expect_recovered(&src.o.tr, 2, "two processes, cut");
 	end_free(&src);
 	end_free(&dst);
