@@ -2000,8 +2000,8 @@ static int check_tables(struct rd *rd, hid_t file, const struct summary_layout *
 	            : 0;
 }
 
-/* The /summary table as both reading modes take it: its layout in *sl,
- * its rows in *rows; 0 or -1. */
+/* The full reading mode's /summary: its layout in *sl, its columns checked
+ * and its row count in *rows, no row read; 0 or -1. */
 static int summary_table_read(struct rd *rd, hid_t file, struct summary_layout *sl, size_t *rows)
 {
 	summary_layout(sl);
@@ -2009,35 +2009,58 @@ static int summary_table_read(struct rd *rd, hid_t file, struct summary_layout *
 	                  rows);
 }
 
-/* RESULTS_READ_SUMMARY: the runs from /summary (one table) and their
- * devices from /devices (or, in a file written before it existed, each
- * run's devices table); nothing else of /runs/<n> is opened. */
+/* The summary reading mode's runs, made when /summary's row count is known
+ * (table_read sets it before the first row): one per row, and as many as
+ * /runs has groups. */
+struct summary_runs {
+	const struct summary_layout *sl;
+	hid_t file, runs; /* runs: /runs once opened (H5I_INVALID_HID before) */
+	const size_t *rows;
+};
+
+static int summary_runs_begin(struct rd *rd, struct summary_runs *c)
+{
+	struct results *r = rd->r;
+	size_t rows = *c->rows;
+	if (open_group(rd, c->file, "runs", "/runs", &c->runs, ""))
+		return -1;
+	H5G_info_t info;
+	if (H5Gget_info(c->runs, &info) < 0)
+		return fail(rd, true, "/runs: cannot list");
+	if (info.nlinks != rows)
+		return fail(rd, false, "/summary: %zu rows, expected one per run (%llu)", rows,
+		            (unsigned long long)info.nlinks);
+	if (!(r->runs = calloc(rows + 1, sizeof *r->runs)))
+		return fail(rd, false, "out of memory");
+	for (size_t n = 0; n < rows; n++)
+		trace_init(&r->runs[n].trace);
+	r->n_runs = rows;
+	return 0;
+}
+
+static int summary_runs_row(struct rd *rd, void *ctx, const void *row, size_t i,
+                            const char *objpath)
+{
+	struct summary_runs *c = ctx;
+	if (i == 0 && summary_runs_begin(rd, c))
+		return -1;
+	return summary_row(rd, (void *)c->sl, row, i, objpath);
+}
+
+/* RESULTS_READ_SUMMARY: the runs from /summary (one table, read once) and
+ * their devices from /devices (or, in a file written before it existed,
+ * each run's devices table); nothing else of /runs/<n> is opened. */
 static int read_summary_runs(struct rd *rd, hid_t file)
 {
 	struct results *r = rd->r;
 	struct summary_layout sl;
-	size_t rows;
-	if (summary_table_read(rd, file, &sl, &rows))
-		return -1;
-	hid_t runs;
-	if (open_group(rd, file, "runs", "/runs", &runs, ""))
-		return -1;
-	H5G_info_t info;
-	int rc = 0;
-	if (H5Gget_info(runs, &info) < 0)
-		rc = fail(rd, true, "/runs: cannot list");
-	else if (info.nlinks != rows)
-		rc = fail(rd, false, "/summary: %zu rows, expected one per run (%llu)", rows,
-		          (unsigned long long)info.nlinks);
-	else if (!(r->runs = calloc(rows + 1, sizeof *r->runs)))
-		rc = fail(rd, false, "out of memory");
-	for (size_t n = 0; !rc && n < rows; n++)
-		trace_init(&r->runs[n].trace);
-	if (!rc) {
-		r->n_runs = rows;
-		rc = table_read(rd, file, "summary", "/summary", sl.col, sl.n, sl.row_size,
-		                summary_row, &sl, &rows);
-	}
+	size_t rows = 0;
+	summary_layout(&sl);
+	struct summary_runs c = {&sl, file, H5I_INVALID_HID, &rows};
+	int rc = table_read(rd, file, "summary", "/summary", sl.col, sl.n, sl.row_size,
+	                    summary_runs_row, &c, &rows);
+	if (!rc && c.runs < 0) /* no rows: no row made the runs */
+		rc = summary_runs_begin(rd, &c);
 	htri_t one_table = rc ? 0 : H5Lexists(file, "devices", H5P_DEFAULT);
 	if (one_table < 0)
 		rc = fail(rd, true, "/devices: cannot look it up");
@@ -2048,13 +2071,14 @@ static int read_summary_runs(struct rd *rd, hid_t file)
 		hid_t g;
 		snprintf(name, sizeof name, "%zu", n);
 		snprintf(objpath, sizeof objpath, "/runs/%zu", n);
-		rc = open_group(rd, runs, name, objpath, &g, "");
+		rc = open_group(rd, c.runs, name, objpath, &g, "");
 		if (!rc) {
 			rc = read_devices(rd, g, objpath, &r->runs[n]);
 			H5Gclose(g);
 		}
 	}
-	H5Gclose(runs);
+	if (c.runs >= 0)
+		H5Gclose(c.runs);
 	return rc ? -1 : check_unique(rd, "/summary row ");
 }
 
