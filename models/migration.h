@@ -65,7 +65,7 @@ enum mig_rec {
 /* In the value of a RAM or device-data record: sent after the VM stop
  * (stop-copy), so that the destination knows the phase too.  Above the
  * hint's 32 bits: a destination that reads only the hint ignores it. */
-#define MIG_DATA_STOPCOPY (UINT64_C(1) << 32)
+#define MIG_DATA_STOPCOPY    (UINT64_C(1) << 32)
 #define MIG_DATA_HINT(value) ((uint32_t)((value) & ~MIG_DATA_STOPCOPY))
 /* A device-state packet's value: its buffer index in the device's state (low
  * 32 bits), the DEVICE_DATA_* hint of its bytes (bits 32-39), and whether

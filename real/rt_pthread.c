@@ -130,7 +130,7 @@ struct rtp {
 	uint32_t report_kind; /* 0: none watched */
 	bool report_came;
 	struct rtp_frame_seen seen_at_report;
-	struct rt_chan *chans;               /* every channel, for the heartbeat */
+	struct rt_chan *chans; /* every channel, for the heartbeat */
 	/* Two processes: this rt plays `local`, its channels are connections. */
 	bool remote;
 	enum rt_side local;

@@ -1777,9 +1777,11 @@ static int summary_row(struct rd *rd, void *ctx, const void *row, size_t i, cons
 	return run_identity(rd, where, strategy, idx, run);
 }
 
-/* Where the next /devices row belongs: run and device. */
+/* Where the next /devices row belongs: run and device; the table's
+ * columns. */
 struct devices_cursor {
 	size_t run, dev, want;
+	const struct field *f;
 };
 
 static int devices_table_row(struct rd *rd, void *ctx, const void *row, size_t i,
@@ -1801,8 +1803,10 @@ static int devices_table_row(struct rd *rd, void *ctx, const void *row, size_t i
 	return rc;
 }
 
-/* Every run's device attribution from /devices (one table). */
-static int read_devices_table(struct rd *rd, hid_t file)
+/* /devices, a row per run and device (the runs' count times the
+ * scenario's devices), each row through fn with a devices_cursor;
+ * `alloc`: each run's attribution is made first. */
+static int walk_devices_table(struct rd *rd, hid_t file, bool alloc, row_fn fn)
 {
 	struct results *r = rd->r;
 	size_t want = scenario_device_count(r->scenario), rows;
@@ -1814,15 +1818,21 @@ static int read_devices_table(struct rd *rd, hid_t file)
 	if (rows != r->n_runs * want)
 		return fail(rd, false, "/devices: %zu rows, expected %zu (%zu runs of %zu devices)",
 		            rows, r->n_runs * want, r->n_runs, want);
-	for (size_t n = 0; n < r->n_runs; n++) {
+	for (size_t n = 0; alloc && n < r->n_runs; n++) {
 		r->runs[n].sum.n_devices = want;
 		if (!(r->runs[n].sum.dev = calloc(want + 1, sizeof *r->runs[n].sum.dev)))
 			return fail(rd, false, "out of memory");
 	}
-	struct devices_cursor c = {0, 0, want};
+	struct devices_cursor c = {0, 0, want, f};
 	return rows ? table_read(rd, file, "devices", "/devices", f, DEVICES_FIELDS,
-	                         sizeof(struct devices_row), devices_table_row, &c, &rows)
+	                         sizeof(struct devices_row), fn, &c, &rows)
 	            : 0;
+}
+
+/* Every run's device attribution from /devices (one table). */
+static int read_devices_table(struct rd *rd, hid_t file)
+{
+	return walk_devices_table(rd, file, true, devices_table_row);
 }
 
 /* ---- a file without the header: its tables against its runs ---------- */
@@ -1830,36 +1840,33 @@ static int read_devices_table(struct rd *rd, hid_t file)
 /* A cell of a table row as text, for a message. */
 static void cell_text(const struct field *f, const char *p, char *buf, size_t len)
 {
+	union {
+		double d;
+		int32_t i;
+		uint32_t u;
+		uint64_t q;
+		uint8_t b;
+	} v = {0};
+	if (f->type != F_FSTR && field_size(f) <= sizeof v)
+		memcpy(&v, p, field_size(f));
 	switch (f->type) {
-	case F_F64: {
-		double v;
-		memcpy(&v, p, sizeof v);
-		snprintf(buf, len, "%.17g", v);
+	case F_F64:
+		snprintf(buf, len, "%.17g", v.d);
 		break;
-	}
-	case F_I32: {
-		int32_t v;
-		memcpy(&v, p, sizeof v);
-		snprintf(buf, len, "%" PRId32, v);
+	case F_I32:
+		snprintf(buf, len, "%" PRId32, v.i);
 		break;
-	}
-	case F_U32: {
-		uint32_t v;
-		memcpy(&v, p, sizeof v);
-		snprintf(buf, len, "%" PRIu32, v);
+	case F_U32:
+		snprintf(buf, len, "%" PRIu32, v.u);
 		break;
-	}
-	case F_U64: {
-		uint64_t v;
-		memcpy(&v, p, sizeof v);
-		snprintf(buf, len, "%" PRIu64, v);
+	case F_U64:
+		snprintf(buf, len, "%" PRIu64, v.q);
 		break;
-	}
 	case F_FSTR:
 		snprintf(buf, len, "'%.*s'", (int)f->len, p);
 		break;
 	default:
-		snprintf(buf, len, "%u", (unsigned)*(const uint8_t *)p);
+		snprintf(buf, len, "%u", (unsigned)v.b);
 		break;
 	}
 }
@@ -1921,18 +1928,12 @@ static int summary_check_row(struct rd *rd, void *ctx, const void *row, size_t i
 	return 0;
 }
 
-/* Where the next /devices row belongs, and its columns. */
-struct devices_check {
-	size_t run, dev, want;
-	const struct field *f;
-};
-
 /* A /devices row against device `dev` of /runs/<run>/devices (as read
  * into the run's attribution; the device's name is not kept). */
 static int devices_check_row(struct rd *rd, void *ctx, const void *row, size_t i,
                              const char *objpath)
 {
-	struct devices_check *c = ctx;
+	struct devices_cursor *c = ctx;
 	const struct devices_row *r = row;
 	const struct device_attribution *a = &rd->r->runs[c->run].sum.dev[c->dev];
 	struct devices_row want;
@@ -1974,7 +1975,6 @@ static int devices_check_row(struct rd *rd, void *ctx, const void *row, size_t i
  * existed has only the runs' own tables. */
 static int check_tables(struct rd *rd, hid_t file, const struct summary_layout *sl)
 {
-	struct results *r = rd->r;
 	size_t rows;
 	if (table_read(rd, file, "summary", "/summary", sl->col, sl->n, sl->row_size,
 	               summary_check_row, (void *)sl, &rows))
@@ -1982,22 +1982,7 @@ static int check_tables(struct rd *rd, hid_t file, const struct summary_layout *
 	htri_t one_table = H5Lexists(file, "devices", H5P_DEFAULT);
 	if (one_table < 0)
 		return fail(rd, true, "/devices: cannot look it up");
-	if (!one_table)
-		return 0;
-	size_t want = scenario_device_count(r->scenario);
-	struct field f[DEVICES_FIELDS];
-	devices_fields(f);
-	if (table_read(rd, file, "devices", "/devices", f, DEVICES_FIELDS,
-	               sizeof(struct devices_row), NULL, NULL, &rows))
-		return -1;
-	if (rows != r->n_runs * want)
-		return fail(rd, false,
-		            "/devices: %zu rows, expected %zu (%zu runs in /runs of %zu devices)",
-		            rows, r->n_runs * want, r->n_runs, want);
-	struct devices_check c = {0, 0, want, f};
-	return rows ? table_read(rd, file, "devices", "/devices", f, DEVICES_FIELDS,
-	                         sizeof(struct devices_row), devices_check_row, &c, &rows)
-	            : 0;
+	return one_table ? walk_devices_table(rd, file, false, devices_check_row) : 0;
 }
 
 /* The full reading mode's /summary: its layout in *sl, its columns checked

@@ -864,16 +864,18 @@ static void test_two_processes_peer_report(void)
 		CU_ASSERT(src.o.res.status < 0 && dst.o.res.status < 0);
 		const char *err = k ? src.o.res.error : dst.o.res.error;
 		if (k == 0) {
-			CU_ASSERT_PTR_NOT_NULL(strstr(err, "migration stream: the source aborted the "
-			                                   "migration (the source 127.0.0.1:"));
+			CU_ASSERT_PTR_NOT_NULL(strstr(err,
+			                              "migration stream: the source aborted the "
+			                              "migration (the source 127.0.0.1:"));
 			CU_ASSERT_PTR_NOT_NULL(
 			    strstr(err, ", in phase 'precopy': its report; no connection failed)"));
 		} else {
 			char want[160];
-			snprintf(want, sizeof want,
-			         "the destination failed: Input/output error (the destination %s, in "
-			         "phase '",
-			         src.addr);
+			snprintf(
+			    want, sizeof want,
+			    "the destination failed: Input/output error (the destination %s, in "
+			    "phase '",
+			    src.addr);
 			CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
 		}
 		if (!strstr(err, "in phase '"))

@@ -781,7 +781,7 @@ static void test_read_tables_disagree(void)
 	H5Sclose(sp);
 	H5Dclose(d);
 	H5Fclose(f);
-	snprintf(want, sizeof want, ": /devices: %llu rows, expected %zu (5 runs in /runs of %zu devices)",
+	snprintf(want, sizeof want, ": /devices: %llu rows, expected %zu (5 runs of %zu devices)",
 	         (unsigned long long)dims, 5 * nd, nd);
 	expect_error(path, want);
 	unlink(path);
