@@ -528,6 +528,14 @@ static const char *const why_words[] = {[COMPARE_WHY_CHANGED] = "changed",
                                         [COMPARE_WHY_UNDEFINED] = "the change is not a number",
                                         [COMPARE_WHY_TOO_FEW] = "too few runs"};
 
+enum compare_why compare_cli_why(const char *word)
+{
+	for (size_t k = 0; word && k < sizeof why_words / sizeof why_words[0]; k++)
+		if (why_words[k] && !strcmp(word, why_words[k]))
+			return (enum compare_why)k;
+	return COMPARE_WHY_CHANGED;
+}
+
 json_t *compare_cli_json_stats(const struct compare_stats *st, bool seconds)
 {
 	if (!st->n_base || !st->n_new)

@@ -41,6 +41,10 @@ void compare_cli_print_rule(FILE *out, const char *metric, const char *scope,
  * "undecided" when there were too few runs for one (COMPARE_WHY_TOO_FEW:
  * exit status as no significant change, 0). */
 const char *compare_cli_verdict(const struct compare_stats *st);
+/* The reason of a comparison from its JSON word ("why" of
+ * compare_cli_json_stats: "too few runs", ...); COMPARE_WHY_CHANGED for
+ * NULL or a word it does not know. */
+enum compare_why compare_cli_why(const char *word);
 /* Why a comparison has no value on a side: "no completed runs on the new
  * side", "absent in the base file" (completed runs, none with a value),
  * "absent in both files". */

@@ -12,7 +12,8 @@
  * A check that found no significant change, but whose interval still
  * reaches a change as big as the threshold, is "undecided": the noise is
  * too large to decide (real runs, few runs), and saying "no change" there
- * would be a guess.
+ * would be a guess.  So is a change beyond the threshold, either way, on
+ * too few runs for a verdict: compare's "undecided" (COMPARE_WHY_TOO_FEW).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -62,7 +63,9 @@ void cli_suite_compare_help(FILE *out)
 	        "  improvement  significantly better (compare's rule, mirrored)\n"
 	        "  undecided    no significant change, but the confidence interval of the\n"
 	        "               difference reaches a regression as big as the threshold: the\n"
-	        "               noise is too large to decide (more runs narrow the interval)\n"
+	        "               noise is too large to decide (more runs narrow the interval);\n"
+	        "               or a change beyond the threshold, either way, on too few runs\n"
+	        "               for a verdict (compare's \"undecided\")\n"
 	        "  regression   compare's verdict: the median grew by more than the threshold,\n"
 	        "               the interval lies above 0 and the test agrees\n"
 	        "  error        it could not be compared: the entry is in one folder only, a\n"
@@ -204,21 +207,26 @@ static void add_errors(struct suite_outcome *o, const struct entry *e, const cha
 	g_free(msg);
 }
 
-/* A comparison's own verdict, and undecided when it found nothing but its
- * interval reaches a regression of the threshold's size. */
+/* A comparison's own verdict; undecided when it had too few runs for a
+ * verdict on a change beyond the threshold (either way: compare's
+ * "undecided"), or found nothing but its interval reaches a regression of
+ * the threshold's size. */
 static enum suite_status status_of(const struct compare_stats *st, double threshold)
 {
 	if (st->verdict == COMPARE_REGRESSION)
 		return SUITE_REGRESSION;
 	if (st->verdict == COMPARE_IMPROVEMENT)
 		return SUITE_IMPROVEMENT;
+	if (st->why == COMPARE_WHY_TOO_FEW)
+		return SUITE_UNDECIDED;
 	if (st->n_base && st->n_new && isfinite(st->ci_hi) &&
 	    st->ci_hi > threshold * fabs(st->base_median))
 		return SUITE_UNDECIDED;
 	return SUITE_OK;
 }
 
-/* compare's sentence of a change, and for an undecided one why. */
+/* compare's sentence of a change, and for an undecided one why (compare's
+ * sentence says it of too few runs). */
 static char *describe(const char *what, const struct compare_stats *st, enum suite_status s,
                       double threshold, double confidence, bool seconds)
 {
@@ -227,7 +235,7 @@ static char *describe(const char *what, const struct compare_stats *st, enum sui
 	o.threshold = threshold;
 	o.confidence = confidence;
 	compare_cli_describe(buf, sizeof buf, what, st, &o, seconds);
-	if (s != SUITE_UNDECIDED)
+	if (s != SUITE_UNDECIDED || st->why == COMPARE_WHY_TOO_FEW)
 		return g_strdup(buf);
 	double k = seconds ? 1e3 : 1;
 	const char *unit = seconds ? "ms" : "rounds";
@@ -421,6 +429,7 @@ static void point_stats(json_t *m, const char *unit, const char *verdict, struct
 			st->design = (enum compare_design)d;
 	const char *method = json_string_value(json_object_get(m, "p_method"));
 	st->p_exact = method && !strcmp(method, "exact");
+	st->why = compare_cli_why(json_string_value(json_object_get(m, "why")));
 }
 
 /* "point 3 (devices.count=8, parallel-prio)" */

@@ -60,7 +60,8 @@ static int dst_load(struct mig *m)
 		case MIG_REC_RAM:
 			break;
 		case MIG_REC_DEV_DATA:
-			rc = mig_stream_load(m, md, f.data, f.bytes, (uint32_t)f.value, DST_TASK);
+			rc = mig_stream_load(m, md, f.data, f.bytes, MIG_DATA_HINT(f.value),
+			                     DST_TASK);
 			if (rc)
 				return rc;
 			break;

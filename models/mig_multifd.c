@@ -120,13 +120,14 @@ static void hand_over(struct mig *m, struct multifd_channel *mf, const struct rt
 /* RAM pages go over the multifd channels when there are any, else on the
  * main stream.  Split evenly (one job per channel, in parallel) or, with
  * `packets`, in QEMU's packets, each to the next free channel. */
-int mig_multifd_send_ram(struct mig *m, uint64_t bytes, bool packets)
+int mig_multifd_send_ram(struct mig *m, uint64_t bytes, bool packets, bool stopcopy)
 {
 	if (bytes == 0)
 		return 0;
 	int rc = 0;
+	uint64_t value = stopcopy ? MIG_DATA_STOPCOPY : 0;
 	if (m->n_multifd == 0) {
-		rc = mig_stream_send(m, m->stream, MIG_REC_RAM, -1, 0, bytes, NULL, SRC_TASK);
+		rc = mig_stream_send(m, m->stream, MIG_REC_RAM, -1, value, bytes, NULL, SRC_TASK);
 	} else {
 		struct mig_multifd *sh = m->multifd;
 		unsigned n = m->n_multifd;
@@ -138,7 +139,8 @@ int mig_multifd_send_ram(struct mig *m, uint64_t bytes, bool packets)
 			                 : left < MULTIFD_RAM_PACKET_BYTES
 			                     ? left
 			                     : MULTIFD_RAM_PACKET_BYTES;
-			struct rt_frame f = {.kind = MIG_REC_RAM, .device = -1, .bytes = share};
+			struct rt_frame f = {
+			    .kind = MIG_REC_RAM, .device = -1, .value = value, .bytes = share};
 			hand_over(m, take_channel(m), &f, false, sh->ram_done);
 		}
 		for (uint64_t i = 0; i < jobs; i++)

@@ -13,8 +13,9 @@ int mig_multifd_start(struct mig *m);
 /* Send `bytes` of RAM: split evenly over the channels, in parallel, or
  * (`packets`) in QEMU's 512 KiB multifd packets, each to the next free
  * channel, so that it shares the channels with device-state packets; on
- * the main stream without channels.  Blocks until all are sent. */
-int mig_multifd_send_ram(struct mig *m, uint64_t bytes, bool packets);
+ * the main stream without channels.  Blocks until all are sent.
+ * `stopcopy`: after the VM stop (the records say so: MIG_DATA_STOPCOPY). */
+int mig_multifd_send_ram(struct mig *m, uint64_t bytes, bool packets, bool stopcopy);
 /* Hand one device-state frame (MIG_REC_DEV_STATE) to the next free channel,
  * as QEMU's multifd_queue_device_state does: blocks while every channel is
  * busy, not while the frame is sent.  `*buf` holds f->bytes of data when

@@ -125,7 +125,7 @@ static int64_t src_precopy(struct mig *m)
 			if (md->dev->state == VFIO_STATE_PRE_COPY)
 				rc = mig_precopy_init_data_sent(m, md);
 		}
-		if (rc || (rc = mig_multifd_send_ram(m, ram_pending, false)))
+		if (rc || (rc = mig_multifd_send_ram(m, ram_pending, false, false)))
 			break;
 		sent += ram_pending;
 		/* Waiting for an ACK, QEMU's loop sends what little is dirty and
@@ -193,10 +193,10 @@ static void src_stop_and_copy(struct mig *m, uint64_t ram_pending)
 		if (mig_stream_send(m, m->stream, MIG_REC_SWITCHOVER_START, -1, 0, 0, NULL,
 		                    SRC_TASK) == 0) {
 			mig_devstate_save_start(m);
-			mig_multifd_send_ram(m, ram_pending, true);
+			mig_multifd_send_ram(m, ram_pending, true, true);
 			mig_devstate_save_end(m);
 		}
-	} else if (mig_multifd_send_ram(m, ram_pending, false) == 0) {
+	} else if (mig_multifd_send_ram(m, ram_pending, false, true) == 0) {
 		mig_multifd_quit(m);
 		for (size_t i = 0; i < m->src.n && !mig_failed(m); i++)
 			if (mig_stream_device_data(m, &m->src.devs[i], UINT64_MAX, true) < 0)

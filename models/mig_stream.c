@@ -58,7 +58,8 @@ int64_t mig_stream_device_data(struct mig *m, struct mig_device *md, uint64_t li
 		}
 		if (got == 0)
 			break;
-		struct rt_frame f = {MIG_REC_DEV_DATA, md->index, hint, got, m->buf};
+		struct rt_frame f = {MIG_REC_DEV_DATA, md->index,
+		                     hint | (stopcopy ? MIG_DATA_STOPCOPY : 0), got, m->buf};
 		rc = stream_send(m, m->stream, &f, true, SRC_TASK);
 		if (rc)
 			return rc;

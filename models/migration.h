@@ -50,8 +50,9 @@
 enum mig_rec {
 	MIG_REC_SETUP = 1,  /* device section setup: destination goes STOP -> RESUMING */
 	MIG_REC_SETUP_DONE, /* all devices set up; the return path is open */
-	MIG_REC_RAM,        /* RAM pages; bytes */
-	MIG_REC_DEV_DATA,   /* device state chunk; device, bytes; value = DEVICE_DATA_* hint */
+	MIG_REC_RAM,        /* RAM pages; bytes; value = MIG_DATA_STOPCOPY or 0 */
+	MIG_REC_DEV_DATA,   /* device state chunk; device, bytes; value = DEVICE_DATA_* hint
+	                       (low 32 bits) | MIG_DATA_STOPCOPY */
 	MIG_REC_DEV_FLAG,   /* device flag; device; value = MIG_FLAG_* */
 	MIG_REC_EOS,        /* end of stream: destination starts the VM */
 	MIG_REC_ABORT,      /* the source failed: destination must not start the VM */
@@ -61,6 +62,11 @@ enum mig_rec {
 	                             device, bytes; value = MIG_DEVSTATE_VALUE() */
 };
 #define MIG_FLAG_INIT_DATA_SENT 1u /* VFIO_MIG_FLAG_DEV_INIT_DATA_SENT */
+/* In the value of a RAM or device-data record: sent after the VM stop
+ * (stop-copy), so that the destination knows the phase too.  Above the
+ * hint's 32 bits: a destination that reads only the hint ignores it. */
+#define MIG_DATA_STOPCOPY    (UINT64_C(1) << 32)
+#define MIG_DATA_HINT(value) ((uint32_t)((value) & ~MIG_DATA_STOPCOPY))
 /* A device-state packet's value: its buffer index in the device's state (low
  * 32 bits), the DEVICE_DATA_* hint of its bytes (bits 32-39), and whether
  * it is the device's last packet, its config state (bit 40; QEMU's

@@ -100,15 +100,15 @@ static const char *const phase_words[] = {
 };
 const struct names real_phase_names = NAMES(phase_words);
 
-/* The engine's phase when its first channel failed, from the last record
- * this end sent or read on the broken channel (or on any): the setup
- * records, precopy data, the VM stop (in this end's trace: the source's)
- * or the switchover start, device state packets, the end of the stream
- * and the destination's report. */
-static enum real_phase engine_phase(struct rt *rt, const struct trace *tr)
+/* The engine's phase at frame f (the last record this end sent or read on
+ * the broken channel, or on any; or the last before the peer's report of
+ * its failure) and its time f->error_t: the setup records, precopy data,
+ * the VM stop (in this end's trace: the source's), stop-copy data (marked
+ * MIG_DATA_STOPCOPY, for the destination) or the switchover start, device
+ * state packets, the end of the stream and the destination's report. */
+static enum real_phase phase_at(const struct rtp_frame_seen *fs, const struct trace *tr)
 {
-	struct rtp_frame_seen f;
-	rtp_last_error_frame(rt, &f);
+	struct rtp_frame_seen f = *fs;
 	bool stopped = false;
 	for (size_t k = 0; k < tr->n && !stopped; k++)
 		stopped = tr->ev[k].kind == TRACE_VM_STOP && tr->ev[k].t <= f.error_t;
@@ -124,6 +124,9 @@ static enum real_phase engine_phase(struct rt *rt, const struct trace *tr)
 		return ph;
 	case MIG_REC_RAM:
 	case MIG_REC_DEV_DATA:
+		/* the destination knows the VM stop from the record */
+		return stopped || (f.value & MIG_DATA_STOPCOPY) ? REAL_PHASE_STOPCOPY
+		                                                : REAL_PHASE_PRECOPY;
 	case MIG_REC_DEV_FLAG:
 		return stopped ? REAL_PHASE_STOPCOPY : REAL_PHASE_PRECOPY;
 	case MIG_REC_SWITCHOVER_START:
@@ -135,6 +138,22 @@ static enum real_phase engine_phase(struct rt *rt, const struct trace *tr)
 		break;
 	}
 	return REAL_PHASE_COMPLETION;
+}
+
+static enum real_phase engine_phase(struct rt *rt, const struct trace *tr)
+{
+	struct rtp_frame_seen f;
+	rtp_last_error_frame(rt, &f);
+	return phase_at(&f, tr);
+}
+
+/* The time of this end's first failure in its trace (INFINITY: none). */
+static double first_failure_t(const struct trace *tr)
+{
+	for (size_t k = 0; k < tr->n; k++)
+		if (tr->ev[k].kind == TRACE_ERROR)
+			return tr->ev[k].t;
+	return INFINITY;
 }
 
 /* Put "PEER, in phase 'PHASE': " before the message in err. */
@@ -449,6 +468,17 @@ static int run_engine(struct rt *rt, const struct scenario *s, unsigned run,
 			         phase_words[engine_phase(rt, trace)], why);
 		else
 			snprintf(res->error + len, sizeof res->error - len, " (%s)", why);
+	} else if (rc == 0 && res->status && peer) {
+		/* No connection failed: the run failed on the peer's report of
+		 * its failure (unless this end had failed before it came), said
+		 * with the phase of the last record before the report. */
+		struct rtp_frame_seen f;
+		if (rtp_report_frame(rt, &f) && f.error_t <= first_failure_t(trace)) {
+			size_t len = strlen(res->error);
+			snprintf(res->error + len, sizeof res->error - len,
+			         " (%s, in phase '%s': its report; no connection failed)", peer,
+			         phase_words[phase_at(&f, trace)]);
+		}
 	}
 	world_devices_free(&w);
 	return rc;
@@ -482,6 +512,8 @@ static int run_role(const struct scenario *s, unsigned run, const struct real_wo
 		return -EINVAL;
 	}
 	rtp_set_remote(rt, src ? RT_SIDE_SRC : RT_SIDE_DST);
+	/* The peer's failure: the destination's report, the source's abort. */
+	rtp_watch_report(rt, src ? "return-path" : "main", src ? MIG_RET_FAILED : MIG_REC_ABORT);
 	rtp_bind_channel(rt, "main", fds[0]);
 	rtp_bind_channel(rt, "return-path", fds[0]);
 	for (unsigned i = 0; i < s->multifd_channels; i++) {

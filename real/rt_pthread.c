@@ -124,7 +124,13 @@ struct rtp {
 	char last_error[256];
 	struct rtp_frame_seen seen;          /* the last frame sent or taken */
 	struct rtp_frame_seen seen_at_error; /* `seen` when last_error was set */
-	struct rt_chan *chans;               /* every channel, for the heartbeat */
+	/* The peer's report of its failure (rtp_watch_report): the frame of
+	 * that kind read on that channel, and `seen` when it came. */
+	char report_chan[32];
+	uint32_t report_kind; /* 0: none watched */
+	bool report_came;
+	struct rtp_frame_seen seen_at_report;
+	struct rt_chan *chans; /* every channel, for the heartbeat */
 	/* Two processes: this rt plays `local`, its channels are connections. */
 	bool remote;
 	enum rt_side local;
@@ -185,11 +191,17 @@ record_error(struct rtp *p, const struct rt_chan *c, const char *fmt, ...)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Frame `f` crossed channel `c` (sent by this end, or read by its pump):
- * the latest one is the protocol's point before a failure. */
-static void note_frame(struct rtp *p, struct rt_chan *c, const struct rt_frame *f)
+/* Frame `f` crossed channel `c` (sent by this end, or read by its pump:
+ * `read`): the latest one is the protocol's point before a failure. */
+static void note_frame(struct rtp *p, struct rt_chan *c, const struct rt_frame *f, bool read)
 {
 	pthread_mutex_lock(&p->lock);
+	if (read && p->report_kind && f->kind == p->report_kind && !p->report_came &&
+	    !strcmp(c->name, p->report_chan)) {
+		p->report_came = true;
+		p->seen_at_report = p->seen;
+		p->seen_at_report.error_t = run_now(p);
+	}
 	p->seen = (struct rtp_frame_seen){.any = true, .kind = f->kind, .value = f->value};
 	snprintf(p->seen.chan, sizeof p->seen.chan, "%s", c->name);
 	c->seen = p->seen;
@@ -606,6 +618,8 @@ static void *pump_main(void *arg)
 			rtp_cpu_note("pump");
 			return NULL;
 		}
+		if (rc != 1) /* before the receiver can take it (and fail on it) */
+			note_frame(p, c, &f, true);
 		pthread_mutex_lock(&c->m);
 		c->last_heard = transport_now();
 		if (rc == 1) { /* keepalive: only proof of life */
@@ -627,7 +641,6 @@ static void *pump_main(void *arg)
 			pthread_cond_broadcast(&c->c);
 		}
 		pthread_mutex_unlock(&c->m);
-		note_frame(p, c, &f);
 		if (!slot) {
 			free(payload);
 			pump_stop(c, -ENOMEM, "out of memory queueing a frame");
@@ -824,7 +837,7 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 			record_error(p, c, "channel '%s': %s", c->name, err);
 		return rc;
 	}
-	note_frame(p, c, f);
+	note_frame(p, c, f, false);
 	nanosleep_until(p->t0 + depart);
 	return 0;
 }
@@ -1048,6 +1061,7 @@ int rtp_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen)
 	pthread_mutex_lock(&p->lock);
 	p->last_error[0] = '\0';
 	p->seen.any = p->seen_at_error.any = false;
+	p->report_came = false;
 	p->link_free[0] = p->link_free[1] = 0;
 	pthread_mutex_unlock(&p->lock);
 	p->t0 = transport_now();
@@ -1118,6 +1132,26 @@ void rtp_last_error_frame(struct rt *rt, struct rtp_frame_seen *out)
 	pthread_mutex_lock(&p->lock);
 	*out = p->seen_at_error;
 	pthread_mutex_unlock(&p->lock);
+}
+
+void rtp_watch_report(struct rt *rt, const char *chan, uint32_t kind)
+{
+	struct rtp *p = rtp_of(rt);
+	pthread_mutex_lock(&p->lock);
+	snprintf(p->report_chan, sizeof p->report_chan, "%s", chan);
+	p->report_kind = kind;
+	p->report_came = false;
+	pthread_mutex_unlock(&p->lock);
+}
+
+bool rtp_report_frame(struct rt *rt, struct rtp_frame_seen *out)
+{
+	struct rtp *p = rtp_of(rt);
+	pthread_mutex_lock(&p->lock);
+	bool came = p->report_came;
+	*out = p->seen_at_report;
+	pthread_mutex_unlock(&p->lock);
+	return came;
 }
 
 void rtp_set_fault(struct rt *rt, const struct rtp_fault *f)

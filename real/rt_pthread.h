@@ -116,6 +116,15 @@ struct rtp_frame_seen {
 };
 void rtp_last_error_frame(struct rt *rt, struct rtp_frame_seen *out);
 
+/* Two processes: the peer's report of its failure is a frame of `kind`
+ * (not 0) read on channel `chan` (the destination's failed report on the
+ * source's return path, the source's abort record on the destination's
+ * stream).  rtp_report_frame: whether it came in the last run, and in *out
+ * the last frame this end sent or read before it (`any` false: none), with
+ * error_t the run time at which it came.  Set before a run. */
+void rtp_watch_report(struct rt *rt, const char *chan, uint32_t kind);
+bool rtp_report_frame(struct rt *rt, struct rtp_frame_seen *out);
+
 /* Arm a fault (NULL or RTP_FAULT_NONE disarms).  Set before a run. */
 void rtp_set_fault(struct rt *rt, const struct rtp_fault *f);
 

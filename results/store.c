@@ -1777,9 +1777,11 @@ static int summary_row(struct rd *rd, void *ctx, const void *row, size_t i, cons
 	return run_identity(rd, where, strategy, idx, run);
 }
 
-/* Where the next /devices row belongs: run and device. */
+/* Where the next /devices row belongs: run and device; the table's
+ * columns. */
 struct devices_cursor {
 	size_t run, dev, want;
+	const struct field *f;
 };
 
 static int devices_table_row(struct rd *rd, void *ctx, const void *row, size_t i,
@@ -1801,8 +1803,10 @@ static int devices_table_row(struct rd *rd, void *ctx, const void *row, size_t i
 	return rc;
 }
 
-/* Every run's device attribution from /devices (one table). */
-static int read_devices_table(struct rd *rd, hid_t file)
+/* /devices, a row per run and device (the runs' count times the
+ * scenario's devices), each row through fn with a devices_cursor;
+ * `alloc`: each run's attribution is made first. */
+static int walk_devices_table(struct rd *rd, hid_t file, bool alloc, row_fn fn)
 {
 	struct results *r = rd->r;
 	size_t want = scenario_device_count(r->scenario), rows;
@@ -1814,19 +1818,175 @@ static int read_devices_table(struct rd *rd, hid_t file)
 	if (rows != r->n_runs * want)
 		return fail(rd, false, "/devices: %zu rows, expected %zu (%zu runs of %zu devices)",
 		            rows, r->n_runs * want, r->n_runs, want);
-	for (size_t n = 0; n < r->n_runs; n++) {
+	for (size_t n = 0; alloc && n < r->n_runs; n++) {
 		r->runs[n].sum.n_devices = want;
 		if (!(r->runs[n].sum.dev = calloc(want + 1, sizeof *r->runs[n].sum.dev)))
 			return fail(rd, false, "out of memory");
 	}
-	struct devices_cursor c = {0, 0, want};
+	struct devices_cursor c = {0, 0, want, f};
 	return rows ? table_read(rd, file, "devices", "/devices", f, DEVICES_FIELDS,
-	                         sizeof(struct devices_row), devices_table_row, &c, &rows)
+	                         sizeof(struct devices_row), fn, &c, &rows)
 	            : 0;
 }
 
-/* The /summary table as both reading modes take it: its layout in *sl,
- * its rows in *rows; 0 or -1. */
+/* Every run's device attribution from /devices (one table). */
+static int read_devices_table(struct rd *rd, hid_t file)
+{
+	return walk_devices_table(rd, file, true, devices_table_row);
+}
+
+/* ---- a file without the header: its tables against its runs ---------- */
+
+/* A cell of a table row as text, for a message. */
+static void cell_text(const struct field *f, const char *p, char *buf, size_t len)
+{
+	union {
+		double d;
+		int32_t i;
+		uint32_t u;
+		uint64_t q;
+		uint8_t b;
+	} v = {0};
+	if (f->type != F_FSTR && field_size(f) <= sizeof v)
+		memcpy(&v, p, field_size(f));
+	switch (f->type) {
+	case F_F64:
+		snprintf(buf, len, "%.17g", v.d);
+		break;
+	case F_I32:
+		snprintf(buf, len, "%" PRId32, v.i);
+		break;
+	case F_U32:
+		snprintf(buf, len, "%" PRIu32, v.u);
+		break;
+	case F_U64:
+		snprintf(buf, len, "%" PRIu64, v.q);
+		break;
+	case F_FSTR:
+		snprintf(buf, len, "'%.*s'", (int)f->len, p);
+		break;
+	default:
+		snprintf(buf, len, "%u", (unsigned)v.b);
+		break;
+	}
+}
+
+/* Whether two cells of field f hold the same value: NaN equals NaN (a run
+ * that never ran has NaN times in both), strings up to their terminator,
+ * flags by truth. */
+static bool cell_equal(const struct field *f, const char *a, const char *b)
+{
+	switch (f->type) {
+	case F_F64: {
+		double x, y;
+		memcpy(&x, a, sizeof x);
+		memcpy(&y, b, sizeof y);
+		return x == y || (isnan(x) && isnan(y));
+	}
+	case F_FSTR:
+		return strncmp(a, b, f->len) == 0;
+	case F_U8:
+	case F_BOOL:
+		return (*(const uint8_t *)a != 0) == (*(const uint8_t *)b != 0);
+	default:
+		return memcmp(a, b, field_size(f)) == 0;
+	}
+}
+
+/* "OBJPATH disagrees with RUNPATH: COLUMN is X in the table, Y in the run" */
+static int disagree(struct rd *rd, const char *objpath, const char *runpath, const struct field *f,
+                    const char *table, const char *run)
+{
+	char t[96], r[96];
+	cell_text(f, table, t, sizeof t);
+	cell_text(f, run, r, sizeof r);
+	return fail(rd, false,
+	            "%s disagrees with %s: %s is %s in the table, %s in the run (the tables "
+	            "do not match the runs: damaged or edited)",
+	            objpath, runpath, f->name, t, r);
+}
+
+/* /summary row i against /runs/<i> (rd->r->runs[i]), column by column. */
+static int summary_check_row(struct rd *rd, void *ctx, const void *row, size_t i,
+                             const char *objpath)
+{
+	const struct summary_layout *L = ctx;
+	const struct results_run *run = &rd->r->runs[i];
+	char want[1024], where[96], runpath[64];
+	if (L->row_size > sizeof want)
+		return fail(rd, false, "%s: a row of %zu bytes (internal limit %zu)", objpath,
+		            L->row_size, sizeof want);
+	summary_fill(L, want, (uint32_t)i, strategy_name(run->strategy), run->run, &run->sum);
+	snprintf(where, sizeof where, "%s row %zu", objpath, i);
+	snprintf(runpath, sizeof runpath, "/runs/%zu", i);
+	for (size_t c = 0; c < L->n; c++) {
+		const struct field *f = &L->col[c];
+		if (!cell_equal(f, (const char *)row + f->off, want + f->off))
+			return disagree(rd, where, runpath, f, (const char *)row + f->off,
+			                want + f->off);
+	}
+	return 0;
+}
+
+/* A /devices row against device `dev` of /runs/<run>/devices (as read
+ * into the run's attribution; the device's name is not kept). */
+static int devices_check_row(struct rd *rd, void *ctx, const void *row, size_t i,
+                             const char *objpath)
+{
+	struct devices_cursor *c = ctx;
+	const struct devices_row *r = row;
+	const struct device_attribution *a = &rd->r->runs[c->run].sum.dev[c->dev];
+	struct devices_row want;
+	memcpy(&want, r, sizeof want);
+	want.n = (uint32_t)c->run;
+	want.d.device = (int32_t)c->dev;
+	want.d.src_prepare_s = a->src_prepare_s;
+	want.d.src_main_s = a->src_main_s;
+	want.d.load_s = a->load_s;
+	want.d.dst_prepare_s = a->dst_prepare_s;
+	want.d.dst_main_s = a->dst_main_s;
+	want.d.total_s = a->total_s;
+	want.d.stopcopy_bytes = a->stopcopy_bytes;
+	want.d.event_lead_s = a->event_lead_s;
+	want.d.rdma_miss = a->rdma_miss;
+	want.d.qemu_save_s = a->qemu_save_s;
+	want.d.qemu_load_s = a->qemu_load_s;
+	char where[96], runpath[96];
+	snprintf(where, sizeof where, "%s row %zu", objpath, i);
+	snprintf(runpath, sizeof runpath, "/runs/%zu/devices row %zu", c->run, c->dev);
+	for (size_t k = 0; k < DEVICES_FIELDS; k++) {
+		const struct field *f = &c->f[k];
+		if (!strcmp(f->name, "name")) /* not kept of the runs' tables */
+			continue;
+		if (!cell_equal(f, (const char *)r + f->off, (const char *)&want + f->off))
+			return disagree(rd, where, runpath, f, (const char *)r + f->off,
+			                (const char *)&want + f->off);
+	}
+	if (++c->dev == c->want) {
+		c->dev = 0;
+		c->run++;
+	}
+	return 0;
+}
+
+/* Full reading mode, a file without the header (no checksum vouches that
+ * its tables are as written): /summary and /devices must say what the runs
+ * say, row by row, or the file is refused.  A file from before /devices
+ * existed has only the runs' own tables. */
+static int check_tables(struct rd *rd, hid_t file, const struct summary_layout *sl)
+{
+	size_t rows;
+	if (table_read(rd, file, "summary", "/summary", sl->col, sl->n, sl->row_size,
+	               summary_check_row, (void *)sl, &rows))
+		return -1;
+	htri_t one_table = H5Lexists(file, "devices", H5P_DEFAULT);
+	if (one_table < 0)
+		return fail(rd, true, "/devices: cannot look it up");
+	return one_table ? walk_devices_table(rd, file, false, devices_check_row) : 0;
+}
+
+/* The full reading mode's /summary: its layout in *sl, its columns checked
+ * and its row count in *rows, no row read; 0 or -1. */
 static int summary_table_read(struct rd *rd, hid_t file, struct summary_layout *sl, size_t *rows)
 {
 	summary_layout(sl);
@@ -1834,35 +1994,58 @@ static int summary_table_read(struct rd *rd, hid_t file, struct summary_layout *
 	                  rows);
 }
 
-/* RESULTS_READ_SUMMARY: the runs from /summary (one table) and their
- * devices from /devices (or, in a file written before it existed, each
- * run's devices table); nothing else of /runs/<n> is opened. */
+/* The summary reading mode's runs, made when /summary's row count is known
+ * (table_read sets it before the first row): one per row, and as many as
+ * /runs has groups. */
+struct summary_runs {
+	const struct summary_layout *sl;
+	hid_t file, runs; /* runs: /runs once opened (H5I_INVALID_HID before) */
+	const size_t *rows;
+};
+
+static int summary_runs_begin(struct rd *rd, struct summary_runs *c)
+{
+	struct results *r = rd->r;
+	size_t rows = *c->rows;
+	if (open_group(rd, c->file, "runs", "/runs", &c->runs, ""))
+		return -1;
+	H5G_info_t info;
+	if (H5Gget_info(c->runs, &info) < 0)
+		return fail(rd, true, "/runs: cannot list");
+	if (info.nlinks != rows)
+		return fail(rd, false, "/summary: %zu rows, expected one per run (%llu)", rows,
+		            (unsigned long long)info.nlinks);
+	if (!(r->runs = calloc(rows + 1, sizeof *r->runs)))
+		return fail(rd, false, "out of memory");
+	for (size_t n = 0; n < rows; n++)
+		trace_init(&r->runs[n].trace);
+	r->n_runs = rows;
+	return 0;
+}
+
+static int summary_runs_row(struct rd *rd, void *ctx, const void *row, size_t i,
+                            const char *objpath)
+{
+	struct summary_runs *c = ctx;
+	if (i == 0 && summary_runs_begin(rd, c))
+		return -1;
+	return summary_row(rd, (void *)c->sl, row, i, objpath);
+}
+
+/* RESULTS_READ_SUMMARY: the runs from /summary (one table, read once) and
+ * their devices from /devices (or, in a file written before it existed,
+ * each run's devices table); nothing else of /runs/<n> is opened. */
 static int read_summary_runs(struct rd *rd, hid_t file)
 {
 	struct results *r = rd->r;
 	struct summary_layout sl;
-	size_t rows;
-	if (summary_table_read(rd, file, &sl, &rows))
-		return -1;
-	hid_t runs;
-	if (open_group(rd, file, "runs", "/runs", &runs, ""))
-		return -1;
-	H5G_info_t info;
-	int rc = 0;
-	if (H5Gget_info(runs, &info) < 0)
-		rc = fail(rd, true, "/runs: cannot list");
-	else if (info.nlinks != rows)
-		rc = fail(rd, false, "/summary: %zu rows, expected one per run (%llu)", rows,
-		          (unsigned long long)info.nlinks);
-	else if (!(r->runs = calloc(rows + 1, sizeof *r->runs)))
-		rc = fail(rd, false, "out of memory");
-	for (size_t n = 0; !rc && n < rows; n++)
-		trace_init(&r->runs[n].trace);
-	if (!rc) {
-		r->n_runs = rows;
-		rc = table_read(rd, file, "summary", "/summary", sl.col, sl.n, sl.row_size,
-		                summary_row, &sl, &rows);
-	}
+	size_t rows = 0;
+	summary_layout(&sl);
+	struct summary_runs c = {&sl, file, H5I_INVALID_HID, &rows};
+	int rc = table_read(rd, file, "summary", "/summary", sl.col, sl.n, sl.row_size,
+	                    summary_runs_row, &c, &rows);
+	if (!rc && c.runs < 0) /* no rows: no row made the runs */
+		rc = summary_runs_begin(rd, &c);
 	htri_t one_table = rc ? 0 : H5Lexists(file, "devices", H5P_DEFAULT);
 	if (one_table < 0)
 		rc = fail(rd, true, "/devices: cannot look it up");
@@ -1873,13 +2056,14 @@ static int read_summary_runs(struct rd *rd, hid_t file)
 		hid_t g;
 		snprintf(name, sizeof name, "%zu", n);
 		snprintf(objpath, sizeof objpath, "/runs/%zu", n);
-		rc = open_group(rd, runs, name, objpath, &g, "");
+		rc = open_group(rd, c.runs, name, objpath, &g, "");
 		if (!rc) {
 			rc = read_devices(rd, g, objpath, &r->runs[n]);
 			H5Gclose(g);
 		}
 	}
-	H5Gclose(runs);
+	if (c.runs >= 0)
+		H5Gclose(c.runs);
 	return rc ? -1 : check_unique(rd, "/summary row ");
 }
 
@@ -1970,7 +2154,7 @@ static int read_file(struct rd *rd, hid_t file)
 	if (rows != r->n_runs)
 		return fail(rd, false, "/summary: %zu rows, expected one per run (%zu)", rows,
 		            r->n_runs);
-	return 0;
+	return rd->has_header ? 0 : check_tables(rd, file, &sl);
 }
 
 static int read_path(const char *path, unsigned flags, bool trial, struct results **out, char *err,

@@ -491,7 +491,7 @@ static const struct fault_phase {
 } phases[] = {
     {"setup", "main", MIG_REC_SETUP, 0, 0, 1},
     {"precopy", "main", MIG_REC_DEV_DATA, 1, DEVICE_DATA_INITIAL, 0},
-    {"stop-copy", "main", MIG_REC_DEV_DATA, 1, DEVICE_DATA_STATE, 2},
+    {"stop-copy", "main", MIG_REC_DEV_DATA, 1, DEVICE_DATA_STATE | MIG_DATA_STOPCOPY, 2},
     {"end of stream", "main", MIG_REC_EOS, 0, 0, 0},
     {"switchover ACK", "return-path", MIG_RET_ACK, 0, 0, 0},
 };
@@ -650,7 +650,7 @@ static void test_corrupt_state_fails_the_load(void)
 		                      .chan = "main",
 		                      .kind = MIG_REC_DEV_DATA,
 		                      .match_value = 1,
-		                      .value = DEVICE_DATA_STATE,
+		                      .value = DEVICE_DATA_STATE | MIG_DATA_STOPCOPY,
 		                      .nth = 1};
 		struct real_world_config cfg = {
 		    .devices = REAL_DEVICES_EMU, .io_timeout_s = FAULT_TIMEOUT_S, .fault = &f};
@@ -845,7 +845,9 @@ static void test_two_processes_disagree(void)
 
 /* The stream between two processes breaks during stop-copy: both ends
  * fail within the timeout and still exchange their traces; the source's
- * devices are back in RUNNING. */
+ * devices are back in RUNNING.  Both name the other end and the phase,
+ * stop-copy: the source by its VM stop, the destination by the stop-copy
+ * record it read last (the source cut instead of sending the second). */
 static void test_two_processes_cut(void)
 {
 	struct scenario *s = load(fault_yaml, NULL, 0);
@@ -853,7 +855,7 @@ static void test_two_processes_cut(void)
 	                      .chan = "main",
 	                      .kind = MIG_REC_DEV_DATA,
 	                      .match_value = 1,
-	                      .value = DEVICE_DATA_STATE,
+	                      .value = DEVICE_DATA_STATE | MIG_DATA_STOPCOPY,
 	                      .nth = 1};
 	struct end src, dst;
 	run_two(s, s, &f, &src, &dst);
@@ -863,10 +865,62 @@ static void test_two_processes_cut(void)
 	CU_ASSERT_EQUAL_FATAL(dst.o.rc, 0);
 	CU_ASSERT(src.o.res.status < 0 && dst.o.res.status < 0);
 	CU_ASSERT(src.o.wall_s < TEST_HANG_S);
+	char want[128];
+	snprintf(want, sizeof want, "(the destination %s, in phase 'stop-copy': ", src.addr);
+	CU_ASSERT_PTR_NOT_NULL(strstr(src.o.res.error, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(dst.o.res.error, "(the source 127.0.0.1:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(dst.o.res.error, ", in phase 'stop-copy': channel 'main': "));
+	if (!strstr(dst.o.res.error, "in phase 'stop-copy'"))
+		fprintf(stderr, "cut: %s / %s\n", src.o.res.error, dst.o.res.error);
 	expect_recovered(&src.o.tr, 2, "two processes, cut");
 	end_free(&src);
 	end_free(&dst);
 	scenario_free(s);
+}
+
+/* A run that fails on the peer's report, no connection broken: the error
+ * still names the peer and the phase, as a lost connection's does.  A
+ * source device failing at the VM stop: the destination learns it from the
+ * abort record (the last record before it was precopy's: nothing of
+ * stop-copy is sent after a failed stop).  A destination device failing
+ * at the end: the source names the destination, by its report or by the
+ * connection it closed after it, whichever came first. */
+static void test_two_processes_peer_report(void)
+{
+	static const char *const fault[2] = {
+	    "faults:\n  - {device: vf, arc: pre_copy_p2p_to_stop_copy}\n",
+	    "faults:\n  - {device: vf, arc: resuming_to_stop}\n"};
+	for (int k = 0; k < 2; k++) {
+		char *yaml = g_strconcat(fault_yaml, fault[k], NULL);
+		struct scenario *s = load(yaml, NULL, 0);
+		struct end src, dst;
+		run_two(s, s, NULL, &src, &dst);
+		CU_ASSERT_EQUAL_FATAL(src.o.rc, 0);
+		CU_ASSERT_EQUAL_FATAL(dst.o.rc, 0);
+		CU_ASSERT(src.o.res.status < 0 && dst.o.res.status < 0);
+		const char *err = k ? src.o.res.error : dst.o.res.error;
+		if (k == 0) {
+			CU_ASSERT_PTR_NOT_NULL(strstr(err,
+			                              "migration stream: the source aborted the "
+			                              "migration (the source 127.0.0.1:"));
+			CU_ASSERT_PTR_NOT_NULL(
+			    strstr(err, ", in phase 'precopy': its report; no connection failed)"));
+		} else {
+			char want[160];
+			snprintf(
+			    want, sizeof want,
+			    "the destination failed: Input/output error (the destination %s, in "
+			    "phase '",
+			    src.addr);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+		}
+		if (!strstr(err, "in phase '"))
+			fprintf(stderr, "peer report %d: %s\n", k, err);
+		end_free(&src);
+		end_free(&dst);
+		scenario_free(s);
+		g_free(yaml);
+	}
 }
 
 /* Nobody listens: the source gives up after the timeout. */
@@ -957,5 +1011,6 @@ void register_tests(void)
 	           TEST(test_spawn_failure_fails_the_migration));
 	TEST_SUITE("two processes", TEST(test_two_processes), TEST(test_two_processes_pool),
 	           TEST(test_two_processes_source_gone), TEST(test_two_processes_disagree),
-	           TEST(test_two_processes_cut), TEST(test_no_destination));
+	           TEST(test_two_processes_cut), TEST(test_two_processes_peer_report),
+	           TEST(test_no_destination));
 }

@@ -717,6 +717,76 @@ static void test_read_broken_objects(void)
 	unlink(path);
 }
 
+/* Add `delta` to column `col` (float64) of row `row` of table `name`;
+ * *was gets the value it had. */
+static void edit_cell(hid_t f, const char *name, const char *col, size_t row, double delta,
+                      double *was)
+{
+	hid_t d = H5Dopen2(f, name, H5P_DEFAULT), sp = H5Dget_space(d);
+	hid_t one = H5Tcreate(H5T_COMPOUND, sizeof(double));
+	H5Tinsert(one, col, 0, H5T_NATIVE_DOUBLE);
+	hsize_t rows = (hsize_t)H5Sget_simple_extent_npoints(sp);
+	double *v = calloc(rows, sizeof *v);
+	CU_ASSERT_FATAL(d >= 0 && row < rows && v &&
+	                H5Dread(d, one, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+	*was = v[row];
+	v[row] += delta;
+	CU_ASSERT(H5Dwrite(d, one, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+	free(v);
+	H5Tclose(one);
+	H5Sclose(sp);
+	H5Dclose(d);
+}
+
+/* A file without the header whose /summary or /devices says other than
+ * its runs (/runs/<n>) is refused by the full reader (show, report), the
+ * row, the column and both values named; the summary reader (compare)
+ * reads only the tables and has nothing to hold them against. */
+static void test_read_tables_disagree(void)
+{
+	const char *path = tmp_path("disagree.h5");
+	char want[256];
+	double was;
+	hid_t f = broken_file(path);
+	edit_cell(f, "/summary", "downtime_s", 2, 0.25, &was);
+	H5Fclose(f);
+	snprintf(want, sizeof want,
+	         ": /summary row 2 disagrees with /runs/2: downtime_s is %.17g in the table, "
+	         "%.17g in the run (the tables do not match the runs: damaged or edited)",
+	         was + 0.25, was);
+	expect_error(path, want);
+	struct results *r;
+	char err[1024];
+	CU_ASSERT_EQUAL(results_read_flags(path, RESULTS_READ_SUMMARY, &r, err, sizeof err), 0);
+	results_free(r);
+
+	size_t nd = scenario_device_count(fx.s), row = nd + nd - 1;
+	f = broken_file(path);
+	edit_cell(f, "/devices", "load_s", row, 1e-3, &was);
+	H5Fclose(f);
+	snprintf(want, sizeof want,
+	         ": /devices row %zu disagrees with /runs/1/devices row %zu: load_s is %.17g in "
+	         "the table, %.17g in the run",
+	         row, nd - 1, was + 1e-3, was);
+	expect_error(path, want);
+
+	/* One row more than the runs have devices. */
+	f = broken_file(path);
+	hid_t d = H5Dopen2(f, "/devices", H5P_DEFAULT);
+	hsize_t dims;
+	hid_t sp = H5Dget_space(d);
+	H5Sget_simple_extent_dims(sp, &dims, NULL);
+	dims++;
+	CU_ASSERT(H5Dset_extent(d, &dims) >= 0);
+	H5Sclose(sp);
+	H5Dclose(d);
+	H5Fclose(f);
+	snprintf(want, sizeof want, ": /devices: %llu rows, expected %zu (5 runs of %zu devices)",
+	         (unsigned long long)dims, 5 * nd, nd);
+	expect_error(path, want);
+	unlink(path);
+}
+
 /* Truncated files: rejected by their length, or (without the header) by
  * HDF5, never a crash. */
 static void test_read_truncated(void)
@@ -905,5 +975,6 @@ void register_tests(void)
 	           TEST(test_read_broken_objects), TEST(test_read_truncated),
 	           TEST(test_read_flipped), TEST(test_read_header_damaged),
 	           TEST(test_read_headerless_flipped), TEST(test_read_nonsense_values),
-	           TEST(test_read_bad_trace_event), TEST(test_cleanup));
+	           TEST(test_read_bad_trace_event), TEST(test_read_tables_disagree),
+	           TEST(test_cleanup));
 }

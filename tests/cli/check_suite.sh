@@ -3,9 +3,10 @@
 # of tests/data/suite run twice (same seeds: no regression, exit 0) and with
 # one arc of one entry slower (exactly that regression, exit 1), the JUnit
 # XML well-formed with exactly that failure, the Markdown one row per entry,
-# noise too large to decide, entries in one folder only, a real-world entry,
-# Ctrl-C, and the bad-suite corpus (tests/data/bad-suite, each file's first
-# line "# expect: MESSAGE") refused with exit status 2.
+# noise too large to decide, too few runs for a verdict, entries in one
+# folder only, a real-world entry, Ctrl-C, and the bad-suite corpus
+# (tests/data/bad-suite, each file's first line "# expect: MESSAGE")
+# refused with exit status 2.
 # usage: check_suite.sh SWITCHOVER_BINARY SOURCE_DIR
 set -u
 SW=$1
@@ -100,6 +101,33 @@ expect 0 "^undecided  *noisy downtime  *.*; the interval reaches +57.0 ms, a reg
 cp "$TMP/out" "$TMP/noisy.out"
 expect 0 "verdict: no regression found (some undecided)" -- cat "$TMP/noisy.out"
 expect 0 '<skipped type="undecided" message="undecided: ' -- cat "$TMP/noisy.xml"
+
+# Too few runs for a verdict (2 against 2: no p below 0.05) on a change
+# beyond the threshold, here an improvement: undecided, as `compare` says,
+# in a scenario entry and in a sweep entry's points, not "ok".
+for s in 1 2; do
+	med=$([ $s = 1 ] && echo 60ms || echo 15ms)
+	cat >"$TMP/few$s.yaml" <<EOF
+name: few
+entries:
+  - name: few
+    scenario: $SRC/scenarios/cx7-1vf.yaml
+    runs: 2
+    seed: $s
+    set: ["devices.latency.stop_to_running_p2p=lognormal(median=$med, sigma=0.5)"]
+  - name: fewsw
+    sweep: $D/tiny-sweep.yaml
+    runs: 2
+    seed: $s
+    set: ["devices.latency.stop_to_running_p2p=lognormal(median=$med, sigma=0.5)"]
+EOF
+	"$SW" suite run "$TMP/few$s.yaml" -o "$TMP/few$s" --quiet >/dev/null 2>&1
+done
+expect 0 "^undecided  *few downtime  *parallel-prio downtime: undecided: -[0-9.]*% .*: too few runs for a verdict (the smallest possible p is 0.33)$" -- \
+	"$SW" suite compare "$TMP/few1" "$TMP/few2"
+cp "$TMP/out" "$TMP/few.out"
+expect 0 "^undecided  *fewsw downtime  *0 of 2 points regressed, 2 undecided, 0 improved; point 0 .*: undecided: -[0-9.]*% .*: too few runs for a verdict" -- cat "$TMP/few.out"
+expect 0 "2 checks: 0 regression, 2 undecided, 0 improvement, 0 ok, 0 error" -- cat "$TMP/few.out"
 
 # Entries in one folder only: a warning each, an error each, exit 2, and
 # the reports written all the same.
