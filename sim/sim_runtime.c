@@ -291,13 +291,29 @@ static double op_now(struct rt *rt)
 	return simgrid_get_clock() - srt_of(rt)->t0;
 }
 
-/* A sleep ends the host's wake latency late, as a real timer does; CPU work
- * on a host with unlimited cores (sim_compute) is not a timer and does not. */
+/*
+ * A sleep ends the host's wake latency late, as a real timer does; CPU work
+ * on a host with unlimited cores (sim_compute) is not a timer and does not.
+ * The timer also costs the sleeping task CPU (sleep_cpu: the system call
+ * arming it, the wake-up switching the thread back in), spent as it wakes,
+ * inside the lateness: alone on a core the sleep still ends when it did
+ * without it (or after its CPU, if that is longer than the whole sleep),
+ * but tasks whose sleeps end together wait for the cores to wake up, as
+ * the real world's threads do.
+ */
 static void op_sleep(struct rt *rt, double seconds)
 {
 	struct sim_rt *s = srt_of(rt);
-	if (seconds > 0)
-		sim_sleep(s, seconds + self_host(s)->wake_latency_s);
+	if (!(seconds > 0))
+		return;
+	const struct sim_host_config *h = self_host(s);
+	double wait = seconds + h->wake_latency_s, cpu = h->sleep_cpu_s;
+	if (!(cpu > 0)) {
+		sim_sleep(s, wait);
+		return;
+	}
+	sim_sleep(s, wait - cpu);
+	sim_compute(s, cpu);
 }
 
 static void op_compute(struct rt *rt, double cpu_seconds)
@@ -913,6 +929,8 @@ static bool config_ok(const struct sim_runtime_config *c, char *why, size_t len)
 	    {"host[1].wake_latency_s", c->host[1].wake_latency_s, false, NULL},
 	    {"host[0].task_cpu_s", c->host[0].task_cpu_s, false, NULL},
 	    {"host[1].task_cpu_s", c->host[1].task_cpu_s, false, NULL},
+	    {"host[0].sleep_cpu_s", c->host[0].sleep_cpu_s, false, NULL},
+	    {"host[1].sleep_cpu_s", c->host[1].sleep_cpu_s, false, NULL},
 	    {"host[0].send_cpu_s_per_frame", c->host[0].send_cpu_s_per_frame, false, NULL},
 	    {"host[1].send_cpu_s_per_frame", c->host[1].send_cpu_s_per_frame, false, NULL},
 	    {"host[0].recv_cpu_s_per_frame", c->host[0].recv_cpu_s_per_frame, false, NULL},

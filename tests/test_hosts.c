@@ -6,8 +6,9 @@
  * spawn's cost is CPU work that contends, so is each task's own
  * (task_cpu, half as it starts, half as it ends), a device data read's own
  * CPU (device_read_cpu) adds to the read and a write's (device_write_cpu)
- * runs inside the load's time, a sleep ends the host's
- * wake latency late; a host without the per-frame and per-call keys
+ * runs inside the load's time, a read that finds no data costs
+ * device_read_end_cpu instead, a sleep ends the host's wake latency late
+ * and its CPU (sleep_cpu) is spent inside that lateness as it wakes; a host without the per-frame and per-call keys
  * computes what one with them at 0 does, bit for bit; a host with enough cores
  * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2
  * cores take at least their CPU time over 2; host profiles load by name
@@ -312,6 +313,64 @@ static void test_wake_latency(void)
 	}
 }
 
+/* sleep_cpu: a sleep's CPU is spent as the task wakes, inside its wake
+ * latency.  4 tasks sleep 2^-8 s at once with a wake latency of 2^-10 s
+ * and 2^-12 s of CPU each: alone on a core (4 cores, or unlimited) each
+ * ends at 2^-8 + 2^-10 s, as without the CPU; on 2 cores the 4 wake-ups
+ * share them and end at 2^-8 + 2^-10 - 2^-12 + 2 x 2^-12, on 1 core at
+ * ... + 4 x 2^-12.  A sleep shorter than its CPU lasts its CPU; 0 CPU (the
+ * default) changes nothing. */
+struct sleepers_ctx {
+	struct rt *rt;
+	double sleep_s;
+	double end[N_WORKERS];
+	int next;
+};
+
+static void timed_sleeper(void *arg)
+{
+	struct sleepers_ctx *c = arg;
+	int me = c->next++;
+	rt_sleep(c->rt, c->sleep_s);
+	c->end[me] = rt_now(c->rt);
+}
+
+static void spawn_sleepers(void *arg)
+{
+	struct sleepers_ctx *c = arg;
+	struct rt_task *t[N_WORKERS];
+	for (int i = 0; i < N_WORKERS; i++)
+		t[i] = rt_spawn(c->rt, RT_SIDE_SRC, "sleeper", timed_sleeper, c);
+	for (int i = 0; i < N_WORKERS; i++)
+		rt_join(c->rt, t[i]);
+}
+
+static void test_sleep_cpu(void)
+{
+	static const struct {
+		unsigned cores;
+		double sleep_s, wake_s, cpu_s, end;
+	} cases[] = {
+	    {1, 0x1p-8, 0x1p-10, 0x1p-12, 0x1p-8 + 0x1p-10 + 3 * 0x1p-12},
+	    {2, 0x1p-8, 0x1p-10, 0x1p-12, 0x1p-8 + 0x1p-10 + 0x1p-12},
+	    {4, 0x1p-8, 0x1p-10, 0x1p-12, 0x1p-8 + 0x1p-10},
+	    {0, 0x1p-8, 0x1p-10, 0x1p-12, 0x1p-8 + 0x1p-10},
+	    {4, 0x1p-14, 0, 0x1p-12, 0x1p-12}, /* shorter than its CPU */
+	    {1, 0x1p-8, 0x1p-10, 0, 0x1p-8 + 0x1p-10},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
+		cfg.host[RT_SIDE_SRC].cores = cases[k].cores;
+		cfg.host[RT_SIDE_SRC].wake_latency_s = cases[k].wake_s;
+		cfg.host[RT_SIDE_SRC].sleep_cpu_s = cases[k].cpu_s;
+		struct sleepers_ctx x = {.rt = rt_of(&cfg), .sleep_s = cases[k].sleep_s};
+		run_ok(x.rt, spawn_sleepers, &x);
+		for (int i = 0; i < N_WORKERS; i++)
+			CU_ASSERT_EQUAL(x.end[i], cases[k].end);
+		sim_runtime_free(x.rt);
+	}
+}
+
 /* ---- whole migrations ---- */
 
 static struct scenario *load_text(const char *text, const char *const *sets, size_t n_sets)
@@ -415,6 +474,69 @@ static void test_device_io_cpu(void)
 	}
 }
 
+/* device_read_end_cpu: a read that finds no data (here the end of the
+ * stop-copy state: the image was read in precopy and nothing changed
+ * since) costs the caller device_read_end_cpu, not device_read_cpu, which
+ * a read of data costs; on one core as without a core limit. */
+struct end_ctx {
+	struct rt *rt;
+	const struct scenario *s;
+	double data_took, end_took;
+};
+
+static void end_root(void *arg)
+{
+	struct end_ctx *c = arg;
+	struct device *d = sim_device_new(c->rt, c->s, 0, RT_SIDE_SRC, 0, NULL);
+	CU_ASSERT_FATAL(d != NULL);
+	CU_ASSERT_EQUAL(d->ops->set_state(d, VFIO_STATE_PRE_COPY), 0);
+	uint64_t got = 0;
+	uint32_t hint = DEVICE_DATA_STATE;
+	double t0 = rt_now(c->rt);
+	CU_ASSERT_EQUAL(d->ops->read(d, NULL, 4096, &got, &hint), 0);
+	CU_ASSERT_EQUAL(got, 4096);
+	c->data_took = rt_now(c->rt) - t0;
+	CU_ASSERT_EQUAL(d->ops->set_state(d, VFIO_STATE_PRE_COPY_P2P), 0);
+	CU_ASSERT_EQUAL(d->ops->set_state(d, VFIO_STATE_STOP_COPY), 0);
+	t0 = rt_now(c->rt);
+	CU_ASSERT_EQUAL(d->ops->read(d, NULL, 4096, &got, &hint), 0);
+	CU_ASSERT_EQUAL(got, 0);
+	c->end_took = rt_now(c->rt) - t0;
+	d->ops->free(d);
+}
+
+static void test_device_read_end_cpu(void)
+{
+	static const char text[] =
+	    "name: end\n"
+	    "vm: {ram: 0}\n"
+	    "devices:\n"
+	    "  - {name: vf, profile: null, state_size: 4KiB, header_size: 0,\n"
+	    "     latency: {default: 0}}\n";
+	static const struct {
+		unsigned cores;
+		double read_cpu, end_cpu, data_took, end_took;
+	} cases[] = {
+	    {0, 0, 0, 0, 0},                         /* the defaults */
+	    {1, 0x1p-10, 0x1p-12, 0x1p-10, 0x1p-12}, /* each its own */
+	    {0, 0x1p-10, 0, 0x1p-10, 0},             /* an end read is no data call */
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct scenario *s = load_text(text, NULL, 0);
+		s->hosts[RT_SIDE_SRC].device_read_cpu_s = cases[k].read_cpu;
+		s->hosts[RT_SIDE_SRC].device_read_end_cpu_s = cases[k].end_cpu;
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
+		for (int h = 0; h < 2; h++)
+			cfg.host[h].cores = cases[k].cores;
+		struct end_ctx c = {.rt = rt_of(&cfg), .s = s};
+		run_ok(c.rt, end_root, &c);
+		CU_ASSERT_EQUAL(c.data_took, cases[k].data_took);
+		CU_ASSERT_EQUAL(c.end_took, cases[k].end_took);
+		sim_runtime_free(c.rt);
+		scenario_free(s);
+	}
+}
+
 /* The per-frame and per-call keys absent (every host before they existed)
  * and present at 0 give the same migration, bit for bit; at the ci-2core
  * profile's order of magnitude they cost time. */
@@ -436,7 +558,9 @@ static void test_frame_and_io_keys_default_to_nothing(void)
 	    "hosts.source.send_cpu_per_frame=0",      "hosts.source.recv_cpu_per_frame=0",
 	    "hosts.source.device_read_cpu=0",         "hosts.source.device_write_cpu=0",
 	    "hosts.destination.send_cpu_per_frame=0", "hosts.destination.recv_cpu_per_frame=0",
-	    "hosts.destination.device_read_cpu=0",    "hosts.destination.device_write_cpu=0"};
+	    "hosts.destination.device_read_cpu=0",    "hosts.destination.device_write_cpu=0",
+	    "hosts.source.sleep_cpu=0",               "hosts.destination.sleep_cpu=0",
+	    "hosts.source.device_read_end_cpu=0",     "hosts.destination.device_read_end_cpu=0"};
 	static const char *const some[] = {"hosts.source.send_cpu_per_frame=10us",
 	                                   "hosts.source.recv_cpu_per_frame=10us",
 	                                   "hosts.source.device_read_cpu=20us",
@@ -444,7 +568,11 @@ static void test_frame_and_io_keys_default_to_nothing(void)
 	                                   "hosts.destination.send_cpu_per_frame=10us",
 	                                   "hosts.destination.recv_cpu_per_frame=10us",
 	                                   "hosts.destination.device_read_cpu=20us",
-	                                   "hosts.destination.device_write_cpu=20us"};
+	                                   "hosts.destination.device_write_cpu=20us",
+	                                   "hosts.source.sleep_cpu=20us",
+	                                   "hosts.destination.sleep_cpu=20us",
+	                                   "hosts.source.device_read_end_cpu=5us",
+	                                   "hosts.destination.device_read_end_cpu=5us"};
 	struct scenario *absent = load_text(text, NULL, 0);
 	struct scenario *zeros = load_text(text, zero, sizeof zero / sizeof zero[0]);
 	struct scenario *costly = load_text(text, some, sizeof some / sizeof some[0]);
@@ -628,7 +756,8 @@ void register_tests(void)
 {
 	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_shared_host),
 	           TEST(test_spawn_cost_contends), TEST(test_task_cpu), TEST(test_copy_cpu),
-	           TEST(test_frame_cpu), TEST(test_wake_latency),
+	           TEST(test_frame_cpu), TEST(test_wake_latency), TEST(test_sleep_cpu),
+	           TEST(test_device_read_end_cpu),
 	           TEST(test_enough_cores_change_nothing), TEST(test_device_io_cpu),
 	           TEST(test_frame_and_io_keys_default_to_nothing),
 	           TEST(test_64_devices_on_2_cores), TEST(test_profile_by_name),
