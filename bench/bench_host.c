@@ -42,7 +42,8 @@ static const char usage[] =
     "(send/recv_cpu_per_frame from the 4 KiB one, whose pump's share is printed\n"
     "apart), per 4 KiB data call of an emulated device (device_read/write_cpu),\n"
     "per task (task_cpu), per timed sleep of a real-world task (sleep_cpu), per\n"
-    "emulated device read that finds the end of its data (device_read_end_cpu).\n"
+    "emulated device read that finds the end of its data (device_read_end_cpu),\n"
+    "per semaphore acquire that blocks (unblock_cpu).\n"
     "Prints a host profile (YAML) that says which command\n"
     "measured it, when, on what CPU, with samples and spread.\n"
     "  --samples N   samples per measurement (default 15); the median is used\n"
@@ -502,6 +503,64 @@ static double sleep_cpu(void)
 	return cpu;
 }
 
+/* A real-world task blocked on one of the real world's semaphores until
+ * another task, after a 200 us sleep, releases it: the CPU time the
+ * blocked thread spends in the acquire (going to sleep in the kernel and
+ * being switched back in), median of SLEEPS hand-offs. */
+struct unblock_ctx {
+	struct rt *rt;
+	struct rt_sem *go, *done;
+	double v[SLEEPS];
+};
+
+static void releaser(void *arg)
+{
+	struct unblock_ctx *c = arg;
+	for (int i = 0; i < SLEEPS; i++) {
+		rt_sleep(c->rt, 200e-6);
+		c->rt->ops->sem_release(c->go);
+		c->rt->ops->sem_acquire(c->done);
+	}
+}
+
+static void unblock_root(void *arg)
+{
+	struct unblock_ctx *c = arg;
+	struct rt_task *t = rt_spawn(c->rt, RT_SIDE_SRC, "bench-releaser", releaser, c);
+	for (int i = 0; t && i < SLEEPS; i++) {
+		double t0 = thread_cpu();
+		c->rt->ops->sem_acquire(c->go);
+		c->v[i] = thread_cpu() - t0;
+		c->rt->ops->sem_release(c->done);
+	}
+	if (t)
+		rt_join(c->rt, t);
+	else
+		c->v[0] = -1;
+}
+
+static double unblock_cpu(void)
+{
+	struct rtp_config cfg = {.io_timeout_s = 10};
+	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	if (!rt)
+		return -1;
+	struct unblock_ctx *c = calloc(1, sizeof *c);
+	double cpu = -1;
+	if (c && (c->go = rt->ops->sem_new(rt, 0)) && (c->done = rt->ops->sem_new(rt, 0))) {
+		c->rt = rt;
+		if (rtp_run(rt, unblock_root, c, NULL, 0) == 0 && c->v[0] >= 0)
+			cpu = stats(c->v, SLEEPS).median;
+	}
+	if (c) {
+		rt->ops->sem_free(c->go);
+		rt->ops->sem_free(c->done);
+	}
+	free(c);
+	rtp_free(rt);
+	return cpu;
+}
+
 /* An emulated device with 4 KiB of state and no costs: its image is read
  * in precopy, and the last read in STOP_COPY finds the end of the data. */
 static const char end_yaml[] = "name: bench-host-end\n"
@@ -697,6 +756,7 @@ int main(int argc, char **argv)
 		F4P,
 		SC,
 		DE,
+		UB,
 		N_MEASURES
 	};
 	double *v[N_MEASURES];
@@ -754,6 +814,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "\nbench_host: the real world's sleeps failed\n");
 			return 1;
 		}
+		if ((v[UB][i] = unblock_cpu()) < 0) {
+			fprintf(stderr, "\nbench_host: the real world's semaphores failed\n");
+			return 1;
+		}
 		if ((v[DE][i] = read_end_cpu(end_scn)) < 0) {
 			fprintf(stderr, "\nbench_host: the emulated devices' end reads failed\n");
 			return 1;
@@ -792,6 +856,8 @@ int main(int argc, char **argv)
 	     stats(v[SC], samples), samples},
 	    {"emulated device read finding the end of its stop-copy data", "CPU per call, mean of 100",
 	     stats(v[DE], samples), samples},
+	    {"semaphore acquire of a real-world task that blocks", "CPU per acquire, median of 200",
+	     stats(v[UB], samples), samples},
 	};
 	/* What the model charges: a stream byte is read from one fd and written
 	 * to another on each side (source: the device's data fd to the stream;
@@ -819,6 +885,7 @@ int main(int argc, char **argv)
 	 * this, not a data call's. */
 	double per_sleep = m[16].s.median;
 	double read_end = m[17].s.median;
+	double unblock = m[18].s.median;
 
 	char tmp[4096] = "";
 	FILE *f = stdout;
@@ -852,7 +919,8 @@ int main(int argc, char **argv)
 	              "task_cpu = CPU of a real-world task that does nothing; "
 	              "sleep_cpu = CPU a 100 us sleep of a real-world task costs it; "
 	              "device_read_end_cpu = CPU of an emulated device read that finds the "
-	              "end of its stop-copy data");
+	              "end of its stop-copy data; unblock_cpu = CPU a real-world task that "
+	              "blocked on a semaphore spends in the acquire");
 	fprintf(f, "\ncommand: ");
 	char cmd[2048] = "";
 	for (int i = 0; i < argc; i++) {
@@ -878,6 +946,8 @@ int main(int argc, char **argv)
 	put_duration(f, per_task);
 	fprintf(f, "\n  sleep_cpu: ");
 	put_duration(f, per_sleep);
+	fprintf(f, "\n  unblock_cpu: ");
+	put_duration(f, unblock);
 	fprintf(f, "\n  send_cpu_per_frame: ");
 	put_duration(f, per_frame_send);
 	fprintf(f, "\n  recv_cpu_per_frame: ");

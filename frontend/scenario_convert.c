@@ -660,6 +660,7 @@ int scenario_convert_host(struct loader *L, const char *prefix, const struct raw
 	             {"wake_latency", h->wake_latency, &o->wake_latency_s},
 	             {"task_cpu", h->task_cpu, &o->task_cpu_s},
 	             {"sleep_cpu", h->sleep_cpu, &o->sleep_cpu_s},
+	             {"unblock_cpu", h->unblock_cpu, &o->unblock_cpu_s},
 	             {"send_cpu_per_frame", h->send_cpu_per_frame, &o->send_cpu_s_per_frame},
 	             {"recv_cpu_per_frame", h->recv_cpu_per_frame, &o->recv_cpu_s_per_frame},
 	             {"device_read_cpu", h->device_read_cpu, &o->device_read_cpu_s},

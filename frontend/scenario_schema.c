@@ -38,6 +38,7 @@ const cyaml_schema_field_t scenario_schema_host_fields[] = {
     STR("wake_latency", OPT, struct raw_host, wake_latency),
     STR("task_cpu", OPT, struct raw_host, task_cpu),
     STR("sleep_cpu", OPT, struct raw_host, sleep_cpu),
+    STR("unblock_cpu", OPT, struct raw_host, unblock_cpu),
     STR("send_cpu_per_frame", OPT, struct raw_host, send_cpu_per_frame),
     STR("recv_cpu_per_frame", OPT, struct raw_host, recv_cpu_per_frame),
     STR("device_read_cpu", OPT, struct raw_host, device_read_cpu),

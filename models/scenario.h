@@ -208,6 +208,7 @@ struct scn_host {
 	double wake_latency_s;       /* how late a task's sleep ends (timer lateness) */
 	double task_cpu_s;           /* CPU each task spends of its own: start, bookkeeping, end */
 	double sleep_cpu_s;          /* CPU a timed sleep costs its task (the timer, switching) */
+	double unblock_cpu_s;        /* CPU a task that blocked on a semaphore/lock spends resuming */
 	double send_cpu_s_per_frame; /* per stream frame sent, besides its bytes (syscalls) */
 	double recv_cpu_s_per_frame; /* per stream frame received, besides its bytes */
 	double device_read_cpu_s;    /* per call reading a device's data fd, besides its bytes */

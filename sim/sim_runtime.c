@@ -409,11 +409,27 @@ static struct rt_mutex *op_mutex_new(struct rt *rt)
 	return m;
 }
 
+/*
+ * A task that blocked (a semaphore with nothing to take, a lock held, an
+ * event not set) spends the host's unblock_cpu as it resumes: the real
+ * world's thread slept in the kernel and is switched back in.  One that
+ * did not block spends nothing.
+ */
+static void unblocked(struct sim_rt *s)
+{
+	sim_compute(s, self_host(s)->unblock_cpu_s);
+}
+
 static void op_mutex_lock(struct rt_mutex *m)
 {
 	struct rt_task *self = task_enter("mutex_lock", NULL);
 	m->srt->stats.sync_ops++;
-	sg_mutex_lock(m->m);
+	if (!(self_host(m->srt)->unblock_cpu_s > 0)) {
+		sg_mutex_lock(m->m);
+	} else if (!sg_mutex_try_lock(m->m)) {
+		sg_mutex_lock(m->m);
+		unblocked(m->srt);
+	}
 	task_leave(self);
 }
 
@@ -482,6 +498,7 @@ static void op_event_wait(struct rt_event *e)
 	}
 	sg_mutex_unlock(e->m);
 	e->waiters--;
+	unblocked(e->srt);
 	task_leave(self);
 }
 
@@ -510,7 +527,10 @@ static void op_sem_acquire(struct rt_sem *s)
 {
 	struct rt_task *self = task_enter("sem_acquire", NULL);
 	s->srt->stats.sync_ops++;
+	bool blocks = sg_sem_would_block(s->s);
 	sg_sem_acquire(s->s);
+	if (blocks)
+		unblocked(s->srt);
 	task_leave(self);
 }
 
@@ -931,6 +951,8 @@ static bool config_ok(const struct sim_runtime_config *c, char *why, size_t len)
 	    {"host[1].task_cpu_s", c->host[1].task_cpu_s, false, NULL},
 	    {"host[0].sleep_cpu_s", c->host[0].sleep_cpu_s, false, NULL},
 	    {"host[1].sleep_cpu_s", c->host[1].sleep_cpu_s, false, NULL},
+	    {"host[0].unblock_cpu_s", c->host[0].unblock_cpu_s, false, NULL},
+	    {"host[1].unblock_cpu_s", c->host[1].unblock_cpu_s, false, NULL},
 	    {"host[0].send_cpu_s_per_frame", c->host[0].send_cpu_s_per_frame, false, NULL},
 	    {"host[1].send_cpu_s_per_frame", c->host[1].send_cpu_s_per_frame, false, NULL},
 	    {"host[0].recv_cpu_s_per_frame", c->host[0].recv_cpu_s_per_frame, false, NULL},

@@ -8,7 +8,8 @@
  * CPU (device_read_cpu) adds to the read and a write's (device_write_cpu)
  * runs inside the load's time, a read that finds no data costs
  * device_read_end_cpu instead, a sleep ends the host's wake latency late
- * and its CPU (sleep_cpu) is spent inside that lateness as it wakes; a host without the per-frame and per-call keys
+ * and its CPU (sleep_cpu) is spent inside that lateness as it wakes, a
+ * task that blocked spends unblock_cpu as it resumes; a host without the per-frame and per-call keys
  * computes what one with them at 0 does, bit for bit; a host with enough cores
  * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2
  * cores take at least their CPU time over 2; host profiles load by name
@@ -368,6 +369,101 @@ static void test_sleep_cpu(void)
 		for (int i = 0; i < N_WORKERS; i++)
 			CU_ASSERT_EQUAL(x.end[i], cases[k].end);
 		sim_runtime_free(x.rt);
+	}
+}
+
+/* unblock_cpu: a task that blocked on a semaphore, a lock or an event
+ * spends it as it resumes; one that did not block spends nothing.  The
+ * root holds the lock, sleeps 2^-8 s, then releases 4 semaphore tokens,
+ * the lock and the event (3 waiters) at once: 8 tasks each resume with
+ * 2^-12 s of CPU, on 8 cores at 2^-8 + 2^-12 s, on 4 cores sharing them
+ * at 2^-8 + 2 x 2^-12 s, without the key at 2^-8 s.  A task that takes a
+ * token already there ends at once. */
+#define EVENT_WAITERS (N_WORKERS - 1)
+
+struct unblock_ctx {
+	struct rt *rt;
+	struct rt_sem *sem;
+	struct rt_mutex *lock;
+	struct rt_event *ev;
+	double end[N_WORKERS + 1 + EVENT_WAITERS], free_at;
+	int next;
+};
+
+static void sem_waiter(void *arg)
+{
+	struct unblock_ctx *c = arg;
+	int me = c->next++;
+	c->rt->ops->sem_acquire(c->sem);
+	c->end[me] = rt_now(c->rt);
+}
+
+static void lock_waiter(void *arg)
+{
+	struct unblock_ctx *c = arg;
+	int me = c->next++;
+	c->rt->ops->mutex_lock(c->lock);
+	c->end[me] = rt_now(c->rt);
+	c->rt->ops->mutex_unlock(c->lock);
+}
+
+static void event_waiter(void *arg)
+{
+	struct unblock_ctx *c = arg;
+	int me = c->next++;
+	c->rt->ops->event_wait(c->ev);
+	c->end[me] = rt_now(c->rt);
+}
+
+static void unblock_root(void *arg)
+{
+	struct unblock_ctx *c = arg;
+	enum { N = N_WORKERS + 1 + EVENT_WAITERS };
+	struct rt_task *t[N];
+	c->rt->ops->mutex_lock(c->lock);
+	for (int i = 0; i < N; i++)
+		t[i] = rt_spawn(c->rt, RT_SIDE_SRC, "waiter",
+		                i < N_WORKERS ? sem_waiter : i == N_WORKERS ? lock_waiter : event_waiter,
+		                c);
+	rt_sleep(c->rt, 0x1p-8);
+	for (int i = 0; i < N_WORKERS; i++)
+		c->rt->ops->sem_release(c->sem);
+	c->rt->ops->mutex_unlock(c->lock);
+	c->rt->ops->event_set(c->ev);
+	for (int i = 0; i < N; i++)
+		rt_join(c->rt, t[i]);
+	/* No waiting: a token already there costs nothing. */
+	c->rt->ops->sem_release(c->sem);
+	double t0 = rt_now(c->rt);
+	c->rt->ops->sem_acquire(c->sem);
+	c->free_at = rt_now(c->rt) - t0;
+}
+
+static void test_unblock_cpu(void)
+{
+	static const struct {
+		unsigned cores;
+		double cpu_s, end;
+	} cases[] = {{8, 0x1p-12, 0x1p-8 + 0x1p-12},
+	             {4, 0x1p-12, 0x1p-8 + 2 * 0x1p-12},
+	             {0, 0x1p-12, 0x1p-8 + 0x1p-12},
+	             {4, 0, 0x1p-8}};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
+		cfg.host[RT_SIDE_SRC].cores = cases[k].cores;
+		cfg.host[RT_SIDE_SRC].unblock_cpu_s = cases[k].cpu_s;
+		struct unblock_ctx c = {.rt = rt_of(&cfg)};
+		c.sem = c.rt->ops->sem_new(c.rt, 0);
+		c.lock = c.rt->ops->mutex_new(c.rt);
+		c.ev = c.rt->ops->event_new(c.rt);
+		run_ok(c.rt, unblock_root, &c);
+		for (int i = 0; i < N_WORKERS + 1 + EVENT_WAITERS; i++)
+			CU_ASSERT_EQUAL(c.end[i], cases[k].end);
+		CU_ASSERT_EQUAL(c.free_at, 0);
+		c.rt->ops->sem_free(c.sem);
+		c.rt->ops->mutex_free(c.lock);
+		c.rt->ops->event_free(c.ev);
+		sim_runtime_free(c.rt);
 	}
 }
 
@@ -756,7 +852,7 @@ void register_tests(void)
 {
 	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_shared_host),
 	           TEST(test_spawn_cost_contends), TEST(test_task_cpu), TEST(test_copy_cpu),
-	           TEST(test_frame_cpu), TEST(test_wake_latency), TEST(test_sleep_cpu),
+	           TEST(test_frame_cpu), TEST(test_wake_latency), TEST(test_sleep_cpu), TEST(test_unblock_cpu),
 	           TEST(test_device_read_end_cpu),
 	           TEST(test_enough_cores_change_nothing), TEST(test_device_io_cpu),
 	           TEST(test_frame_and_io_keys_default_to_nothing),
