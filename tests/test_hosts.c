@@ -814,6 +814,9 @@ static void test_profile_by_name(void)
 	CU_ASSERT(s->hosts[0].send_cpu_s_per_byte > 0);
 	CU_ASSERT(s->hosts[0].recv_cpu_s_per_byte > 0);
 	CU_ASSERT(s->hosts[0].wake_latency_s > 0);
+	CU_ASSERT(s->hosts[0].sleep_cpu_s > 0);
+	CU_ASSERT(s->hosts[0].unblock_cpu_s > 0);
+	CU_ASSERT(s->hosts[0].device_read_end_cpu_s > 0);
 	/* The scenario's own key wins over the profile's. */
 	CU_ASSERT_EQUAL(s->hosts[1].cores, 64);
 	CU_ASSERT_EQUAL(s->hosts[1].send_cpu_s_per_byte, s->hosts[0].send_cpu_s_per_byte);
