@@ -471,51 +471,24 @@ static double task_cpu(void)
 	return rc || threads != TASKS ? -1 : cpu / TASKS;
 }
 
-/* A real-world task's timed sleeps: the CPU time each costs the sleeping
- * thread (the real world's own sleep, rt_sleep: arming the timer, switching
- * out and back in), median of SLEEPS sleeps of 100 us. */
-struct sleep_ctx {
-	struct rt *rt;
-	double v[SLEEPS];
-};
-
-static void sleeps_root(void *arg)
-{
-	struct sleep_ctx *c = arg;
-	for (int i = 0; i < SLEEPS; i++) {
-		double t0 = thread_cpu();
-		rt_sleep(c->rt, 100e-6);
-		c->v[i] = thread_cpu() - t0;
-	}
-}
-
-static double sleep_cpu(void)
-{
-	struct rtp_config cfg = {.io_timeout_s = 10};
-	struct rt *rt = rtp_new(&cfg, NULL, 0);
-	if (!rt)
-		return -1;
-	struct sleep_ctx *c = calloc(1, sizeof *c);
-	int rc = c ? (c->rt = rt, rtp_run(rt, sleeps_root, c, NULL, 0)) : -1;
-	double cpu = rc ? -1 : stats(c->v, SLEEPS).median;
-	free(c);
-	rtp_free(rt);
-	return cpu;
-}
-
-/* A real-world task blocked on one of the real world's semaphores until
- * another task, after a 200 us sleep, releases it: the CPU time the
- * blocked thread spends in the acquire (going to sleep in the kernel and
- * being switched back in), median of SLEEPS hand-offs. */
-struct unblock_ctx {
+/*
+ * A real-world task's timed sleeps and blocked waits, in one run: the CPU
+ * time each of SLEEPS sleeps of 100 us costs the sleeping thread (the real
+ * world's own sleep, rt_sleep: arming the timer, switching out and back
+ * in), then the CPU time of each of SLEEPS semaphore acquires that block
+ * until another task, after a 200 us sleep, releases the semaphore (going
+ * to sleep in the kernel and being switched back in); the medians.
+ */
+struct waits_ctx {
 	struct rt *rt;
 	struct rt_sem *go, *done;
-	double v[SLEEPS];
+	double sleep[SLEEPS], unblock[SLEEPS];
+	int err;
 };
 
 static void releaser(void *arg)
 {
-	struct unblock_ctx *c = arg;
+	struct waits_ctx *c = arg;
 	for (int i = 0; i < SLEEPS; i++) {
 		rt_sleep(c->rt, 200e-6);
 		c->rt->ops->sem_release(c->go);
@@ -523,42 +496,47 @@ static void releaser(void *arg)
 	}
 }
 
-static void unblock_root(void *arg)
+static void waits_root(void *arg)
 {
-	struct unblock_ctx *c = arg;
+	struct waits_ctx *c = arg;
+	for (int i = 0; i < SLEEPS; i++) {
+		double t0 = thread_cpu();
+		rt_sleep(c->rt, 100e-6);
+		c->sleep[i] = thread_cpu() - t0;
+	}
 	struct rt_task *t = rt_spawn(c->rt, RT_SIDE_SRC, "bench-releaser", releaser, c);
+	c->err = !t;
 	for (int i = 0; t && i < SLEEPS; i++) {
 		double t0 = thread_cpu();
 		c->rt->ops->sem_acquire(c->go);
-		c->v[i] = thread_cpu() - t0;
+		c->unblock[i] = thread_cpu() - t0;
 		c->rt->ops->sem_release(c->done);
 	}
 	if (t)
 		rt_join(c->rt, t);
-	else
-		c->v[0] = -1;
 }
 
-static double unblock_cpu(void)
+static int waits_cpu(double *sleep, double *unblock)
 {
 	struct rtp_config cfg = {.io_timeout_s = 10};
 	struct rt *rt = rtp_new(&cfg, NULL, 0);
 	if (!rt)
 		return -1;
-	struct unblock_ctx *c = calloc(1, sizeof *c);
-	double cpu = -1;
+	struct waits_ctx *c = calloc(1, sizeof *c);
+	int rc = -1;
 	if (c && (c->go = rt->ops->sem_new(rt, 0)) && (c->done = rt->ops->sem_new(rt, 0))) {
 		c->rt = rt;
-		if (rtp_run(rt, unblock_root, c, NULL, 0) == 0 && c->v[0] >= 0)
-			cpu = stats(c->v, SLEEPS).median;
+		rc = rtp_run(rt, waits_root, c, NULL, 0) || c->err ? -1 : 0;
+		*sleep = stats(c->sleep, SLEEPS).median;
+		*unblock = stats(c->unblock, SLEEPS).median;
 	}
-	if (c) {
+	if (c && c->go)
 		rt->ops->sem_free(c->go);
+	if (c && c->done)
 		rt->ops->sem_free(c->done);
-	}
 	free(c);
 	rtp_free(rt);
-	return cpu;
+	return rc;
 }
 
 /* An emulated device with 4 KiB of state and no costs: its image is read
@@ -810,12 +788,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "\nbench_host: the real world's tasks failed\n");
 			return 1;
 		}
-		if ((v[SC][i] = sleep_cpu()) < 0) {
-			fprintf(stderr, "\nbench_host: the real world's sleeps failed\n");
-			return 1;
-		}
-		if ((v[UB][i] = unblock_cpu()) < 0) {
-			fprintf(stderr, "\nbench_host: the real world's semaphores failed\n");
+		if (waits_cpu(&v[SC][i], &v[UB][i])) {
+			fprintf(stderr, "\nbench_host: the real world's sleeps and semaphores "
+			                "failed\n");
 			return 1;
 		}
 		if ((v[DE][i] = read_end_cpu(end_scn)) < 0) {
@@ -854,8 +829,8 @@ int main(int argc, char **argv)
 	     stats(v[F4P], samples), samples},
 	    {"sleep of 100 us of a real-world task", "CPU per sleep, median of 200",
 	     stats(v[SC], samples), samples},
-	    {"emulated device read finding the end of its stop-copy data", "CPU per call, mean of 100",
-	     stats(v[DE], samples), samples},
+	    {"emulated device read finding the end of its stop-copy data",
+	     "CPU per call, mean of 100", stats(v[DE], samples), samples},
 	    {"semaphore acquire of a real-world task that blocks", "CPU per acquire, median of 200",
 	     stats(v[UB], samples), samples},
 	};

@@ -9,11 +9,10 @@
  * runs inside the load's time, a read that finds no data costs
  * device_read_end_cpu instead, a sleep ends the host's wake latency late
  * and its CPU (sleep_cpu) is spent inside that lateness as it wakes, a
- * task that blocked spends unblock_cpu as it resumes; a host without the per-frame and per-call keys
- * computes what one with them at 0 does, bit for bit; a host with enough cores
- * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2
- * cores take at least their CPU time over 2; host profiles load by name
- * and their errors name their own file, line and key.
+ * task that blocked spends unblock_cpu as it resumes; a host without the per-frame and per-call
+ * keys computes what one with them at 0 does, bit for bit; a host with enough cores changes
+ * nothing, bit for bit; 64 devices whose arcs are CPU work on 2 cores take at least their CPU time
+ * over 2; host profiles load by name and their errors name their own file, line and key.
  */
 #include <math.h>
 #include <stdio.h>
@@ -53,7 +52,7 @@ static void run_ok(struct rt *rt, rt_task_fn fn, void *arg)
 struct cpu_ctx {
 	struct rt *rt;
 	enum rt_side side;
-	double cpu_s;
+	double cpu_s, sleep_s; /* each burner's CPU work, then its sleep */
 	double end[N_WORKERS];
 	int next;
 	double joined; /* when the root had joined them all */
@@ -64,6 +63,7 @@ static void burner(void *arg)
 	struct cpu_ctx *c = arg;
 	int me = c->next++; /* actors run one at a time */
 	rt_compute(c->rt, c->cpu_s);
+	rt_sleep(c->rt, c->sleep_s);
 	c->end[me] = rt_now(c->rt);
 }
 
@@ -321,31 +321,6 @@ static void test_wake_latency(void)
  * share them and end at 2^-8 + 2^-10 - 2^-12 + 2 x 2^-12, on 1 core at
  * ... + 4 x 2^-12.  A sleep shorter than its CPU lasts its CPU; 0 CPU (the
  * default) changes nothing. */
-struct sleepers_ctx {
-	struct rt *rt;
-	double sleep_s;
-	double end[N_WORKERS];
-	int next;
-};
-
-static void timed_sleeper(void *arg)
-{
-	struct sleepers_ctx *c = arg;
-	int me = c->next++;
-	rt_sleep(c->rt, c->sleep_s);
-	c->end[me] = rt_now(c->rt);
-}
-
-static void spawn_sleepers(void *arg)
-{
-	struct sleepers_ctx *c = arg;
-	struct rt_task *t[N_WORKERS];
-	for (int i = 0; i < N_WORKERS; i++)
-		t[i] = rt_spawn(c->rt, RT_SIDE_SRC, "sleeper", timed_sleeper, c);
-	for (int i = 0; i < N_WORKERS; i++)
-		rt_join(c->rt, t[i]);
-}
-
 static void test_sleep_cpu(void)
 {
 	static const struct {
@@ -364,8 +339,9 @@ static void test_sleep_cpu(void)
 		cfg.host[RT_SIDE_SRC].cores = cases[k].cores;
 		cfg.host[RT_SIDE_SRC].wake_latency_s = cases[k].wake_s;
 		cfg.host[RT_SIDE_SRC].sleep_cpu_s = cases[k].cpu_s;
-		struct sleepers_ctx x = {.rt = rt_of(&cfg), .sleep_s = cases[k].sleep_s};
-		run_ok(x.rt, spawn_sleepers, &x);
+		struct cpu_ctx x = {
+		    .rt = rt_of(&cfg), .side = RT_SIDE_SRC, .sleep_s = cases[k].sleep_s};
+		run_ok(x.rt, spawn_burners, &x);
 		for (int i = 0; i < N_WORKERS; i++)
 			CU_ASSERT_EQUAL(x.end[i], cases[k].end);
 		sim_runtime_free(x.rt);
@@ -390,29 +366,21 @@ struct unblock_ctx {
 	int next;
 };
 
-static void sem_waiter(void *arg)
+/* Waiter i (they start in spawn order) waits on the semaphore, the lock
+ * (i == N_WORKERS) or the event. */
+static void waiter(void *arg)
 {
 	struct unblock_ctx *c = arg;
 	int me = c->next++;
-	c->rt->ops->sem_acquire(c->sem);
+	if (me < N_WORKERS)
+		c->rt->ops->sem_acquire(c->sem);
+	else if (me == N_WORKERS)
+		c->rt->ops->mutex_lock(c->lock);
+	else
+		c->rt->ops->event_wait(c->ev);
 	c->end[me] = rt_now(c->rt);
-}
-
-static void lock_waiter(void *arg)
-{
-	struct unblock_ctx *c = arg;
-	int me = c->next++;
-	c->rt->ops->mutex_lock(c->lock);
-	c->end[me] = rt_now(c->rt);
-	c->rt->ops->mutex_unlock(c->lock);
-}
-
-static void event_waiter(void *arg)
-{
-	struct unblock_ctx *c = arg;
-	int me = c->next++;
-	c->rt->ops->event_wait(c->ev);
-	c->end[me] = rt_now(c->rt);
+	if (me == N_WORKERS)
+		c->rt->ops->mutex_unlock(c->lock);
 }
 
 static void unblock_root(void *arg)
@@ -422,9 +390,7 @@ static void unblock_root(void *arg)
 	struct rt_task *t[N];
 	c->rt->ops->mutex_lock(c->lock);
 	for (int i = 0; i < N; i++)
-		t[i] = rt_spawn(c->rt, RT_SIDE_SRC, "waiter",
-		                i < N_WORKERS ? sem_waiter : i == N_WORKERS ? lock_waiter : event_waiter,
-		                c);
+		t[i] = rt_spawn(c->rt, RT_SIDE_SRC, "waiter", waiter, c);
 	rt_sleep(c->rt, 0x1p-8);
 	for (int i = 0; i < N_WORKERS; i++)
 		c->rt->ops->sem_release(c->sem);
@@ -507,7 +473,7 @@ static bool same_trace(const struct trace *a, const struct trace *b)
 struct io_ctx {
 	struct rt *rt;
 	const struct scenario *s;
-	double read_took, write_took;
+	double read_took, write_took, end_took;
 };
 
 static void io_root(void *arg)
@@ -527,6 +493,14 @@ static void io_root(void *arg)
 	CU_ASSERT_EQUAL(dst->ops->write(dst, NULL, 0, DEVICE_DATA_STATE), 0);
 	c->read_took = t1 - t0;
 	c->write_took = rt_now(c->rt) - t1;
+	/* The image was read whole and nothing changed since: the stop-copy
+	 * state's first read finds its end. */
+	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_PRE_COPY_P2P), 0);
+	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_STOP_COPY), 0);
+	t0 = rt_now(c->rt);
+	CU_ASSERT_EQUAL(src->ops->read(src, NULL, 4096, &got, &hint), 0);
+	CU_ASSERT_EQUAL(got, 0);
+	c->end_took = rt_now(c->rt) - t0;
 	src->ops->free(src);
 	dst->ops->free(dst);
 }
@@ -534,23 +508,25 @@ static void io_root(void *arg)
 /* A device whose arcs take no time and whose load costs 2^-8 s a write: a
  * read takes the source host's device_read_cpu, a write the longer of its
  * load and the destination host's device_write_cpu (the call's CPU runs
- * inside the load's time, as the emulated device's deadlines do), on one
- * core as without a core limit; 0 (no key) costs nothing. */
+ * inside the load's time, as the emulated device's deadlines do), a read
+ * that finds no data (the end of the stop-copy state) device_read_end_cpu,
+ * not device_read_cpu; on one core as without a core limit; 0 (no key)
+ * costs nothing. */
 static void test_device_io_cpu(void)
 {
 	static const char text[] =
 	    "name: io\n"
 	    "vm: {ram: 0}\n"
 	    "devices:\n"
-	    "  - {name: vf, profile: null, state_size: 1MiB, header_size: 0,\n"
+	    "  - {name: vf, profile: null, state_size: 4KiB, header_size: 0,\n"
 	    "     latency: {default: 0}}\n";
 	static const struct {
 		unsigned cores;
-		double read_cpu, write_cpu, read_took, write_took;
+		double read_cpu, write_cpu, end_cpu, read_took, write_took, end_took;
 	} cases[] = {
-	    {0, 0, 0, 0, 0x1p-8},                   /* the defaults */
-	    {0, 0x1p-10, 0x1p-10, 0x1p-10, 0x1p-8}, /* the write's CPU inside its load */
-	    {1, 0x1p-10, 0x1p-7, 0x1p-10, 0x1p-7},  /* longer than the load */
+	    {0, 0, 0, 0, 0, 0x1p-8, 0},                   /* the defaults */
+	    {0, 0x1p-10, 0x1p-10, 0, 0x1p-10, 0x1p-8, 0}, /* the write's CPU inside its load */
+	    {1, 0x1p-10, 0x1p-7, 0x1p-12, 0x1p-10, 0x1p-7, 0x1p-12}, /* longer than the load */
 	};
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		struct scenario *s = load_text(text, NULL, 0);
@@ -558,6 +534,7 @@ static void test_device_io_cpu(void)
 		s->groups[0].load_Bps = 0;
 		s->hosts[RT_SIDE_SRC].device_read_cpu_s = cases[k].read_cpu;
 		s->hosts[RT_SIDE_DST].device_write_cpu_s = cases[k].write_cpu;
+		s->hosts[RT_SIDE_SRC].device_read_end_cpu_s = cases[k].end_cpu;
 		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
 		for (int h = 0; h < 2; h++)
 			cfg.host[h].cores = cases[k].cores;
@@ -565,68 +542,6 @@ static void test_device_io_cpu(void)
 		run_ok(c.rt, io_root, &c);
 		CU_ASSERT_EQUAL(c.read_took, cases[k].read_took);
 		CU_ASSERT_EQUAL(c.write_took, cases[k].write_took);
-		sim_runtime_free(c.rt);
-		scenario_free(s);
-	}
-}
-
-/* device_read_end_cpu: a read that finds no data (here the end of the
- * stop-copy state: the image was read in precopy and nothing changed
- * since) costs the caller device_read_end_cpu, not device_read_cpu, which
- * a read of data costs; on one core as without a core limit. */
-struct end_ctx {
-	struct rt *rt;
-	const struct scenario *s;
-	double data_took, end_took;
-};
-
-static void end_root(void *arg)
-{
-	struct end_ctx *c = arg;
-	struct device *d = sim_device_new(c->rt, c->s, 0, RT_SIDE_SRC, 0, NULL);
-	CU_ASSERT_FATAL(d != NULL);
-	CU_ASSERT_EQUAL(d->ops->set_state(d, VFIO_STATE_PRE_COPY), 0);
-	uint64_t got = 0;
-	uint32_t hint = DEVICE_DATA_STATE;
-	double t0 = rt_now(c->rt);
-	CU_ASSERT_EQUAL(d->ops->read(d, NULL, 4096, &got, &hint), 0);
-	CU_ASSERT_EQUAL(got, 4096);
-	c->data_took = rt_now(c->rt) - t0;
-	CU_ASSERT_EQUAL(d->ops->set_state(d, VFIO_STATE_PRE_COPY_P2P), 0);
-	CU_ASSERT_EQUAL(d->ops->set_state(d, VFIO_STATE_STOP_COPY), 0);
-	t0 = rt_now(c->rt);
-	CU_ASSERT_EQUAL(d->ops->read(d, NULL, 4096, &got, &hint), 0);
-	CU_ASSERT_EQUAL(got, 0);
-	c->end_took = rt_now(c->rt) - t0;
-	d->ops->free(d);
-}
-
-static void test_device_read_end_cpu(void)
-{
-	static const char text[] =
-	    "name: end\n"
-	    "vm: {ram: 0}\n"
-	    "devices:\n"
-	    "  - {name: vf, profile: null, state_size: 4KiB, header_size: 0,\n"
-	    "     latency: {default: 0}}\n";
-	static const struct {
-		unsigned cores;
-		double read_cpu, end_cpu, data_took, end_took;
-	} cases[] = {
-	    {0, 0, 0, 0, 0},                         /* the defaults */
-	    {1, 0x1p-10, 0x1p-12, 0x1p-10, 0x1p-12}, /* each its own */
-	    {0, 0x1p-10, 0, 0x1p-10, 0},             /* an end read is no data call */
-	};
-	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-		struct scenario *s = load_text(text, NULL, 0);
-		s->hosts[RT_SIDE_SRC].device_read_cpu_s = cases[k].read_cpu;
-		s->hosts[RT_SIDE_SRC].device_read_end_cpu_s = cases[k].end_cpu;
-		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
-		for (int h = 0; h < 2; h++)
-			cfg.host[h].cores = cases[k].cores;
-		struct end_ctx c = {.rt = rt_of(&cfg), .s = s};
-		run_ok(c.rt, end_root, &c);
-		CU_ASSERT_EQUAL(c.data_took, cases[k].data_took);
 		CU_ASSERT_EQUAL(c.end_took, cases[k].end_took);
 		sim_runtime_free(c.rt);
 		scenario_free(s);
@@ -650,13 +565,18 @@ static void test_frame_and_io_keys_default_to_nothing(void)
 	                           "                recv_cpu_per_byte: 0.125ns}\n"
 	                           "devices:\n"
 	                           "  - {name: vf, count: 16, state_size: 1MiB}\n";
-	static const char *const zero[] = {
-	    "hosts.source.send_cpu_per_frame=0",      "hosts.source.recv_cpu_per_frame=0",
-	    "hosts.source.device_read_cpu=0",         "hosts.source.device_write_cpu=0",
-	    "hosts.destination.send_cpu_per_frame=0", "hosts.destination.recv_cpu_per_frame=0",
-	    "hosts.destination.device_read_cpu=0",    "hosts.destination.device_write_cpu=0",
-	    "hosts.source.sleep_cpu=0",               "hosts.destination.sleep_cpu=0",
-	    "hosts.source.device_read_end_cpu=0",     "hosts.destination.device_read_end_cpu=0"};
+	static const char *const zero[] = {"hosts.source.send_cpu_per_frame=0",
+	                                   "hosts.source.recv_cpu_per_frame=0",
+	                                   "hosts.source.device_read_cpu=0",
+	                                   "hosts.source.device_write_cpu=0",
+	                                   "hosts.destination.send_cpu_per_frame=0",
+	                                   "hosts.destination.recv_cpu_per_frame=0",
+	                                   "hosts.destination.device_read_cpu=0",
+	                                   "hosts.destination.device_write_cpu=0",
+	                                   "hosts.source.sleep_cpu=0",
+	                                   "hosts.destination.sleep_cpu=0",
+	                                   "hosts.source.device_read_end_cpu=0",
+	                                   "hosts.destination.device_read_end_cpu=0"};
 	static const char *const some[] = {"hosts.source.send_cpu_per_frame=10us",
 	                                   "hosts.source.recv_cpu_per_frame=10us",
 	                                   "hosts.source.device_read_cpu=20us",
@@ -855,8 +775,9 @@ void register_tests(void)
 {
 	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_shared_host),
 	           TEST(test_spawn_cost_contends), TEST(test_task_cpu), TEST(test_copy_cpu),
-	           TEST(test_frame_cpu), TEST(test_wake_latency), TEST(test_sleep_cpu), TEST(test_unblock_cpu),
-	           TEST(test_device_read_end_cpu),
+	           TEST(test_frame_cpu), TEST(test_wake_latency), TEST(test_sleep_cpu),
+	           TEST(test_unblock_cpu),
+
 	           TEST(test_enough_cores_change_nothing), TEST(test_device_io_cpu),
 	           TEST(test_frame_and_io_keys_default_to_nothing),
 	           TEST(test_64_devices_on_2_cores), TEST(test_profile_by_name),
