@@ -695,6 +695,7 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 		copied_at = simgrid_get_clock() + cpu_s;
 	s->stats.sends++;
 	link_transfer(s, c, bytes);
+	double departed = simgrid_get_clock();
 	if (copy)
 		sg_exec_wait(copy);
 	else if (copied_at > simgrid_get_clock()) {
@@ -709,6 +710,14 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	c->count++;
 	if (c->waiting)
 		sg_sem_release(c->arrived);
+	/* The real world's sender sleeps until its frame has left (the link's
+	 * pace): a timer, which wakes it the host's wake latency late, unless
+	 * its copy ran past the departure (then it does not wait). */
+	double late = departed + self_host(s)->wake_latency_s;
+	if (self_host(s)->wake_latency_s > 0 && late > simgrid_get_clock()) {
+		s->stats.sleeps++;
+		sg_actor_sleep_until(late);
+	}
 	return 0;
 }
 
@@ -723,10 +732,12 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 		sg_sem_acquire(c->arrived);
 		c->waiting--;
 	}
+	/* Waiting for the frame's arrival is a timer in the real world too:
+	 * it ends the host's wake latency late. */
 	double arrive = c->q[c->head].arrive;
 	if (arrive > simgrid_get_clock()) {
 		c->srt->stats.sleeps++;
-		sg_actor_sleep_until(arrive);
+		sg_actor_sleep_until(arrive + self_host(c->srt)->wake_latency_s);
 	}
 	task_leave(self);
 	*f = c->q[c->head].f;

@@ -275,6 +275,31 @@ static void test_frame_cpu(void)
 	}
 }
 
+/* The real world's channel sleeps too: the sender until its frame has left,
+ * the receiver until it arrives; each ends the host's wake latency late.
+ * 2^20 bytes, 2^-10 s on the wire, 2^-11 s of latency, 2^-12 s of wake
+ * latency: sent at 2^-10 + 2^-12, received at 2^-10 + 2^-11 + 2^-12; a
+ * copy longer than the wire (2^-9 s) and the latency: the sender does not
+ * wait, the receiver does; no wake latency: as before. */
+static void test_channel_wake_latency(void)
+{
+	static const struct {
+		double send_per_byte, wake_s, sent, received;
+	} cases[] = {
+	    {0, 0x1p-12, 0x1p-10 + 0x1p-12, 0x1p-10 + 0x1p-11 + 0x1p-12},
+	    {0x1p-29, 0x1p-12, 0x1p-9, 0x1p-9 + 0x1p-11 + 0x1p-12},
+	    {0, 0, 0x1p-10, 0x1p-10 + 0x1p-11},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30, .latency_s = 0x1p-11};
+		for (int h = 0; h < 2; h++)
+			cfg.host[h] =
+			    (struct sim_host_config){.send_cpu_s_per_byte = cases[k].send_per_byte,
+			                             .wake_latency_s = cases[k].wake_s};
+		check_xfer(&cfg, cases[k].sent, cases[k].received);
+	}
+}
+
 struct wake_ctx {
 	struct rt *rt;
 	double slept, computed;
@@ -775,8 +800,8 @@ void register_tests(void)
 {
 	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_shared_host),
 	           TEST(test_spawn_cost_contends), TEST(test_task_cpu), TEST(test_copy_cpu),
-	           TEST(test_frame_cpu), TEST(test_wake_latency), TEST(test_sleep_cpu),
-	           TEST(test_unblock_cpu),
+	           TEST(test_frame_cpu), TEST(test_wake_latency), TEST(test_channel_wake_latency),
+	           TEST(test_sleep_cpu), TEST(test_unblock_cpu),
 
 	           TEST(test_enough_cores_change_nothing), TEST(test_device_io_cpu),
 	           TEST(test_frame_and_io_keys_default_to_nothing),
