@@ -41,7 +41,10 @@ static const char usage[] =
     "the real world's own work: per frame over a channel of 0, 4 and 256 KiB\n"
     "(send/recv_cpu_per_frame from the 4 KiB one, whose pump's share is printed\n"
     "apart), per 4 KiB data call of an emulated device (device_read/write_cpu),\n"
-    "per task (task_cpu).  Prints a host profile (YAML) that says which command\n"
+    "per task (task_cpu), per timed sleep of a real-world task (sleep_cpu), per\n"
+    "emulated device read that finds the end of its data (device_read_end_cpu),\n"
+    "per semaphore acquire that blocks (unblock_cpu).\n"
+    "Prints a host profile (YAML) that says which command\n"
     "measured it, when, on what CPU, with samples and spread.\n"
     "  --samples N   samples per measurement (default 15); the median is used\n"
     "  --bytes MIB   bytes copied per sample of the per-byte costs (default 64)\n"
@@ -468,6 +471,135 @@ static double task_cpu(void)
 	return rc || threads != TASKS ? -1 : cpu / TASKS;
 }
 
+/*
+ * A real-world task's timed sleeps and blocked waits, in one run: the CPU
+ * time each of SLEEPS sleeps of 100 us costs the sleeping thread (the real
+ * world's own sleep, rt_sleep: arming the timer, switching out and back
+ * in), then the CPU time of each of SLEEPS semaphore acquires that block
+ * until another task, after a 200 us sleep, releases the semaphore (going
+ * to sleep in the kernel and being switched back in); the medians.
+ */
+struct waits_ctx {
+	struct rt *rt;
+	struct rt_sem *go, *done;
+	double sleep[SLEEPS], unblock[SLEEPS];
+	int err;
+};
+
+static void releaser(void *arg)
+{
+	struct waits_ctx *c = arg;
+	for (int i = 0; i < SLEEPS; i++) {
+		rt_sleep(c->rt, 200e-6);
+		c->rt->ops->sem_release(c->go);
+		c->rt->ops->sem_acquire(c->done);
+	}
+}
+
+static void waits_root(void *arg)
+{
+	struct waits_ctx *c = arg;
+	for (int i = 0; i < SLEEPS; i++) {
+		double t0 = thread_cpu();
+		rt_sleep(c->rt, 100e-6);
+		c->sleep[i] = thread_cpu() - t0;
+	}
+	struct rt_task *t = rt_spawn(c->rt, RT_SIDE_SRC, "bench-releaser", releaser, c);
+	c->err = !t;
+	for (int i = 0; t && i < SLEEPS; i++) {
+		double t0 = thread_cpu();
+		c->rt->ops->sem_acquire(c->go);
+		c->unblock[i] = thread_cpu() - t0;
+		c->rt->ops->sem_release(c->done);
+	}
+	if (t)
+		rt_join(c->rt, t);
+}
+
+static int waits_cpu(double *sleep, double *unblock)
+{
+	struct rtp_config cfg = {.io_timeout_s = 10};
+	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	if (!rt)
+		return -1;
+	struct waits_ctx *c = calloc(1, sizeof *c);
+	int rc = -1;
+	if (c && (c->go = rt->ops->sem_new(rt, 0)) && (c->done = rt->ops->sem_new(rt, 0))) {
+		c->rt = rt;
+		rc = rtp_run(rt, waits_root, c, NULL, 0) || c->err ? -1 : 0;
+		*sleep = stats(c->sleep, SLEEPS).median;
+		*unblock = stats(c->unblock, SLEEPS).median;
+	}
+	if (c && c->go)
+		rt->ops->sem_free(c->go);
+	if (c && c->done)
+		rt->ops->sem_free(c->done);
+	free(c);
+	rtp_free(rt);
+	return rc;
+}
+
+/* An emulated device with 4 KiB of state and no costs: its image is read
+ * in precopy, and the last read in STOP_COPY finds the end of the data. */
+static const char end_yaml[] = "name: bench-host-end\n"
+                               "vm: {ram: 0}\n"
+                               "devices:\n"
+                               "  - name: vf\n"
+                               "    profile: null\n"
+                               "    state_size: 4KiB\n"
+                               "    header_size: 0\n"
+                               "    latency: {default: 0, query: 0}\n";
+
+#define END_READS 100
+
+struct end_ctx {
+	struct rt *rt;
+	const struct scenario *s;
+	double cpu; /* the end reads', summed */
+	int err;
+};
+
+static void end_root(void *arg)
+{
+	struct end_ctx *c = arg;
+	static uint8_t buf[IO_BYTES];
+	for (int i = 0; i < END_READS && !c->err; i++) {
+		struct device *d = emu_new(c->rt, c->s, 0, RT_SIDE_SRC, 0, NULL, 10);
+		c->err = !d || d->ops->set_state(d, VFIO_STATE_PRE_COPY);
+		for (uint64_t got = 1; got && !c->err;) {
+			uint32_t hint = DEVICE_DATA_STATE; /* the image, in precopy */
+			c->err = d->ops->read(d, buf, IO_BYTES, &got, &hint) != 0;
+		}
+		c->err = c->err || d->ops->set_state(d, VFIO_STATE_PRE_COPY_P2P) ||
+		         d->ops->set_state(d, VFIO_STATE_STOP_COPY);
+		for (uint64_t got = 1; got && !c->err;) {
+			uint32_t hint = DEVICE_DATA_STATE;
+			double t0 = thread_cpu();
+			c->err = d->ops->read(d, buf, IO_BYTES, &got, &hint) != 0;
+			if (!got)
+				c->cpu += thread_cpu() - t0;
+		}
+		c->err = c->err || d->ops->set_state(d, VFIO_STATE_STOP);
+		if (d)
+			d->ops->free(d);
+	}
+}
+
+/* One sample: END_READS emulated devices in STOP_COPY read to their end;
+ * the mean CPU of the caller's read that finds no more data (the data fd
+ * at its end: one system call, no work of the device's feeder thread). */
+static double read_end_cpu(const struct scenario *s)
+{
+	struct rtp_config cfg = {.io_timeout_s = 10};
+	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	if (!rt)
+		return -1;
+	struct end_ctx c = {.rt = rt, .s = s};
+	int rc = rtp_run(rt, end_root, &c, NULL, 0);
+	rtp_free(rt);
+	return rc || c.err ? -1 : c.cpu / END_READS;
+}
+
 /* ---- the profile ---- */
 
 static void cpu_model(char *buf, size_t len)
@@ -600,6 +732,9 @@ int main(int argc, char **argv)
 		DW,
 		TC,
 		F4P,
+		SC,
+		DE,
+		UB,
 		N_MEASURES
 	};
 	double *v[N_MEASURES];
@@ -608,9 +743,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_host: out of memory\n");
 			return 1;
 		}
-	struct scenario *emu_scn = NULL;
+	struct scenario *emu_scn = NULL, *end_scn = NULL;
 	char err[512];
 	if (scenario_load_text("bench_host.c", emu_yaml, strlen(emu_yaml), NULL, 0, &emu_scn, err,
+	                       sizeof err) ||
+	    scenario_load_text("bench_host.c", end_yaml, strlen(end_yaml), NULL, 0, &end_scn, err,
 	                       sizeof err)) {
 		fprintf(stderr, "bench_host: the emulated device's scenario: %s\n", err);
 		return 1;
@@ -651,6 +788,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "\nbench_host: the real world's tasks failed\n");
 			return 1;
 		}
+		if (waits_cpu(&v[SC][i], &v[UB][i])) {
+			fprintf(stderr, "\nbench_host: the real world's sleeps and semaphores "
+			                "failed\n");
+			return 1;
+		}
+		if ((v[DE][i] = read_end_cpu(end_scn)) < 0) {
+			fprintf(stderr, "\nbench_host: the emulated devices' end reads failed\n");
+			return 1;
+		}
 	}
 	fprintf(stderr, "\rbench_host: %d samples in %.1f s\n", samples, mono() - t_begin);
 	struct measure m[] = {
@@ -681,6 +827,12 @@ int main(int argc, char **argv)
 	     stats(v[TC], samples), samples},
 	    {"channel frame of 4 KiB, the pump alone", "CPU per frame, mean of 1000",
 	     stats(v[F4P], samples), samples},
+	    {"sleep of 100 us of a real-world task", "CPU per sleep, median of 200",
+	     stats(v[SC], samples), samples},
+	    {"emulated device read finding the end of its stop-copy data",
+	     "CPU per call, mean of 100", stats(v[DE], samples), samples},
+	    {"semaphore acquire of a real-world task that blocks", "CPU per acquire, median of 200",
+	     stats(v[UB], samples), samples},
 	};
 	/* What the model charges: a stream byte is read from one fd and written
 	 * to another on each side (source: the device's data fd to the stream;
@@ -703,6 +855,12 @@ int main(int argc, char **argv)
 	double dev_read = fmax(0, m[12].s.median - IO_BYTES * m[2].s.median);
 	double dev_write = fmax(0, m[13].s.median - IO_BYTES * m[1].s.median);
 	double per_task = m[14].s.median;
+	/* Every sleep of the engine costs its thread this CPU (the sim spends
+	 * it as the task wakes); a read that finds no data costs the caller
+	 * this, not a data call's. */
+	double per_sleep = m[16].s.median;
+	double read_end = m[17].s.median;
+	double unblock = m[18].s.median;
 
 	char tmp[4096] = "";
 	FILE *f = stdout;
@@ -733,7 +891,11 @@ int main(int argc, char **argv)
 	              "(sending task; pump + receiving task) less its bytes at the socket cost "
 	              "per byte; device_read/write_cpu = CPU per 4 KiB data call of an emulated "
 	              "device (caller + its feeder/checker thread) less the caller's copy; "
-	              "task_cpu = CPU of a real-world task that does nothing");
+	              "task_cpu = CPU of a real-world task that does nothing; "
+	              "sleep_cpu = CPU a 100 us sleep of a real-world task costs it; "
+	              "device_read_end_cpu = CPU of an emulated device read that finds the "
+	              "end of its stop-copy data; unblock_cpu = CPU a real-world task that "
+	              "blocked on a semaphore spends in the acquire");
 	fprintf(f, "\ncommand: ");
 	char cmd[2048] = "";
 	for (int i = 0; i < argc; i++) {
@@ -757,12 +919,18 @@ int main(int argc, char **argv)
 	put_duration(f, wake);
 	fprintf(f, "\n  task_cpu: ");
 	put_duration(f, per_task);
+	fprintf(f, "\n  sleep_cpu: ");
+	put_duration(f, per_sleep);
+	fprintf(f, "\n  unblock_cpu: ");
+	put_duration(f, unblock);
 	fprintf(f, "\n  send_cpu_per_frame: ");
 	put_duration(f, per_frame_send);
 	fprintf(f, "\n  recv_cpu_per_frame: ");
 	put_duration(f, per_frame_recv);
 	fprintf(f, "\n  device_read_cpu: ");
 	put_duration(f, dev_read);
+	fprintf(f, "\n  device_read_end_cpu: ");
+	put_duration(f, read_end);
 	fprintf(f, "\n  device_write_cpu: ");
 	put_duration(f, dev_write);
 	fprintf(f, "\nmeasurements:\n");
@@ -789,5 +957,6 @@ int main(int argc, char **argv)
 	for (int k = 0; k < N_MEASURES; k++)
 		free(v[k]);
 	scenario_free(emu_scn);
+	scenario_free(end_scn);
 	return 0;
 }

@@ -663,9 +663,12 @@ int scenario_convert_host(struct loader *L, const char *prefix, const struct raw
 	             {"vcpu_resume", h->vcpu_resume, &o->vcpu_resume_s},
 	             {"wake_latency", h->wake_latency, &o->wake_latency_s},
 	             {"task_cpu", h->task_cpu, &o->task_cpu_s},
+	             {"sleep_cpu", h->sleep_cpu, &o->sleep_cpu_s},
+	             {"unblock_cpu", h->unblock_cpu, &o->unblock_cpu_s},
 	             {"send_cpu_per_frame", h->send_cpu_per_frame, &o->send_cpu_s_per_frame},
 	             {"recv_cpu_per_frame", h->recv_cpu_per_frame, &o->recv_cpu_s_per_frame},
 	             {"device_read_cpu", h->device_read_cpu, &o->device_read_cpu_s},
+	             {"device_read_end_cpu", h->device_read_end_cpu, &o->device_read_end_cpu_s},
 	             {"device_write_cpu", h->device_write_cpu, &o->device_write_cpu_s}};
 	char path[KEY_PATH_LEN];
 	const char *dot = *prefix ? "." : "";

@@ -318,9 +318,12 @@ char *scenario_to_yaml(const struct scenario *s)
 		emit_duration(&m, "vcpu_resume", x->vcpu_resume_s);
 		emit_duration(&m, "wake_latency", x->wake_latency_s);
 		emit_duration(&m, "task_cpu", x->task_cpu_s);
+		emit_duration(&m, "sleep_cpu", x->sleep_cpu_s);
+		emit_duration(&m, "unblock_cpu", x->unblock_cpu_s);
 		emit_duration(&m, "send_cpu_per_frame", x->send_cpu_s_per_frame);
 		emit_duration(&m, "recv_cpu_per_frame", x->recv_cpu_s_per_frame);
 		emit_duration(&m, "device_read_cpu", x->device_read_cpu_s);
+		emit_duration(&m, "device_read_end_cpu", x->device_read_end_cpu_s);
 		emit_duration(&m, "device_write_cpu", x->device_write_cpu_s);
 		emit_end_map(&m);
 	}

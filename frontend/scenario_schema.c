@@ -37,9 +37,12 @@ const cyaml_schema_field_t scenario_schema_host_fields[] = {
     STR("vcpu_resume", OPT, struct raw_host, vcpu_resume),
     STR("wake_latency", OPT, struct raw_host, wake_latency),
     STR("task_cpu", OPT, struct raw_host, task_cpu),
+    STR("sleep_cpu", OPT, struct raw_host, sleep_cpu),
+    STR("unblock_cpu", OPT, struct raw_host, unblock_cpu),
     STR("send_cpu_per_frame", OPT, struct raw_host, send_cpu_per_frame),
     STR("recv_cpu_per_frame", OPT, struct raw_host, recv_cpu_per_frame),
     STR("device_read_cpu", OPT, struct raw_host, device_read_cpu),
+    STR("device_read_end_cpu", OPT, struct raw_host, device_read_end_cpu),
     STR("device_write_cpu", OPT, struct raw_host, device_write_cpu),
     CYAML_FIELD_END,
 };

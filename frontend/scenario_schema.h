@@ -27,7 +27,7 @@ struct raw_vm {
 struct raw_host {
 	char *profile, *cores, *send_cpu_per_byte, *recv_cpu_per_byte, *vcpu_pause, *vcpu_resume,
 	    *wake_latency, *task_cpu, *send_cpu_per_frame, *recv_cpu_per_frame, *device_read_cpu,
-	    *device_write_cpu;
+	    *device_write_cpu, *sleep_cpu, *device_read_end_cpu, *unblock_cpu;
 };
 struct raw_hosts {
 	struct raw_host *source, *destination;

@@ -1046,9 +1046,12 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		             {"vcpu_resume", x->vcpu_resume_s},
 		             {"wake_latency", x->wake_latency_s},
 		             {"task_cpu", x->task_cpu_s},
+		             {"sleep_cpu", x->sleep_cpu_s},
+		             {"unblock_cpu", x->unblock_cpu_s},
 		             {"send_cpu_per_frame", x->send_cpu_s_per_frame},
 		             {"recv_cpu_per_frame", x->recv_cpu_s_per_frame},
 		             {"device_read_cpu", x->device_read_cpu_s},
+		             {"device_read_end_cpu", x->device_read_end_cpu_s},
 		             {"device_write_cpu", x->device_write_cpu_s}};
 		for (size_t k = 0; k < sizeof costs / sizeof costs[0]; k++)
 			if (!seconds_ok(costs[k].v)) {
@@ -1375,9 +1378,11 @@ bool scenario_equal(const struct scenario *a, const struct scenario *b)
 		    x->recv_cpu_s_per_byte != y->recv_cpu_s_per_byte ||
 		    x->vcpu_pause_s != y->vcpu_pause_s || x->vcpu_resume_s != y->vcpu_resume_s ||
 		    x->wake_latency_s != y->wake_latency_s || x->task_cpu_s != y->task_cpu_s ||
+		    x->sleep_cpu_s != y->sleep_cpu_s || x->unblock_cpu_s != y->unblock_cpu_s ||
 		    x->send_cpu_s_per_frame != y->send_cpu_s_per_frame ||
 		    x->recv_cpu_s_per_frame != y->recv_cpu_s_per_frame ||
 		    x->device_read_cpu_s != y->device_read_cpu_s ||
+		    x->device_read_end_cpu_s != y->device_read_end_cpu_s ||
 		    x->device_write_cpu_s != y->device_write_cpu_s)
 			return false;
 	}

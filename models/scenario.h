@@ -200,18 +200,21 @@ struct scn_handler {
  * (migration.thread_*) are CPU work too, charged on the caller's host.
  */
 struct scn_host {
-	char *profile;               /* host profile the values came from, or NULL */
-	unsigned cores;              /* 0: unlimited (CPU work never waits for a core) */
-	double send_cpu_s_per_byte;  /* copying a stream byte out (socket send) */
-	double recv_cpu_s_per_byte;  /* copying a stream byte in (socket receive) */
-	double vcpu_pause_s;         /* per vCPU, stopping the VM (source; pause_all_vcpus) */
-	double vcpu_resume_s;        /* per vCPU, starting the VM (resume_all_vcpus) */
-	double wake_latency_s;       /* how late a task's sleep ends (timer lateness) */
-	double task_cpu_s;           /* CPU each task spends of its own: start, bookkeeping, end */
-	double send_cpu_s_per_frame; /* per stream frame sent, besides its bytes (syscalls) */
-	double recv_cpu_s_per_frame; /* per stream frame received, besides its bytes */
-	double device_read_cpu_s;    /* per call reading a device's data fd, besides its bytes */
-	double device_write_cpu_s;   /* per call writing a device's data fd, besides its bytes */
+	char *profile;                /* host profile the values came from, or NULL */
+	unsigned cores;               /* 0: unlimited (CPU work never waits for a core) */
+	double send_cpu_s_per_byte;   /* copying a stream byte out (socket send) */
+	double recv_cpu_s_per_byte;   /* copying a stream byte in (socket receive) */
+	double vcpu_pause_s;          /* per vCPU, stopping the VM (source; pause_all_vcpus) */
+	double vcpu_resume_s;         /* per vCPU, starting the VM (resume_all_vcpus) */
+	double wake_latency_s;        /* how late a task's sleep ends (timer lateness) */
+	double task_cpu_s;            /* CPU each task spends of its own: start, bookkeeping, end */
+	double sleep_cpu_s;           /* CPU a timed sleep costs its task (the timer, switching) */
+	double unblock_cpu_s;         /* CPU resuming after blocking (semaphore, lock, event) */
+	double send_cpu_s_per_frame;  /* per stream frame sent, besides its bytes (syscalls) */
+	double recv_cpu_s_per_frame;  /* per stream frame received, besides its bytes */
+	double device_read_cpu_s;     /* per call reading a device's data fd, besides its bytes */
+	double device_read_end_cpu_s; /* per such call that finds no data (the end of it) */
+	double device_write_cpu_s;    /* per call writing a device's data fd, besides its bytes */
 };
 
 struct scenario {

@@ -29,6 +29,7 @@ struct sim_dev {
 	struct rt *rt;
 	struct rt_sem *domain;
 	double read_cpu_s, write_cpu_s; /* per data call: the host's device_read/write_cpu */
+	double read_end_cpu_s;          /* per read finding no data: device_read_end_cpu */
 };
 
 static struct sim_dev *sd_of(struct device *d)
@@ -114,9 +115,11 @@ static int sim_read(struct device *d, void *buf, uint64_t max, uint64_t *got, ui
 	int rc = devmodel_read(&sd->m, d, now, max, got, hint);
 	/* The call's own CPU on the data fd (device_read_cpu), after the model
 	 * said what is there, as the emulated device reads it; its bytes are
-	 * the stream's send copy (send_cpu_per_byte). */
+	 * the stream's send copy (send_cpu_per_byte).  A read that finds no
+	 * data (the end of the stop-copy state, or no precopy data yet) asks
+	 * the device for nothing: one system call (device_read_end_cpu). */
 	if (!rc)
-		rt_compute(sd->rt, sd->read_cpu_s);
+		rt_compute(sd->rt, *got ? sd->read_cpu_s : sd->read_end_cpu_s);
 	return rc;
 }
 
@@ -174,6 +177,7 @@ struct device *sim_device_new(struct rt *rt, const struct scenario *s, size_t in
 	sd->rt = rt;
 	sd->domain = domain;
 	sd->read_cpu_s = s->hosts[side].device_read_cpu_s;
+	sd->read_end_cpu_s = s->hosts[side].device_read_end_cpu_s;
 	sd->write_cpu_s = s->hosts[side].device_write_cpu_s;
 	sd->d.ops = &sim_device_ops;
 	sd->d.priv = sd;

@@ -325,14 +325,30 @@ static double op_now(struct rt *rt)
 	return simgrid_get_clock() - srt_of(rt)->t0;
 }
 
-/* A sleep ends the host's wake latency late, as a real timer does; CPU work
- * on a host with unlimited cores (sim_compute) is not a timer and does not. */
+/*
+ * A sleep ends the host's wake latency late, as a real timer does; CPU work
+ * on a host with unlimited cores (sim_compute) is not a timer and does not.
+ * The timer also costs the sleeping task CPU (sleep_cpu: the system call
+ * arming it, the wake-up switching the thread back in), spent as it wakes,
+ * inside the lateness: alone on a core the sleep still ends when it did
+ * without it (or after its CPU, if that is longer than the whole sleep),
+ * but tasks whose sleeps end together wait for the cores to wake up, as
+ * the real world's threads do.
+ */
 static void op_sleep(struct rt *rt, double seconds)
 {
 	struct sim_rt *s = srt_of(rt);
 	settle(s);
-	if (seconds > 0)
-		sim_sleep(s, seconds + self_host(s)->wake_latency_s);
+	if (!(seconds > 0))
+		return;
+	const struct sim_host_config *h = self_host(s);
+	double wait = seconds + h->wake_latency_s, cpu = h->sleep_cpu_s;
+	if (!(cpu > 0)) {
+		sim_sleep(s, wait);
+		return;
+	}
+	sim_sleep(s, wait - cpu);
+	sim_compute(s, cpu);
 }
 
 static void op_compute(struct rt *rt, double cpu_seconds)
@@ -429,12 +445,28 @@ static struct rt_mutex *op_mutex_new(struct rt *rt)
 	return m;
 }
 
+/*
+ * A task that blocked (a semaphore with nothing to take, a lock held, an
+ * event not set) spends the host's unblock_cpu as it resumes: the real
+ * world's thread slept in the kernel and is switched back in.  One that
+ * did not block spends nothing.
+ */
+static void unblocked(struct sim_rt *s)
+{
+	sim_compute(s, self_host(s)->unblock_cpu_s);
+}
+
 static void op_mutex_lock(struct rt_mutex *m)
 {
 	settle(m->srt);
 	struct rt_task *self = task_enter("mutex_lock", NULL);
 	m->srt->stats.sync_ops++;
-	sg_mutex_lock(m->m);
+	if (!(self_host(m->srt)->unblock_cpu_s > 0)) {
+		sg_mutex_lock(m->m);
+	} else if (!sg_mutex_try_lock(m->m)) {
+		sg_mutex_lock(m->m);
+		unblocked(m->srt);
+	}
 	task_leave(self);
 }
 
@@ -507,6 +539,7 @@ static void op_event_wait(struct rt_event *e)
 	}
 	sg_mutex_unlock(e->m);
 	e->waiters--;
+	unblocked(e->srt);
 	task_leave(self);
 }
 
@@ -536,7 +569,10 @@ static void op_sem_acquire(struct rt_sem *s)
 	settle(s->srt);
 	struct rt_task *self = task_enter("sem_acquire", NULL);
 	s->srt->stats.sync_ops++;
+	bool blocks = sg_sem_would_block(s->s);
 	sg_sem_acquire(s->s);
+	if (blocks)
+		unblocked(s->srt);
 	task_leave(self);
 }
 
@@ -721,6 +757,7 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 		copied_at = simgrid_get_clock() + cpu_s;
 	s->stats.sends++;
 	link_transfer(s, c, bytes);
+	double departed = simgrid_get_clock();
 	if (copy)
 		sg_exec_wait(copy);
 	else if (copied_at > simgrid_get_clock()) {
@@ -729,13 +766,23 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	}
 	task_leave(self);
 	chan_push(c, f, simgrid_get_clock() + c->srt->cfg.latency_s);
+	/* The real world's sender sleeps until its frame has left (the link's
+	 * pace): a timer, which wakes it the host's wake latency late, unless
+	 * its copy ran past the departure (then it does not wait). */
+	double late = departed + self_host(s)->wake_latency_s;
+	if (self_host(s)->wake_latency_s > 0 && late > simgrid_get_clock()) {
+		s->stats.sleeps++;
+		sg_actor_sleep_until(late);
+	}
 	return 0;
 }
 
 /*
  * chan_send's frame, carried as a run ahead (see settle_task) when it would
  * be alone on its direction: the only channel of the direction, no transfer
- * on it, none carried alone still under way, and the copy a wait (no cores).
+ * on it, none carried alone still under way, the copy a wait (no cores), and
+ * no wake latency on either host (chan_send's sender then sleeps past the
+ * departure, and a receiver that sees a frame in flight wakes late).
  * Then the frame's end is computed as SimGrid would reach it, exactly: the
  * transfer's timed wait ends at start + bytes / bandwidth (start + its
  * duration is the date SimGrid's lazy CPU model keeps for it, and the clock
@@ -756,7 +803,8 @@ static int op_chan_send_ahead(struct rt_chan *c, const struct rt_frame *f)
 	double cpu_s = bytes * h->send_cpu_s_per_byte + h->send_cpu_s_per_frame;
 	double start = t && t->ahead > 0 ? t->ahead : simgrid_get_clock();
 	if (!t || l->channels != 1 || l->flows || (cpu_s > 0 && h->cores) ||
-	    (l->alone && start < l->alone->end))
+	    s->cfg.host[RT_SIDE_SRC].wake_latency_s > 0 ||
+	    s->cfg.host[RT_SIDE_DST].wake_latency_s > 0 || (l->alone && start < l->alone->end))
 		return op_chan_send(c, f);
 	int rc = chan_reserve(c);
 	if (rc)
@@ -788,10 +836,12 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 		sg_sem_acquire(c->arrived);
 		c->waiting--;
 	}
+	/* Waiting for the frame's arrival is a timer in the real world too:
+	 * it ends the host's wake latency late. */
 	double arrive = c->q[c->head].arrive;
 	if (arrive > simgrid_get_clock()) {
 		c->srt->stats.sleeps++;
-		sg_actor_sleep_until(arrive);
+		sg_actor_sleep_until(arrive + self_host(c->srt)->wake_latency_s);
 	}
 	task_leave(self);
 	*f = c->q[c->head].f;
@@ -1015,6 +1065,10 @@ static bool config_ok(const struct sim_runtime_config *c, char *why, size_t len)
 	    {"host[1].wake_latency_s", c->host[1].wake_latency_s, false, NULL},
 	    {"host[0].task_cpu_s", c->host[0].task_cpu_s, false, NULL},
 	    {"host[1].task_cpu_s", c->host[1].task_cpu_s, false, NULL},
+	    {"host[0].sleep_cpu_s", c->host[0].sleep_cpu_s, false, NULL},
+	    {"host[1].sleep_cpu_s", c->host[1].sleep_cpu_s, false, NULL},
+	    {"host[0].unblock_cpu_s", c->host[0].unblock_cpu_s, false, NULL},
+	    {"host[1].unblock_cpu_s", c->host[1].unblock_cpu_s, false, NULL},
 	    {"host[0].send_cpu_s_per_frame", c->host[0].send_cpu_s_per_frame, false, NULL},
 	    {"host[1].send_cpu_s_per_frame", c->host[1].send_cpu_s_per_frame, false, NULL},
 	    {"host[0].recv_cpu_s_per_frame", c->host[0].recv_cpu_s_per_frame, false, NULL},

@@ -75,7 +75,10 @@ struct sim_host_config {
 	double send_cpu_s_per_byte; /* CPU per byte a task on this host sends; >= 0 */
 	double recv_cpu_s_per_byte; /* CPU per byte a task on this host receives; >= 0 */
 	double wake_latency_s;      /* added to every sleep > 0 of a task here; >= 0 */
-	double task_cpu_s; /* CPU of each task here, half as it starts, half as it ends; >= 0 */
+	double task_cpu_s;    /* CPU of each task here, half as it starts, half as it ends; >= 0 */
+	double sleep_cpu_s;   /* CPU each sleep > 0 of a task here costs it, as it wakes; >= 0 */
+	double unblock_cpu_s; /* CPU a task here that blocked on a semaphore, lock or event
+	                       * spends as it resumes; >= 0 */
 	double send_cpu_s_per_frame; /* CPU per frame a task on this host sends; >= 0 */
 	double recv_cpu_s_per_frame; /* CPU per frame a task on this host receives; >= 0 */
 };

@@ -76,6 +76,8 @@ int sim_world_run(const struct scenario *s, unsigned run, struct trace *trace,
 		    .recv_cpu_s_per_byte = s->hosts[h].recv_cpu_s_per_byte,
 		    .wake_latency_s = s->hosts[h].wake_latency_s,
 		    .task_cpu_s = s->hosts[h].task_cpu_s,
+		    .sleep_cpu_s = s->hosts[h].sleep_cpu_s,
+		    .unblock_cpu_s = s->hosts[h].unblock_cpu_s,
 		    .send_cpu_s_per_frame = s->hosts[h].send_cpu_s_per_frame,
 		    .recv_cpu_s_per_frame = s->hosts[h].recv_cpu_s_per_frame,
 		};

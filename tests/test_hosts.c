@@ -6,12 +6,13 @@
  * spawn's cost is CPU work that contends, so is each task's own
  * (task_cpu, half as it starts, half as it ends), a device data read's own
  * CPU (device_read_cpu) adds to the read and a write's (device_write_cpu)
- * runs inside the load's time, a sleep ends the host's
- * wake latency late; a host without the per-frame and per-call keys
- * computes what one with them at 0 does, bit for bit; a host with enough cores
- * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2
- * cores take at least their CPU time over 2; host profiles load by name
- * and their errors name their own file, line and key.
+ * runs inside the load's time, a read that finds no data costs
+ * device_read_end_cpu instead, a sleep ends the host's wake latency late
+ * and its CPU (sleep_cpu) is spent inside that lateness as it wakes, a
+ * task that blocked spends unblock_cpu as it resumes; a host without the per-frame and per-call
+ * keys computes what one with them at 0 does, bit for bit; a host with enough cores changes
+ * nothing, bit for bit; 64 devices whose arcs are CPU work on 2 cores take at least their CPU time
+ * over 2; host profiles load by name and their errors name their own file, line and key.
  */
 #include <math.h>
 #include <stdio.h>
@@ -51,7 +52,7 @@ static void run_ok(struct rt *rt, rt_task_fn fn, void *arg)
 struct cpu_ctx {
 	struct rt *rt;
 	enum rt_side side;
-	double cpu_s;
+	double cpu_s, sleep_s; /* each burner's CPU work, then its sleep */
 	double end[N_WORKERS];
 	int next;
 	double joined; /* when the root had joined them all */
@@ -62,6 +63,7 @@ static void burner(void *arg)
 	struct cpu_ctx *c = arg;
 	int me = c->next++; /* actors run one at a time */
 	rt_compute(c->rt, c->cpu_s);
+	rt_sleep(c->rt, c->sleep_s);
 	c->end[me] = rt_now(c->rt);
 }
 
@@ -273,6 +275,31 @@ static void test_frame_cpu(void)
 	}
 }
 
+/* The real world's channel sleeps too: the sender until its frame has left,
+ * the receiver until it arrives; each ends the host's wake latency late.
+ * 2^20 bytes, 2^-10 s on the wire, 2^-11 s of latency, 2^-12 s of wake
+ * latency: sent at 2^-10 + 2^-12, received at 2^-10 + 2^-11 + 2^-12; a
+ * copy longer than the wire (2^-9 s) and the latency: the sender does not
+ * wait, the receiver does; no wake latency: as before. */
+static void test_channel_wake_latency(void)
+{
+	static const struct {
+		double send_per_byte, wake_s, sent, received;
+	} cases[] = {
+	    {0, 0x1p-12, 0x1p-10 + 0x1p-12, 0x1p-10 + 0x1p-11 + 0x1p-12},
+	    {0x1p-29, 0x1p-12, 0x1p-9, 0x1p-9 + 0x1p-11 + 0x1p-12},
+	    {0, 0, 0x1p-10, 0x1p-10 + 0x1p-11},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30, .latency_s = 0x1p-11};
+		for (int h = 0; h < 2; h++)
+			cfg.host[h] =
+			    (struct sim_host_config){.send_cpu_s_per_byte = cases[k].send_per_byte,
+			                             .wake_latency_s = cases[k].wake_s};
+		check_xfer(&cfg, cases[k].sent, cases[k].received);
+	}
+}
+
 struct wake_ctx {
 	struct rt *rt;
 	double slept, computed;
@@ -308,6 +335,125 @@ static void test_wake_latency(void)
 		run_ok(c.rt, sleeper, &c);
 		CU_ASSERT_EQUAL(c.slept, cases[k].slept);
 		CU_ASSERT_EQUAL(c.computed, 0x1p-10);
+		sim_runtime_free(c.rt);
+	}
+}
+
+/* sleep_cpu: a sleep's CPU is spent as the task wakes, inside its wake
+ * latency.  4 tasks sleep 2^-8 s at once with a wake latency of 2^-10 s
+ * and 2^-12 s of CPU each: alone on a core (4 cores, or unlimited) each
+ * ends at 2^-8 + 2^-10 s, as without the CPU; on 2 cores the 4 wake-ups
+ * share them and end at 2^-8 + 2^-10 - 2^-12 + 2 x 2^-12, on 1 core at
+ * ... + 4 x 2^-12.  A sleep shorter than its CPU lasts its CPU; 0 CPU (the
+ * default) changes nothing. */
+static void test_sleep_cpu(void)
+{
+	static const struct {
+		unsigned cores;
+		double sleep_s, wake_s, cpu_s, end;
+	} cases[] = {
+	    {1, 0x1p-8, 0x1p-10, 0x1p-12, 0x1p-8 + 0x1p-10 + 3 * 0x1p-12},
+	    {2, 0x1p-8, 0x1p-10, 0x1p-12, 0x1p-8 + 0x1p-10 + 0x1p-12},
+	    {4, 0x1p-8, 0x1p-10, 0x1p-12, 0x1p-8 + 0x1p-10},
+	    {0, 0x1p-8, 0x1p-10, 0x1p-12, 0x1p-8 + 0x1p-10},
+	    {4, 0x1p-14, 0, 0x1p-12, 0x1p-12}, /* shorter than its CPU */
+	    {1, 0x1p-8, 0x1p-10, 0, 0x1p-8 + 0x1p-10},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
+		cfg.host[RT_SIDE_SRC].cores = cases[k].cores;
+		cfg.host[RT_SIDE_SRC].wake_latency_s = cases[k].wake_s;
+		cfg.host[RT_SIDE_SRC].sleep_cpu_s = cases[k].cpu_s;
+		struct cpu_ctx x = {
+		    .rt = rt_of(&cfg), .side = RT_SIDE_SRC, .sleep_s = cases[k].sleep_s};
+		run_ok(x.rt, spawn_burners, &x);
+		for (int i = 0; i < N_WORKERS; i++)
+			CU_ASSERT_EQUAL(x.end[i], cases[k].end);
+		sim_runtime_free(x.rt);
+	}
+}
+
+/* unblock_cpu: a task that blocked on a semaphore, a lock or an event
+ * spends it as it resumes; one that did not block spends nothing.  The
+ * root holds the lock, sleeps 2^-8 s, then releases 4 semaphore tokens,
+ * the lock and the event (3 waiters) at once: 8 tasks each resume with
+ * 2^-12 s of CPU, on 8 cores at 2^-8 + 2^-12 s, on 4 cores sharing them
+ * at 2^-8 + 2 x 2^-12 s, without the key at 2^-8 s.  A task that takes a
+ * token already there ends at once. */
+#define EVENT_WAITERS (N_WORKERS - 1)
+
+struct unblock_ctx {
+	struct rt *rt;
+	struct rt_sem *sem;
+	struct rt_mutex *lock;
+	struct rt_event *ev;
+	double end[N_WORKERS + 1 + EVENT_WAITERS], free_at;
+	int next;
+};
+
+/* Waiter i (they start in spawn order) waits on the semaphore, the lock
+ * (i == N_WORKERS) or the event. */
+static void waiter(void *arg)
+{
+	struct unblock_ctx *c = arg;
+	int me = c->next++;
+	if (me < N_WORKERS)
+		c->rt->ops->sem_acquire(c->sem);
+	else if (me == N_WORKERS)
+		c->rt->ops->mutex_lock(c->lock);
+	else
+		c->rt->ops->event_wait(c->ev);
+	c->end[me] = rt_now(c->rt);
+	if (me == N_WORKERS)
+		c->rt->ops->mutex_unlock(c->lock);
+}
+
+static void unblock_root(void *arg)
+{
+	struct unblock_ctx *c = arg;
+	enum { N = N_WORKERS + 1 + EVENT_WAITERS };
+	struct rt_task *t[N];
+	c->rt->ops->mutex_lock(c->lock);
+	for (int i = 0; i < N; i++)
+		t[i] = rt_spawn(c->rt, RT_SIDE_SRC, "waiter", waiter, c);
+	rt_sleep(c->rt, 0x1p-8);
+	for (int i = 0; i < N_WORKERS; i++)
+		c->rt->ops->sem_release(c->sem);
+	c->rt->ops->mutex_unlock(c->lock);
+	c->rt->ops->event_set(c->ev);
+	for (int i = 0; i < N; i++)
+		rt_join(c->rt, t[i]);
+	/* No waiting: a token already there costs nothing. */
+	c->rt->ops->sem_release(c->sem);
+	double t0 = rt_now(c->rt);
+	c->rt->ops->sem_acquire(c->sem);
+	c->free_at = rt_now(c->rt) - t0;
+}
+
+static void test_unblock_cpu(void)
+{
+	static const struct {
+		unsigned cores;
+		double cpu_s, end;
+	} cases[] = {{8, 0x1p-12, 0x1p-8 + 0x1p-12},
+	             {4, 0x1p-12, 0x1p-8 + 2 * 0x1p-12},
+	             {0, 0x1p-12, 0x1p-8 + 0x1p-12},
+	             {4, 0, 0x1p-8}};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
+		cfg.host[RT_SIDE_SRC].cores = cases[k].cores;
+		cfg.host[RT_SIDE_SRC].unblock_cpu_s = cases[k].cpu_s;
+		struct unblock_ctx c = {.rt = rt_of(&cfg)};
+		c.sem = c.rt->ops->sem_new(c.rt, 0);
+		c.lock = c.rt->ops->mutex_new(c.rt);
+		c.ev = c.rt->ops->event_new(c.rt);
+		run_ok(c.rt, unblock_root, &c);
+		for (int i = 0; i < N_WORKERS + 1 + EVENT_WAITERS; i++)
+			CU_ASSERT_EQUAL(c.end[i], cases[k].end);
+		CU_ASSERT_EQUAL(c.free_at, 0);
+		c.rt->ops->sem_free(c.sem);
+		c.rt->ops->mutex_free(c.lock);
+		c.rt->ops->event_free(c.ev);
 		sim_runtime_free(c.rt);
 	}
 }
@@ -352,7 +498,7 @@ static bool same_trace(const struct trace *a, const struct trace *b)
 struct io_ctx {
 	struct rt *rt;
 	const struct scenario *s;
-	double read_took, write_took;
+	double read_took, write_took, end_took;
 };
 
 static void io_root(void *arg)
@@ -372,6 +518,14 @@ static void io_root(void *arg)
 	CU_ASSERT_EQUAL(dst->ops->write(dst, NULL, 0, DEVICE_DATA_STATE), 0);
 	c->read_took = t1 - t0;
 	c->write_took = rt_now(c->rt) - t1;
+	/* The image was read whole and nothing changed since: the stop-copy
+	 * state's first read finds its end. */
+	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_PRE_COPY_P2P), 0);
+	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_STOP_COPY), 0);
+	t0 = rt_now(c->rt);
+	CU_ASSERT_EQUAL(src->ops->read(src, NULL, 4096, &got, &hint), 0);
+	CU_ASSERT_EQUAL(got, 0);
+	c->end_took = rt_now(c->rt) - t0;
 	src->ops->free(src);
 	dst->ops->free(dst);
 }
@@ -379,23 +533,25 @@ static void io_root(void *arg)
 /* A device whose arcs take no time and whose load costs 2^-8 s a write: a
  * read takes the source host's device_read_cpu, a write the longer of its
  * load and the destination host's device_write_cpu (the call's CPU runs
- * inside the load's time, as the emulated device's deadlines do), on one
- * core as without a core limit; 0 (no key) costs nothing. */
+ * inside the load's time, as the emulated device's deadlines do), a read
+ * that finds no data (the end of the stop-copy state) device_read_end_cpu,
+ * not device_read_cpu; on one core as without a core limit; 0 (no key)
+ * costs nothing. */
 static void test_device_io_cpu(void)
 {
 	static const char text[] =
 	    "name: io\n"
 	    "vm: {ram: 0}\n"
 	    "devices:\n"
-	    "  - {name: vf, profile: null, state_size: 1MiB, header_size: 0,\n"
+	    "  - {name: vf, profile: null, state_size: 4KiB, header_size: 0,\n"
 	    "     latency: {default: 0}}\n";
 	static const struct {
 		unsigned cores;
-		double read_cpu, write_cpu, read_took, write_took;
+		double read_cpu, write_cpu, end_cpu, read_took, write_took, end_took;
 	} cases[] = {
-	    {0, 0, 0, 0, 0x1p-8},                   /* the defaults */
-	    {0, 0x1p-10, 0x1p-10, 0x1p-10, 0x1p-8}, /* the write's CPU inside its load */
-	    {1, 0x1p-10, 0x1p-7, 0x1p-10, 0x1p-7},  /* longer than the load */
+	    {0, 0, 0, 0, 0, 0x1p-8, 0},                   /* the defaults */
+	    {0, 0x1p-10, 0x1p-10, 0, 0x1p-10, 0x1p-8, 0}, /* the write's CPU inside its load */
+	    {1, 0x1p-10, 0x1p-7, 0x1p-12, 0x1p-10, 0x1p-7, 0x1p-12}, /* longer than the load */
 	};
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		struct scenario *s = load_text(text, NULL, 0);
@@ -403,6 +559,7 @@ static void test_device_io_cpu(void)
 		s->groups[0].load_Bps = 0;
 		s->hosts[RT_SIDE_SRC].device_read_cpu_s = cases[k].read_cpu;
 		s->hosts[RT_SIDE_DST].device_write_cpu_s = cases[k].write_cpu;
+		s->hosts[RT_SIDE_SRC].device_read_end_cpu_s = cases[k].end_cpu;
 		struct sim_runtime_config cfg = {.bandwidth_Bps = 0x1p30};
 		for (int h = 0; h < 2; h++)
 			cfg.host[h].cores = cases[k].cores;
@@ -410,6 +567,7 @@ static void test_device_io_cpu(void)
 		run_ok(c.rt, io_root, &c);
 		CU_ASSERT_EQUAL(c.read_took, cases[k].read_took);
 		CU_ASSERT_EQUAL(c.write_took, cases[k].write_took);
+		CU_ASSERT_EQUAL(c.end_took, cases[k].end_took);
 		sim_runtime_free(c.rt);
 		scenario_free(s);
 	}
@@ -432,11 +590,18 @@ static void test_frame_and_io_keys_default_to_nothing(void)
 	                           "                recv_cpu_per_byte: 0.125ns}\n"
 	                           "devices:\n"
 	                           "  - {name: vf, count: 16, state_size: 1MiB}\n";
-	static const char *const zero[] = {
-	    "hosts.source.send_cpu_per_frame=0",      "hosts.source.recv_cpu_per_frame=0",
-	    "hosts.source.device_read_cpu=0",         "hosts.source.device_write_cpu=0",
-	    "hosts.destination.send_cpu_per_frame=0", "hosts.destination.recv_cpu_per_frame=0",
-	    "hosts.destination.device_read_cpu=0",    "hosts.destination.device_write_cpu=0"};
+	static const char *const zero[] = {"hosts.source.send_cpu_per_frame=0",
+	                                   "hosts.source.recv_cpu_per_frame=0",
+	                                   "hosts.source.device_read_cpu=0",
+	                                   "hosts.source.device_write_cpu=0",
+	                                   "hosts.destination.send_cpu_per_frame=0",
+	                                   "hosts.destination.recv_cpu_per_frame=0",
+	                                   "hosts.destination.device_read_cpu=0",
+	                                   "hosts.destination.device_write_cpu=0",
+	                                   "hosts.source.sleep_cpu=0",
+	                                   "hosts.destination.sleep_cpu=0",
+	                                   "hosts.source.device_read_end_cpu=0",
+	                                   "hosts.destination.device_read_end_cpu=0"};
 	static const char *const some[] = {"hosts.source.send_cpu_per_frame=10us",
 	                                   "hosts.source.recv_cpu_per_frame=10us",
 	                                   "hosts.source.device_read_cpu=20us",
@@ -444,7 +609,11 @@ static void test_frame_and_io_keys_default_to_nothing(void)
 	                                   "hosts.destination.send_cpu_per_frame=10us",
 	                                   "hosts.destination.recv_cpu_per_frame=10us",
 	                                   "hosts.destination.device_read_cpu=20us",
-	                                   "hosts.destination.device_write_cpu=20us"};
+	                                   "hosts.destination.device_write_cpu=20us",
+	                                   "hosts.source.sleep_cpu=20us",
+	                                   "hosts.destination.sleep_cpu=20us",
+	                                   "hosts.source.device_read_end_cpu=5us",
+	                                   "hosts.destination.device_read_end_cpu=5us"};
 	struct scenario *absent = load_text(text, NULL, 0);
 	struct scenario *zeros = load_text(text, zero, sizeof zero / sizeof zero[0]);
 	struct scenario *costly = load_text(text, some, sizeof some / sizeof some[0]);
@@ -590,6 +759,9 @@ static void test_profile_by_name(void)
 	CU_ASSERT(s->hosts[0].send_cpu_s_per_byte > 0);
 	CU_ASSERT(s->hosts[0].recv_cpu_s_per_byte > 0);
 	CU_ASSERT(s->hosts[0].wake_latency_s > 0);
+	CU_ASSERT(s->hosts[0].sleep_cpu_s > 0);
+	CU_ASSERT(s->hosts[0].unblock_cpu_s > 0);
+	CU_ASSERT(s->hosts[0].device_read_end_cpu_s > 0);
 	/* The scenario's own key wins over the profile's. */
 	CU_ASSERT_EQUAL(s->hosts[1].cores, 64);
 	CU_ASSERT_EQUAL(s->hosts[1].send_cpu_s_per_byte, s->hosts[0].send_cpu_s_per_byte);
@@ -628,7 +800,9 @@ void register_tests(void)
 {
 	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_shared_host),
 	           TEST(test_spawn_cost_contends), TEST(test_task_cpu), TEST(test_copy_cpu),
-	           TEST(test_frame_cpu), TEST(test_wake_latency),
+	           TEST(test_frame_cpu), TEST(test_wake_latency), TEST(test_channel_wake_latency),
+	           TEST(test_sleep_cpu), TEST(test_unblock_cpu),
+
 	           TEST(test_enough_cores_change_nothing), TEST(test_device_io_cpu),
 	           TEST(test_frame_and_io_keys_default_to_nothing),
 	           TEST(test_64_devices_on_2_cores), TEST(test_profile_by_name),
