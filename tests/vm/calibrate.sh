@@ -150,6 +150,7 @@ for regime in $(echo "$regimes" | tr , ' '); do
 		pred=$("$sw" sim "$here/mtty.yaml" --strategy "$strategy" --runs "$sim_runs" --quiet --format json \
 			--set "devices[0].profile=$profile" --set devices[0].backend=model --set 'devices[0].vfio={}' \
 			--set devices[0].count=4 --set "devices[0].arc_cpu_fraction=$cpu" \
+			--set devices[0].destination_starts_running=true \
 			--set "hosts.source.profile=$host" --set "hosts.destination.profile=$host" --set hosts.shared=true \
 			$host_zero \
 			--set "migration.thread_create=$(us "$create")" --set "migration.thread_join=$(us "$join")" \
