@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= scenario set profile study frame results qemu
 FUZZ_RUNS ?=
 
-.PHONY: fuzz all deps build demo check check-sanitize check-tsan check-notebooks vm-test vm-kernel bench format clean
+.PHONY: fuzz all deps build demo check check-sanitize check-tsan check-notebooks vm-test vm-kernel vm-calibrate bench format clean
 
 all: build
 
@@ -56,6 +56,13 @@ check-tsan: deps
 # builds the test kernel on first use (~5 min), then boots it under QEMU.
 vm-test: build vm-kernel
 	cd $(BUILD) && ctest --output-on-failure -V -L '^vm$$'
+
+# The calibration loop on mtty (tests/vm/calibrate.sh, docs/vm-test.md):
+# boots the guest for its timing cases (several minutes under TCG), then
+# calibrates from the sequential runs and predicts the parallel ones in sim.
+# Not part of make check.  VM_CALIBRATE_ARGS passes options (--runs N ...).
+vm-calibrate: build vm-kernel
+	sh tests/vm/calibrate.sh --build $(BUILD) --out $(BUILD)/vm-calibrate $(VM_CALIBRATE_ARGS)
 
 # The test kernel alone (cached: a no-op when it is there).
 vm-kernel: deps

@@ -321,7 +321,10 @@ static int convert_precopy_keys(struct loader *L, const struct raw_device *d,
 	if (get_probability(L, path, d->final_check_failure, &g->final_check_failure))
 		return -1;
 	snprintf(path, sizeof(path), "%s.precopy_save_error", dev);
-	return get_bool(L, path, d->precopy_save_error, &g->precopy_save_error);
+	if (get_bool(L, path, d->precopy_save_error, &g->precopy_save_error))
+		return -1;
+	snprintf(path, sizeof(path), "%s.destination_starts_running", dev);
+	return get_bool(L, path, d->destination_starts_running, &g->destination_starts_running);
 }
 
 static int dup_list(struct loader *L, char **in, unsigned n, char ***out, size_t *n_out)
@@ -364,7 +367,8 @@ static int convert_backend(struct loader *L, const struct raw_device *d, const c
 }
 
 /* The device model's keys of `d` (scenario_schema_device_model_fields,
- * plus reinit, final_check_failure, precopy_save_error and backend,
+ * plus reinit, final_check_failure, precopy_save_error,
+ * destination_starts_running and backend,
  * which a profile file cannot have) over profile `p`'s values, into *g. */
 static int convert_device_keys(struct loader *L, const struct raw_device *d, const char *dev,
                                const struct scenario_profile *p, struct scn_device_group *g)

@@ -78,7 +78,7 @@ struct raw_device {
 	char *precopy_info_v2;
 	struct raw_load *init_load;
 	struct raw_reinit *reinit;
-	char *final_check_failure, *precopy_save_error;
+	char *final_check_failure, *precopy_save_error, *destination_starts_running;
 	char *domain;
 	char *arc_cpu_fraction;
 };

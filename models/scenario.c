@@ -1313,7 +1313,8 @@ static bool group_eq(const struct scn_device_group *a, const struct scn_device_g
 	    a->reinit_interval_s != b->reinit_interval_s ||
 	    !dist_eq(&a->reinit_chunk, &b->reinit_chunk) ||
 	    a->final_check_failure != b->final_check_failure ||
-	    a->precopy_save_error != b->precopy_save_error || a->domain != b->domain ||
+	    a->precopy_save_error != b->precopy_save_error ||
+	    a->destination_starts_running != b->destination_starts_running || a->domain != b->domain ||
 	    a->backend != b->backend || a->vfio_interface != b->vfio_interface ||
 	    a->arc_cpu_fraction != b->arc_cpu_fraction || a->n_vfio_source != b->n_vfio_source ||
 	    a->n_vfio_destination != b->n_vfio_destination)

@@ -160,6 +160,11 @@ struct scn_device_group {
 	 * PRE_COPY_P2P -> STOP_COPY saves a full image.  Only with
 	 * VFIO_CAP_PRE_COPY and precopy_dirty_Bps > 0. */
 	bool precopy_save_error;
+	/* A destination instance starts RUNNING, as a real device does (the
+	 * kernel's state after open), so its load setup walks RUNNING ->
+	 * RUNNING_P2P -> STOP -> RESUMING; false (the default): it starts in
+	 * STOP and setup is the one arc STOP -> RESUMING. */
+	bool destination_starts_running;
 	int domain; /* index in scenario.domains, or -1 */
 	enum device_backend backend;
 	/* BACKEND_VFIO: instance i is vfio_source[i] on the source and

@@ -228,9 +228,59 @@ static void test_save_tasks_send_each_device(void)
 	run_free(&r);
 }
 
+/* Each destination device's arcs up to RESUMING, in trace order, as
+ * from * 16 + to, with the work of each; returns how many. */
+static int dst_setup_arcs(const struct run *r, int device, int *arcs, double *work, int max)
+{
+	int n = 0;
+	for (size_t k = 0; k < r->tr.n && n < max; k++) {
+		const struct trace_event *e = &r->tr.ev[k];
+		if (e->kind != TRACE_ARC_END || e->side != RT_SIDE_DST || e->device != device)
+			continue;
+		arcs[n] = e->from * 16 + e->to;
+		work[n++] = e->value;
+		if (e->to == VFIO_STATE_RESUMING)
+			break;
+	}
+	return n;
+}
+
+/* devices[].destination_starts_running: a destination device starts
+ * RUNNING, as a real one does, and its load setup walks RUNNING ->
+ * RUNNING_P2P -> STOP -> RESUMING, each arc its own latency; by default it
+ * starts in STOP and setup is STOP -> RESUMING alone. */
+static void test_destination_starts_running(void)
+{
+	const int walk[] = {VFIO_STATE_RUNNING * 16 + VFIO_STATE_RUNNING_P2P,
+	                    VFIO_STATE_RUNNING_P2P * 16 + VFIO_STATE_STOP,
+	                    VFIO_STATE_STOP * 16 + VFIO_STATE_RESUMING};
+	const double ms[] = {1e-3, 2e-3, 3e-3};
+	for (int on = 0; on < 2; on++) {
+		const char *sets[] = {"devices[0].count=2", "devices[0].latency.running_to_running_p2p=1ms",
+		                      "devices[0].latency.running_p2p_to_stop=2ms",
+		                      "devices[0].latency.stop_to_resuming=3ms",
+		                      on ? "devices[0].destination_starts_running=true"
+		                         : "devices[0].destination_starts_running=false"};
+		struct run r;
+		run_sets(&r, sets, 5);
+		for (int d = 0; d < 2; d++) {
+			int arcs[8];
+			double work[8];
+			int n = dst_setup_arcs(&r, d, arcs, work, 8);
+			CU_ASSERT_EQUAL(n, on ? 3 : 1);
+			for (int i = 0; i < n && i < 3; i++) {
+				int want = on ? i : 2;
+				CU_ASSERT_EQUAL(arcs[i], walk[want]);
+				CU_ASSERT_DOUBLE_EQUAL(work[i], ms[want], EPS);
+			}
+		}
+		run_free(&r);
+	}
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("devstate", TEST(test_stopcopy_is_link_time), TEST(test_ram_shares_the_channels),
 	           TEST(test_off_is_the_main_stream), TEST(test_loads_run_in_parallel),
-	           TEST(test_save_tasks_send_each_device));
+	           TEST(test_save_tasks_send_each_device), TEST(test_destination_starts_running));
 }

@@ -964,7 +964,8 @@ static void test_to_yaml_text(void)
 	                              "  precopy_info_v2: unsupported\n"
 	                              "  init_load: {fixed: 0, rate: 0}\n  reinit:\n"
 	                              "    times: []\n    interval: 0\n    chunk: 1MiB\n"
-	                              "  final_check_failure: 0\n  precopy_save_error: false\n"));
+	                              "  final_check_failure: 0\n  precopy_save_error: false\n"
+	                              "  destination_starts_running: false\n"));
 	CU_ASSERT_PTR_NULL(strstr(y, "faults:"));
 	free(y);
 	/* scenario_equal notices a difference. */
@@ -982,7 +983,7 @@ static void test_to_yaml_text(void)
 /* scenario_equal() sees every new field, and the printed form keeps it. */
 static void test_equal_new_fields(void)
 {
-	enum { N_CHANGES = 21 };
+	enum { N_CHANGES = 22 };
 	const char *sets[] = {"faults=[{device: a, arc: stop_to_resuming, probability: 0.5}]",
 	                      "devices[0].reinit={times: [1s, 2s], interval: 1s, chunk: 2MiB}",
 	                      "migration.switchover_ack=new"};
@@ -1056,6 +1057,9 @@ static void test_equal_new_fields(void)
 			break;
 		case 20:
 			t->thread_wake_s = 1e-6;
+			break;
+		case 21:
+			g->destination_starts_running = true;
 			break;
 		default:
 			t->faults[0].to = VFIO_STATE_RUNNING_P2P;

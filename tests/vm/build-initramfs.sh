@@ -2,15 +2,18 @@
 # Make the tests/vm guest's initramfs: busybox (static) with its applet
 # links, the switchover binary with the shared libraries ldd lists and the
 # dynamic loader (the profiles are built into it), guest-test.sh as /init,
-# and the scenarios under /vm.
-# usage: build-initramfs.sh SWITCHOVER_BINARY OUTPUT.cpio.gz
+# and the scenarios under /vm.  Each EXTRA binary (tests/vm/calibrate.sh
+# passes the benchmarks bench_threads and bench_host) goes to /bin under its
+# own name, with its libraries.
+# usage: build-initramfs.sh SWITCHOVER_BINARY OUTPUT.cpio.gz [EXTRA...]
 set -eu
 
 die() { echo "build-initramfs: error: $*" >&2; exit 1; }
 
-[ $# = 2 ] || die "usage: build-initramfs.sh SWITCHOVER_BINARY OUTPUT.cpio.gz"
+[ $# -ge 2 ] || die "usage: build-initramfs.sh SWITCHOVER_BINARY OUTPUT.cpio.gz [EXTRA...]"
 binary=$1
 output=$2
+shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
@@ -30,16 +33,24 @@ for applet in $("$busybox" --list-full); do
 	ln -s /bin/busybox "$root/$applet"
 done
 
-# The binary and, at the paths ldd resolved them to, its libraries and the
-# loader named in its PT_INTERP.
-cp "$binary" "$root/bin/switchover"
-libs=$(ldd "$binary") || die "ldd $binary failed"
-echo "$libs" | grep -q 'not found' && die "$binary has unresolved libraries:
+# A binary (copied to /bin/NAME) and, at the paths ldd resolved them to, its
+# libraries and the loader named in its PT_INTERP.  Sets libs to ldd's list.
+add_binary() {
+	[ -x "$1" ] || die "$1 is not an executable"
+	cp "$1" "$root/bin/$2"
+	libs=$(ldd "$1") || die "ldd $1 failed"
+	echo "$libs" | grep -q 'not found' && die "$1 has unresolved libraries:
 $(echo "$libs" | grep 'not found')"
-for lib in $(echo "$libs" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
-	mkdir -p "$root/$(dirname "$lib")"
-	cp -L "$lib" "$root/$lib"
+	for lib in $(echo "$libs" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		[ -e "$root/$lib" ] && continue
+		mkdir -p "$root/$(dirname "$lib")"
+		cp -L "$lib" "$root/$lib"
+	done
+}
+for extra in "$@"; do
+	add_binary "$extra" "$(basename "$extra")"
 done
+add_binary "$binary" switchover
 
 cp "$here/guest-test.sh" "$root/init"
 chmod 755 "$root/init"

@@ -9,6 +9,14 @@
 #   SWITCHOVER_VM_RUNS=N         runs per correctness case (default 3)
 #   SWITCHOVER_VM_REGIME_RUNS=N  runs per timing case (default 15)
 #   SWITCHOVER_VM_PROBE=1        only say the guest booted, then power off
+#   SWITCHOVER_VM_MODE=calibrate tests/vm/calibrate.sh's session instead of
+#                                the tests: measure the guest's thread and host
+#                                costs (bench_threads, bench_host, when in /bin),
+#                                run the timing cases of SWITCHOVER_VM_REGIMES
+#                                (comma-separated, default stock,sleep-1ms,busy-1ms),
+#                                keep each case's result file and print the
+#                                sequential ones and the measurements on the
+#                                console as "vm-file:" lines (gzip, base64)
 # On a host, `guest-test.sh check-trace FILE N` runs only the trace check
 # (tests/vm/check-trace-test.sh tests it).
 #
@@ -29,6 +37,9 @@
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 RUNS=${SWITCHOVER_VM_RUNS:-3}
 REGIME_RUNS=${SWITCHOVER_VM_REGIME_RUNS:-15}
+REGIMES=$(echo "${SWITCHOVER_VM_REGIMES:-stock,sleep-1ms,busy-1ms}" | tr , ' ')
+# calibrate mode: every timing case also writes /tmp/NAME.h5
+SAVE_RESULTS=0
 SCENARIO=/vm/mtty.yaml
 MTTY_TYPE=/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2
 MTTY_PARAMS=/sys/module/mtty/parameters
@@ -157,8 +168,11 @@ run_case() {
 	src=$(uuid_list 0 "$pairs")
 	dst=$(uuid_list "$MAX_PAIRS" "$pairs")
 	base=/tmp/$name
+	local save=""
+	[ "$SAVE_RESULTS" = 0 ] || save="-o $base.h5"
 	t0=$(uptime_s)
-	switchover real "$SCENARIO" --strategy "$strategy" --runs "$runs" \
+	# shellcheck disable=SC2086
+	switchover real "$SCENARIO" --strategy "$strategy" --runs "$runs" $save \
 		--set "migration.threads=$threads" \
 		--set "devices[0].count=$pairs" \
 		--set "devices[0].vfio.source=[$src]" \
@@ -275,12 +289,17 @@ regime() {
 # many vCPUs as there are).  Printed, not asserted: TCG timing is noisy.
 regimes() {
 	local name strategy line
-	regime stock 0 N
-	regime sleep-1ms 1000 N
-	regime busy-1ms 1000 Y
+	for name in $REGIMES; do
+		case $name in
+		stock) regime stock 0 N ;;
+		sleep-1ms) regime sleep-1ms 1000 N ;;
+		busy-1ms) regime busy-1ms 1000 Y ;;
+		*) fail "SWITCHOVER_VM_REGIMES: unknown regime '$name' (expected stock, sleep-1ms, busy-1ms)" ;;
+		esac
+	done
 	set_delay 0 N
 	say "regimes (median downtime, ms, $MAX_PAIRS pairs, $REGIME_RUNS runs):"
-	for name in stock sleep-1ms busy-1ms; do
+	for name in $REGIMES; do
 		line="$name"
 		for strategy in $REGIME_STRATEGIES; do
 			line="$line $strategy=$(median_ms "/tmp/$name-$(echo "$strategy" | tr / -).json")"
@@ -331,6 +350,55 @@ interrupt() {
 	fi
 }
 
+# export_file NAME FILE: FILE on the console for the host to decode
+# (tests/vm/calibrate.sh): a begin line with its size and SHA-256, the
+# gzipped file in base64, an end line; every line starts "vm-file: ".
+export_file() {
+	echo "vm-file: begin $1 $(wc -c <"$2") $(sha256sum "$2" | cut -d' ' -f1)"
+	gzip -c "$2" | base64 | sed 's/^/vm-file: /'
+	echo "vm-file: end $1"
+}
+
+# The guest's own thread and host costs (the sim's host terms), by the
+# project's benchmarks when the initramfs has them (tests/vm/calibrate.sh
+# puts them there).
+measure_guest() {
+	if command -v bench_threads >/dev/null; then
+		if bench_threads 2000 >/tmp/bench_threads.txt 2>&1; then
+			say "ok   bench_threads 2000: $(grep -c _s /tmp/bench_threads.txt) measurements"
+			export_file bench_threads.txt /tmp/bench_threads.txt
+		else
+			fail "bench_threads: $(tail -3 /tmp/bench_threads.txt)"
+		fi
+	fi
+	if command -v bench_host >/dev/null; then
+		if bench_host --samples 7 --bytes 8 --name vm-guest --out /tmp/vm-guest.yaml >/tmp/bench_host.err 2>&1; then
+			say "ok   bench_host: the guest's host profile"
+			export_file vm-guest.yaml /tmp/vm-guest.yaml
+		else
+			fail "bench_host: $(tail -3 /tmp/bench_host.err)"
+		fi
+	fi
+}
+
+# tests/vm/calibrate.sh's session: the guest's costs, then the timing cases
+# with their result files; the sequential ones (the calibration's input) and
+# every case's JSON summary go out on the console.
+calibrate_session() {
+	local name strategy cname
+	measure_guest
+	SAVE_RESULTS=1
+	regimes
+	for name in $REGIMES; do
+		[ ! -s "/tmp/$name-sequential.h5" ] ||
+			export_file "$name-sequential.h5" "/tmp/$name-sequential.h5"
+		for strategy in $REGIME_STRATEGIES; do
+			cname=$name-$(echo "$strategy" | tr / -)
+			[ ! -s "/tmp/$cname.json" ] || export_file "$cname.json" "/tmp/$cname.json"
+		done
+	done
+}
+
 main() {
 	setup
 	if [ "${SWITCHOVER_VM_PROBE:-}" = 1 ]; then
@@ -339,7 +407,11 @@ main() {
 	fi
 	local t0
 	t0=$(uptime_s)
-	if create_mdevs; then
+	if ! create_mdevs; then
+		:
+	elif [ "${SWITCHOVER_VM_MODE:-}" = calibrate ]; then
+		calibrate_session
+	else
 		smoke
 		correctness
 		interrupt

@@ -10,7 +10,9 @@
 #   SWITCHOVER_VM_OUT      output directory (default ./vm-test)
 #   SWITCHOVER_VM_TIMEOUT  seconds the guest may take (default 600)
 #   SWITCHOVER_VM_ACCEL    kvm | tcg (default: kvm if /dev/kvm works, else tcg)
-#   SWITCHOVER_VM_RUNS, SWITCHOVER_VM_REGIME_RUNS: passed to the guest
+#   SWITCHOVER_VM_RUNS, SWITCHOVER_VM_REGIME_RUNS, SWITCHOVER_VM_MODE,
+#   SWITCHOVER_VM_REGIMES: passed to the guest (guest-test.sh)
+#   SWITCHOVER_VM_EXTRA    more binaries for the guest's /bin (space-separated)
 #   SWITCHOVER_VM_CACHE, SWITCHOVER_VM_JOBS: see build-kernel.sh
 set -eu
 
@@ -33,11 +35,12 @@ rm -f "$log"
 t0=$(now)
 kernel=$(sh "$here/build-kernel.sh") || die "could not build the test kernel (see above)"
 t1=$(now)
-sh "$here/build-initramfs.sh" "$binary" "$initrd" || die "could not build the initramfs (see above)"
+# shellcheck disable=SC2086
+sh "$here/build-initramfs.sh" "$binary" "$initrd" ${SWITCHOVER_VM_EXTRA:-} || die "could not build the initramfs (see above)"
 t2=$(now)
 
 append="console=ttyS0 panic=-1 quiet"
-for var in SWITCHOVER_VM_RUNS SWITCHOVER_VM_REGIME_RUNS; do
+for var in SWITCHOVER_VM_RUNS SWITCHOVER_VM_REGIME_RUNS SWITCHOVER_VM_MODE SWITCHOVER_VM_REGIMES; do
 	eval "val=\${$var:-}"
 	[ -z "$val" ] || append="$append $var=$val"
 done
