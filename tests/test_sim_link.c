@@ -313,6 +313,18 @@ static void test_ahead_is_exact(void)
 				CU_ASSERT_EQUAL(st.ahead, 4);
 				CU_ASSERT_EQUAL(st.ahead_overlaps, 0);
 			}
+	/* A wake latency on either host: chan_send's sender sleeps past the
+	 * departure and a receiver that finds a frame in flight wakes late, so
+	 * nothing is sent ahead and the dates are chan_send's. */
+	for (int side = 0; side < 2; side++)
+		for (size_t q = 0; q < 2; q++) {
+			struct sim_runtime_config cfg = {.bandwidth_Bps = 987654321.123,
+			                                 .latency_s = side ? 0 : 1e-4};
+			cfg.host[side].wake_latency_s = 1.8e-5;
+			struct sim_runtime_stats st;
+			compare_ahead(&p, &cfg, pauses[q], &st);
+			CU_ASSERT_EQUAL(st.ahead, 0);
+		}
 	/* A second channel on the direction: chan_send_ahead is chan_send. */
 	struct pattern two = {
 	    .ntasks = 2, .start = {0, 1e-4}, .n = {3, 1}, .bytes = {{1e6, 2e5, 5e6}, {3e5}}};
