@@ -43,7 +43,7 @@
 
 #include "runtime.h"
 
-#define TRANSPORT_VERSION     1u
+#define TRANSPORT_VERSION     2u /* 2: DEVICE_DATA_IMAGE_END in the data hint, MIG_DATA_STOPCOPY above it */
 #define TRANSPORT_HDR_BYTES   32u
 #define TRANSPORT_HELLO_BYTES 24u
 #define TRANSPORT_F_FILLER    0x01u /* payload is filler: discard it, deliver data NULL */

@@ -782,7 +782,11 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
  * be alone on its direction: the only channel of the direction, no transfer
  * on it, none carried alone still under way, the copy a wait (no cores), and
  * no wake latency on either host (chan_send's sender then sleeps past the
- * departure, and a receiver that sees a frame in flight wakes late).
+ * departure, and a receiver that sees a frame in flight wakes late), and a
+ * link latency above 0 (with none, the receiver's wake at the arrival and
+ * the sender's catch-up fall on one date, and SimGrid runs the two in
+ * another order than chan_send's: the same dates, the trace in another
+ * order).
  * Then the frame's end is computed as SimGrid would reach it, exactly: the
  * transfer's timed wait ends at start + bytes / bandwidth (start + its
  * duration is the date SimGrid's lazy CPU model keeps for it, and the clock
@@ -803,7 +807,7 @@ static int op_chan_send_ahead(struct rt_chan *c, const struct rt_frame *f)
 	double cpu_s = bytes * h->send_cpu_s_per_byte + h->send_cpu_s_per_frame;
 	double start = t && t->ahead > 0 ? t->ahead : simgrid_get_clock();
 	if (!t || l->channels != 1 || l->flows || (cpu_s > 0 && h->cores) ||
-	    s->cfg.host[RT_SIDE_SRC].wake_latency_s > 0 ||
+	    !(s->cfg.latency_s > 0) || s->cfg.host[RT_SIDE_SRC].wake_latency_s > 0 ||
 	    s->cfg.host[RT_SIDE_DST].wake_latency_s > 0 || (l->alone && start < l->alone->end))
 		return op_chan_send(c, f);
 	int rc = chan_reserve(c);

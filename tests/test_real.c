@@ -503,7 +503,7 @@ static const struct fault_action {
     {RTP_FAULT_DISCONNECT, "the peer closed the connection"},
     {RTP_FAULT_TRUNCATE, "truncated frame"},
     {RTP_FAULT_GARBAGE, "malformed frame"},
-    {RTP_FAULT_BAD_VERSION, "transport version 2, expected 1"},
+    {RTP_FAULT_BAD_VERSION, "transport version 3, expected 2"},
     {RTP_FAULT_STALL, "channel '"},
 };
 

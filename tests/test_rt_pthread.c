@@ -181,7 +181,7 @@ static void test_injected_faults(void)
 	             "channel 'main': the peer closed the connection");
 	expect_fault(RTP_FAULT_TRUNCATE, -EPROTO, "truncated frame");
 	expect_fault(RTP_FAULT_GARBAGE, -EPROTO, "malformed frame: magic a5 a5");
-	expect_fault(RTP_FAULT_BAD_VERSION, -EPROTO, "transport version 2, expected 1");
+	expect_fault(RTP_FAULT_BAD_VERSION, -EPROTO, "transport version 3, expected 2");
 	/* Whichever notices first: recv's timeout or the pump's, mid-header. */
 	expect_fault(RTP_FAULT_STALL, -ETIMEDOUT, "channel 'main': ");
 }

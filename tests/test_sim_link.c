@@ -48,6 +48,7 @@ struct sender {
 	bool ahead; /* chan_send_ahead, and now() only after the last send */
 	struct rt_chan *chan;
 	double end[MAX_SENDS]; /* now() after each send (the last only, ahead) */
+	unsigned end_seq;      /* g_seq when the last send returned */
 };
 
 struct drainer {
@@ -56,7 +57,12 @@ struct drainer {
 	int n;
 	double pause;                      /* sleep before each receive */
 	double got[MAX_TASKS * MAX_SENDS]; /* now() after each receive */
+	unsigned got_seq[MAX_TASKS * MAX_SENDS];
 };
+
+/* The order in which the tasks of a run come back from their sends and
+ * receives (one run at a time). */
+static unsigned g_seq;
 
 static void send_all(void *arg)
 {
@@ -77,6 +83,7 @@ static void send_all(void *arg)
 		if (!s->ahead || k == p->n[s->i] - 1)
 			s->end[k] = rt_now(s->rt);
 	}
+	s->end_seq = ++g_seq;
 }
 
 static void drain(void *arg)
@@ -87,6 +94,7 @@ static void drain(void *arg)
 		rt_sleep(d->rt, d->pause);
 		CU_ASSERT_EQUAL(d->rt->ops->chan_recv(d->chan, &f), 0);
 		d->got[k] = rt_now(d->rt);
+		d->got_seq[k] = ++g_seq;
 	}
 }
 
@@ -258,7 +266,8 @@ static void test_directions_do_not_cut(void)
 
 /* The pattern's single sender with chan_send and with chan_send_ahead, on
  * one channel to a receiver that pauses `pause` before each receive: the
- * receive dates and the sender's end, compared bit for bit; the ahead
+ * receive dates and the sender's end, compared bit for bit, and the order
+ * in which the two tasks came back from them (a trace's order); the ahead
  * run's counters in *st. */
 static void compare_ahead(const struct pattern *p, const struct sim_runtime_config *cfg,
                           double pause, struct sim_runtime_stats *st)
@@ -268,6 +277,7 @@ static void compare_ahead(const struct pattern *p, const struct sim_runtime_conf
 		CU_ASSERT_FATAL(sim_runtime_global_init() == 0);
 		c[a] = (struct run_ctx){.rt = sim_runtime_new(cfg)};
 		CU_ASSERT_FATAL(c[a].rt != NULL);
+		g_seq = 0;
 		for (int i = 0; i < p->ntasks; i++)
 			c[a].s[i] = (struct sender){.rt = c[a].rt, .p = p, .i = i, .ahead = a};
 		c[a].d[0].pause = pause;
@@ -284,9 +294,11 @@ static void compare_ahead(const struct pattern *p, const struct sim_runtime_conf
 	int n = p->n[0];
 	CU_ASSERT(c[0].s[0].end[n - 1] > 0);
 	CU_ASSERT_EQUAL(c[1].s[0].end[n - 1], c[0].s[0].end[n - 1]);
+	CU_ASSERT_EQUAL(c[1].s[0].end_seq, c[0].s[0].end_seq);
 	for (int k = 0; k < n; k++) {
 		CU_ASSERT(c[0].d[0].got[k] > 0);
 		CU_ASSERT_EQUAL(c[1].d[0].got[k], c[0].d[0].got[k]);
+		CU_ASSERT_EQUAL(c[1].d[0].got_seq[k], c[0].d[0].got_seq[k]);
 	}
 }
 
@@ -325,6 +337,16 @@ static void test_ahead_is_exact(void)
 			compare_ahead(&p, &cfg, pauses[q], &st);
 			CU_ASSERT_EQUAL(st.ahead, 0);
 		}
+	/* No link latency: the receiver's wake at a frame's arrival and the
+	 * sender's catch-up would fall on one date and run in another order than
+	 * chan_send's (the same dates, a trace in another order), so nothing is
+	 * sent ahead. */
+	for (size_t q = 0; q < 2; q++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 987654321.123};
+		struct sim_runtime_stats st;
+		compare_ahead(&p, &cfg, pauses[q], &st);
+		CU_ASSERT_EQUAL(st.ahead, 0);
+	}
 	/* A second channel on the direction: chan_send_ahead is chan_send. */
 	struct pattern two = {
 	    .ntasks = 2, .start = {0, 1e-4}, .n = {3, 1}, .bytes = {{1e6, 2e5, 5e6}, {3e5}}};

@@ -81,7 +81,7 @@ static void test_malformed_headers(void)
 	expect_bad(hdr, 64, "magic");
 	encoded(hdr, sizeof data, data);
 	hdr[2] = TRANSPORT_VERSION + 1;
-	expect_bad(hdr, 64, "version 2, expected 1");
+	expect_bad(hdr, 64, "version 3, expected 2");
 	encoded(hdr, sizeof data, data);
 	hdr[3] = 0x80;
 	expect_bad(hdr, 64, "unknown flags");
@@ -242,7 +242,7 @@ static void test_version_mismatch_on_the_wire(void)
 	transport_encode_hdr(frame, &fr, TRANSPORT_VERSION + 1);
 	char err[200];
 	CU_ASSERT_EQUAL(recv_after(frame, sizeof frame, err, sizeof err), -EPROTO);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "transport version 2, expected 1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "transport version 3, expected 2"));
 }
 
 static void test_silent_peer_times_out(void)
