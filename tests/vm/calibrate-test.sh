@@ -133,9 +133,9 @@ if [ -e "$tmp/escaped" ] || [ -e "$tmp/escaped.b64" ]; then
 fi
 
 # Sizes: not a number, or above the bound; a file that decompresses to more
-# than its size is cut at SIZE + 1 bytes (here 40 MB of zeros under a
-# 4 MiB file size limit: the unbounded decoder would be killed writing it)
-# and removed.
+# than its size is cut at SIZE + 1 bytes and removed (here 40 MB of zeros
+# under `ulimit -f 8192`, 4 MiB in dash: the unbounded decoder would be
+# killed writing it).
 for sz in 3x 010 -1 268435457 99999999999; do
 	d=$tmp/size-$(echo "$sz" | tr -c 'A-Za-z0-9\n' _)
 	mkdir -p "$d"
