@@ -6,7 +6,14 @@
 # JSON summaries, a bench_threads output and a host profile.  calibrate.sh
 # --from-log must decode it, calibrate, predict every case and print the
 # table with its verdict line; a log with one altered character must be
-# refused naming the file, with nothing tabled.
+# refused naming the file, with nothing tabled.  Also refused (exit 2, the
+# log's line, no file left and no table): a file name that would leave the
+# files folder or overwrite the decoder's index, a size that is not a
+# number or too large, a file that decompresses to more than its size
+# (written at most SIZE + 1 bytes), a missing or null measured or predicted
+# median, a failure in a later regime (no half table, no earlier table).
+# The host terms the script zeroes (sleep_cpu, device_read_end_cpu) do not
+# move the prediction; unblock_cpu, kept, does.
 # usage: calibrate-test.sh SWITCHOVER_BINARY
 set -eu
 [ $# = 1 ] || { echo "usage: calibrate-test.sh SWITCHOVER_BINARY" >&2; exit 2; }
@@ -47,20 +54,41 @@ export_file() {
 	gzip -c "$2" | base64 | sed 's/^/vm-file: /'
 	echo "vm-file: end $1"
 }
-mkdir -p "$tmp/ok"
-{
+# write_log IN: the console log of the files in folder IN.
+write_log() {
 	echo "vm-test: guest up"
-	export_file bench_threads.txt "$tmp/in/bench_threads.txt"
-	export_file vm-guest.yaml "$tmp/in/vm-guest.yaml"
+	export_file bench_threads.txt "$1/bench_threads.txt"
+	export_file vm-guest.yaml "$1/vm-guest.yaml"
 	echo "[   12.3] a kernel message"
-	export_file stock-sequential.h5 "$tmp/in/stock-sequential.h5"
+	export_file stock-sequential.h5 "$1/stock-sequential.h5"
 	for c in sequential parallel-prio parallel-barrier parallel-prio-pool parallel-barrier-pool; do
-		export_file "stock-$c.json" "$tmp/in/stock-$c.json"
+		export_file "stock-$c.json" "$1/stock-$c.json"
 	done
-} >"$tmp/ok/console.log"
+}
+mkdir -p "$tmp/ok"
+write_log "$tmp/in" >"$tmp/ok/console.log"
 
-if (cd "$tmp" && sh "$here/calibrate.sh" --from-log --regimes stock --sim-runs 5 --out "$tmp/ok") \
-	>"$tmp/ok.out" 2>"$tmp/ok.err"; then
+# calibrate OUT [OPTIONS]: calibrate.sh --from-log on OUT/console.log, its
+# output in OUT.out and OUT.err; sets status.
+calibrate() {
+	d=$1
+	shift
+	status=0
+	(cd "$tmp" && sh "$here/calibrate.sh" --from-log --regimes stock --sim-runs 5 --out "$d" "$@") \
+		>"$d.out" 2>"$d.err" || status=$?
+}
+# refused WHAT OUT PATTERN: calibrate.sh refused OUT/console.log with exit
+# 2, an error matching PATTERN and no table.
+refused() {
+	[ "$status" = 2 ] || fail "$1: exit $status, expected 2: $(cat "$2.err")"
+	grep -q "$3" "$2.err" || fail "$1: the error does not say '$3': $(cat "$2.err")"
+	[ ! -e "$2/table.md" ] || fail "$1: a table was written"
+}
+# predicted OUT: the predicted column of OUT's table.
+predicted() { awk -F'|' '/^\| stock \| / { print $5 }' "$1.out"; }
+
+calibrate "$tmp/ok"
+if [ "$status" = 0 ]; then
 	cmp -s "$tmp/in/stock-sequential.h5" "$tmp/ok/files/stock-sequential.h5" ||
 		fail "the decoded result file differs from the one encoded"
 	rows=$(grep -c '^| stock | ' "$tmp/ok.out" || true)
@@ -85,12 +113,112 @@ awk '/^vm-file: begin stock-sequential.h5/ { on = 1; print; next }
 		c = substr($0, 40, 1); $0 = substr($0, 1, 39) (c == "A" ? "B" : "A") substr($0, 41) }
 	{ print }' "$tmp/ok/console.log" >"$tmp/bad/console.log"
 cmp -s "$tmp/ok/console.log" "$tmp/bad/console.log" && fail "the test did not alter the log"
+calibrate "$tmp/bad"
+refused "an altered log" "$tmp/bad" "console.log:[0-9]*: stock-sequential.h5"
+
+# Names that are not plain file names in the files folder: refused, naming
+# the log's line, nothing written outside it.
+for n in ../../escaped index .hidden a/b x.b64; do
+	d=$tmp/name-$(echo "$n" | tr -c 'A-Za-z0-9\n' _)
+	mkdir -p "$d"
+	{
+		echo "vm-test: guest up"
+		export_file "$n" "$tmp/in/bench_threads.txt"
+	} >"$d/console.log"
+	calibrate "$d"
+	refused "file name '$n'" "$d" "console.log:2: file name"
+done
+if [ -e "$tmp/escaped" ] || [ -e "$tmp/escaped.b64" ]; then
+	fail "file name '../../escaped': a file was written outside the files folder"
+fi
+
+# Sizes: not a number, or above the bound; a file that decompresses to more
+# than its size is cut at SIZE + 1 bytes and removed (here 40 MB of zeros
+# under `ulimit -f 8192`, 4 MiB in dash: the unbounded decoder would be
+# killed writing it).
+for sz in 3x 010 -1 268435457 99999999999; do
+	d=$tmp/size-$(echo "$sz" | tr -c 'A-Za-z0-9\n' _)
+	mkdir -p "$d"
+	export_file bench_threads.txt "$tmp/in/bench_threads.txt" |
+		sed "1s/^vm-file: begin bench_threads.txt [0-9]*/vm-file: begin bench_threads.txt $sz/" >"$d/console.log"
+	calibrate "$d"
+	refused "size '$sz'" "$d" "console.log:1: file bench_threads.txt: size"
+done
+mkdir -p "$tmp/bomb"
+head -c 40000000 /dev/zero >"$tmp/zeros"
+{
+	echo "vm-file: begin bench_threads.txt 3 $(printf abc | sha256sum | cut -d' ' -f1)"
+	gzip -c "$tmp/zeros" | base64 | sed 's/^/vm-file: /'
+	echo "vm-file: end bench_threads.txt"
+} >"$tmp/bomb/console.log"
+rm -f "$tmp/zeros"
 status=0
-(cd "$tmp" && sh "$here/calibrate.sh" --from-log --regimes stock --sim-runs 5 --out "$tmp/bad") \
-	>"$tmp/bad.out" 2>"$tmp/bad.err" || status=$?
-[ "$status" = 2 ] || fail "an altered log: exit $status, expected 2"
-grep -q 'stock-sequential.h5' "$tmp/bad.err" || fail "an altered log: the error does not name the file: $(cat "$tmp/bad.err")"
-[ ! -e "$tmp/bad/table.md" ] || fail "an altered log: a table was written"
+(ulimit -f 8192 && cd "$tmp" && sh "$here/calibrate.sh" --from-log --regimes stock --sim-runs 5 --out "$tmp/bomb") \
+	>"$tmp/bomb.out" 2>"$tmp/bomb.err" || status=$?
+refused "a file larger than its size" "$tmp/bomb" "console.log:1: bench_threads.txt decodes to more than its 3 bytes"
+[ ! -e "$tmp/bomb/files/bench_threads.txt" ] || fail "a file larger than its size: the partial file was left"
+# A file that does not decode: refused, nothing left.
+mkdir -p "$tmp/nogzip"
+{
+	echo "vm-file: begin bench_threads.txt 3 $(printf abc | sha256sum | cut -d' ' -f1)"
+	printf abc | base64 | sed 's/^/vm-file: /'
+	echo "vm-file: end bench_threads.txt"
+} >"$tmp/nogzip/console.log"
+calibrate "$tmp/nogzip"
+refused "a file that is not gzip" "$tmp/nogzip" "console.log:1: bench_threads.txt does not decode"
+[ ! -e "$tmp/nogzip/files/bench_threads.txt" ] || fail "a file that is not gzip: the partial file was left"
+
+# A failure in a later regime leaves no table, neither half of this one nor
+# an earlier session's.
+mkdir -p "$tmp/later"
+cp "$tmp/ok/console.log" "$tmp/later/"
+echo "an earlier session's table" >"$tmp/later/table.md"
+calibrate "$tmp/later" --regimes stock,sleep-1ms
+refused "a later regime without its files" "$tmp/later" "no sleep-1ms-sequential.h5"
+grep -q '^| stock | sequential' "$tmp/later.err" "$tmp/later.out" && fail "a later regime without its files: stock's rows were printed"
+
+# A measured median or a prediction that is missing or null: refused,
+# naming the case.
+mkdir -p "$tmp/in-null" "$tmp/null"
+cp "$tmp/in/"* "$tmp/in-null/"
+sed 's/"downtime_s":{"median":[^,]*/"downtime_s":{"median":null/' "$tmp/in/stock-sequential.json" >"$tmp/in-null/stock-parallel-prio.json"
+write_log "$tmp/in-null" >"$tmp/null/console.log"
+calibrate "$tmp/null"
+refused "a measured median of null" "$tmp/null" "stock, parallel-prio, threads per-pass: .*stock-parallel-prio.json has no measured median"
+# (a switchover whose sim prints "median":null for the barrier pool)
+mkdir -p "$tmp/nullsim/cli" "$tmp/predicted"
+cat >"$tmp/nullsim/cli/switchover" <<EOF
+#!/bin/sh
+case " \$* " in
+*" sim "*"--strategy parallel-barrier "*"migration.threads=pool"*)
+	"$sw" "\$@" | sed 's/"downtime_s":{"median":[^,]*/"downtime_s":{"median":null/' ;;
+*) exec "$sw" "\$@" ;;
+esac
+EOF
+chmod +x "$tmp/nullsim/cli/switchover"
+cp "$tmp/ok/console.log" "$tmp/predicted/"
+calibrate "$tmp/predicted" --build "$tmp/nullsim"
+refused "a prediction of null" "$tmp/predicted" "stock, parallel-barrier, threads pool: the sim's prediction"
+
+# The host terms: sleep_cpu and device_read_end_cpu are 0 for the
+# prediction (5 ms in the guest's profile changes nothing); unblock_cpu is
+# the guest's measured one (5 ms changes the prediction).
+for k in sleep_cpu device_read_end_cpu unblock_cpu; do
+	grep -q "^  $k: " "$tmp/in/vm-guest.yaml" || fail "the test's host profile has no $k"
+	mkdir -p "$tmp/in-$k" "$tmp/$k"
+	cp "$tmp/in/"* "$tmp/in-$k/"
+	sed "s/^  $k: .*/  $k: 5ms/" "$tmp/in/vm-guest.yaml" >"$tmp/in-$k/vm-guest.yaml"
+	write_log "$tmp/in-$k" >"$tmp/$k/console.log"
+	calibrate "$tmp/$k"
+	[ "$status" = 0 ] || fail "$k at 5 ms: calibrate.sh failed: $(cat "$tmp/$k.err")"
+done
+[ -n "$(predicted "$tmp/ok")" ] || fail "no predicted column in $tmp/ok.out"
+for k in sleep_cpu device_read_end_cpu; do
+	[ "$(predicted "$tmp/$k")" = "$(predicted "$tmp/ok")" ] ||
+		fail "$k at 5 ms in the guest's profile changed the prediction: $(predicted "$tmp/$k") against $(predicted "$tmp/ok")"
+done
+[ "$(predicted "$tmp/unblock_cpu")" != "$(predicted "$tmp/ok")" ] ||
+	fail "unblock_cpu at 5 ms in the guest's profile did not change the prediction"
 
 # Bad options are refused with exit 2.
 for args in "--runs 3" "--regimes stock,warm" "--sim-runs x"; do
