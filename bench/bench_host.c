@@ -413,6 +413,13 @@ static void io_root(void *arg)
 		dst->ops->free(dst);
 }
 
+/* A real world for one measurement (rt_pthread, as `switchover real`). */
+static struct rt *real_world(void)
+{
+	struct rtp_config cfg = {.io_timeout_s = 10};
+	return rtp_new(&cfg, NULL, 0);
+}
+
 /*
  * One sample: IO_CALLS reads of IO_BYTES from an emulated source device in
  * PRE_COPY, each written to an emulated destination device in RESUMING.
@@ -421,8 +428,7 @@ static void io_root(void *arg)
  */
 static int device_io_cpu(const struct scenario *s, double *read, double *write)
 {
-	struct rtp_config cfg = {.io_timeout_s = 10};
-	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	struct rt *rt = real_world();
 	if (!rt)
 		return -1;
 	struct io_ctx c = {.rt = rt, .s = s};
@@ -458,8 +464,7 @@ static void tasks_root(void *arg)
  * after another; the mean CPU time of one, from its start to its end. */
 static double task_cpu(void)
 {
-	struct rtp_config cfg = {.io_timeout_s = 10};
-	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	struct rt *rt = real_world();
 	if (!rt)
 		return -1;
 	free(rtp_cpu_take(&(size_t){0}));
@@ -525,8 +530,7 @@ static void waits_root(void *arg)
 
 static int waits_cpu(double *sleep, double *unblock)
 {
-	struct rtp_config cfg = {.io_timeout_s = 10};
-	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	struct rt *rt = real_world();
 	if (!rt)
 		return -1;
 	struct waits_ctx *c = calloc(1, sizeof *c);
@@ -597,8 +601,7 @@ static void end_root(void *arg)
  * at its end: one system call, no work of the device's feeder thread). */
 static double read_end_cpu(const struct scenario *s)
 {
-	struct rtp_config cfg = {.io_timeout_s = 10};
-	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	struct rt *rt = real_world();
 	if (!rt)
 		return -1;
 	struct end_ctx c = {.rt = rt, .s = s};
@@ -611,6 +614,11 @@ static double read_end_cpu(const struct scenario *s)
 
 #define BURST  64
 #define PARKED 64
+/* The bursts' measurements, as the profile names them. */
+#define BURST_SPAWNS "spawn of a real-world task in a burst of 64 (64 other tasks parked), "
+#define BURST_WAKES                                                                                \
+	"hand-off to a parked real-world task (rt_wake) in a burst of 64 (64 other tasks "         \
+	"parked), "
 /*
  * A burst of BURST real-world tasks started one after another, as a
  * parallel strategy's pass starts its transition threads, in a process of
@@ -704,8 +712,7 @@ static void burst_root(void *arg)
  * share of starts that ran on the caller's CPU. */
 static int burst(int pool, double *cpu, double *delay, double *per_start, double *same)
 {
-	struct rtp_config cfg = {.io_timeout_s = 10};
-	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	struct rt *rt = real_world();
 	if (!rt)
 		return -1;
 	struct burst_ctx *c = calloc(1, sizeof *c);
@@ -989,25 +996,18 @@ int main(int argc, char **argv)
 	     "CPU per call, mean of 100", stats(v[DE], samples), samples},
 	    {"semaphore acquire of a real-world task that blocks", "CPU per acquire, median of 200",
 	     stats(v[UB], samples), samples},
-	    {"spawn of a real-world task in a burst of 64 (64 other tasks parked), the caller's "
-	     "CPU",
-	     "CPU per spawn, median of 64", stats(v[SPC], samples), samples},
-	    {"spawn of a real-world task in a burst of 64 (64 other tasks parked), until the task "
-	     "runs",
-	     "wall, median of 64", stats(v[SPD], samples), samples},
-	    {"spawn of a real-world task in a burst of 64 (64 other tasks parked), the caller's "
-	     "wall time",
-	     "wall per spawn, mean of 64", stats(v[SPI], samples), samples},
-	    {"hand-off to a parked real-world task (rt_wake) in a burst of 64 (64 other tasks "
-	     "parked), the caller's CPU",
-	     "CPU per wake, median of 64", stats(v[WKC], samples), samples},
-	    {"hand-off to a parked real-world task (rt_wake) in a burst of 64 (64 other tasks "
-	     "parked), until the task runs",
-	     "wall, median of 64", stats(v[WKD], samples), samples},
-	    {"hand-off to a parked real-world task (rt_wake) in a burst of 64 (64 other tasks "
-	     "parked), the caller's wall "
-	     "time",
-	     "wall per wake, mean of 64", stats(v[WKI], samples), samples},
+	    {BURST_SPAWNS "the caller's CPU", "CPU per spawn, median of 64", stats(v[SPC], samples),
+	     samples},
+	    {BURST_SPAWNS "until the task runs", "wall, median of 64", stats(v[SPD], samples),
+	     samples},
+	    {BURST_SPAWNS "the caller's wall time", "wall per spawn, mean of 64",
+	     stats(v[SPI], samples), samples},
+	    {BURST_WAKES "the caller's CPU", "CPU per wake, median of 64", stats(v[WKC], samples),
+	     samples},
+	    {BURST_WAKES "until the task runs", "wall, median of 64", stats(v[WKD], samples),
+	     samples},
+	    {BURST_WAKES "the caller's wall time", "wall per wake, mean of 64",
+	     stats(v[WKI], samples), samples},
 	};
 	fprintf(stderr,
 	        "bench_host: bursts of %d: the new thread ran on its spawner's CPU in %.0f%% "
