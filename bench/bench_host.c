@@ -5,7 +5,8 @@
  * in-process stream), what creating and joining a thread costs, how late a
  * parked thread wakes, how late a timer fires, and what the real world
  * (real/) spends beyond bytes: per frame of a channel, per data call of an
- * emulated device, per task; then write a host profile
+ * emulated device, per task, per spawn and per pool hand-off in a burst;
+ * then write a host profile
  * (profiles/hosts/<name>.yaml) that says which command measured it, when,
  * on what CPU, with every measurement's median, spread and sample count.
  *
@@ -18,6 +19,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +45,12 @@ static const char usage[] =
     "apart), per 4 KiB data call of an emulated device (device_read/write_cpu),\n"
     "per task (task_cpu), per timed sleep of a real-world task (sleep_cpu), per\n"
     "emulated device read that finds the end of its data (device_read_end_cpu),\n"
-    "per semaphore acquire that blocks (unblock_cpu).\n"
+    "per semaphore acquire that blocks (unblock_cpu); per spawn and per pool\n"
+    "hand-off of a real-world task in a burst of 64 (64 other tasks parked),\n"
+    "the caller's CPU (thread_create, thread_wake) and its wall time beyond\n"
+    "that CPU (thread_create_wait, thread_wake_wait), with the delay until the\n"
+    "task runs (in the measurements) and how often it ran on the caller's CPU\n"
+    "(standard error).\n"
     "Prints a host profile (YAML) that says which command\n"
     "measured it, when, on what CPU, with samples and spread.\n"
     "  --samples N   samples per measurement (default 15); the median is used\n"
@@ -406,6 +413,13 @@ static void io_root(void *arg)
 		dst->ops->free(dst);
 }
 
+/* A real world for one measurement (rt_pthread, as `switchover real`). */
+static struct rt *real_world(void)
+{
+	struct rtp_config cfg = {.io_timeout_s = 10};
+	return rtp_new(&cfg, NULL, 0);
+}
+
 /*
  * One sample: IO_CALLS reads of IO_BYTES from an emulated source device in
  * PRE_COPY, each written to an emulated destination device in RESUMING.
@@ -414,8 +428,7 @@ static void io_root(void *arg)
  */
 static int device_io_cpu(const struct scenario *s, double *read, double *write)
 {
-	struct rtp_config cfg = {.io_timeout_s = 10};
-	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	struct rt *rt = real_world();
 	if (!rt)
 		return -1;
 	struct io_ctx c = {.rt = rt, .s = s};
@@ -451,8 +464,7 @@ static void tasks_root(void *arg)
  * after another; the mean CPU time of one, from its start to its end. */
 static double task_cpu(void)
 {
-	struct rtp_config cfg = {.io_timeout_s = 10};
-	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	struct rt *rt = real_world();
 	if (!rt)
 		return -1;
 	free(rtp_cpu_take(&(size_t){0}));
@@ -518,8 +530,7 @@ static void waits_root(void *arg)
 
 static int waits_cpu(double *sleep, double *unblock)
 {
-	struct rtp_config cfg = {.io_timeout_s = 10};
-	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	struct rt *rt = real_world();
 	if (!rt)
 		return -1;
 	struct waits_ctx *c = calloc(1, sizeof *c);
@@ -590,8 +601,7 @@ static void end_root(void *arg)
  * at its end: one system call, no work of the device's feeder thread). */
 static double read_end_cpu(const struct scenario *s)
 {
-	struct rtp_config cfg = {.io_timeout_s = 10};
-	struct rt *rt = rtp_new(&cfg, NULL, 0);
+	struct rt *rt = real_world();
 	if (!rt)
 		return -1;
 	struct end_ctx c = {.rt = rt, .s = s};
@@ -601,6 +611,143 @@ static double read_end_cpu(const struct scenario *s)
 }
 
 /* ---- the profile ---- */
+
+#define BURST  64
+#define PARKED 64
+/* The bursts' measurements, as the profile names them. */
+#define BURST_SPAWNS "spawn of a real-world task in a burst of 64 (64 other tasks parked), "
+#define BURST_WAKES                                                                                \
+	"hand-off to a parked real-world task (rt_wake) in a burst of 64 (64 other tasks "         \
+	"parked), "
+/*
+ * A burst of BURST real-world tasks started one after another, as a
+ * parallel strategy's pass starts its transition threads, in a process of
+ * the size of a 64-device run (PARKED more tasks parked on a semaphore
+ * throughout, for its emulated devices' threads: a 64-device run of
+ * bench/agreement.yaml has about 135 threads; a spawn costs more CPU in a
+ * process with more threads, docs/performance.md): each either
+ * spawned (rt_spawn) or, parked beforehand on its own semaphore, handed its
+ * work (rt_wake, the pool's hand-off); each then sleeps 2 ms, as a
+ * transition thread sleeps through its arc.  Per start: the CPU time the
+ * call costs its caller, the wall time from the call until the new or woken
+ * thread runs, and whether it ran on the caller's CPU; over the burst, the
+ * caller's wall time per start.
+ */
+struct burst_ctx {
+	struct rt *rt;
+	int pool;
+	struct rt_sem *go[BURST], *parked;
+	double call[BURST], ran[BURST], cpu[BURST];
+	int caller_cpu[BURST], task_cpu[BURST];
+	volatile int slot_next;
+	double per_start;
+	int err;
+};
+
+struct burst_slot {
+	struct burst_ctx *c;
+	int i;
+};
+
+static void burst_task(void *arg)
+{
+	struct burst_slot *s = arg;
+	struct burst_ctx *c = s->c;
+	if (c->pool)
+		c->rt->ops->sem_acquire(c->go[s->i]);
+	c->ran[s->i] = mono();
+	c->task_cpu[s->i] = sched_getcpu();
+	rt_sleep(c->rt, 2e-3);
+}
+
+static void burst_parked(void *arg)
+{
+	struct burst_ctx *c = arg;
+	c->rt->ops->sem_acquire(c->parked);
+}
+
+static void burst_root(void *arg)
+{
+	struct burst_ctx *c = arg;
+	struct burst_slot slot[BURST];
+	struct rt_task *t[BURST] = {0}, *parked[PARKED] = {0};
+	for (int i = 0; i < PARKED; i++)
+		if (!(parked[i] = rt_spawn(c->rt, RT_SIDE_SRC, "bench-parked", burst_parked, c)))
+			c->err = 1;
+	for (int i = 0; i < BURST; i++)
+		slot[i] = (struct burst_slot){c, i};
+	if (c->pool) {
+		for (int i = 0; i < BURST; i++)
+			if (!(t[i] = rt_spawn(c->rt, RT_SIDE_SRC, "bench-burst", burst_task,
+			                      &slot[i])))
+				c->err = 1;
+	}
+	rt_sleep(c->rt, 5e-3); /* every worker and other task parked */
+	double begin = mono();
+	for (int i = 0; i < BURST && !c->err; i++) {
+		c->caller_cpu[i] = sched_getcpu();
+		double c0 = thread_cpu();
+		c->call[i] = mono();
+		if (c->pool)
+			rt_wake(c->rt, c->go[i]);
+		else if (!(t[i] =
+		               rt_spawn(c->rt, RT_SIDE_SRC, "bench-burst", burst_task, &slot[i])))
+			c->err = 1;
+		c->cpu[i] = thread_cpu() - c0;
+	}
+	c->per_start = (mono() - begin) / BURST;
+	for (int i = 0; i < BURST; i++)
+		if (t[i])
+			rt_join(c->rt, t[i]);
+	for (int i = 0; i < PARKED; i++)
+		if (parked[i])
+			c->rt->ops->sem_release(c->parked);
+	for (int i = 0; i < PARKED; i++)
+		if (parked[i])
+			rt_join(c->rt, parked[i]);
+}
+
+/* One sample of a burst: medians of the caller's CPU per start and of the
+ * delay until the thread ran, the caller's wall time per start, and the
+ * share of starts that ran on the caller's CPU. */
+static int burst(int pool, double *cpu, double *delay, double *per_start, double *same)
+{
+	struct rt *rt = real_world();
+	if (!rt)
+		return -1;
+	struct burst_ctx *c = calloc(1, sizeof *c);
+	int rc = -1;
+	if (c) {
+		c->rt = rt;
+		c->pool = pool;
+		if (!(c->parked = rt->ops->sem_new(rt, 0)))
+			c->err = 1;
+		for (int i = 0; pool && i < BURST; i++)
+			if (!(c->go[i] = rt->ops->sem_new(rt, 0)))
+				c->err = 1;
+		if (!c->err && !rtp_run(rt, burst_root, c, NULL, 0) && !c->err) {
+			double d[BURST];
+			int n_same = 0;
+			for (int i = 0; i < BURST; i++) {
+				d[i] = c->ran[i] - c->call[i];
+				n_same += c->caller_cpu[i] == c->task_cpu[i];
+			}
+			*cpu = stats(c->cpu, BURST).median;
+			*delay = stats(d, BURST).median;
+			*per_start = c->per_start;
+			*same = (double)n_same / BURST;
+			rc = 0;
+		}
+		for (int i = 0; i < BURST; i++)
+			if (c->go[i])
+				rt->ops->sem_free(c->go[i]);
+		if (c->parked)
+			rt->ops->sem_free(c->parked);
+	}
+	free(c);
+	rtp_free(rt);
+	return rc;
+}
 
 static void cpu_model(char *buf, size_t len)
 {
@@ -735,6 +882,14 @@ int main(int argc, char **argv)
 		SC,
 		DE,
 		UB,
+		SPC,
+		SPD,
+		SPI,
+		SPS,
+		WKC,
+		WKD,
+		WKI,
+		WKS,
 		N_MEASURES
 	};
 	double *v[N_MEASURES];
@@ -797,6 +952,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "\nbench_host: the emulated devices' end reads failed\n");
 			return 1;
 		}
+		if (burst(0, &v[SPC][i], &v[SPD][i], &v[SPI][i], &v[SPS][i]) ||
+		    burst(1, &v[WKC][i], &v[WKD][i], &v[WKI][i], &v[WKS][i])) {
+			fprintf(stderr,
+			        "\nbench_host: the real world's bursts of %d starts "
+			        "failed\n",
+			        BURST);
+			return 1;
+		}
 	}
 	fprintf(stderr, "\rbench_host: %d samples in %.1f s\n", samples, mono() - t_begin);
 	struct measure m[] = {
@@ -833,7 +996,24 @@ int main(int argc, char **argv)
 	     "CPU per call, mean of 100", stats(v[DE], samples), samples},
 	    {"semaphore acquire of a real-world task that blocks", "CPU per acquire, median of 200",
 	     stats(v[UB], samples), samples},
+	    {BURST_SPAWNS "the caller's CPU", "CPU per spawn, median of 64", stats(v[SPC], samples),
+	     samples},
+	    {BURST_SPAWNS "until the task runs", "wall, median of 64", stats(v[SPD], samples),
+	     samples},
+	    {BURST_SPAWNS "the caller's wall time", "wall per spawn, mean of 64",
+	     stats(v[SPI], samples), samples},
+	    {BURST_WAKES "the caller's CPU", "CPU per wake, median of 64", stats(v[WKC], samples),
+	     samples},
+	    {BURST_WAKES "until the task runs", "wall, median of 64", stats(v[WKD], samples),
+	     samples},
+	    {BURST_WAKES "the caller's wall time", "wall per wake, mean of 64",
+	     stats(v[WKI], samples), samples},
 	};
+	fprintf(stderr,
+	        "bench_host: bursts of %d: the new thread ran on its spawner's CPU in %.0f%% "
+	        "of spawns, the woken one on its waker's in %.0f%% of hand-offs (medians of "
+	        "the samples)\n",
+	        BURST, 100 * stats(v[SPS], samples).median, 100 * stats(v[WKS], samples).median);
 	/* What the model charges: a stream byte is read from one fd and written
 	 * to another on each side (source: the device's data fd to the stream;
 	 * destination: the stream to the device's data fd). */
@@ -861,6 +1041,12 @@ int main(int argc, char **argv)
 	double per_sleep = m[16].s.median;
 	double read_end = m[17].s.median;
 	double unblock = m[18].s.median;
+	/* A spawn and a pool hand-off in a burst, as a pass starts its
+	 * transition threads: the caller's CPU per call, and the wall time per
+	 * call beyond it (the caller off its core while the new or woken
+	 * thread runs). */
+	double create = m[19].s.median, create_wait = fmax(0, m[21].s.median - create);
+	double wake_cpu = m[22].s.median, wake_wait = fmax(0, m[24].s.median - wake_cpu);
 
 	char tmp[4096] = "";
 	FILE *f = stdout;
@@ -895,7 +1081,12 @@ int main(int argc, char **argv)
 	              "sleep_cpu = CPU a 100 us sleep of a real-world task costs it; "
 	              "device_read_end_cpu = CPU of an emulated device read that finds the "
 	              "end of its stop-copy data; unblock_cpu = CPU a real-world task that "
-	              "blocked on a semaphore spends in the acquire");
+	              "blocked on a semaphore spends in the acquire; thread_create/thread_wake = "
+	              "the caller's CPU per spawn / pool hand-off (rt_wake) of a real-world "
+	              "task, in a burst of 64 tasks that sleep at once (64 other tasks parked); "
+	              "thread_create_wait/"
+	              "thread_wake_wait = the caller's wall time per call in that burst less "
+	              "that CPU");
 	fprintf(f, "\ncommand: ");
 	char cmd[2048] = "";
 	for (int i = 0; i < argc; i++) {
@@ -933,6 +1124,14 @@ int main(int argc, char **argv)
 	put_duration(f, read_end);
 	fprintf(f, "\n  device_write_cpu: ");
 	put_duration(f, dev_write);
+	fprintf(f, "\n  thread_create: ");
+	put_duration(f, create);
+	fprintf(f, "\n  thread_create_wait: ");
+	put_duration(f, create_wait);
+	fprintf(f, "\n  thread_wake: ");
+	put_duration(f, wake_cpu);
+	fprintf(f, "\n  thread_wake_wait: ");
+	put_duration(f, wake_wait);
 	fprintf(f, "\nmeasurements:\n");
 	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
 		fprintf(f, "  - {what: ");

@@ -673,7 +673,11 @@ int scenario_convert_host(struct loader *L, const char *prefix, const struct raw
 	             {"recv_cpu_per_frame", h->recv_cpu_per_frame, &o->recv_cpu_s_per_frame},
 	             {"device_read_cpu", h->device_read_cpu, &o->device_read_cpu_s},
 	             {"device_read_end_cpu", h->device_read_end_cpu, &o->device_read_end_cpu_s},
-	             {"device_write_cpu", h->device_write_cpu, &o->device_write_cpu_s}};
+	             {"device_write_cpu", h->device_write_cpu, &o->device_write_cpu_s},
+	             {"thread_create", h->thread_create, &o->thread_create_s},
+	             {"thread_wake", h->thread_wake, &o->thread_wake_s},
+	             {"thread_create_wait", h->thread_create_wait, &o->thread_create_wait_s},
+	             {"thread_wake_wait", h->thread_wake_wait, &o->thread_wake_wait_s}};
 	char path[KEY_PATH_LEN];
 	const char *dot = *prefix ? "." : "";
 
@@ -685,6 +689,11 @@ int scenario_convert_host(struct loader *L, const char *prefix, const struct raw
 		if (get_duration(L, path, costs[i].text, costs[i].out))
 			return -1;
 	}
+	/* Set here (or by the host profile, converted before the scenario's
+	 * own keys): the host's value replaces migration.thread_create or
+	 * thread_wake for the tasks on this host. */
+	o->has_thread_create |= h->thread_create != NULL;
+	o->has_thread_wake |= h->thread_wake != NULL;
 	return 0;
 }
 

@@ -44,6 +44,10 @@ const cyaml_schema_field_t scenario_schema_host_fields[] = {
     STR("device_read_cpu", OPT, struct raw_host, device_read_cpu),
     STR("device_read_end_cpu", OPT, struct raw_host, device_read_end_cpu),
     STR("device_write_cpu", OPT, struct raw_host, device_write_cpu),
+    STR("thread_create", OPT, struct raw_host, thread_create),
+    STR("thread_wake", OPT, struct raw_host, thread_wake),
+    STR("thread_create_wait", OPT, struct raw_host, thread_create_wait),
+    STR("thread_wake_wait", OPT, struct raw_host, thread_wake_wait),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_field_t hosts_fields[] = {

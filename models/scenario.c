@@ -1052,7 +1052,11 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		             {"recv_cpu_per_frame", x->recv_cpu_s_per_frame},
 		             {"device_read_cpu", x->device_read_cpu_s},
 		             {"device_read_end_cpu", x->device_read_end_cpu_s},
-		             {"device_write_cpu", x->device_write_cpu_s}};
+		             {"device_write_cpu", x->device_write_cpu_s},
+		             {"thread_create", x->thread_create_s},
+		             {"thread_wake", x->thread_wake_s},
+		             {"thread_create_wait", x->thread_create_wait_s},
+		             {"thread_wake_wait", x->thread_wake_wait_s}};
 		for (size_t k = 0; k < sizeof costs / sizeof costs[0]; k++)
 			if (!seconds_ok(costs[k].v)) {
 				snprintf(err, errlen, "must be a duration >= 0");
@@ -1384,7 +1388,13 @@ bool scenario_equal(const struct scenario *a, const struct scenario *b)
 		    x->recv_cpu_s_per_frame != y->recv_cpu_s_per_frame ||
 		    x->device_read_cpu_s != y->device_read_cpu_s ||
 		    x->device_read_end_cpu_s != y->device_read_end_cpu_s ||
-		    x->device_write_cpu_s != y->device_write_cpu_s)
+		    x->device_write_cpu_s != y->device_write_cpu_s ||
+		    x->has_thread_create != y->has_thread_create ||
+		    x->has_thread_wake != y->has_thread_wake ||
+		    x->thread_create_s != y->thread_create_s ||
+		    x->thread_wake_s != y->thread_wake_s ||
+		    x->thread_create_wait_s != y->thread_create_wait_s ||
+		    x->thread_wake_wait_s != y->thread_wake_wait_s)
 			return false;
 	}
 	for (size_t i = 0; i < a->n_domains; i++)

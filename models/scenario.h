@@ -220,6 +220,13 @@ struct scn_host {
 	double device_read_cpu_s;     /* per call reading a device's data fd, besides its bytes */
 	double device_read_end_cpu_s; /* per such call that finds no data (the end of it) */
 	double device_write_cpu_s;    /* per call writing a device's data fd, besides its bytes */
+	/* Thread creation and pool hand-offs by a task on this host: the
+	 * caller's CPU, replacing migration.thread_create / thread_wake when
+	 * the host sets it (has_*), and the wall time the caller loses per call
+	 * beyond that CPU (a wait: the new or woken thread runs before it). */
+	bool has_thread_create, has_thread_wake;
+	double thread_create_s, thread_wake_s;
+	double thread_create_wait_s, thread_wake_wait_s;
 };
 
 struct scenario {

@@ -417,8 +417,15 @@ static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *na
                                 void *arg)
 {
 	struct sim_rt *s = srt_of(rt);
-	sim_compute(s, s->cfg.thread_create_s);
-	return task_start(s, side, name, fn, arg);
+	const struct sim_host_config *h = self_host(s);
+	sim_compute(s, h->has_thread_create ? h->thread_create_s : s->cfg.thread_create_s);
+	struct rt_task *t = task_start(s, side, name, fn, arg);
+	/* The wall time a spawn costs its caller beyond its CPU: on a real
+	 * host the new thread runs before the caller gets its core back
+	 * (docs/model.md, "Hosts and CPUs"). */
+	if (t && h->thread_create_wait_s > 0)
+		sim_sleep(s, h->thread_create_wait_s);
+	return t;
 }
 
 static void op_join(struct rt *rt, struct rt_task *task)
@@ -583,12 +590,16 @@ static void op_sem_release(struct rt_sem *s)
 	sg_sem_release(s->s);
 }
 
-/* A pool hand-off: the waker pays the wake, as spawn's caller pays the create. */
+/* A pool hand-off: the waker pays the wake, as spawn's caller pays the
+ * create, and then the host's wait beyond that CPU, as spawn's. */
 static void op_wake(struct rt *rt, struct rt_sem *sem)
 {
 	struct sim_rt *s = srt_of(rt);
-	sim_compute(s, s->cfg.thread_wake_s);
+	const struct sim_host_config *h = self_host(s);
+	sim_compute(s, h->has_thread_wake ? h->thread_wake_s : s->cfg.thread_wake_s);
 	op_sem_release(sem);
+	if (h->thread_wake_wait_s > 0)
+		sim_sleep(s, h->thread_wake_wait_s);
 }
 
 static void op_sem_free(struct rt_sem *s)
@@ -1077,6 +1088,14 @@ static bool config_ok(const struct sim_runtime_config *c, char *why, size_t len)
 	    {"host[1].send_cpu_s_per_frame", c->host[1].send_cpu_s_per_frame, false, NULL},
 	    {"host[0].recv_cpu_s_per_frame", c->host[0].recv_cpu_s_per_frame, false, NULL},
 	    {"host[1].recv_cpu_s_per_frame", c->host[1].recv_cpu_s_per_frame, false, NULL},
+	    {"host[0].thread_create_s", c->host[0].thread_create_s, false, NULL},
+	    {"host[1].thread_create_s", c->host[1].thread_create_s, false, NULL},
+	    {"host[0].thread_wake_s", c->host[0].thread_wake_s, false, NULL},
+	    {"host[1].thread_wake_s", c->host[1].thread_wake_s, false, NULL},
+	    {"host[0].thread_create_wait_s", c->host[0].thread_create_wait_s, false, NULL},
+	    {"host[1].thread_create_wait_s", c->host[1].thread_create_wait_s, false, NULL},
+	    {"host[0].thread_wake_wait_s", c->host[0].thread_wake_wait_s, false, NULL},
+	    {"host[1].thread_wake_wait_s", c->host[1].thread_wake_wait_s, false, NULL},
 	};
 	for (int h = 0; h < 2; h++)
 		if (c->host[h].cores > SIM_MAX_CORES) {

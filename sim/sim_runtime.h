@@ -19,11 +19,13 @@
  * Costs in simulated time (everything else is free):
  *   sleep(dt)      dt
  *   compute(c)     c of CPU work, as above
- *   spawn          thread_create_s of CPU work, paid by the caller before the
- *                  task starts
+ *   spawn          thread_create_s of CPU work (the caller's host's when it
+ *                  sets one), paid by the caller before the task starts,
+ *                  then the host's thread_create_wait_s, a wait
  *   join           waiting for the task, then thread_join_s of CPU work
- *   wake           thread_wake_s of CPU work, paid by the caller before the
- *                  semaphore is released
+ *   wake           thread_wake_s of CPU work (the caller's host's when it
+ *                  sets one), paid by the caller before the semaphore is
+ *                  released, then the host's thread_wake_wait_s, a wait
  *   chan_send      (RT_FRAME_HEADER_BYTES + bytes) / bandwidth share, whether
  *                  or not a receiver is waiting, and meanwhile the copy,
  *                  (header + bytes) x send_cpu_s_per_byte
@@ -81,6 +83,13 @@ struct sim_host_config {
 	                       * spends as it resumes; >= 0 */
 	double send_cpu_s_per_frame; /* CPU per frame a task on this host sends; >= 0 */
 	double recv_cpu_s_per_frame; /* CPU per frame a task on this host receives; >= 0 */
+	/* A spawn or a wake by a task on this host: its CPU is thread_create_s
+	 * / thread_wake_s here when has_* is set (else the runtime's), then the
+	 * caller waits *_wait_s (no CPU, no wake latency) after the task was
+	 * started or the semaphore released. */
+	bool has_thread_create, has_thread_wake;
+	double thread_create_s, thread_wake_s;           /* >= 0 */
+	double thread_create_wait_s, thread_wake_wait_s; /* >= 0 */
 };
 
 struct sim_runtime_config {

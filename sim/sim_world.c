@@ -80,6 +80,12 @@ int sim_world_run(const struct scenario *s, unsigned run, struct trace *trace,
 		    .unblock_cpu_s = s->hosts[h].unblock_cpu_s,
 		    .send_cpu_s_per_frame = s->hosts[h].send_cpu_s_per_frame,
 		    .recv_cpu_s_per_frame = s->hosts[h].recv_cpu_s_per_frame,
+		    .has_thread_create = s->hosts[h].has_thread_create,
+		    .has_thread_wake = s->hosts[h].has_thread_wake,
+		    .thread_create_s = s->hosts[h].thread_create_s,
+		    .thread_wake_s = s->hosts[h].thread_wake_s,
+		    .thread_create_wait_s = s->hosts[h].thread_create_wait_s,
+		    .thread_wake_wait_s = s->hosts[h].thread_wake_wait_s,
 		};
 	struct rt *rt = sim_runtime_new(&cfg);
 	if (!rt) {

@@ -9,10 +9,11 @@
  * runs inside the load's time, a read that finds no data costs
  * device_read_end_cpu instead, a sleep ends the host's wake latency late
  * and its CPU (sleep_cpu) is spent inside that lateness as it wakes, a
- * task that blocked spends unblock_cpu as it resumes; a host without the per-frame and per-call
- * keys computes what one with them at 0 does, bit for bit; a host with enough cores changes
- * nothing, bit for bit; 64 devices whose arcs are CPU work on 2 cores take at least their CPU time
- * over 2; host profiles load by name and their errors name their own file, line and key.
+ * task that blocked spends unblock_cpu as it resumes, a host's thread_create
+ * and thread_wake replace the runtime's and their waits follow them; a host without the per-frame
+ * and per-call keys computes what one with them at 0 does, bit for bit; a host with enough cores
+ * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2 cores take at least their
+ * CPU time over 2; host profiles load by name and their errors name their own file, line and key.
  */
 #include <math.h>
 #include <stdio.h>
@@ -458,6 +459,83 @@ static void test_unblock_cpu(void)
 	}
 }
 
+/* A host's thread_create / thread_wake replace the runtime's for the
+ * tasks on that host (has_*), and the caller then waits the host's
+ * thread_create_wait / thread_wake_wait, no CPU.  Unlimited cores, spawns
+ * from the source: spawn i's CPU ends at 0.25 + 0.75 i s, when burner i
+ * starts (1 s of CPU: ends 1.25 + 0.75 i s); the root's joins return when
+ * the last burner ends.  Without has_thread_create the runtime's 1 s
+ * applies and the wait still follows: burner i ends at 2 + 1.5 i s.  Costs
+ * set on the other end only change nothing: 2 + i s. */
+static void test_host_thread_create(void)
+{
+	static const struct {
+		bool has;
+		enum rt_side side; /* the end whose host gets the keys */
+		double end0, step;
+	} cases[] = {{true, RT_SIDE_SRC, 1.25, 0.75},
+	             {false, RT_SIDE_SRC, 2.0, 1.5},
+	             {true, RT_SIDE_DST, 2.0, 1.0}};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9, .thread_create_s = 1.0};
+		struct sim_host_config *h = &cfg.host[cases[k].side];
+		h->has_thread_create = cases[k].has;
+		h->thread_create_s = 0.25;
+		h->thread_create_wait_s = 0.5;
+		struct cpu_ctx c = {.rt = rt_of(&cfg), .side = RT_SIDE_SRC, .cpu_s = 1.0};
+		run_ok(c.rt, spawn_and_time, &c);
+		for (int i = 0; i < N_WORKERS; i++)
+			CU_ASSERT_EQUAL(c.end[i], cases[k].end0 + cases[k].step * i);
+		CU_ASSERT_EQUAL(c.joined, cases[k].end0 + cases[k].step * (N_WORKERS - 1));
+		sim_runtime_free(c.rt);
+	}
+}
+
+/* A pool hand-off (rt_wake): the waker's CPU is the host's thread_wake
+ * when it sets one (else the runtime's), the worker resumes when it ends,
+ * and the waker goes on thread_wake_wait later.  2^-2 s of CPU and 2^-1 s
+ * of wait: the worker at 2^-2 s, the waker at 3 x 2^-2 s; without
+ * has_thread_wake, the runtime's 1 s: 1 s and 1.5 s. */
+struct handoff_ctx {
+	struct rt *rt;
+	struct rt_sem *go;
+	double worker_at, waker_at;
+};
+
+static void woken(void *arg)
+{
+	struct handoff_ctx *c = arg;
+	c->rt->ops->sem_acquire(c->go);
+	c->worker_at = rt_now(c->rt);
+}
+
+static void waker(void *arg)
+{
+	struct handoff_ctx *c = arg;
+	struct rt_task *t = rt_spawn(c->rt, RT_SIDE_SRC, "worker", woken, c);
+	rt_wake(c->rt, c->go);
+	c->waker_at = rt_now(c->rt);
+	rt_join(c->rt, t);
+}
+
+static void test_host_thread_wake(void)
+{
+	for (int has = 0; has < 2; has++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9, .thread_wake_s = 1.0};
+		cfg.host[RT_SIDE_SRC].cores = 2;
+		cfg.host[RT_SIDE_SRC].has_thread_wake = has;
+		cfg.host[RT_SIDE_SRC].thread_wake_s = 0x1p-2;
+		cfg.host[RT_SIDE_SRC].thread_wake_wait_s = 0x1p-1;
+		struct handoff_ctx c = {.rt = rt_of(&cfg)};
+		c.go = c.rt->ops->sem_new(c.rt, 0);
+		run_ok(c.rt, waker, &c);
+		CU_ASSERT_EQUAL(c.worker_at, has ? 0x1p-2 : 1.0);
+		CU_ASSERT_EQUAL(c.waker_at, has ? 3 * 0x1p-2 : 1.5);
+		c.rt->ops->sem_free(c.go);
+		sim_runtime_free(c.rt);
+	}
+}
+
 /* ---- whole migrations ---- */
 
 static struct scenario *load_text(const char *text, const char *const *sets, size_t n_sets)
@@ -762,10 +840,54 @@ static void test_profile_by_name(void)
 	CU_ASSERT(s->hosts[0].sleep_cpu_s > 0);
 	CU_ASSERT(s->hosts[0].unblock_cpu_s > 0);
 	CU_ASSERT(s->hosts[0].device_read_end_cpu_s > 0);
+	CU_ASSERT(s->hosts[0].has_thread_create && s->hosts[0].thread_create_s > 0);
+	CU_ASSERT(s->hosts[0].has_thread_wake && s->hosts[0].thread_wake_s > 0);
+	CU_ASSERT(s->hosts[0].thread_create_wait_s > 0);
+	CU_ASSERT(s->hosts[0].thread_wake_wait_s > 0);
 	/* The scenario's own key wins over the profile's. */
 	CU_ASSERT_EQUAL(s->hosts[1].cores, 64);
 	CU_ASSERT_EQUAL(s->hosts[1].send_cpu_s_per_byte, s->hosts[0].send_cpu_s_per_byte);
 	scenario_free(s);
+}
+
+/* hosts.<side>.thread_create / thread_wake: set (by the host's own key or
+ * its profile) they replace migration.thread_create / thread_wake for that
+ * host, which keeps its own value; unset, the host has none. */
+static void test_host_thread_keys(void)
+{
+	static const char text[] = "name: p\n"
+	                           "migration: {thread_create: 40us, thread_wake: 9us}\n"
+	                           "hosts:\n"
+	                           "  source: {thread_create: 20us, thread_create_wait: 3us}\n"
+	                           "  destination: {thread_wake: 2us, thread_wake_wait: 4us}\n"
+	                           "devices: [{name: vf}]\n";
+	struct scenario *s = load_text(text, NULL, 0);
+	CU_ASSERT_EQUAL(s->thread_create_s, 40e-6);
+	CU_ASSERT_EQUAL(s->thread_wake_s, 9e-6);
+	CU_ASSERT(s->hosts[0].has_thread_create && !s->hosts[0].has_thread_wake);
+	CU_ASSERT_EQUAL(s->hosts[0].thread_create_s, 20e-6);
+	CU_ASSERT_EQUAL(s->hosts[0].thread_create_wait_s, 3e-6);
+	CU_ASSERT(!s->hosts[1].has_thread_create && s->hosts[1].has_thread_wake);
+	CU_ASSERT_EQUAL(s->hosts[1].thread_wake_s, 2e-6);
+	CU_ASSERT_EQUAL(s->hosts[1].thread_wake_wait_s, 4e-6);
+	scenario_free(s);
+
+	/* A profile's value, then the scenario's own over it. */
+	static const char *const sets[] = {"hosts.source.profile=ci-2core",
+	                                   "hosts.source.thread_create=1ms"};
+	s = load_text("name: p\ndevices: [{name: vf}]\n", sets, 2);
+	CU_ASSERT(s->hosts[0].has_thread_create);
+	CU_ASSERT_EQUAL(s->hosts[0].thread_create_s, 1e-3);
+	CU_ASSERT(!s->hosts[1].has_thread_create && !s->hosts[1].has_thread_wake);
+	scenario_free(s);
+
+	struct scenario *bad = NULL;
+	char err[1024];
+	static const char neg[] = "name: p\nhosts: {source: {thread_create_wait: -1us}}\n"
+	                          "devices: [{name: vf}]\n";
+	CU_ASSERT_EQUAL(
+	    scenario_load_text("z.yaml", neg, strlen(neg), NULL, 0, &bad, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "z.yaml:2: hosts.source.thread_create_wait: "));
 }
 
 /* A profile that is not there says where it was looked for; a bad value in
@@ -801,7 +923,8 @@ void register_tests(void)
 	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_shared_host),
 	           TEST(test_spawn_cost_contends), TEST(test_task_cpu), TEST(test_copy_cpu),
 	           TEST(test_frame_cpu), TEST(test_wake_latency), TEST(test_channel_wake_latency),
-	           TEST(test_sleep_cpu), TEST(test_unblock_cpu),
+	           TEST(test_sleep_cpu), TEST(test_unblock_cpu), TEST(test_host_thread_create),
+	           TEST(test_host_thread_wake), TEST(test_host_thread_keys),
 
 	           TEST(test_enough_cores_change_nothing), TEST(test_device_io_cpu),
 	           TEST(test_frame_and_io_keys_default_to_nothing),
