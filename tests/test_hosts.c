@@ -501,6 +501,7 @@ struct handoff_ctx {
 	struct rt *rt;
 	struct rt_sem *go;
 	double worker_at, waker_at;
+	double first, second; /* test_release_wakes_cost: what each release took */
 };
 
 static void woken(void *arg)
@@ -519,21 +520,30 @@ static void waker(void *arg)
 	rt_join(c->rt, t);
 }
 
+/* Run `root` on a source host of 2 cores whose thread_wake (2^-2 s, wait
+ * 2^-1 s) is set when `has` (the runtime's is 1 s). */
+static struct handoff_ctx run_handoff(int has, rt_task_fn root)
+{
+	struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9, .thread_wake_s = 1.0};
+	cfg.host[RT_SIDE_SRC].cores = 2;
+	cfg.host[RT_SIDE_SRC].has_thread_wake = has;
+	cfg.host[RT_SIDE_SRC].thread_wake_s = 0x1p-2;
+	cfg.host[RT_SIDE_SRC].thread_wake_wait_s = 0x1p-1;
+	struct handoff_ctx c = {.rt = rt_of(&cfg)};
+	c.go = c.rt->ops->sem_new(c.rt, 0);
+	run_ok(c.rt, root, &c);
+	c.rt->ops->sem_free(c.go);
+	sim_runtime_free(c.rt);
+	c.rt = NULL;
+	return c;
+}
+
 static void test_host_thread_wake(void)
 {
 	for (int has = 0; has < 2; has++) {
-		struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9, .thread_wake_s = 1.0};
-		cfg.host[RT_SIDE_SRC].cores = 2;
-		cfg.host[RT_SIDE_SRC].has_thread_wake = has;
-		cfg.host[RT_SIDE_SRC].thread_wake_s = 0x1p-2;
-		cfg.host[RT_SIDE_SRC].thread_wake_wait_s = 0x1p-1;
-		struct handoff_ctx c = {.rt = rt_of(&cfg)};
-		c.go = c.rt->ops->sem_new(c.rt, 0);
-		run_ok(c.rt, waker, &c);
+		struct handoff_ctx c = run_handoff(has, waker);
 		CU_ASSERT_EQUAL(c.worker_at, has ? 0x1p-2 : 1.0);
 		CU_ASSERT_EQUAL(c.waker_at, has ? 3 * 0x1p-2 : 1.5);
-		c.rt->ops->sem_free(c.go);
-		sim_runtime_free(c.rt);
 	}
 }
 
@@ -544,23 +554,10 @@ static void test_host_thread_wake(void)
  * the root releases at 1 s: with has_thread_wake (2^-2 s) the release
  * returns and the worker resumes at 1 + 2^-2 s, the second release costs
  * nothing; without it, both are free and the worker resumes at 1 s. */
-struct release_ctx {
-	struct rt *rt;
-	struct rt_sem *go;
-	double worker_at, first, second;
-};
-
-static void parked_worker(void *arg)
-{
-	struct release_ctx *c = arg;
-	c->rt->ops->sem_acquire(c->go);
-	c->worker_at = rt_now(c->rt);
-}
-
 static void releaser(void *arg)
 {
-	struct release_ctx *c = arg;
-	struct rt_task *t = rt_spawn(c->rt, RT_SIDE_SRC, "worker", parked_worker, c);
+	struct handoff_ctx *c = arg;
+	struct rt_task *t = rt_spawn(c->rt, RT_SIDE_SRC, "worker", woken, c);
 	rt_sleep(c->rt, 1.0);
 	double t0 = rt_now(c->rt);
 	c->rt->ops->sem_release(c->go);
@@ -574,19 +571,10 @@ static void releaser(void *arg)
 static void test_release_wakes_cost(void)
 {
 	for (int has = 0; has < 2; has++) {
-		struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9, .thread_wake_s = 1.0};
-		cfg.host[RT_SIDE_SRC].cores = 2;
-		cfg.host[RT_SIDE_SRC].has_thread_wake = has;
-		cfg.host[RT_SIDE_SRC].thread_wake_s = 0x1p-2;
-		cfg.host[RT_SIDE_SRC].thread_wake_wait_s = 0x1p-1;
-		struct release_ctx c = {.rt = rt_of(&cfg)};
-		c.go = c.rt->ops->sem_new(c.rt, 0);
-		run_ok(c.rt, releaser, &c);
+		struct handoff_ctx c = run_handoff(has, releaser);
 		CU_ASSERT_EQUAL(c.first, has ? 0x1p-2 : 0);
 		CU_ASSERT_EQUAL(c.second, 0);
 		CU_ASSERT_EQUAL(c.worker_at, has ? 1 + 0x1p-2 : 1.0);
-		c.rt->ops->sem_free(c.go);
-		sim_runtime_free(c.rt);
 	}
 }
 
