@@ -39,6 +39,7 @@
 #include "real_world.h"
 #include "rt_pthread.h"
 #include "scenario_load.h"
+#include "sim_runtime.h"
 #include "sim_world.h"
 #include "summary.h"
 #include "transport.h"
@@ -71,9 +72,10 @@ static void usage(FILE *out)
 	             "  --host PROFILE  both ends get this host profile (a name in\n"
 	             "                  profiles/hosts/, such as ci-2core, or a file), both\n"
 	             "                  ends sharing its cores (hosts.shared)\n"
-	             "  --task-cpu      after each cell, where the real world's CPU went: per\n"
+	             "  --task-cpu      after each cell, where each world's CPU went: per\n"
 	             "                  thread kind (tasks, pumps, emulated devices' data\n"
-	             "                  threads) the threads per run and their CPU time\n");
+	             "                  threads) the threads per run and their CPU time; for\n"
+	             "                  the sim, per task kind the CPU work it was charged\n");
 }
 
 struct medians {
@@ -128,8 +130,8 @@ static int by_cpu(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
-/* Where the cell's real runs spent CPU, per run, by thread kind. */
-static void print_task_cpu(unsigned runs)
+/* Where the cell's runs in one world spent CPU, per run, by thread kind. */
+static void print_task_cpu(const char *world, unsigned runs)
 {
 	size_t n = 0;
 	struct rtp_cpu_kind *k = rtp_cpu_take(&n);
@@ -139,7 +141,7 @@ static void print_task_cpu(unsigned runs)
 	double total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += k[i].cpu_s;
-	printf("    real-world CPU per run %.3f ms:", total / runs * 1e3);
+	printf("    %s CPU per run %.3f ms:", world, total / runs * 1e3);
 	for (size_t i = 0; i < n; i++)
 		printf("%s %s %u x %.1f us", i ? "," : "", k[i].kind, k[i].threads / runs,
 		       k[i].cpu_s / k[i].threads * 1e6);
@@ -179,6 +181,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--task-cpu")) {
 			task_cpu = true;
 			rtp_cpu_accounting(true);
+			sim_runtime_cpu_hook(rtp_cpu_add);
 			continue; /* a flag: no value to skip */
 		} else if (!strcmp(a, "--devices") && v) {
 			if (parse_counts(v, counts, &n_counts)) {
@@ -347,6 +350,8 @@ int main(int argc, char **argv)
 			scenario_free(s);
 			return 1;
 		}
+		if (task_cpu)
+			print_task_cpu("sim", runs);
 		free(rtp_cpu_take(&(size_t){0})); /* the real runs' own, from here */
 		if (run_world(s, true, &real)) {
 			scenario_free(s);
@@ -385,7 +390,7 @@ int main(int argc, char **argv)
 		       c->state_over_multifd ? "on" : "off", sim.downtime * 1e3,
 		       real.downtime * 1e3, gap * 1e3, pct, phase, verdict);
 		if (task_cpu)
-			print_task_cpu(runs);
+			print_task_cpu("real-world", runs);
 		fflush(stdout);
 		double spent = transport_now() - t_start;
 		/* Cells cost about what their device count says: estimate by it. */

@@ -277,7 +277,13 @@ void rtp_cpu_accounting(bool on)
 void rtp_cpu_note(const char *name)
 {
 	struct timespec ts;
-	if (!atomic_load(&cpu_on) || clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+	if (atomic_load(&cpu_on) && !clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		rtp_cpu_add(name, (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
+}
+
+void rtp_cpu_add(const char *name, double cpu_s)
+{
+	if (!atomic_load(&cpu_on))
 		return;
 	char kind[sizeof cpu_kinds->kind];
 	size_t k = 0;
@@ -307,7 +313,7 @@ void rtp_cpu_note(const char *name)
 			snprintf(cpu_kinds[i].kind, sizeof cpu_kinds[i].kind, "%s", kind);
 		}
 		cpu_kinds[i].threads++;
-		cpu_kinds[i].cpu_s += (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+		cpu_kinds[i].cpu_s += cpu_s;
 	}
 	pthread_mutex_unlock(&cpu_lock);
 }

@@ -163,6 +163,9 @@ struct rtp_cpu_kind {
 void rtp_cpu_accounting(bool on);
 /* Called by a thread as it ends: add its CPU time under `name`'s kind. */
 void rtp_cpu_note(const char *name);
+/* Add `cpu_s` under `name`'s kind (while on): the same table for CPU time
+ * counted elsewhere, such as the sim's tasks' (sim_runtime_cpu_hook). */
+void rtp_cpu_add(const char *name, double cpu_s);
 /* The kinds accounted since the last call (malloc'd, *n entries, NULL
  * when none), and start again from zero. */
 struct rtp_cpu_kind *rtp_cpu_take(size_t *n);

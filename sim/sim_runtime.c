@@ -81,6 +81,7 @@ struct rt_task {
 	int ended;                   /* fn returned (a task killed by SimGrid never gets here) */
 	double ahead;                /* SimGrid clock it ran ahead to (chan_send_ahead), or 0 */
 	enum rt_side side;           /* the end it belongs to (its CPU costs) */
+	double cpu_s;                /* CPU work it was charged (sim_runtime_cpu_hook) */
 	struct rt_task *prev, *next; /* the run's tasks not yet joined */
 	char name[];
 };
@@ -107,6 +108,7 @@ struct rt_event {
 struct rt_sem {
 	struct sim_rt *srt;
 	sg_sem_t s;
+	unsigned parked; /* tasks blocked in acquire that no release has woken yet */
 };
 
 struct rt_barrier {
@@ -296,9 +298,25 @@ static const struct sim_host_config *self_host(const struct sim_rt *s)
  * core's speed, with the core count per run rather than fixed by the
  * platform file.  Powers of two keep cpu_s x speed / speed exact.
  */
+static void (*cpu_hook)(const char *task, double cpu_s);
+
+void sim_runtime_cpu_hook(void (*fn)(const char *task, double cpu_s))
+{
+	cpu_hook = fn;
+}
+
+/* Count `cpu_s` of CPU work to the calling task. */
+static void count_cpu(double cpu_s)
+{
+	struct rt_task *t = sg_actor_self_get_data();
+	if (t)
+		t->cpu_s += cpu_s;
+}
+
 static sg_exec_t exec_start(struct sim_rt *s, double cpu_s)
 {
 	s->stats.computes++;
+	count_cpu(cpu_s);
 	sg_exec_t e = sg_actor_exec_init(cpu_s * SIM_CORE_FLOPS);
 	sg_exec_set_bound(e, SIM_CORE_FLOPS);
 	sg_exec_start(e);
@@ -311,9 +329,10 @@ static void sim_compute(struct sim_rt *s, double cpu_s)
 	settle(s);
 	if (!(cpu_s > 0))
 		return;
-	if (!self_host(s)->cores)
+	if (!self_host(s)->cores) {
+		count_cpu(cpu_s);
 		sim_sleep(s, cpu_s);
-	else
+	} else
 		sg_exec_wait(exec_start(s, cpu_s));
 }
 
@@ -371,6 +390,8 @@ static void task_main(int argc, char **argv)
 	t->fn(t->arg);
 	sim_compute(t->srt, own); /* settles a task that ran ahead */
 	t->ended = 1;
+	if (cpu_hook)
+		cpu_hook(t->name, t->cpu_s);
 }
 
 static struct rt_task *task_start(struct sim_rt *s, enum rt_side side, const char *name,
@@ -568,6 +589,7 @@ static struct rt_sem *op_sem_new(struct rt *rt, unsigned initial)
 		return NULL;
 	s->srt = srt_of(rt);
 	s->s = sg_sem_init((int)initial);
+	s->parked = 0;
 	return s;
 }
 
@@ -577,17 +599,37 @@ static void op_sem_acquire(struct rt_sem *s)
 	struct rt_task *self = task_enter("sem_acquire", NULL);
 	s->srt->stats.sync_ops++;
 	bool blocks = sg_sem_would_block(s->s);
+	if (blocks)
+		s->parked++;
 	sg_sem_acquire(s->s);
 	if (blocks)
 		unblocked(s->srt);
 	task_leave(self);
 }
 
-static void op_sem_release(struct rt_sem *s)
+static void sem_release(struct rt_sem *s)
 {
 	settle(s->srt);
 	s->srt->stats.sync_ops++;
+	if (s->parked)
+		s->parked--; /* this release wakes the longest parked task */
 	sg_sem_release(s->s);
+}
+
+/*
+ * A release that wakes a parked task costs the releaser, on a host whose
+ * profile measured it, that host's thread_wake: on the real world the
+ * release is the same call as a pool hand-off (rt_wake), and with a task
+ * parked its signal is a futex wake-up of another thread.  A release
+ * nobody waits for costs nothing (the signal finds no waiter).  Without a
+ * host's thread_wake (every shipped scenario) a release is free, as before.
+ */
+static void op_sem_release(struct rt_sem *s)
+{
+	const struct sim_host_config *h = self_host(s->srt);
+	if (s->parked && h->has_thread_wake)
+		sim_compute(s->srt, h->thread_wake_s);
+	sem_release(s);
 }
 
 /* A pool hand-off: the waker pays the wake, as spawn's caller pays the
@@ -597,7 +639,7 @@ static void op_wake(struct rt *rt, struct rt_sem *sem)
 	struct sim_rt *s = srt_of(rt);
 	const struct sim_host_config *h = self_host(s);
 	sim_compute(s, h->has_thread_wake ? h->thread_wake_s : s->cfg.thread_wake_s);
-	op_sem_release(sem);
+	sem_release(sem);
 	if (h->thread_wake_wait_s > 0)
 		sim_sleep(s, h->thread_wake_wait_s);
 }
@@ -764,8 +806,10 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	double copied_at = 0;
 	if (cpu_s > 0 && self_host(s)->cores)
 		copy = exec_start(s, cpu_s);
-	else if (cpu_s > 0)
+	else if (cpu_s > 0) {
 		copied_at = simgrid_get_clock() + cpu_s;
+		count_cpu(cpu_s);
+	}
 	s->stats.sends++;
 	link_transfer(s, c, bytes);
 	double departed = simgrid_get_clock();

@@ -158,4 +158,15 @@ void sim_runtime_get_stats(const struct rt *rt, struct sim_runtime_stats *out);
 /* Free a runtime between runs (never during one).  NULL is allowed. */
 void sim_runtime_free(struct rt *rt);
 
+/*
+ * Where the sim's CPU goes, for benchmarks that compare it with the real
+ * world's (bench_agreement --task-cpu): while `fn` is set, every task calls
+ * it as it ends with its name and the CPU work it was charged (task_cpu,
+ * spawns, wakes, copies, frames, device calls, unblocks; CPU work on a host
+ * with unlimited cores included).  A task killed before it ends (a failed
+ * run) is not counted.  NULL (the default) turns it off.  Not thread-safe:
+ * set it before runs, from one thread.
+ */
+void sim_runtime_cpu_hook(void (*fn)(const char *task, double cpu_s));
+
 #endif

@@ -10,7 +10,8 @@
  * device_read_end_cpu instead, a sleep ends the host's wake latency late
  * and its CPU (sleep_cpu) is spent inside that lateness as it wakes, a
  * task that blocked spends unblock_cpu as it resumes, a host's thread_create
- * and thread_wake replace the runtime's and their waits follow them; a host without the per-frame
+ * and thread_wake replace the runtime's and their waits follow them, a plain release that wakes
+ * a parked task costs the releaser thread_wake (no wait); a host without the per-frame
  * and per-call keys computes what one with them at 0 does, bit for bit; a host with enough cores
  * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2 cores take at least their
  * CPU time over 2; host profiles load by name and their errors name their own file, line and key.
@@ -500,6 +501,7 @@ struct handoff_ctx {
 	struct rt *rt;
 	struct rt_sem *go;
 	double worker_at, waker_at;
+	double first, second; /* test_release_wakes_cost: what each release took */
 };
 
 static void woken(void *arg)
@@ -518,21 +520,61 @@ static void waker(void *arg)
 	rt_join(c->rt, t);
 }
 
+/* Run `root` on a source host of 2 cores whose thread_wake (2^-2 s, wait
+ * 2^-1 s) is set when `has` (the runtime's is 1 s). */
+static struct handoff_ctx run_handoff(int has, rt_task_fn root)
+{
+	struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9, .thread_wake_s = 1.0};
+	cfg.host[RT_SIDE_SRC].cores = 2;
+	cfg.host[RT_SIDE_SRC].has_thread_wake = has;
+	cfg.host[RT_SIDE_SRC].thread_wake_s = 0x1p-2;
+	cfg.host[RT_SIDE_SRC].thread_wake_wait_s = 0x1p-1;
+	struct handoff_ctx c = {.rt = rt_of(&cfg)};
+	c.go = c.rt->ops->sem_new(c.rt, 0);
+	run_ok(c.rt, root, &c);
+	c.rt->ops->sem_free(c.go);
+	sim_runtime_free(c.rt);
+	c.rt = NULL;
+	return c;
+}
+
 static void test_host_thread_wake(void)
 {
 	for (int has = 0; has < 2; has++) {
-		struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9, .thread_wake_s = 1.0};
-		cfg.host[RT_SIDE_SRC].cores = 2;
-		cfg.host[RT_SIDE_SRC].has_thread_wake = has;
-		cfg.host[RT_SIDE_SRC].thread_wake_s = 0x1p-2;
-		cfg.host[RT_SIDE_SRC].thread_wake_wait_s = 0x1p-1;
-		struct handoff_ctx c = {.rt = rt_of(&cfg)};
-		c.go = c.rt->ops->sem_new(c.rt, 0);
-		run_ok(c.rt, waker, &c);
+		struct handoff_ctx c = run_handoff(has, waker);
 		CU_ASSERT_EQUAL(c.worker_at, has ? 0x1p-2 : 1.0);
 		CU_ASSERT_EQUAL(c.waker_at, has ? 3 * 0x1p-2 : 1.5);
-		c.rt->ops->sem_free(c.go);
-		sim_runtime_free(c.rt);
+	}
+}
+
+/* A plain semaphore release that wakes a parked task costs the releaser
+ * the host's thread_wake as CPU (the real world's release is the same call
+ * as rt_wake), without thread_wake_wait; only one release per parked task
+ * pays, and a release nobody waits for is free.  The worker parks at 0,
+ * the root releases at 1 s: with has_thread_wake (2^-2 s) the release
+ * returns and the worker resumes at 1 + 2^-2 s, the second release costs
+ * nothing; without it, both are free and the worker resumes at 1 s. */
+static void releaser(void *arg)
+{
+	struct handoff_ctx *c = arg;
+	struct rt_task *t = rt_spawn(c->rt, RT_SIDE_SRC, "worker", woken, c);
+	rt_sleep(c->rt, 1.0);
+	double t0 = rt_now(c->rt);
+	c->rt->ops->sem_release(c->go);
+	double t1 = rt_now(c->rt);
+	c->rt->ops->sem_release(c->go);
+	c->first = t1 - t0;
+	c->second = rt_now(c->rt) - t1;
+	rt_join(c->rt, t);
+}
+
+static void test_release_wakes_cost(void)
+{
+	for (int has = 0; has < 2; has++) {
+		struct handoff_ctx c = run_handoff(has, releaser);
+		CU_ASSERT_EQUAL(c.first, has ? 0x1p-2 : 0);
+		CU_ASSERT_EQUAL(c.second, 0);
+		CU_ASSERT_EQUAL(c.worker_at, has ? 1 + 0x1p-2 : 1.0);
 	}
 }
 
@@ -924,7 +966,7 @@ void register_tests(void)
 	           TEST(test_spawn_cost_contends), TEST(test_task_cpu), TEST(test_copy_cpu),
 	           TEST(test_frame_cpu), TEST(test_wake_latency), TEST(test_channel_wake_latency),
 	           TEST(test_sleep_cpu), TEST(test_unblock_cpu), TEST(test_host_thread_create),
-	           TEST(test_host_thread_wake), TEST(test_host_thread_keys),
+	           TEST(test_host_thread_wake), TEST(test_release_wakes_cost), TEST(test_host_thread_keys),
 
 	           TEST(test_enough_cores_change_nothing), TEST(test_device_io_cpu),
 	           TEST(test_frame_and_io_keys_default_to_nothing),
