@@ -326,14 +326,16 @@ char *scenario_to_yaml(const struct scenario *s)
 		emit_duration(&m, "device_read_cpu", x->device_read_cpu_s);
 		emit_duration(&m, "device_read_end_cpu", x->device_read_end_cpu_s);
 		emit_duration(&m, "device_write_cpu", x->device_write_cpu_s);
-		/* Only when set, so that a scenario without them emits as before. */
+		/* Only when set, so that a scenario without them emits as before;
+		 * the waits always under a profile, whose own value would
+		 * otherwise come back for a 0 the scenario set. */
 		if (x->has_thread_create)
 			emit_duration(&m, "thread_create", x->thread_create_s);
 		if (x->has_thread_wake)
 			emit_duration(&m, "thread_wake", x->thread_wake_s);
-		if (x->thread_create_wait_s != 0)
+		if (x->thread_create_wait_s != 0 || x->profile)
 			emit_duration(&m, "thread_create_wait", x->thread_create_wait_s);
-		if (x->thread_wake_wait_s != 0)
+		if (x->thread_wake_wait_s != 0 || x->profile)
 			emit_duration(&m, "thread_wake_wait", x->thread_wake_wait_s);
 		emit_end_map(&m);
 	}

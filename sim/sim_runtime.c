@@ -607,13 +607,20 @@ static void op_sem_acquire(struct rt_sem *s)
 	task_leave(self);
 }
 
+/* The release itself; `claimed`: the caller already took one parked task
+ * off the count (it is the one this release wakes). */
+static void sem_post(struct rt_sem *s, bool claimed)
+{
+	s->srt->stats.sync_ops++;
+	if (!claimed && s->parked)
+		s->parked--; /* this release wakes the longest parked task */
+	sg_sem_release(s->s);
+}
+
 static void sem_release(struct rt_sem *s)
 {
 	settle(s->srt);
-	s->srt->stats.sync_ops++;
-	if (s->parked)
-		s->parked--; /* this release wakes the longest parked task */
-	sg_sem_release(s->s);
+	sem_post(s, false);
 }
 
 /*
@@ -626,10 +633,19 @@ static void sem_release(struct rt_sem *s)
  */
 static void op_sem_release(struct rt_sem *s)
 {
+	/* Caught up first (a task that ran ahead sees the tasks parked by its
+	 * present date), and the parked task claimed before the charge, which
+	 * yields: a second releaser meanwhile finds it taken and pays nothing
+	 * for it. */
+	settle(s->srt);
 	const struct sim_host_config *h = self_host(s->srt);
-	if (s->parked && h->has_thread_wake)
+	if (s->parked && h->has_thread_wake) {
+		s->parked--;
 		sim_compute(s->srt, h->thread_wake_s);
-	sem_release(s);
+		sem_post(s, true);
+		return;
+	}
+	sem_post(s, false);
 }
 
 /* A pool hand-off: the waker pays the wake, as spawn's caller pays the
@@ -873,6 +889,8 @@ static int op_chan_send_ahead(struct rt_chan *c, const struct rt_frame *f)
 	s->stats.alone++;
 	s->stats.ahead++;
 	double end = start + bytes / s->cfg.bandwidth_Bps;
+	if (cpu_s > 0)
+		count_cpu(cpu_s); /* as chan_send's copy on a host without cores */
 	if (cpu_s > 0 && start + cpu_s > end)
 		end = start + cpu_s;
 	if (!(t->ahead > 0))

@@ -26,6 +26,9 @@
  *   wake           thread_wake_s of CPU work (the caller's host's when it
  *                  sets one), paid by the caller before the semaphore is
  *                  released, then the host's thread_wake_wait_s, a wait
+ *   sem_release    on a host that sets thread_wake, that host's
+ *                  thread_wake_s of CPU work when the release wakes a parked
+ *                  task (the first releaser to claim it); otherwise free
  *   chan_send      (RT_FRAME_HEADER_BYTES + bytes) / bandwidth share, whether
  *                  or not a receiver is waiting, and meanwhile the copy,
  *                  (header + bytes) x send_cpu_s_per_byte

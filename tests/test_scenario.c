@@ -907,6 +907,21 @@ static size_t all_good_files(glob_t *g)
 	return glob_paths("scenarios/*/*.yaml", g, GLOB_APPEND);
 }
 
+/* A host profile's wait overridden with 0 by the scenario stays 0 through
+ * the printed form (which names the profile again). */
+static void test_profile_zero_override_round_trips(void)
+{
+	static const char *const sets[] = {"hosts.source.profile=ci-2core",
+	                                   "hosts.source.thread_create_wait=0s",
+	                                   "hosts.source.thread_wake_wait=0s"};
+	struct scenario *s = load_text("name: p\ndevices: [{name: vf}]\n", sets, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(s->hosts[0].thread_create_wait_s, 0);
+	CU_ASSERT_EQUAL(s->hosts[0].thread_wake_wait_s, 0);
+	CU_ASSERT(round_trips(s));
+	scenario_free(s);
+}
+
 static void test_good_files_round_trip(void)
 {
 	glob_t g;
@@ -960,12 +975,11 @@ static void test_to_yaml_text(void)
 	                              "  late_ack_rule: settled\n  stop_gap: 100us\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(y, "events:\n  design: prepare-before-p2p\n"
 	                                 "  rdma_timeout: 50ms\n  nonresponsive_from: vm-stop\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(y,
-	                              "  precopy_info_v2: unsupported\n"
-	                              "  init_load: {fixed: 0, rate: 0}\n  reinit:\n"
-	                              "    times: []\n    interval: 0\n    chunk: 1MiB\n"
-	                              "  final_check_failure: 0\n  precopy_save_error: false\n"
-	                              "  destination_starts_running: false\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(y, "  precopy_info_v2: unsupported\n"
+	                                 "  init_load: {fixed: 0, rate: 0}\n  reinit:\n"
+	                                 "    times: []\n    interval: 0\n    chunk: 1MiB\n"
+	                                 "  final_check_failure: 0\n  precopy_save_error: false\n"
+	                                 "  destination_starts_running: false\n"));
 	CU_ASSERT_PTR_NULL(strstr(y, "faults:"));
 	free(y);
 	/* scenario_equal notices a difference. */
@@ -1432,6 +1446,7 @@ void register_tests(void)
 	           TEST(test_strategy_names), TEST(test_enum_names), TEST(test_device_instances),
 	           TEST(test_device_lookup), TEST(test_set_forms), TEST(test_set_errors),
 	           TEST(test_bad_files), TEST(test_file_errors), TEST(test_good_files_round_trip),
-	           TEST(test_to_yaml_text), TEST(test_equal_new_fields), TEST(test_validate),
-	           TEST(test_validate_new_fields), TEST(test_mutations), TEST(test_set_mutations));
+	           TEST(test_profile_zero_override_round_trips), TEST(test_to_yaml_text),
+	           TEST(test_equal_new_fields), TEST(test_validate), TEST(test_validate_new_fields),
+	           TEST(test_mutations), TEST(test_set_mutations));
 }
