@@ -581,43 +581,34 @@ static void test_release_wakes_cost(void)
 /* One parked task, two releases at the same date: the first releaser
  * claims the task and pays the wake (1 s); the second finds none parked and
  * pays nothing (it releases the task, the first one's token stays). */
-struct two_rel_ctx {
-	struct rt *rt;
-	struct rt_sem *go;
-	double a_at, b_at, c_at;
+struct releaser {
+	struct handoff_ctx *c;
+	double at;
 };
 
-static void two_rel_wait(void *arg)
+static void release_once(void *arg)
 {
-	struct two_rel_ctx *c = arg;
-	c->rt->ops->sem_acquire(c->go);
-	c->a_at = rt_now(c->rt);
+	struct releaser *r = arg;
+	r->c->rt->ops->sem_release(r->c->go);
+	r->at = rt_now(r->c->rt);
 }
 
-static void two_rel_b(void *arg)
-{
-	struct two_rel_ctx *c = arg;
-	c->rt->ops->sem_release(c->go);
-	c->b_at = rt_now(c->rt);
-}
-
-static void two_rel_c(void *arg)
-{
-	struct two_rel_ctx *c = arg;
-	c->rt->ops->sem_release(c->go);
-	c->c_at = rt_now(c->rt);
-}
+struct two_rel_ctx {
+	struct handoff_ctx h;
+	struct releaser b, c;
+};
 
 static void two_rel_root(void *arg)
 {
-	struct two_rel_ctx *c = arg;
-	struct rt_task *a = rt_spawn(c->rt, RT_SIDE_SRC, "a", two_rel_wait, c);
-	rt_sleep(c->rt, 0.5);
-	struct rt_task *b = rt_spawn(c->rt, RT_SIDE_SRC, "b", two_rel_b, c);
-	struct rt_task *d = rt_spawn(c->rt, RT_SIDE_SRC, "c", two_rel_c, c);
-	rt_join(c->rt, a);
-	rt_join(c->rt, b);
-	rt_join(c->rt, d);
+	struct two_rel_ctx *x = arg;
+	struct rt *rt = x->h.rt;
+	struct rt_task *a = rt_spawn(rt, RT_SIDE_SRC, "a", woken, &x->h);
+	rt_sleep(rt, 0.5);
+	struct rt_task *b = rt_spawn(rt, RT_SIDE_SRC, "b", release_once, &x->b);
+	struct rt_task *c = rt_spawn(rt, RT_SIDE_SRC, "c", release_once, &x->c);
+	rt_join(rt, a);
+	rt_join(rt, b);
+	rt_join(rt, c);
 }
 
 static void test_release_wake_charged_once(void)
@@ -625,14 +616,15 @@ static void test_release_wake_charged_once(void)
 	struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9};
 	cfg.host[RT_SIDE_SRC].has_thread_wake = true;
 	cfg.host[RT_SIDE_SRC].thread_wake_s = 1.0;
-	struct two_rel_ctx c = {.rt = rt_of(&cfg)};
-	c.go = c.rt->ops->sem_new(c.rt, 0);
-	run_ok(c.rt, two_rel_root, &c);
-	CU_ASSERT_EQUAL(c.b_at, 1.5);
-	CU_ASSERT_EQUAL(c.c_at, 0.5);
-	CU_ASSERT_EQUAL(c.a_at, 0.5);
-	c.rt->ops->sem_free(c.go);
-	sim_runtime_free(c.rt);
+	struct two_rel_ctx x = {.h = {.rt = rt_of(&cfg)}};
+	x.h.go = x.h.rt->ops->sem_new(x.h.rt, 0);
+	x.b.c = x.c.c = &x.h;
+	run_ok(x.h.rt, two_rel_root, &x);
+	CU_ASSERT_EQUAL(x.b.at, 1.5);
+	CU_ASSERT_EQUAL(x.c.at, 0.5);
+	CU_ASSERT_EQUAL(x.h.worker_at, 0.5);
+	x.h.rt->ops->sem_free(x.h.go);
+	sim_runtime_free(x.h.rt);
 }
 
 /* A releaser that ran ahead (a stream sent with chan_send_ahead) catches up
