@@ -639,13 +639,12 @@ static void op_sem_release(struct rt_sem *s)
 	 * for it. */
 	settle(s->srt);
 	const struct sim_host_config *h = self_host(s->srt);
-	if (s->parked && h->has_thread_wake) {
+	bool claim = s->parked && h->has_thread_wake;
+	if (claim) {
 		s->parked--;
 		sim_compute(s->srt, h->thread_wake_s);
-		sem_post(s, true);
-		return;
 	}
-	sem_post(s, false);
+	sem_post(s, claim);
 }
 
 /* A pool hand-off: the waker pays the wake, as spawn's caller pays the
