@@ -36,10 +36,10 @@ void devmodel_identity(struct device *d, const struct scenario *s, size_t index,
 {
 	d->index = (int)index;
 	d->side = side;
-	d->caps = scenario_device_group(s, index, NULL)->caps;
-	d->state = side == RT_SIDE_SRC || scenario_device_group(s, index, NULL)->destination_starts_running
-	               ? VFIO_STATE_RUNNING
-	               : VFIO_STATE_STOP;
+	const struct scn_device_group *g = scenario_device_group(s, index, NULL);
+	d->caps = g->caps;
+	d->state = side == RT_SIDE_SRC || g->destination_starts_running ? VFIO_STATE_RUNNING
+	                                                                : VFIO_STATE_STOP;
 	d->vm_stopped_at = -1;
 	scenario_device_name(s, index, d->name, sizeof d->name);
 	mig_qom_path(d->name, d->qom_path, sizeof d->qom_path);

@@ -342,6 +342,25 @@ static const struct field device_fields[] = {
     FIELD(struct device_row, rdma_miss, F_U8),       FIELD(struct device_row, qemu_save_s, F_F64),
     FIELD(struct device_row, qemu_load_s, F_F64),
 };
+/* Device `device`'s row of a run's devices table, its name left empty. */
+static struct device_row device_row_of(int32_t device, const struct device_attribution *a)
+{
+	return (struct device_row){
+	    .device = device,
+	    .src_prepare_s = a->src_prepare_s,
+	    .src_main_s = a->src_main_s,
+	    .load_s = a->load_s,
+	    .dst_prepare_s = a->dst_prepare_s,
+	    .dst_main_s = a->dst_main_s,
+	    .total_s = a->total_s,
+	    .stopcopy_bytes = a->stopcopy_bytes,
+	    .event_lead_s = a->event_lead_s,
+	    .rdma_miss = a->rdma_miss,
+	    .qemu_save_s = a->qemu_save_s,
+	    .qemu_load_s = a->qemu_load_s,
+	};
+}
+
 /* /devices: every run's devices table in one, each row with its run's n
  * (what compare reads without opening /runs/<n>). */
 struct devices_row {
@@ -1047,21 +1066,7 @@ int results_writer_add_run(struct results_writer *w, const struct scenario *s, u
 	for (size_t i = 0; !bad && i < RUN_FIELDS; i++)
 		bad = attr_put(g, &rf->f[i], sum, &w->ty);
 	for (size_t i = 0; i < sum->n_devices; i++) {
-		const struct device_attribution *a = &sum->dev[i];
-		devs[i] = (struct device_row){
-		    .device = (int32_t)i,
-		    .src_prepare_s = a->src_prepare_s,
-		    .src_main_s = a->src_main_s,
-		    .load_s = a->load_s,
-		    .dst_prepare_s = a->dst_prepare_s,
-		    .dst_main_s = a->dst_main_s,
-		    .total_s = a->total_s,
-		    .stopcopy_bytes = a->stopcopy_bytes,
-		    .event_lead_s = a->event_lead_s,
-		    .rdma_miss = a->rdma_miss,
-		    .qemu_save_s = a->qemu_save_s,
-		    .qemu_load_s = a->qemu_load_s,
-		};
+		devs[i] = device_row_of((int32_t)i, &sum->dev[i]);
 		scenario_device_name(s, i, devs[i].name, sizeof devs[i].name);
 	}
 	if (bad ||
@@ -1936,21 +1941,7 @@ static int devices_check_row(struct rd *rd, void *ctx, const void *row, size_t i
 	struct devices_cursor *c = ctx;
 	const struct devices_row *r = row;
 	const struct device_attribution *a = &rd->r->runs[c->run].sum.dev[c->dev];
-	struct devices_row want;
-	memcpy(&want, r, sizeof want);
-	want.n = (uint32_t)c->run;
-	want.d.device = (int32_t)c->dev;
-	want.d.src_prepare_s = a->src_prepare_s;
-	want.d.src_main_s = a->src_main_s;
-	want.d.load_s = a->load_s;
-	want.d.dst_prepare_s = a->dst_prepare_s;
-	want.d.dst_main_s = a->dst_main_s;
-	want.d.total_s = a->total_s;
-	want.d.stopcopy_bytes = a->stopcopy_bytes;
-	want.d.event_lead_s = a->event_lead_s;
-	want.d.rdma_miss = a->rdma_miss;
-	want.d.qemu_save_s = a->qemu_save_s;
-	want.d.qemu_load_s = a->qemu_load_s;
+	struct devices_row want = {.n = (uint32_t)c->run, .d = device_row_of((int32_t)c->dev, a)};
 	char where[96], runpath[96];
 	snprintf(where, sizeof where, "%s row %zu", objpath, i);
 	snprintf(runpath, sizeof runpath, "/runs/%zu/devices row %zu", c->run, c->dev);
