@@ -142,6 +142,9 @@ static void load_task(void *arg)
 			continue;
 		}
 		if (b->config) {
+			TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = dl->name,
+			          .kind = TRACE_CONFIG_LOAD, .device = dl->md->index,
+			          .side = RT_SIDE_DST, .value = (double)b->bytes);
 			dl->complete = true;
 			break;
 		}
@@ -222,6 +225,10 @@ static int load_state_buffer(struct mig *m, const struct rt_frame *f, const char
 		         (int)f->device, m->dst.n);
 		return -EPROTO;
 	}
+	TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = task, .kind = TRACE_STATE_BUFFER,
+	          .device = f->device, .side = RT_SIDE_DST,
+	          .value = (double)MIG_DEVSTATE_IDX(f->value),
+	          .from = (f->value & MIG_DEVSTATE_CONFIG) != 0);
 	m->rt->ops->mutex_lock(ds->lock);
 	int rc = file_packet(m, f, task);
 	m->rt->ops->mutex_unlock(ds->lock);

@@ -41,6 +41,8 @@ static const char *const kind_names[TRACE_KIND_COUNT] = {
     [TRACE_APPROVE] = "approve",
     [TRACE_INIT_DATA_SENT] = "init-data-sent",
     [TRACE_QMP_EVENT] = "qmp-event",
+    [TRACE_STATE_BUFFER] = "state-buffer",
+    [TRACE_CONFIG_LOAD] = "config-load",
 };
 
 void trace_init(struct trace *tr)
@@ -266,6 +268,12 @@ void trace_print(const struct trace *tr, FILE *out, const char *const *names)
 			break;
 		case TRACE_ROUND:
 			fprintf(out, "round=%.0f", e->value);
+			break;
+		case TRACE_STATE_BUFFER:
+			fprintf(out, "index=%.0f%s", e->value, e->from ? " config" : "");
+			break;
+		case TRACE_CONFIG_LOAD:
+			fprintf(out, "bytes=%.0f", e->value);
 			break;
 		case TRACE_LOAD_BEGIN:
 			fprintf(out, "bytes=%.0f", e->value);

@@ -62,6 +62,12 @@ enum trace_kind {
 	                         value = legacy count still needed, or 0 */
 	TRACE_INIT_DATA_SENT, /* source sent the device's INIT_DATA_SENT flag */
 	TRACE_QMP_EVENT,      /* device, side, from = trace_qmp kind, text = device-state */
+	TRACE_STATE_BUFFER,   /* destination received a device-state packet over multifd
+	                       * (QEMU's vfio_load_state_device_buffer_incoming): device,
+	                       * value = buffer index, from = 1 for the config state */
+	TRACE_CONFIG_LOAD,    /* a device's load task loaded its config state, after all its
+	                       * buffers (QEMU's vfio_load_bufs_thread_load_config): device,
+	                       * value = bytes */
 	TRACE_KIND_COUNT
 };
 

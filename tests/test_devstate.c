@@ -228,6 +228,116 @@ static void test_save_tasks_send_each_device(void)
 	run_free(&r);
 }
 
+/* Each device's config state is loaded by its load task after its last
+ * buffer's load ended (QEMU's vfio_load_bufs_thread loads the config
+ * packet, the last, after every buffer), once per device, and the VM starts
+ * only after every device's config load.  The config state is free here, so
+ * its load is at its last buffer's load end, exactly. */
+static void test_config_after_buffers(void)
+{
+	struct run r;
+	run(&r, 4, 4, "on", "5ms");
+	double last_end[4];
+	size_t last_end_k[4], config_k[4];
+	unsigned configs[4] = {0}, loads[4] = {0};
+	double config_t[4];
+	size_t vm_start_k = 0;
+	double vm_start = NAN;
+	for (size_t k = 0; k < r.tr.n; k++) {
+		const struct trace_event *e = &r.tr.ev[k];
+		if (e->kind == TRACE_VM_START) {
+			vm_start = e->t;
+			vm_start_k = k;
+		}
+		if (e->device < 0 || e->device >= 4)
+			continue;
+		if (e->kind == TRACE_LOAD_END) {
+			CU_ASSERT_EQUAL(configs[e->device], 0); /* no load after the config's */
+			last_end[e->device] = e->t;
+			last_end_k[e->device] = k;
+			loads[e->device]++;
+		} else if (e->kind == TRACE_CONFIG_LOAD) {
+			CU_ASSERT(task_is(e, "load", e->device));
+			CU_ASSERT_EQUAL(e->value, 0);
+			config_t[e->device] = e->t;
+			config_k[e->device] = k;
+			configs[e->device]++;
+		}
+	}
+	CU_ASSERT_FATAL(!isnan(vm_start));
+	for (int d = 0; d < 4; d++) {
+		CU_ASSERT_EQUAL(loads[d], PACKETS);
+		CU_ASSERT_EQUAL_FATAL(configs[d], 1);
+		CU_ASSERT(config_k[d] > last_end_k[d]);
+		CU_ASSERT_DOUBLE_EQUAL(config_t[d], last_end[d], EPS);
+		CU_ASSERT(vm_start_k > config_k[d]);
+		CU_ASSERT(vm_start >= config_t[d]);
+	}
+	run_free(&r);
+}
+
+/* Buffers that arrive out of index order are loaded in index order.  One
+ * device of 1.5 MiB over 2 channels: buffer 0 (1 MiB) and buffer 1
+ * (0.5 MiB) leave together and share the link, so buffer 1 arrives first,
+ * and the config packet (buffer 2) follows it on the channel it freed and
+ * also arrives before buffer 0.  The load task waits for buffer 0, loads it,
+ * then buffer 1, then the config state, 1 ms per write. */
+static void test_out_of_order_loaded_in_order(void)
+{
+	const char *sets[] = {"devices[0].state_size=1536KiB", "network.multifd_channels=2",
+	                      "migration.multifd_transfer=on", "devices[0].load.fixed=1ms"};
+	struct run r;
+	run_sets(&r, sets, 4);
+	const double fixed = 1e-3;
+	double arrived[3] = {NAN, NAN, NAN};
+	int arrival_order[3] = {-1, -1, -1}, n_arrived = 0;
+	double begin[2] = {NAN, NAN}, end[2] = {NAN, NAN}, bytes[2] = {0, 0};
+	int n_begin = 0, n_end = 0;
+	double config_t = NAN, vm_start = NAN;
+	for (size_t k = 0; k < r.tr.n; k++) {
+		const struct trace_event *e = &r.tr.ev[k];
+		if (e->kind == TRACE_VM_START)
+			vm_start = e->t;
+		if (e->device != 0)
+			continue;
+		if (e->kind == TRACE_STATE_BUFFER) {
+			CU_ASSERT_FATAL(n_arrived < 3 && e->value >= 0 && e->value < 3);
+			int idx = (int)e->value;
+			CU_ASSERT_EQUAL(e->from, idx == 2); /* the config packet is the last */
+			arrived[idx] = e->t;
+			arrival_order[n_arrived++] = idx;
+		} else if (e->kind == TRACE_LOAD_BEGIN) {
+			CU_ASSERT_FATAL(n_begin < 2);
+			bytes[n_begin] = e->value;
+			begin[n_begin++] = e->t;
+		} else if (e->kind == TRACE_LOAD_END) {
+			CU_ASSERT_FATAL(n_end < 2);
+			end[n_end++] = e->t;
+		} else if (e->kind == TRACE_CONFIG_LOAD) {
+			CU_ASSERT(isnan(config_t));
+			config_t = e->t;
+		}
+	}
+	CU_ASSERT_EQUAL_FATAL(n_arrived, 3);
+	CU_ASSERT_EQUAL_FATAL(n_begin, 2);
+	CU_ASSERT_EQUAL_FATAL(n_end, 2);
+	/* Arrival: 1, 2 (config), 0. */
+	CU_ASSERT_EQUAL(arrival_order[0], 1);
+	CU_ASSERT_EQUAL(arrival_order[1], 2);
+	CU_ASSERT_EQUAL(arrival_order[2], 0);
+	CU_ASSERT(arrived[1] < arrived[0] && arrived[2] < arrived[0]);
+	/* Loads: buffer 0 as it arrives, buffer 1 after it, then the config. */
+	CU_ASSERT_EQUAL(bytes[0], CHUNK);
+	CU_ASSERT_EQUAL(bytes[1], CHUNK / 2);
+	CU_ASSERT_DOUBLE_EQUAL(begin[0], arrived[0], EPS);
+	CU_ASSERT_DOUBLE_EQUAL(end[0], arrived[0] + fixed, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(begin[1], end[0], EPS);
+	CU_ASSERT_DOUBLE_EQUAL(end[1], arrived[0] + 2 * fixed, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(config_t, end[1], EPS);
+	CU_ASSERT(vm_start >= config_t);
+	run_free(&r);
+}
+
 /* Each destination device's arcs up to RESUMING, in trace order, as
  * from * 16 + to, with the work of each; returns how many. */
 static int dst_setup_arcs(const struct run *r, int device, int *arcs, double *work, int max)
@@ -282,5 +392,6 @@ void register_tests(void)
 {
 	TEST_SUITE("devstate", TEST(test_stopcopy_is_link_time), TEST(test_ram_shares_the_channels),
 	           TEST(test_off_is_the_main_stream), TEST(test_loads_run_in_parallel),
-	           TEST(test_save_tasks_send_each_device), TEST(test_destination_starts_running));
+	           TEST(test_save_tasks_send_each_device), TEST(test_destination_starts_running),
+	           TEST(test_config_after_buffers), TEST(test_out_of_order_loaded_in_order));
 }
