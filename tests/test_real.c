@@ -70,7 +70,7 @@ static struct rt *make_rt(double timeout)
 
 /* ---- the emulated device ---- */
 
-enum tamper { CLEAN, FLIP_BYTE, SWAP_CHUNKS, OTHER_DEVICE };
+enum tamper { CLEAN, FLIP_BYTE, SWAP_CHUNKS, OTHER_DEVICE, FLIP_INCREMENT };
 
 struct dev_ctx {
 	struct rt *rt;
@@ -84,6 +84,15 @@ struct dev_ctx {
 	int eof_again;
 	unsigned image_ends;    /* chunks flagged DEVICE_DATA_IMAGE_END */
 	double end_write_min_s; /* the shortest write of such a chunk */
+	/* With a dirty rate: pause_s after the full image is read, a query
+	 * that takes an incremental image, its read, pause_s again, then the
+	 * stop.  The device's clock brackets each image's taking: [lo, hi]. */
+	double pause_s;
+	double full_lo, full_hi, incr_lo, incr_hi, stop_lo, stop_hi;
+	uint64_t incr_reported, incr_read; /* the incremental image */
+	uint64_t stopcopy_size;            /* reported once in STOP_COPY */
+	uint64_t written;                  /* bytes written to dst */
+	uint64_t checked;                  /* bytes dst checked (emu_checked_bytes) */
 };
 
 /* dst's write of a chunk; a chunk that completes an image is counted and
@@ -92,6 +101,7 @@ static int put(struct dev_ctx *c, struct device *dst, const void *buf, uint64_t 
 {
 	double t0 = rt_now(c->rt);
 	int rc = dst->ops->write(dst, buf, n, hint);
+	c->written += n;
 	if (hint & DEVICE_DATA_IMAGE_END) {
 		double took = rt_now(c->rt) - t0;
 		if (!c->image_ends++ || took < c->end_write_min_s)
@@ -112,6 +122,8 @@ static void stream_root(void *arg)
 	c->bad_arc_rc = src->ops->set_state(src, VFIO_STATE_STOP_COPY);
 	double t0 = rt_now(c->rt);
 	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_PRE_COPY), 0);
+	c->full_lo = t0;
+	c->full_hi = rt_now(c->rt);
 	c->arc_s = rt_now(c->rt) - t0;
 	c->arc_work_s = src->last_work_s;
 	CU_ASSERT_EQUAL(other->ops->set_state(other, VFIO_STATE_PRE_COPY), 0);
@@ -143,11 +155,32 @@ static void stream_root(void *arg)
 			k = 0;
 		}
 	}
+	if (c->pause_s > 0) {
+		/* The guest changed the state since the full image: a query
+		 * takes an incremental image of it, which precopy reads. */
+		rt_sleep(c->rt, c->pause_s);
+		c->incr_lo = rt_now(c->rt);
+		CU_ASSERT_EQUAL(src->ops->precopy_info(src, &info), 0);
+		c->incr_hi = rt_now(c->rt);
+		CU_ASSERT_EQUAL(info.initial_bytes, 0);
+		c->incr_reported = info.dirty_bytes;
+		for (;;) {
+			CU_ASSERT_EQUAL(src->ops->read(src, chunk[0], 64 * KiB, &got[0], &hint), 0);
+			if (!got[0])
+				break;
+			CU_ASSERT_EQUAL(DEVICE_DATA_KIND(hint), DEVICE_DATA_STATE);
+			c->incr_read += got[0];
+			CU_ASSERT_EQUAL(put(c, dst, chunk[0], got[0], hint), 0);
+		}
+		rt_sleep(c->rt, c->pause_s);
+	}
 	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_PRE_COPY_P2P), 0);
+	c->stop_lo = rt_now(c->rt);
 	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_STOP_COPY), 0);
+	c->stop_hi = rt_now(c->rt);
 	uint64_t size;
 	CU_ASSERT_EQUAL(src->ops->stop_copy_size(src, &size), 0);
-	CU_ASSERT_EQUAL(size, 4 * KiB);  /* the header; nothing changed since the image */
+	c->stopcopy_size = size;
 	if (c->tamper == OTHER_DEVICE) { /* another device's state, same length */
 		CU_ASSERT_EQUAL(other->ops->read(other, chunk[2], 64 * KiB, &got[2], &hint), 0);
 		CU_ASSERT_EQUAL(put(c, dst, chunk[2], got[2], hint), 0);
@@ -157,6 +190,8 @@ static void stream_root(void *arg)
 		if (!got[0])
 			break;
 		c->state_read += got[0];
+		if (c->tamper == FLIP_INCREMENT && c->state_read == size)
+			chunk[0][got[0] - 1] ^= 1; /* the increment's last byte */
 		CU_ASSERT_EQUAL(put(c, dst, chunk[0], got[0], hint), 0);
 	}
 	CU_ASSERT_EQUAL(src->ops->read(src, chunk[0], 64 * KiB, &got[0], &hint), 0);
@@ -164,20 +199,27 @@ static void stream_root(void *arg)
 	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_STOP), 0);
 	c->leave_resuming_rc = dst->ops->set_state(dst, VFIO_STATE_STOP);
 	c->dst_state_after = dst->state;
+	c->checked = emu_checked_bytes(dst);
 	src->ops->free(src);
 	dst->ops->free(dst);
 	other->ops->free(other);
 }
 
-static void run_stream_sets(enum tamper t, const char *const *sets, size_t n_sets,
-                            struct dev_ctx *c)
+static void run_stream_paused(enum tamper t, const char *const *sets, size_t n_sets, double pause_s,
+                              struct dev_ctx *c)
 {
 	struct scenario *s = load(emu_yaml, sets, n_sets);
-	*c = (struct dev_ctx){.rt = make_rt(2), .s = s, .tamper = t};
+	*c = (struct dev_ctx){.rt = make_rt(2), .s = s, .tamper = t, .pause_s = pause_s};
 	char err[256];
 	CU_ASSERT_EQUAL(rtp_run(c->rt, stream_root, c, err, sizeof err), 0);
 	rtp_free(c->rt);
 	scenario_free(s);
+}
+
+static void run_stream_sets(enum tamper t, const char *const *sets, size_t n_sets,
+                            struct dev_ctx *c)
+{
+	run_stream_paused(t, sets, n_sets, 0, c);
 }
 
 static void run_stream(enum tamper t, struct dev_ctx *c)
@@ -193,8 +235,11 @@ static void test_emu_streams_its_state(void)
 	CU_ASSERT(c.arc_s >= 0.010 && c.arc_work_s >= 0.010 && c.arc_s < TEST_HANG_S);
 	CU_ASSERT_EQUAL(c.initial_read, (4 + 100 + 300) * KiB);
 	CU_ASSERT_EQUAL(c.initial_hinted, (4 + 100 + 300) * KiB);
+	CU_ASSERT_EQUAL(c.stopcopy_size, 4 * KiB); /* the header; nothing changed */
 	CU_ASSERT_EQUAL(c.state_read, 4 * KiB);
 	CU_ASSERT(c.eof_again);
+	CU_ASSERT_EQUAL(c.checked, c.written);
+	CU_ASSERT_EQUAL(c.written, (4 + 100 + 300 + 4) * KiB);
 	CU_ASSERT_EQUAL(c.leave_resuming_rc, 0);
 	CU_ASSERT_EQUAL(c.dst_state_after, VFIO_STATE_STOP);
 	/* Two images: precopy's (header, initial bytes, image), stop-copy's. */
@@ -223,6 +268,57 @@ static void test_emu_detects_bad_state(void)
 		CU_ASSERT_EQUAL(c.leave_resuming_rc, -EIO);
 		CU_ASSERT_EQUAL(c.dst_state_after, VFIO_STATE_ERROR);
 	}
+}
+
+/* precopy_dirty_rate, for real: the guest changes the device's state at
+ * 64 MiB/s.  A query after the full image takes an incremental image of what
+ * changed since the full image was taken, precopy reads it, and STOP_COPY
+ * saves the header and what changed since that image.  Exact: precopy read
+ * the size the query reported, stop-copy the size the device reported in
+ * STOP_COPY (more than the header), and the destination received and checked
+ * every byte of the three images, in order.  Each increment is the rate
+ * times the time between the takings of two images, which the device and
+ * the test read on one clock: it lies within the rate times the brackets
+ * the test put around those takings (bounds, not timings). */
+static void test_emu_streams_the_increment(void)
+{
+	const char *sets[] = {"devices[0].precopy_dirty_rate=64MiB/s"};
+	const double rate = 64.0 * 1048576, pause = 0.020;
+	struct dev_ctx c;
+	run_stream_paused(CLEAN, sets, 1, pause, &c);
+	CU_ASSERT_EQUAL(c.initial_read, (4 + 100 + 300) * KiB);
+	CU_ASSERT_EQUAL(c.incr_read, c.incr_reported);
+	CU_ASSERT(c.stopcopy_size > 4 * KiB);
+	CU_ASSERT_EQUAL(c.state_read, c.stopcopy_size);
+	CU_ASSERT(c.eof_again);
+	CU_ASSERT_EQUAL(c.written, c.initial_read + c.incr_read + c.state_read);
+	CU_ASSERT_EQUAL(c.checked, c.written);
+	CU_ASSERT_EQUAL(c.leave_resuming_rc, 0);
+	CU_ASSERT_EQUAL(c.dst_state_after, VFIO_STATE_STOP);
+	CU_ASSERT_EQUAL(c.image_ends, 3); /* full image, incremental image, stop-copy */
+	double incr = (double)c.incr_reported, stop = (double)(c.stopcopy_size - 4 * KiB);
+	CU_ASSERT(incr >= floor(rate * (c.incr_lo - c.full_hi)) - 1);
+	CU_ASSERT(incr <= rate * (c.incr_hi - c.full_lo) + 1);
+	CU_ASSERT(stop >= floor(rate * (c.stop_lo - c.incr_hi)) - 1);
+	CU_ASSERT(stop <= rate * (c.stop_hi - c.incr_lo) + 1);
+	/* Each image came at least a pause after the one before it. */
+	CU_ASSERT(incr >= rate * pause - 1 && stop >= rate * pause - 1);
+	if (c.stopcopy_size <= 4 * KiB || c.checked != c.written)
+		fprintf(stderr, "increment: %llu B, stop-copy %llu B, written %llu, checked %llu\n",
+		        (unsigned long long)c.incr_reported, (unsigned long long)c.stopcopy_size,
+		        (unsigned long long)c.written, (unsigned long long)c.checked);
+}
+
+/* One flipped byte of the stop-copy increment (its last) fails RESUMING. */
+static void test_emu_detects_bad_increment(void)
+{
+	const char *sets[] = {"devices[0].precopy_dirty_rate=64MiB/s"};
+	struct dev_ctx c;
+	run_stream_paused(FLIP_INCREMENT, sets, 1, 0.005, &c);
+	CU_ASSERT(c.stopcopy_size > 4 * KiB);
+	CU_ASSERT_EQUAL(c.checked, c.written);
+	CU_ASSERT_EQUAL(c.leave_resuming_rc, -EIO);
+	CU_ASSERT_EQUAL(c.dst_state_after, VFIO_STATE_ERROR);
 }
 
 struct domain_ctx {
@@ -353,19 +449,28 @@ static void test_null_scenario_runs(void)
 	scenario_free(s);
 }
 
+/* emu_yaml with `sets`, run once on emulated devices into *o; it must
+ * complete (`label` names the case if it does not).  Returns the scenario. */
+static struct scenario *run_emu(const char *const *sets, size_t n_sets, const char *label,
+                                struct run_out *o)
+{
+	struct scenario *s = load(emu_yaml, sets, n_sets);
+	struct real_world_config cfg = {.devices = REAL_DEVICES_EMU};
+	run_real(s, &cfg, o);
+	if (o->res.status)
+		fprintf(stderr, "%s: %s\n", label, o->res.error);
+	CU_ASSERT_EQUAL(o->res.status, 0);
+	return s;
+}
+
 static void test_emu_scenario_runs(void)
 {
 	for (int k = 0; k < STRATEGY_COUNT; k++) {
 		char set[64];
 		snprintf(set, sizeof set, "migration.strategy=%s", strategy_name(k));
 		const char *sets[] = {set};
-		struct scenario *s = load(emu_yaml, sets, 1);
-		struct real_world_config cfg = {.devices = REAL_DEVICES_EMU};
 		struct run_out o;
-		run_real(s, &cfg, &o);
-		if (o.res.status)
-			fprintf(stderr, "%s: %s\n", set, o.res.error);
-		CU_ASSERT_EQUAL(o.res.status, 0);
+		struct scenario *s = run_emu(sets, 1, set, &o);
 		/* Each device's header only: its full image went in precopy
 		 * (the old 4 x 300 KiB sent the state twice over). */
 		CU_ASSERT_EQUAL(o.sum.stopcopy_bytes, 4 * 4 * KiB);
@@ -373,6 +478,54 @@ static void test_emu_scenario_runs(void)
 		CU_ASSERT(o.sum.inv[INV_PREPARE_BEFORE_MAIN].held);
 		/* Four devices in a domain of capacity 1: each step is serial. */
 		CU_ASSERT(o.sum.downtime_s >= 4 * 4 * 0.005);
+		run_free(&o);
+		scenario_free(s);
+	}
+}
+
+/* Whole runs with the guest changing every device's state at 64 MiB/s, on
+ * the main stream and over two multifd channels: each device's stop-copy
+ * carries its header and an increment (what changed since the last image
+ * precopy read, up to the VM stop), and the destination loaded exactly the
+ * bytes the source sent of each device, all checked (leaving RESUMING
+ * would fail the run otherwise).  Over multifd each device's config state
+ * is loaded after all its buffers and before the VM starts. */
+static void test_emu_runs_with_increments(void)
+{
+	for (int channels = 0; channels <= 2; channels += 2) {
+		char set[64];
+		snprintf(set, sizeof set, "network.multifd_channels=%d", channels);
+		const char *sets[] = {"devices[0].precopy_dirty_rate=64MiB/s", set};
+		struct run_out o;
+		struct scenario *s = run_emu(sets, 2, set, &o);
+		double sent[4] = {0}, loaded[4] = {0};
+		/* Over multifd: each device's config state is loaded once, after
+		 * its last buffer, and the VM starts after every config load. */
+		unsigned configs[4] = {0}, loads_after_config = 0, configs_at_vm_start = 0;
+		for (size_t k = 0; k < o.tr.n; k++) {
+			const struct trace_event *e = &o.tr.ev[k];
+			if (e->kind == TRACE_VM_START)
+				configs_at_vm_start =
+				    configs[0] + configs[1] + configs[2] + configs[3];
+			if (e->device < 0 || e->device >= 4)
+				continue;
+			if (e->kind == TRACE_SEND) {
+				sent[e->device] += e->value;
+			} else if (e->kind == TRACE_LOAD_BEGIN) {
+				loaded[e->device] += e->value;
+				loads_after_config += configs[e->device];
+			} else if (e->kind == TRACE_CONFIG_LOAD) {
+				configs[e->device]++;
+			}
+		}
+		for (int d = 0; d < 4; d++) {
+			CU_ASSERT(o.sum.dev[d].stopcopy_bytes > 4 * KiB);
+			CU_ASSERT(sent[d] >= (4 + 100 + 300) * KiB + o.sum.dev[d].stopcopy_bytes);
+			CU_ASSERT_EQUAL(loaded[d], sent[d]);
+			CU_ASSERT_EQUAL(configs[d], channels ? 1 : 0);
+		}
+		CU_ASSERT_EQUAL(loads_after_config, 0);
+		CU_ASSERT_EQUAL(configs_at_vm_start, channels ? 4 : 0);
 		run_free(&o);
 		scenario_free(s);
 	}
@@ -425,13 +578,8 @@ static void test_emu_pool_runs(void)
 		char set[64];
 		snprintf(set, sizeof set, "migration.strategy=%s", strategy_name(k));
 		const char *sets[] = {set, "migration.threads=pool"};
-		struct scenario *s = load(emu_yaml, sets, 2);
-		struct real_world_config cfg = {.devices = REAL_DEVICES_EMU};
 		struct run_out o;
-		run_real(s, &cfg, &o);
-		if (o.res.status)
-			fprintf(stderr, "%s, pool: %s\n", set, o.res.error);
-		CU_ASSERT_EQUAL(o.res.status, 0);
+		struct scenario *s = run_emu(sets, 2, set, &o);
 		/* Each device's header only: its full image went in precopy
 		 * (the old 4 x 300 KiB sent the state twice over). */
 		CU_ASSERT_EQUAL(o.sum.stopcopy_bytes, 4 * 4 * KiB);
@@ -1001,10 +1149,12 @@ static void test_spawn_failure_fails_the_migration(void)
 void register_tests(void)
 {
 	TEST_SUITE("emu", TEST(test_emu_streams_its_state), TEST(test_emu_charges_image_load),
-	           TEST(test_emu_detects_bad_state), TEST(test_emu_contention_domain),
+	           TEST(test_emu_detects_bad_state), TEST(test_emu_streams_the_increment),
+	           TEST(test_emu_detects_bad_increment), TEST(test_emu_contention_domain),
 	           TEST(test_null_device), TEST(test_free_groups));
 	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs),
-	           TEST(test_emu_pool_runs), TEST(test_emu_cpu_work_is_burnt));
+	           TEST(test_emu_pool_runs), TEST(test_emu_cpu_work_is_burnt),
+	           TEST(test_emu_runs_with_increments));
 	TEST_SUITE("robustness", TEST(test_faults_at_every_phase),
 	           TEST(test_faults_in_multifd_device_state), TEST(test_devstate_spawn_failure),
 	           TEST(test_corrupt_state_fails_the_load),

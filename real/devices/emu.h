@@ -24,6 +24,7 @@
 #define SWITCHOVER_EMU_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "device.h"
 #include "runtime.h"
@@ -38,5 +39,10 @@
  */
 struct device *emu_new(struct rt *rt, const struct scenario *s, size_t index, enum rt_side side,
                        unsigned run, struct rt_sem *domain, double io_timeout_s);
+
+/* Destination: how many bytes its last RESUMING session checked against the
+ * source's pattern, in order (all of them matched unless leaving RESUMING
+ * failed); valid once it left RESUMING. */
+uint64_t emu_checked_bytes(const struct device *d);
 
 #endif
