@@ -84,6 +84,9 @@ struct emu_dev {
 	 * yet read (engine side only). */
 	uint64_t sc_ungranted, sc_ahead;
 	bool corrupt; /* resuming: a byte did not match (idem) */
+	/* Resuming: bytes written since the last write that completed an
+	 * image (engine side): an image cut short, its tail missing. */
+	uint64_t unended;
 };
 
 static struct emu_dev *emu_of(struct device *d)
@@ -152,6 +155,7 @@ static int session_open(struct emu_dev *e, bool saving)
 	e->grant = 0;
 	e->final = e->quit = e->corrupt = false;
 	e->offset = 0;
+	e->unended = 0;
 	pthread_attr_t a;
 	int rc = pthread_attr_init(&a);
 	if (!rc) {
@@ -169,7 +173,7 @@ static int session_open(struct emu_dev *e, bool saving)
 }
 
 /* Close the data fd; resuming: 0 when every byte loaded was the device's
- * own in order, else -EIO. */
+ * own in order and the last image written was complete, else -EIO. */
 static int session_close(struct emu_dev *e)
 {
 	if (e->fd < 0)
@@ -185,7 +189,7 @@ static int session_close(struct emu_dev *e)
 	close(e->fd);
 	close(e->dev_fd);
 	e->fd = e->dev_fd = -1;
-	return !e->saving && e->corrupt ? -EIO : 0;
+	return !e->saving && (e->corrupt || e->unended) ? -EIO : 0;
 }
 
 static void grant(struct emu_dev *e, uint64_t bytes, bool final)
@@ -349,6 +353,7 @@ static int emu_write(struct device *d, const void *buf, uint64_t bytes, uint32_t
 	double t0 = work_begin(e);
 	int rc = transport_write_full(e->fd, buf, (size_t)bytes, transport_now() + e->io_timeout_s);
 	work_end(e, t0, cost);
+	e->unended = hint & DEVICE_DATA_IMAGE_END ? 0 : e->unended + bytes;
 	return rc ? -EIO : 0;
 }
 

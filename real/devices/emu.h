@@ -15,7 +15,9 @@
  *   - resuming (RESUMING) opens a data fd drained by a device thread that
  *     checks the pattern; write() writes the bytes into it while its load
  *     cost elapses, and leaving RESUMING fails with -EIO (device in ERROR)
- *     when a byte was missing, extra, reordered or from another device.
+ *     when a byte was missing, extra, reordered or from another device, or
+ *     the last image written was cut short (its tail missing: no write
+ *     with DEVICE_DATA_IMAGE_END after its last bytes).
  *
  * Threading: the engine serialises calls per device; the device thread
  * shares only the session state, under the device's lock.
