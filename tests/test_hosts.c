@@ -10,7 +10,8 @@
  * device_read_end_cpu instead, a sleep ends the host's wake latency late
  * and its CPU (sleep_cpu) is spent inside that lateness as it wakes, a
  * task that blocked spends unblock_cpu as it resumes, a host's thread_create
- * and thread_wake replace the runtime's and their waits follow them, a plain release that wakes
+ * and thread_wake replace the runtime's and their waits follow them, a hand-off to a worker not
+ * yet parked is free, a plain release that wakes
  * a parked task costs the releaser thread_wake (no wait); a host without the per-frame
  * and per-call keys computes what one with them at 0 does, bit for bit; a host with enough cores
  * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2 cores take at least their
@@ -547,6 +548,39 @@ static void test_host_thread_wake(void)
 	}
 }
 
+/* A hand-off to a worker that is not parked yet (still busy: it sleeps
+ * 1 s before it waits for its job) wakes nobody, and is free, as a plain
+ * release nobody waits for is and as the real world's (rt_wake there is
+ * that release: a condition signal without a waiter is no futex wake-up):
+ * the waker goes on at 0, with or without the host's thread_wake and its
+ * wait, and the worker finds its job at 1 s without waiting.  (Charged
+ * as if the worker were parked, the waker went on at 3 x 2^-2 s, or 1.5 s
+ * with the runtime's 1 s.) */
+static void busy_woken(void *arg)
+{
+	struct handoff_ctx *c = arg;
+	rt_sleep(c->rt, 1.0);
+	woken(c);
+}
+
+static void busy_waker(void *arg)
+{
+	struct handoff_ctx *c = arg;
+	struct rt_task *t = rt_spawn(c->rt, RT_SIDE_SRC, "worker", busy_woken, c);
+	rt_wake(c->rt, c->go);
+	c->waker_at = rt_now(c->rt);
+	rt_join(c->rt, t);
+}
+
+static void test_handoff_to_busy_worker_free(void)
+{
+	for (int has = 0; has < 2; has++) {
+		struct handoff_ctx c = run_handoff(has, busy_waker);
+		CU_ASSERT_EQUAL(c.waker_at, 0);
+		CU_ASSERT_EQUAL(c.worker_at, 1.0);
+	}
+}
+
 /* A plain semaphore release that wakes a parked task costs the releaser
  * the host's thread_wake as CPU (the real world's release is the same call
  * as rt_wake), without thread_wake_wait; only one release per parked task
@@ -1079,7 +1113,8 @@ void register_tests(void)
 	           TEST(test_spawn_cost_contends), TEST(test_task_cpu), TEST(test_copy_cpu),
 	           TEST(test_frame_cpu), TEST(test_wake_latency), TEST(test_channel_wake_latency),
 	           TEST(test_sleep_cpu), TEST(test_unblock_cpu), TEST(test_host_thread_create),
-	           TEST(test_host_thread_wake), TEST(test_release_wakes_cost),
+	           TEST(test_host_thread_wake), TEST(test_handoff_to_busy_worker_free),
+	           TEST(test_release_wakes_cost),
 	           TEST(test_release_wake_charged_once), TEST(test_release_after_ahead),
 	           TEST(test_host_thread_keys),
 
