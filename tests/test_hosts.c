@@ -503,11 +503,14 @@ struct handoff_ctx {
 	struct rt_sem *go;
 	double worker_at, waker_at;
 	double first, second; /* test_release_wakes_cost: what each release took */
+	bool busy; /* the worker sleeps 1 s before it waits for its job */
 };
 
 static void woken(void *arg)
 {
 	struct handoff_ctx *c = arg;
+	if (c->busy)
+		rt_sleep(c->rt, 1.0);
 	c->rt->ops->sem_acquire(c->go);
 	c->worker_at = rt_now(c->rt);
 }
@@ -522,15 +525,16 @@ static void waker(void *arg)
 }
 
 /* Run `root` on a source host of 2 cores whose thread_wake (2^-2 s, wait
- * 2^-1 s) is set when `has` (the runtime's is 1 s). */
-static struct handoff_ctx run_handoff(int has, rt_task_fn root)
+ * 2^-1 s) is set when `has` (the runtime's is 1 s); `busy`: the worker
+ * sleeps 1 s before it waits. */
+static struct handoff_ctx run_handoff(int has, bool busy, rt_task_fn root)
 {
 	struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9, .thread_wake_s = 1.0};
 	cfg.host[RT_SIDE_SRC].cores = 2;
 	cfg.host[RT_SIDE_SRC].has_thread_wake = has;
 	cfg.host[RT_SIDE_SRC].thread_wake_s = 0x1p-2;
 	cfg.host[RT_SIDE_SRC].thread_wake_wait_s = 0x1p-1;
-	struct handoff_ctx c = {.rt = rt_of(&cfg)};
+	struct handoff_ctx c = {.rt = rt_of(&cfg), .busy = busy};
 	c.go = c.rt->ops->sem_new(c.rt, 0);
 	run_ok(c.rt, root, &c);
 	c.rt->ops->sem_free(c.go);
@@ -542,7 +546,7 @@ static struct handoff_ctx run_handoff(int has, rt_task_fn root)
 static void test_host_thread_wake(void)
 {
 	for (int has = 0; has < 2; has++) {
-		struct handoff_ctx c = run_handoff(has, waker);
+		struct handoff_ctx c = run_handoff(has, false, waker);
 		CU_ASSERT_EQUAL(c.worker_at, has ? 0x1p-2 : 1.0);
 		CU_ASSERT_EQUAL(c.waker_at, has ? 3 * 0x1p-2 : 1.5);
 	}
@@ -556,26 +560,10 @@ static void test_host_thread_wake(void)
  * wait, and the worker finds its job at 1 s without waiting.  (Charged
  * as if the worker were parked, the waker went on at 3 x 2^-2 s, or 1.5 s
  * with the runtime's 1 s.) */
-static void busy_woken(void *arg)
-{
-	struct handoff_ctx *c = arg;
-	rt_sleep(c->rt, 1.0);
-	woken(c);
-}
-
-static void busy_waker(void *arg)
-{
-	struct handoff_ctx *c = arg;
-	struct rt_task *t = rt_spawn(c->rt, RT_SIDE_SRC, "worker", busy_woken, c);
-	rt_wake(c->rt, c->go);
-	c->waker_at = rt_now(c->rt);
-	rt_join(c->rt, t);
-}
-
 static void test_handoff_to_busy_worker_free(void)
 {
 	for (int has = 0; has < 2; has++) {
-		struct handoff_ctx c = run_handoff(has, busy_waker);
+		struct handoff_ctx c = run_handoff(has, true, waker);
 		CU_ASSERT_EQUAL(c.waker_at, 0);
 		CU_ASSERT_EQUAL(c.worker_at, 1.0);
 	}
@@ -605,7 +593,7 @@ static void releaser(void *arg)
 static void test_release_wakes_cost(void)
 {
 	for (int has = 0; has < 2; has++) {
-		struct handoff_ctx c = run_handoff(has, releaser);
+		struct handoff_ctx c = run_handoff(has, false, releaser);
 		CU_ASSERT_EQUAL(c.first, has ? 0x1p-2 : 0);
 		CU_ASSERT_EQUAL(c.second, 0);
 		CU_ASSERT_EQUAL(c.worker_at, has ? 1 + 0x1p-2 : 1.0);
