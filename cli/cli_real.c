@@ -190,7 +190,9 @@ void cli_real_help(FILE *out)
 	names_list(&real_phase_names, phases, sizeof phases);
 	fprintf(out,
 	        "\nA two-process run whose connection to its peer breaks names the peer and\n"
-	        "the phase of the run (docs/reliability.md).  The phases:\n  %s\n",
+	        "the phase of the run (docs/reliability.md); a failure of this end's own\n"
+	        "(a device's arc) stays first, and a connection the peer closed after it\n"
+	        "comes only as a note (\"; then the destination ...\").  The phases:\n  %s\n",
 	        phases);
 }
 

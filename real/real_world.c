@@ -140,13 +140,6 @@ static enum real_phase phase_at(const struct rtp_frame_seen *fs, const struct tr
 	return REAL_PHASE_COMPLETION;
 }
 
-static enum real_phase engine_phase(struct rt *rt, const struct trace *tr)
-{
-	struct rtp_frame_seen f;
-	rtp_last_error_frame(rt, &f);
-	return phase_at(&f, tr);
-}
-
 /* The time of this end's first failure in its trace (INFINITY: none). */
 static double first_failure_t(const struct trace *tr)
 {
@@ -426,6 +419,52 @@ static int exchange_traces(int fd, bool src, size_t n_devices, double t0, struct
 }
 
 /*
+ * Add to a failed run's error what the connections say, after this end's
+ * own first cause.  The cause is what failed first: a connection whose
+ * failure reached the engine (a send or receive that failed) no later
+ * than this end's first failure, or the peer's report of its failure
+ * (two processes) read by then, explains it, and is said in parentheses
+ * with the peer and the phase.  A connection that broke and failed the
+ * engine only after that (the peer, told of this end's failure, ended
+ * and closed) is a consequence: the error keeps this end's own failure
+ * (a device, its arc and errno) as it is and says the peer's part after
+ * it, after "; then ".  One that never failed a send or receive (the peer
+ * closed when this end no longer used the connection) is not said.  peer
+ * NULL: one process, whose channels fail only by an injected fault.
+ */
+static void explain_failure(struct rt *rt, const char *peer, const struct trace *trace,
+                            struct mig_result *res)
+{
+	const char *why = rtp_last_error(rt);
+	size_t len = strlen(res->error);
+	char *out = res->error + len;
+	size_t room = sizeof res->error - len;
+	double first = first_failure_t(trace), chan_failed = rtp_chan_failed_t(rt);
+	bool broke = why[0] != '\0' && isfinite(chan_failed);
+	bool conn_first = broke && chan_failed <= first;
+	if (!peer) {
+		if (broke)
+			snprintf(out, room, conn_first ? " (%s)" : "; then %s", why);
+		return;
+	}
+	struct rtp_frame_seen conn, rep;
+	rtp_last_error_frame(rt, &conn);
+	bool rep_first = rtp_report_frame(rt, &rep) && rep.error_t <= first;
+	if (conn_first && !(rep_first && rep.error_t < chan_failed))
+		snprintf(out, room, " (%s, in phase '%s': %s)", peer,
+		         phase_words[phase_at(&conn, trace)], why);
+	else if (rep_first)
+		/* The run failed on the peer's report of its failure, said with
+		 * the phase of the last record before the report. */
+		snprintf(out, room, " (%s, in phase '%s': its report; %s%s)", peer,
+		         phase_words[phase_at(&rep, trace)], broke ? "then " : "no connection failed",
+		         broke ? why : "");
+	else if (broke)
+		snprintf(out, room, "; then %s, in phase '%s': %s", peer,
+		         phase_words[phase_at(&conn, trace)], why);
+}
+
+/*
  * Build the devices, run the engine as the root task (both ends, or the end
  * of cfg->role), tear the devices down.  -EDEADLK: tasks still use the
  * runtime and the devices, which are left alone (leaked on purpose).
@@ -459,27 +498,8 @@ static int run_engine(struct rt *rt, const struct scenario *s, unsigned run,
 	}
 	if (rc == 0 && (rc = root.rc) != 0)
 		snprintf(err, errlen, "%s", res->error);
-	const char *why = rtp_last_error(rt);
-	if (rc == 0 && res->status && why[0]) {
-		size_t len = strlen(res->error);
-		if (peer)
-			snprintf(res->error + len, sizeof res->error - len,
-			         " (%s, in phase '%s': %s)", peer,
-			         phase_words[engine_phase(rt, trace)], why);
-		else
-			snprintf(res->error + len, sizeof res->error - len, " (%s)", why);
-	} else if (rc == 0 && res->status && peer) {
-		/* No connection failed: the run failed on the peer's report of
-		 * its failure (unless this end had failed before it came), said
-		 * with the phase of the last record before the report. */
-		struct rtp_frame_seen f;
-		if (rtp_report_frame(rt, &f) && f.error_t <= first_failure_t(trace)) {
-			size_t len = strlen(res->error);
-			snprintf(res->error + len, sizeof res->error - len,
-			         " (%s, in phase '%s': its report; no connection failed)", peer,
-			         phase_words[phase_at(&f, trace)]);
-		}
-	}
+	if (rc == 0 && res->status)
+		explain_failure(rt, peer, trace, res);
 	world_devices_free(&w);
 	return rc;
 }

@@ -124,6 +124,10 @@ struct rtp {
 	char last_error[256];
 	struct rtp_frame_seen seen;          /* the last frame sent or taken */
 	struct rtp_frame_seen seen_at_error; /* `seen` when last_error was set */
+	/* Run time at which a channel operation first returned a failure to
+	 * its caller (INFINITY: none yet): a connection that broke matters to
+	 * the run only from then on. */
+	double failed_t;
 	/* The peer's report of its failure (rtp_watch_report): the frame of
 	 * that kind read on that channel, and `seen` when it came. */
 	char report_chan[32];
@@ -189,6 +193,17 @@ record_error(struct rtp *p, const struct rt_chan *c, const char *fmt, ...)
 		p->seen_at_error.error_t = run_now(p);
 	}
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* A channel operation returns failure rc to its caller (the engine). */
+static int failed(struct rtp *p, int rc)
+{
+	pthread_mutex_lock(&p->lock);
+	double now = run_now(p);
+	if (now < p->failed_t)
+		p->failed_t = now;
+	pthread_mutex_unlock(&p->lock);
+	return rc;
 }
 
 /* Frame `f` crossed channel `c` (sent by this end, or read by its pump:
@@ -794,7 +809,7 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	int broken = c->tx_err;
 	pthread_mutex_unlock(&c->tx_lock);
 	if (broken)
-		return broken;
+		return failed(p, broken);
 	enum rtp_fault_action fault = fault_for(c, f);
 	double cost =
 	    p->cfg.bandwidth_Bps > 0
@@ -841,7 +856,7 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 		 * late send fails as any send does. */
 		if (fault == RTP_FAULT_NONE || fault == RTP_FAULT_PAUSE)
 			record_error(p, c, "channel '%s': %s", c->name, err);
-		return rc;
+		return failed(p, rc);
 	}
 	note_frame(p, c, f, false);
 	nanosleep_until(p->t0 + depart);
@@ -877,7 +892,7 @@ static int op_chan_recv(struct rt_chan *c, struct rt_frame *f)
 			             "channel '%s': nothing from the peer for %.3f s (the I/O "
 			             "timeout: %.3g s)",
 			             c->name, silence, p->cfg.io_timeout_s);
-		return err;
+		return failed(p, err);
 	}
 	struct chan_slot *slot = g_queue_pop_head(&c->q);
 	struct chan_slot s = *slot;
@@ -1067,6 +1082,7 @@ int rtp_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t errlen)
 	pthread_mutex_lock(&p->lock);
 	p->last_error[0] = '\0';
 	p->seen.any = p->seen_at_error.any = false;
+	p->failed_t = INFINITY;
 	p->report_came = false;
 	p->link_free[0] = p->link_free[1] = 0;
 	pthread_mutex_unlock(&p->lock);
@@ -1130,6 +1146,15 @@ double rtp_run_start(struct rt *rt)
 const char *rtp_last_error(struct rt *rt)
 {
 	return rtp_of(rt)->last_error;
+}
+
+double rtp_chan_failed_t(struct rt *rt)
+{
+	struct rtp *p = rtp_of(rt);
+	pthread_mutex_lock(&p->lock);
+	double t = p->failed_t;
+	pthread_mutex_unlock(&p->lock);
+	return t;
 }
 
 void rtp_last_error_frame(struct rt *rt, struct rtp_frame_seen *out)

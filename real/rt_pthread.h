@@ -116,6 +116,12 @@ struct rtp_frame_seen {
 };
 void rtp_last_error_frame(struct rt *rt, struct rtp_frame_seen *out);
 
+/* The run time at which a channel operation (send, receive) of the last
+ * run first returned a failure to its caller, INFINITY if none did: a
+ * connection the peer closed once this end no longer used it (after the
+ * run, or after this end had failed and stopped talking) fails nothing. */
+double rtp_chan_failed_t(struct rt *rt);
+
 /* Two processes: the peer's report of its failure is a frame of `kind`
  * (not 0) read on channel `chan` (the destination's failed report on the
  * source's return path, the source's abort record on the destination's

@@ -617,12 +617,6 @@ static void sem_post(struct rt_sem *s, bool claimed)
 	sg_sem_release(s->s);
 }
 
-static void sem_release(struct rt_sem *s)
-{
-	settle(s->srt);
-	sem_post(s, false);
-}
-
 /*
  * A release that wakes a parked task costs the releaser, on a host whose
  * profile measured it, that host's thread_wake: on the real world the
@@ -647,15 +641,28 @@ static void op_sem_release(struct rt_sem *s)
 	sem_post(s, claim);
 }
 
-/* A pool hand-off: the waker pays the wake, as spawn's caller pays the
- * create, and then the host's wait beyond that CPU, as spawn's. */
+/*
+ * A pool hand-off that wakes the parked worker: the waker pays the wake
+ * (the host's thread_wake when it sets one, else the runtime's), as
+ * spawn's caller pays the create, and then the host's wait beyond that
+ * CPU, as spawn's.  The real world's hand-off is op_sem_release's call (a
+ * condition signal): it costs a futex wake-up only when the worker is
+ * parked, so a hand-off to a worker not yet parked (still starting, or
+ * still finishing its last job) is free, as such a release is.  The worker
+ * is claimed before the charge, as op_sem_release does.
+ */
 static void op_wake(struct rt *rt, struct rt_sem *sem)
 {
 	struct sim_rt *s = srt_of(rt);
+	settle(s);
 	const struct sim_host_config *h = self_host(s);
-	sim_compute(s, h->has_thread_wake ? h->thread_wake_s : s->cfg.thread_wake_s);
-	sem_release(sem);
-	if (h->thread_wake_wait_s > 0)
+	bool claim = sem->parked > 0;
+	if (claim) {
+		sem->parked--;
+		sim_compute(s, h->has_thread_wake ? h->thread_wake_s : s->cfg.thread_wake_s);
+	}
+	sem_post(sem, claim);
+	if (claim && h->thread_wake_wait_s > 0)
 		sim_sleep(s, h->thread_wake_wait_s);
 }
 

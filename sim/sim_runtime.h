@@ -23,9 +23,11 @@
  *                  sets one), paid by the caller before the task starts,
  *                  then the host's thread_create_wait_s, a wait
  *   join           waiting for the task, then thread_join_s of CPU work
- *   wake           thread_wake_s of CPU work (the caller's host's when it
- *                  sets one), paid by the caller before the semaphore is
- *                  released, then the host's thread_wake_wait_s, a wait
+ *   wake           when it wakes a parked task: thread_wake_s of CPU work
+ *                  (the caller's host's when it sets one), paid by the
+ *                  caller before the semaphore is released, then the
+ *                  host's thread_wake_wait_s, a wait; free when no task is
+ *                  parked on the semaphore (the worker is still busy)
  *   sem_release    on a host that sets thread_wake, that host's
  *                  thread_wake_s of CPU work when the release wakes a parked
  *                  task (the first releaser to claim it); otherwise free
@@ -86,10 +88,10 @@ struct sim_host_config {
 	                       * spends as it resumes; >= 0 */
 	double send_cpu_s_per_frame; /* CPU per frame a task on this host sends; >= 0 */
 	double recv_cpu_s_per_frame; /* CPU per frame a task on this host receives; >= 0 */
-	/* A spawn or a wake by a task on this host: its CPU is thread_create_s
-	 * / thread_wake_s here when has_* is set (else the runtime's), then the
-	 * caller waits *_wait_s (no CPU, no wake latency) after the task was
-	 * started or the semaphore released. */
+	/* A spawn or a wake (that wakes a parked task) by a task on this host:
+	 * its CPU is thread_create_s / thread_wake_s here when has_* is set
+	 * (else the runtime's), then the caller waits *_wait_s (no CPU, no wake
+	 * latency) after the task was started or the semaphore released. */
 	bool has_thread_create, has_thread_wake;
 	double thread_create_s, thread_wake_s;           /* >= 0 */
 	double thread_create_wait_s, thread_wake_wait_s; /* >= 0 */
@@ -100,7 +102,8 @@ struct sim_runtime_config {
 	double latency_s;       /* one-way link latency; >= 0 */
 	double thread_create_s; /* charged to the caller of spawn; >= 0 */
 	double thread_join_s;   /* charged to the caller of join, after the task ended; >= 0 */
-	double thread_wake_s;   /* charged to the caller of wake, before the release; >= 0 */
+	double thread_wake_s;   /* charged to the caller of a wake that wakes a parked task,
+	                         * before the release; >= 0 */
 	struct sim_host_config host[2]; /* [RT_SIDE_SRC], [RT_SIDE_DST]; zero: unlimited, free */
 	/* One machine plays both ends: every task runs on the source host's
 	 * cores (host[RT_SIDE_SRC].cores), each with its own side's CPU costs. */

@@ -10,7 +10,8 @@
  * device_read_end_cpu instead, a sleep ends the host's wake latency late
  * and its CPU (sleep_cpu) is spent inside that lateness as it wakes, a
  * task that blocked spends unblock_cpu as it resumes, a host's thread_create
- * and thread_wake replace the runtime's and their waits follow them, a plain release that wakes
+ * and thread_wake replace the runtime's and their waits follow them, a hand-off to a worker not
+ * yet parked is free, a plain release that wakes
  * a parked task costs the releaser thread_wake (no wait); a host without the per-frame
  * and per-call keys computes what one with them at 0 does, bit for bit; a host with enough cores
  * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2 cores take at least their
@@ -502,11 +503,14 @@ struct handoff_ctx {
 	struct rt_sem *go;
 	double worker_at, waker_at;
 	double first, second; /* test_release_wakes_cost: what each release took */
+	bool busy; /* the worker sleeps 1 s before it waits for its job */
 };
 
 static void woken(void *arg)
 {
 	struct handoff_ctx *c = arg;
+	if (c->busy)
+		rt_sleep(c->rt, 1.0);
 	c->rt->ops->sem_acquire(c->go);
 	c->worker_at = rt_now(c->rt);
 }
@@ -521,15 +525,16 @@ static void waker(void *arg)
 }
 
 /* Run `root` on a source host of 2 cores whose thread_wake (2^-2 s, wait
- * 2^-1 s) is set when `has` (the runtime's is 1 s). */
-static struct handoff_ctx run_handoff(int has, rt_task_fn root)
+ * 2^-1 s) is set when `has` (the runtime's is 1 s); `busy`: the worker
+ * sleeps 1 s before it waits. */
+static struct handoff_ctx run_handoff(int has, bool busy, rt_task_fn root)
 {
 	struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9, .thread_wake_s = 1.0};
 	cfg.host[RT_SIDE_SRC].cores = 2;
 	cfg.host[RT_SIDE_SRC].has_thread_wake = has;
 	cfg.host[RT_SIDE_SRC].thread_wake_s = 0x1p-2;
 	cfg.host[RT_SIDE_SRC].thread_wake_wait_s = 0x1p-1;
-	struct handoff_ctx c = {.rt = rt_of(&cfg)};
+	struct handoff_ctx c = {.rt = rt_of(&cfg), .busy = busy};
 	c.go = c.rt->ops->sem_new(c.rt, 0);
 	run_ok(c.rt, root, &c);
 	c.rt->ops->sem_free(c.go);
@@ -541,9 +546,26 @@ static struct handoff_ctx run_handoff(int has, rt_task_fn root)
 static void test_host_thread_wake(void)
 {
 	for (int has = 0; has < 2; has++) {
-		struct handoff_ctx c = run_handoff(has, waker);
+		struct handoff_ctx c = run_handoff(has, false, waker);
 		CU_ASSERT_EQUAL(c.worker_at, has ? 0x1p-2 : 1.0);
 		CU_ASSERT_EQUAL(c.waker_at, has ? 3 * 0x1p-2 : 1.5);
+	}
+}
+
+/* A hand-off to a worker that is not parked yet (still busy: it sleeps
+ * 1 s before it waits for its job) wakes nobody, and is free, as a plain
+ * release nobody waits for is and as the real world's (rt_wake there is
+ * that release: a condition signal without a waiter is no futex wake-up):
+ * the waker goes on at 0, with or without the host's thread_wake and its
+ * wait, and the worker finds its job at 1 s without waiting.  (Charged
+ * as if the worker were parked, the waker went on at 3 x 2^-2 s, or 1.5 s
+ * with the runtime's 1 s.) */
+static void test_handoff_to_busy_worker_free(void)
+{
+	for (int has = 0; has < 2; has++) {
+		struct handoff_ctx c = run_handoff(has, true, waker);
+		CU_ASSERT_EQUAL(c.waker_at, 0);
+		CU_ASSERT_EQUAL(c.worker_at, 1.0);
 	}
 }
 
@@ -571,7 +593,7 @@ static void releaser(void *arg)
 static void test_release_wakes_cost(void)
 {
 	for (int has = 0; has < 2; has++) {
-		struct handoff_ctx c = run_handoff(has, releaser);
+		struct handoff_ctx c = run_handoff(has, false, releaser);
 		CU_ASSERT_EQUAL(c.first, has ? 0x1p-2 : 0);
 		CU_ASSERT_EQUAL(c.second, 0);
 		CU_ASSERT_EQUAL(c.worker_at, has ? 1 + 0x1p-2 : 1.0);
@@ -1079,7 +1101,8 @@ void register_tests(void)
 	           TEST(test_spawn_cost_contends), TEST(test_task_cpu), TEST(test_copy_cpu),
 	           TEST(test_frame_cpu), TEST(test_wake_latency), TEST(test_channel_wake_latency),
 	           TEST(test_sleep_cpu), TEST(test_unblock_cpu), TEST(test_host_thread_create),
-	           TEST(test_host_thread_wake), TEST(test_release_wakes_cost),
+	           TEST(test_host_thread_wake), TEST(test_handoff_to_busy_worker_free),
+	           TEST(test_release_wakes_cost),
 	           TEST(test_release_wake_charged_once), TEST(test_release_after_ahead),
 	           TEST(test_host_thread_keys),
 

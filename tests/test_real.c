@@ -1080,6 +1080,51 @@ static void test_two_processes_peer_report(void)
 	}
 }
 
+/* The source's own device fails (vf, PRE_COPY_P2P -> STOP_COPY, at the VM
+ * stop): the source's error is that first cause, word for word what the
+ * same scenario gives in one process (and in sim: test_faults), and the
+ * destination, which ends and closes on the source's abort, comes after it
+ * at most as a note ("; then the destination ..."), never as the cause in
+ * parentheses.  The source recovers its devices (2 ms arcs) after the
+ * destination closed, so its connections see the close before it ends.
+ * The destination's cause is the source's abort. */
+static void test_two_processes_source_device_fails(void)
+{
+	static const char want[] = "source device vf: PRE_COPY_P2P -> STOP_COPY failed: "
+	                           "Input/output error (device in ERROR)";
+	char *yaml = g_strconcat(fault_yaml,
+	                         "faults:\n  - {device: vf, arc: pre_copy_p2p_to_stop_copy}\n", NULL);
+	struct scenario *s = load(yaml, NULL, 0);
+	struct real_world_config one = {.devices = REAL_DEVICES_EMU, .io_timeout_s = FAULT_TIMEOUT_S};
+	struct run_out o;
+	trace_init(&o.tr);
+	CU_ASSERT_EQUAL_FATAL(real_world_run(s, 0, &one, &o.tr, &o.res, o.err, sizeof o.err), 0);
+	CU_ASSERT_STRING_EQUAL(o.res.error, want);
+	trace_free(&o.tr);
+	for (int k = 0; k < 3; k++) {
+		struct end src, dst;
+		run_two(s, s, NULL, &src, &dst);
+		CU_ASSERT_EQUAL_FATAL(src.o.rc, 0);
+		CU_ASSERT_EQUAL_FATAL(dst.o.rc, 0);
+		CU_ASSERT(src.o.res.status < 0 && dst.o.res.status < 0);
+		const char *e = src.o.res.error;
+		CU_ASSERT_EQUAL(strncmp(e, want, strlen(want)), 0);
+		const char *rest = e + strlen(want);
+		char note[128];
+		snprintf(note, sizeof note, "; then the destination %s, in phase '", src.addr);
+		CU_ASSERT(!rest[0] || !strncmp(rest, note, strlen(note)));
+		CU_ASSERT_PTR_NULL(strstr(e, "(the destination"));
+		if (strncmp(e, want, strlen(want)) || (rest[0] && strncmp(rest, note, strlen(note))))
+			fprintf(stderr, "source device fails, source says: %s\n", e);
+		CU_ASSERT_PTR_NOT_NULL(strstr(dst.o.res.error,
+		                              "migration stream: the source aborted the migration"));
+		end_free(&src);
+		end_free(&dst);
+	}
+	scenario_free(s);
+	g_free(yaml);
+}
+
 /* Nobody listens: the source gives up after the timeout. */
 static void test_no_destination(void)
 {
@@ -1171,5 +1216,6 @@ void register_tests(void)
 	TEST_SUITE("two processes", TEST(test_two_processes), TEST(test_two_processes_pool),
 	           TEST(test_two_processes_source_gone), TEST(test_two_processes_disagree),
 	           TEST(test_two_processes_cut), TEST(test_two_processes_peer_report),
+	           TEST(test_two_processes_source_device_fails),
 	           TEST(test_no_destination));
 }

@@ -300,7 +300,8 @@ fi
 # ends fail (no hang); the destination names the source and the phase;
 # the paused end names the destination and the phase: by the report it got
 # ("the destination failed: ... (the destination ..., in phase '...': its
-# report; no connection failed)") or by the first of its channels that
+# report; no connection failed)", or "its report; then channel ...: ..."
+# when a connection failed after it) or by the first of its channels that
 # failed (its late send's failure included, recorded as any send's).
 start_dst late "$PLS" $PLB --runs 1 --io-timeout 4s
 env SWITCHOVER_TEST_PAUSE=main:3:5s "$SW" real "$PLS" $PLB --runs 1 --io-timeout 4s \
@@ -312,7 +313,7 @@ src_st=$?
 wait $dst
 dst_st=$?
 if [ "$src_st" = 1 ] && [ "$dst_st" = 1 ] &&
-	grep -q "the destination 127.0.0.1:$port, in phase '[^']*': \(channel '[^']*': \|its report; no connection failed)\)" "$TMP/late-src.out" &&
+	grep -q "the destination 127.0.0.1:$port, in phase '[^']*': \(channel '[^']*': \|its report; \(no connection failed)\|then channel '[^']*': \)\)" "$TMP/late-src.out" &&
 	grep -q "the source 127.0.0.1:[0-9]*, in phase 'precopy': channel 'main': nothing from the peer" "$TMP/late.out"
 then ok; else
 	bad "a source paused 5 s with a 4 s I/O timeout: source exit $src_st, destination $dst_st"

@@ -12,6 +12,9 @@
 # number or too large, a file that decompresses to more than its size
 # (written at most SIZE + 1 bytes), a missing or null measured or predicted
 # median, a failure in a later regime (no half table, no earlier table).
+# A second session in the same folder leaves only its own outputs (none of
+# the first's other regimes), never removes a file it did not write, and
+# refuses to start beside a file named as its outputs that it did not list.
 # The host terms the script zeroes (sleep_cpu, device_read_end_cpu) do not
 # move the prediction; unblock_cpu, kept, does.
 # usage: calibrate-test.sh SWITCHOVER_BINARY
@@ -103,6 +106,38 @@ if [ "$status" = 0 ]; then
 else
 	fail "calibrate.sh --from-log failed: $(cat "$tmp/ok.err")"
 fi
+
+# The output folder holds one session's outputs: a session of regimes stock
+# and sleep-1ms, then one of stock alone in the same folder, leaves exactly
+# the second's files (no sleep-1ms prediction, profile or calibrate
+# output), and a file of the user's is left alone.  A sim-*.json that no
+# session listed as its own stops the session (exit 2), removing nothing.
+mkdir -p "$tmp/rerun"
+{
+	write_log "$tmp/in"
+	for f in "$tmp/in"/stock-*; do
+		b=${f##*/}
+		export_file "sleep-1ms-${b#stock-}" "$f"
+	done
+} >"$tmp/rerun/console.log"
+echo "the user's notes" >"$tmp/rerun/notes.txt"
+calibrate "$tmp/rerun" --regimes stock,sleep-1ms
+[ "$status" = 0 ] || fail "two regimes: calibrate.sh failed: $(cat "$tmp/rerun.err")"
+[ -s "$tmp/rerun/sim-sleep-1ms-parallel-prio.json" ] || fail "two regimes: no sleep-1ms prediction"
+calibrate "$tmp/rerun"
+[ "$status" = 0 ] || fail "the second session: calibrate.sh failed: $(cat "$tmp/rerun.err")"
+got=$(cd "$tmp/rerun" && LC_ALL=C ls | tr '\n' ' ')
+want="calibrate-stock.txt console.log files mtty-stock.yaml notes.txt sim-stock-parallel-barrier-pool.json sim-stock-parallel-barrier.json sim-stock-parallel-prio-pool.json sim-stock-parallel-prio.json sim-stock-sequential.json table.md written.list "
+[ "$got" = "$want" ] || fail "after a session of stock alone the folder holds: $got; expected: $want"
+grep -q "the user's notes" "$tmp/rerun/notes.txt" || fail "the user's file was changed"
+echo '{}' >"$tmp/rerun/sim-mine.json"
+calibrate "$tmp/rerun"
+[ "$status" = 2 ] || fail "a sim-*.json not listed: exit $status, expected 2"
+grep -q "holds sim-mine.json, which no session of this script listed" "$tmp/rerun.err" ||
+	fail "a sim-*.json not listed: the error does not name it: $(cat "$tmp/rerun.err")"
+for f in sim-mine.json sim-stock-sequential.json mtty-stock.yaml table.md notes.txt; do
+	[ -e "$tmp/rerun/$f" ] || fail "a sim-*.json not listed: $f was removed"
+done
 
 # One base64 character of the result file altered: refused, naming it.
 mkdir -p "$tmp/bad"

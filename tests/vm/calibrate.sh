@@ -46,6 +46,13 @@ table is removed first) and prints it.  A console file whose name is not
 whose size is not a number up to 256 MiB, that does not decode to its
 size and SHA-256, or a prediction or measured median that is not a
 number: refused with exit 2.
+OUT holds this session's outputs only: the files the last session wrote
+there (listed in OUT/written.list: mtty-REGIME.yaml, calibrate-REGIME.txt,
+sim-REGIME-CASE.json) are removed first, whichever regimes it ran, and
+OUT/files is made anew.  A sim-*.json, mtty-*.yaml or calibrate-*.txt in
+OUT that the list does not name (an older version's output, or someone
+else's) is never removed: the session refuses to start (exit 2), naming
+it; move it away or give another --out.  Other files are left alone.
 EOF
 }
 
@@ -82,10 +89,39 @@ log=$out/console.log
 files=$out/files
 table=$out/table.md
 table_tmp=$out/table.md.tmp
+# Nothing of an earlier session beside this one's: the outputs the last
+# session wrote are removed, whichever regimes it ran (a session of fewer
+# regimes would leave the others' predictions and profiles among its own).
+# Only the files that session listed in $written are removed, and only by
+# the names this script gives (no '/', no leading '.'); a file of those
+# names it did not list (an older version's output, or not its own)
+# stops the session before anything is removed (the table included).
+written=$out/written.list
+own_name() { case $1 in */* | .*) return 1 ;; sim-*.json | mtty-*.yaml | calibrate-*.txt) return 0 ;; esac; return 1; }
+listed() { [ -f "$written" ] && grep -qxF -- "$1" "$written"; }
+strangers=""
+for f in "$out"/sim-*.json "$out"/mtty-*.yaml "$out"/calibrate-*.txt; do
+	[ -e "$f" ] || [ -L "$f" ] || continue
+	listed "${f##*/}" || strangers="$strangers ${f##*/}"
+done
+[ -z "$strangers" ] ||
+	die "$out holds$strangers, which no session of this script listed in $written (an older version's output, or not its own): it removes only what it wrote, so move them away or give another --out"
 # No table of an earlier session beside this session's console log, and no
 # half-made one: the table is written to table_tmp and renamed at the end.
 rm -f "$table" "$table_tmp"
 trap 'rm -f "$table_tmp"' EXIT
+
+if [ -f "$written" ]; then
+	while IFS= read -r name; do
+		if own_name "$name" && { [ -f "$out/$name" ] || [ -L "$out/$name" ]; }; then
+			rm -f "$out/$name"
+		fi
+	done <"$written"
+fi
+: >"$written"
+# own NAME: this session writes OUT/NAME (listed before it is written, so
+# that a session stopped half-way is cleaned up by the next one).
+own() { echo "$1" >>"$written"; }
 
 if [ "$from_log" = 0 ]; then
 	for b in bench_threads bench_host; do
@@ -193,6 +229,8 @@ for regime in $(echo "$regimes" | tr , ' '); do
 	seq_h5=$files/$regime-sequential.h5
 	[ -s "$seq_h5" ] || die "no $regime-sequential.h5 from the guest"
 	profile=$out/mtty-$regime.yaml
+	own "mtty-$regime.yaml"
+	own "calibrate-$regime.txt"
 	"$sw" calibrate traces "$seq_h5" --name "mtty-$regime" -o "$profile" >"$out/calibrate-$regime.txt" ||
 		die "calibrate traces $seq_h5 failed (above)"
 	say "calibrated $profile:"
@@ -207,6 +245,7 @@ for regime in $(echo "$regimes" | tr , ' '); do
 		strategy=${c%/pool} th=per-pass
 		[ "$strategy" = "$c" ] || th=pool
 		name=$regime-$(echo "$c" | tr / -)
+		own "sim-$name.json"
 		# shellcheck disable=SC2086
 		"$sw" sim "$here/mtty.yaml" --strategy "$strategy" --runs "$sim_runs" --quiet --format json \
 			--set "devices[0].profile=$profile" --set devices[0].backend=model --set 'devices[0].vfio={}' \
