@@ -133,6 +133,30 @@ static void json_set_string(json_t *o, const char *key, const char *value)
 		json_object_set_new(o, key, output_json_string(value));
 }
 
+/* The number text `samples` as a JSON integer field of `o`. */
+static void json_set_samples(json_t *o, const char *samples)
+{
+	if (samples)
+		json_object_set_new(o, "samples",
+		                    json_integer((json_int_t)strtoull(samples, NULL, 10)));
+}
+
+/* The fields a device and a host profile's JSON begin with. */
+static json_t *json_profile(const char *kind, const char *name, const char *file,
+                            const char *origin, const char *description, const char *command,
+                            const char *date)
+{
+	json_t *root = json_object();
+	json_set_string(root, "kind", kind);
+	json_set_string(root, "name", name);
+	json_set_string(root, "file", file);
+	json_set_string(root, "origin", origin);
+	json_set_string(root, "description", description);
+	json_set_string(root, "command", command);
+	json_set_string(root, "date", date);
+	return root;
+}
+
 static int show_json(const struct device_profile *p)
 {
 	json_t *keys = json_array();
@@ -148,23 +172,15 @@ static int show_json(const struct device_profile *p)
 				json_array_append_new(files, output_json_string(*f));
 			json_object_set_new(k, "files", files);
 		}
-		if (e->samples)
-			json_object_set_new(
-			    k, "samples", json_integer((json_int_t)strtoull(e->samples, NULL, 10)));
+		json_set_samples(k, e->samples);
 		json_set_string(k, "to", e->to);
 		json_set_string(k, "fit", e->fit);
 		json_set_string(k, "ref", e->ref);
 		json_set_string(k, "reason", e->reason);
 		json_array_append_new(keys, k);
 	}
-	json_t *root = json_object();
-	json_set_string(root, "kind", "device");
-	json_set_string(root, "name", p->name);
-	json_set_string(root, "file", p->file);
-	json_set_string(root, "origin", p->origin);
-	json_set_string(root, "description", p->description);
-	json_set_string(root, "command", p->command);
-	json_set_string(root, "date", p->date);
+	json_t *root = json_profile("device", p->name, p->file, p->origin, p->description,
+	                            p->command, p->date);
 	json_object_set_new(root, "values", json_integer((json_int_t)p->n_entries));
 	json_object_set_new(root, "assumptions", json_integer((json_int_t)p->n_assumptions));
 	json_object_set_new(root, "keys", keys);
@@ -205,7 +221,7 @@ static void show_host_table(const struct host_profile_info *p)
 
 static int show_host_json(const struct host_profile_info *p)
 {
-	json_t *keys = json_array(), *ms = json_array(), *root = json_object();
+	json_t *keys = json_array(), *ms = json_array();
 	for (size_t i = 0; i < p->n_keys; i++) {
 		json_t *k = json_object();
 		json_set_string(k, "key", p->keys[i]);
@@ -221,18 +237,11 @@ static int show_host_json(const struct host_profile_info *p)
 		json_set_string(o, "median", m->median);
 		json_set_string(o, "min", m->min);
 		json_set_string(o, "max", m->max);
-		if (m->samples)
-			json_object_set_new(
-			    o, "samples", json_integer((json_int_t)strtoull(m->samples, NULL, 10)));
+		json_set_samples(o, m->samples);
 		json_array_append_new(ms, o);
 	}
-	json_set_string(root, "kind", "host");
-	json_set_string(root, "name", p->name);
-	json_set_string(root, "file", p->file);
-	json_set_string(root, "origin", p->origin);
-	json_set_string(root, "description", p->description);
-	json_set_string(root, "command", p->command);
-	json_set_string(root, "date", p->date);
+	json_t *root =
+	    json_profile("host", p->name, p->file, p->origin, p->description, p->command, p->date);
 	json_set_string(root, "cpu", p->cpu);
 	json_set_string(root, "machine", p->machine);
 	json_object_set_new(root, "keys", keys);
