@@ -16,15 +16,18 @@
  * core; latencies are CLOCK_MONOTONIC.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,10 +60,15 @@ static const char usage[] =
     "  --bytes MIB   bytes copied per sample of the per-byte costs (default 64)\n"
     "  --name NAME   the profile's name (default: the --out file's base name, or\n"
     "                'this-host')\n"
-    "  --out FILE    write the profile there (via a temporary file, renamed\n"
-    "                when complete) instead of to standard output\n"
+    "  --out FILE    write the profile there (via a temporary file beside it,\n"
+    "                FILE.tmp-PID, renamed when complete and removed if the run\n"
+    "                fails or is interrupted) instead of to standard output; the\n"
+    "                temporary file is created before measuring, so a folder that\n"
+    "                does not exist or cannot be written fails at once\n"
     "Progress goes to standard error.  A scenario loads the profile with\n"
-    "hosts: {source: {profile: NAME}} (docs/scenarios.md).\n";
+    "hosts: {source: {profile: NAME}} (docs/scenarios.md).\n"
+    "exit status: 0 written, 1 a measurement or writing FILE failed, 2 a bad\n"
+    "option or an --out FILE that cannot be written (nothing measured).\n";
 
 struct stat3 {
 	double median, min, max;
@@ -796,6 +804,57 @@ static void put_duration(FILE *f, double seconds)
 		fprintf(f, "%.4gns", seconds * 1e9);
 }
 
+/* The temporary file of --out while it is not complete ("" otherwise):
+ * removed on any exit or fatal signal before it is renamed to FILE. */
+static char out_tmp[4096];
+
+static void remove_out_tmp(void)
+{
+	if (out_tmp[0])
+		unlink(out_tmp);
+}
+
+static void remove_out_tmp_on_signal(int sig)
+{
+	if (out_tmp[0])
+		unlink(out_tmp); /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Check --out FILE and create its temporary file (*f): 0, or -1 with why
+ * not said (FILE a folder, its folder missing or not writable). */
+static int open_out(const char *out, FILE **f)
+{
+	struct stat st;
+	if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "bench_host: --out %s: is a folder, expected a file\n", out);
+		return -1;
+	}
+	int n = snprintf(out_tmp, sizeof out_tmp, "%s.tmp-%ld", out, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof out_tmp) {
+		out_tmp[0] = '\0';
+		fprintf(stderr, "bench_host: --out %s: path too long\n", out);
+		return -1;
+	}
+	int fd = open(out_tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd < 0 || !(*f = fdopen(fd, "w"))) {
+		fprintf(stderr, "bench_host: --out %s: cannot write %s: %s (nothing measured)\n",
+		        out, out_tmp, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(out_tmp);
+		}
+		out_tmp[0] = '\0';
+		return -1;
+	}
+	atexit(remove_out_tmp);
+	signal(SIGINT, remove_out_tmp_on_signal);
+	signal(SIGTERM, remove_out_tmp_on_signal);
+	signal(SIGHUP, remove_out_tmp_on_signal);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int samples = 15;
@@ -843,6 +902,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_host: unexpected argument '%s'\n%s", argv[optind], usage);
 		return 2;
 	}
+	/* --out: the temporary file beside FILE is created now, before
+	 * seconds of measuring, so that a folder that does not exist or cannot
+	 * be written fails at once; FILE itself appears only complete. */
+	FILE *f = stdout;
+	if (out && open_out(out, &f))
+		return 2;
 	char base[256] = "this-host";
 	if (!name && out) {
 		const char *b = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
@@ -1048,15 +1113,6 @@ int main(int argc, char **argv)
 	double create = m[19].s.median, create_wait = fmax(0, m[21].s.median - create);
 	double wake_cpu = m[22].s.median, wake_wait = fmax(0, m[24].s.median - wake_cpu);
 
-	char tmp[4096] = "";
-	FILE *f = stdout;
-	if (out) {
-		snprintf(tmp, sizeof tmp, "%s.tmp-%ld", out, (long)getpid());
-		if (!(f = fopen(tmp, "w"))) {
-			fprintf(stderr, "bench_host: %s: %s\n", tmp, strerror(errno));
-			return 1;
-		}
-	}
 	char cpu[256], date[64], host[512] = "";
 	struct utsname u;
 	cpu_model(cpu, sizeof cpu);
@@ -1146,11 +1202,12 @@ int main(int argc, char **argv)
 		put_duration(f, m[i].s.max);
 		fprintf(f, ", samples: %d}\n", m[i].samples);
 	}
-	if (out && (fclose(f) != 0 || rename(tmp, out) != 0)) {
+	if (out && (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
+	            rename(out_tmp, out) != 0)) {
 		fprintf(stderr, "bench_host: %s: %s\n", out, strerror(errno));
-		unlink(tmp);
 		return 1;
 	}
+	out_tmp[0] = '\0'; /* renamed: nothing to remove */
 	free(src);
 	free(dst);
 	for (int k = 0; k < N_MEASURES; k++)

@@ -26,7 +26,7 @@ const struct cli_command cli_commands[] = {
     {"report", "draw plots of result files", cli_report, cli_report_help},
     {"import", "a real QEMU migration's trace logs as a result file", cli_import,
      cli_import_help},
-    {"profile", "a device profile's values with their provenance; the profiles found",
+    {"profile", "a device or host profile's values and sources; the profiles found",
      cli_profile, cli_profile_help},
     {"calibrate", "fit the model to measurements (traces, published tables)", cli_calibrate,
      cli_calibrate_help},

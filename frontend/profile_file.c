@@ -87,6 +87,31 @@ GPtrArray *profile_file_dirs(const char *kind, const char *from)
 	return a;
 }
 
+/* The relative path `name` in the folder `dir`, without its "." parts
+ * ("../p" and "./x.yaml": "../p/x.yaml"); in "." it is `name` as written.
+ * A ".." stays (the folder before it may be a symbolic link). */
+static char *join_clean(const char *dir, const char *name)
+{
+	if (!strcmp(dir, "."))
+		return g_strdup(name);
+	char *joined = g_build_filename(dir, name, NULL);
+	char **parts = g_strsplit(joined, G_DIR_SEPARATOR_S, -1);
+	GString *s = g_string_new(g_path_is_absolute(joined) ? G_DIR_SEPARATOR_S : "");
+
+	for (char **p = parts; *p; p++) {
+		if (!**p || !strcmp(*p, "."))
+			continue;
+		if (s->len && s->str[s->len - 1] != G_DIR_SEPARATOR)
+			g_string_append_c(s, G_DIR_SEPARATOR);
+		g_string_append(s, *p);
+	}
+	if (!s->len)
+		g_string_append_c(s, '.');
+	g_strfreev(parts);
+	g_free(joined);
+	return g_string_free(s, FALSE);
+}
+
 /* The file of profile `name` (see profile_file_read()), or NULL with the
  * places tried in `tried`; *origin says where it was found. */
 static char *find_file(const char *kind, const char *name, const char *from, GString *tried,
@@ -97,10 +122,14 @@ static char *find_file(const char *kind, const char *name, const char *from, GSt
 	if (strchr(name, '/') || g_str_has_suffix(name, ".yaml")) {
 		char *from_dir =
 		    from && strchr(from, '/') ? g_path_get_dirname(from) : g_strdup(".");
+		bool tried_name = false; /* the path in the folder is `name` itself */
 		*origin = PROFILE_FILE_ORIGIN_PATH;
-		if (!g_path_is_absolute(name))
-			found = try_path(g_build_filename(from_dir, name, NULL), tried);
-		if (!found)
+		if (!g_path_is_absolute(name)) {
+			char *in_dir = join_clean(from_dir, name);
+			tried_name = !strcmp(in_dir, name);
+			found = try_path(in_dir, tried);
+		}
+		if (!found && !tried_name)
 			found = try_path(g_strdup(name), tried);
 		g_free(from_dir);
 		return found;

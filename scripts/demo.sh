@@ -70,18 +70,21 @@ for n in 1 4; do
 done
 
 echo
-echo "== the same VM on a 2-core vs a 64-core host (docs/model.md \"Hosts and CPUs\"): ConnectX-7 VFs"
-echo "   whose arcs are 25% CPU (an assumption for the demo, not measured), host profile ci-2core"
-echo "   (measured by bench/bench_host) with its core count replaced, median downtime in ms"
-printf '%8s %6s %14s %14s %17s\n' devices cores sequential parallel-prio parallel-barrier
+echo "== the same VM on a 2-core vs a 64-core host (docs/model.md \"Hosts and CPUs\"):"
+echo "   scenarios/demo/host-cores.yaml: ConnectX-7 VFs whose arcs and loads are 25% CPU (an"
+echo "   assumption for the demo, not measured), switchover-ack (precopy images loaded before the"
+echo "   switchover), stop-copy state over 4 multifd channels (a load thread per device), host"
+echo "   profile ci-2core (measured by bench/bench_host) with its core count replaced; median"
+echo "   downtime in ms, and the switchovers forced by max_iterations or max_time (must be 0)"
+printf '%8s %6s %14s %14s %17s %7s\n' devices cores sequential parallel-prio parallel-barrier forced
 for n in 16 64; do
 	for c in 2 64; do
-		"$SW" sim scenarios/demo/cx7-sweep.yaml --strategy all --runs 1 --quiet \
-			--set devices.count=$n --set devices.arc_cpu_fraction=0.25 \
-			--set hosts.source.profile=ci-2core --set hosts.destination.profile=ci-2core \
-			--set hosts.source.cores=$c --set hosts.destination.cores=$c |
-			awk -v n=$n -v c=$c '/^comparison/ {k=1; next} k && $1 ~ /^(sequential|parallel)/ {m[$1]=$2}
-				END {printf "%8d %6d %14.1f %14.1f %17.1f\n", n, c, m["sequential"], m["parallel-prio"], m["parallel-barrier"]}'
+		"$SW" sim scenarios/demo/host-cores.yaml --strategy all --quiet \
+			--set devices.count=$n --set hosts.source.cores=$c --set hosts.destination.cores=$c |
+			awk -v n=$n -v c=$c '/^precopy/ {f += $5} /^comparison/ {k=1; next}
+				k && $1 ~ /^(sequential|parallel)/ {m[$1]=$2}
+				END {printf "%8d %6d %14.1f %14.1f %17.1f %7d\n", n, c, m["sequential"],
+					m["parallel-prio"], m["parallel-barrier"], f}'
 	done
 done
 

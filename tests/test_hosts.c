@@ -15,14 +15,17 @@
  * a parked task costs the releaser thread_wake (no wait); a host without the per-frame
  * and per-call keys computes what one with them at 0 does, bit for bit; a host with enough cores
  * changes nothing, bit for bit; 64 devices whose arcs are CPU work on 2 cores take at least their
- * CPU time over 2; host profiles load by name and their errors name their own file, line and key.
+ * CPU time over 2; host profiles load by name and their errors name their own file, line and key;
+ * what `profile show` prints of a host profile (its keys as written, what each is).
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "host_profile.h"
 #include "migration.h"
 #include "scenario_load.h"
+#include "scenario_schema.h"
 #include "sim_device.h"
 #include "sim_runtime.h"
 #include "sim_world.h"
@@ -1095,6 +1098,70 @@ static void test_profile_errors(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "host-profile-bad.yaml:5: host.cores: "));
 }
 
+/* What `profile show` prints of a host profile: every key host: sets, in
+ * the file's order, with its text as written and what it is; the
+ * converted values are those a scenario gets from it; every host key has a
+ * meaning, none else does. */
+static void test_profile_info(void)
+{
+	struct host_profile_info info;
+	struct scenario *s = load_text("name: p\nhosts: {source: {profile: ci-2core}}\n"
+	                               "devices: [{name: vf}]\n",
+	                               NULL, 0);
+	char err[1024];
+
+	CU_ASSERT_EQUAL_FATAL(host_profile_info_load("ci-2core", NULL, &info, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(info.name, "ci-2core");
+	CU_ASSERT_STRING_EQUAL(info.file, "<built-in>/hosts/ci-2core.yaml");
+	CU_ASSERT_STRING_EQUAL(info.origin, "built-in");
+	CU_ASSERT_PTR_NOT_NULL(info.command);
+	CU_ASSERT_PTR_NOT_NULL(info.date);
+	CU_ASSERT(info.n_measurements > 0);
+	CU_ASSERT_FATAL(info.n_keys >= 2);
+	CU_ASSERT_STRING_EQUAL(info.keys[0], "cores");
+	CU_ASSERT_STRING_EQUAL(info.values[0], "2");
+	CU_ASSERT_STRING_EQUAL(info.keys[1], "send_cpu_per_byte");
+	CU_ASSERT(g_str_has_suffix(info.values[1], "ns"));
+	CU_ASSERT_PTR_NULL(info.host.profile);
+	const struct scn_host *a = &info.host, *b = &s->hosts[0];
+#define SAME(f) CU_ASSERT_EQUAL(a->f, b->f)
+	SAME(cores);
+	SAME(send_cpu_s_per_byte);
+	SAME(recv_cpu_s_per_byte);
+	SAME(vcpu_pause_s);
+	SAME(vcpu_resume_s);
+	SAME(wake_latency_s);
+	SAME(task_cpu_s);
+	SAME(sleep_cpu_s);
+	SAME(unblock_cpu_s);
+	SAME(send_cpu_s_per_frame);
+	SAME(recv_cpu_s_per_frame);
+	SAME(device_read_cpu_s);
+	SAME(device_read_end_cpu_s);
+	SAME(device_write_cpu_s);
+	SAME(has_thread_create);
+	SAME(has_thread_wake);
+	SAME(thread_create_s);
+	SAME(thread_wake_s);
+	SAME(thread_create_wait_s);
+	SAME(thread_wake_wait_s);
+#undef SAME
+	for (size_t i = 0; i < info.n_keys; i++)
+		CU_ASSERT_PTR_NOT_NULL(host_profile_key_meaning(info.keys[i]));
+	host_profile_info_free(&info);
+	scenario_free(s);
+
+	size_t n = 0;
+	for (const cyaml_schema_field_t *f = scenario_schema_host_fields; f->key; f++, n++)
+		CU_ASSERT((host_profile_key_meaning(f->key) != NULL) ==
+		          !!strcmp(f->key, "profile"));
+	CU_ASSERT_EQUAL(n, 19);
+	CU_ASSERT_PTR_NULL(host_profile_key_meaning("host"));
+
+	CU_ASSERT_EQUAL(host_profile_info_load("no-such-host", NULL, &info, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "host profile 'no-such-host' not found"));
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("hosts", TEST(test_cores_are_shared), TEST(test_shared_host),
@@ -1109,5 +1176,5 @@ void register_tests(void)
 	           TEST(test_enough_cores_change_nothing), TEST(test_device_io_cpu),
 	           TEST(test_frame_and_io_keys_default_to_nothing),
 	           TEST(test_64_devices_on_2_cores), TEST(test_profile_by_name),
-	           TEST(test_profile_errors));
+	           TEST(test_profile_errors), TEST(test_profile_info));
 }
