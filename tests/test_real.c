@@ -445,6 +445,49 @@ static void test_emu_scenario_runs(void)
 	}
 }
 
+/* Per-group multifd transfer for real: group `on` (the migration's auto,
+ * with channels) sends its devices' state over the two multifd
+ * connections, each device by its own save thread and loaded by its own
+ * load thread; group `main` sets its own off and streams on the main
+ * connection.  Every emulated destination device checks each byte it
+ * loads (a wrong one fails the run). */
+static void test_emu_mixed_multifd_transfer(void)
+{
+	const char *sets[] = {"network.multifd_channels=2", "migration.chunk_size=64KiB",
+	                      "devices=[{name: on, profile: null, count: 2, state_size: 256KiB, "
+	                      "capabilities: [stop_copy, p2p]}, {name: main, profile: null, "
+	                      "count: 2, state_size: 256KiB, capabilities: [stop_copy, p2p], "
+	                      "multifd_transfer: off}]"};
+	struct scenario *s = load(emu_yaml, sets, 3);
+	struct real_world_config cfg = {.devices = REAL_DEVICES_EMU};
+	struct run_out o;
+	run_real(s, &cfg, &o);
+	if (o.res.status)
+		fprintf(stderr, "mixed: %s\n", o.res.error);
+	CU_ASSERT_EQUAL(o.res.status, 0);
+	CU_ASSERT_EQUAL(o.sum.stopcopy_bytes, 4 * 256 * KiB);
+	/* Device 0 and 1 (on0, on1) by their own tasks, 2 and 3 on the main
+	 * stream's. */
+	static const char *const own[4][2] = {{"vfio-on0-save", "vfio-on0-load"},
+	                                      {"vfio-on1-save", "vfio-on1-load"},
+	                                      {"migration", "load"},
+	                                      {"migration", "load"}};
+	unsigned sends[4] = {0}, loads[4] = {0}, wrong = 0;
+	for (size_t k = 0; k < o.tr.n; k++) {
+		const struct trace_event *e = &o.tr.ev[k];
+		bool send = e->kind == TRACE_SEND && e->text && !strcmp(e->text, "stop-copy");
+		if ((!send && e->kind != TRACE_LOAD_BEGIN) || e->device < 0 || e->device > 3)
+			continue;
+		wrong += strcmp(e->task, own[e->device][send ? 0 : 1]) != 0;
+		(send ? sends : loads)[e->device]++;
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	for (int d = 0; d < 4; d++)
+		CU_ASSERT(sends[d] == 1 && loads[d] == 4); /* 4 chunks of 64 KiB */
+	run_free(&o);
+	scenario_free(s);
+}
+
 static double process_cpu_s(void)
 {
 	struct timespec ts;
@@ -1072,7 +1115,8 @@ void register_tests(void)
 	           TEST(test_emu_contention_domain), TEST(test_null_device),
 	           TEST(test_free_groups));
 	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs),
-	           TEST(test_emu_pool_runs), TEST(test_emu_cpu_work_is_burnt));
+	           TEST(test_emu_mixed_multifd_transfer), TEST(test_emu_pool_runs),
+	           TEST(test_emu_cpu_work_is_burnt));
 	TEST_SUITE("robustness", TEST(test_faults_at_every_phase),
 	           TEST(test_faults_in_multifd_device_state), TEST(test_devstate_spawn_failure),
 	           TEST(test_corrupt_state_fails_the_load),
