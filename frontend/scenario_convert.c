@@ -327,6 +327,24 @@ static int convert_precopy_keys(struct loader *L, const struct raw_device *d,
 	return get_bool(L, path, d->destination_starts_running, &g->destination_starts_running);
 }
 
+/* multifd_transfer: the group's own x-migration-multifd-transfer, or (key
+ * absent) the migration's. */
+static int convert_multifd_transfer(struct loader *L, const struct raw_device *d, const char *dev,
+                                    struct scn_device_group *g)
+{
+	char path[KEY_PATH_LEN];
+	int k = (int)g->multifd_transfer;
+	if (!d->multifd_transfer)
+		return 0;
+	snprintf(path, sizeof(path), "%s.multifd_transfer", dev);
+	if (get_enum(L, path, d->multifd_transfer, &scenario_multifd_transfer_names,
+	             "multifd transfer mode", &k))
+		return -1;
+	g->multifd_transfer_set = true;
+	g->multifd_transfer = (enum multifd_transfer)k;
+	return 0;
+}
+
 static int dup_list(struct loader *L, char **in, unsigned n, char ***out, size_t *n_out)
 {
 	if (!n)
@@ -368,7 +386,7 @@ static int convert_backend(struct loader *L, const struct raw_device *d, const c
 
 /* The device model's keys of `d` (scenario_schema_device_model_fields,
  * plus reinit, final_check_failure, precopy_save_error,
- * destination_starts_running and backend,
+ * destination_starts_running, multifd_transfer and backend,
  * which a profile file cannot have) over profile `p`'s values, into *g. */
 static int convert_device_keys(struct loader *L, const struct raw_device *d, const char *dev,
                                const struct scenario_profile *p, struct scn_device_group *g)
@@ -415,7 +433,7 @@ static int convert_device_keys(struct loader *L, const struct raw_device *d, con
 	snprintf(path, sizeof(path), "%s.load.image", dev);
 	if (get_duration(L, path, d->load ? d->load->image : NULL, &g->load_image_s))
 		return -1;
-	if (convert_precopy_keys(L, d, p, dev, g))
+	if (convert_precopy_keys(L, d, p, dev, g) || convert_multifd_transfer(L, d, dev, g))
 		return -1;
 	if (convert_backend(L, d, dev, g))
 		return -1;

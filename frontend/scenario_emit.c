@@ -230,6 +230,8 @@ static void emit_group(struct emit *m, const struct scenario *s, const struct sc
 	emit_probability(m, "final_check_failure", g->final_check_failure);
 	emit_kv(m, "precopy_save_error", g->precopy_save_error ? "true" : "false");
 	emit_kv(m, "destination_starts_running", g->destination_starts_running ? "true" : "false");
+	if (g->multifd_transfer_set) /* absent: the migration's */
+		emit_kv(m, "multifd_transfer", multifd_transfer_name(g->multifd_transfer));
 	emit_probability(m, "arc_cpu_fraction", g->arc_cpu_fraction);
 	if (g->domain >= 0 && (size_t)g->domain < s->n_domains)
 		emit_kv(m, "domain", s->domains[g->domain].name);

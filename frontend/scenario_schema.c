@@ -154,6 +154,7 @@ static const cyaml_schema_field_t device_fields[] = {
     STR("final_check_failure", OPT, struct raw_device, final_check_failure),
     STR("precopy_save_error", OPT, struct raw_device, precopy_save_error),
     STR("destination_starts_running", OPT, struct raw_device, destination_starts_running),
+    STR("multifd_transfer", OPT, struct raw_device, multifd_transfer),
     STR("domain", OPT, struct raw_device, domain),
     STR("backend", OPT, struct raw_device, backend),
     CYAML_FIELD_MAPPING_PTR("vfio", OPT, struct raw_device, vfio, vfio_fields),

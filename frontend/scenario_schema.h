@@ -80,6 +80,7 @@ struct raw_device {
 	struct raw_load *init_load;
 	struct raw_reinit *reinit;
 	char *final_check_failure, *precopy_save_error, *destination_starts_running;
+	char *multifd_transfer;
 	char *domain;
 	char *arc_cpu_fraction;
 };

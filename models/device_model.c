@@ -196,7 +196,7 @@ double devmodel_query_begin(struct devmodel *dm, const struct device *d, double 
 	return dist_sample_lazy(&dm->g->query_latency, &dm->rng);
 }
 
-int devmodel_precopy_info(struct devmodel *dm, const struct device *d,
+int devmodel_precopy_info(struct devmodel *dm, const struct device *d, double now,
                           struct device_precopy_info *out)
 {
 	/* The final REINIT check is the one query made with the VM stopped. */
@@ -204,8 +204,10 @@ int devmodel_precopy_info(struct devmodel *dm, const struct device *d,
 	    gsl_rng_uniform(rng_lazy_get(&dm->wrng)) < dm->g->final_check_failure)
 		return -EIO;
 	/* A query that finds every image so far read (and the guest running)
-	 * takes an incremental image of what changed since the last one; on a
-	 * busy device that save fails, and none is taken after it. */
+	 * takes an incremental image of what changed since the last one, and
+	 * starts its save, which the read of it waits for (mlx5's precopy
+	 * ioctl issues the save; the read finds the data once it is done); on
+	 * a busy device that save fails, and none is taken after it. */
 	if (d->vm_stopped_at < 0 && !dm->initial_left && !dm->incr_left && dm->dirty_left &&
 	    !dm->save_error) {
 		if (dm->g->precopy_save_error) {
@@ -213,6 +215,7 @@ int devmodel_precopy_info(struct devmodel *dm, const struct device *d,
 		} else {
 			dm->incr_left = dm->incr_taken = dm->dirty_left;
 			dm->incr_since = dm->dirty_since;
+			dm->incr_saved_at = now + save_cost(dm, dm->incr_taken);
 			dm->dirty_left = 0;
 			dm->dirty_since = dm->dirty_until;
 		}
@@ -247,6 +250,16 @@ static uint64_t take_image(uint64_t *left, uint64_t max, uint32_t kind, uint32_t
 	uint64_t n = take(left, max);
 	*hint = kind | (n && !*left ? DEVICE_DATA_IMAGE_END : 0);
 	return n;
+}
+
+double devmodel_read_wait(struct devmodel *dm, const struct device *d, double now)
+{
+	if (!vfio_fsm_is_precopy(d->state))
+		return 0;
+	advance(dm, d, now);
+	return !dm->initial_left && dm->incr_left && dm->incr_saved_at > now
+	           ? dm->incr_saved_at - now
+	           : 0;
 }
 
 /* Images, as the reads complete them: the initial data read in one go (the

@@ -24,9 +24,11 @@
  * saves the header and the increment since the last image was taken: that,
  * after anything precopy left unread, is the stop-copy data.  Entering
  * STOP_COPY without precopy saves a full image.  Saving costs bytes /
- * save_Bps of source device time inside the arc that saves (precopy's
- * incremental images are saved while the guest runs, and their save is not
- * charged: a simplification, docs/model.md); the destination loads
+ * save_Bps of source device time: inside the arc that saves, and for an
+ * incremental image after the query that takes it, while the guest runs:
+ * a precopy read of that image waits until its save is done (mlx5 saves it
+ * asynchronously and its read waits for the saved data; docs/model.md,
+ * "Device state as images").  The destination loads
  * each image as its data is written (load_fixed + bytes / load_Bps per
  * write) and pre-allocates for the announced size (init_load) in the write
  * that completes the header, and again for re-initialised initial data.
@@ -70,6 +72,7 @@ struct devmodel {
 	uint64_t initial_left, incr_left, dirty_left;
 	uint64_t incr_taken;     /* the incremental image's size when taken */
 	double incr_since;       /* when the image before it was taken */
+	double incr_saved_at;    /* when the save of the image taken ends */
 	uint64_t hidden_initial; /* re-initialised bytes the device could not report */
 	uint64_t stopcopy_initial_left, state_left;
 	double dirty_since, dirty_until;
@@ -118,12 +121,18 @@ void devmodel_arc_end(struct devmodel *dm, const struct device *d, double now, e
 /* A precopy-info or data-size query, before its work: brings the workload
  * up to `now` and draws the query's latency. */
 double devmodel_query_begin(struct devmodel *dm, const struct device *d, double now);
-/* precopy_info after the query's work: -EIO when the final REINIT check
- * (the query made with the VM stopped) fails, else 0 and *out. */
-int devmodel_precopy_info(struct devmodel *dm, const struct device *d,
+/* precopy_info after the query's work, at `now` (when an incremental image
+ * it takes starts saving): -EIO when the final REINIT check (the query made
+ * with the VM stopped) fails, else 0 and *out. */
+int devmodel_precopy_info(struct devmodel *dm, const struct device *d, double now,
                           struct device_precopy_info *out);
 /* stop_copy_size after the query's work. */
 uint64_t devmodel_stop_copy_size(const struct devmodel *dm, const struct device *d);
+
+/* Before a read() at `now`: how long it waits for the save of the
+ * incremental image it would fetch (0 when it fetches other data or the
+ * save is done).  Brings the workload up to `now`. */
+double devmodel_read_wait(struct devmodel *dm, const struct device *d, double now);
 
 /* read(): how many bytes (at most max) the data fd yields now, and their
  * DEVICE_DATA_* hint (a chunk never mixes kinds); -EINVAL outside the

@@ -7,7 +7,10 @@
  * order; on the destination the receivers file each packet under its
  * device and index, and one load task per device writes the buffers to the
  * device in index order, then loads the config state.  The destination
- * starts its VM only after every load task has finished.
+ * starts its VM only after every load task has finished.  Only the devices
+ * whose own x-migration-multifd-transfer resolves on (devices[].multifd_transfer,
+ * else migration.multifd_transfer) have a save and a load task; the others'
+ * state stays on the main stream (mig_source.c).
  */
 #include "mig_devstate.h"
 
@@ -27,6 +30,7 @@
 struct devstate_save {
 	struct mig *m;
 	struct mig_device *md;
+	bool on;   /* the device's state goes over the channels */
 	void *buf; /* chunk_size bytes in a data world; swapped with a channel's */
 	struct rt_task *task;
 	char name[TASK_NAME_LEN];
@@ -43,6 +47,7 @@ struct state_buffer {
 struct devstate_load {
 	struct mig *m;
 	struct mig_device *md;
+	bool on;                /* the device's state comes over the channels */
 	struct rt_sem *arrived; /* released once per packet filed for this device */
 	GArray *bufs;           /* struct state_buffer by index */
 	uint32_t next;          /* the next index to load */
@@ -62,6 +67,11 @@ struct mig_devstate {
 bool mig_devstate_on(const struct mig *m)
 {
 	return scenario_multifd_transfer(m->scn);
+}
+
+bool mig_devstate_device_on(const struct mig *m, size_t i)
+{
+	return scenario_device_multifd_transfer(m->scn, i);
 }
 
 /* ---- source ------------------------------------------------------------- */
@@ -102,6 +112,8 @@ void mig_devstate_save_start(struct mig *m)
 	struct mig_devstate *ds = m->devstate;
 	for (size_t i = 0; i < m->src.n && !mig_failed(m); i++) {
 		struct devstate_save *sv = &ds->save[i];
+		if (!sv->on)
+			continue;
 		sv->task = rt_spawn(m->rt, RT_SIDE_SRC, sv->name, save_task, sv);
 		if (!sv->task)
 			mig_fail(m, -EAGAIN, SRC_TASK,
@@ -225,6 +237,12 @@ static int load_state_buffer(struct mig *m, const struct rt_frame *f, const char
 		         (int)f->device, m->dst.n);
 		return -EPROTO;
 	}
+	if (!ds->load[f->device].on) {
+		mig_fail(m, -EPROTO, task,
+		         "%s: device state packet for device %s, whose multifd transfer is off",
+		         task, ds->load[f->device].md->dev->name);
+		return -EPROTO;
+	}
 	TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = task, .kind = TRACE_STATE_BUFFER,
 	          .device = f->device, .side = RT_SIDE_DST,
 	          .value = (double)MIG_DEVSTATE_IDX(f->value),
@@ -248,6 +266,8 @@ int mig_devstate_load_start(struct mig *m)
 	ds->load_started = true;
 	for (size_t i = 0; i < m->dst.n; i++) {
 		struct devstate_load *dl = &ds->load[i];
+		if (!dl->on)
+			continue;
 		dl->task = rt_spawn(m->rt, RT_SIDE_DST, dl->name, load_task, dl);
 		if (!dl->task) {
 			mig_fail(m, -EAGAIN, DST_TASK,
@@ -274,7 +294,7 @@ int mig_devstate_load_end(struct mig *m, bool ok)
 	}
 	for (size_t i = 0; ok && i < m->dst.n && !mig_failed(m); i++) {
 		struct devstate_load *dl = &ds->load[i];
-		if (!dl->complete)
+		if (dl->on && !dl->complete)
 			mig_fail(m, -EIO, DST_TASK,
 			         "destination device %s: its device state over multifd stopped at "
 			         "buffer %u, before its config state",
@@ -311,8 +331,10 @@ int mig_devstate_new(struct mig *m)
 			struct devstate_save *sv = &ds->save[i];
 			sv->m = m;
 			sv->md = &m->src.devs[i];
+			sv->on = mig_devstate_device_on(m, i);
 			snprintf(sv->name, sizeof sv->name, "vfio-%s-save", sv->md->dev->name);
-			if (m->rt->carries_data && !(sv->buf = malloc(m->scn->chunk_bytes)))
+			if (sv->on && m->rt->carries_data &&
+			    !(sv->buf = malloc(m->scn->chunk_bytes)))
 				return -ENOMEM;
 		}
 	}
@@ -323,6 +345,7 @@ int mig_devstate_new(struct mig *m)
 			struct devstate_load *dl = &ds->load[i];
 			dl->m = m;
 			dl->md = &m->dst.devs[i];
+			dl->on = mig_devstate_device_on(m, i);
 			snprintf(dl->name, sizeof dl->name, "vfio-%s-load", dl->md->dev->name);
 			dl->bufs = g_array_new(FALSE, TRUE, sizeof(struct state_buffer));
 			g_array_set_clear_func(dl->bufs, clear_buffer);

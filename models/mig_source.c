@@ -188,12 +188,19 @@ static void src_stop_and_copy(struct mig *m, uint64_t ram_pending)
 		return;
 	if (mig_devstate_on(m)) {
 		/* QEMU: the switchover-start command, then the device save threads
-		 * run while the migration thread sends the rest of RAM; all of it
-		 * has left before the end of the stream. */
+		 * run while the migration thread sends the rest of RAM and then,
+		 * on the main stream, the state of each device whose multifd
+		 * transfer is off (its save_live_complete_precopy); all of it has
+		 * left before the end of the stream. */
 		if (mig_stream_send(m, m->stream, MIG_REC_SWITCHOVER_START, -1, 0, 0, NULL,
 		                    SRC_TASK) == 0) {
 			mig_devstate_save_start(m);
-			mig_multifd_send_ram(m, ram_pending, true, true);
+			if (mig_multifd_send_ram(m, ram_pending, true, true) == 0)
+				for (size_t i = 0; i < m->src.n && !mig_failed(m); i++)
+					if (!mig_devstate_device_on(m, i) &&
+					    mig_stream_device_data(m, &m->src.devs[i], UINT64_MAX,
+					                           true) < 0)
+						break;
 			mig_devstate_save_end(m);
 		}
 	} else if (mig_multifd_send_ram(m, ram_pending, false, true) == 0) {

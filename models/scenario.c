@@ -270,9 +270,27 @@ const char *multifd_transfer_name(enum multifd_transfer t)
 	return names_name(&scenario_multifd_transfer_names, t);
 }
 
+/* A group's multifd transfer mode: its own, else the migration's. */
+static enum multifd_transfer group_multifd_transfer(const struct scenario *s,
+                                                    const struct scn_device_group *g)
+{
+	return g->multifd_transfer_set ? g->multifd_transfer : s->multifd_transfer;
+}
+
 bool scenario_multifd_transfer(const struct scenario *s)
 {
-	return s->multifd_channels > 0 && s->multifd_transfer != MULTIFD_TRANSFER_OFF;
+	if (s->multifd_channels == 0)
+		return false;
+	for (size_t i = 0; i < s->n_groups; i++)
+		if (group_multifd_transfer(s, &s->groups[i]) != MULTIFD_TRANSFER_OFF)
+			return true;
+	return false;
+}
+
+bool scenario_device_multifd_transfer(const struct scenario *s, size_t i)
+{
+	return s->multifd_channels > 0 &&
+	       group_multifd_transfer(s, scenario_device_group(s, i, NULL)) != MULTIFD_TRANSFER_OFF;
 }
 
 const char *thread_mode_name(enum thread_mode t)
@@ -1130,6 +1148,23 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		    "refuses x-migration-multifd-transfer=on without multifd; use auto or off");
 		FAIL("migration.multifd_transfer");
 	}
+	for (size_t i = 0; i < s->n_groups; i++) {
+		const struct scn_device_group *g = &s->groups[i];
+		if (!g->multifd_transfer_set)
+			continue;
+		if (multifd_transfer_name(g->multifd_transfer)[0] == '?') {
+			names_list(&scenario_multifd_transfer_names, words, sizeof(words));
+			snprintf(err, errlen, "unknown multifd transfer mode: expected %s", words);
+			FAIL("devices[%zu].multifd_transfer", i);
+		}
+		if (g->multifd_transfer == MULTIFD_TRANSFER_ON && s->multifd_channels == 0) {
+			snprintf(err, errlen,
+			         "on needs multifd channels (network.multifd_channels > 0), as "
+			         "QEMU refuses the device's x-migration-multifd-transfer=on "
+			         "without multifd; use auto or off");
+			FAIL("devices[%zu].multifd_transfer", i);
+		}
+	}
 	if (validate_ack(s, path, pathlen, err, errlen))
 		goto fail;
 	if (late_ack_rule_name(s->late_ack_rule)[0] == '?') {
@@ -1318,7 +1353,9 @@ static bool group_eq(const struct scn_device_group *a, const struct scn_device_g
 	    !dist_eq(&a->reinit_chunk, &b->reinit_chunk) ||
 	    a->final_check_failure != b->final_check_failure ||
 	    a->precopy_save_error != b->precopy_save_error ||
-	    a->destination_starts_running != b->destination_starts_running || a->domain != b->domain ||
+	    a->destination_starts_running != b->destination_starts_running ||
+	    a->domain != b->domain || a->multifd_transfer_set != b->multifd_transfer_set ||
+	    (a->multifd_transfer_set && a->multifd_transfer != b->multifd_transfer) ||
 	    a->backend != b->backend || a->vfio_interface != b->vfio_interface ||
 	    a->arc_cpu_fraction != b->arc_cpu_fraction || a->n_vfio_source != b->n_vfio_source ||
 	    a->n_vfio_destination != b->n_vfio_destination)

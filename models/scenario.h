@@ -165,6 +165,11 @@ struct scn_device_group {
 	 * RUNNING_P2P -> STOP -> RESUMING; false (the default): it starts in
 	 * STOP and setup is the one arc STOP -> RESUMING. */
 	bool destination_starts_running;
+	/* QEMU's per-device x-migration-multifd-transfer (a vfio-pci property,
+	 * hw/vfio/pci.c) for this group's devices, when multifd_transfer_set;
+	 * else migration.multifd_transfer applies. */
+	bool multifd_transfer_set;
+	enum multifd_transfer multifd_transfer;
 	int domain; /* index in scenario.domains, or -1 */
 	enum device_backend backend;
 	/* BACKEND_VFIO: instance i is vfio_source[i] on the source and
@@ -432,8 +437,15 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 
 /* Same content (the `file` they came from is not compared). */
 bool scenario_equal(const struct scenario *a, const struct scenario *b);
-/* Whether this scenario sends device state over the multifd channels at
- * switchover (migration.multifd_transfer resolved against the channels). */
+/* Whether this scenario does multifd device-state transfer at switchover:
+ * it has multifd channels and some device group's transfer mode (its
+ * devices[].multifd_transfer, else migration.multifd_transfer) is not off.
+ * A scenario has at least one group (validation), so without per-group
+ * keys this is migration.multifd_transfer resolved against the channels. */
 bool scenario_multifd_transfer(const struct scenario *s);
+/* Whether device instance i sends its stop-copy state over the multifd
+ * channels: its group's multifd_transfer (else the migration's) resolved
+ * against the channels, as QEMU resolves each device's property. */
+bool scenario_device_multifd_transfer(const struct scenario *s, size_t i);
 
 #endif

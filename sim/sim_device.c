@@ -6,7 +6,8 @@
  * rest a wait; devices of one contention domain (a PF's firmware) hold the
  * domain's semaphore while they work, so at most `capacity` of them
  * progress at once.  Data is counted, not carried: PRE_COPY serves the
- * header and the full image (DEVICE_DATA_INITIAL), then incremental images;
+ * header and the full image (DEVICE_DATA_INITIAL), then incremental images,
+ * each once its save is done (a read waits for it, outside the domain);
  * STOP_COPY serves any initial bytes never sent, then the header and the
  * increment (or, without precopy, the full image).  The destination's
  * writes cost load_fixed + bytes / load_rate, plus the pre-allocation
@@ -94,7 +95,7 @@ static int sim_precopy_info(struct device *d, struct device_precopy_info *out)
 	if (!vfio_fsm_is_precopy(d->state))
 		return -EINVAL;
 	work(sd, devmodel_query_begin(&sd->m, d, rt_now(sd->rt)), 0);
-	return devmodel_precopy_info(&sd->m, d, out);
+	return devmodel_precopy_info(&sd->m, d, rt_now(sd->rt), out);
 }
 
 static int sim_stop_copy_size(struct device *d, uint64_t *bytes)
@@ -110,8 +111,14 @@ static int sim_read(struct device *d, void *buf, uint64_t max, uint64_t *got, ui
 	(void)buf;
 	struct sim_dev *sd = sd_of(d);
 	/* Only precopy's reads depend on the time: a stop-copy read does not
-	 * ask for it, which would end a run ahead (rt_chan_send_ahead). */
-	double now = vfio_fsm_is_precopy(d->state) ? rt_now(sd->rt) : 0;
+	 * ask for it, which would end a run ahead (rt_chan_send_ahead).  A
+	 * read of an incremental image first waits for its save (a wait on
+	 * the device, as the emulated device sleeps it). */
+	double now = 0;
+	if (vfio_fsm_is_precopy(d->state)) {
+		rt_sleep(sd->rt, devmodel_read_wait(&sd->m, d, rt_now(sd->rt)));
+		now = rt_now(sd->rt);
+	}
 	int rc = devmodel_read(&sd->m, d, now, max, got, hint);
 	/* The call's own CPU on the data fd (device_read_cpu), after the model
 	 * said what is there, as the emulated device reads it; its bytes are

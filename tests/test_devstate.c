@@ -4,7 +4,10 @@
  * the stop-copy phase is the link's time for every device's packets, the
  * destination loads each device on its own task, in buffer order, before
  * the VM starts; `off`, and no channels, give the main-stream transfer of
- * before.  The devices cost nothing but what each test gives them.
+ * before; a device group's own devices[].multifd_transfer (QEMU's
+ * per-device property) overrides the migration's for its devices, the
+ * others' state sharing the link on the main stream.  The devices cost
+ * nothing but what each test gives them.
  */
 #include <math.h>
 #include <stdio.h>
@@ -45,12 +48,12 @@ struct run {
 	struct run_summary sum;
 };
 
-/* Run the scenario with these settings. */
-static void run_sets(struct run *r, const char *const *sets, size_t n)
+/* Run the scenario `text` (named `file`) with these settings. */
+static void run_text(struct run *r, const char *file, const char *text, const char *const *sets,
+                     size_t n)
 {
 	char err[1024];
-	int rc = scenario_load_text("devstate.yaml", yaml, strlen(yaml), sets, n, &r->s, err,
-	                            sizeof err);
+	int rc = scenario_load_text(file, text, strlen(text), sets, n, &r->s, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "%s\n", err);
 	CU_ASSERT_FATAL(rc == 0);
@@ -58,6 +61,12 @@ static void run_sets(struct run *r, const char *const *sets, size_t n)
 	CU_ASSERT_FATAL(sim_world_run(r->s, 0, &r->tr, &r->res, err, sizeof err) == 0);
 	CU_ASSERT_EQUAL_FATAL(r->res.status, 0);
 	CU_ASSERT_FATAL(summary_from_trace(r->s, &r->tr, &r->res, &r->sum) == 0);
+}
+
+/* Run the scenario with these settings. */
+static void run_sets(struct run *r, const char *const *sets, size_t n)
+{
+	run_text(r, "devstate.yaml", yaml, sets, n);
 }
 
 /* Run the scenario with `devices` devices, `channels` channels, the given
@@ -338,6 +347,103 @@ static void test_out_of_order_loaded_in_order(void)
 	run_free(&r);
 }
 
+/* Two groups of two devices over 2 channels: `vf` takes the migration's
+ * multifd_transfer (auto: on), `mf` sets its own off.  vf0 and vf1 are
+ * read by their save tasks and loaded by their load tasks; mf0 and mf1 by
+ * the migration task on the main stream (8 records each, no config packet)
+ * and the main load task, while the save tasks' packets go out: the link
+ * carries all of it back to back after the switchover start and the first
+ * save task's creation.  With the key unset the same scenario sends all
+ * four over the channels, and setting `vf`'s off as well gives the
+ * main-stream run of before (no save or load task at all); the
+ * migration's off with `vf`'s own on gives the mixed run. */
+static const char *mixed_yaml = "name: mixed\n"
+                                "vm: {ram: 0}\n"
+                                "network: {bandwidth: 1GB/s, latency: 0, multifd_channels: 2}\n"
+                                "migration: {chunk_size: 1MiB, thread_create: 10us, "
+                                "thread_join: 0}\n"
+                                "devices:\n"
+                                "  - name: vf\n"
+                                "    profile: null\n"
+                                "    capabilities: [stop_copy, p2p]\n"
+                                "    state_size: 8MiB\n"
+                                "    count: 2\n"
+                                "  - name: mf\n"
+                                "    profile: null\n"
+                                "    capabilities: [stop_copy, p2p]\n"
+                                "    state_size: 8MiB\n"
+                                "    count: 2\n"
+                                "    multifd_transfer: off\n"
+                                "runs: 1\n";
+
+static void run_mixed(struct run *r, const char *const *sets, size_t n)
+{
+	run_text(r, "mixed.yaml", mixed_yaml, sets, n);
+}
+
+/* Which task sent (TRACE_SEND, stop-copy) and loaded each of the 4 devices:
+ * 's' its own save or load task, 'm' the main stream's, 0 none, '?' mixed. */
+static void mixed_tasks(const struct run *r, char *sent, char *loaded)
+{
+	static const char *const names[] = {"vf0", "vf1", "mf0", "mf1"};
+	memset(sent, 0, 4);
+	memset(loaded, 0, 4);
+	for (size_t k = 0; k < r->tr.n; k++) {
+		const struct trace_event *e = &r->tr.ev[k];
+		bool send = e->kind == TRACE_SEND && e->text && !strcmp(e->text, "stop-copy");
+		if ((!send && e->kind != TRACE_LOAD_BEGIN) || e->device < 0 || e->device > 3)
+			continue;
+		char own[32];
+		snprintf(own, sizeof own, "vfio-%s-%s", names[e->device], send ? "save" : "load");
+		const char *main_task = send ? "migration" : "load";
+		char c = !strcmp(e->task, own) ? 's' : !strcmp(e->task, main_task) ? 'm' : '?';
+		char *slot = send ? &sent[e->device] : &loaded[e->device];
+		*slot = *slot && *slot != c ? '?' : c;
+	}
+}
+
+static void test_device_group_override(void)
+{
+	struct run mixed, all_on, all_off, forced;
+	const char *unset[] = {"devices[1].multifd_transfer=auto"};
+	const char *off[] = {"devices[0].multifd_transfer=off"};
+	const char *on[] = {"migration.multifd_transfer=off", "devices[0].multifd_transfer=on"};
+	run_mixed(&mixed, NULL, 0);
+	run_mixed(&all_on, unset, 1);
+	run_mixed(&all_off, off, 1);
+	run_mixed(&forced, on, 2);
+	char sent[4], loaded[4];
+	mixed_tasks(&mixed, sent, loaded);
+	CU_ASSERT(!memcmp(sent, "ssmm", 4));
+	CU_ASSERT(!memcmp(loaded, "ssmm", 4));
+	mixed_tasks(&all_on, sent, loaded);
+	CU_ASSERT(!memcmp(sent, "ssss", 4));
+	CU_ASSERT(!memcmp(loaded, "ssss", 4));
+	mixed_tasks(&all_off, sent, loaded);
+	CU_ASSERT(!memcmp(sent, "mmmm", 4));
+	CU_ASSERT(!memcmp(loaded, "mmmm", 4));
+	/* vf*: 8 packets and the config state; mf*: 8 main-stream records. */
+	double bytes = 2 * (STATE + (PACKETS + 1) * HDR) + 2 * (STATE + PACKETS * HDR);
+	CU_ASSERT_DOUBLE_EQUAL(mixed.sum.phase_s[PHASE_STOPCOPY], HDR / BW + CREATE + bytes / BW,
+	                       EPS);
+	CU_ASSERT_DOUBLE_EQUAL(all_on.sum.phase_s[PHASE_STOPCOPY],
+	                       HDR / BW + CREATE + 4 * (STATE + (PACKETS + 1) * HDR) / BW, EPS);
+	/* Off everywhere: the main stream, the channels' two ends beside it. */
+	CU_ASSERT_DOUBLE_EQUAL(all_off.sum.phase_s[PHASE_STOPCOPY],
+	                       (4 * (STATE + PACKETS * HDR) + 2 * HDR) / BW, EPS);
+	for (int d = 0; d < 4; d++)
+		CU_ASSERT_EQUAL(mixed.sum.dev[d].stopcopy_bytes, (uint64_t)STATE);
+	/* The migration's off, vf's own on: the mixed run again. */
+	mixed_tasks(&forced, sent, loaded);
+	CU_ASSERT(!memcmp(sent, "ssmm", 4));
+	CU_ASSERT(!memcmp(loaded, "ssmm", 4));
+	CU_ASSERT_DOUBLE_EQUAL(forced.sum.downtime_s, mixed.sum.downtime_s, EPS);
+	run_free(&forced);
+	run_free(&mixed);
+	run_free(&all_on);
+	run_free(&all_off);
+}
+
 /* Each destination device's arcs up to RESUMING, in trace order, as
  * from * 16 + to, with the work of each; returns how many. */
 static int dst_setup_arcs(const struct run *r, int device, int *arcs, double *work, int max)
@@ -366,7 +472,8 @@ static void test_destination_starts_running(void)
 	                    VFIO_STATE_STOP * 16 + VFIO_STATE_RESUMING};
 	const double ms[] = {1e-3, 2e-3, 3e-3};
 	for (int on = 0; on < 2; on++) {
-		const char *sets[] = {"devices[0].count=2", "devices[0].latency.running_to_running_p2p=1ms",
+		const char *sets[] = {"devices[0].count=2",
+		                      "devices[0].latency.running_to_running_p2p=1ms",
 		                      "devices[0].latency.running_p2p_to_stop=2ms",
 		                      "devices[0].latency.stop_to_resuming=3ms",
 		                      on ? "devices[0].destination_starts_running=true"
@@ -393,5 +500,6 @@ void register_tests(void)
 	TEST_SUITE("devstate", TEST(test_stopcopy_is_link_time), TEST(test_ram_shares_the_channels),
 	           TEST(test_off_is_the_main_stream), TEST(test_loads_run_in_parallel),
 	           TEST(test_save_tasks_send_each_device), TEST(test_destination_starts_running),
-	           TEST(test_config_after_buffers), TEST(test_out_of_order_loaded_in_order));
+	           TEST(test_config_after_buffers), TEST(test_out_of_order_loaded_in_order),
+	           TEST(test_device_group_override));
 }

@@ -18,6 +18,12 @@
  *   image, in the write that completes it: once for a stop-copy image of
  *   many writes, once per device, and once more for re-initialised bytes
  *   that ride in the stop-copy data.
+ *   an incremental image is saved at save_rate after the query that takes
+ *   it, and the precopy read that fetches it waits for that save: exactly
+ *   B / save_rate later for an image of B bytes read right after its
+ *   query, not at all when the save ran while another device's data was
+ *   read; the stop-copy increment and its save inside STOP_COPY stay as
+ *   they were.
  * The real world's emulated devices carry the same bytes: tests/test_agreement.c.
  */
 #include <math.h>
@@ -285,6 +291,91 @@ static void test_failed_incremental_save_moves_full_image(void)
 	run_free(&no);
 }
 
+/*
+ * The device saves at 1 GiB/s while the guest changes its state at
+ * 256 MiB/s.  The first precopy read (the header and the full image, saved
+ * inside RUNNING -> PRE_COPY) starts when its query ends; each later one
+ * fetches an incremental image of B bytes, taken by the query just before
+ * it, and starts exactly B / 1 GiB/s after that query ended.  Stop-copy is
+ * what it was: the header plus 256 MiB/s x (VM stop - when the last image
+ * read was taken), saved inside PRE_COPY_P2P -> STOP_COPY at 1 GiB/s.
+ */
+static void test_incremental_save_delays_its_read(void)
+{
+	const double save = 1024.0 * MiB, rate = 256.0 * MiB;
+	const char *sets[] = {"devices[0].save_rate=1GiB/s",
+	                      "devices[0].precopy_dirty_rate=256MiB/s",
+	                      "migration.downtime_limit=1us"};
+	struct run r;
+	run_sets(one_yaml, sets, 3, &r);
+	double t_query = NAN, t_read = NAN, sc_work = NAN;
+	unsigned sends = 0;
+	for (size_t k = 0; k < r.tr.n; k++) {
+		const struct trace_event *e = &r.tr.ev[k];
+		if (e->kind == TRACE_PRECOPY_INFO && e->device == 0)
+			t_query = e->t;
+		if (e->kind == TRACE_ARC_END && e->side == RT_SIDE_SRC && e->device == 0 &&
+		    e->to == VFIO_STATE_STOP_COPY)
+			sc_work = e->value;
+		if (e->kind != TRACE_SEND || e->device != 0 || !e->text ||
+		    strcmp(e->text, "precopy"))
+			continue;
+		double begin = e->t - (RT_FRAME_HEADER_BYTES + e->value) / BW;
+		double wait = sends++ ? e->value / save : 0;
+		CU_ASSERT(sends == 1 || e->value > 0);
+		CU_ASSERT_DOUBLE_EQUAL(begin - t_query, wait, TOL);
+		t_read = t_query;
+	}
+	CU_ASSERT(sends >= 3); /* the full image, then at least two increments */
+	double t_stop = event_t(&r.tr, TRACE_VM_STOP, RT_SIDE_SRC, -1, NULL, false);
+	uint64_t want = 16 + (uint64_t)(rate * (t_stop - t_read));
+	CU_ASSERT(want > 16);
+	CU_ASSERT_EQUAL(r.sum.dev[0].stopcopy_bytes, want);
+	CU_ASSERT_DOUBLE_EQUAL(sc_work, (double)want / save, TOL);
+	run_free(&r);
+}
+
+/*
+ * Two such devices, read one after the other: a round's queries take both
+ * increments at once (queries are free), and both saves start then.  The
+ * first device's read waits its save out; the second's save, as long,
+ * ended meanwhile, so its read starts as soon as the first device's data
+ * has been sent.
+ */
+static void test_incremental_save_overlaps_other_reads(void)
+{
+	const double save = 1024.0 * MiB;
+	const char *sets[] = {"devices[0].save_rate=1GiB/s",
+	                      "devices[0].precopy_dirty_rate=256MiB/s",
+	                      "migration.downtime_limit=1us", "devices[0].count=2"};
+	struct run r;
+	run_sets(one_yaml, sets, 4, &r);
+	double t_query = NAN, t_prev_end = NAN;
+	unsigned rounds = 0, checked = 0;
+	for (size_t k = 0; k < r.tr.n; k++) {
+		const struct trace_event *e = &r.tr.ev[k];
+		if (e->kind == TRACE_ROUND)
+			rounds++;
+		if (e->kind == TRACE_PRECOPY_INFO)
+			t_query = e->t; /* both devices' queries end together */
+		if (e->kind != TRACE_SEND || e->device < 0 || !e->text ||
+		    strcmp(e->text, "precopy"))
+			continue;
+		double begin = e->t - (RT_FRAME_HEADER_BYTES + e->value) / BW;
+		if (rounds >= 2 && e->device == 0) {
+			CU_ASSERT_DOUBLE_EQUAL(begin - t_query, e->value / save, TOL);
+			checked++;
+		} else if (rounds >= 2) {
+			CU_ASSERT(t_query + e->value / save < t_prev_end);
+			CU_ASSERT_DOUBLE_EQUAL(begin, t_prev_end, TOL);
+			checked++;
+		}
+		t_prev_end = e->t;
+	}
+	CU_ASSERT(checked >= 4); /* two rounds of increments at least */
+	run_free(&r);
+}
+
 /* Durations of device 0's destination writes, in trace order (at most n). */
 static size_t load_durations(const struct trace *tr, double *out, size_t n)
 {
@@ -370,5 +461,7 @@ void register_tests(void)
 	           TEST(test_load_at_switchover_lands_in_downtime),
 	           TEST(test_reinit_chunk_with_and_without_v2),
 	           TEST(test_failed_incremental_save_moves_full_image),
-	           TEST(test_image_load_once_per_image), TEST(test_image_load_in_downtime));
+	           TEST(test_image_load_once_per_image), TEST(test_image_load_in_downtime),
+	           TEST(test_incremental_save_delays_its_read),
+	           TEST(test_incremental_save_overlaps_other_reads));
 }

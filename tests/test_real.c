@@ -260,6 +260,73 @@ static void test_emu_charges_image_load(void)
 	CU_ASSERT_EQUAL(c.leave_resuming_rc, 0);
 }
 
+struct incr_ctx {
+	struct rt *rt;
+	const struct scenario *s;
+	uint64_t initial_read, dirty, incr_read, sc_size;
+	double wait_s; /* from the query that took the image to its first bytes */
+	uint32_t last_hint;
+};
+
+/* Source device 0 through PRE_COPY: its initial data read, 20 ms of the
+ * guest changing its state, then a precopy-info query that takes an
+ * incremental image and the reads of that image. */
+static void incr_root(void *arg)
+{
+	struct incr_ctx *c = arg;
+	struct device *src = emu_new(c->rt, c->s, 0, RT_SIDE_SRC, 0, NULL, 2);
+	CU_ASSERT_FATAL(src != NULL);
+	CU_ASSERT_EQUAL(src->ops->set_state(src, VFIO_STATE_PRE_COPY), 0);
+	static uint8_t chunk[64 * KiB];
+	uint64_t got;
+	uint32_t hint;
+	struct device_precopy_info info;
+	CU_ASSERT_EQUAL(src->ops->precopy_info(src, &info), 0);
+	for (uint64_t left = info.initial_bytes; left; left -= got) {
+		CU_ASSERT_EQUAL_FATAL(src->ops->read(src, chunk, 64 * KiB, &got, &hint), 0);
+		CU_ASSERT_FATAL(got > 0);
+		c->initial_read += got;
+	}
+	rt_sleep(c->rt, 0.020);
+	CU_ASSERT_EQUAL(src->ops->precopy_info(src, &info), 0);
+	double t0 = rt_now(c->rt);
+	c->dirty = info.dirty_bytes;
+	for (uint64_t left = info.dirty_bytes; left; left -= got) {
+		CU_ASSERT_EQUAL_FATAL(src->ops->read(src, chunk, 64 * KiB, &got, &hint), 0);
+		CU_ASSERT_FATAL(got > 0);
+		if (!c->incr_read)
+			c->wait_s = rt_now(c->rt) - t0;
+		c->incr_read += got;
+		c->last_hint = hint;
+	}
+	CU_ASSERT_EQUAL(src->ops->stop_copy_size(src, &c->sc_size), 0);
+	src->ops->free(src);
+}
+
+/* An incremental image of B bytes saved at 100 MiB/s: its first bytes come
+ * no sooner than B / 100 MiB/s after the query that took it (the emulated
+ * device waits for the save, as the sim device does), and it is exactly
+ * what the query reported, one image. */
+static void test_emu_waits_for_incremental_save(void)
+{
+	const char *sets[] = {"devices[0].save_rate=100MiB/s",
+	                      "devices[0].precopy_dirty_rate=100MiB/s"};
+	struct scenario *s = load(emu_yaml, sets, 2);
+	struct incr_ctx c = {.rt = make_rt(2), .s = s};
+	char err[256];
+	CU_ASSERT_EQUAL(rtp_run(c.rt, incr_root, &c, err, sizeof err), 0);
+	rtp_free(c.rt);
+	scenario_free(s);
+	CU_ASSERT_EQUAL(c.initial_read, (4 + 100 + 300) * KiB);
+	/* At least 20 ms of changes at 100 MiB/s. */
+	CU_ASSERT(c.dirty >= 2 * 1024 * KiB);
+	CU_ASSERT_EQUAL(c.incr_read, c.dirty);
+	CU_ASSERT(c.last_hint == (DEVICE_DATA_STATE | DEVICE_DATA_IMAGE_END));
+	CU_ASSERT(c.wait_s >= (double)c.dirty / (100.0 * 1024 * KiB) && c.wait_s < TEST_HANG_S);
+	/* Stop-copy would carry the header and what changed since the image. */
+	CU_ASSERT(c.sc_size > 4 * KiB);
+}
+
 /* The destination notices state that is not the source's, in order. */
 static void test_emu_detects_bad_state(void)
 {
@@ -538,6 +605,49 @@ static void test_emu_runs_with_increments(void)
 		run_free(&o);
 		scenario_free(s);
 	}
+}
+
+/* Per-group multifd transfer for real: group `on` (the migration's auto,
+ * with channels) sends its devices' state over the two multifd
+ * connections, each device by its own save thread and loaded by its own
+ * load thread; group `main` sets its own off and streams on the main
+ * connection.  Every emulated destination device checks each byte it
+ * loads (a wrong one fails the run). */
+static void test_emu_mixed_multifd_transfer(void)
+{
+	const char *sets[] = {"network.multifd_channels=2", "migration.chunk_size=64KiB",
+	                      "devices=[{name: on, profile: null, count: 2, state_size: 256KiB, "
+	                      "capabilities: [stop_copy, p2p]}, {name: main, profile: null, "
+	                      "count: 2, state_size: 256KiB, capabilities: [stop_copy, p2p], "
+	                      "multifd_transfer: off}]"};
+	struct scenario *s = load(emu_yaml, sets, 3);
+	struct real_world_config cfg = {.devices = REAL_DEVICES_EMU};
+	struct run_out o;
+	run_real(s, &cfg, &o);
+	if (o.res.status)
+		fprintf(stderr, "mixed: %s\n", o.res.error);
+	CU_ASSERT_EQUAL(o.res.status, 0);
+	CU_ASSERT_EQUAL(o.sum.stopcopy_bytes, 4 * 256 * KiB);
+	/* Device 0 and 1 (on0, on1) by their own tasks, 2 and 3 on the main
+	 * stream's. */
+	static const char *const own[4][2] = {{"vfio-on0-save", "vfio-on0-load"},
+	                                      {"vfio-on1-save", "vfio-on1-load"},
+	                                      {"migration", "load"},
+	                                      {"migration", "load"}};
+	unsigned sends[4] = {0}, loads[4] = {0}, wrong = 0;
+	for (size_t k = 0; k < o.tr.n; k++) {
+		const struct trace_event *e = &o.tr.ev[k];
+		bool send = e->kind == TRACE_SEND && e->text && !strcmp(e->text, "stop-copy");
+		if ((!send && e->kind != TRACE_LOAD_BEGIN) || e->device < 0 || e->device > 3)
+			continue;
+		wrong += strcmp(e->task, own[e->device][send ? 0 : 1]) != 0;
+		(send ? sends : loads)[e->device]++;
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	for (int d = 0; d < 4; d++)
+		CU_ASSERT(sends[d] == 1 && loads[d] == 4); /* 4 chunks of 64 KiB */
+	run_free(&o);
+	scenario_free(s);
 }
 
 static double process_cpu_s(void)
@@ -1203,12 +1313,12 @@ static void test_spawn_failure_fails_the_migration(void)
 void register_tests(void)
 {
 	TEST_SUITE("emu", TEST(test_emu_streams_its_state), TEST(test_emu_charges_image_load),
-	           TEST(test_emu_detects_bad_state), TEST(test_emu_streams_the_increment),
-	           TEST(test_emu_detects_bad_increment), TEST(test_emu_contention_domain),
-	           TEST(test_null_device), TEST(test_free_groups));
+	           TEST(test_emu_waits_for_incremental_save), TEST(test_emu_detects_bad_state),
+	           TEST(test_emu_streams_the_increment), TEST(test_emu_detects_bad_increment),
+	           TEST(test_emu_contention_domain), TEST(test_null_device), TEST(test_free_groups));
 	TEST_SUITE("real_world", TEST(test_null_scenario_runs), TEST(test_emu_scenario_runs),
-	           TEST(test_emu_pool_runs), TEST(test_emu_cpu_work_is_burnt),
-	           TEST(test_emu_runs_with_increments));
+	           TEST(test_emu_mixed_multifd_transfer), TEST(test_emu_pool_runs),
+	           TEST(test_emu_cpu_work_is_burnt), TEST(test_emu_runs_with_increments));
 	TEST_SUITE("robustness", TEST(test_faults_at_every_phase),
 	           TEST(test_faults_in_multifd_device_state), TEST(test_devstate_spawn_failure),
 	           TEST(test_corrupt_state_fails_the_load),

@@ -997,7 +997,7 @@ static void test_to_yaml_text(void)
 /* scenario_equal() sees every new field, and the printed form keeps it. */
 static void test_equal_new_fields(void)
 {
-	enum { N_CHANGES = 22 };
+	enum { N_CHANGES = 24 };
 	const char *sets[] = {"faults=[{device: a, arc: stop_to_resuming, probability: 0.5}]",
 	                      "devices[0].reinit={times: [1s, 2s], interval: 1s, chunk: 2MiB}",
 	                      "migration.switchover_ack=new"};
@@ -1075,6 +1075,13 @@ static void test_equal_new_fields(void)
 		case 21:
 			g->destination_starts_running = true;
 			break;
+		case 22: /* the migration's mode, but the group's own */
+			g->multifd_transfer_set = true;
+			break;
+		case 23:
+			t->groups[1].multifd_transfer_set = true;
+			t->groups[1].multifd_transfer = MULTIFD_TRANSFER_OFF;
+			break;
 		default:
 			t->faults[0].to = VFIO_STATE_RUNNING_P2P;
 			break;
@@ -1085,6 +1092,48 @@ static void test_equal_new_fields(void)
 		scenario_free(t);
 	}
 	scenario_free(ref);
+}
+
+/* devices[].multifd_transfer: absent, the group takes the migration's mode
+ * (and the printed form leaves it out); set, the group's own, printed and
+ * resolved per device instance against the channels. */
+static void test_device_multifd_transfer(void)
+{
+	const char *sets[] = {"network.multifd_channels=2", "devices[1].multifd_transfer=off"};
+	struct scenario *s = load_text(base, sets, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_FALSE(s->groups[0].multifd_transfer_set);
+	CU_ASSERT_TRUE(s->groups[1].multifd_transfer_set);
+	CU_ASSERT_EQUAL(s->groups[1].multifd_transfer, MULTIFD_TRANSFER_OFF);
+	CU_ASSERT_TRUE(scenario_multifd_transfer(s));
+	CU_ASSERT_TRUE(scenario_device_multifd_transfer(s, 0));  /* a0 */
+	CU_ASSERT_TRUE(scenario_device_multifd_transfer(s, 1));  /* a1 */
+	CU_ASSERT_FALSE(scenario_device_multifd_transfer(s, 2)); /* b */
+	CU_ASSERT(round_trips(s));
+	char *y = scenario_to_yaml(s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+	const char *a = strstr(y, "- name: a\n"), *b = strstr(y, "- name: b\n");
+	CU_ASSERT_FATAL(a && b && a < b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b, "  multifd_transfer: off\n"));
+	const char *in_a = strstr(a, "multifd_transfer");
+	CU_ASSERT(in_a && in_a > b); /* group a has none of its own */
+	free(y);
+	scenario_free(s);
+	/* Every group off: no multifd device-state transfer at all. */
+	const char *off[] = {"network.multifd_channels=2", "devices.multifd_transfer=off"};
+	s = load_text(base, off, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_FALSE(scenario_multifd_transfer(s));
+	scenario_free(s);
+	/* The migration's off, one group's own on. */
+	const char *on[] = {"network.multifd_channels=2", "migration.multifd_transfer=off",
+	                    "devices[0].multifd_transfer=on"};
+	s = load_text(base, on, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_TRUE(scenario_multifd_transfer(s));
+	CU_ASSERT_TRUE(scenario_device_multifd_transfer(s, 0));
+	CU_ASSERT_FALSE(scenario_device_multifd_transfer(s, 2));
+	scenario_free(s);
 }
 
 static void test_validate(void)
@@ -1447,6 +1496,7 @@ void register_tests(void)
 	           TEST(test_device_lookup), TEST(test_set_forms), TEST(test_set_errors),
 	           TEST(test_bad_files), TEST(test_file_errors), TEST(test_good_files_round_trip),
 	           TEST(test_profile_zero_override_round_trips), TEST(test_to_yaml_text),
-	           TEST(test_equal_new_fields), TEST(test_validate), TEST(test_validate_new_fields),
-	           TEST(test_mutations), TEST(test_set_mutations));
+	           TEST(test_equal_new_fields), TEST(test_device_multifd_transfer),
+	           TEST(test_validate), TEST(test_validate_new_fields), TEST(test_mutations),
+	           TEST(test_set_mutations));
 }

@@ -300,7 +300,7 @@ static int emu_precopy_info(struct device *d, struct device_precopy_info *out)
 	if (!vfio_fsm_is_precopy(d->state))
 		return -EINVAL;
 	query_work(e);
-	return devmodel_precopy_info(&e->m, d, out);
+	return devmodel_precopy_info(&e->m, d, rt_now(e->rt), out);
 }
 
 static int emu_stop_copy_size(struct device *d, uint64_t *bytes)
@@ -314,6 +314,8 @@ static int emu_stop_copy_size(struct device *d, uint64_t *bytes)
 static int emu_read(struct device *d, void *buf, uint64_t max, uint64_t *got, uint32_t *hint)
 {
 	struct emu_dev *e = emu_of(d);
+	/* A read of an incremental image waits for its save, as in sim. */
+	rt_sleep(e->rt, devmodel_read_wait(&e->m, d, rt_now(e->rt)));
 	int rc = devmodel_read(&e->m, d, rt_now(e->rt), max, got, hint);
 	if (rc)
 		return rc;
