@@ -674,6 +674,18 @@ static void burst_parked(void *arg)
 	c->rt->ops->sem_acquire(c->parked);
 }
 
+/* Release `park` once per task of t[0..n) (when given: tasks parked on
+ * it), then join each; the slots end NULL. */
+static void release_join(struct rt *rt, struct rt_task **t, int n, struct rt_sem *park)
+{
+	for (int i = 0; park && i < n; i++)
+		if (t[i])
+			rt->ops->sem_release(park);
+	for (int i = 0; i < n; i++)
+		if (t[i])
+			rt_join(rt, t[i]), t[i] = NULL;
+}
+
 static void burst_root(void *arg)
 {
 	struct burst_ctx *c = arg;
@@ -704,15 +716,8 @@ static void burst_root(void *arg)
 		c->cpu[i] = thread_cpu() - c0;
 	}
 	c->per_start = (mono() - begin) / BURST;
-	for (int i = 0; i < BURST; i++)
-		if (t[i])
-			rt_join(c->rt, t[i]);
-	for (int i = 0; i < PARKED; i++)
-		if (parked[i])
-			c->rt->ops->sem_release(c->parked);
-	for (int i = 0; i < PARKED; i++)
-		if (parked[i])
-			rt_join(c->rt, parked[i]);
+	release_join(c->rt, t, BURST, NULL);
+	release_join(c->rt, parked, PARKED, c->parked);
 }
 
 /* One sample of a burst: medians of the caller's CPU per start and of the
@@ -840,9 +845,7 @@ static void crowd_root(void *arg)
 		for (int i = 0; i < CROWD_BURST && !c->err; i++)
 			if (!(t[i] = rt_spawn(c->rt, RT_SIDE_SRC, "bench-warm", no_work, NULL)))
 				c->err = 1;
-		for (int i = 0; i < CROWD_BURST; i++)
-			if (t[i])
-				rt_join(c->rt, t[i]), t[i] = NULL;
+		release_join(c->rt, t, CROWD_BURST, NULL);
 	} else {
 		for (int fresh = 0; !fresh && n < CROWD_MAXK + CROWD_FILL && !c->err; n++)
 			parked[n] = crowd_park_one(c, &fresh);
@@ -857,15 +860,8 @@ static void crowd_root(void *arg)
 		c->cpu[i] = thread_cpu() - c0;
 		c->fresh[i] = minor_faults() > f0;
 	}
-	for (int i = 0; i < CROWD_BURST; i++)
-		if (t[i])
-			rt_join(c->rt, t[i]);
-	for (int i = 0; i < n; i++)
-		if (parked[i])
-			c->rt->ops->sem_release(c->park);
-	for (int i = 0; i < n; i++)
-		if (parked[i])
-			rt_join(c->rt, parked[i]);
+	release_join(c->rt, t, CROWD_BURST, NULL);
+	release_join(c->rt, parked, n, c->park);
 	free(parked);
 }
 
@@ -884,12 +880,7 @@ static void cap_root(void *arg)
 			t[i] = crowd_park_one(c, &fresh);
 			c->cap += round && !fresh;
 		}
-		for (int i = 0; i < CROWD_CAP; i++)
-			if (t[i])
-				c->rt->ops->sem_release(c->park);
-		for (int i = 0; i < CROWD_CAP; i++)
-			if (t[i])
-				rt_join(c->rt, t[i]), t[i] = NULL;
+		release_join(c->rt, t, CROWD_CAP, c->park);
 	}
 	free(t);
 }
