@@ -632,8 +632,9 @@ static double read_end_cpu(const struct scenario *s)
  * parallel strategy's pass starts its transition threads, in a process of
  * the size of a 64-device run (PARKED more tasks parked on a semaphore
  * throughout, for its emulated devices' threads: a 64-device run of
- * bench/agreement.yaml has about 135 threads; a spawn costs more CPU in a
- * process with more threads, docs/performance.md): each either
+ * bench/agreement.yaml has about 135 threads; the stacks of all fit in
+ * glibc's cache, so that every spawn here finds one, and the crowded
+ * bursts below measure what one that does not costs): each either
  * spawned (rt_spawn) or, parked beforehand on its own semaphore, handed its
  * work (rt_wake, the pool's hand-off); each then sleeps 2 ms, as a
  * transition thread sleeps through its arc.  Per start: the CPU time the
