@@ -702,6 +702,13 @@ int scenario_convert_host(struct loader *L, const char *prefix, const struct raw
 	snprintf(path, sizeof(path), "%s%scores", prefix, dot);
 	if (get_unsigned(L, path, h->cores, 0, SCENARIO_MAX_CORES, &o->cores))
 		return -1;
+	snprintf(path, sizeof(path), "%s%sthread_create_new_stack", prefix, dot);
+	if (get_duration(L, path, h->thread_create_new_stack, &o->thread_create_new_stack_s))
+		return -1;
+	snprintf(path, sizeof(path), "%s%sthread_stack_cache", prefix, dot);
+	if (get_unsigned(L, path, h->thread_stack_cache, 0, SCENARIO_MAX_STACK_CACHE,
+	                 &o->thread_stack_cache))
+		return -1;
 	for (size_t i = 0; i < sizeof(costs) / sizeof(costs[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s%s", prefix, dot, costs[i].key);
 		if (get_duration(L, path, costs[i].text, costs[i].out))

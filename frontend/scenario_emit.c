@@ -339,6 +339,10 @@ char *scenario_to_yaml(const struct scenario *s)
 			emit_duration(&m, "thread_create_wait", x->thread_create_wait_s);
 		if (x->thread_wake_wait_s != 0 || x->profile)
 			emit_duration(&m, "thread_wake_wait", x->thread_wake_wait_s);
+		if (x->thread_create_new_stack_s != 0 || x->profile)
+			emit_duration(&m, "thread_create_new_stack", x->thread_create_new_stack_s);
+		if (x->thread_stack_cache != 0 || x->profile)
+			emit_uint(&m, "thread_stack_cache", x->thread_stack_cache);
 		emit_end_map(&m);
 	}
 	emit_end_map(&m);

@@ -48,6 +48,8 @@ const cyaml_schema_field_t scenario_schema_host_fields[] = {
     STR("thread_wake", OPT, struct raw_host, thread_wake),
     STR("thread_create_wait", OPT, struct raw_host, thread_create_wait),
     STR("thread_wake_wait", OPT, struct raw_host, thread_wake_wait),
+    STR("thread_create_new_stack", OPT, struct raw_host, thread_create_new_stack),
+    STR("thread_stack_cache", OPT, struct raw_host, thread_stack_cache),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_field_t hosts_fields[] = {

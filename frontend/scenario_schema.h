@@ -28,7 +28,8 @@ struct raw_host {
 	char *profile, *cores, *send_cpu_per_byte, *recv_cpu_per_byte, *vcpu_pause, *vcpu_resume,
 	    *wake_latency, *task_cpu, *send_cpu_per_frame, *recv_cpu_per_frame, *device_read_cpu,
 	    *device_write_cpu, *sleep_cpu, *device_read_end_cpu, *unblock_cpu, *thread_create,
-	    *thread_wake, *thread_create_wait, *thread_wake_wait;
+	    *thread_wake, *thread_create_wait, *thread_wake_wait, *thread_create_new_stack,
+	    *thread_stack_cache;
 };
 struct raw_hosts {
 	struct raw_host *source, *destination;

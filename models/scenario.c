@@ -1074,7 +1074,13 @@ int scenario_validate(const struct scenario *s, char *path, size_t pathlen, char
 		             {"thread_create", x->thread_create_s},
 		             {"thread_wake", x->thread_wake_s},
 		             {"thread_create_wait", x->thread_create_wait_s},
-		             {"thread_wake_wait", x->thread_wake_wait_s}};
+		             {"thread_wake_wait", x->thread_wake_wait_s},
+		             {"thread_create_new_stack", x->thread_create_new_stack_s}};
+		if (x->thread_stack_cache > SCENARIO_MAX_STACK_CACHE) {
+			snprintf(err, errlen, "%u stacks: expected 0 to %d", x->thread_stack_cache,
+			         SCENARIO_MAX_STACK_CACHE);
+			FAIL("hosts.%s.thread_stack_cache", side);
+		}
 		for (size_t k = 0; k < sizeof costs / sizeof costs[0]; k++)
 			if (!seconds_ok(costs[k].v)) {
 				snprintf(err, errlen, "must be a duration >= 0");
@@ -1431,7 +1437,9 @@ bool scenario_equal(const struct scenario *a, const struct scenario *b)
 		    x->thread_create_s != y->thread_create_s ||
 		    x->thread_wake_s != y->thread_wake_s ||
 		    x->thread_create_wait_s != y->thread_create_wait_s ||
-		    x->thread_wake_wait_s != y->thread_wake_wait_s)
+		    x->thread_wake_wait_s != y->thread_wake_wait_s ||
+		    x->thread_create_new_stack_s != y->thread_create_new_stack_s ||
+		    x->thread_stack_cache != y->thread_stack_cache)
 			return false;
 	}
 	for (size_t i = 0; i < a->n_domains; i++)

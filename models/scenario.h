@@ -232,6 +232,12 @@ struct scn_host {
 	bool has_thread_create, has_thread_wake;
 	double thread_create_s, thread_wake_s;
 	double thread_create_wait_s, thread_wake_wait_s;
+	/* A spawn that finds no free stack in the host's thread library's
+	 * cache (glibc keeps the stacks of joined threads, up to
+	 * thread_stack_cache of them) maps a new one: thread_create_new_stack
+	 * more of the caller's CPU (0: not modelled). */
+	double thread_create_new_stack_s;
+	unsigned thread_stack_cache;
 };
 
 struct scenario {
@@ -354,6 +360,8 @@ extern const struct scenario_arc scenario_arcs[SCENARIO_ARC_COUNT];
 #define SCENARIO_MAX_ITERATIONS 1000000000
 #define SCENARIO_MAX_CORES      1024 /* the sim's platform has a pstate per count */
 #define SCENARIO_MAX_VCPUS      4096 /* QEMU's x86 KVM limit (max_cpus) */
+/* hosts.<side>.thread_stack_cache, stacks */
+#define SCENARIO_MAX_STACK_CACHE 1000000
 /* Work a run may take (issue 17, defect 7): what lies past these never
  * finishes on a workstation, so it is refused up front with an estimate.
  * Device data per run: 1 PiB is a day of a 100 Gbps link, and keeps byte

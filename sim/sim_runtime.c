@@ -193,7 +193,8 @@ struct sim_rt {
 	struct link_dir link[2];            /* [RT_SIDE_SRC] src->dst, [RT_SIDE_DST] dst->src */
 	double t0;                          /* SimGrid clock at the start of the current run */
 	struct rt_task *tasks, *tasks_tail; /* the run's tasks not yet joined, in start order */
-	unsigned ahead;                     /* tasks running ahead (settle_task) */
+	unsigned free_stacks[2]; /* free stacks in each host's stack cache ([0] when shared) */
+	unsigned ahead;          /* tasks running ahead (settle_task) */
 };
 
 /* The platform, built once per process. */
@@ -434,12 +435,30 @@ static void task_release(struct sim_rt *s, struct rt_task *t)
 	free(t);
 }
 
+/* The host whose stack cache a task of `side` takes its stack from and
+ * returns it to: one process, one cache, on a shared host. */
+static int stack_host(const struct sim_rt *s, enum rt_side side)
+{
+	return s->cfg.shared_host ? RT_SIDE_SRC : (int)side;
+}
+
 static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *name, rt_task_fn fn,
                                 void *arg)
 {
 	struct sim_rt *s = srt_of(rt);
 	const struct sim_host_config *h = self_host(s);
-	sim_compute(s, h->has_thread_create ? h->thread_create_s : s->cfg.thread_create_s);
+	double cpu = h->has_thread_create ? h->thread_create_s : s->cfg.thread_create_s;
+	/* The new task's stack: a free one from its host's stack cache, else
+	 * a new mapping, which costs the caller more (docs/model.md, "Hosts
+	 * and CPUs"). */
+	unsigned *free_stacks = &s->free_stacks[stack_host(s, side)];
+	if (*free_stacks) {
+		--*free_stacks;
+	} else {
+		s->stats.new_stacks++;
+		cpu += h->thread_create_new_stack_s;
+	}
+	sim_compute(s, cpu);
 	struct rt_task *t = task_start(s, side, name, fn, arg);
 	/* The wall time a spawn costs its caller beyond its CPU: on a real
 	 * host the new thread runs before the caller gets its core back
@@ -458,6 +477,10 @@ static void op_join(struct rt *rt, struct rt_task *task)
 	sg_actor_join(task->actor, -1);
 	task_leave(self);
 	sim_compute(s, s->cfg.thread_join_s);
+	/* Its stack goes to its host's cache, if the cache has room. */
+	int sh = stack_host(s, task->side);
+	if (s->free_stacks[sh] < s->cfg.host[sh].thread_stack_cache)
+		s->free_stacks[sh]++;
 	task_release(s, task);
 }
 
@@ -1164,6 +1187,10 @@ static bool config_ok(const struct sim_runtime_config *c, char *why, size_t len)
 	    {"host[1].thread_create_wait_s", c->host[1].thread_create_wait_s, false, NULL},
 	    {"host[0].thread_wake_wait_s", c->host[0].thread_wake_wait_s, false, NULL},
 	    {"host[1].thread_wake_wait_s", c->host[1].thread_wake_wait_s, false, NULL},
+	    {"host[0].thread_create_new_stack_s", c->host[0].thread_create_new_stack_s, false,
+	     NULL},
+	    {"host[1].thread_create_new_stack_s", c->host[1].thread_create_new_stack_s, false,
+	     NULL},
 	};
 	for (int h = 0; h < 2; h++)
 		if (c->host[h].cores > SIM_MAX_CORES) {
@@ -1228,6 +1255,7 @@ int sim_runtime_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t e
 	simgrid_run_until(run_start()); /* no actors: only moves the clock */
 	s->t0 = simgrid_get_clock();
 	s->ahead = 0;
+	s->free_stacks[0] = s->free_stacks[1] = 0; /* a process that has joined no thread */
 	if (!task_start(s, RT_SIDE_SRC, "root", fn, arg))
 		return fail(err, errlen, -ENOMEM, "out of memory starting the root task");
 	g_running = s;

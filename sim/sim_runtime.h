@@ -20,8 +20,10 @@
  *   sleep(dt)      dt
  *   compute(c)     c of CPU work, as above
  *   spawn          thread_create_s of CPU work (the caller's host's when it
- *                  sets one), paid by the caller before the task starts,
- *                  then the host's thread_create_wait_s, a wait
+ *                  sets one), plus its thread_create_new_stack_s when the
+ *                  new task's host has no free stack in its stack cache,
+ *                  paid by the caller before the task starts, then the
+ *                  host's thread_create_wait_s, a wait
  *   join           waiting for the task, then thread_join_s of CPU work
  *   wake           when it wakes a parked task: thread_wake_s of CPU work
  *                  (the caller's host's when it sets one), paid by the
@@ -95,6 +97,14 @@ struct sim_host_config {
 	bool has_thread_create, has_thread_wake;
 	double thread_create_s, thread_wake_s;           /* >= 0 */
 	double thread_create_wait_s, thread_wake_wait_s; /* >= 0 */
+	/* The thread library's stack cache of this host's process (one for
+	 * both ends on a shared host): a joined task's stack is kept, up to
+	 * thread_stack_cache of them; a spawn takes one if any is free, else
+	 * maps a new one, which costs its caller thread_create_new_stack_s of
+	 * CPU more (the caller's host's; 0: nothing).  Empty as each run
+	 * starts. */
+	double thread_create_new_stack_s; /* >= 0 */
+	unsigned thread_stack_cache;
 };
 
 struct sim_runtime_config {
@@ -128,6 +138,8 @@ struct sim_runtime_stats {
 	uint64_t ahead;    /* of `alone`, sent ahead (chan_send_ahead): no wait of their own */
 	uint64_t ahead_overlaps; /* transfers or channels begun on a direction during a run
 	                          * ahead: the caller broke chan_send_ahead's promise (0) */
+	/* of `spawns` by a task, those that found no free stack in the cache */
+	uint64_t new_stacks;
 };
 
 /*

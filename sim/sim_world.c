@@ -29,6 +29,7 @@ static void add_stats(const struct rt *rt)
 	struct sim_runtime_stats st;
 	sim_runtime_get_stats(rt, &st);
 	total_stats.spawns += st.spawns;
+	total_stats.new_stacks += st.new_stacks;
 	total_stats.joins += st.joins;
 	total_stats.sleeps += st.sleeps;
 	total_stats.computes += st.computes;
@@ -86,6 +87,8 @@ int sim_world_run(const struct scenario *s, unsigned run, struct trace *trace,
 		    .thread_wake_s = s->hosts[h].thread_wake_s,
 		    .thread_create_wait_s = s->hosts[h].thread_create_wait_s,
 		    .thread_wake_wait_s = s->hosts[h].thread_wake_wait_s,
+		    .thread_create_new_stack_s = s->hosts[h].thread_create_new_stack_s,
+		    .thread_stack_cache = s->hosts[h].thread_stack_cache,
 		};
 	struct rt *rt = sim_runtime_new(&cfg);
 	if (!rt) {

@@ -716,6 +716,88 @@ static void test_release_after_ahead(void)
 	sim_runtime_free(c.rt);
 }
 
+/* A host's stack cache: a spawn that finds no free stack (none joined, or
+ * all taken again) costs its caller thread_create + thread_create_new_stack
+ * of CPU, one that finds one thread_create; a join returns its task's
+ * stack while the cache holds fewer than thread_stack_cache.  The root
+ * spawns A (new: 0.25 + 0.5 s), joins it, spawns B and C (B takes A's
+ * stack: 0.25 s; C new: 0.75 s), joins both, spawns D, E, F: with room for
+ * 2 stacks, D and E cached and F new; for 1, D cached; for 0, none; with
+ * the key at 0, every spawn costs thread_create alone (today's model).  On
+ * a shared host the destination's tasks share the source's cache: a
+ * destination task joined first leaves a stack for a source spawn. */
+struct stack_ctx {
+	struct rt *rt;
+	enum rt_side first; /* the side of A */
+	double at[6];       /* after each spawn: A B C D E F */
+};
+
+static void stackless(void *arg)
+{
+	(void)arg;
+}
+
+static void stack_spawns(void *arg)
+{
+	struct stack_ctx *c = arg;
+	struct rt_task *t[6];
+	int n = 0;
+	t[n] = rt_spawn(c->rt, c->first, "a", stackless, c);
+	c->at[n++] = rt_now(c->rt);
+	rt_join(c->rt, t[0]);
+	for (; n < 3; n++) {
+		t[n] = rt_spawn(c->rt, RT_SIDE_SRC, "bc", stackless, c);
+		c->at[n] = rt_now(c->rt);
+	}
+	rt_join(c->rt, t[1]);
+	rt_join(c->rt, t[2]);
+	for (; n < 6; n++) {
+		t[n] = rt_spawn(c->rt, RT_SIDE_SRC, "def", stackless, c);
+		c->at[n] = rt_now(c->rt);
+	}
+	for (int i = 3; i < 6; i++)
+		rt_join(c->rt, t[i]);
+}
+
+static void test_new_stack_cost(void)
+{
+	static const struct {
+		double new_stack;
+		unsigned cache;
+		bool shared;
+		enum rt_side first;
+		double at[6];
+		uint64_t new_stacks;
+	} cases[] = {
+	    {0.5, 2, false, RT_SIDE_SRC, {0.75, 1.0, 1.75, 2.0, 2.25, 3.0}, 3},
+	    {0.5, 1, false, RT_SIDE_SRC, {0.75, 1.0, 1.75, 2.0, 2.75, 3.5}, 4},
+	    {0.5, 0, false, RT_SIDE_SRC, {0.75, 1.5, 2.25, 3.0, 3.75, 4.5}, 6},
+	    {0.0, 2, false, RT_SIDE_SRC, {0.25, 0.5, 0.75, 1.0, 1.25, 1.5}, 3},
+	    /* A on the destination: its stack is the destination host's, apart
+	     * from the source's, unless the host is shared. */
+	    {0.5, 2, false, RT_SIDE_DST, {0.75, 1.5, 2.25, 2.5, 2.75, 3.5}, 4},
+	    {0.5, 2, true, RT_SIDE_DST, {0.75, 1.0, 1.75, 2.0, 2.25, 3.0}, 3},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct sim_runtime_config cfg = {.bandwidth_Bps = 1e9,
+		                                 .shared_host = cases[k].shared};
+		for (int h = 0; h < 2; h++) {
+			cfg.host[h].has_thread_create = true;
+			cfg.host[h].thread_create_s = 0.25;
+			cfg.host[h].thread_create_new_stack_s = cases[k].new_stack;
+			cfg.host[h].thread_stack_cache = cases[k].cache;
+		}
+		struct stack_ctx c = {.rt = rt_of(&cfg), .first = cases[k].first};
+		run_ok(c.rt, stack_spawns, &c);
+		for (int i = 0; i < 6; i++)
+			CU_ASSERT_EQUAL(c.at[i], cases[k].at[i]);
+		struct sim_runtime_stats st;
+		sim_runtime_get_stats(c.rt, &st);
+		CU_ASSERT_EQUAL(st.new_stacks, cases[k].new_stacks);
+		sim_runtime_free(c.rt);
+	}
+}
+
 /* ---- whole migrations ---- */
 
 static struct scenario *load_text(const char *text, const char *const *sets, size_t n_sets)
@@ -1024,6 +1106,8 @@ static void test_profile_by_name(void)
 	CU_ASSERT(s->hosts[0].has_thread_wake && s->hosts[0].thread_wake_s > 0);
 	CU_ASSERT(s->hosts[0].thread_create_wait_s > 0);
 	CU_ASSERT(s->hosts[0].thread_wake_wait_s > 0);
+	CU_ASSERT(s->hosts[0].thread_create_new_stack_s > 0);
+	CU_ASSERT(s->hosts[0].thread_stack_cache > 0);
 	/* The scenario's own key wins over the profile's. */
 	CU_ASSERT_EQUAL(s->hosts[1].cores, 64);
 	CU_ASSERT_EQUAL(s->hosts[1].send_cpu_s_per_byte, s->hosts[0].send_cpu_s_per_byte);
@@ -1068,6 +1152,26 @@ static void test_host_thread_keys(void)
 	CU_ASSERT_EQUAL(
 	    scenario_load_text("z.yaml", neg, strlen(neg), NULL, 0, &bad, err, sizeof err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "z.yaml:2: hosts.source.thread_create_wait: "));
+
+	/* The stack cache's keys: a duration and a count of stacks. */
+	static const char stacks[] =
+	    "name: p\n"
+	    "hosts:\n"
+	    "  source: {thread_create_new_stack: 14us, thread_stack_cache: 157}\n"
+	    "devices: [{name: vf}]\n";
+	s = load_text(stacks, NULL, 0);
+	CU_ASSERT_EQUAL(s->hosts[0].thread_create_new_stack_s, 14e-6);
+	CU_ASSERT_EQUAL(s->hosts[0].thread_stack_cache, 157);
+	CU_ASSERT_EQUAL(s->hosts[1].thread_create_new_stack_s, 0);
+	CU_ASSERT_EQUAL(s->hosts[1].thread_stack_cache, 0);
+	scenario_free(s);
+	static const char many[] = "name: p\n"
+	                           "hosts:\n"
+	                           "  destination: {thread_stack_cache: 2000000}\n"
+	                           "devices: [{name: vf}]\n";
+	CU_ASSERT_EQUAL(
+	    scenario_load_text("w.yaml", many, strlen(many), NULL, 0, &bad, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "w.yaml:3: hosts.destination.thread_stack_cache: "));
 }
 
 /* A profile that is not there says where it was looked for; a bad value in
@@ -1171,7 +1275,7 @@ void register_tests(void)
 	           TEST(test_host_thread_wake), TEST(test_handoff_to_busy_worker_free),
 	           TEST(test_release_wakes_cost),
 	           TEST(test_release_wake_charged_once), TEST(test_release_after_ahead),
-	           TEST(test_host_thread_keys),
+	           TEST(test_host_thread_keys), TEST(test_new_stack_cost),
 
 	           TEST(test_enough_cores_change_nothing), TEST(test_device_io_cpu),
 	           TEST(test_frame_and_io_keys_default_to_nothing),

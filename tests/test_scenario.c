@@ -207,6 +207,8 @@ static void test_full_explicit(void)
 	CU_ASSERT_EQUAL(s->hosts[1].recv_cpu_s_per_byte, 0.25e-9);
 	CU_ASSERT_EQUAL(s->hosts[1].vcpu_pause_s, 1e-6);
 	CU_ASSERT_EQUAL(s->hosts[1].vcpu_resume_s, 3e-6);
+	CU_ASSERT_EQUAL(s->hosts[1].thread_create_new_stack_s, 9e-6);
+	CU_ASSERT_EQUAL(s->hosts[1].thread_stack_cache, 40);
 	CU_ASSERT_EQUAL(s->runs, 3);
 	CU_ASSERT_EQUAL(s->seed, UINT64_MAX);
 	CU_ASSERT_EQUAL_FATAL(s->n_domains, 2);
@@ -911,13 +913,16 @@ static size_t all_good_files(glob_t *g)
  * the printed form (which names the profile again). */
 static void test_profile_zero_override_round_trips(void)
 {
-	static const char *const sets[] = {"hosts.source.profile=ci-2core",
-	                                   "hosts.source.thread_create_wait=0s",
-	                                   "hosts.source.thread_wake_wait=0s"};
-	struct scenario *s = load_text("name: p\ndevices: [{name: vf}]\n", sets, 3);
+	static const char *const sets[] = {
+	    "hosts.source.profile=ci-2core", "hosts.source.thread_create_wait=0s",
+	    "hosts.source.thread_wake_wait=0s", "hosts.source.thread_create_new_stack=0s",
+	    "hosts.source.thread_stack_cache=0"};
+	struct scenario *s = load_text("name: p\ndevices: [{name: vf}]\n", sets, 5);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(s->hosts[0].thread_create_wait_s, 0);
 	CU_ASSERT_EQUAL(s->hosts[0].thread_wake_wait_s, 0);
+	CU_ASSERT_EQUAL(s->hosts[0].thread_create_new_stack_s, 0);
+	CU_ASSERT_EQUAL(s->hosts[0].thread_stack_cache, 0);
 	CU_ASSERT(round_trips(s));
 	scenario_free(s);
 }
