@@ -85,6 +85,8 @@ static const struct {
     {"thread_wake", "CPU time of the caller per pool hand-off or waking release"},
     {"thread_create_wait", "wall time of the caller per spawn beyond its CPU"},
     {"thread_wake_wait", "wall time of the caller per hand-off beyond its CPU"},
+    {"thread_create_new_stack", "CPU time of the caller per spawn that maps a new stack"},
+    {"thread_stack_cache", "joined threads' stacks the thread library keeps for reuse"},
 };
 
 const char *host_profile_key_meaning(const char *key)

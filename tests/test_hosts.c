@@ -1259,7 +1259,7 @@ static void test_profile_info(void)
 	for (const cyaml_schema_field_t *f = scenario_schema_host_fields; f->key; f++, n++)
 		CU_ASSERT((host_profile_key_meaning(f->key) != NULL) ==
 		          !!strcmp(f->key, "profile"));
-	CU_ASSERT_EQUAL(n, 19);
+	CU_ASSERT_EQUAL(n, 21);
 	CU_ASSERT_PTR_NULL(host_profile_key_meaning("host"));
 
 	CU_ASSERT_EQUAL(host_profile_info_load("no-such-host", NULL, &info, err, sizeof err), -1);
