@@ -23,6 +23,7 @@
  *    only waiting needs SimGrid.
  */
 #include "sim_runtime.h"
+#include "cpu_phases.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -222,6 +223,90 @@ static double run_start(void)
 	return t < SIM_EPOCH_S ? SIM_EPOCH_S : t;
 }
 
+/*
+ * CPU work as it is done (sim_runtime_cpu_progress_hook): each charge in
+ * progress is a struct cpu_charge of the run's list, with the part of it
+ * already reported.  An execution on a host with cores is done as SimGrid's
+ * CPU model says (its remaining work, read at a flush); a charge on a host
+ * without cores, at one core's speed from its start (a wait of its length,
+ * or a chan_send_ahead's copy that may start later than now).  None of this
+ * exists while the hook is off.
+ */
+struct cpu_charge {
+	struct rt_task *t;
+	sg_exec_t exec; /* NULL: done at one core's speed from start */
+	double start, cpu, done;
+};
+static void (*progress_hook)(const char *task, double cpu_s);
+static GPtrArray *g_charges; /* the run's charges in progress */
+
+void sim_runtime_cpu_progress_hook(void (*fn)(const char *task, double cpu_s))
+{
+	progress_hook = fn;
+}
+
+static struct cpu_charge *charge_begin(double cpu_s, double start, sg_exec_t exec)
+{
+	if (!progress_hook)
+		return NULL;
+	if (!g_charges)
+		g_charges = g_ptr_array_new();
+	struct cpu_charge *c = g_new(struct cpu_charge, 1);
+	*c = (struct cpu_charge){sg_actor_self_get_data(), exec, start, cpu_s, 0};
+	g_ptr_array_add(g_charges, c);
+	return c;
+}
+
+/* Report what of c was done by now (all of it: done). */
+static void charge_report(struct cpu_charge *c, bool all)
+{
+	double done = c->cpu;
+	/* The ratio, not sg_exec_get_remaining: an execution that ended at
+	 * this date while its task has not yet returned from its wait no longer
+	 * has a model action, and only the ratio reads that as 0 left. */
+	if (!all && c->exec)
+		done = c->cpu * (1 - sg_exec_get_remaining_ratio(c->exec));
+	else if (!all)
+		done = simgrid_get_clock() - c->start;
+	if (done > c->cpu)
+		done = c->cpu;
+	if (done > c->done) {
+		progress_hook(c->t ? c->t->name : "?", done - c->done);
+		c->done = done;
+	}
+}
+
+static void charge_end(struct cpu_charge *c)
+{
+	if (!c)
+		return;
+	c->exec = NULL; /* the wait that ended it released it */
+	charge_report(c, true);
+	g_ptr_array_remove_fast(g_charges, c);
+	g_free(c);
+}
+
+/* Every charge of task t, ended by now (its run-ahead copies, once it
+ * caught up with them). */
+static void charges_end_task(const struct rt_task *t)
+{
+	for (guint i = 0; g_charges && i < g_charges->len;) {
+		struct cpu_charge *c = g_ptr_array_index(g_charges, i);
+		if (c->t == t && !c->exec)
+			charge_end(c); /* moves the last one to i */
+		else
+			i++;
+	}
+}
+
+void sim_runtime_cpu_flush(void)
+{
+	if (!g_running || !g_charges)
+		return;
+	for (guint i = 0; i < g_charges->len; i++)
+		charge_report(g_ptr_array_index(g_charges, i), false);
+}
+
 static struct sim_rt *srt_of(struct rt *rt)
 {
 	return rt->priv;
@@ -262,6 +347,8 @@ static void settle_task(struct sim_rt *s, struct rt_task *t)
 		s->stats.sleeps++;
 		sg_actor_sleep_until(until);
 	}
+	if (g_charges)
+		charges_end_task(t);
 }
 
 /* Outside a run (no actor to ask) nobody is ahead; asking SimGrid which
@@ -313,13 +400,35 @@ static void count_cpu(double cpu_s)
 		t->cpu_s += cpu_s;
 }
 
-static sg_exec_t exec_start(struct sim_rt *s, double cpu_s)
+static struct cpu_phases *g_phases;
+
+static void phases_progress(const char *task, double cpu_s)
+{
+	if (g_phases)
+		cpu_phases_charge(g_phases, g_phases->phase, task, cpu_s);
+}
+
+void sim_runtime_cpu_phases(struct cpu_phases *cp)
+{
+	g_phases = cp;
+	sim_runtime_cpu_progress_hook(cp ? phases_progress : NULL);
+}
+
+void sim_runtime_cpu_phases_flush(struct cpu_phases *cp, int next)
+{
+	(void)cp;
+	(void)next;
+	sim_runtime_cpu_flush();
+}
+
+static sg_exec_t exec_start(struct sim_rt *s, double cpu_s, struct cpu_charge **c)
 {
 	s->stats.computes++;
 	count_cpu(cpu_s);
 	sg_exec_t e = sg_actor_exec_init(cpu_s * SIM_CORE_FLOPS);
 	sg_exec_set_bound(e, SIM_CORE_FLOPS);
 	sg_exec_start(e);
+	*c = charge_begin(cpu_s, simgrid_get_clock(), e);
 	return e;
 }
 
@@ -329,11 +438,14 @@ static void sim_compute(struct sim_rt *s, double cpu_s)
 	settle(s);
 	if (!(cpu_s > 0))
 		return;
+	struct cpu_charge *c;
 	if (!self_host(s)->cores) {
 		count_cpu(cpu_s);
+		c = charge_begin(cpu_s, simgrid_get_clock(), NULL);
 		sim_sleep(s, cpu_s);
 	} else
-		sg_exec_wait(exec_start(s, cpu_s));
+		sg_exec_wait(exec_start(s, cpu_s, &c));
+	charge_end(c);
 }
 
 /* ---- clock and tasks ---- */
@@ -818,12 +930,14 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	double cpu_s =
 	    bytes * self_host(s)->send_cpu_s_per_byte + self_host(s)->send_cpu_s_per_frame;
 	sg_exec_t copy = NULL;
+	struct cpu_charge *charge = NULL;
 	double copied_at = 0;
 	if (cpu_s > 0 && self_host(s)->cores)
-		copy = exec_start(s, cpu_s);
+		copy = exec_start(s, cpu_s, &charge);
 	else if (cpu_s > 0) {
 		copied_at = simgrid_get_clock() + cpu_s;
 		count_cpu(cpu_s);
+		charge = charge_begin(cpu_s, simgrid_get_clock(), NULL);
 	}
 	s->stats.sends++;
 	link_transfer(s, c, bytes);
@@ -834,6 +948,7 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 		s->stats.sleeps++;
 		sg_actor_sleep_until(copied_at);
 	}
+	charge_end(charge);
 	task_leave(self);
 	chan_push(c, f, simgrid_get_clock() + c->srt->cfg.latency_s);
 	/* The real world's sender sleeps until its frame has left (the link's
@@ -888,8 +1003,10 @@ static int op_chan_send_ahead(struct rt_chan *c, const struct rt_frame *f)
 	s->stats.alone++;
 	s->stats.ahead++;
 	double end = start + bytes / s->cfg.bandwidth_Bps;
-	if (cpu_s > 0)
+	if (cpu_s > 0) {
 		count_cpu(cpu_s); /* as chan_send's copy on a host without cores */
+		charge_begin(cpu_s, start, NULL); /* ended as t catches up */
+	}
 	if (cpu_s > 0 && start + cpu_s > end)
 		end = start + cpu_s;
 	if (!(t->ahead > 0))
@@ -1225,6 +1342,12 @@ int sim_runtime_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t e
 		return fail(err, errlen, -ENOMEM, "out of memory starting the root task");
 	g_running = s;
 	simgrid_run();
+	/* Charges left are those of tasks SimGrid killed: what they did until
+	 * the last flush was reported, the rest was never done. */
+	while (g_charges && g_charges->len) {
+		g_free(g_ptr_array_index(g_charges, 0));
+		g_ptr_array_remove_index_fast(g_charges, 0);
+	}
 	g_running = NULL;
 
 	/* Tasks never joined (the root, or ended ones the engine did not join)

@@ -96,6 +96,7 @@ static struct emu_dev *emu_of(struct device *d)
 static void *feeder_main(void *arg)
 {
 	struct emu_dev *e = arg;
+	rtp_cpu_begin("emu-feeder");
 	for (bool ok = true; ok;) {
 		pthread_mutex_lock(&e->lk);
 		while (!e->grant && !e->final && !e->quit)
@@ -120,6 +121,7 @@ static void *feeder_main(void *arg)
 static void *checker_main(void *arg)
 {
 	struct emu_dev *e = arg;
+	rtp_cpu_begin("emu-checker");
 	uint8_t *buf = malloc(CHUNK);
 	for (;;) {
 		ssize_t n = buf ? recv(e->dev_fd, buf, CHUNK, 0) : -1;
