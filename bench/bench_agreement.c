@@ -279,10 +279,18 @@ static double f_other(const struct win_cell *w, unsigned r, int row, const void 
 	return w->process[r * WIN_ROWS + row] - f_cpu(w, r, row, arg);
 }
 
+/* All the CPU of the phase: the real process's clock (its threads, the
+ * probe and what no registered thread holds), the sim's charges. */
+static double f_all(const struct win_cell *w, unsigned r, int row, const void *arg)
+{
+	double proc = w->process[r * WIN_ROWS + row];
+	return isnan(proc) ? f_cpu(w, r, row, arg) : proc;
+}
+
 static double f_busy(const struct win_cell *w, unsigned r, int row, const void *arg)
 {
 	double len = w->len[r * WIN_ROWS + row];
-	return len > 0 ? f_cpu(w, r, row, arg) / len : NAN;
+	return len > 0 ? f_all(w, r, row, arg) / len : NAN;
 }
 
 static const char *win_row_name(int row)
@@ -293,7 +301,7 @@ static const char *win_row_name(int row)
 static void win_print_world(const char *world, const struct win_cell *w, unsigned cores)
 {
 	for (int row = 0; row < WIN_ROWS; row++) {
-		double len = win_median(w, f_len, row, NULL), cpu = win_median(w, f_cpu, row, NULL),
+		double len = win_median(w, f_len, row, NULL), cpu = win_median(w, f_all, row, NULL),
 		       busy = win_median(w, f_busy, row, NULL);
 		printf("      %-10s %-9s %9.3f %9.3f %6.2f", world, win_row_name(row), len * 1e3,
 		       cpu * 1e3, busy);
@@ -301,7 +309,7 @@ static void win_print_world(const char *world, const struct win_cell *w, unsigne
 			printf(" %5.0f%%", 100 * busy / cores);
 		else
 			printf("      -");
-		if (w->process[0] == w->process[0]) /* real: measured */
+		if (!isnan(w->process[0])) /* real: measured */
 			printf(" %9.3f", win_median(w, f_other, row, NULL) * 1e3);
 		printf("\n");
 	}
@@ -331,8 +339,9 @@ static int by_gap(const void *a, const void *b)
 static void win_print(const struct win_cell *sim, unsigned sim_cores, const struct win_cell *real,
                       unsigned real_cores)
 {
-	printf("    window CPU, medians of %u runs (ms; busy = CPU / length, in cores; other = "
-	       "the real process's CPU outside the registered threads)\n",
+	printf("    window CPU, medians of %u runs (ms; cpu: the sim's charges, the real "
+	       "process's CPU clock; busy = cpu / length, in cores; other: the real process's CPU "
+	       "that no registered thread holds)\n",
 	       real->runs);
 	printf("      %-10s %-9s %9s %9s %6s %6s %9s\n", "world", "phase", "length", "cpu", "busy",
 	       "of", "other");

@@ -48,6 +48,7 @@ struct rt_task {
 	rt_task_fn fn;
 	void *arg;
 	bool claimed;                /* rtp_run is joining it */
+	enum rt_side side;           /* the end it plays (its CPU's kind, rtp_cpu_begin) */
 	struct rt_task *prev, *next; /* tasks not yet joined */
 	char name[];
 };
@@ -434,7 +435,11 @@ static void *task_main(void *arg)
 	char short_name[16];
 	snprintf(short_name, sizeof short_name, "%s", t->name);
 	pthread_setname_np(pthread_self(), short_name);
-	rtp_cpu_begin(t->name);
+	if (atomic_load(&win_on)) {
+		char kind[64];
+		snprintf(kind, sizeof kind, "%s %s", t->side == RT_SIDE_DST ? "dst" : "src", t->name);
+		rtp_cpu_begin(kind);
+	}
 	t->fn(t->arg);
 	rtp_cpu_note(t->name);
 	return NULL;
@@ -453,8 +458,7 @@ static void task_unlink(struct rtp *p, struct rt_task *t)
 static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *name, rt_task_fn fn,
                                 void *arg)
 {
-	(void)side; /* one process plays both sides */
-	struct rtp *p = rtp_of(rt);
+	struct rtp *p = rtp_of(rt); /* one process plays both sides */
 	pthread_mutex_lock(&p->lock);
 	bool refuse =
 	    p->fault.action == RTP_FAULT_SPAWN &&
@@ -469,6 +473,7 @@ static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *na
 		return NULL;
 	memcpy(t->name, name, len + 1);
 	t->p = p;
+	t->side = side;
 	t->fn = fn;
 	t->arg = arg;
 	pthread_mutex_lock(&p->lock);
@@ -703,7 +708,8 @@ static void *pump_main(void *arg)
 	char err[200];
 	if (atomic_load(&win_on)) {
 		char name[48];
-		snprintf(name, sizeof name, "pump-%s", c->name);
+		snprintf(name, sizeof name, "%s pump-%s", c->from == RT_SIDE_SRC ? "dst" : "src",
+		         c->name);
 		rtp_cpu_begin(name);
 	}
 	for (;;) {

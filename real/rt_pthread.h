@@ -173,9 +173,10 @@ struct rtp_cpu_kind *rtp_cpu_take(size_t *n);
 /*
  * CPU per interval of a run, by thread (bench_agreement --window-cpu).
  * While on (rtp_cpu_windows with a function), every thread of the real
- * world registers as it starts (rtp_cpu_begin: the engine's tasks, the
- * channels' pumps "pump-<channel>", the heartbeat, the emulated devices'
- * "emu-feeder" and "emu-checker" threads) and leaves as it ends
+ * world registers as it starts (rtp_cpu_begin: the engine's tasks as their
+ * side and name, "src root", "dst multifd0"; the channels' pumps on the
+ * receiving side, "dst pump-main"; the heartbeat; the emulated devices'
+ * "src emu-feeder" and "dst emu-checker" threads) and leaves as it ends
  * (rtp_cpu_end, which rtp_cpu_note calls), charging fn(arg, window, name,
  * cpu_s) with its CPU since it was last read (its CPU clock,
  * pthread_getcpuclockid) to the window in progress.  rtp_cpu_mark(next)

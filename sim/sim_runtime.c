@@ -237,10 +237,10 @@ struct cpu_charge {
 	sg_exec_t exec; /* NULL: done at one core's speed from start */
 	double start, cpu, done;
 };
-static void (*progress_hook)(const char *task, double cpu_s);
+static void (*progress_hook)(const char *task, enum rt_side side, double cpu_s);
 static GPtrArray *g_charges; /* the run's charges in progress */
 
-void sim_runtime_cpu_progress_hook(void (*fn)(const char *task, double cpu_s))
+void sim_runtime_cpu_progress_hook(void (*fn)(const char *task, enum rt_side side, double cpu_s))
 {
 	progress_hook = fn;
 }
@@ -271,7 +271,8 @@ static void charge_report(struct cpu_charge *c, bool all)
 	if (done > c->cpu)
 		done = c->cpu;
 	if (done > c->done) {
-		progress_hook(c->t ? c->t->name : "?", done - c->done);
+		progress_hook(c->t ? c->t->name : "?", c->t ? c->t->side : RT_SIDE_SRC,
+		              done - c->done);
 		c->done = done;
 	}
 }
@@ -402,10 +403,12 @@ static void count_cpu(double cpu_s)
 
 static struct cpu_phases *g_phases;
 
-static void phases_progress(const char *task, double cpu_s)
+static void phases_progress(const char *task, enum rt_side side, double cpu_s)
 {
+	char kind[64];
+	snprintf(kind, sizeof kind, "%s %s", side == RT_SIDE_DST ? "dst" : "src", task);
 	if (g_phases)
-		cpu_phases_charge(g_phases, g_phases->phase, task, cpu_s);
+		cpu_phases_charge(g_phases, g_phases->phase, kind, cpu_s);
 }
 
 void sim_runtime_cpu_phases(struct cpu_phases *cp)

@@ -174,7 +174,7 @@ void sim_runtime_cpu_hook(void (*fn)(const char *task, double cpu_s));
 
 /*
  * CPU work as it is done, for observers that cut a run into intervals
- * (bench_agreement --window-cpu): fn(task name, cpu_s) for each piece of
+ * (bench_agreement --window-cpu): fn(task name, its side, cpu_s) for each piece of
  * CPU work of a task (every charge counted by sim_runtime_cpu_hook) as it
  * is done, so that the pieces reported by a given moment add up to the work
  * done by then: a charge is reported whole when its wait ends, and
@@ -186,14 +186,15 @@ void sim_runtime_cpu_hook(void (*fn)(const char *task, double cpu_s));
  * the moment it is reported.  NULL (the default) turns it off, and then no
  * charge is tracked.  Not thread-safe: set it before runs, from one thread.
  */
-void sim_runtime_cpu_progress_hook(void (*fn)(const char *task, double cpu_s));
+void sim_runtime_cpu_progress_hook(void (*fn)(const char *task, enum rt_side side, double cpu_s));
 /* With the progress hook set, report the part done so far of every charge
  * in progress; called by a task of the run in progress (e.g. from a trace
  * observer, trace_on_add).  Outside a run, nothing. */
 void sim_runtime_cpu_flush(void);
 /* The sim's side of a struct cpu_phases (models/cpu_phases.h): from now on
  * every task's CPU goes to cp's phase in progress as it is done (the
- * progress hook), and sim_runtime_cpu_phases_flush, cp's flush function
+ * progress hook; the kind is the task's name after its side, "src root",
+ * "dst multifd0"), and sim_runtime_cpu_phases_flush, cp's flush function
  * (cpu_phases_init), reports what is in progress at each of its marks.
  * NULL detaches (and turns the progress hook off). */
 struct cpu_phases;

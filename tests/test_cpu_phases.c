@@ -131,12 +131,12 @@ static void test_one_core(void)
 	struct cpu_phases cp;
 	run(1, &cp);
 	/*                       run   stop   stopcopy  load   start  after */
-	expect(&cp, "a", (const double[]){0.5, 1.0, 0, 0, 0, 0});
-	expect(&cp, "b", (const double[]){0, 0, 0.125, 0.375, 0.5, 0});
-	expect(&cp, "c", (const double[]){0, 0, 0.125, 0.375, 0.5, 0});
-	expect(&cp, "d", (const double[]){0, 0, 0.125, 0.125, 0, 0});
-	expect(&cp, "e", (const double[]){0, 0, 0.125, 0.125, 0, 0});
-	CU_ASSERT_PTR_NULL(cpu_of(&cp, "marker")); /* sleeps only */
+	expect(&cp, "src a", (const double[]){0.5, 1.0, 0, 0, 0, 0});
+	expect(&cp, "src b", (const double[]){0, 0, 0.125, 0.375, 0.5, 0});
+	expect(&cp, "src c", (const double[]){0, 0, 0.125, 0.375, 0.5, 0});
+	expect(&cp, "src d", (const double[]){0, 0, 0.125, 0.125, 0, 0});
+	expect(&cp, "src e", (const double[]){0, 0, 0.125, 0.125, 0, 0});
+	CU_ASSERT_PTR_NULL(cpu_of(&cp, "src marker")); /* sleeps only */
 	CU_ASSERT_EQUAL(cp.n, 5);
 	cpu_phases_free(&cp);
 }
@@ -146,11 +146,11 @@ static void test_unlimited_cores(void)
 {
 	struct cpu_phases cp;
 	run(0, &cp);
-	expect(&cp, "a", (const double[]){0.5, 1.0, 0, 0, 0, 0});
-	expect(&cp, "b", (const double[]){0, 0, 0.5, 0.5, 0, 0});
-	expect(&cp, "c", (const double[]){0, 0, 0.5, 0.5, 0, 0});
-	expect(&cp, "d", (const double[]){0, 0, 0.25, 0, 0, 0});
-	expect(&cp, "e", (const double[]){0, 0, 0.25, 0, 0, 0});
+	expect(&cp, "src a", (const double[]){0.5, 1.0, 0, 0, 0, 0});
+	expect(&cp, "src b", (const double[]){0, 0, 0.5, 0.5, 0, 0});
+	expect(&cp, "src c", (const double[]){0, 0, 0.5, 0.5, 0, 0});
+	expect(&cp, "src d", (const double[]){0, 0, 0.25, 0, 0, 0});
+	expect(&cp, "src e", (const double[]){0, 0, 0.25, 0, 0, 0});
 	cpu_phases_free(&cp);
 }
 

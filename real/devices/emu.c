@@ -96,7 +96,7 @@ static struct emu_dev *emu_of(struct device *d)
 static void *feeder_main(void *arg)
 {
 	struct emu_dev *e = arg;
-	rtp_cpu_begin("emu-feeder");
+	rtp_cpu_begin("src emu-feeder");
 	for (bool ok = true; ok;) {
 		pthread_mutex_lock(&e->lk);
 		while (!e->grant && !e->final && !e->quit)
@@ -121,7 +121,7 @@ static void *feeder_main(void *arg)
 static void *checker_main(void *arg)
 {
 	struct emu_dev *e = arg;
-	rtp_cpu_begin("emu-checker");
+	rtp_cpu_begin("dst emu-checker");
 	uint8_t *buf = malloc(CHUNK);
 	for (;;) {
 		ssize_t n = buf ? recv(e->dev_fd, buf, CHUNK, 0) : -1;
