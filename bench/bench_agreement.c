@@ -113,6 +113,7 @@ struct win_cell {
 	unsigned runs, cap;
 	double *len;     /* [run * WIN_ROWS + row] */
 	double *process; /* real: the process's CPU clock, [run * WIN_ROWS + row] */
+	double *ended;   /* real: threads that ended, [run * WIN_ROWS + row] */
 	struct win_kind *k;
 	size_t nk;
 	unsigned late_marks, marks, threads_read;
@@ -126,6 +127,7 @@ struct win_real {
 	double process[CPU_PHASE_COUNT];  /* per phase */
 	double probe_s;
 	unsigned marks, threads_read;
+	unsigned ended[CPU_PHASE_COUNT]; /* registered threads that ended, per phase */
 };
 
 static double process_cpu_s(void)
@@ -135,9 +137,12 @@ static double process_cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void win_real_charge(void *arg, int window, const char *name, double cpu_s)
+static void win_real_charge(void *arg, int window, const char *name, double cpu_s, bool ended)
 {
-	cpu_phases_charge(arg, window, name, cpu_s);
+	struct cpu_phases *cp = arg;
+	cpu_phases_charge(cp, window, name, cpu_s);
+	if (ended && (unsigned)window < CPU_PHASE_COUNT) /* calls are serialised (rtp) */
+		((struct win_real *)cp->arg)->ended[window]++;
 }
 
 static void win_real_flush(struct cpu_phases *cp, int next)
@@ -181,13 +186,16 @@ static void win_record(struct win_cell *w, const struct cpu_phases *cp, const st
 	if (w->runs == w->cap)
 		return;
 	unsigned run = w->runs++;
-	double *len = &w->len[run * WIN_ROWS], *proc = &w->process[run * WIN_ROWS];
-	len[WIN_N] = proc[WIN_N] = 0;
+	double *len = &w->len[run * WIN_ROWS], *proc = &w->process[run * WIN_ROWS],
+	       *ended = &w->ended[run * WIN_ROWS];
+	len[WIN_N] = proc[WIN_N] = ended[WIN_N] = 0;
 	for (int i = 0; i < WIN_N; i++) {
 		len[i] = cpu_phases_length(cp, (enum cpu_phase)(WIN_FIRST + i));
 		len[WIN_N] += len[i];
 		proc[i] = r ? r->process[WIN_FIRST + i] : NAN;
 		proc[WIN_N] += proc[i];
+		ended[i] = r ? r->ended[WIN_FIRST + i] : NAN;
+		ended[WIN_N] += ended[i];
 	}
 	for (size_t j = 0; j < cp->n; j++) {
 		struct win_kind *k = win_kind_of(w, cp->kinds[j].kind);
@@ -216,6 +224,7 @@ static void win_cell_free(struct win_cell *w)
 	free(w->k);
 	free(w->len);
 	free(w->process);
+	free(w->ended);
 	memset(w, 0, sizeof *w);
 }
 
@@ -225,7 +234,8 @@ static int win_cell_init(struct win_cell *w, unsigned runs)
 	w->cap = runs;
 	w->len = calloc((size_t)runs * WIN_ROWS, sizeof *w->len);
 	w->process = calloc((size_t)runs * WIN_ROWS, sizeof *w->process);
-	return w->len && w->process ? 0 : -ENOMEM;
+	w->ended = calloc((size_t)runs * WIN_ROWS, sizeof *w->ended);
+	return w->len && w->process && w->ended ? 0 : -ENOMEM;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -256,6 +266,12 @@ static double f_len(const struct win_cell *w, unsigned r, int row, const void *a
 {
 	(void)arg;
 	return w->len[r * WIN_ROWS + row];
+}
+
+static double f_ended(const struct win_cell *w, unsigned r, int row, const void *arg)
+{
+	(void)arg;
+	return w->ended[r * WIN_ROWS + row];
 }
 
 static double f_kind(const struct win_cell *w, unsigned r, int row, const void *arg)
@@ -310,7 +326,8 @@ static void win_print_world(const char *world, const struct win_cell *w, unsigne
 		else
 			printf("      -");
 		if (!isnan(w->process[0])) /* real: measured */
-			printf(" %9.3f", win_median(w, f_other, row, NULL) * 1e3);
+			printf(" %9.3f %6.0f", win_median(w, f_other, row, NULL) * 1e3,
+			       win_median(w, f_ended, row, NULL));
 		printf("\n");
 	}
 }
@@ -341,10 +358,10 @@ static void win_print(const struct win_cell *sim, unsigned sim_cores, const stru
 {
 	printf("    window CPU, medians of %u runs (ms; cpu: the sim's charges, the real "
 	       "process's CPU clock; busy = cpu / length, in cores; other: the real process's CPU "
-	       "that no registered thread holds)\n",
+	       "that no registered thread holds; ended: registered threads that ended)\n",
 	       real->runs);
-	printf("      %-10s %-9s %9s %9s %6s %6s %9s\n", "world", "phase", "length", "cpu", "busy",
-	       "of", "other");
+	printf("      %-10s %-9s %9s %9s %6s %6s %9s %6s\n", "world", "phase", "length", "cpu",
+	       "busy", "of", "other", "ended");
 	win_print_world("sim", sim, sim_cores);
 	win_print_world("real-world", real, real_cores);
 	if (real->marks)

@@ -39,6 +39,20 @@ int cpu_phase_started_by(const struct trace_event *e)
 	}
 }
 
+void cpu_kind_of(const char *name, char *kind, size_t size)
+{
+	size_t k = 0;
+	for (const char *c = name; size && *c && k + 1 < size; c++) {
+		bool digit = *c >= '0' && *c <= '9';
+		if (!digit)
+			kind[k++] = *c;
+		else if (c == name || !(c[-1] >= '0' && c[-1] <= '9'))
+			kind[k++] = 'N';
+	}
+	if (size)
+		kind[k] = '\0';
+}
+
 int cpu_phases_init(struct cpu_phases *cp, cpu_phases_flush_fn *flush, void *arg)
 {
 	memset(cp, 0, sizeof *cp);
@@ -69,15 +83,7 @@ void cpu_phases_charge(struct cpu_phases *cp, int phase, const char *name, doubl
 	if ((unsigned)phase >= CPU_PHASE_COUNT || !(cpu_s != 0))
 		return;
 	char kind[sizeof cp->kinds->kind];
-	size_t k = 0;
-	for (const char *c = name ? name : "?"; *c && k + 1 < sizeof kind; c++) {
-		bool digit = *c >= '0' && *c <= '9';
-		if (!digit)
-			kind[k++] = *c;
-		else if (c == name || !(c[-1] >= '0' && c[-1] <= '9'))
-			kind[k++] = 'N';
-	}
-	kind[k] = '\0';
+	cpu_kind_of(name ? name : "?", kind, sizeof kind);
 	pthread_mutex_lock(&cp->lock);
 	size_t i = 0;
 	while (i < cp->n && strcmp(cp->kinds[i].kind, kind))

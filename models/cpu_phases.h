@@ -19,8 +19,8 @@
  * destination add theirs on different threads) is counted in
  * late_marks and otherwise ignored, and a phase skipped over has length 0.
  *
- * Names become kinds as in rtp_cpu_add: every run of digits is "N"
- * ("vfio-vf12-save" -> "vfio-vfN-save").  Charges may come from concurrent
+ * Names become kinds (cpu_kind_of, as rtp_cpu_add's): every run of digits
+ * is "N" ("vfio-vf12-save" -> "vfio-vfN-save").  Charges may come from concurrent
  * threads (real world); events are serialised with each other.
  */
 #ifndef SWITCHOVER_CPU_PHASES_H
@@ -41,6 +41,9 @@ enum cpu_phase {
 	CPU_PHASE_COUNT
 };
 const char *cpu_phase_name(enum cpu_phase p); /* "stopcopy" */
+/* A thread's or task's kind: its name with every run of digits as "N",
+ * cut to size - 1 bytes ("vfio-vf12-save" -> "vfio-vfN-save"). */
+void cpu_kind_of(const char *name, char *kind, size_t size);
 /* The phase event e starts (CPU_PHASE_STOP .. CPU_PHASE_AFTER), or -1. */
 int cpu_phase_started_by(const struct trace_event *e);
 

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu_phases.h"
 #include "rt_config.h"
 #include "transport.h"
 
@@ -344,8 +345,8 @@ void rtp_cpu_end(void)
 	win_self = NULL;
 	pthread_mutex_lock(&win_lock);
 	double now = clock_s(CLOCK_THREAD_CPUTIME_ID);
-	if (win_fn && now > w->last)
-		win_fn(win_arg, win_now, w->name, now - w->last);
+	if (win_fn)
+		win_fn(win_arg, win_now, w->name, now > w->last ? now - w->last : 0, true);
 	if (w->prev)
 		w->prev->next = w->next;
 	else
@@ -364,7 +365,7 @@ double rtp_cpu_mark(int next, unsigned *threads)
 	for (struct win_thread *w = win_threads; w; w = w->next, n++) {
 		double now = w == win_self ? own0 : clock_s(w->clk);
 		if (win_fn && now > w->last)
-			win_fn(win_arg, win_now, w->name, now - w->last);
+			win_fn(win_arg, win_now, w->name, now - w->last, false);
 		if (now > w->last)
 			w->last = now;
 	}
@@ -383,15 +384,7 @@ void rtp_cpu_add(const char *name, double cpu_s)
 	if (!atomic_load(&cpu_on))
 		return;
 	char kind[sizeof cpu_kinds->kind];
-	size_t k = 0;
-	for (const char *c = name; *c && k + 1 < sizeof kind; c++) {
-		bool digit = *c >= '0' && *c <= '9';
-		if (!digit)
-			kind[k++] = *c;
-		else if (c == name || !(c[-1] >= '0' && c[-1] <= '9'))
-			kind[k++] = 'N';
-	}
-	kind[k] = '\0';
+	cpu_kind_of(name, kind, sizeof kind);
 	pthread_mutex_lock(&cpu_lock);
 	size_t i = 0;
 	while (i < cpu_n && strcmp(cpu_kinds[i].kind, kind))

@@ -178,7 +178,7 @@ struct rtp_cpu_kind *rtp_cpu_take(size_t *n);
  * receiving side, "dst pump-main"; the heartbeat; the emulated devices'
  * "src emu-feeder" and "dst emu-checker" threads) and leaves as it ends
  * (rtp_cpu_end, which rtp_cpu_note calls), charging fn(arg, window, name,
- * cpu_s) with its CPU since it was last read (its CPU clock,
+ * cpu_s, ended true) with its CPU since it was last read (its CPU clock,
  * pthread_getcpuclockid) to the window in progress.  rtp_cpu_mark(next)
  * reads the CPU clock of every registered thread, charges each one's CPU
  * since its last read to the window that ends, and starts window `next`, all
@@ -190,7 +190,8 @@ struct rtp_cpu_kind *rtp_cpu_take(size_t *n);
  * atomic load more.  Windows start at 0; turning it on or off resets them.
  * Set it between runs.
  */
-typedef void rtp_cpu_charge_fn(void *arg, int window, const char *name, double cpu_s);
+typedef void rtp_cpu_charge_fn(void *arg, int window, const char *name, double cpu_s,
+                               bool ended);
 void rtp_cpu_windows(rtp_cpu_charge_fn *fn, void *arg);
 void rtp_cpu_begin(const char *name);
 void rtp_cpu_end(void);
