@@ -101,8 +101,8 @@ static void usage(FILE *out)
 
 /* The phases printed: those inside the downtime, then their sum. */
 #define WIN_FIRST CPU_PHASE_STOP
-#define WIN_N (CPU_PHASE_START - CPU_PHASE_STOP + 1)
-#define WIN_ROWS (WIN_N + 1)
+#define WIN_N     (CPU_PHASE_START - CPU_PHASE_STOP + 1)
+#define WIN_ROWS  (WIN_N + 1)
 
 /* One world's runs of one cell: per run, each phase's length and CPU. */
 struct win_kind {
@@ -123,8 +123,8 @@ struct win_cell {
 
 /* What the real world's flush keeps beside the table. */
 struct win_real {
-	double process_at;                /* the process's CPU clock at the last mark */
-	double process[CPU_PHASE_COUNT];  /* per phase */
+	double process_at;               /* the process's CPU clock at the last mark */
+	double process[CPU_PHASE_COUNT]; /* per phase */
 	double probe_s;
 	unsigned marks, threads_read;
 	unsigned ended[CPU_PHASE_COUNT]; /* registered threads that ended, per phase */
@@ -245,9 +245,9 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* The median over the runs of f(run) (NAN values left out). */
-static double win_median(const struct win_cell *w, double (*f)(const struct win_cell *, unsigned,
-                                                               int, const void *),
-                         int row, const void *arg)
+static double win_median(const struct win_cell *w,
+                         double (*f)(const struct win_cell *, unsigned, int, const void *), int row,
+                         const void *arg)
 {
 	double v[w->runs ? w->runs : 1];
 	unsigned n = 0;
@@ -397,8 +397,9 @@ static void win_print(const struct win_cell *sim, unsigned sim_cores, const stru
 		printf("      %s by thread kind (ms): sim, real, real - sim\n", win_row_name(row));
 		for (size_t i = 0; i < n; i++)
 			if (fabs(l[i].sim) >= 0.5e-6 || fabs(l[i].real) >= 0.5e-6)
-				printf("        %-24s %9.3f %9.3f %+9.3f\n", l[i].kind, l[i].sim * 1e3,
-				       l[i].real * 1e3, (l[i].real - l[i].sim) * 1e3);
+				printf("        %-24s %9.3f %9.3f %+9.3f\n", l[i].kind,
+				       l[i].sim * 1e3, l[i].real * 1e3,
+				       (l[i].real - l[i].sim) * 1e3);
 	}
 	free(l);
 }
@@ -409,8 +410,7 @@ struct medians {
 };
 
 /* s->runs runs of `s` in one world (real: emulated devices). */
-static int run_world(const struct scenario *s, bool real, struct medians *m,
-                     struct win_cell *win)
+static int run_world(const struct scenario *s, bool real, struct medians *m, struct win_cell *win)
 {
 	struct run_summary *sums = calloc(s->runs, sizeof *sums);
 	if (!sums)
@@ -425,7 +425,8 @@ static int run_world(const struct scenario *s, bool real, struct medians *m,
 		struct cpu_phases cp;
 		struct win_real wr = {0};
 		if (win) {
-			if (cpu_phases_init(&cp, real ? win_real_flush : sim_runtime_cpu_phases_flush,
+			if (cpu_phases_init(&cp,
+			                    real ? win_real_flush : sim_runtime_cpu_phases_flush,
 			                    real ? (void *)&wr : NULL)) {
 				trace_free(&tr);
 				rc = -ENOMEM;

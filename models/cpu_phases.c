@@ -10,8 +10,8 @@
 #include <string.h>
 
 static const char *const names[CPU_PHASE_COUNT] = {
-    [CPU_PHASE_RUN] = "run",     [CPU_PHASE_STOP] = "stop",   [CPU_PHASE_STOPCOPY] = "stopcopy",
-    [CPU_PHASE_LOAD] = "load",   [CPU_PHASE_START] = "start", [CPU_PHASE_AFTER] = "after",
+    [CPU_PHASE_RUN] = "run",   [CPU_PHASE_STOP] = "stop",   [CPU_PHASE_STOPCOPY] = "stopcopy",
+    [CPU_PHASE_LOAD] = "load", [CPU_PHASE_START] = "start", [CPU_PHASE_AFTER] = "after",
 };
 
 const char *cpu_phase_name(enum cpu_phase p)

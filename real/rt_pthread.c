@@ -430,7 +430,8 @@ static void *task_main(void *arg)
 	pthread_setname_np(pthread_self(), short_name);
 	if (atomic_load(&win_on)) {
 		char kind[64];
-		snprintf(kind, sizeof kind, "%s %s", t->side == RT_SIDE_DST ? "dst" : "src", t->name);
+		snprintf(kind, sizeof kind, "%s %s", t->side == RT_SIDE_DST ? "dst" : "src",
+		         t->name);
 		rtp_cpu_begin(kind);
 	}
 	t->fn(t->arg);

@@ -190,8 +190,7 @@ struct rtp_cpu_kind *rtp_cpu_take(size_t *n);
  * atomic load more.  Windows start at 0; turning it on or off resets them.
  * Set it between runs.
  */
-typedef void rtp_cpu_charge_fn(void *arg, int window, const char *name, double cpu_s,
-                               bool ended);
+typedef void rtp_cpu_charge_fn(void *arg, int window, const char *name, double cpu_s, bool ended);
 void rtp_cpu_windows(rtp_cpu_charge_fn *fn, void *arg);
 void rtp_cpu_begin(const char *name);
 void rtp_cpu_end(void);

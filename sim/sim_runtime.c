@@ -1007,7 +1007,7 @@ static int op_chan_send_ahead(struct rt_chan *c, const struct rt_frame *f)
 	s->stats.ahead++;
 	double end = start + bytes / s->cfg.bandwidth_Bps;
 	if (cpu_s > 0) {
-		count_cpu(cpu_s); /* as chan_send's copy on a host without cores */
+		count_cpu(cpu_s);                 /* as chan_send's copy on a host without cores */
 		charge_begin(cpu_s, start, NULL); /* ended as t catches up */
 	}
 	if (cpu_s > 0 && start + cpu_s > end)

@@ -113,7 +113,8 @@ static void run(unsigned cores, struct cpu_phases *cp)
 	CU_ASSERT(isnan(cpu_phases_length(cp, CPU_PHASE_AFTER)));
 }
 
-static void expect(const struct cpu_phases *cp, const char *kind, const double want[CPU_PHASE_COUNT])
+static void expect(const struct cpu_phases *cp, const char *kind,
+                   const double want[CPU_PHASE_COUNT])
 {
 	const double *got = cpu_of(cp, kind);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
@@ -125,33 +126,42 @@ static void expect(const struct cpu_phases *cp, const char *kind, const double w
 	}
 }
 
-/* One core: SimGrid's sharing decides each phase's part. */
-static void test_one_core(void)
+/* Run on a host of `cores` and check each task's CPU per phase (rows a to
+ * e; columns run, stop, stopcopy, load, start, after). */
+static void check_run(unsigned cores, const double want[5][CPU_PHASE_COUNT])
 {
 	struct cpu_phases cp;
-	run(1, &cp);
-	/*                       run   stop   stopcopy  load   start  after */
-	expect(&cp, "src a", (const double[]){0.5, 1.0, 0, 0, 0, 0});
-	expect(&cp, "src b", (const double[]){0, 0, 0.125, 0.375, 0.5, 0});
-	expect(&cp, "src c", (const double[]){0, 0, 0.125, 0.375, 0.5, 0});
-	expect(&cp, "src d", (const double[]){0, 0, 0.125, 0.125, 0, 0});
-	expect(&cp, "src e", (const double[]){0, 0, 0.125, 0.125, 0, 0});
+	run(cores, &cp);
+	for (int i = 0; i < 5; i++) {
+		char kind[16];
+		snprintf(kind, sizeof kind, "src %s", names[i]);
+		expect(&cp, kind, want[i]);
+	}
 	CU_ASSERT_PTR_NULL(cpu_of(&cp, "src marker")); /* sleeps only */
 	CU_ASSERT_EQUAL(cp.n, 5);
 	cpu_phases_free(&cp);
 }
 
+/* One core: SimGrid's sharing decides each phase's part. */
+static void test_one_core(void)
+{
+	static const double want[5][CPU_PHASE_COUNT] = {{0.5, 1.0, 0, 0, 0, 0},
+	                                                {0, 0, 0.125, 0.375, 0.5, 0},
+	                                                {0, 0, 0.125, 0.375, 0.5, 0},
+	                                                {0, 0, 0.125, 0.125, 0, 0},
+	                                                {0, 0, 0.125, 0.125, 0, 0}};
+	check_run(1, want);
+}
+
 /* Unlimited cores: CPU work is a wait at one core's speed, cut by time. */
 static void test_unlimited_cores(void)
 {
-	struct cpu_phases cp;
-	run(0, &cp);
-	expect(&cp, "src a", (const double[]){0.5, 1.0, 0, 0, 0, 0});
-	expect(&cp, "src b", (const double[]){0, 0, 0.5, 0.5, 0, 0});
-	expect(&cp, "src c", (const double[]){0, 0, 0.5, 0.5, 0, 0});
-	expect(&cp, "src d", (const double[]){0, 0, 0.25, 0, 0, 0});
-	expect(&cp, "src e", (const double[]){0, 0, 0.25, 0, 0, 0});
-	cpu_phases_free(&cp);
+	static const double want[5][CPU_PHASE_COUNT] = {{0.5, 1.0, 0, 0, 0, 0},
+	                                                {0, 0, 0.5, 0.5, 0, 0},
+	                                                {0, 0, 0.5, 0.5, 0, 0},
+	                                                {0, 0, 0.25, 0, 0, 0},
+	                                                {0, 0, 0.25, 0, 0, 0}};
+	check_run(0, want);
 }
 
 /* Marks out of order (the real world's two ends add theirs on different
@@ -164,13 +174,14 @@ static void test_marks_out_of_order(void)
 	cpu_phases_event(&cp, &(struct trace_event){.t = 1, .kind = TRACE_VM_STOP});
 	cpu_phases_charge(&cp, cp.phase, "vfio-vf1-save", 0.25);
 	cpu_phases_charge(&cp, cp.phase, "vfio-vf12-save", 0.5);
-	cpu_phases_event(&cp, &(struct trace_event){.t = 2, .kind = TRACE_MARK,
-	                                             .from = TRACE_MARK_FINAL_QUERY_END});
+	cpu_phases_event(&cp, &(struct trace_event){
+	                          .t = 2, .kind = TRACE_MARK, .from = TRACE_MARK_FINAL_QUERY_END});
 	cpu_phases_event(&cp, &(struct trace_event){.t = 3, .kind = TRACE_VM_START});
-	cpu_phases_event(&cp, &(struct trace_event){.t = 3.5, .kind = TRACE_MARK,
-	                                             .from = TRACE_MARK_STOPCOPY_SENT});
-	cpu_phases_event(&cp, &(struct trace_event){.t = 3.5, .kind = TRACE_MARK,
-	                                             .from = TRACE_MARK_READY}); /* not a phase */
+	cpu_phases_event(&cp, &(struct trace_event){
+	                          .t = 3.5, .kind = TRACE_MARK, .from = TRACE_MARK_STOPCOPY_SENT});
+	cpu_phases_event(&cp, &(struct trace_event){.t = 3.5,
+	                                            .kind = TRACE_MARK,
+	                                            .from = TRACE_MARK_READY}); /* not a phase */
 	CU_ASSERT_EQUAL(cp.phase, CPU_PHASE_START);
 	CU_ASSERT_EQUAL(cp.late_marks, 1);
 	CU_ASSERT_EQUAL(cpu_phases_length(&cp, CPU_PHASE_STOPCOPY), 1.0);
@@ -197,11 +208,14 @@ static void count_charged(const char *task, double cpu_s)
 
 static void test_engine_run_unchanged(void)
 {
-	static const char *const sets[] = {
-	    "devices[0].count=16",        "migration.strategy=parallel-prio",
-	    "network.multifd_channels=2", "migration.multifd_transfer=on",
-	    "hosts.source.profile=ci-2core", "hosts.destination.profile=ci-2core",
-	    "hosts.shared=true",          "runs=1"};
+	static const char *const sets[] = {"devices[0].count=16",
+	                                   "migration.strategy=parallel-prio",
+	                                   "network.multifd_channels=2",
+	                                   "migration.multifd_transfer=on",
+	                                   "hosts.source.profile=ci-2core",
+	                                   "hosts.destination.profile=ci-2core",
+	                                   "hosts.shared=true",
+	                                   "runs=1"};
 	struct scenario *s = NULL;
 	char err[1024];
 	CU_ASSERT_FATAL(scenario_load_file(test_src_path("bench/agreement.yaml"), sets,

@@ -3,9 +3,9 @@
  * configuration is checked, and every blocking channel operation fails in
  * bounded time (timeout, closed peer, malformed or truncated stream) while a
  * silent but live peer is waited for; with CPU windows on (bench_agreement
- * --window-cpu), each thread's CPU lands in the window it was spent in.  The runtime contract itself (clock,
- * tasks, sync objects, channels, the emulated link) is runtime_contract.c,
- * run here by test_contract_real.c.
+ * --window-cpu), each thread's CPU lands in the window it was spent in.  The runtime contract
+ * itself (clock, tasks, sync objects, channels, the emulated link) is runtime_contract.c, run here
+ * by test_contract_real.c.
  *
  * Real time is noisy on a shared machine, so a time is checked only as a
  * lower bound (a timeout does not fire early) or against TEST_HANG_S,
