@@ -179,14 +179,22 @@ void sim_runtime_cpu_hook(void (*fn)(const char *task, double cpu_s));
  * is done, so that the pieces reported by a given moment add up to the work
  * done by then: a charge is reported whole when its wait ends, and
  * sim_runtime_cpu_flush() reports the part done so far of every charge in
- * progress (on a host with cores what SimGrid's CPU model has executed of
- * it, sg_exec_get_remaining_ratio; on a host without cores, the time since it
- * began, at one core's speed), the rest coming at its end or at a later
- * flush.  A piece is thus always CPU done between the previous flush and
- * the moment it is reported.  NULL (the default) turns it off, and then no
- * charge is tracked.  Not thread-safe: set it before runs, from one thread.
+ * progress (on a host with cores, what SimGrid's CPU model has executed of
+ * it: n executions on c cores each run at min(1, c / n) cores, its max-min
+ * sharing of executions bounded to one core, followed from each start and
+ * end of an execution; on a host without cores, the time since it began,
+ * at one core's speed), the rest coming at its end or at a later flush.  A
+ * piece is thus always CPU done between the previous flush and the moment
+ * it is reported.  NULL (the default) turns it off, and then no charge is
+ * tracked.  Not thread-safe: set it before runs, from one thread.
  */
 void sim_runtime_cpu_progress_hook(void (*fn)(const char *task, enum rt_side side, double cpu_s));
+/* The largest error of the progress above against SimGrid's executions
+ * (seconds; 0 when it follows SimGrid exactly), since the hook was last
+ * set to a function: the work of an execution not yet counted done when it
+ * ended, or how long before its end one that its task waited for at once
+ * was counted done.  For tests. */
+double sim_runtime_cpu_progress_error(void);
 /* With the progress hook set, report the part done so far of every charge
  * in progress; called by a task of the run in progress (e.g. from a trace
  * observer, trace_on_add).  Outside a run, nothing. */

@@ -32,6 +32,7 @@ struct ctx {
 struct burn {
 	struct ctx *c;
 	double from, cpu_s;
+	double end; /* when its work ended: SimGrid's sharing of the cores */
 };
 
 static void sleep_until(struct rt *rt, double t)
@@ -44,6 +45,7 @@ static void burner(void *arg)
 	struct burn *b = arg;
 	sleep_until(b->c->rt, b->from);
 	rt_compute(b->c->rt, b->cpu_s);
+	b->end = rt_now(b->c->rt);
 }
 
 static void mark(struct ctx *c, double at, enum trace_kind kind, int from)
@@ -72,7 +74,7 @@ static void root(void *arg)
 	struct rt_task *t[6];
 	t[0] = rt_spawn(c->rt, RT_SIDE_SRC, "marker", marker, c);
 	for (int i = 0; i < 5; i++) {
-		burns[i] = (struct burn){c, from[i], cpu[i]};
+		burns[i] = (struct burn){c, from[i], cpu[i], 0};
 		t[i + 1] = rt_spawn(c->rt, RT_SIDE_SRC, names[i], burner, &burns[i]);
 	}
 	for (int i = 0; i < 6; i++)
@@ -128,10 +130,16 @@ static void expect(const struct cpu_phases *cp, const char *kind,
 
 /* Run on a host of `cores` and check each task's CPU per phase (rows a to
  * e; columns run, stop, stopcopy, load, start, after). */
-static void check_run(unsigned cores, const double want[5][CPU_PHASE_COUNT])
+static void check_run(unsigned cores, const double want[5][CPU_PHASE_COUNT], const double end[5])
 {
 	struct cpu_phases cp;
 	run(cores, &cp);
+	/* SimGrid shared the cores as the attribution assumes: the tasks'
+	 * work ended when that sharing says, and it followed every execution
+	 * to its end without error. */
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(burns[i].end, end[i]);
+	CU_ASSERT_EQUAL(sim_runtime_cpu_progress_error(), 0);
 	for (int i = 0; i < 5; i++) {
 		char kind[16];
 		snprintf(kind, sizeof kind, "src %s", names[i]);
@@ -150,7 +158,8 @@ static void test_one_core(void)
 	                                                {0, 0, 0.125, 0.375, 0.5, 0},
 	                                                {0, 0, 0.125, 0.125, 0, 0},
 	                                                {0, 0, 0.125, 0.125, 0, 0}};
-	check_run(1, want);
+	static const double end[5] = {2.0, 5.0, 5.0, 3.5, 3.5};
+	check_run(1, want, end);
 }
 
 /* Unlimited cores: CPU work is a wait at one core's speed, cut by time. */
@@ -161,7 +170,8 @@ static void test_unlimited_cores(void)
 	                                                {0, 0, 0.5, 0.5, 0, 0},
 	                                                {0, 0, 0.25, 0, 0, 0},
 	                                                {0, 0, 0.25, 0, 0, 0}};
-	check_run(0, want);
+	static const double end[5] = {2.0, 3.5, 3.5, 2.75, 2.75};
+	check_run(0, want, end);
 }
 
 /* Marks out of order (the real world's two ends add theirs on different
@@ -255,6 +265,9 @@ static void test_engine_run_unchanged(void)
 				stopcopy += cp.kinds[i].cpu_s[p];
 		}
 	CU_ASSERT(charged_s > 0);
+	/* Its progress followed SimGrid's sharing to every execution's end,
+	 * within the clock's rounding (2e-11 s here, the clock's step 1.5e-11). */
+	CU_ASSERT(sim_runtime_cpu_progress_error() < 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(in_phases, charged_s, 1e-12 * charged_s);
 	/* Two cores cannot do more than twice the phase's length of work. */
 	CU_ASSERT(stopcopy > 0);
