@@ -5,7 +5,8 @@
  *   bench_agreement [--devices 1,4,16,64] [--runs R] [--strategy S|all]
  *                   [--threads per-pass|pool|all] [--multifd-state on|off|both]
  *                   [--channels N] [--target PCT] [--phase-target PCT]
- *                   [--phase-floor MS] [--host PROFILE] [--task-cpu] [FILE]
+ *                   [--phase-floor MS] [--host PROFILE] [--task-cpu]
+ *                   [--window-cpu] [FILE]
  *
  * FILE (default bench/agreement.yaml: emulated devices with fixed arcs of 5
  * to 50 ms) runs R times (default 5) in the sim world and in the real world
@@ -27,6 +28,13 @@
  * structure of the two worlds' runs (the same arcs, bytes, threads) is what
  * tests/test_agreement asserts.  Progress with an estimate of the time left
  * goes to stderr.
+ *
+ * --window-cpu prints, per cell, the CPU each world spent inside the
+ * downtime's phases (models/cpu_phases.h: stop, stopcopy, load, start), in
+ * all and by thread kind, and the cores' busy fraction, medians over the
+ * runs: the sim's CPU charges as SimGrid executes them
+ * (sim_runtime_cpu_phases: the progress hook, flushed at each mark), the real world's
+ * threads' CPU clocks read at each mark (rtp_cpu_windows, rtp_cpu_mark).
  */
 #include <errno.h>
 #include <math.h>
@@ -34,8 +42,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "aggregate.h"
+#include "cpu_phases.h"
 #include "real_world.h"
 #include "rt_pthread.h"
 #include "scenario_load.h"
@@ -75,7 +86,322 @@ static void usage(FILE *out)
 	             "  --task-cpu      after each cell, where each world's CPU went: per\n"
 	             "                  thread kind (tasks, pumps, emulated devices' data\n"
 	             "                  threads) the threads per run and their CPU time; for\n"
-	             "                  the sim, per task kind the CPU work it was charged\n");
+	             "                  the sim, per task kind the CPU work it was charged\n"
+	             "  --window-cpu    after each cell, each world's CPU inside the downtime's\n"
+	             "                  phases (stop: VM stop to the final query's end;\n"
+	             "                  stopcopy: to the last stop-copy byte sent; load: to the\n"
+	             "                  destination VM start; start: to VM running), in all and\n"
+	             "                  by thread kind, and the cores' busy fraction (CPU / cores\n"
+	             "                  x phase length), medians over the runs; the real world's\n"
+	             "                  threads' CPU clocks are read at each phase mark (the\n"
+	             "                  probe's own cost is printed with it)\n");
+}
+
+/* ---- --window-cpu ---- */
+
+/* The phases printed: those inside the downtime, then their sum. */
+#define WIN_FIRST CPU_PHASE_STOP
+#define WIN_N     (CPU_PHASE_START - CPU_PHASE_STOP + 1)
+#define WIN_ROWS  (WIN_N + 1)
+
+/* One world's runs of one cell: per run, each phase's length and CPU. */
+struct win_kind {
+	char kind[48];
+	double *cpu; /* [run * WIN_ROWS + row], seconds */
+};
+struct win_cell {
+	unsigned runs, cap;
+	double *len;     /* [run * WIN_ROWS + row] */
+	double *process; /* real: the process's CPU clock, [run * WIN_ROWS + row] */
+	double *ended;   /* real: threads that ended, [run * WIN_ROWS + row] */
+	struct win_kind *k;
+	size_t nk;
+	unsigned late_marks, marks, threads_read;
+	double probe_s; /* the real world's reads of the clocks, in all */
+	bool oom;
+};
+
+/* What the real world's flush keeps beside the table. */
+struct win_real {
+	double process_at;               /* the process's CPU clock at the last mark */
+	double process[CPU_PHASE_COUNT]; /* per phase */
+	double probe_s;
+	unsigned marks, threads_read;
+	unsigned ended[CPU_PHASE_COUNT]; /* registered threads that ended, per phase */
+};
+
+static double process_cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void win_real_charge(void *arg, int window, const char *name, double cpu_s, bool ended)
+{
+	struct cpu_phases *cp = arg;
+	cpu_phases_charge(cp, window, name, cpu_s);
+	if (ended && (unsigned)window < CPU_PHASE_COUNT) /* calls are serialised (rtp) */
+		((struct win_real *)cp->arg)->ended[window]++;
+}
+
+static void win_real_flush(struct cpu_phases *cp, int next)
+{
+	struct win_real *r = cp->arg;
+	double now = process_cpu_s();
+	r->process[cp->phase] += now - r->process_at;
+	r->process_at = now;
+	unsigned n = 0;
+	double probe = rtp_cpu_mark(next, &n);
+	cpu_phases_charge(cp, next, "(probe)", probe);
+	r->probe_s += probe;
+	r->marks++;
+	r->threads_read += n;
+}
+
+static struct win_kind *win_kind_of(struct win_cell *w, const char *kind)
+{
+	for (size_t i = 0; i < w->nk; i++)
+		if (!strcmp(w->k[i].kind, kind))
+			return &w->k[i];
+	struct win_kind *more = realloc(w->k, (w->nk + 1) * sizeof *more);
+	double *cpu = calloc((size_t)w->cap * WIN_ROWS, sizeof *cpu);
+	if (!more || !cpu) {
+		if (more)
+			w->k = more;
+		free(cpu);
+		w->oom = true;
+		return NULL;
+	}
+	w->k = more;
+	struct win_kind *k = &w->k[w->nk++];
+	snprintf(k->kind, sizeof k->kind, "%s", kind);
+	k->cpu = cpu;
+	return k;
+}
+
+/* Record one run's table (real: with its process clock and probe). */
+static void win_record(struct win_cell *w, const struct cpu_phases *cp, const struct win_real *r)
+{
+	if (w->runs == w->cap)
+		return;
+	unsigned run = w->runs++;
+	double *len = &w->len[run * WIN_ROWS], *proc = &w->process[run * WIN_ROWS],
+	       *ended = &w->ended[run * WIN_ROWS];
+	len[WIN_N] = proc[WIN_N] = ended[WIN_N] = 0;
+	for (int i = 0; i < WIN_N; i++) {
+		len[i] = cpu_phases_length(cp, (enum cpu_phase)(WIN_FIRST + i));
+		len[WIN_N] += len[i];
+		proc[i] = r ? r->process[WIN_FIRST + i] : NAN;
+		proc[WIN_N] += proc[i];
+		ended[i] = r ? r->ended[WIN_FIRST + i] : NAN;
+		ended[WIN_N] += ended[i];
+	}
+	for (size_t j = 0; j < cp->n; j++) {
+		struct win_kind *k = win_kind_of(w, cp->kinds[j].kind);
+		if (!k)
+			continue;
+		double *c = &k->cpu[run * WIN_ROWS];
+		c[WIN_N] = 0;
+		for (int i = 0; i < WIN_N; i++) {
+			c[i] = cp->kinds[j].cpu_s[WIN_FIRST + i];
+			c[WIN_N] += c[i];
+		}
+	}
+	w->late_marks += cp->late_marks;
+	w->oom |= cp->oom != 0;
+	if (r) {
+		w->probe_s += r->probe_s;
+		w->marks += r->marks;
+		w->threads_read += r->threads_read;
+	}
+}
+
+static void win_cell_free(struct win_cell *w)
+{
+	for (size_t i = 0; i < w->nk; i++)
+		free(w->k[i].cpu);
+	free(w->k);
+	free(w->len);
+	free(w->process);
+	free(w->ended);
+	memset(w, 0, sizeof *w);
+}
+
+static int win_cell_init(struct win_cell *w, unsigned runs)
+{
+	memset(w, 0, sizeof *w);
+	w->cap = runs;
+	w->len = calloc((size_t)runs * WIN_ROWS, sizeof *w->len);
+	w->process = calloc((size_t)runs * WIN_ROWS, sizeof *w->process);
+	w->ended = calloc((size_t)runs * WIN_ROWS, sizeof *w->ended);
+	return w->len && w->process && w->ended ? 0 : -ENOMEM;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median over the runs of f(run) (NAN values left out). */
+static double win_median(const struct win_cell *w,
+                         double (*f)(const struct win_cell *, unsigned, int, const void *), int row,
+                         const void *arg)
+{
+	double v[w->runs ? w->runs : 1];
+	unsigned n = 0;
+	for (unsigned r = 0; r < w->runs; r++) {
+		double x = f(w, r, row, arg);
+		if (!isnan(x))
+			v[n++] = x;
+	}
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof v[0], cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double f_len(const struct win_cell *w, unsigned r, int row, const void *arg)
+{
+	(void)arg;
+	return w->len[r * WIN_ROWS + row];
+}
+
+static double f_ended(const struct win_cell *w, unsigned r, int row, const void *arg)
+{
+	(void)arg;
+	return w->ended[r * WIN_ROWS + row];
+}
+
+static double f_kind(const struct win_cell *w, unsigned r, int row, const void *arg)
+{
+	(void)w;
+	return ((const struct win_kind *)arg)->cpu[r * WIN_ROWS + row];
+}
+
+static double f_cpu(const struct win_cell *w, unsigned r, int row, const void *arg)
+{
+	(void)arg;
+	double sum = 0;
+	for (size_t i = 0; i < w->nk; i++)
+		sum += w->k[i].cpu[r * WIN_ROWS + row];
+	return sum;
+}
+
+/* The process's CPU not in any registered thread (real world). */
+static double f_other(const struct win_cell *w, unsigned r, int row, const void *arg)
+{
+	return w->process[r * WIN_ROWS + row] - f_cpu(w, r, row, arg);
+}
+
+/* All the CPU of the phase: the real process's clock (its threads, the
+ * probe and what no registered thread holds), the sim's charges. */
+static double f_all(const struct win_cell *w, unsigned r, int row, const void *arg)
+{
+	double proc = w->process[r * WIN_ROWS + row];
+	return isnan(proc) ? f_cpu(w, r, row, arg) : proc;
+}
+
+static double f_busy(const struct win_cell *w, unsigned r, int row, const void *arg)
+{
+	double len = w->len[r * WIN_ROWS + row];
+	return len > 0 ? f_all(w, r, row, arg) / len : NAN;
+}
+
+static const char *win_row_name(int row)
+{
+	return row == WIN_N ? "downtime" : cpu_phase_name((enum cpu_phase)(WIN_FIRST + row));
+}
+
+static void win_print_world(const char *world, const struct win_cell *w, unsigned cores)
+{
+	for (int row = 0; row < WIN_ROWS; row++) {
+		double len = win_median(w, f_len, row, NULL), cpu = win_median(w, f_all, row, NULL),
+		       busy = win_median(w, f_busy, row, NULL);
+		printf("      %-10s %-9s %9.3f %9.3f %6.2f", world, win_row_name(row), len * 1e3,
+		       cpu * 1e3, busy);
+		if (cores)
+			printf(" %5.0f%%", 100 * busy / cores);
+		else
+			printf("      -");
+		if (!isnan(w->process[0])) /* real: measured */
+			printf(" %9.3f %6.0f", win_median(w, f_other, row, NULL) * 1e3,
+			       win_median(w, f_ended, row, NULL));
+		printf("\n");
+	}
+}
+
+static const struct win_kind *win_find(const struct win_cell *w, const char *kind)
+{
+	for (size_t i = 0; i < w->nk; i++)
+		if (!strcmp(w->k[i].kind, kind))
+			return &w->k[i];
+	return NULL;
+}
+
+struct win_line {
+	const char *kind;
+	double sim, real;
+};
+
+static int by_gap(const void *a, const void *b)
+{
+	const struct win_line *x = a, *y = b;
+	double gx = x->real - x->sim, gy = y->real - y->sim;
+	return (gx < gy) - (gx > gy);
+}
+
+/* Per cell: each world's phases, then per phase each kind's CPU in both. */
+static void win_print(const struct win_cell *sim, unsigned sim_cores, const struct win_cell *real,
+                      unsigned real_cores)
+{
+	printf("    window CPU, medians of %u runs (ms; cpu: the sim's charges, the real "
+	       "process's CPU clock; busy = cpu / length, in cores; other: the real process's CPU "
+	       "that no registered thread holds; ended: registered threads that ended)\n",
+	       real->runs);
+	printf("      %-10s %-9s %9s %9s %6s %6s %9s %6s\n", "world", "phase", "length", "cpu",
+	       "busy", "of", "other", "ended");
+	win_print_world("sim", sim, sim_cores);
+	win_print_world("real-world", real, real_cores);
+	if (real->marks)
+		printf("      probe: %u marks, %.0f threads read per mark, %.1f us of CPU per mark "
+		       "(its own kind, \"(probe)\", in the phase after the mark)\n",
+		       real->marks, (double)real->threads_read / real->marks,
+		       real->probe_s / real->marks * 1e6);
+	if (sim->late_marks || real->late_marks)
+		printf("      marks after a later phase had begun (ignored): sim %u, real %u\n",
+		       sim->late_marks, real->late_marks);
+	if (sim->oom || real->oom)
+		printf("      out of memory: the tables are incomplete\n");
+	size_t cap = sim->nk + real->nk;
+	struct win_line *l = calloc(cap ? cap : 1, sizeof *l);
+	if (!l)
+		return;
+	for (int row = 0; row < WIN_ROWS; row++) {
+		size_t n = 0;
+		for (int side = 0; side < 2; side++) {
+			const struct win_cell *w = side ? real : sim;
+			for (size_t i = 0; i < w->nk; i++) {
+				const char *kind = w->k[i].kind;
+				if (side && win_find(sim, kind))
+					continue; /* listed with the sim's */
+				const struct win_kind *ks = win_find(sim, kind),
+				                      *kr = win_find(real, kind);
+				l[n++] = (struct win_line){
+				    kind, ks ? win_median(sim, f_kind, row, ks) : 0,
+				    kr ? win_median(real, f_kind, row, kr) : 0};
+			}
+		}
+		qsort(l, n, sizeof *l, by_gap);
+		printf("      %s by thread kind (ms): sim, real, real - sim\n", win_row_name(row));
+		for (size_t i = 0; i < n; i++)
+			if (fabs(l[i].sim) >= 0.5e-6 || fabs(l[i].real) >= 0.5e-6)
+				printf("        %-24s %9.3f %9.3f %+9.3f\n", l[i].kind,
+				       l[i].sim * 1e3, l[i].real * 1e3,
+				       (l[i].real - l[i].sim) * 1e3);
+	}
+	free(l);
 }
 
 struct medians {
@@ -84,7 +410,7 @@ struct medians {
 };
 
 /* s->runs runs of `s` in one world (real: emulated devices). */
-static int run_world(const struct scenario *s, bool real, struct medians *m)
+static int run_world(const struct scenario *s, bool real, struct medians *m, struct win_cell *win)
 {
 	struct run_summary *sums = calloc(s->runs, sizeof *sums);
 	if (!sums)
@@ -96,9 +422,35 @@ static int run_world(const struct scenario *s, bool real, struct medians *m)
 		struct mig_result res;
 		char err[1024] = "";
 		trace_init(&tr);
+		struct cpu_phases cp;
+		struct win_real wr = {0};
+		if (win) {
+			if (cpu_phases_init(&cp,
+			                    real ? win_real_flush : sim_runtime_cpu_phases_flush,
+			                    real ? (void *)&wr : NULL)) {
+				trace_free(&tr);
+				rc = -ENOMEM;
+				break;
+			}
+			trace_on_add(&tr, cpu_phases_event, &cp);
+			if (real)
+				rtp_cpu_windows(win_real_charge, &cp);
+			else
+				sim_runtime_cpu_phases(&cp);
+			wr.process_at = process_cpu_s();
+		}
 		struct real_world_config cfg = {.devices = REAL_DEVICES_EMU};
 		rc = real ? real_world_run(s, done, &cfg, &tr, &res, err, sizeof err)
 		          : sim_world_run(s, done, &tr, &res, err, sizeof err);
+		if (win) {
+			if (real)
+				rtp_cpu_windows(NULL, NULL);
+			else
+				sim_runtime_cpu_phases(NULL);
+			if (!rc)
+				win_record(win, &cp, real ? &wr : NULL);
+			cpu_phases_free(&cp);
+		}
 		if (!rc && res.status) {
 			snprintf(err, sizeof err, "%s", res.error);
 			rc = -EIO;
@@ -171,7 +523,7 @@ int main(int argc, char **argv)
 	unsigned counts[MAX_COUNTS] = {1, 4, 16, 64}, runs = 5;
 	int n_counts = 4;
 	double target = 3, phase_target = 5, phase_floor_s = 1e-3;
-	bool task_cpu = false;
+	bool task_cpu = false, window_cpu = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		char *end = NULL;
@@ -183,6 +535,9 @@ int main(int argc, char **argv)
 			rtp_cpu_accounting(true);
 			sim_runtime_cpu_hook(rtp_cpu_add);
 			continue; /* a flag: no value to skip */
+		} else if (!strcmp(a, "--window-cpu")) {
+			window_cpu = true;
+			continue;
 		} else if (!strcmp(a, "--devices") && v) {
 			if (parse_counts(v, counts, &n_counts)) {
 				fprintf(stderr,
@@ -346,14 +701,20 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		struct medians sim, real;
-		if (run_world(s, false, &sim)) {
+		struct win_cell win[2];
+		if (window_cpu && (win_cell_init(&win[0], runs) || win_cell_init(&win[1], runs))) {
+			fprintf(stderr, "bench_agreement: out of memory\n");
+			return 1;
+		}
+		unsigned sim_cores = s->hosts[RT_SIDE_SRC].cores;
+		if (run_world(s, false, &sim, window_cpu ? &win[0] : NULL)) {
 			scenario_free(s);
 			return 1;
 		}
 		if (task_cpu)
 			print_task_cpu("sim", runs);
 		free(rtp_cpu_take(&(size_t){0})); /* the real runs' own, from here */
-		if (run_world(s, true, &real)) {
+		if (run_world(s, true, &real, window_cpu ? &win[1] : NULL)) {
 			scenario_free(s);
 			return 1;
 		}
@@ -391,6 +752,12 @@ int main(int argc, char **argv)
 		       real.downtime * 1e3, gap * 1e3, pct, phase, verdict);
 		if (task_cpu)
 			print_task_cpu("real-world", runs);
+		if (window_cpu) {
+			long online = sysconf(_SC_NPROCESSORS_ONLN);
+			win_print(&win[0], sim_cores, &win[1], online > 0 ? (unsigned)online : 0);
+			win_cell_free(&win[0]);
+			win_cell_free(&win[1]);
+		}
 		fflush(stdout);
 		double spent = transport_now() - t_start;
 		/* Cells cost about what their device count says: estimate by it. */

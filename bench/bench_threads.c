@@ -14,11 +14,20 @@
  * joining a thread that has ended).  The sim default thread_wake comes from
  * this and from bench_real.
  *
+ * Last, what a thread's end costs that no thread's CPU clock holds (the
+ * "other" of bench_agreement --window-cpu): threads of the real world's
+ * stack size (256 KiB) that read their own CPU clock as their last act,
+ * created and joined either one at a time or in a batch of 128 released
+ * together by a barrier (as the save and load threads of 64 devices end
+ * in one stop-copy phase); the process's CPU clock over the batch less
+ * the creator's clock and each thread's last read, per thread.
+ *
  *   bench_threads [PAIRS]     default 10000
  */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -58,17 +67,88 @@ static void settle(void)
 	nanosleep(&ts, NULL);
 }
 
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double clock_of(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+#define BATCH 128
+
+struct ender {
+	pthread_barrier_t *go; /* NULL: ends at once */
+	double cpu;            /* its CPU clock as its last act */
+};
+
+static void *end_now(void *arg)
+{
+	struct ender *e = arg;
+	if (e->go)
+		pthread_barrier_wait(e->go);
+	e->cpu = clock_of(CLOCK_THREAD_CPUTIME_ID);
+	return NULL;
+}
+
+/* Per thread, the process CPU of `rounds` batches of n threads (n = 1: one
+ * at a time; else released together) that neither the creator's clock nor
+ * the threads' last reads hold.  Median over the rounds; < 0 on failure. */
+static double end_cpu(int n, int rounds)
+{
+	pthread_attr_t a;
+	if (pthread_attr_init(&a) || pthread_attr_setstacksize(&a, 256 * 1024))
+		return -1;
+	double *per = malloc((size_t)rounds * sizeof *per);
+	struct ender e[BATCH];
+	pthread_t t[BATCH];
+	pthread_barrier_t go;
+	bool ok = per && n >= 1 && n <= BATCH;
+	for (int r = 0; ok && r < rounds; r++) {
+		if (n > 1 && pthread_barrier_init(&go, NULL, (unsigned)n + 1)) {
+			ok = false;
+			break;
+		}
+		double p0 = clock_of(CLOCK_PROCESS_CPUTIME_ID), m0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
+		double own = 0;
+		int made = 0;
+		for (; made < n; made++) {
+			e[made] = (struct ender){n > 1 ? &go : NULL, 0};
+			if (pthread_create(&t[made], &a, end_now, &e[made]))
+				break;
+		}
+		ok = made == n;
+		if (ok && n > 1)
+			pthread_barrier_wait(&go);
+		for (int i = 0; i < made; i++) {
+			pthread_join(t[i], NULL);
+			own += e[i].cpu;
+		}
+		double p1 = clock_of(CLOCK_PROCESS_CPUTIME_ID), m1 = clock_of(CLOCK_THREAD_CPUTIME_ID);
+		if (n > 1)
+			pthread_barrier_destroy(&go);
+		per[r] = ((p1 - p0) - (m1 - m0) - own) / n;
+	}
+	pthread_attr_destroy(&a);
+	double med = -1;
+	if (ok) {
+		qsort(per, (size_t)rounds, sizeof *per, cmp);
+		med = per[rounds / 2];
+	}
+	free(per);
+	return med;
+}
+
 static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv)
@@ -78,7 +158,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_threads [PAIRS]\n"
 				"Median pthread_create and pthread_join times of PAIRS threads that\n"
 				"return at once (the sim defaults thread_create / thread_join), and of\n"
-				"PAIRS wake-ups of a parked pool worker (thread_wake).\n");
+				"PAIRS wake-ups of a parked pool worker (thread_wake), then the CPU a\n"
+				"thread's end costs beyond the CPU clocks, one at a time and 128 at once.\n");
 		return 2;
 	}
 	double *create = malloc((size_t)pairs * sizeof *create);
@@ -156,6 +237,13 @@ int main(int argc, char **argv)
 	       "the pool's join)\n",
 	       wake[pairs / 2], wake[pairs / 20], wake[pairs * 19 / 20], wait_done[pairs / 2],
 	       wait_done[pairs / 20], wait_done[pairs * 19 / 20]);
+	int rounds = pairs / BATCH < 5 ? 5 : (int)(pairs / BATCH);
+	double alone = end_cpu(1, rounds * BATCH), together = end_cpu(BATCH, rounds);
+	if (alone < 0 || together < 0)
+		return 1;
+	printf("end_cpu_s       median %.3g alone, %.3g each of %d ending together (process CPU "
+	       "per thread that neither its creator's nor its own CPU clock holds)\n",
+	       alone, together, BATCH);
 	free(wake);
 	free(wait_done);
 	free(ended);

@@ -110,6 +110,14 @@ void trace_add(struct trace *tr, const struct trace_event *e)
 	d->task = intern_locked(tr, e->task);
 	d->text = intern_locked(tr, e->text);
 	pthread_mutex_unlock(&tr->lock);
+	if (tr->on_add)
+		tr->on_add(tr->on_add_arg, e);
+}
+
+void trace_on_add(struct trace *tr, void (*fn)(void *arg, const struct trace_event *e), void *arg)
+{
+	tr->on_add = fn;
+	tr->on_add_arg = arg;
 }
 
 GArray *trace_arcs(const struct trace *tr)

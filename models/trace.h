@@ -109,12 +109,22 @@ struct trace {
 	} recent[16];
 	pthread_mutex_t lock; /* appends come from concurrent tasks in the real world */
 	int oom;              /* an append failed for lack of memory: the trace is incomplete */
+	/* Optional: called with every event added (trace_on_add), by the task
+	 * that added it, after the append and outside the lock.  NULL (what
+	 * trace_init sets): nothing is called. */
+	void (*on_add)(void *arg, const struct trace_event *e);
+	void *on_add_arg;
 };
 
 void trace_init(struct trace *tr);
 void trace_free(struct trace *tr);
 /* Append a copy of *e; its task and text are interned. */
 void trace_add(struct trace *tr, const struct trace_event *e);
+/* Have fn(arg, e) called with each event added from now on (NULL: none), by
+ * the adding task as it adds it: an observer of the run as it happens, such
+ * as bench_agreement --window-cpu reading CPU clocks at the phase marks.
+ * Set it before the run starts. */
+void trace_on_add(struct trace *tr, void (*fn)(void *arg, const struct trace_event *e), void *arg);
 /* Append with designated fields: TRACE_ADD(tr, .t = now, .kind = TRACE_SETUP).
  * device and pass default to -1; overriding a default is the point here, so
  * the override-init warning is silenced for this initializer only. */

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu_phases.h"
 #include "rt_config.h"
 #include "transport.h"
 
@@ -48,6 +49,7 @@ struct rt_task {
 	rt_task_fn fn;
 	void *arg;
 	bool claimed;                /* rtp_run is joining it */
+	enum rt_side side;           /* the end it plays (its CPU's kind, rtp_cpu_begin) */
 	struct rt_task *prev, *next; /* tasks not yet joined */
 	char name[];
 };
@@ -294,6 +296,102 @@ void rtp_cpu_note(const char *name)
 	struct timespec ts;
 	if (atomic_load(&cpu_on) && !clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
 		rtp_cpu_add(name, (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
+	rtp_cpu_end();
+}
+
+/* ---- CPU per window (rtp_cpu_windows) ---- */
+
+struct win_thread {
+	struct win_thread *prev, *next;
+	clockid_t clk;
+	double last; /* its CPU clock when last charged */
+	char name[48];
+};
+static atomic_bool win_on;
+static pthread_mutex_t win_lock = PTHREAD_MUTEX_INITIALIZER;
+static rtp_cpu_charge_fn *win_fn;
+static void *win_arg;
+static int win_now;
+static struct win_thread *win_threads;
+static _Thread_local struct win_thread *win_self;
+
+static double clock_s(clockid_t clk)
+{
+	struct timespec ts;
+	if (clock_gettime(clk, &ts))
+		return NAN;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void rtp_cpu_windows(rtp_cpu_charge_fn *fn, void *arg)
+{
+	pthread_mutex_lock(&win_lock);
+	win_fn = fn;
+	win_arg = arg;
+	win_now = 0;
+	atomic_store(&win_on, fn != NULL);
+	pthread_mutex_unlock(&win_lock);
+}
+
+void rtp_cpu_begin(const char *name)
+{
+	if (!atomic_load(&win_on) || win_self)
+		return;
+	struct win_thread *w = calloc(1, sizeof *w);
+	if (!w || pthread_getcpuclockid(pthread_self(), &w->clk)) {
+		free(w);
+		return;
+	}
+	snprintf(w->name, sizeof w->name, "%s", name);
+	pthread_mutex_lock(&win_lock);
+	w->next = win_threads;
+	if (win_threads)
+		win_threads->prev = w;
+	win_threads = w;
+	pthread_mutex_unlock(&win_lock);
+	win_self = w;
+}
+
+void rtp_cpu_end(void)
+{
+	struct win_thread *w = win_self;
+	if (!w)
+		return;
+	win_self = NULL;
+	pthread_mutex_lock(&win_lock);
+	double now = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	if (win_fn)
+		win_fn(win_arg, win_now, w->name, now > w->last ? now - w->last : 0, true);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		win_threads = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	pthread_mutex_unlock(&win_lock);
+	free(w);
+}
+
+double rtp_cpu_mark(int next, unsigned *threads)
+{
+	unsigned n = 0;
+	pthread_mutex_lock(&win_lock);
+	double own0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	for (struct win_thread *w = win_threads; w; w = w->next, n++) {
+		double now = w == win_self ? own0 : clock_s(w->clk);
+		if (win_fn && now > w->last)
+			win_fn(win_arg, win_now, w->name, now - w->last, false);
+		if (now > w->last)
+			w->last = now;
+	}
+	win_now = next;
+	double own1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	if (win_self)
+		win_self->last = own1; /* the reads are the probe's, not the caller's */
+	pthread_mutex_unlock(&win_lock);
+	if (threads)
+		*threads = n;
+	return own1 - own0;
 }
 
 void rtp_cpu_add(const char *name, double cpu_s)
@@ -301,15 +399,7 @@ void rtp_cpu_add(const char *name, double cpu_s)
 	if (!atomic_load(&cpu_on))
 		return;
 	char kind[sizeof cpu_kinds->kind];
-	size_t k = 0;
-	for (const char *c = name; *c && k + 1 < sizeof kind; c++) {
-		bool digit = *c >= '0' && *c <= '9';
-		if (!digit)
-			kind[k++] = *c;
-		else if (c == name || !(c[-1] >= '0' && c[-1] <= '9'))
-			kind[k++] = 'N';
-	}
-	kind[k] = '\0';
+	cpu_kind_of(name, kind, sizeof kind);
 	pthread_mutex_lock(&cpu_lock);
 	size_t i = 0;
 	while (i < cpu_n && strcmp(cpu_kinds[i].kind, kind))
@@ -353,6 +443,12 @@ static void *task_main(void *arg)
 	char short_name[16];
 	snprintf(short_name, sizeof short_name, "%s", t->name);
 	pthread_setname_np(pthread_self(), short_name);
+	if (atomic_load(&win_on)) {
+		char kind[64];
+		snprintf(kind, sizeof kind, "%s %s", t->side == RT_SIDE_DST ? "dst" : "src",
+		         t->name);
+		rtp_cpu_begin(kind);
+	}
 	t->fn(t->arg);
 	rtp_cpu_note(t->name);
 	return NULL;
@@ -371,8 +467,7 @@ static void task_unlink(struct rtp *p, struct rt_task *t)
 static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *name, rt_task_fn fn,
                                 void *arg)
 {
-	(void)side; /* one process plays both sides */
-	struct rtp *p = rtp_of(rt);
+	struct rtp *p = rtp_of(rt); /* one process plays both sides */
 	pthread_mutex_lock(&p->lock);
 	bool refuse =
 	    p->fault.action == RTP_FAULT_SPAWN &&
@@ -387,6 +482,7 @@ static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *na
 		return NULL;
 	memcpy(t->name, name, len + 1);
 	t->p = p;
+	t->side = side;
 	t->fn = fn;
 	t->arg = arg;
 	pthread_mutex_lock(&p->lock);
@@ -619,6 +715,12 @@ static void *pump_main(void *arg)
 	struct rt_chan *c = arg;
 	struct rtp *p = c->p;
 	char err[200];
+	if (atomic_load(&win_on)) {
+		char name[48];
+		snprintf(name, sizeof name, "%s pump-%s", c->from == RT_SIDE_SRC ? "dst" : "src",
+		         c->name);
+		rtp_cpu_begin(name);
+	}
 	for (;;) {
 		struct rt_frame f;
 		void *payload;
@@ -1002,6 +1104,7 @@ static void *heartbeat_main(void *arg)
 {
 	struct rtp *p = arg;
 	double period = p->cfg.io_timeout_s / 4;
+	rtp_cpu_begin("heartbeat");
 	pthread_mutex_lock(&p->lock);
 	while (!p->hb_stop) {
 		struct timespec next = abs_timespec(transport_now() + period);
@@ -1017,6 +1120,7 @@ static void *heartbeat_main(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
+	rtp_cpu_end();
 	return NULL;
 }
 

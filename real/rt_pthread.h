@@ -176,4 +176,30 @@ void rtp_cpu_add(const char *name, double cpu_s);
  * when none), and start again from zero. */
 struct rtp_cpu_kind *rtp_cpu_take(size_t *n);
 
+/*
+ * CPU per interval of a run, by thread (bench_agreement --window-cpu).
+ * While on (rtp_cpu_windows with a function), every thread of the real
+ * world registers as it starts (rtp_cpu_begin: the engine's tasks as their
+ * side and name, "src root", "dst multifd0"; the channels' pumps on the
+ * receiving side, "dst pump-main"; the heartbeat; the emulated devices'
+ * "src emu-feeder" and "dst emu-checker" threads) and leaves as it ends
+ * (rtp_cpu_end, which rtp_cpu_note calls), charging fn(arg, window, name,
+ * cpu_s, ended true) with its CPU since it was last read (its CPU clock,
+ * pthread_getcpuclockid) to the window in progress.  rtp_cpu_mark(next)
+ * reads the CPU clock of every registered thread, charges each one's CPU
+ * since its last read to the window that ends, and starts window `next`, all
+ * under one lock, so that every thread's CPU lands in the window it was
+ * spent in, threads born or ended inside a window included.  It returns the
+ * CPU the calling thread spent reading the clocks (the probe's own cost,
+ * charged to nobody: the caller's next charge leaves it out) and the number
+ * of threads read.  Off (the default): a thread's start and end cost one
+ * atomic load more.  Windows start at 0; turning it on or off resets them.
+ * Set it between runs.
+ */
+typedef void rtp_cpu_charge_fn(void *arg, int window, const char *name, double cpu_s, bool ended);
+void rtp_cpu_windows(rtp_cpu_charge_fn *fn, void *arg);
+void rtp_cpu_begin(const char *name);
+void rtp_cpu_end(void);
+double rtp_cpu_mark(int next, unsigned *threads);
+
 #endif

@@ -23,6 +23,7 @@
  *    only waiting needs SimGrid.
  */
 #include "sim_runtime.h"
+#include "cpu_phases.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -223,6 +224,161 @@ static double run_start(void)
 	return t < SIM_EPOCH_S ? SIM_EPOCH_S : t;
 }
 
+/*
+ * CPU work as it is done (sim_runtime_cpu_progress_hook): each charge in
+ * progress is a struct cpu_charge of the run's list, with the part of it
+ * already reported.  An execution on a host with cores progresses as
+ * SimGrid's CPU model shares the host: n executions on c cores, each
+ * bounded to one core and of equal weight, each run at min(1, c / n) cores
+ * (max-min fairness), a rate that changes only when an execution starts or
+ * has done its work, so the progress is advanced from one such date to the
+ * next at each start and end of a charge and at each flush.  SimGrid's own
+ * query, sg_exec_get_remaining, cannot serve at a flush: an execution that
+ * ended at the flush's date while its task has not yet returned from its
+ * wait has no model action any more, and the query crashes.  At its end a
+ * charge reports all that it has not, and the largest error of this
+ * progress is kept, for tests: the work of an execution not yet counted
+ * done at its end, or the time by which it was counted done before the end
+ * of one its task waited for at once.  A charge on a host without cores is
+ * done at one core's speed from its start (a wait of its length, or a
+ * chan_send_ahead's copy that may start later than now).  None of this
+ * exists while the hook is off.
+ */
+struct cpu_charge {
+	struct rt_task *t;
+	int host; /* the host whose cores the execution shares, or -1: done at one
+	           * core's speed from start */
+	double start, cpu;
+	double done;     /* an execution's, by g_host_at[host] */
+	double done_at;  /* when done reached cpu, or NAN */
+	bool waited;     /* its task waits for it at once (its end is its end) */
+	double reported; /* to the hook */
+};
+static void (*progress_hook)(const char *task, enum rt_side side, double cpu_s);
+static GPtrArray *g_charges; /* the run's charges in progress */
+static double g_host_at[2];  /* date their progress was last advanced to */
+static double g_mirror_error;
+
+void sim_runtime_cpu_progress_hook(void (*fn)(const char *task, enum rt_side side, double cpu_s))
+{
+	progress_hook = fn;
+	if (fn)
+		g_mirror_error = 0;
+}
+
+double sim_runtime_cpu_progress_error(void)
+{
+	return g_mirror_error;
+}
+
+/* The executions on host h, advanced to now: n unfinished ones share its c
+ * cores at min(1, c / n) each, and one that has done all its work stops
+ * sharing them (its task may wait for something else before it sees the
+ * end, as chan_send's copy waits for the link first). */
+static void host_advance(int h)
+{
+	double now = simgrid_get_clock(), t = g_host_at[h], left = now - t;
+	g_host_at[h] = now;
+	if (!g_running || !g_charges)
+		return;
+	unsigned cores = g_running->cfg.host[h].cores;
+	while (left > 0) {
+		unsigned n = 0;
+		double first = INFINITY; /* the soonest end, at full share */
+		for (guint i = 0; i < g_charges->len; i++) {
+			const struct cpu_charge *c = g_ptr_array_index(g_charges, i);
+			if (c->host == h && c->done < c->cpu) {
+				n++;
+				first = fmin(first, c->cpu - c->done);
+			}
+		}
+		if (!n)
+			return;
+		double rate = n <= cores ? 1.0 : (double)cores / n;
+		double step = fmin(left, first / rate);
+		for (guint i = 0; i < g_charges->len; i++) {
+			struct cpu_charge *c = g_ptr_array_index(g_charges, i);
+			if (c->host == h && c->done < c->cpu)
+				c->done = c->cpu - c->done <= rate * step ? c->cpu
+				                                          : c->done + rate * step;
+			if (c->host == h && c->done >= c->cpu && isnan(c->done_at))
+				c->done_at = t + step;
+		}
+		t += step;
+		left -= step;
+	}
+}
+
+static struct cpu_charge *charge_begin(double cpu_s, double start, bool exec, bool waited)
+{
+	if (!progress_hook || !g_running)
+		return NULL;
+	if (!g_charges)
+		g_charges = g_ptr_array_new();
+	struct cpu_charge *c = g_new(struct cpu_charge, 1);
+	*c = (struct cpu_charge){sg_actor_self_get_data(), -1, start, cpu_s, 0, NAN, waited, 0};
+	if (exec) {
+		c->host = sg_host_self() == g_host[RT_SIDE_DST];
+		host_advance(c->host);
+	}
+	g_ptr_array_add(g_charges, c);
+	return c;
+}
+
+/* Report what of c was done by now (all of it: done). */
+static void charge_report(struct cpu_charge *c, bool all)
+{
+	double done = all ? c->cpu : c->host >= 0 ? c->done : simgrid_get_clock() - c->start;
+	if (done > c->cpu)
+		done = c->cpu;
+	if (done > c->reported) {
+		progress_hook(c->t ? c->t->name : "?", c->t ? c->t->side : RT_SIDE_SRC,
+		              done - c->reported);
+		c->reported = done;
+	}
+}
+
+static void charge_end(struct cpu_charge *c)
+{
+	if (!c)
+		return;
+	if (c->host >= 0) {
+		host_advance(c->host);
+		/* Behind SimGrid: CPU not yet counted done; ahead of it: done
+		 * before an execution whose task waited for it at once ended. */
+		double behind = c->cpu - c->done, ahead = c->waited && !isnan(c->done_at)
+		                                              ? simgrid_get_clock() - c->done_at
+		                                              : 0;
+		g_mirror_error = fmax(g_mirror_error, fmax(behind, ahead));
+	}
+	charge_report(c, true);
+	g_ptr_array_remove_fast(g_charges, c);
+	g_free(c);
+}
+
+/* Every charge of task t, ended by now (its run-ahead copies, once it
+ * caught up with them). */
+static void charges_end_task(const struct rt_task *t)
+{
+	for (guint i = 0; g_charges && i < g_charges->len;) {
+		struct cpu_charge *c = g_ptr_array_index(g_charges, i);
+		if (c->t == t && c->host < 0)
+			charge_end(c); /* moves the last one to i */
+		else
+			i++;
+	}
+}
+
+void sim_runtime_cpu_flush(void)
+{
+	if (!g_running || !g_charges)
+		return;
+	host_advance(0);
+	host_advance(1);
+	for (guint i = 0; i < g_charges->len; i++)
+		charge_report(g_ptr_array_index(g_charges, i), false);
+}
+
 static struct sim_rt *srt_of(struct rt *rt)
 {
 	return rt->priv;
@@ -263,6 +419,8 @@ static void settle_task(struct sim_rt *s, struct rt_task *t)
 		s->stats.sleeps++;
 		sg_actor_sleep_until(until);
 	}
+	if (g_charges)
+		charges_end_task(t);
 }
 
 /* Outside a run (no actor to ask) nobody is ahead; asking SimGrid which
@@ -314,13 +472,37 @@ static void count_cpu(double cpu_s)
 		t->cpu_s += cpu_s;
 }
 
-static sg_exec_t exec_start(struct sim_rt *s, double cpu_s)
+static struct cpu_phases *g_phases;
+
+static void phases_progress(const char *task, enum rt_side side, double cpu_s)
+{
+	char kind[64];
+	snprintf(kind, sizeof kind, "%s %s", side == RT_SIDE_DST ? "dst" : "src", task);
+	if (g_phases)
+		cpu_phases_charge(g_phases, g_phases->phase, kind, cpu_s);
+}
+
+void sim_runtime_cpu_phases(struct cpu_phases *cp)
+{
+	g_phases = cp;
+	sim_runtime_cpu_progress_hook(cp ? phases_progress : NULL);
+}
+
+void sim_runtime_cpu_phases_flush(struct cpu_phases *cp, int next)
+{
+	(void)cp;
+	(void)next;
+	sim_runtime_cpu_flush();
+}
+
+static sg_exec_t exec_start(struct sim_rt *s, double cpu_s, bool waited, struct cpu_charge **c)
 {
 	s->stats.computes++;
 	count_cpu(cpu_s);
 	sg_exec_t e = sg_actor_exec_init(cpu_s * SIM_CORE_FLOPS);
 	sg_exec_set_bound(e, SIM_CORE_FLOPS);
 	sg_exec_start(e);
+	*c = charge_begin(cpu_s, simgrid_get_clock(), true, waited);
 	return e;
 }
 
@@ -330,11 +512,14 @@ static void sim_compute(struct sim_rt *s, double cpu_s)
 	settle(s);
 	if (!(cpu_s > 0))
 		return;
+	struct cpu_charge *c;
 	if (!self_host(s)->cores) {
 		count_cpu(cpu_s);
+		c = charge_begin(cpu_s, simgrid_get_clock(), false, false);
 		sim_sleep(s, cpu_s);
 	} else
-		sg_exec_wait(exec_start(s, cpu_s));
+		sg_exec_wait(exec_start(s, cpu_s, true, &c));
+	charge_end(c);
 }
 
 /* ---- clock and tasks ---- */
@@ -848,12 +1033,14 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	double cpu_s =
 	    bytes * self_host(s)->send_cpu_s_per_byte + self_host(s)->send_cpu_s_per_frame;
 	sg_exec_t copy = NULL;
+	struct cpu_charge *charge = NULL;
 	double copied_at = 0;
 	if (cpu_s > 0 && self_host(s)->cores)
-		copy = exec_start(s, cpu_s);
+		copy = exec_start(s, cpu_s, false, &charge);
 	else if (cpu_s > 0) {
 		copied_at = simgrid_get_clock() + cpu_s;
 		count_cpu(cpu_s);
+		charge = charge_begin(cpu_s, simgrid_get_clock(), false, false);
 	}
 	s->stats.sends++;
 	link_transfer(s, c, bytes);
@@ -864,6 +1051,7 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 		s->stats.sleeps++;
 		sg_actor_sleep_until(copied_at);
 	}
+	charge_end(charge);
 	task_leave(self);
 	chan_push(c, f, simgrid_get_clock() + c->srt->cfg.latency_s);
 	/* The real world's sender sleeps until its frame has left (the link's
@@ -918,8 +1106,10 @@ static int op_chan_send_ahead(struct rt_chan *c, const struct rt_frame *f)
 	s->stats.alone++;
 	s->stats.ahead++;
 	double end = start + bytes / s->cfg.bandwidth_Bps;
-	if (cpu_s > 0)
+	if (cpu_s > 0) {
 		count_cpu(cpu_s); /* as chan_send's copy on a host without cores */
+		charge_begin(cpu_s, start, false, false); /* ended as t catches up */
+	}
 	if (cpu_s > 0 && start + cpu_s > end)
 		end = start + cpu_s;
 	if (!(t->ahead > 0))
@@ -1258,8 +1448,15 @@ int sim_runtime_run(struct rt *rt, rt_task_fn fn, void *arg, char *err, size_t e
 	s->free_stacks[0] = s->free_stacks[1] = 0; /* a process that has joined no thread */
 	if (!task_start(s, RT_SIDE_SRC, "root", fn, arg))
 		return fail(err, errlen, -ENOMEM, "out of memory starting the root task");
+	g_host_at[0] = g_host_at[1] = simgrid_get_clock();
 	g_running = s;
 	simgrid_run();
+	/* Charges left are those of tasks SimGrid killed: what they did until
+	 * the last flush was reported, the rest was never done. */
+	while (g_charges && g_charges->len) {
+		g_free(g_ptr_array_index(g_charges, 0));
+		g_ptr_array_remove_index_fast(g_charges, 0);
+	}
 	g_running = NULL;
 
 	/* Tasks never joined (the root, or ended ones the engine did not join)

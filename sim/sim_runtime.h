@@ -187,4 +187,41 @@ void sim_runtime_free(struct rt *rt);
  */
 void sim_runtime_cpu_hook(void (*fn)(const char *task, double cpu_s));
 
+/*
+ * CPU work as it is done, for observers that cut a run into intervals
+ * (bench_agreement --window-cpu): fn(task name, its side, cpu_s) for each piece of
+ * CPU work of a task (every charge counted by sim_runtime_cpu_hook) as it
+ * is done, so that the pieces reported by a given moment add up to the work
+ * done by then: a charge is reported whole when its wait ends, and
+ * sim_runtime_cpu_flush() reports the part done so far of every charge in
+ * progress (on a host with cores, what SimGrid's CPU model has executed of
+ * it: n executions on c cores each run at min(1, c / n) cores, its max-min
+ * sharing of executions bounded to one core, followed from each start and
+ * end of an execution; on a host without cores, the time since it began,
+ * at one core's speed), the rest coming at its end or at a later flush.  A
+ * piece is thus always CPU done between the previous flush and the moment
+ * it is reported.  NULL (the default) turns it off, and then no charge is
+ * tracked.  Not thread-safe: set it before runs, from one thread.
+ */
+void sim_runtime_cpu_progress_hook(void (*fn)(const char *task, enum rt_side side, double cpu_s));
+/* The largest error of the progress above against SimGrid's executions
+ * (seconds; 0 when it follows SimGrid exactly), since the hook was last
+ * set to a function: the work of an execution not yet counted done when it
+ * ended, or how long before its end one that its task waited for at once
+ * was counted done.  For tests. */
+double sim_runtime_cpu_progress_error(void);
+/* With the progress hook set, report the part done so far of every charge
+ * in progress; called by a task of the run in progress (e.g. from a trace
+ * observer, trace_on_add).  Outside a run, nothing. */
+void sim_runtime_cpu_flush(void);
+/* The sim's side of a struct cpu_phases (models/cpu_phases.h): from now on
+ * every task's CPU goes to cp's phase in progress as it is done (the
+ * progress hook; the kind is the task's name after its side, "src root",
+ * "dst multifd0"), and sim_runtime_cpu_phases_flush, cp's flush function
+ * (cpu_phases_init), reports what is in progress at each of its marks.
+ * NULL detaches (and turns the progress hook off). */
+struct cpu_phases;
+void sim_runtime_cpu_phases(struct cpu_phases *cp);
+void sim_runtime_cpu_phases_flush(struct cpu_phases *cp, int next);
+
 #endif

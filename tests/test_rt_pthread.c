@@ -2,9 +2,10 @@
  * test_rt_pthread.c - what only the pthread world promises: its
  * configuration is checked, and every blocking channel operation fails in
  * bounded time (timeout, closed peer, malformed or truncated stream) while a
- * silent but live peer is waited for.  The runtime contract itself (clock,
- * tasks, sync objects, channels, the emulated link) is runtime_contract.c,
- * run here by test_contract_real.c.
+ * silent but live peer is waited for; with CPU windows on (bench_agreement
+ * --window-cpu), each thread's CPU lands in the window it was spent in.  The runtime contract
+ * itself (clock, tasks, sync objects, channels, the emulated link) is runtime_contract.c, run here
+ * by test_contract_real.c.
  *
  * Real time is noisy on a shared machine, so a time is checked only as a
  * lower bound (a timeout does not fire early) or against TEST_HANG_S,
@@ -198,9 +199,96 @@ static void test_sender_learns_of_broken_receiver(void)
 	rtp_free(c.rt);
 }
 
+/* ---- CPU per window (rtp_cpu_windows, bench_agreement --window-cpu) ---- */
+
+/* What the registry charged: per window, the named kinds' CPU and the
+ * threads that ended. */
+struct win_ctx {
+	struct rt *rt;
+	struct rt_sem *burned, *go;
+	double burn[3], late[3], root[3];
+	unsigned ended[3], read_at_mark;
+	double probe_s;
+};
+
+static void win_charge(void *arg, int window, const char *name, double cpu_s, bool ended)
+{
+	struct win_ctx *c = arg;
+	CU_ASSERT(window >= 0 && window < 3);
+	if (window < 0 || window >= 3)
+		return;
+	CU_ASSERT(cpu_s >= 0);
+	if (!strcmp(name, "src burn"))
+		c->burn[window] += cpu_s;
+	else if (!strcmp(name, "dst late"))
+		c->late[window] += cpu_s;
+	else if (!strcmp(name, "src root"))
+		c->root[window] += cpu_s;
+	c->ended[window] += ended;
+}
+
+static void win_burn(void *arg)
+{
+	struct win_ctx *c = arg;
+	rt_compute(c->rt, 0.02); /* 20 ms of its own CPU clock */
+	c->rt->ops->sem_release(c->burned);
+	c->rt->ops->sem_acquire(c->go);
+}
+
+static void win_late(void *arg)
+{
+	struct win_ctx *c = arg;
+	rt_compute(c->rt, 0.005);
+}
+
+static void win_root(void *arg)
+{
+	struct win_ctx *c = arg;
+	struct rt_task *burn = rt_spawn(c->rt, RT_SIDE_SRC, "burn", win_burn, c);
+	c->rt->ops->sem_acquire(c->burned);
+	c->probe_s = rtp_cpu_mark(1, &c->read_at_mark);
+	struct rt_task *late = rt_spawn(c->rt, RT_SIDE_DST, "late", win_late, c);
+	rt_join(c->rt, late);
+	c->rt->ops->sem_release(c->go);
+	rt_join(c->rt, burn);
+	c->probe_s += rtp_cpu_mark(2, NULL);
+}
+
+/* A thread's CPU lands in the window it was spent in: what it burnt before
+ * a mark in the window that the mark ends, a thread born after the mark
+ * nothing before it, a thread's end in the window it ends in.  Bounds only
+ * (CPU clocks, not wall time): each thread spent at least what it spun. */
+static void test_cpu_windows(void)
+{
+	struct win_ctx c = {.rt = make(0, 0, 5)};
+	c.burned = c.rt->ops->sem_new(c.rt, 0);
+	c.go = c.rt->ops->sem_new(c.rt, 0);
+	rtp_cpu_windows(win_charge, &c);
+	run(c.rt, win_root, &c);
+	rtp_cpu_windows(NULL, NULL);
+	CU_ASSERT(c.burn[0] >= 0.02);
+	CU_ASSERT(c.late[0] == 0);
+	CU_ASSERT(c.late[1] >= 0.005);
+	CU_ASSERT(c.late[2] == 0);
+	CU_ASSERT(c.burn[2] == 0);      /* it ended before the second mark */
+	CU_ASSERT(c.ended[0] == 0);     /* nothing ended before the first mark */
+	CU_ASSERT(c.ended[1] == 2);     /* burn and late */
+	CU_ASSERT(c.ended[2] >= 1);     /* the root, the heartbeat */
+	CU_ASSERT(c.read_at_mark >= 2); /* at least the root and burn */
+	CU_ASSERT(c.probe_s >= 0);
+	CU_ASSERT(c.root[2] >= 0);
+	/* Off: a run charges nothing. */
+	struct win_ctx before = c;
+	run(c.rt, win_late, &c);
+	CU_ASSERT_EQUAL(memcmp(&before, &c, sizeof c), 0);
+	c.rt->ops->sem_free(c.burned);
+	c.rt->ops->sem_free(c.go);
+	rtp_free(c.rt);
+}
+
 void register_tests(void)
 {
 	TEST_SUITE("rt_pthread", TEST(test_config_checked),
 	           TEST(test_recv_timeout_is_for_dead_peers), TEST(test_injected_faults),
-	           TEST(test_sender_learns_of_broken_receiver));
+	           TEST(test_sender_learns_of_broken_receiver), TEST(test_cpu_windows));
 }

@@ -99,6 +99,7 @@ static struct emu_dev *emu_of(struct device *d)
 static void *feeder_main(void *arg)
 {
 	struct emu_dev *e = arg;
+	rtp_cpu_begin("src emu-feeder");
 	for (bool ok = true; ok;) {
 		pthread_mutex_lock(&e->lk);
 		while (!e->grant && !e->final && !e->quit)
@@ -123,6 +124,7 @@ static void *feeder_main(void *arg)
 static void *checker_main(void *arg)
 {
 	struct emu_dev *e = arg;
+	rtp_cpu_begin("dst emu-checker");
 	uint8_t *buf = malloc(CHUNK);
 	for (;;) {
 		ssize_t n = buf ? recv(e->dev_fd, buf, CHUNK, 0) : -1;
