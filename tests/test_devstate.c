@@ -17,6 +17,7 @@
 #include "scenario_load.h"
 #include "sim_world.h"
 #include "summary.h"
+#include "test_devstate_events.h"
 #include "test_util.h"
 
 #define EPS 1e-9
@@ -416,12 +417,15 @@ static void test_device_group_override(void)
 	mixed_tasks(&mixed, sent, loaded);
 	CU_ASSERT(!memcmp(sent, "ssmm", 4));
 	CU_ASSERT(!memcmp(loaded, "ssmm", 4));
+	expect_devstate_events(&mixed.tr, "ssmm");
 	mixed_tasks(&all_on, sent, loaded);
 	CU_ASSERT(!memcmp(sent, "ssss", 4));
 	CU_ASSERT(!memcmp(loaded, "ssss", 4));
+	expect_devstate_events(&all_on.tr, "ssss");
 	mixed_tasks(&all_off, sent, loaded);
 	CU_ASSERT(!memcmp(sent, "mmmm", 4));
 	CU_ASSERT(!memcmp(loaded, "mmmm", 4));
+	expect_devstate_events(&all_off.tr, "mmmm");
 	/* vf*: 8 packets and the config state; mf*: 8 main-stream records. */
 	double bytes = 2 * (STATE + (PACKETS + 1) * HDR) + 2 * (STATE + PACKETS * HDR);
 	CU_ASSERT_DOUBLE_EQUAL(mixed.sum.phase_s[PHASE_STOPCOPY], HDR / BW + CREATE + bytes / BW,
@@ -437,6 +441,7 @@ static void test_device_group_override(void)
 	mixed_tasks(&forced, sent, loaded);
 	CU_ASSERT(!memcmp(sent, "ssmm", 4));
 	CU_ASSERT(!memcmp(loaded, "ssmm", 4));
+	expect_devstate_events(&forced.tr, "ssmm");
 	CU_ASSERT_DOUBLE_EQUAL(forced.sum.downtime_s, mixed.sum.downtime_s, EPS);
 	run_free(&forced);
 	run_free(&mixed);
