@@ -9,8 +9,15 @@
  * device in index order, then loads the config state.  The destination
  * starts its VM only after every load task has finished.  Only the devices
  * whose own x-migration-multifd-transfer resolves on (devices[].multifd_transfer,
- * else migration.multifd_transfer) have a save and a load task; the others'
- * state stays on the main stream (mig_source.c).
+ * else migration.multifd_transfer) send packets and have a load task; the
+ * others' state stays on the main stream (mig_source.c).  Every device has a
+ * save task whenever the run has multifd channels, on or off, even with
+ * every device off: QEMU 10's qemu_savevm_state_complete_precopy_iterable
+ * starts the save_live_complete_precopy_thread of every VFIO device whenever
+ * multifd_device_state_supported() (multifd on, no mapped-ram, no
+ * compression: here, channels), and vfio_multifd_save_complete_precopy_thread
+ * returns at once for a device whose transfer is off; so that device costs
+ * a thread's creation and join and sends nothing.
  */
 #include "mig_devstate.h"
 
@@ -30,7 +37,7 @@
 struct devstate_save {
 	struct mig *m;
 	struct mig_device *md;
-	bool on;   /* the device's state goes over the channels */
+	bool on;   /* the device's state goes over the channels (else its task returns) */
 	void *buf; /* chunk_size bytes in a data world; swapped with a channel's */
 	struct rt_task *task;
 	char name[TASK_NAME_LEN];
@@ -61,7 +68,7 @@ struct mig_devstate {
 	bool cancel;
 	bool load_started;
 	struct devstate_save *save; /* m->src.n, or NULL */
-	struct devstate_load *load; /* m->dst.n, or NULL */
+	struct devstate_load *load; /* m->dst.n, or NULL (also when no device is on) */
 };
 
 bool mig_devstate_on(const struct mig *m)
@@ -74,6 +81,13 @@ bool mig_devstate_device_on(const struct mig *m, size_t i)
 	return scenario_device_multifd_transfer(m->scn, i);
 }
 
+/* Whether the source starts a save task per device at all, on or off
+ * (QEMU's multifd_device_state_supported(): multifd channels). */
+static bool save_threads(const struct mig *m)
+{
+	return m->scn->multifd_channels > 0;
+}
+
 /* ---- source ------------------------------------------------------------- */
 
 static void save_task(void *arg)
@@ -82,7 +96,7 @@ static void save_task(void *arg)
 	struct mig *m = sv->m;
 	struct device *d = sv->md->dev;
 	uint64_t total = 0;
-	for (uint32_t idx = 0; !mig_failed(m); idx++) {
+	for (uint32_t idx = 0; sv->on && !mig_failed(m); idx++) {
 		uint64_t got = 0;
 		uint32_t hint = DEVICE_DATA_STATE;
 		int rc = d->ops->read(d, sv->buf, m->scn->chunk_bytes, &got, &hint);
@@ -110,10 +124,8 @@ static void save_task(void *arg)
 void mig_devstate_save_start(struct mig *m)
 {
 	struct mig_devstate *ds = m->devstate;
-	for (size_t i = 0; i < m->src.n && !mig_failed(m); i++) {
+	for (size_t i = 0; ds && ds->save && i < m->src.n && !mig_failed(m); i++) {
 		struct devstate_save *sv = &ds->save[i];
-		if (!sv->on)
-			continue;
 		sv->task = rt_spawn(m->rt, RT_SIDE_SRC, sv->name, save_task, sv);
 		if (!sv->task)
 			mig_fail(m, -EAGAIN, SRC_TASK,
@@ -125,12 +137,13 @@ void mig_devstate_save_start(struct mig *m)
 void mig_devstate_save_end(struct mig *m)
 {
 	struct mig_devstate *ds = m->devstate;
-	for (size_t i = 0; i < m->src.n; i++) {
+	for (size_t i = 0; ds && ds->save && i < m->src.n; i++) {
 		if (ds->save[i].task)
 			rt_join(m->rt, ds->save[i].task);
 		ds->save[i].task = NULL;
 	}
-	mig_multifd_sync(m);
+	if (mig_devstate_on(m))
+		mig_multifd_sync(m);
 }
 
 /* ---- destination -------------------------------------------------------- */
@@ -315,7 +328,7 @@ static void clear_buffer(gpointer p)
 int mig_devstate_new(struct mig *m)
 {
 	m->load_state_buffer = load_state_buffer;
-	if (!mig_devstate_on(m))
+	if (!save_threads(m))
 		return 0;
 	struct mig_devstate *ds = calloc(1, sizeof *ds);
 	if (!ds)
@@ -338,7 +351,7 @@ int mig_devstate_new(struct mig *m)
 				return -ENOMEM;
 		}
 	}
-	if (m->has_dst) {
+	if (m->has_dst && mig_devstate_on(m)) {
 		if (!(ds->load = calloc(m->dst.n ? m->dst.n : 1, sizeof *ds->load)))
 			return -ENOMEM;
 		for (size_t i = 0; i < m->dst.n; i++) {

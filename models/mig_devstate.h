@@ -19,14 +19,16 @@ bool mig_devstate_on(const struct mig *m);
  * over the channels (scenario_device_multifd_transfer). */
 bool mig_devstate_device_on(const struct mig *m, size_t i);
 
-/* Source migration task, after the final query: start one save task per
- * device whose state goes over the channels (QEMU's
- * save_complete_precopy_thread), each reading its device's stop-copy state
- * chunk by chunk and queueing it on the channels as numbered packets, its
- * config state last.  Costs a thread creation each. */
+/* Source migration task, after the final query: with multifd channels,
+ * start one save task per device (QEMU's save_complete_precopy_thread),
+ * each of a device whose state goes over the channels reading its stop-copy
+ * state chunk by chunk and queueing it on the channels as numbered packets,
+ * its config state last; that of a device whose transfer is off returns at
+ * once.  Costs a thread creation each.  Without channels, nothing. */
 void mig_devstate_save_start(struct mig *m);
-/* Join the save tasks, then wait until the channels have sent every packet.
- * Source migration task. */
+/* Join the save tasks, then, when some device's state went over the
+ * channels, wait until the channels have sent every packet.  Source
+ * migration task. */
 void mig_devstate_save_end(struct mig *m);
 
 /* Destination load task, on the switchover-start record: start one load

@@ -203,11 +203,18 @@ static void src_stop_and_copy(struct mig *m, uint64_t ram_pending)
 						break;
 			mig_devstate_save_end(m);
 		}
-	} else if (mig_multifd_send_ram(m, ram_pending, false, true) == 0) {
-		mig_multifd_quit(m);
-		for (size_t i = 0; i < m->src.n && !mig_failed(m); i++)
-			if (mig_stream_device_data(m, &m->src.devs[i], UINT64_MAX, true) < 0)
-				break;
+	} else {
+		/* Every device's on the main stream; with channels QEMU still
+		 * starts each one's save thread, which returns at once. */
+		mig_devstate_save_start(m);
+		if (mig_multifd_send_ram(m, ram_pending, false, true) == 0) {
+			mig_multifd_quit(m);
+			for (size_t i = 0; i < m->src.n && !mig_failed(m); i++)
+				if (mig_stream_device_data(m, &m->src.devs[i], UINT64_MAX, true) <
+				    0)
+					break;
+		}
+		mig_devstate_save_end(m);
 	}
 	mig_multifd_quit(m);
 	TRACE_ADD(m->tr, .t = rt_now(m->rt), .task = SRC_TASK, .kind = TRACE_MARK,

@@ -933,7 +933,7 @@ static int op_chan_send(struct rt_chan *c, const struct rt_frame *f)
 	if (!p->remote) { /* the pump here needs the stamp; a remote one adds latency itself */
 		double *stamp = g_try_new(double, 1);
 		if (!stamp)
-			return -ENOMEM;
+			return failed(p, -ENOMEM);
 		*stamp = depart;
 		pthread_mutex_lock(&c->m);
 		g_queue_push_tail(&c->stamps, stamp);

@@ -44,7 +44,9 @@
 #include "summary.h"
 #include "trace.h"
 
-#define RESULTS_SCHEMA_VERSION 1
+/* 1: the first layout; 2: trace kinds state-buffer and config-load
+ * (docs/results.md, Versions). */
+#define RESULTS_SCHEMA_VERSION 2
 
 struct results_writer;
 

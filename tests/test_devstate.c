@@ -17,6 +17,7 @@
 #include "scenario_load.h"
 #include "sim_world.h"
 #include "summary.h"
+#include "test_devstate_events.h"
 #include "test_util.h"
 
 #define EPS 1e-9
@@ -146,9 +147,12 @@ static void test_ram_shares_the_channels(void)
 }
 
 /* Without the transfer (off, or no channels) the state goes on the main
- * stream as before: 8 records per device, no switchover start, no save or
- * load threads, no config packets (the channels' ends share the link with
- * the first record). */
+ * stream as before: 8 records per device, no switchover start, no load
+ * threads, no config packets (the channels' ends share the link with the
+ * first record).  Off with channels, each device still gets a save task
+ * that returns at once (QEMU starts the save threads whenever multifd can
+ * carry device state): 4 creations before the first record, and no event
+ * of any save task. */
 static void test_off_is_the_main_stream(void)
 {
 	struct run runs[2];
@@ -156,9 +160,10 @@ static void test_off_is_the_main_stream(void)
 	run(&runs[1], 4, 0, "auto", "0");
 	for (int w = 0; w < 2; w++) {
 		struct run *r = &runs[w];
-		double channels = w == 0 ? 4 : 0;
-		CU_ASSERT_DOUBLE_EQUAL(r->sum.phase_s[PHASE_STOPCOPY],
-		                       (4 * (STATE + PACKETS * HDR) + channels * HDR) / BW, EPS);
+		double channels = w == 0 ? 4 : 0, creates = w == 0 ? 4 : 0;
+		CU_ASSERT_DOUBLE_EQUAL(
+		    r->sum.phase_s[PHASE_STOPCOPY],
+		    creates * CREATE + (4 * (STATE + PACKETS * HDR) + channels * HDR) / BW, EPS);
 		for (size_t k = 0; k < r->tr.n; k++) {
 			const char *task = r->tr.ev[k].task;
 			CU_ASSERT(!task || (!strstr(task, "-save") && !strstr(task, "-load")));
@@ -402,6 +407,17 @@ static void mixed_tasks(const struct run *r, char *sent, char *loaded)
 	}
 }
 
+/* modes[d] ('s' or 'm', as mixed_tasks) is who sent and who loaded device
+ * d, and its multifd device-state events are those of its mode. */
+static void expect_modes(const struct run *r, const char *modes)
+{
+	char sent[4], loaded[4];
+	mixed_tasks(r, sent, loaded);
+	CU_ASSERT(!memcmp(sent, modes, 4));
+	CU_ASSERT(!memcmp(loaded, modes, 4));
+	expect_devstate_events(&r->tr, modes);
+}
+
 static void test_device_group_override(void)
 {
 	struct run mixed, all_on, all_off, forced;
@@ -412,35 +428,52 @@ static void test_device_group_override(void)
 	run_mixed(&all_on, unset, 1);
 	run_mixed(&all_off, off, 1);
 	run_mixed(&forced, on, 2);
-	char sent[4], loaded[4];
-	mixed_tasks(&mixed, sent, loaded);
-	CU_ASSERT(!memcmp(sent, "ssmm", 4));
-	CU_ASSERT(!memcmp(loaded, "ssmm", 4));
-	mixed_tasks(&all_on, sent, loaded);
-	CU_ASSERT(!memcmp(sent, "ssss", 4));
-	CU_ASSERT(!memcmp(loaded, "ssss", 4));
-	mixed_tasks(&all_off, sent, loaded);
-	CU_ASSERT(!memcmp(sent, "mmmm", 4));
-	CU_ASSERT(!memcmp(loaded, "mmmm", 4));
+	expect_modes(&mixed, "ssmm");
+	expect_modes(&all_on, "ssss");
+	expect_modes(&all_off, "mmmm");
 	/* vf*: 8 packets and the config state; mf*: 8 main-stream records. */
 	double bytes = 2 * (STATE + (PACKETS + 1) * HDR) + 2 * (STATE + PACKETS * HDR);
 	CU_ASSERT_DOUBLE_EQUAL(mixed.sum.phase_s[PHASE_STOPCOPY], HDR / BW + CREATE + bytes / BW,
 	                       EPS);
 	CU_ASSERT_DOUBLE_EQUAL(all_on.sum.phase_s[PHASE_STOPCOPY],
 	                       HDR / BW + CREATE + 4 * (STATE + (PACKETS + 1) * HDR) / BW, EPS);
-	/* Off everywhere: the main stream, the channels' two ends beside it. */
+	/* Off everywhere: the main stream, the channels' two ends beside it,
+	 * after the 4 save tasks' creations (each returns at once). */
 	CU_ASSERT_DOUBLE_EQUAL(all_off.sum.phase_s[PHASE_STOPCOPY],
-	                       (4 * (STATE + PACKETS * HDR) + 2 * HDR) / BW, EPS);
+	                       4 * CREATE + (4 * (STATE + PACKETS * HDR) + 2 * HDR) / BW, EPS);
 	for (int d = 0; d < 4; d++)
 		CU_ASSERT_EQUAL(mixed.sum.dev[d].stopcopy_bytes, (uint64_t)STATE);
 	/* The migration's off, vf's own on: the mixed run again. */
-	mixed_tasks(&forced, sent, loaded);
-	CU_ASSERT(!memcmp(sent, "ssmm", 4));
-	CU_ASSERT(!memcmp(loaded, "ssmm", 4));
+	expect_modes(&forced, "ssmm");
 	CU_ASSERT_DOUBLE_EQUAL(forced.sum.downtime_s, mixed.sum.downtime_s, EPS);
 	run_free(&forced);
 	run_free(&mixed);
 	run_free(&all_on);
+	run_free(&all_off);
+}
+
+/* A device whose multifd transfer is off costs a save task's creation and
+ * join when the run has channels, as QEMU starts every VFIO device's save
+ * thread and an off device's returns at once: with `vf` off and `mf` on,
+ * vf0's and vf1's empty tasks are created before mf0's, so the first packet
+ * leaves after 3 creations instead of 1; with both off and joins of 5 us,
+ * the 4 tasks' creations and joins add to the main stream's time. */
+static void test_off_device_costs_a_save_task(void)
+{
+	const char *swapped[] = {"devices[0].multifd_transfer=off",
+	                         "devices[1].multifd_transfer=on"};
+	const char *off[] = {"devices[0].multifd_transfer=off", "migration.thread_join=5us"};
+	struct run r, all_off;
+	run_mixed(&r, swapped, 2);
+	run_mixed(&all_off, off, 2);
+	expect_modes(&r, "mmss");
+	double bytes = 2 * (STATE + PACKETS * HDR) + 2 * (STATE + (PACKETS + 1) * HDR);
+	CU_ASSERT_DOUBLE_EQUAL(r.sum.phase_s[PHASE_STOPCOPY], HDR / BW + 3 * CREATE + bytes / BW,
+	                       EPS);
+	CU_ASSERT_DOUBLE_EQUAL(all_off.sum.phase_s[PHASE_STOPCOPY],
+	                       4 * (CREATE + 5e-6) + (4 * (STATE + PACKETS * HDR) + 2 * HDR) / BW,
+	                       EPS);
+	run_free(&r);
 	run_free(&all_off);
 }
 
@@ -501,5 +534,5 @@ void register_tests(void)
 	           TEST(test_off_is_the_main_stream), TEST(test_loads_run_in_parallel),
 	           TEST(test_save_tasks_send_each_device), TEST(test_destination_starts_running),
 	           TEST(test_config_after_buffers), TEST(test_out_of_order_loaded_in_order),
-	           TEST(test_device_group_override));
+	           TEST(test_device_group_override), TEST(test_off_device_costs_a_save_task));
 }

@@ -25,6 +25,7 @@
 #include "rt_pthread.h"
 #include "scenario_load.h"
 #include "summary.h"
+#include "test_devstate_events.h"
 #include "test_threads.h"
 #include "test_util.h"
 #include "transport.h"
@@ -646,6 +647,11 @@ static void test_emu_mixed_multifd_transfer(void)
 	CU_ASSERT_EQUAL(wrong, 0);
 	for (int d = 0; d < 4; d++)
 		CU_ASSERT(sends[d] == 1 && loads[d] == 4); /* 4 chunks of 64 KiB */
+	/* on0, on1: 4 state buffers and the config state, one config load
+	 * after their last buffer's; main0, main1: none. */
+	expect_devstate_events(&o.tr, "ssmm");
+	CU_ASSERT_EQUAL(devstate_events(&o.tr, 0).buffers, 5);
+	CU_ASSERT_EQUAL(devstate_events(&o.tr, 1).buffers, 5);
 	run_free(&o);
 	scenario_free(s);
 }

@@ -528,19 +528,42 @@ static void test_read_newer_schema(void)
 	/* The header says so first ... */
 	size_t n;
 	char *buf = read_bytes(path, &n);
-	char *v = strstr(buf, "schema_version 1\n");
+	char *v = strstr(buf, "schema_version 2\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
-	v[strlen("schema_version ")] = '7';
+	v[strlen("schema_version ")] = '3';
 	write_bytes(path, buf, n);
 	free(buf);
-	expect_error(path, ": schema version 7 is newer than this switchover (1)");
+	expect_error(path, ": schema version 3 is newer than this switchover (2)");
 	/* ... and /meta when there is no header. */
 	strip_header(path);
-	set_int_attr(path, "/meta", "schema_version", 7);
-	expect_error(path, ": schema version 7 is newer than this switchover (1)");
+	set_int_attr(path, "/meta", "schema_version", 3);
+	expect_error(path, ": schema version 3 is newer than this switchover (2)");
 	set_int_attr(path, "/meta", "schema_version", 0);
 	expect_error(path, ": /meta: schema version 0 is not valid");
 	unlink(path);
+}
+
+/* A file of schema version 1 (tests/data/results/v1-null-1run.h5, written
+ * by `switchover sim scenarios/null.yaml --runs 1 -o` at version 1) still
+ * reads, whole and in summary mode. */
+static void test_read_v1_file(void)
+{
+	const char *path = test_src_path("tests/data/results/v1-null-1run.h5");
+	for (unsigned flags = 0; flags <= RESULTS_READ_SUMMARY; flags += RESULTS_READ_SUMMARY) {
+		struct results *r = NULL;
+		char err[1024] = "";
+		int rc = results_read_flags(path, flags, &r, err, sizeof err);
+		if (rc)
+			fprintf(stderr, "\n  %s\n", err);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		CU_ASSERT_EQUAL(r->schema_version, 1);
+		CU_ASSERT_STRING_EQUAL(r->scenario_name, "null");
+		CU_ASSERT_EQUAL_FATAL(r->n_runs, 1);
+		CU_ASSERT_EQUAL(r->runs[0].sum.status, 0);
+		CU_ASSERT_EQUAL(r->runs[0].sum.n_devices, 4);
+		CU_ASSERT(flags ? r->runs[0].trace.n == 0 : r->runs[0].trace.n > 0);
+		results_free(r);
+	}
 }
 
 /* A 5-run file without its header, open for rewriting with the HDF5 API. */
@@ -970,7 +993,7 @@ void register_tests(void)
 		snprintf(dir, sizeof dir, "/tmp");
 	TEST_SUITE("store", TEST(test_round_trip), TEST(test_phases_table),
 	           TEST(test_abort_leaves_nothing), TEST(test_killed_writer),
-	           TEST(test_read_not_result_files), TEST(test_read_newer_schema),
+	           TEST(test_read_not_result_files), TEST(test_read_newer_schema), TEST(test_read_v1_file),
 	           TEST(test_read_missing_column), TEST(test_read_before_qemu_columns),
 	           TEST(test_read_broken_objects), TEST(test_read_truncated),
 	           TEST(test_read_flipped), TEST(test_read_header_damaged),

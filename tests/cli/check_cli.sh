@@ -351,7 +351,7 @@ then ok; else bad "json output of compare"; fi
 if $PYH5 - "$TMP/base.h5" <<'PY'
 import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
-    assert f["meta"].attrs["schema_version"] == 1 and f["meta"].attrs["backend"] == "sim"
+    assert f["meta"].attrs["schema_version"] == 2 and f["meta"].attrs["backend"] == "sim"
     assert f["scenario"][()].decode().startswith("name: cx7-1vf")
     s = f["summary"][()]
     assert len(s) == 8 and (s["status"] == 0).all() and (s["strategy"] == b"parallel-prio").all()
