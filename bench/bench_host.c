@@ -386,7 +386,7 @@ static const char emu_yaml[] = "name: bench-host\n"
                                "devices:\n"
                                "  - name: vf\n"
                                "    profile: null\n"
-                               "    state_size: 64MiB\n"
+                               "    state_size: 2000KiB\n" /* IO_CALLS x IO_BYTES: one whole image */
                                "    header_size: 0\n"
                                "    latency: {default: 0, query: 0}\n"
                                "    load: {fixed: 0, rate: 1000GiB/s}\n"

@@ -3,6 +3,8 @@
 # that does not exist, FILE a folder: exit 2, no progress line, nothing
 # left behind); an interrupted run leaves neither FILE nor its temporary
 # file.  No measurement is judged here.
+# A one-sample run completes and writes every key (its numbers are not
+# judged: they are this machine's).
 # usage: check_bench_host.sh BENCH_HOST SOURCE_DIR
 set -u
 BH=$1
@@ -16,6 +18,18 @@ expect 2 "^bench_host: --out $TMP: is a folder, expected a file$" -- "$BH" --out
 if grep -q "sample" "$TMP/out"; then bad "bench_host measured before failing on --out"; else ok; fi
 expect 2 "unexpected argument 'x'" -- "$BH" --out "$TMP/h.yaml" x
 if [ -z "$(ls "$TMP" | grep '^h\.yaml')" ]; then ok; else bad "left behind: $(ls "$TMP")"; fi
+
+# One whole sample: every measurement runs (an emulated device whose data
+# path refused the bench's stream once failed only here) and the profile
+# holds every host key.
+mkdir "$TMP/one"
+expect 0 "sample 1/1" -- nice -n 19 "$BH" --samples 1 --out "$TMP/one/h.yaml"
+for k in cores send_cpu_per_byte recv_cpu_per_byte vcpu_pause vcpu_resume wake_latency task_cpu \
+	sleep_cpu unblock_cpu send_cpu_per_frame recv_cpu_per_frame device_read_cpu device_read_end_cpu \
+	device_write_cpu thread_create thread_create_wait thread_wake thread_wake_wait \
+	thread_create_new_stack thread_stack_cache; do
+	if grep -q "^  $k: " "$TMP/one/h.yaml"; then ok; else bad "one-sample profile lacks $k"; fi
+done
 
 # Interrupted while measuring: the temporary file exists from the start
 # and is removed; FILE never appears.
