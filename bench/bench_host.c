@@ -381,6 +381,8 @@ static int frame_cpu(const void *payload, uint64_t bytes, double *send, double *
 
 /* One emulated device whose arcs, queries and loads take no time: what is
  * left of a data call is the data path itself. */
+_Static_assert(IO_CALLS * IO_BYTES == 2000u * 1024u,
+               "emu_yaml's state_size is IO_CALLS x IO_BYTES: one whole image");
 static const char emu_yaml[] = "name: bench-host\n"
                                "vm: {ram: 0}\n"
                                "devices:\n"

@@ -637,7 +637,8 @@ static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *na
 	 * a new mapping, which costs the caller more (docs/model.md, "Hosts
 	 * and CPUs"). */
 	unsigned *free_stacks = &s->free_stacks[stack_host(s, side)];
-	if (*free_stacks) {
+	bool reused = *free_stacks > 0;
+	if (reused) {
 		--*free_stacks;
 	} else {
 		s->stats.new_stacks++;
@@ -645,6 +646,12 @@ static struct rt_task *op_spawn(struct rt *rt, enum rt_side side, const char *na
 	}
 	sim_compute(s, cpu);
 	struct rt_task *t = task_start(s, side, name, fn, arg);
+	/* A spawn that failed (out of memory) keeps no stack: the cache
+	 * gets its stack back, or no new one was mapped. */
+	if (!t && reused)
+		++*free_stacks;
+	else if (!t)
+		s->stats.new_stacks--;
 	/* The wall time a spawn costs its caller beyond its CPU: on a real
 	 * host the new thread runs before the caller gets its core back
 	 * (docs/model.md, "Hosts and CPUs"). */

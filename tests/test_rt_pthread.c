@@ -275,8 +275,7 @@ static void test_cpu_windows(void)
 	CU_ASSERT(c.ended[1] == 2);     /* burn and late */
 	CU_ASSERT(c.ended[2] >= 1);     /* the root, the heartbeat */
 	CU_ASSERT(c.read_at_mark >= 2); /* at least the root and burn */
-	CU_ASSERT(c.probe_s >= 0);
-	CU_ASSERT(c.root[2] >= 0);
+	CU_ASSERT(c.root[2] > 0); /* the root's join and end are in window 2 */
 	/* Off: a run charges nothing. */
 	struct win_ctx before = c;
 	run(c.rt, win_late, &c);
