@@ -53,6 +53,11 @@ void cpu_kind_of(const char *name, char *kind, size_t size)
 		kind[k] = '\0';
 }
 
+void cpu_task_name(bool dst, const char *name, char *out, size_t size)
+{
+	snprintf(out, size, "%s %s", dst ? "dst" : "src", name);
+}
+
 int cpu_phases_init(struct cpu_phases *cp, cpu_phases_flush_fn *flush, void *arg)
 {
 	memset(cp, 0, sizeof *cp);

@@ -27,6 +27,7 @@
 #define SWITCHOVER_CPU_PHASES_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "trace.h"
@@ -44,6 +45,9 @@ const char *cpu_phase_name(enum cpu_phase p); /* "stopcopy" */
 /* A thread's or task's kind: its name with every run of digits as "N",
  * cut to size - 1 bytes ("vfio-vf12-save" -> "vfio-vfN-save"). */
 void cpu_kind_of(const char *name, char *kind, size_t size);
+/* A task's name as both worlds charge it to the phases: its end, then its
+ * name ("dst vfio-vf3-load"), cut to size - 1 bytes. */
+void cpu_task_name(bool dst, const char *name, char *out, size_t size);
 /* The phase event e starts (CPU_PHASE_STOP .. CPU_PHASE_AFTER), or -1. */
 int cpu_phase_started_by(const struct trace_event *e);
 

@@ -445,8 +445,7 @@ static void *task_main(void *arg)
 	pthread_setname_np(pthread_self(), short_name);
 	if (atomic_load(&win_on)) {
 		char kind[64];
-		snprintf(kind, sizeof kind, "%s %s", t->side == RT_SIDE_DST ? "dst" : "src",
-		         t->name);
+		cpu_task_name(t->side == RT_SIDE_DST, t->name, kind, sizeof kind);
 		rtp_cpu_begin(kind);
 	}
 	t->fn(t->arg);

@@ -477,7 +477,7 @@ static struct cpu_phases *g_phases;
 static void phases_progress(const char *task, enum rt_side side, double cpu_s)
 {
 	char kind[64];
-	snprintf(kind, sizeof kind, "%s %s", side == RT_SIDE_DST ? "dst" : "src", task);
+	cpu_task_name(side == RT_SIDE_DST, task, kind, sizeof kind);
 	if (g_phases)
 		cpu_phases_charge(g_phases, g_phases->phase, kind, cpu_s);
 }
@@ -832,6 +832,21 @@ static void sem_post(struct rt_sem *s, bool claimed)
 	sg_sem_release(s->s);
 }
 
+/* The release of op_sem_release and op_wake, caught up (settle) first:
+ * when `pays` and a task is parked, that task is claimed (a second
+ * releaser meanwhile finds it taken) and the releaser is charged cost_s
+ * before the release.  Whether a parked task was claimed. */
+static bool wake_parked(struct rt_sem *s, bool pays, double cost_s)
+{
+	bool claim = pays && s->parked;
+	if (claim) {
+		s->parked--;
+		sim_compute(s->srt, cost_s);
+	}
+	sem_post(s, claim);
+	return claim;
+}
+
 /*
  * A release that wakes a parked task costs the releaser, on a host whose
  * profile measured it, that host's thread_wake: on the real world the
@@ -848,12 +863,7 @@ static void op_sem_release(struct rt_sem *s)
 	 * for it. */
 	settle(s->srt);
 	const struct sim_host_config *h = self_host(s->srt);
-	bool claim = s->parked && h->has_thread_wake;
-	if (claim) {
-		s->parked--;
-		sim_compute(s->srt, h->thread_wake_s);
-	}
-	sem_post(s, claim);
+	wake_parked(s, h->has_thread_wake, h->thread_wake_s);
 }
 
 /*
@@ -871,12 +881,8 @@ static void op_wake(struct rt *rt, struct rt_sem *sem)
 	struct sim_rt *s = srt_of(rt);
 	settle(s);
 	const struct sim_host_config *h = self_host(s);
-	bool claim = sem->parked > 0;
-	if (claim) {
-		sem->parked--;
-		sim_compute(s, h->has_thread_wake ? h->thread_wake_s : s->cfg.thread_wake_s);
-	}
-	sem_post(sem, claim);
+	bool claim =
+	    wake_parked(sem, true, h->has_thread_wake ? h->thread_wake_s : s->cfg.thread_wake_s);
 	if (claim && h->thread_wake_wait_s > 0)
 		sim_sleep(s, h->thread_wake_wait_s);
 }
